@@ -1,0 +1,12 @@
+/**
+ * @parley/core: the Conversations protocol in TypeScript. Pure: runs in Node and browsers. The node:crypto
+ * fast path lives in `@parley/core/node`.
+ */
+export * from "./base/bytes.js";
+export * from "./base/clock.js";
+export * from "./base/errors.js";
+export * from "./crypto/errors.js";
+export * from "./crypto/provider.js";
+export * from "./framework/delivery.js";
+export * from "./framework/store.js";
+export * as wire from "./wire/index.js";

@@ -1,0 +1,22 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the TypeScript sources of every workspace package.
+    alias: [
+      { find: /^@parley\/core\/node$/, replacement: src("./packages/core/src/crypto/node.ts") },
+      { find: /^@parley\/core$/, replacement: src("./packages/core/src/index.ts") },
+      { find: /^@parley\/sqlite$/, replacement: src("./packages/sqlite/src/index.ts") },
+      { find: /^@parley\/waku$/, replacement: src("./packages/waku/src/index.ts") },
+    ],
+  },
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "packages/*/test/**/*.test.tsx", "bench/test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
+});
