@@ -6,6 +6,7 @@ export * from "./base/bytes.js";
 export * from "./base/clock.js";
 export * from "./base/errors.js";
 export * from "./crypto/errors.js";
+export * from "./crypto/index.js";
 export * from "./crypto/provider.js";
 export * from "./framework/delivery.js";
 export * from "./framework/store.js";

@@ -1,7 +1,11 @@
 import { ParleyError } from "../base/errors.js";
 
 export type CryptoErrorCode =
+  /** An argument is not a Uint8Array (or not an integer where one is required). */
+  | "invalid-input"
   | "invalid-key-length"
+  /** A key of the right length that is not usable (e.g. a u-coordinate with no Edwards form). */
+  | "invalid-key"
   | "invalid-nonce-length"
   | "invalid-signature-length"
   | "invalid-length"
