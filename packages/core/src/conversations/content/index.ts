@@ -1,0 +1,3 @@
+export * from "./codec.js";
+export * from "./text.js";
+export * from "./types.js";
