@@ -16,3 +16,4 @@ export {
 } from "./gen/logoschat/reliability/reliability_pb.js";
 export * from "./gen/logoschat/sds/sds_pb.js";
 export * from "./gen/logoschat/segmentation/segmentation_pb.js";
+export * from "./gen/logoschat/group/group_v1_pb.js";
