@@ -4,6 +4,7 @@ export * from "./gen/logoschat/content/content_pb.js";
 export * from "./gen/logoschat/convos/private_v1/private_v1_pb.js";
 export * from "./gen/logoschat/encryption/encryption_pb.js";
 export * from "./gen/logoschat/envelope/envelope_pb.js";
+export * from "./gen/logoschat/group/group_v1_pb.js";
 export * from "./gen/logoschat/inbox/inbox_pb.js";
 export * from "./gen/logoschat/intro/intro_pb.js";
 export * from "./gen/logoschat/invite/invite_pb.js";
@@ -16,4 +17,3 @@ export {
 } from "./gen/logoschat/reliability/reliability_pb.js";
 export * from "./gen/logoschat/sds/sds_pb.js";
 export * from "./gen/logoschat/segmentation/segmentation_pb.js";
-export * from "./gen/logoschat/group/group_v1_pb.js";
