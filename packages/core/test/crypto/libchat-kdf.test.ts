@@ -1,7 +1,8 @@
 import { type CryptoProvider, NobleCryptoProvider, toHex, utf8 } from "@parley/core";
+import { NodeCryptoProvider } from "@parley/core/node";
 import { describe, expect, it } from "vitest";
 
-const providers: CryptoProvider[] = [new NobleCryptoProvider()];
+const providers: CryptoProvider[] = [new NobleCryptoProvider(), new NodeCryptoProvider()];
 
 // libchat core/double-ratchets/src/hkdf.rs (libchat-digest §4.1).
 describe.each(providers)("libchat KDF vectors ($name)", (c) => {

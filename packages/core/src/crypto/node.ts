@@ -1,0 +1,295 @@
+/// <reference types="node" />
+/**
+ * The node:crypto provider: the fast path on Node (OpenSSL for X25519, Ed25519, ChaCha20-Poly1305, SHA-256,
+ * BLAKE2s-256, BLAKE2b-512, HMAC and HKDF). Whatever OpenSSL cannot do (keyed/salted/personalized or short
+ * BLAKE2b, Keccak-256, XEdDSA signing) is delegated to the noble provider, so both produce identical bytes.
+ *
+ * This is the only file in core allowed to import node:*; it is published as `@parley/core/node`.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  hkdfSync,
+  type KeyObject,
+  randomBytes as nodeRandomBytes,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from "node:crypto";
+import { CryptoError } from "./errors.js";
+import { type CryptoProviderOptions, NobleCryptoProvider } from "./noble.js";
+import type {
+  Blake2bOptions,
+  CryptoProvider,
+  Ed25519KeyPair,
+  HashName,
+  RandomSource,
+  X25519KeyPair,
+} from "./provider.js";
+import {
+  isAllZero,
+  isPlainBlake2b512,
+  normalizeBlake2b,
+  requireBytes,
+  requireHashName,
+  requireHkdfLength,
+  requireKey,
+  requireLength,
+  requireNonce,
+  requireNotLowOrder,
+  requireOptionalBytes,
+  requireSignature,
+} from "./validate.js";
+import { xeddsaVerifyInputs } from "./xeddsa.js";
+
+export type { CryptoProviderOptions } from "./noble.js";
+
+// Fixed DER prefixes that wrap a raw 32-byte key (RFC 8410 SubjectPublicKeyInfo / PKCS#8 OneAsymmetricKey).
+const X25519_SPKI = Buffer.from("302a300506032b656e032100", "hex");
+const X25519_PKCS8 = Buffer.from("302e020100300506032b656e04220420", "hex");
+const ED25519_SPKI = Buffer.from("302a300506032b6570032100", "hex");
+const ED25519_PKCS8 = Buffer.from("302e020100300506032b657004220420", "hex");
+
+const TAG_LENGTH = 16;
+/** node's hkdfSync refuses info longer than this; longer infos go through noble (same bytes). */
+const NODE_HKDF_MAX_INFO = 1024;
+
+const randomSource: RandomSource = (length) => {
+  requireLength(length, 0, 0x7fffffff, "random length");
+  const buf = nodeRandomBytes(length);
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+};
+
+/**
+ * Small LRU of KeyObjects: importing a raw key costs more than the operation itself, and protocols reuse the
+ * same keys (identity, ratchet keys). Secret keys are indexed by a keyed BLAKE2s digest under a per-process
+ * random key, so the cache never holds a secret as an (unzeroizable) string.
+ */
+class KeyCache {
+  readonly #entries = new Map<string, KeyObject>();
+  readonly #indexKey = nodeRandomBytes(32);
+
+  constructor(readonly capacity: number) {}
+
+  get(kind: string, bytes: Uint8Array, secret: boolean, make: () => KeyObject): KeyObject {
+    const id = secret
+      ? kind + createHmac("blake2s256", this.#indexKey).update(bytes).digest("base64")
+      : kind + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64");
+    const hit = this.#entries.get(id);
+    if (hit !== undefined) {
+      // Refresh recency: Map iteration order is insertion order.
+      this.#entries.delete(id);
+      this.#entries.set(id, hit);
+      return hit;
+    }
+    const made = make();
+    this.#entries.set(id, made);
+    if (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value!);
+    return made;
+  }
+}
+
+function der(prefix: Buffer, key: Uint8Array): Buffer {
+  return Buffer.concat([prefix, key]);
+}
+
+function toBytes(buf: Buffer): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+}
+
+function rawPublic(key: KeyObject): Uint8Array {
+  return toBytes(key.export({ format: "der", type: "spki" })).slice(12);
+}
+
+export interface NodeCryptoProviderOptions extends CryptoProviderOptions {
+  /** Number of imported KeyObjects kept (default 256). */
+  readonly keyCacheSize?: number;
+}
+
+export class NodeCryptoProvider implements CryptoProvider {
+  readonly name: string = "node";
+  readonly #random: RandomSource;
+  readonly #noble: NobleCryptoProvider;
+  readonly #keys: KeyCache;
+
+  constructor(options: NodeCryptoProviderOptions = {}) {
+    this.#random = options.random ?? randomSource;
+    this.#noble = new NobleCryptoProvider({ random: this.#random });
+    this.#keys = new KeyCache(options.keyCacheSize ?? 256);
+  }
+
+  randomBytes(length: number): Uint8Array {
+    return this.#random(length);
+  }
+
+  #x25519Private(secretKey: Uint8Array): KeyObject {
+    return this.#keys.get("xs", secretKey, true, () =>
+      createPrivateKey({ key: der(X25519_PKCS8, secretKey), format: "der", type: "pkcs8" }),
+    );
+  }
+
+  #x25519Public(publicKey: Uint8Array): KeyObject {
+    return this.#keys.get("xp", publicKey, false, () =>
+      createPublicKey({ key: der(X25519_SPKI, publicKey), format: "der", type: "spki" }),
+    );
+  }
+
+  #ed25519Private(secretKey: Uint8Array): KeyObject {
+    return this.#keys.get("es", secretKey, true, () =>
+      createPrivateKey({ key: der(ED25519_PKCS8, secretKey), format: "der", type: "pkcs8" }),
+    );
+  }
+
+  #ed25519Public(publicKey: Uint8Array): KeyObject {
+    return this.#keys.get("ep", publicKey, false, () =>
+      createPublicKey({ key: der(ED25519_SPKI, publicKey), format: "der", type: "spki" }),
+    );
+  }
+
+  x25519GenerateKeyPair(): X25519KeyPair {
+    const secretKey = this.#random(32);
+    return { publicKey: this.x25519PublicKey(secretKey), secretKey };
+  }
+
+  x25519PublicKey(secretKey: Uint8Array): Uint8Array {
+    requireKey(secretKey, 32, "X25519 secret key");
+    return rawPublic(createPublicKey(this.#x25519Private(secretKey)));
+  }
+
+  x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+    requireKey(secretKey, 32, "X25519 secret key");
+    requireKey(publicKey, 32, "X25519 public key");
+    requireNotLowOrder(publicKey);
+    let shared: Uint8Array;
+    try {
+      shared = toBytes(
+        diffieHellman({ privateKey: this.#x25519Private(secretKey), publicKey: this.#x25519Public(publicKey) }),
+      );
+    } catch {
+      // OpenSSL refuses an all-zero result; the low-order filter above should already have caught it.
+      throw new CryptoError("low-order-point", "X25519 result is all zeros");
+    }
+    if (isAllZero(shared)) throw new CryptoError("low-order-point", "X25519 result is all zeros");
+    return shared;
+  }
+
+  ed25519GenerateKeyPair(): Ed25519KeyPair {
+    const secretKey = this.#random(32);
+    return { publicKey: this.ed25519PublicKey(secretKey), secretKey };
+  }
+
+  ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
+    requireKey(secretKey, 32, "Ed25519 secret key");
+    return rawPublic(createPublicKey(this.#ed25519Private(secretKey)));
+  }
+
+  ed25519Sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+    requireKey(secretKey, 32, "Ed25519 secret key");
+    requireBytes(message, "message");
+    return toBytes(nodeSign(null, message, this.#ed25519Private(secretKey)));
+  }
+
+  ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    requireKey(publicKey, 32, "Ed25519 public key");
+    requireBytes(message, "message");
+    requireSignature(signature);
+    return this.#verify(publicKey, message, signature);
+  }
+
+  #verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    try {
+      return nodeVerify(null, message, this.#ed25519Public(publicKey), signature);
+    } catch {
+      // An encoding OpenSSL cannot import is not a valid public key.
+      return false;
+    }
+  }
+
+  xeddsaSign(x25519SecretKey: Uint8Array, message: Uint8Array): Uint8Array {
+    return this.#noble.xeddsaSign(x25519SecretKey, message);
+  }
+
+  xeddsaVerify(x25519PublicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    requireKey(x25519PublicKey, 32, "X25519 public key");
+    requireBytes(message, "message");
+    requireSignature(signature);
+    const inputs = xeddsaVerifyInputs(x25519PublicKey, signature);
+    if (inputs === undefined) return false;
+    return this.#verify(inputs.edwardsPublic, message, inputs.signature);
+  }
+
+  aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+    requireKey(key, 32, "ChaCha20-Poly1305 key");
+    requireNonce(nonce, 12);
+    requireBytes(plaintext, "plaintext");
+    const ad = requireOptionalBytes(aad, "associated data");
+    const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_LENGTH });
+    cipher.setAAD(ad, { plaintextLength: plaintext.length });
+    return toBytes(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
+  }
+
+  aeadOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array): Uint8Array {
+    requireKey(key, 32, "ChaCha20-Poly1305 key");
+    requireNonce(nonce, 12);
+    requireBytes(ciphertext, "ciphertext");
+    const ad = requireOptionalBytes(aad, "associated data");
+    if (ciphertext.length < TAG_LENGTH) throw new CryptoError("auth-failed", "ciphertext shorter than the tag");
+    const bodyLength = ciphertext.length - TAG_LENGTH;
+    try {
+      const decipher = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_LENGTH });
+      decipher.setAuthTag(ciphertext.subarray(bodyLength));
+      decipher.setAAD(ad, { plaintextLength: bodyLength });
+      const body = decipher.update(ciphertext.subarray(0, bodyLength));
+      // final() throws on a bad tag; the unauthenticated plaintext is wiped before anything sees it.
+      try {
+        decipher.final();
+      } catch (e) {
+        body.fill(0);
+        throw e;
+      }
+      return toBytes(body);
+    } catch {
+      throw new CryptoError("auth-failed", "authentication failed");
+    }
+  }
+
+  blake2b(data: Uint8Array, options?: Blake2bOptions): Uint8Array {
+    requireBytes(data, "data");
+    if (!isPlainBlake2b512(normalizeBlake2b(options))) return this.#noble.blake2b(data, options);
+    return toBytes(createHash("blake2b512").update(data).digest());
+  }
+
+  blake2s256(data: Uint8Array): Uint8Array {
+    return toBytes(createHash("blake2s256").update(requireBytes(data, "data")).digest());
+  }
+
+  sha256(data: Uint8Array): Uint8Array {
+    return toBytes(createHash("sha256").update(requireBytes(data, "data")).digest());
+  }
+
+  keccak256(data: Uint8Array): Uint8Array {
+    // OpenSSL's sha3-256 uses the FIPS 202 padding; Keccak-256 (Ethereum's) differs, so noble computes it.
+    return this.#noble.keccak256(data);
+  }
+
+  hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
+    const name = requireHashName(hash);
+    requireBytes(key, "HMAC key");
+    requireBytes(data, "data");
+    return toBytes(createHmac(name, key).update(data).digest());
+  }
+
+  hkdf(hash: HashName, ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+    const name = requireHashName(hash);
+    requireBytes(ikm, "HKDF input key material");
+    requireBytes(salt, "HKDF salt");
+    requireBytes(info, "HKDF info");
+    requireHkdfLength(name, length);
+    if (info.length > NODE_HKDF_MAX_INFO) return this.#noble.hkdf(name, ikm, salt, info, length);
+    return new Uint8Array(hkdfSync(name, ikm, salt, info, length));
+  }
+}
