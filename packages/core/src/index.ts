@@ -11,3 +11,4 @@ export * from "./crypto/provider.js";
 export * from "./framework/delivery.js";
 export * from "./framework/store.js";
 export * as wire from "./wire/index.js";
+export * from "./primitives/index.js";

@@ -1,0 +1,2 @@
+/** Protocol primitives: Noise, Double Ratchet, SDS, segmentation. */
+export * from "./ratchet/index.js";

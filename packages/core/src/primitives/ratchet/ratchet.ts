@@ -1,0 +1,321 @@
+/**
+ * The Double Ratchet (Signal specification) with libchat's parameters: X25519, the KDFs of kdf.ts,
+ * ChaCha20-Poly1305 with a random 12-byte nonce prepended, AAD = dh || n || pn.
+ *
+ * Every function is pure over `RatchetState`: it returns a new state and never mutates its input, so a
+ * rejected message (tampered, replayed, too far ahead, unknown) leaves the caller's state exactly as it was.
+ * Like libchat, a new sending key pair is generated lazily at the first send after a receiving ratchet step.
+ */
+import { constantTimeEqual, zeroize } from "../../base/bytes.js";
+import { CryptoError } from "../../crypto/errors.js";
+import type { CryptoProvider, X25519KeyPair } from "../../crypto/provider.js";
+import { RatchetError } from "./errors.js";
+import {
+  headerAad,
+  RATCHET_NONCE_LENGTH,
+  RATCHET_TAG_LENGTH,
+  type RatchetHeader,
+  type RatchetMessage,
+} from "./header.js";
+import { DOUBLE_RATCHET_ROOT_INFO, kdfChain, kdfRoot } from "./kdf.js";
+import type { PastChain, RatchetState, SkippedKey } from "./state.js";
+
+export interface DoubleRatchetOptions {
+  readonly crypto: CryptoProvider;
+  /** Root KDF info; default libchat's `DoubleRatchetRootKey`. */
+  readonly rootInfo?: Uint8Array;
+  /** Prefix of the AEAD associated data on every message (channel binding); default empty (libchat). */
+  readonly associatedData?: Uint8Array;
+  /** Most keys one chain may skip to reach a message; default 1000. */
+  readonly maxSkip?: number;
+  /** Most skipped keys kept over all chains; the oldest are dropped beyond it. Default 2 × maxSkip. */
+  readonly maxSkippedKeys?: number;
+  /** Skipped keys older than this (ms) are dropped at the next step; default 7 days. */
+  readonly skippedKeyMaxAgeMs?: number;
+  /** Finished receiving chains remembered to classify late headers as replays; default 32. */
+  readonly maxPastChains?: number;
+}
+
+export const DEFAULT_MAX_SKIP = 1000;
+export const DEFAULT_SKIPPED_KEY_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+export const DEFAULT_MAX_PAST_CHAINS = 32;
+
+export interface EncryptResult {
+  readonly state: RatchetState;
+  readonly message: RatchetMessage;
+}
+
+export type DecryptResult =
+  | { readonly ok: true; readonly state: RatchetState; readonly plaintext: Uint8Array }
+  | { readonly ok: false; readonly error: RatchetError };
+
+const U32_MAX = 0xffffffff;
+
+export class DoubleRatchet {
+  readonly crypto: CryptoProvider;
+  readonly rootInfo: Uint8Array;
+  readonly associatedData: Uint8Array;
+  readonly maxSkip: number;
+  readonly maxSkippedKeys: number;
+  readonly skippedKeyMaxAgeMs: number;
+  readonly maxPastChains: number;
+
+  constructor(options: DoubleRatchetOptions) {
+    this.crypto = options.crypto;
+    this.rootInfo = options.rootInfo ?? DOUBLE_RATCHET_ROOT_INFO;
+    this.associatedData = options.associatedData ?? new Uint8Array(0);
+    this.maxSkip = options.maxSkip ?? DEFAULT_MAX_SKIP;
+    this.maxSkippedKeys = options.maxSkippedKeys ?? 2 * this.maxSkip;
+    this.skippedKeyMaxAgeMs = options.skippedKeyMaxAgeMs ?? DEFAULT_SKIPPED_KEY_MAX_AGE_MS;
+    this.maxPastChains = options.maxPastChains ?? DEFAULT_MAX_PAST_CHAINS;
+    for (const [name, v] of [
+      ["maxSkip", this.maxSkip],
+      ["maxSkippedKeys", this.maxSkippedKeys],
+      ["maxPastChains", this.maxPastChains],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative integer`);
+    }
+  }
+
+  /** The side that sends first (libchat `init_sender`): a fresh ratchet key against the peer's known key. */
+  initSender(sharedSecret: Uint8Array, remoteDhPublic: Uint8Array): RatchetState {
+    requireLength(sharedSecret, 32, "shared secret");
+    requireLength(remoteDhPublic, 32, "remote ratchet key");
+    const dhSelf = this.crypto.x25519GenerateKeyPair();
+    const dh = this.crypto.x25519(dhSelf.secretKey, remoteDhPublic);
+    const step = kdfRoot(this.crypto, sharedSecret, dh, this.rootInfo);
+    zeroize(dh);
+    return {
+      rootKey: step.rootKey,
+      sendChainKey: step.chainKey,
+      recvChainKey: undefined,
+      dhSelf,
+      dhRemote: remoteDhPublic.slice(),
+      sendN: 0,
+      recvN: 0,
+      prevN: 0,
+      skipped: [],
+      pastChains: [],
+    };
+  }
+
+  /** The side whose key the sender used (libchat `init_receiver`): it can send only after it has received. */
+  initReceiver(sharedSecret: Uint8Array, ownDhKeyPair: X25519KeyPair): RatchetState {
+    requireLength(sharedSecret, 32, "shared secret");
+    requireLength(ownDhKeyPair.secretKey, 32, "ratchet secret key");
+    requireLength(ownDhKeyPair.publicKey, 32, "ratchet public key");
+    return {
+      rootKey: sharedSecret.slice(),
+      sendChainKey: undefined,
+      recvChainKey: undefined,
+      dhSelf: { publicKey: ownDhKeyPair.publicKey.slice(), secretKey: ownDhKeyPair.secretKey.slice() },
+      dhRemote: undefined,
+      sendN: 0,
+      recvN: 0,
+      prevN: 0,
+      skipped: [],
+      pastChains: [],
+    };
+  }
+
+  /**
+   * Encrypts one message. `now` (ms), when given, also drops expired skipped keys. Throws
+   * RatchetError("cannot-send") when the state has never received (a receiver before the first message).
+   */
+  encrypt(state: RatchetState, plaintext: Uint8Array, now?: number): EncryptResult {
+    let s: RatchetState = now === undefined ? state : this.pruneExpired(state, now);
+    if (!s.sendChainKey) {
+      if (!s.dhRemote) throw new RatchetError("cannot-send", "no remote ratchet key yet: receive first");
+      const dhSelf = this.crypto.x25519GenerateKeyPair();
+      const dh = this.crypto.x25519(dhSelf.secretKey, s.dhRemote);
+      const step = kdfRoot(this.crypto, s.rootKey, dh, this.rootInfo);
+      zeroize(dh);
+      s = { ...s, dhSelf, rootKey: step.rootKey, sendChainKey: step.chainKey, prevN: s.sendN, sendN: 0 };
+    }
+    if (s.sendN >= U32_MAX) throw new RatchetError("cannot-send", "sending chain exhausted");
+    const { messageKey, chainKey } = kdfChain(this.crypto, s.sendChainKey!);
+    const header: RatchetHeader = { dh: s.dhSelf.publicKey, n: s.sendN, pn: s.prevN };
+    const nonce = this.crypto.randomBytes(RATCHET_NONCE_LENGTH);
+    const sealed = this.crypto.aeadSeal(messageKey, nonce, plaintext, headerAad(header, this.associatedData));
+    zeroize(messageKey);
+    const ciphertext = new Uint8Array(nonce.length + sealed.length);
+    ciphertext.set(nonce, 0);
+    ciphertext.set(sealed, nonce.length);
+    return {
+      state: { ...s, sendChainKey: chainKey, sendN: s.sendN + 1 },
+      message: { header: { ...header, dh: header.dh.slice() }, ciphertext },
+    };
+  }
+
+  /**
+   * Decrypts one message received at `now` (ms). Never throws on message input; on failure the caller keeps
+   * its state (the input is never mutated). Expired skipped keys are dropped in the returned state.
+   */
+  decrypt(state: RatchetState, message: RatchetMessage, now: number): DecryptResult {
+    const { header, ciphertext } = message;
+    if (!(header.dh instanceof Uint8Array) || header.dh.length !== 32) {
+      return fail("malformed-header", "ratchet key must be 32 bytes");
+    }
+    if (!isU32(header.n) || !isU32(header.pn)) return fail("malformed-header", "message numbers must be u32");
+    if (!(ciphertext instanceof Uint8Array) || ciphertext.length < RATCHET_NONCE_LENGTH + RATCHET_TAG_LENGTH) {
+      return fail("auth-failed", "ciphertext too short");
+    }
+
+    // Expiry first, so an expired key can never decrypt; report it as such when it is the one asked for.
+    const live: SkippedKey[] = [];
+    let expiredHit = false;
+    for (const k of state.skipped) {
+      if (this.#isExpired(k, now)) {
+        if (k.n === header.n && constantTimeEqual(k.dh, header.dh)) expiredHit = true;
+      } else live.push(k);
+    }
+
+    const hit = live.findIndex((k) => k.n === header.n && constantTimeEqual(k.dh, header.dh));
+    if (hit >= 0) {
+      const plaintext = this.#open(live[hit]!.messageKey, header, ciphertext);
+      if (!plaintext) return fail("auth-failed", "message authentication failed");
+      live.splice(hit, 1);
+      return { ok: true, state: { ...state, skipped: live }, plaintext };
+    }
+    if (expiredHit) return fail("expired", "the key for this message expired");
+
+    const onCurrentChain = state.dhRemote !== undefined && constantTimeEqual(header.dh, state.dhRemote);
+    if (onCurrentChain) {
+      if (!state.recvChainKey) return fail("unknown-chain", "no receiving chain for this ratchet key");
+      if (header.n < state.recvN) return fail("replay", "message key already used");
+      return this.#receiveOnChain({ ...state, skipped: live }, header, ciphertext, now);
+    }
+
+    const past = state.pastChains.find((c) => constantTimeEqual(c.dh, header.dh));
+    if (past) {
+      return header.n < past.end
+        ? fail("replay", "message key already used")
+        : fail("unknown-chain", "position past the end of a finished chain");
+    }
+    if (constantTimeEqual(header.dh, state.dhSelf.publicKey)) return fail("unknown-chain", "header carries our key");
+
+    // A new remote ratchet key: finish the current receiving chain up to pn, then step the root.
+    let s: RatchetState = { ...state, skipped: live };
+    const newSkipped: SkippedKey[] = [];
+    let pastChains: readonly PastChain[] = s.pastChains;
+    if (s.recvChainKey && s.dhRemote) {
+      const skip = this.#skip(s.recvChainKey, s.recvN, header.pn, s.dhRemote, now, newSkipped);
+      if (!skip) return fail("too-far-ahead", "too many skipped messages on the previous chain");
+      if (skip.chainKey !== s.recvChainKey) zeroize(skip.chainKey);
+      pastChains = [...pastChains, { dh: s.dhRemote, end: Math.max(s.recvN, header.pn) }].slice(-this.maxPastChains);
+    }
+    let dh: Uint8Array;
+    try {
+      dh = this.crypto.x25519(s.dhSelf.secretKey, header.dh);
+    } catch (e) {
+      zeroizeKeys(newSkipped);
+      if (e instanceof CryptoError && e.code === "low-order-point") return fail("low-order-key", "low-order key");
+      return fail("malformed-header", "unusable ratchet key");
+    }
+    const step = kdfRoot(this.crypto, s.rootKey, dh, this.rootInfo);
+    zeroize(dh);
+    s = {
+      ...s,
+      rootKey: step.rootKey,
+      recvChainKey: step.chainKey,
+      dhRemote: header.dh.slice(),
+      recvN: 0,
+      sendChainKey: undefined,
+      skipped: [...s.skipped, ...newSkipped],
+      pastChains,
+    };
+    const result = this.#receiveOnChain(s, header, ciphertext, now);
+    if (!result.ok) zeroizeKeys(newSkipped);
+    return result;
+  }
+
+  /** Drops skipped keys older than the configured age; returns the same object when nothing expired. */
+  pruneExpired(state: RatchetState, now: number): RatchetState {
+    const live = state.skipped.filter((k) => !this.#isExpired(k, now));
+    return live.length === state.skipped.length ? state : { ...state, skipped: live };
+  }
+
+  #isExpired(k: SkippedKey, now: number): boolean {
+    return now - k.createdAt > this.skippedKeyMaxAgeMs;
+  }
+
+  /** Skips to header.n on the state's receiving chain, decrypts, and steps past it. */
+  #receiveOnChain(state: RatchetState, header: RatchetHeader, ciphertext: Uint8Array, now: number): DecryptResult {
+    const newSkipped: SkippedKey[] = [];
+    const skip = this.#skip(state.recvChainKey!, state.recvN, header.n, header.dh, now, newSkipped);
+    if (!skip) return fail("too-far-ahead", "too many skipped messages");
+    const { messageKey, chainKey } = kdfChain(this.crypto, skip.chainKey);
+    if (skip.chainKey !== state.recvChainKey) zeroize(skip.chainKey);
+    const plaintext = this.#open(messageKey, header, ciphertext);
+    zeroize(messageKey);
+    if (!plaintext) {
+      zeroize(chainKey);
+      zeroizeKeys(newSkipped);
+      return fail("auth-failed", "message authentication failed");
+    }
+    let skipped = [...state.skipped, ...newSkipped];
+    // Global cap: drop the oldest keys (the messages most likely lost for good).
+    if (skipped.length > this.maxSkippedKeys) skipped = skipped.slice(skipped.length - this.maxSkippedKeys);
+    return {
+      ok: true,
+      plaintext,
+      state: { ...state, recvChainKey: chainKey, recvN: header.n + 1, skipped },
+    };
+  }
+
+  /**
+   * Derives and collects the keys for positions from..until-1; returns the chain key at `until`, or undefined
+   * when that would skip more than max_skip. Never mutates `chainKey`.
+   */
+  #skip(
+    chainKey: Uint8Array,
+    from: number,
+    until: number,
+    dh: Uint8Array,
+    now: number,
+    out: SkippedKey[],
+  ): { chainKey: Uint8Array } | undefined {
+    if (until <= from) return { chainKey };
+    if (until - from > this.maxSkip) return undefined;
+    let ck = chainKey;
+    for (let n = from; n < until; n++) {
+      const step = kdfChain(this.crypto, ck);
+      if (ck !== chainKey) zeroize(ck);
+      out.push({ dh: dh.slice(), n, messageKey: step.messageKey, createdAt: now });
+      ck = step.chainKey;
+    }
+    return { chainKey: ck };
+  }
+
+  #open(messageKey: Uint8Array, header: RatchetHeader, ciphertext: Uint8Array): Uint8Array | undefined {
+    const nonce = ciphertext.subarray(0, RATCHET_NONCE_LENGTH);
+    try {
+      return this.crypto.aeadOpen(
+        messageKey,
+        nonce,
+        ciphertext.subarray(RATCHET_NONCE_LENGTH),
+        headerAad(header, this.associatedData),
+      );
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function fail(code: RatchetError["code"], message: string): DecryptResult {
+  return { ok: false, error: new RatchetError(code, message) };
+}
+
+function isU32(n: unknown): n is number {
+  return typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= U32_MAX;
+}
+
+function requireLength(bytes: Uint8Array, length: number, what: string): void {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    throw new RatchetError("malformed-header", `${what} must be ${length} bytes`);
+  }
+}
+
+function zeroizeKeys(keys: SkippedKey[]): void {
+  for (const k of keys) zeroize(k.messageKey);
+}
