@@ -1,0 +1,67 @@
+import { createHash } from "node:crypto";
+import { WakuMessage } from "@waku/proto";
+
+/**
+ * The 14/WAKU2-MESSAGE envelope every relayed and stored message travels in, and its deterministic hash.
+ * Version 0 (no Waku-level encryption): Parley payloads are end-to-end encrypted by the chat protocol.
+ */
+export type { WakuMessage };
+
+export function encodeWakuMessage(message: WakuMessage): Uint8Array {
+  return WakuMessage.encode(message);
+}
+
+/** Total: malformed bytes give undefined, never an exception. */
+export function decodeWakuMessage(bytes: Uint8Array): WakuMessage | undefined {
+  try {
+    return WakuMessage.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Deterministic message hash (14/WAKU2-MESSAGE): sha256(pubsub_topic || payload || content_topic || meta ||
+ * timestamp as 8-byte big-endian). nwaku always hashes the 8 timestamp bytes (0 when absent); js-waku skips
+ * them when the timestamp is absent or 0. Parley always sets a timestamp, so both agree on what we send.
+ */
+export function messageHash(pubsubTopic: string, message: WakuMessage): Uint8Array {
+  const ts = Buffer.alloc(8);
+  ts.writeBigInt64BE(BigInt.asIntN(64, message.timestamp ?? 0n));
+  const h = createHash("sha256")
+    .update(pubsubTopic, "utf8")
+    .update(message.payload)
+    .update(message.contentTopic, "utf8");
+  if (message.meta) h.update(message.meta);
+  return new Uint8Array(h.update(ts).digest());
+}
+
+/** Gossipsub message id as Waku Relay defines it: sha256 of the encoded WakuMessage. */
+export function relayMessageId(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(data).digest());
+}
+
+export const NS_PER_MS = 1_000_000n;
+
+/** Waku timestamps are Unix nanoseconds; the Delivery interface speaks milliseconds. */
+export function nsToMs(ns: bigint | undefined): number {
+  return ns === undefined ? 0 : Number(ns / NS_PER_MS);
+}
+
+export function msToNs(ms: number): bigint {
+  return BigInt(Math.floor(ms)) * NS_PER_MS;
+}
+
+/**
+ * Strictly increasing nanosecond timestamps from a millisecond clock: two messages with the same payload
+ * sent in the same millisecond still get different message ids (gossipsub would drop the second as a duplicate).
+ */
+export class MonotonicNs {
+  private last = 0n;
+  constructor(private readonly nowMs: () => number) {}
+  next(): bigint {
+    const now = msToNs(this.nowMs());
+    this.last = now > this.last ? now : this.last + 1n;
+    return this.last;
+  }
+}

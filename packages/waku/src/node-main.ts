@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+/**
+ * `parley node` as a plain program: starts a Waku service node, prints one multiaddr per line, stops cleanly
+ * on SIGINT/SIGTERM. The polyfill import must stay first (libp2p needs it as soon as it loads).
+ */
+import "./polyfill.js";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { type NodeOptions, startNode } from "./node.js";
+
+export const NODE_USAGE = `usage: node-main --data-dir DIR [options]
+  --data-dir DIR          peer key and message archive (required)
+  --host ADDR             interface to listen on (default 127.0.0.1; 0.0.0.0 for a LAN)
+  --tcp-port N            TCP port (default 60000; 0 = any free port)
+  --ws-port N             WebSocket port (default 60001; 0 = any; "off" disables)
+  --cluster N             Waku cluster id (default 42)
+  --num-shards N          shards in the cluster for autosharding (default 8)
+  --shards A,B            shards to relay and archive (default all)
+  --bootstrap MULTIADDR   another node to stay connected to (repeatable)
+  --peer-key-seed TEXT    fixed dev identity instead of DIR/peer-key
+  --retention-messages N  keep at most N messages (default 100000)
+  --retention-hours N     drop messages older than N hours (default 168)`;
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+export function parseNodeArgs(argv: string[]): NodeOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      "data-dir": { type: "string" },
+      host: { type: "string" },
+      "tcp-port": { type: "string" },
+      "ws-port": { type: "string" },
+      cluster: { type: "string" },
+      "num-shards": { type: "string" },
+      shards: { type: "string" },
+      bootstrap: { type: "string", multiple: true },
+      "peer-key-seed": { type: "string" },
+      "retention-messages": { type: "string" },
+      "retention-hours": { type: "string" },
+      heartbeat: { type: "string" },
+    },
+    strict: true,
+  });
+  const dataDir = values["data-dir"];
+  if (!dataDir) throw new Error("--data-dir is required");
+  const ws = values["ws-port"];
+  const retentionMessages = int("retention-messages", values["retention-messages"]);
+  const retentionHours = int("retention-hours", values["retention-hours"]);
+  const tcpPort = int("tcp-port", values["tcp-port"]);
+  const clusterId = int("cluster", values.cluster);
+  const numShardsInCluster = int("num-shards", values["num-shards"]);
+  const heartbeatIntervalMs = int("heartbeat", values.heartbeat);
+  return {
+    dataDir,
+    ...(values.host ? { host: values.host } : {}),
+    ...(tcpPort !== undefined ? { tcpPort } : {}),
+    ...(ws !== undefined ? { wsPort: ws === "off" ? false : int("ws-port", ws)! } : {}),
+    ...(clusterId !== undefined ? { clusterId } : {}),
+    ...(numShardsInCluster !== undefined ? { numShardsInCluster } : {}),
+    ...(values.shards ? { shards: values.shards.split(",").map((s) => int("shards", s.trim())!) } : {}),
+    bootstrap: (values.bootstrap ?? []).flatMap((b) => b.split(",")).filter(Boolean),
+    ...(values["peer-key-seed"] ? { peerKeySeed: values["peer-key-seed"] } : {}),
+    retention: {
+      ...(retentionMessages !== undefined ? { maxMessages: retentionMessages } : {}),
+      ...(retentionHours !== undefined ? { maxAgeMs: retentionHours * 3600_000 } : {}),
+    },
+    ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}),
+  };
+}
+
+/** Runs until SIGINT/SIGTERM; resolves with the exit code. `print` receives each output line. */
+export async function runNode(options: NodeOptions, print: (line: string) => void = console.log): Promise<number> {
+  const node = await startNode(options);
+  for (const m of node.multiaddrs) print(m);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await node.stop();
+  print("stopped");
+  return 0;
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+const isMain = invokedDirectly();
+if (isMain) {
+  let options: NodeOptions;
+  try {
+    options = parseNodeArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${NODE_USAGE}`);
+    process.exit(2);
+  }
+  runNode(options).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`node failed: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
