@@ -1,1 +1,5 @@
-export {};
+/** @parley/sqlite: the Store interface on SQLite, with versioned migrations and optional encryption at rest. */
+export { CIPHER, type StoreKey } from "./encryption.js";
+export { StoreError, type StoreErrorCode } from "./errors.js";
+export { MIGRATIONS, type Migration, type MigrationContext, SCHEMA_VERSION } from "./migrations.js";
+export { SqliteStore, type SqliteStoreInfo, type SqliteStoreOptions } from "./sqlite-store.js";

@@ -1,0 +1,52 @@
+import { ParleyError } from "@parley/core";
+
+/** Stable codes of every failure `SqliteStore` reports. Callers branch on these, never on messages. */
+export type StoreErrorCode =
+  /** The database is encrypted and the given key does not decrypt it. */
+  | "wrong-key"
+  /** The file is encrypted (or is not an SQLite database at all) and no key was given. */
+  | "key-required"
+  /** A key was given but the file is a plaintext database. */
+  | "not-encrypted"
+  /** The file is an SQLite database that Parley did not create. */
+  | "foreign-database"
+  /** The file was written by a newer Parley: its schema version is above the one this code knows. */
+  | "newer-schema"
+  /** A read-only open found a schema older than this code's; it needs one read-write open to migrate. */
+  | "migration-required"
+  | "invalid-options"
+  /** A write operation in `commit` is malformed; nothing of the batch was applied. */
+  | "invalid-op"
+  | "readonly"
+  | "closed"
+  /** Another connection held the write lock for longer than the busy timeout. */
+  | "busy"
+  | "disk-full"
+  | "corrupt"
+  | "cannot-open"
+  /** Any other SQLite failure. */
+  | "sqlite";
+
+export class StoreError extends ParleyError {
+  declare readonly code: StoreErrorCode;
+
+  constructor(code: StoreErrorCode, message: string, cause?: unknown) {
+    super(code, message);
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
+/** Maps an error thrown by SQLite to a StoreError; StoreErrors pass through unchanged. */
+export function toStoreError(err: unknown, context: string): StoreError {
+  if (err instanceof StoreError) return err;
+  const sqliteCode = (err as { code?: unknown } | null)?.code;
+  const code = typeof sqliteCode === "string" ? sqliteCode : "";
+  const detail = err instanceof Error ? err.message : String(err);
+  const msg = `${context}: ${detail}`;
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return new StoreError("busy", msg, err);
+  if (code === "SQLITE_FULL") return new StoreError("disk-full", msg, err);
+  if (code.startsWith("SQLITE_CORRUPT")) return new StoreError("corrupt", msg, err);
+  if (code.startsWith("SQLITE_CANTOPEN")) return new StoreError("cannot-open", msg, err);
+  if (code.startsWith("SQLITE_READONLY")) return new StoreError("readonly", msg, err);
+  return new StoreError("sqlite", msg, err);
+}
