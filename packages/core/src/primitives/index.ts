@@ -1,2 +1,3 @@
 /** Protocol primitives: Noise, Double Ratchet, SDS, segmentation. */
 export * from "./ratchet/index.js";
+export * from "./segmentation/index.js";

@@ -1,0 +1,3 @@
+export * from "./errors.js";
+export * from "./reassembler.js";
+export * from "./segment.js";

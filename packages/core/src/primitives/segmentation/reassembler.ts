@@ -1,0 +1,223 @@
+/**
+ * Receiver-side reassembly. The state is immutable data: `push` returns a new state, so a caller that does
+ * not commit keeps the old one. Memory is bounded per sender (sets and bytes) and incomplete sets are
+ * garbage-collected after a timeout.
+ */
+import { concatBytes, constantTimeEqual } from "../../base/bytes.js";
+import type { CryptoProvider } from "../../crypto/provider.js";
+import { ByteReader, ByteWriter, TruncatedInput } from "../binary.js";
+import { SegmentationError } from "./errors.js";
+import {
+  DEFAULT_MAX_SEGMENT_SIZE,
+  type DecodeSegmentOptions,
+  decodeSegment,
+  MAX_SEGMENTS,
+  type Segment,
+} from "./segment.js";
+
+/** An incomplete message from one sender. */
+export interface PartialMessage {
+  readonly sender: string;
+  readonly hash: Uint8Array;
+  readonly count: number;
+  /** Payload per index; undefined until received. */
+  readonly parts: readonly (Uint8Array | undefined)[];
+  readonly received: number;
+  readonly bytes: number;
+  readonly firstSeenAt: number;
+}
+
+/** A message recently delivered, remembered until the timeout so late duplicate segments are recognised. */
+export interface CompletedMessage {
+  readonly sender: string;
+  readonly hash: Uint8Array;
+  readonly completedAt: number;
+}
+
+export interface ReassemblyState {
+  /** Oldest first. */
+  readonly partial: readonly PartialMessage[];
+  /** Oldest first. */
+  readonly completed: readonly CompletedMessage[];
+}
+
+export interface ReassemblerOptions extends DecodeSegmentOptions {
+  /** Incomplete messages older than this (ms) are dropped; default 1 hour. */
+  readonly timeoutMs?: number;
+  /** Most incomplete messages per sender (the oldest is dropped beyond it); default 8. */
+  readonly maxPartialPerSender?: number;
+  /** Most buffered payload bytes per sender; default 255 × maxSegmentSize (one largest message). */
+  readonly maxBytesPerSender?: number;
+  /** Most completed messages remembered per sender for duplicate detection; default 64. */
+  readonly maxCompletedPerSender?: number;
+}
+
+export type ReassemblyStatus = "complete" | "pending" | "duplicate" | "rejected";
+
+export interface ReassemblyResult {
+  readonly state: ReassemblyState;
+  readonly status: ReassemblyStatus;
+  /** The whole payload, when status is "complete". */
+  readonly payload?: Uint8Array;
+  /** Why, when status is "rejected". */
+  readonly error?: SegmentationError;
+}
+
+export const EMPTY_REASSEMBLY: ReassemblyState = { partial: [], completed: [] };
+
+const STATE_VERSION = 1;
+
+export class Reassembler {
+  readonly timeoutMs: number;
+  readonly maxPartialPerSender: number;
+  readonly maxBytesPerSender: number;
+  readonly maxCompletedPerSender: number;
+  readonly decodeOptions: DecodeSegmentOptions;
+
+  constructor(
+    readonly crypto: CryptoProvider,
+    options: ReassemblerOptions = {},
+  ) {
+    const maxSegmentSize = options.maxSegmentSize ?? DEFAULT_MAX_SEGMENT_SIZE;
+    this.decodeOptions = { minCount: options.minCount ?? 1, maxSegmentSize };
+    this.timeoutMs = options.timeoutMs ?? 3_600_000;
+    this.maxPartialPerSender = options.maxPartialPerSender ?? 8;
+    this.maxBytesPerSender = options.maxBytesPerSender ?? MAX_SEGMENTS * maxSegmentSize;
+    this.maxCompletedPerSender = options.maxCompletedPerSender ?? 64;
+  }
+
+  /** Adds one encoded SegmentMessage from `sender` (any stable key, e.g. a conversation id) received at `now`. */
+  push(state: ReassemblyState, sender: string, segmentBytes: Uint8Array, now: number): ReassemblyResult {
+    const decoded = decodeSegment(segmentBytes, this.decodeOptions);
+    if (!decoded.ok) return { state, status: "rejected", error: decoded.error };
+    return this.pushSegment(state, sender, decoded.segment, now);
+  }
+
+  /** As `push`, for a segment already decoded and validated. */
+  pushSegment(state: ReassemblyState, sender: string, segment: Segment, now: number): ReassemblyResult {
+    const collected = this.collect(state, now);
+    let partial = collected.partial;
+    const same = (p: { sender: string; hash: Uint8Array }) =>
+      p.sender === sender && constantTimeEqual(p.hash, segment.hash);
+    if (collected.completed.some(same)) return { state, status: "duplicate" };
+    const at = partial.findIndex(same);
+    let current: PartialMessage;
+    if (at >= 0) {
+      current = partial[at]!;
+      if (current.count !== segment.count) {
+        return reject(state, "inconsistent-count", "segments of one message disagree on segment_count");
+      }
+      if (current.parts[segment.index] !== undefined) return { state, status: "duplicate" };
+      partial = partial.filter((_, i) => i !== at);
+    } else {
+      current = {
+        sender,
+        hash: segment.hash.slice(),
+        count: segment.count,
+        parts: new Array(segment.count).fill(undefined),
+        received: 0,
+        bytes: 0,
+        firstSeenAt: now,
+      };
+    }
+    const parts = current.parts.slice();
+    parts[segment.index] = segment.payload.slice();
+    current = { ...current, parts, received: current.received + 1, bytes: current.bytes + segment.payload.length };
+
+    if (current.received === current.count) {
+      const payload = concatBytes(...(parts as Uint8Array[]));
+      if (!constantTimeEqual(this.crypto.keccak256(payload), current.hash)) {
+        return reject({ ...collected, partial }, "hash-mismatch", "reassembled payload does not match its hash");
+      }
+      let completed = [...collected.completed, { sender, hash: current.hash, completedAt: now }];
+      const mineDone = completed.filter((c) => c.sender === sender);
+      if (mineDone.length > this.maxCompletedPerSender) {
+        const drop = new Set(mineDone.slice(0, mineDone.length - this.maxCompletedPerSender));
+        completed = completed.filter((c) => !drop.has(c));
+      }
+      return { state: { partial, completed }, status: "complete", payload };
+    }
+
+    // Quotas: make room by dropping this sender's oldest other messages.
+    if (current.bytes > this.maxBytesPerSender) {
+      return reject(state, "quota-exceeded", "message larger than the per-sender reassembly quota");
+    }
+    const mine = () => partial.filter((p) => p.sender === sender);
+    while (
+      mine().length >= this.maxPartialPerSender ||
+      mine().reduce((n, p) => n + p.bytes, 0) + current.bytes > this.maxBytesPerSender
+    ) {
+      const oldest = mine()[0];
+      if (!oldest) break;
+      partial = partial.filter((p) => p !== oldest);
+    }
+    return { state: { partial: [...partial, current], completed: collected.completed }, status: "pending" };
+  }
+
+  /** Drops incomplete messages, and memories of completed ones, older than the timeout. */
+  collect(state: ReassemblyState, now: number): ReassemblyState {
+    const partial = state.partial.filter((p) => now - p.firstSeenAt <= this.timeoutMs);
+    const completed = state.completed.filter((c) => now - c.completedAt <= this.timeoutMs);
+    if (partial.length === state.partial.length && completed.length === state.completed.length) return state;
+    return { partial, completed };
+  }
+}
+
+export function serializeReassemblyState(state: ReassemblyState): Uint8Array {
+  const w = new ByteWriter().u8(STATE_VERSION).u32(state.partial.length);
+  for (const p of state.partial) {
+    w.string(p.sender).raw(p.hash).u32(p.count).uint(p.firstSeenAt);
+    for (const part of p.parts) w.optBytes(part);
+  }
+  w.u32(state.completed.length);
+  for (const c of state.completed) w.string(c.sender).raw(c.hash).uint(c.completedAt);
+  return w.finish();
+}
+
+export type DeserializeReassemblyResult =
+  | { readonly ok: true; readonly state: ReassemblyState }
+  | { readonly ok: false; readonly error: SegmentationError };
+
+/** Total: never throws. */
+export function deserializeReassemblyState(bytes: Uint8Array): DeserializeReassemblyResult {
+  try {
+    const r = new ByteReader(bytes);
+    if (r.u8() !== STATE_VERSION) return badState("unknown reassembly state version");
+    const partial: PartialMessage[] = [];
+    for (let i = r.count(48); i > 0; i--) {
+      const sender = r.string();
+      const hash = r.raw(32);
+      const count = r.u32();
+      if (count < 1 || count > MAX_SEGMENTS) return badState("bad segment count in state");
+      const firstSeenAt = r.uint();
+      const parts: (Uint8Array | undefined)[] = [];
+      let received = 0;
+      let size = 0;
+      for (let j = 0; j < count; j++) {
+        const part = r.optBytes();
+        parts.push(part);
+        if (part) {
+          received++;
+          size += part.length;
+        }
+      }
+      partial.push({ sender, hash, count, parts, received, bytes: size, firstSeenAt });
+    }
+    const completed: CompletedMessage[] = [];
+    for (let i = r.count(44); i > 0; i--)
+      completed.push({ sender: r.string(), hash: r.raw(32), completedAt: r.uint() });
+    if (!r.done) return badState("trailing bytes in reassembly state");
+    return { ok: true, state: { partial, completed } };
+  } catch (e) {
+    if (e instanceof TruncatedInput) return badState("truncated reassembly state");
+    throw e;
+  }
+}
+
+function reject(state: ReassemblyState, code: SegmentationError["code"], message: string): ReassemblyResult {
+  return { state, status: "rejected", error: new SegmentationError(code, message) };
+}
+
+function badState(message: string): DeserializeReassemblyResult {
+  return { ok: false, error: new SegmentationError("bad-state", message) };
+}
