@@ -252,7 +252,7 @@ export class WakuDelivery implements Delivery {
     if (this.state === "started") this.join(pubsubTopic);
     return () => {
       set.delete(entry);
-      if (set.size === 0) this.handlers.delete(contentTopic);
+      if (set.size === 0 && this.handlers.get(contentTopic) === set) this.handlers.delete(contentTopic);
       this.leaveIfUnused(pubsubTopic);
     };
   }
