@@ -12,3 +12,6 @@ export * from "./framework/delivery.js";
 export * from "./framework/store.js";
 export * as wire from "./wire/index.js";
 export * from "./primitives/index.js";
+export * from "./framework/index.js";
+export * from "./base/virtual-clock.js";
+export * from "./primitives/noise/index.js";

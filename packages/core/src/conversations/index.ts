@@ -1,0 +1,7 @@
+/**
+ * Every conversation type's spec, in the order docs/conversation-types.md lists them. Each type appends its
+ * spec here (one import, one entry); `scripts/gen-docs.ts` registers this list and renders the document.
+ */
+import type { ConversationTypeSpec } from "../framework/type-spec.js";
+
+export const conversationTypes: ConversationTypeSpec[] = [];

@@ -1,0 +1,137 @@
+/**
+ * Conversation hints. A sent hint is salted so two messages of one conversation carry unrelated hints:
+ * `lower_hex(BLAKE2s-256(u64be(salt) || utf8(conversation_id)))`, with a random uint64 salt per message.
+ * A receiver also accepts a hint equal to a raw conversation id (what libchat sends, with salt 0).
+ *
+ * `HintIndex` keeps the known conversations per content topic, so checking a hint costs one map lookup
+ * plus one BLAKE2s per conversation on THAT topic, never a pass over every conversation.
+ */
+import { fromHex, toHex, u64be, utf8 } from "../base/bytes.js";
+import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
+import type { ConversationRef, HintMatch } from "./runtime.js";
+
+/** 32-byte BLAKE2s output as lower hex. */
+export const SALTED_HINT_LENGTH = 64;
+const SALTED_HINT = /^[0-9a-f]{64}$/;
+
+export function saltedHint(crypto: CryptoProvider, salt: bigint, conversationId: string): string {
+  const id = utf8(conversationId);
+  const data = new Uint8Array(8 + id.length);
+  data.set(u64be(salt), 0);
+  data.set(id, 8);
+  return toHex(crypto.blake2s256(data));
+}
+
+/** A uniformly random uint64 from the injected randomness. */
+export function randomSalt(random: RandomSource): bigint {
+  const b = random(8);
+  if (b.length !== 8) throw new RangeError("random source returned the wrong length");
+  return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, false);
+}
+
+export function isSaltedHintFormat(hint: string): boolean {
+  return SALTED_HINT.test(hint);
+}
+
+export interface HintCandidate {
+  readonly conversation: ConversationRef;
+  readonly match: HintMatch;
+}
+
+interface Entry {
+  readonly ref: ConversationRef;
+  /** u64be(salt) || utf8(id): the salt slot is rewritten per check so no allocation happens per candidate. */
+  readonly input: Uint8Array;
+}
+
+interface TopicEntries {
+  readonly all: Entry[];
+  readonly byId: Map<string, Entry[]>;
+}
+
+export class HintIndex {
+  readonly #topics = new Map<string, TopicEntries>();
+  /** id -> number of refs with that id (over every topic and type). */
+  readonly #ids = new Map<string, number>();
+
+  /** Adds a conversation; adding the same (id, type, topic) twice is a no-op. */
+  add(ref: ConversationRef): void {
+    let t = this.#topics.get(ref.contentTopic);
+    if (!t) {
+      t = { all: [], byId: new Map() };
+      this.#topics.set(ref.contentTopic, t);
+    }
+    const same = t.byId.get(ref.id);
+    if (same?.some((e) => e.ref.type === ref.type)) return;
+    const id = utf8(ref.id);
+    const input = new Uint8Array(8 + id.length);
+    input.set(id, 8);
+    const entry: Entry = { ref: Object.freeze({ id: ref.id, type: ref.type, contentTopic: ref.contentTopic }), input };
+    t.all.push(entry);
+    if (same) same.push(entry);
+    else t.byId.set(ref.id, [entry]);
+    this.#ids.set(ref.id, (this.#ids.get(ref.id) ?? 0) + 1);
+  }
+
+  /** Removes a conversation from its topic. Returns whether it was present. */
+  remove(ref: ConversationRef): boolean {
+    const t = this.#topics.get(ref.contentTopic);
+    const same = t?.byId.get(ref.id);
+    const i = same?.findIndex((e) => e.ref.type === ref.type) ?? -1;
+    if (!t || !same || i < 0) return false;
+    const [entry] = same.splice(i, 1);
+    if (same.length === 0) t.byId.delete(ref.id);
+    t.all.splice(t.all.indexOf(entry!), 1);
+    if (t.all.length === 0) this.#topics.delete(ref.contentTopic);
+    const n = (this.#ids.get(ref.id) ?? 1) - 1;
+    if (n === 0) this.#ids.delete(ref.id);
+    else this.#ids.set(ref.id, n);
+    return true;
+  }
+
+  has(conversationId: string): boolean {
+    return this.#ids.has(conversationId);
+  }
+
+  topics(): string[] {
+    return [...this.#topics.keys()];
+  }
+
+  conversationsOn(contentTopic: string): ConversationRef[] {
+    return this.#topics.get(contentTopic)?.all.map((e) => e.ref) ?? [];
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const t of this.#topics.values()) n += t.all.length;
+    return n;
+  }
+
+  /**
+   * The conversations on `contentTopic` the hint designates: those whose raw id equals it, then those whose
+   * salted hint under `salt` equals it. Costs O(conversations on that topic) BLAKE2s calls at most.
+   */
+  match(crypto: CryptoProvider, contentTopic: string, hint: string, salt: bigint): HintCandidate[] {
+    const t = this.#topics.get(contentTopic);
+    if (!t) return [];
+    const out: HintCandidate[] = [];
+    for (const e of t.byId.get(hint) ?? []) out.push({ conversation: e.ref, match: { form: "raw", salt } });
+    if (!isSaltedHintFormat(hint)) return out;
+    const want = fromHex(hint)!;
+    const saltBytes = u64be(salt);
+    for (const e of t.all) {
+      e.input.set(saltBytes, 0);
+      if (equalBytes(crypto.blake2s256(e.input), want)) {
+        out.push({ conversation: e.ref, match: { form: "salted", salt } });
+      }
+    }
+    return out;
+  }
+}
+
+/** Hints are public, so a plain comparison is fine here (early exit leaks nothing secret). */
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

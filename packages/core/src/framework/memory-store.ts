@@ -1,0 +1,134 @@
+/**
+ * `MemoryStore`: the in-memory `Store`. Keys of each namespace are kept sorted so scans are a binary search
+ * plus a slice. Values are copied on the way in and on the way out, so no caller can mutate stored bytes
+ * through a reference it holds.
+ */
+import { ParleyError } from "../base/errors.js";
+import { compareKeys, inRange, type ScanOptions, type Store, type StoreEntry, type WriteOp } from "./store.js";
+
+export class StoreError extends ParleyError {
+  declare readonly code: "store-closed" | "invalid-write";
+}
+
+interface Namespace {
+  readonly values: Map<string, Uint8Array>;
+  /** Sorted with `compareKeys`. */
+  readonly keys: string[];
+}
+
+export class MemoryStore implements Store {
+  readonly #namespaces = new Map<string, Namespace>();
+  #closed = false;
+  #revision = 0;
+
+  /** Increments on every non-empty commit: a cheap way for tests to see that nothing was written. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  async get(ns: string, key: string): Promise<Uint8Array | undefined> {
+    this.#assertOpen();
+    const v = this.#namespaces.get(ns)?.values.get(key);
+    return v === undefined ? undefined : v.slice();
+  }
+
+  async scan(ns: string, options: ScanOptions = {}): Promise<StoreEntry[]> {
+    this.#assertOpen();
+    const space = this.#namespaces.get(ns);
+    if (!space) return [];
+    const { keys } = space;
+    // The range [lo, hi) of keys that can satisfy gte / prefix / lt; `inRange` then checks each key.
+    const lowBound = maxKey(options.gte, options.prefix);
+    const lo = lowBound === undefined ? 0 : lowerBound(keys, lowBound);
+    let hi = options.lt === undefined ? keys.length : lowerBound(keys, options.lt);
+    if (options.prefix !== undefined) {
+      let end = lo;
+      while (end < hi && keys[end]!.startsWith(options.prefix)) end++;
+      hi = end;
+    }
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const out: StoreEntry[] = [];
+    if (limit <= 0 || lo >= hi) return out;
+    const step = options.reverse ? -1 : 1;
+    for (let i = options.reverse ? hi - 1 : lo; i >= lo && i < hi && out.length < limit; i += step) {
+      const key = keys[i]!;
+      if (inRange(key, options)) out.push({ key, value: space.values.get(key)!.slice() });
+    }
+    return out;
+  }
+
+  async commit(ops: readonly WriteOp[]): Promise<void> {
+    this.#assertOpen();
+    // Validate everything first: a bad op must leave the store untouched (atomicity).
+    for (const op of ops) {
+      if (typeof op?.ns !== "string" || typeof op.key !== "string") throw invalid("ns and key must be strings");
+      if (op.op === "put") {
+        if (!(op.value instanceof Uint8Array)) throw invalid("put needs a Uint8Array value");
+      } else if (op.op !== "delete") {
+        throw invalid("op must be put or delete");
+      }
+    }
+    if (ops.length === 0) return;
+    for (const op of ops) {
+      if (op.op === "put") this.#put(op.ns, op.key, op.value.slice());
+      else this.#delete(op.ns, op.key);
+    }
+    this.#revision++;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  /** A deep copy of everything, for tests comparing before/after. */
+  snapshot(): Map<string, Map<string, Uint8Array>> {
+    const out = new Map<string, Map<string, Uint8Array>>();
+    for (const [ns, space] of this.#namespaces) {
+      out.set(ns, new Map(space.keys.map((k) => [k, space.values.get(k)!.slice()] as const)));
+    }
+    return out;
+  }
+
+  #put(ns: string, key: string, value: Uint8Array): void {
+    let space = this.#namespaces.get(ns);
+    if (!space) {
+      space = { values: new Map(), keys: [] };
+      this.#namespaces.set(ns, space);
+    }
+    if (!space.values.has(key)) space.keys.splice(lowerBound(space.keys, key), 0, key);
+    space.values.set(key, value);
+  }
+
+  #delete(ns: string, key: string): void {
+    const space = this.#namespaces.get(ns);
+    if (!space?.values.delete(key)) return;
+    space.keys.splice(lowerBound(space.keys, key), 1);
+    if (space.keys.length === 0) this.#namespaces.delete(ns);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreError("store-closed", "the store is closed");
+  }
+}
+
+function invalid(message: string): StoreError {
+  return new StoreError("invalid-write", message);
+}
+
+/** First index whose key is >= `key`. */
+function lowerBound(keys: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareKeys(keys[mid]!, key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function maxKey(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return compareKeys(a, b) >= 0 ? a : b;
+}

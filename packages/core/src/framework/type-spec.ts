@@ -1,0 +1,279 @@
+/**
+ * `ConversationTypeSpec`: the declarative, JSON-able description of one conversation type. CONVERSATIONS
+ * says a type MUST define its encryption scheme, frames, encoding, content topics and conversation-id
+ * generation, and SHOULD define membership limits, privacy/security guarantees and a deterministic decoding
+ * tree. Each of those is a field here, so the `Registry` can check them and `docs/conversation-types.md` can
+ * be generated from them. Every part carries a human `description`; the structured fields around it are what
+ * tools and tests read.
+ */
+
+/** The five MUSTs of CONVERSATIONS, by field name. */
+export const MUSTS = ["encryption", "frames", "encoding", "contentTopic", "conversationId"] as const;
+export type MustName = (typeof MUSTS)[number];
+
+/** The SHOULDs: CONVERSATIONS' three plus the privacy statement the seed asks every type to weigh. */
+export const SHOULDS = ["membership", "guarantees", "decodingTree", "privacy"] as const;
+export type ShouldName = (typeof SHOULDS)[number];
+
+/** Human names used in errors, warnings and the generated document. */
+export const REQUIREMENT_TITLES: Readonly<Record<MustName | ShouldName, string>> = {
+  encryption: "encryption scheme",
+  frames: "frames",
+  encoding: "encoding",
+  contentTopic: "content-topic derivation",
+  conversationId: "conversation-id derivation",
+  membership: "membership requirements and limits",
+  guarantees: "privacy/security guarantees",
+  decodingTree: "deterministic decoding tree",
+  privacy: "content-topic privacy and channel binding",
+};
+
+/**
+ * The fixed vocabulary of guarantees. A type may only claim properties from this list, so claims compare
+ * across types and each one can be tied to the test that proves it.
+ */
+export const GUARANTEES = [
+  "confidentiality",
+  "integrity",
+  "authentication",
+  "mutual-authentication",
+  "sender-privacy",
+  "recipient-privacy",
+  "forward-secrecy",
+  "post-compromise-security",
+  "deniability",
+  "dropped-message-observability",
+  "replay-protection",
+  "causal-ordering",
+  "unlinkable-hints",
+] as const;
+export type Guarantee = (typeof GUARANTEES)[number];
+
+/** The arms of `logoschat.encryption.EncryptedPayload` (protobuf-es oneof case names). */
+export const ENCRYPTED_PAYLOAD_ARMS = ["plaintext", "doubleratchet", "inboxHandshake", "noiseInboxHandshake"] as const;
+export type EncryptedPayloadArm = (typeof ENCRYPTED_PAYLOAD_ARMS)[number];
+
+export const PRIMITIVE_ROLES = [
+  "dh",
+  "aead",
+  "hash",
+  "kdf",
+  "mac",
+  "signature",
+  "kem",
+  "handshake",
+  "ratchet",
+  "group-key-agreement",
+] as const;
+export type PrimitiveRole = (typeof PRIMITIVE_ROLES)[number];
+
+export interface Described {
+  /** One or a few sentences for humans; the generated document prints it as is. */
+  readonly description: string;
+}
+
+export interface Primitive {
+  readonly role: PrimitiveRole;
+  /** e.g. "X25519", "ChaCha20-Poly1305", "BLAKE2b-256 keyed (personal mk/ck)". */
+  readonly name: string;
+}
+
+/** MUST 1. */
+export interface EncryptionSpec extends Described {
+  /** The scheme's name, e.g. "Double Ratchet (libchat PrivateV1)" or "Noise_XK0_25519_ChaChaPoly_BLAKE2b". */
+  readonly scheme: string;
+  readonly primitives: readonly Primitive[];
+  /** The `EncryptedPayload` arms this type accepts; the decoder rejects any other arm before `open`. */
+  readonly payloadArms: readonly EncryptedPayloadArm[];
+}
+
+/** MUST 2: one entry per frame (payload type) of the conversation. */
+export interface FrameSpec extends Described {
+  readonly name: string;
+  /** Fully qualified protobuf message name, e.g. "logoschat.convos.private_v1.PrivateV1Frame". */
+  readonly schema: string;
+}
+
+/** MUST 3. */
+export interface EncodingSpec extends Described {
+  readonly format: "protobuf3";
+  /** The nesting from the outside in, e.g. ["EnvelopeV1", "EncryptedPayload.doubleratchet", "PrivateV1Frame"]. */
+  readonly layers: readonly string[];
+  /** The `.proto` files, relative to `proto/`. */
+  readonly schemaFiles: readonly string[];
+}
+
+/** MUST 4: where messages of a conversation are received. */
+export interface ContentTopicSpec extends Described {
+  /** Waku content topic template, e.g. "/logos-chat/1/{delivery_address}/proto". */
+  readonly template: string;
+  /** How `{delivery_address}` is derived, e.g. "lower_hex(BLAKE2b-8(domain || installation key))". */
+  readonly deliveryAddress: string;
+}
+
+/** MUST 5. */
+export interface ConversationIdSpec extends Described {
+  /** The derivation as a formula, e.g. "hex(BLAKE2b-512(installation public key))". */
+  readonly derivation: string;
+  /** What an id looks like, e.g. "128 lowercase hex characters". */
+  readonly format: string;
+}
+
+/** SHOULD: membership requirements and limits. */
+export interface MembershipSpec extends Described {
+  readonly min: number;
+  /** `null` means no limit set by the protocol. */
+  readonly max: number | null;
+}
+
+export interface GuaranteeClaim extends Described {
+  readonly property: Guarantee;
+  /** The test that demonstrates the property, relative to the repository root. */
+  readonly provenBy?: string;
+}
+
+/** What a decoding step ends in: exactly the three outcomes of the seed's deterministic decoding. */
+export type DecodingOutcome =
+  | { readonly outcome: "readable"; readonly frame: string }
+  | { readonly outcome: "badly-formed"; readonly reason: string }
+  | { readonly outcome: "not-for-me" };
+
+export interface DecodingBranch {
+  /** The condition on the tested field, e.g. "absent", "AEAD tag invalid", "otherwise". */
+  readonly when: string;
+  /** Either the id of the next node or an outcome. */
+  readonly next: string | DecodingOutcome;
+}
+
+export interface DecodingNode {
+  readonly id: string;
+  /** The field or check this node tests, e.g. "EncryptedPayload.doubleratchet.dh". */
+  readonly test: string;
+  readonly branches: readonly DecodingBranch[];
+}
+
+/**
+ * SHOULD: the type-specific part of the decoding tree, starting where the framework's common tree
+ * (`FRAMEWORK_DECODING_TREE`) hands over: a candidate conversation found by hint, and its EncryptedPayload.
+ */
+export interface DecodingTree {
+  readonly root: string;
+  readonly nodes: readonly DecodingNode[];
+}
+
+export type MoveOutcome = "rejected" | "harmless" | "accepted";
+
+/** SHOULD (the seed asks each type to weigh both): content-topic policy and channel binding. */
+export interface PrivacySpec {
+  readonly contentTopicPolicy: Described & {
+    /** Who shares the topic, i.e. the anonymity set an observer of the topic sees. */
+    readonly sharedBy: string;
+    /** What an observer of the topic can link. */
+    readonly linkability: string;
+  };
+  readonly channelBinding: Described & {
+    /** What the ciphertext is cryptographically bound to, e.g. ["conversation-id", "sender"]. */
+    readonly boundTo: readonly string[];
+    /** A valid payload of conversation A re-sent with the hint of conversation B. */
+    readonly movedToOtherConversation: MoveOutcome;
+    /** A valid payload re-sent on another content topic. */
+    readonly movedToOtherTopic: MoveOutcome;
+    /** The test that demonstrates both statements. */
+    readonly provenBy?: string;
+  };
+}
+
+export interface ConversationTypeSpec {
+  /** The type's identifier, version included, e.g. "PrivateV1". Incompatible versions are new types. */
+  readonly name: string;
+  readonly version: number;
+  readonly summary: string;
+
+  // The five MUSTs.
+  readonly encryption: EncryptionSpec;
+  readonly frames: readonly FrameSpec[];
+  readonly encoding: EncodingSpec;
+  readonly contentTopic: ContentTopicSpec;
+  readonly conversationId: ConversationIdSpec;
+
+  // The SHOULDs.
+  readonly membership?: MembershipSpec;
+  readonly guarantees?: readonly GuaranteeClaim[];
+  /** Properties the type explicitly does NOT provide, so readers do not assume them. */
+  readonly nonGuarantees?: readonly GuaranteeClaim[];
+  readonly decodingTree?: DecodingTree;
+  readonly privacy?: PrivacySpec;
+}
+
+/**
+ * The part of decoding every type shares, run by `Decoder.classify` before a type's own tree. Its reason
+ * codes are the framework's `BadlyFormedReason`s.
+ */
+export const FRAMEWORK_DECODING_TREE: DecodingTree = {
+  root: "size",
+  nodes: [
+    {
+      id: "size",
+      test: "message length",
+      branches: [
+        { when: "> 150 KiB", next: { outcome: "badly-formed", reason: "too-large" } },
+        { when: "otherwise", next: "envelope" },
+      ],
+    },
+    {
+      id: "envelope",
+      test: "EnvelopeV1 protobuf decode",
+      branches: [
+        { when: "fails", next: { outcome: "badly-formed", reason: "envelope-decode" } },
+        { when: "ok", next: "hint" },
+      ],
+    },
+    {
+      id: "hint",
+      test: "EnvelopeV1.conversation_hint",
+      branches: [
+        { when: "empty", next: { outcome: "badly-formed", reason: "hint-missing" } },
+        { when: "longer than 512 characters", next: { outcome: "badly-formed", reason: "hint-too-long" } },
+        { when: "otherwise", next: "match" },
+      ],
+    },
+    {
+      id: "match",
+      test: "hint against conversations subscribed on the content topic (raw id, or salted BLAKE2s)",
+      branches: [
+        { when: "no match", next: { outcome: "not-for-me" } },
+        { when: "match", next: "payload" },
+      ],
+    },
+    {
+      id: "payload",
+      test: "EnvelopeV1.payload as EncryptedPayload",
+      branches: [
+        { when: "empty", next: { outcome: "badly-formed", reason: "payload-missing" } },
+        { when: "decode fails", next: { outcome: "badly-formed", reason: "payload-decode" } },
+        { when: "no arm set", next: { outcome: "badly-formed", reason: "payload-empty" } },
+        {
+          when: "arm not in the type's encryption.payloadArms",
+          next: { outcome: "badly-formed", reason: "unexpected-encryption" },
+        },
+        { when: "otherwise", next: "state" },
+      ],
+    },
+    {
+      id: "state",
+      test: "the candidate conversation's stored state",
+      branches: [
+        { when: "missing or undecodable", next: { outcome: "badly-formed", reason: "state-unavailable" } },
+        { when: "ok", next: "type" },
+      ],
+    },
+    {
+      id: "type",
+      test: "the type's own decoding tree (runtime.open)",
+      branches: [
+        { when: "fails (code from the type's tree)", next: { outcome: "badly-formed", reason: "type-reason" } },
+        { when: "ok", next: { outcome: "readable", frame: "the type's frame" } },
+      ],
+    },
+  ],
+};
