@@ -53,15 +53,17 @@ export function msToNs(ms: number): bigint {
 }
 
 /**
- * Strictly increasing nanosecond timestamps from a millisecond clock: two messages with the same payload
- * sent in the same millisecond still get different message ids (gossipsub would drop the second as a duplicate).
+ * Strictly increasing timestamps from a millisecond clock, in nanoseconds but always whole milliseconds:
+ * two messages with the same payload sent in the same millisecond still get different message ids (gossipsub
+ * would drop the second as a duplicate), and js-waku, which holds timestamps as a `Date`, recomputes the same
+ * message hash (a sub-millisecond part would be lost there and change the hash).
  */
 export class MonotonicNs {
   private last = 0n;
   constructor(private readonly nowMs: () => number) {}
   next(): bigint {
     const now = msToNs(this.nowMs());
-    this.last = now > this.last ? now : this.last + 1n;
+    this.last = now > this.last ? now : this.last + NS_PER_MS;
     return this.last;
   }
 }

@@ -101,11 +101,16 @@ describe("WakuMessage and its hash", () => {
     expect(toHex(relayMessageId(data))).toBe(createHash("sha256").update(data).digest("hex"));
   });
 
-  it("timestamps are strictly increasing even within one millisecond", () => {
-    const ts = new MonotonicNs(() => 1000);
+  it("timestamps are strictly increasing whole milliseconds even within one millisecond", () => {
+    let now = 1000;
+    const ts = new MonotonicNs(() => now);
     const a = ts.next();
     const b = ts.next();
     expect(a).toBe(1_000_000_000n);
-    expect(b).toBe(a + 1n);
+    expect(b).toBe(1_001_000_000n);
+    now = 5000;
+    expect(ts.next()).toBe(5_000_000_000n);
+    now = 10; // a clock stepping back never makes timestamps go back
+    expect(ts.next()).toBe(5_001_000_000n);
   });
 });
