@@ -1,3 +1,4 @@
 /** Protocol primitives: Noise, Double Ratchet, SDS, segmentation. */
 export * from "./ratchet/index.js";
+export * from "./sds/index.js";
 export * from "./segmentation/index.js";

@@ -1,0 +1,530 @@
+/**
+ * Scalable Data Sync (vac SDS, js-waku wire) as a deterministic state machine. No timers and no I/O: the caller
+ * drives it with `send`, `receive` and `sweep` at times it chooses, and gets back a new state, the messages to
+ * put on the wire, and events (delivered in causal order, missing, acked, possibly acked, lost).
+ *
+ * Choices beyond the spec (docs/SDS.md explains them): the Bloom filter travels only in sync messages by
+ * default; our last own message is always cited, so a sender's messages are delivered in the order sent;
+ * acknowledging a message acknowledges what it cited (transitive acks); a message enters our Bloom filter when
+ * it is delivered, not when it is buffered; a dependency that never arrives is declared lost after a bound and
+ * no longer blocks the messages that wait on it.
+ */
+import {
+  type BloomGeometry,
+  type BloomParams,
+  bloomGeometry,
+  bloomHas,
+  bloomInsert,
+  emptyBloom,
+  PRIVATE_V1_BLOOM,
+} from "./bloom.js";
+import { SdsError } from "./errors.js";
+import { type DecodedSdsMessage, decodeSdsMessage, encodeSdsMessage, type HistoryRef } from "./message.js";
+import type { BufferedMessage, LogEntry, MissingMessage, OutgoingMessage, OwedAck, SdsState } from "./state.js";
+
+export interface SdsOptions {
+  /** Ids cited per message (the spec recommends 2; js-waku uses 200). Default 3. */
+  readonly causalHistorySize?: number;
+  /** Bloom filter sizing; both peers must agree. Default PRIVATE1's 2000 / 0.001. */
+  readonly bloom?: BloomParams;
+  /** Which messages carry our Bloom filter: all (as js-waku), sync only (default), or none. */
+  readonly bloomIn?: "all" | "sync" | "none";
+  /** Bloom hits that make a message acknowledged. Default 2 (as js-waku). */
+  readonly possibleAcksThreshold?: number;
+  /** Resend an unacknowledged message after this long (ms). Default 30,000. */
+  readonly resendIntervalMs?: number;
+  /** Resend a possibly-acknowledged message after this long (ms). Default 60,000. */
+  readonly possiblyAckedResendIntervalMs?: number;
+  /** Resends before an outgoing message is declared lost. Default 10. */
+  readonly maxResends?: number;
+  /** A missing dependency (or a message buffered this long) is declared lost after this (ms). Default 600,000. */
+  readonly incomingLostAfterMs?: number;
+  /** A sync message acknowledges delivered messages after this delay (ms) unless a reply cites them first. */
+  readonly ackDelayMs?: number;
+  /** Also send a sync message when nothing was sent for this long (ms); default off. */
+  readonly syncIntervalMs?: number;
+  /** Delivered ids remembered for duplicate detection and dependencies. Default 1000. */
+  readonly historyWindow?: number;
+  /** Bounds on buffered incoming messages. Defaults 1000 messages and 32 MiB. */
+  readonly maxIncoming?: number;
+  readonly maxIncomingBytes?: number;
+  /** Bound on tracked missing and lost ids, and on owed acks per sync. Defaults 1000 and 16. */
+  readonly maxTracked?: number;
+  readonly maxAckOwed?: number;
+  /** Put sender ids in causal history entries (js-waku does; costs ~40 bytes per entry). Default false. */
+  readonly historySenderIds?: boolean;
+  /** Acknowledging a message acknowledges its causal history. Default true. */
+  readonly transitiveAcks?: boolean;
+}
+
+export interface SdsOutgoing {
+  readonly messageId: string;
+  /** Encoded SDS message: the plaintext for the encryption layer. */
+  readonly bytes: Uint8Array;
+  readonly kind: "content" | "resend" | "sync";
+}
+
+export type SdsEvent =
+  | {
+      readonly type: "delivered";
+      readonly messageId: string;
+      readonly senderId: string;
+      readonly lamport: bigint;
+      readonly content: Uint8Array;
+    }
+  | { readonly type: "ephemeral"; readonly messageId: string; readonly senderId: string; readonly content: Uint8Array }
+  | { readonly type: "missing"; readonly messages: readonly HistoryRef[] }
+  | { readonly type: "acked"; readonly messageId: string }
+  | { readonly type: "possibly-acked"; readonly messageId: string; readonly count: number }
+  | { readonly type: "incoming-lost"; readonly messageIds: readonly string[] }
+  | { readonly type: "outgoing-lost"; readonly messageId: string };
+
+export interface SdsStep {
+  readonly state: SdsState;
+  readonly outgoing: readonly SdsOutgoing[];
+  readonly events: readonly SdsEvent[];
+}
+
+export type SdsReceiveStatus = "delivered" | "buffered" | "duplicate" | "sync" | "ephemeral";
+
+export type SdsReceiveResult =
+  | (SdsStep & { readonly ok: true; readonly status: SdsReceiveStatus; readonly message: DecodedSdsMessage })
+  | { readonly ok: false; readonly error: SdsError };
+
+export interface SdsReceiveOptions {
+  /** The sender proven by the encryption layer; a different sender_id is rejected. */
+  readonly expectedSenderId?: string;
+}
+
+/** Lamport values above this are refused: they would let a peer exhaust our uint64 clock. */
+const MAX_LAMPORT = 1n << 62n;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] ? U[] : T[K] };
+
+interface Draft extends Mutable<SdsState> {
+  events: SdsEvent[];
+  out: SdsOutgoing[];
+  knownSet: Set<string>;
+  lostSet: Set<string>;
+}
+
+export class Sds {
+  readonly causalHistorySize: number;
+  readonly geometry: BloomGeometry;
+  readonly bloomIn: "all" | "sync" | "none";
+  readonly possibleAcksThreshold: number;
+  readonly resendIntervalMs: number;
+  readonly possiblyAckedResendIntervalMs: number;
+  readonly maxResends: number;
+  readonly incomingLostAfterMs: number;
+  readonly ackDelayMs: number;
+  readonly syncIntervalMs: number | undefined;
+  readonly historyWindow: number;
+  readonly maxIncoming: number;
+  readonly maxIncomingBytes: number;
+  readonly maxTracked: number;
+  readonly maxAckOwed: number;
+  readonly historySenderIds: boolean;
+  readonly transitiveAcks: boolean;
+
+  constructor(options: SdsOptions = {}) {
+    this.causalHistorySize = options.causalHistorySize ?? 3;
+    this.geometry = bloomGeometry(options.bloom ?? PRIVATE_V1_BLOOM);
+    this.bloomIn = options.bloomIn ?? "sync";
+    this.possibleAcksThreshold = options.possibleAcksThreshold ?? 2;
+    this.resendIntervalMs = options.resendIntervalMs ?? 30_000;
+    this.possiblyAckedResendIntervalMs = options.possiblyAckedResendIntervalMs ?? 60_000;
+    this.maxResends = options.maxResends ?? 10;
+    this.incomingLostAfterMs = options.incomingLostAfterMs ?? 600_000;
+    this.ackDelayMs = options.ackDelayMs ?? 1000;
+    this.syncIntervalMs = options.syncIntervalMs;
+    this.historyWindow = options.historyWindow ?? 1000;
+    this.maxIncoming = options.maxIncoming ?? 1000;
+    this.maxIncomingBytes = options.maxIncomingBytes ?? 32 * 1024 * 1024;
+    this.maxTracked = options.maxTracked ?? 1000;
+    this.maxAckOwed = options.maxAckOwed ?? 16;
+    this.historySenderIds = options.historySenderIds ?? false;
+    this.transitiveAcks = options.transitiveAcks ?? true;
+  }
+
+  /** A new channel; the Lamport clock starts at `now` (ms), as the spec requires. */
+  init(channelId: string, senderId: string, now: number): SdsState {
+    return {
+      channelId,
+      senderId,
+      lamport: BigInt(Math.floor(now)),
+      bloom: emptyBloom(this.geometry),
+      bloomCount: 0,
+      recent: [],
+      known: [],
+      lost: [],
+      missing: [],
+      incoming: [],
+      outgoing: [],
+      lastOwnId: undefined,
+      ackOwed: [],
+      ackOwedSince: undefined,
+      lastSentAt: undefined,
+    };
+  }
+
+  /**
+   * Sends a content message with a caller-chosen unique id (e.g. `messageIdFor(segment)`). Throws SdsError
+   * for empty content or a reused id (caller bugs, not peer input).
+   */
+  send(state: SdsState, content: Uint8Array, messageId: string, now: number): SdsStep {
+    if (content.length === 0) throw new SdsError("empty-content", "content messages need content");
+    if (messageId.length === 0) throw new SdsError("malformed", "message id must not be empty");
+    const d = this.#draft(state);
+    if (d.knownSet.has(messageId) || d.outgoing.some((m) => m.messageId === messageId)) {
+      throw new SdsError("duplicate-id", "message id already used in this channel");
+    }
+    d.lamport = tick(d.lamport, now);
+    const history = this.#contentHistory(d);
+    const bytes = encodeSdsMessage({
+      senderId: d.senderId,
+      messageId,
+      channelId: d.channelId,
+      lamport: d.lamport,
+      causalHistory: history,
+      bloomFilter: this.bloomIn === "all" ? d.bloom : undefined,
+      content,
+    });
+    d.outgoing.push({
+      messageId,
+      lamport: d.lamport,
+      dependencies: history.map((h) => h.messageId),
+      bytes,
+      firstSentAt: now,
+      lastSentAt: now,
+      resends: 0,
+      possibleAcks: 0,
+    });
+    this.#addKnown(d, messageId);
+    this.#insertRecent(d, { messageId, lamport: d.lamport, senderId: d.senderId });
+    d.lastOwnId = messageId;
+    d.lastSentAt = now;
+    this.#cited(d, history);
+    d.out.push({ messageId, bytes, kind: "content" });
+    return this.#finish(d);
+  }
+
+  /** Receives one encoded SDS message at `now`. Total: never throws on peer input. */
+  receive(state: SdsState, bytes: Uint8Array, now: number, options: SdsReceiveOptions = {}): SdsReceiveResult {
+    const m = decodeSdsMessage(bytes);
+    if (!m) return fail("malformed", "not an SDS message");
+    if (m.channelId !== state.channelId) return fail("wrong-channel", "message for another channel");
+    if (m.senderId === state.senderId) return fail("own-message", "our own message");
+    if (options.expectedSenderId !== undefined && m.senderId !== options.expectedSenderId) {
+      return fail("sender-mismatch", "sender_id differs from the authenticated sender");
+    }
+    if (m.lamport !== undefined && m.lamport > MAX_LAMPORT) return fail("malformed", "Lamport timestamp too large");
+
+    if (m.kind === "ephemeral") {
+      const events: SdsEvent[] = [
+        { type: "ephemeral", messageId: m.messageId, senderId: m.senderId, content: m.content! },
+      ];
+      return { ok: true, status: "ephemeral", message: m, state, outgoing: [], events };
+    }
+
+    const d = this.#draft(state);
+    if (m.kind === "content" && (d.knownSet.has(m.messageId) || d.incoming.some((b) => b.messageId === m.messageId))) {
+      // The sender did not see our acknowledgement: owe it again.
+      if (d.knownSet.has(m.messageId)) this.#owe(d, { messageId: m.messageId, senderId: m.senderId }, now);
+      return { ok: true, status: "duplicate", message: m, ...this.#finish(d) };
+    }
+
+    this.#reviewAcks(d, m);
+    const dependencies = m.causalHistory.map((h) => h.messageId);
+    if (m.kind === "sync") {
+      this.#recordMissing(d, m.causalHistory, now);
+      return { ok: true, status: "sync", message: m, ...this.#finish(d) };
+    }
+
+    const buffered: BufferedMessage = {
+      messageId: m.messageId,
+      senderId: m.senderId,
+      lamport: m.lamport!,
+      dependencies,
+      content: m.content!,
+      receivedAt: now,
+    };
+    d.missing = d.missing.filter((x) => x.messageId !== m.messageId);
+    if (dependencies.every((id) => this.#available(d, id))) {
+      this.#deliver(d, buffered, now);
+      this.#drain(d, now);
+      return { ok: true, status: "delivered", message: m, ...this.#finish(d) };
+    }
+    d.incoming.push(buffered);
+    this.#boundIncoming(d);
+    this.#recordMissing(d, m.causalHistory, now);
+    return { ok: true, status: "buffered", message: m, ...this.#finish(d) };
+  }
+
+  /**
+   * Periodic work at `now`: declares long-missing dependencies lost (delivering what waited on them), resends
+   * unacknowledged messages or gives up on them, and sends a sync message when an acknowledgement is due.
+   */
+  sweep(state: SdsState, now: number): SdsStep & { readonly missing: readonly MissingMessage[] } {
+    const d = this.#draft(state);
+    const bound = this.incomingLostAfterMs;
+    const expired = new Set(d.missing.filter((x) => now - x.since >= bound).map((x) => x.messageId));
+    const waiting = new Set(d.incoming.filter((b) => now - b.receivedAt < bound).map((b) => b.messageId));
+    for (const b of d.incoming) {
+      if (now - b.receivedAt < bound) continue;
+      for (const dep of b.dependencies) if (!this.#available(d, dep) && !waiting.has(dep)) expired.add(dep);
+    }
+    if (expired.size > 0) {
+      this.#declareLost(d, [...expired]);
+      this.#drain(d, now);
+    }
+
+    const keep: OutgoingMessage[] = [];
+    for (const m of d.outgoing) {
+      const interval = m.possibleAcks > 0 ? this.possiblyAckedResendIntervalMs : this.resendIntervalMs;
+      if (now - m.lastSentAt < interval) keep.push(m);
+      else if (m.resends >= this.maxResends) d.events.push({ type: "outgoing-lost", messageId: m.messageId });
+      else {
+        keep.push({ ...m, lastSentAt: now, resends: m.resends + 1 });
+        d.out.push({ messageId: m.messageId, bytes: m.bytes, kind: "resend" });
+      }
+    }
+    d.outgoing = keep;
+
+    const ackDue = d.ackOwedSince !== undefined && now - d.ackOwedSince >= this.ackDelayMs;
+    const idle =
+      this.syncIntervalMs !== undefined &&
+      d.recent.length > 0 &&
+      (d.lastSentAt === undefined || now - d.lastSentAt >= this.syncIntervalMs);
+    if (ackDue || idle) this.#sync(d, now);
+    const step = this.#finish(d);
+    return { ...step, missing: step.state.missing };
+  }
+
+  /** Sends a sync message now (empty content, cites recent and owed ids, carries the filter unless "none"). */
+  sync(state: SdsState, now: number): SdsStep {
+    const d = this.#draft(state);
+    this.#sync(d, now);
+    return this.#finish(d);
+  }
+
+  #sync(d: Draft, now: number): void {
+    const refs = new Map<string, HistoryRef>();
+    for (const h of this.#tail(d)) refs.set(h.messageId, h);
+    for (const a of d.ackOwed) refs.set(a.messageId, this.#ref(a));
+    if (refs.size === 0) return; // nothing to say (js-waku skips such syncs too)
+    d.lamport = tick(d.lamport, now);
+    const messageId = `sync-${d.lamport}`;
+    const bytes = encodeSdsMessage({
+      senderId: d.senderId,
+      messageId,
+      channelId: d.channelId,
+      lamport: d.lamport,
+      causalHistory: [...refs.values()],
+      bloomFilter: this.bloomIn === "none" ? undefined : d.bloom,
+    });
+    d.ackOwed = [];
+    d.ackOwedSince = undefined;
+    d.lastSentAt = now;
+    d.out.push({ messageId, bytes, kind: "sync" });
+  }
+
+  #draft(s: SdsState): Draft {
+    return {
+      ...s,
+      recent: [...s.recent],
+      known: [...s.known],
+      lost: [...s.lost],
+      missing: [...s.missing],
+      incoming: [...s.incoming],
+      outgoing: [...s.outgoing],
+      ackOwed: [...s.ackOwed],
+      events: [],
+      out: [],
+      knownSet: new Set(s.known),
+      lostSet: new Set(s.lost),
+    };
+  }
+
+  #finish(d: Draft): SdsStep {
+    const { events, out, knownSet: _k, lostSet: _l, ...state } = d;
+    return { state, outgoing: out, events };
+  }
+
+  #available(d: Draft, id: string): boolean {
+    return d.knownSet.has(id) || d.lostSet.has(id);
+  }
+
+  #ref(e: { messageId: string; senderId: string }): HistoryRef {
+    return this.historySenderIds ? { messageId: e.messageId, senderId: e.senderId } : { messageId: e.messageId };
+  }
+
+  #tail(d: Draft): HistoryRef[] {
+    const n = this.causalHistorySize;
+    return n > 0 ? d.recent.slice(-n).map((e) => this.#ref(e)) : [];
+  }
+
+  /** The last N log entries, with our own last message swapped in if it fell out (per-sender FIFO). */
+  #contentHistory(d: Draft): HistoryRef[] {
+    const tail = this.#tail(d);
+    const own = d.lastOwnId;
+    if (own !== undefined && tail.length > 0 && !tail.some((h) => h.messageId === own)) {
+      tail[0] = this.#ref({ messageId: own, senderId: d.senderId });
+    }
+    return tail;
+  }
+
+  #addKnown(d: Draft, id: string): void {
+    d.known.push(id);
+    d.knownSet.add(id);
+    while (d.known.length > this.historyWindow) d.knownSet.delete(d.known.shift()!);
+    if (d.lostSet.delete(id)) d.lost = d.lost.filter((x) => x !== id);
+  }
+
+  #insertRecent(d: Draft, e: LogEntry): void {
+    let i = d.recent.length;
+    while (i > 0 && compareLog(d.recent[i - 1]!, e) > 0) i--;
+    d.recent.splice(i, 0, e);
+    const keep = Math.max(this.causalHistorySize, 1);
+    if (d.recent.length > keep) d.recent.splice(0, d.recent.length - keep);
+  }
+
+  #deliver(d: Draft, m: BufferedMessage, now: number): void {
+    if (m.lamport > d.lamport) d.lamport = m.lamport;
+    this.#addKnown(d, m.messageId);
+    this.#insertRecent(d, { messageId: m.messageId, lamport: m.lamport, senderId: m.senderId });
+    if (d.bloomCount >= this.geometry.params.capacity) {
+      // Roll over (the spec's SHOULD): start afresh, keeping the most recent half of what we know.
+      d.bloom = emptyBloom(this.geometry);
+      d.bloomCount = 0;
+      for (const id of d.known.slice(-Math.floor(this.geometry.params.capacity / 2))) {
+        d.bloom = bloomInsert(this.geometry, d.bloom, id);
+        d.bloomCount++;
+      }
+    }
+    d.bloom = bloomInsert(this.geometry, d.bloom, m.messageId);
+    d.bloomCount++;
+    d.missing = d.missing.filter((x) => x.messageId !== m.messageId);
+    this.#owe(d, { messageId: m.messageId, senderId: m.senderId }, now);
+    d.events.push({
+      type: "delivered",
+      messageId: m.messageId,
+      senderId: m.senderId,
+      lamport: m.lamport,
+      content: m.content,
+    });
+  }
+
+  /** Delivers every buffered message whose dependencies are met, in (lamport, id) order, until none is. */
+  #drain(d: Draft, now: number): void {
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < d.incoming.length; i++) {
+        const b = d.incoming[i]!;
+        if (!b.dependencies.every((id) => this.#available(d, id))) continue;
+        if (best < 0 || compareLog(b, d.incoming[best]!) < 0) best = i;
+      }
+      if (best < 0) return;
+      const [m] = d.incoming.splice(best, 1);
+      this.#deliver(d, m!, now);
+    }
+  }
+
+  #owe(d: Draft, a: OwedAck, now: number): void {
+    d.ackOwed = d.ackOwed.filter((x) => x.messageId !== a.messageId);
+    d.ackOwed.push(a);
+    if (d.ackOwed.length > this.maxAckOwed) d.ackOwed.splice(0, d.ackOwed.length - this.maxAckOwed);
+    d.ackOwedSince ??= now;
+  }
+
+  /** Our message cited these ids: they (and, with transitive acks, what their senders sent before) are acked. */
+  #cited(d: Draft, refs: readonly HistoryRef[]): void {
+    for (const ref of refs) {
+      const at = d.ackOwed.findIndex((a) => a.messageId === ref.messageId);
+      if (at < 0) continue;
+      const sender = d.ackOwed[at]!.senderId;
+      d.ackOwed = d.ackOwed.filter((a, i) => (this.transitiveAcks ? i > at || a.senderId !== sender : i !== at));
+    }
+    if (d.ackOwed.length === 0) d.ackOwedSince = undefined;
+  }
+
+  #reviewAcks(d: Draft, m: DecodedSdsMessage): void {
+    const queue = m.causalHistory.map((h) => h.messageId);
+    while (queue.length > 0) {
+      const id = queue.pop()!;
+      const at = d.outgoing.findIndex((o) => o.messageId === id);
+      if (at < 0) continue;
+      const [acked] = d.outgoing.splice(at, 1);
+      d.events.push({ type: "acked", messageId: id });
+      if (this.transitiveAcks) queue.push(...acked!.dependencies);
+    }
+    const bloom = m.bloomFilter;
+    if (!bloom || bloom.length !== this.geometry.byteLength) return;
+    const keep: OutgoingMessage[] = [];
+    for (const o of d.outgoing) {
+      if (!bloomHas(this.geometry, bloom, o.messageId)) {
+        keep.push(o);
+        continue;
+      }
+      const count = o.possibleAcks + 1;
+      if (count >= this.possibleAcksThreshold) d.events.push({ type: "acked", messageId: o.messageId });
+      else {
+        keep.push({ ...o, possibleAcks: count });
+        d.events.push({ type: "possibly-acked", messageId: o.messageId, count });
+      }
+    }
+    d.outgoing = keep;
+  }
+
+  #recordMissing(d: Draft, refs: readonly HistoryRef[], now: number): void {
+    const fresh: HistoryRef[] = [];
+    for (const ref of refs) {
+      const id = ref.messageId;
+      if (this.#available(d, id) || d.incoming.some((b) => b.messageId === id)) continue;
+      if (d.missing.some((x) => x.messageId === id)) continue;
+      d.missing.push(
+        ref.retrievalHint
+          ? { messageId: id, retrievalHint: ref.retrievalHint, since: now }
+          : { messageId: id, since: now },
+      );
+      fresh.push(ref);
+    }
+    if (d.missing.length > this.maxTracked) d.missing.splice(0, d.missing.length - this.maxTracked);
+    if (fresh.length > 0) d.events.push({ type: "missing", messages: fresh });
+  }
+
+  #declareLost(d: Draft, ids: string[]): void {
+    const set = new Set(ids);
+    d.missing = d.missing.filter((x) => !set.has(x.messageId));
+    for (const id of ids) {
+      if (d.lostSet.has(id)) continue;
+      d.lost.push(id);
+      d.lostSet.add(id);
+    }
+    while (d.lost.length > this.maxTracked) d.lostSet.delete(d.lost.shift()!);
+    d.events.push({ type: "incoming-lost", messageIds: ids });
+  }
+
+  /** Drops the oldest buffered messages beyond the bounds; their senders resend them (never acked). */
+  #boundIncoming(d: Draft): void {
+    let bytes = d.incoming.reduce((n, b) => n + b.content.length, 0);
+    while (d.incoming.length > 1 && (d.incoming.length > this.maxIncoming || bytes > this.maxIncomingBytes)) {
+      bytes -= d.incoming.shift()!.content.length;
+    }
+  }
+}
+
+/** Send-side clock: max(now, clock + 1). */
+function tick(lamport: bigint, now: number): bigint {
+  const t = BigInt(Math.floor(now));
+  return t > lamport + 1n ? t : lamport + 1n;
+}
+
+function compareLog(a: { lamport: bigint; messageId: string }, b: { lamport: bigint; messageId: string }): number {
+  if (a.lamport !== b.lamport) return a.lamport < b.lamport ? -1 : 1;
+  return a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0;
+}
+
+function fail(code: SdsError["code"], message: string): SdsReceiveResult {
+  return { ok: false, error: new SdsError(code, message) };
+}

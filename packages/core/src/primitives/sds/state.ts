@@ -1,0 +1,227 @@
+/**
+ * The state of one SDS channel as immutable plain data, and its versioned binary form. Transitions live in
+ * channel.ts; every one returns a new state, so the caller commits it (or not) together with other layers.
+ */
+import { ByteReader, ByteWriter, TruncatedInput } from "../binary.js";
+import { SdsError } from "./errors.js";
+
+/** A delivered (or own) message in the Lamport-ordered tail of the local log. */
+export interface LogEntry {
+  readonly messageId: string;
+  readonly lamport: bigint;
+  readonly senderId: string;
+}
+
+/** A received content message waiting for its causal dependencies. */
+export interface BufferedMessage {
+  readonly messageId: string;
+  readonly senderId: string;
+  readonly lamport: bigint;
+  readonly dependencies: readonly string[];
+  readonly content: Uint8Array;
+  readonly receivedAt: number;
+}
+
+/** One of our content messages that is not acknowledged yet. */
+export interface OutgoingMessage {
+  readonly messageId: string;
+  readonly lamport: bigint;
+  /** Ids in its causal history: acknowledging this message acknowledges them (see docs/SDS.md). */
+  readonly dependencies: readonly string[];
+  /** The exact encoded SDS message, resent unchanged. */
+  readonly bytes: Uint8Array;
+  readonly firstSentAt: number;
+  readonly lastSentAt: number;
+  readonly resends: number;
+  /** Times the id was seen in a peer's Bloom filter. */
+  readonly possibleAcks: number;
+}
+
+/** A peer message we should acknowledge. */
+export interface OwedAck {
+  readonly messageId: string;
+  readonly senderId: string;
+}
+
+/** A dependency we have not received. */
+export interface MissingMessage {
+  readonly messageId: string;
+  readonly retrievalHint?: Uint8Array;
+  readonly since: number;
+}
+
+export interface SdsState {
+  readonly channelId: string;
+  readonly senderId: string;
+  readonly lamport: bigint;
+  /** Our Bloom filter of delivered message ids, and how many ids went in since it was last reset. */
+  readonly bloom: Uint8Array;
+  readonly bloomCount: number;
+  /** Tail of the local log ordered by (lamport, messageId): the source of causal history. */
+  readonly recent: readonly LogEntry[];
+  /** Ids delivered or sent, in that order, bounded: availability of dependencies and duplicate detection. */
+  readonly known: readonly string[];
+  /** Ids declared irretrievably lost (dependencies that no longer block delivery). */
+  readonly lost: readonly string[];
+  readonly missing: readonly MissingMessage[];
+  readonly incoming: readonly BufferedMessage[];
+  readonly outgoing: readonly OutgoingMessage[];
+  /** Our last content message: always cited, so our messages are delivered in the order we sent them. */
+  readonly lastOwnId: string | undefined;
+  /** Peer messages delivered (or re-received) that none of our messages has cited yet: what a sync must ack. */
+  readonly ackOwed: readonly OwedAck[];
+  /** Since when we owe an acknowledgement (ms), if we do. */
+  readonly ackOwedSince: number | undefined;
+  readonly lastSentAt: number | undefined;
+}
+
+export const SDS_STATE_VERSION = 1;
+
+export function serializeSdsState(state: SdsState): Uint8Array {
+  const w = new ByteWriter().u8(SDS_STATE_VERSION);
+  w.string(state.channelId).string(state.senderId).u64(state.lamport);
+  w.bytes(state.bloom).u32(state.bloomCount);
+  w.u32(state.recent.length);
+  for (const e of state.recent) w.string(e.messageId).u64(e.lamport).string(e.senderId);
+  strings(w, state.known);
+  strings(w, state.lost);
+  w.u32(state.missing.length);
+  for (const m of state.missing) w.string(m.messageId).optBytes(m.retrievalHint).uint(m.since);
+  w.u32(state.incoming.length);
+  for (const m of state.incoming) {
+    w.string(m.messageId).string(m.senderId).u64(m.lamport);
+    strings(w, m.dependencies);
+    w.bytes(m.content).uint(m.receivedAt);
+  }
+  w.u32(state.outgoing.length);
+  for (const m of state.outgoing) {
+    w.string(m.messageId).u64(m.lamport);
+    strings(w, m.dependencies);
+    w.bytes(m.bytes).uint(m.firstSentAt).uint(m.lastSentAt).u32(m.resends).u32(m.possibleAcks);
+  }
+  optString(w, state.lastOwnId);
+  w.u32(state.ackOwed.length);
+  for (const a of state.ackOwed) w.string(a.messageId).string(a.senderId);
+  optUint(w, state.ackOwedSince);
+  optUint(w, state.lastSentAt);
+  return w.finish();
+}
+
+export type DeserializeSdsResult =
+  | { readonly ok: true; readonly state: SdsState }
+  | { readonly ok: false; readonly error: SdsError };
+
+/** Total: never throws. */
+export function deserializeSdsState(bytes: Uint8Array): DeserializeSdsResult {
+  try {
+    const r = new ByteReader(bytes);
+    if (r.u8() !== SDS_STATE_VERSION) return bad("unknown SDS state version");
+    const channelId = r.string();
+    const senderId = r.string();
+    const lamport = r.u64();
+    const bloom = r.bytes();
+    const bloomCount = r.u32();
+    const recent: LogEntry[] = [];
+    for (let i = r.count(16); i > 0; i--)
+      recent.push({ messageId: r.string(), lamport: r.u64(), senderId: r.string() });
+    const known = readStrings(r);
+    const lost = readStrings(r);
+    const missing: MissingMessage[] = [];
+    for (let i = r.count(13); i > 0; i--) {
+      const messageId = r.string();
+      const retrievalHint = r.optBytes();
+      const since = r.uint();
+      missing.push(retrievalHint ? { messageId, retrievalHint, since } : { messageId, since });
+    }
+    const incoming: BufferedMessage[] = [];
+    for (let i = r.count(32); i > 0; i--) {
+      incoming.push({
+        messageId: r.string(),
+        senderId: r.string(),
+        lamport: r.u64(),
+        dependencies: readStrings(r),
+        content: r.bytes(),
+        receivedAt: r.uint(),
+      });
+    }
+    const outgoing: OutgoingMessage[] = [];
+    for (let i = r.count(44); i > 0; i--) {
+      outgoing.push({
+        messageId: r.string(),
+        lamport: r.u64(),
+        dependencies: readStrings(r),
+        bytes: r.bytes(),
+        firstSentAt: r.uint(),
+        lastSentAt: r.uint(),
+        resends: r.u32(),
+        possibleAcks: r.u32(),
+      });
+    }
+    const lastOwnId = readOptString(r);
+    const ackOwed: OwedAck[] = [];
+    for (let i = r.count(8); i > 0; i--) ackOwed.push({ messageId: r.string(), senderId: r.string() });
+    const ackOwedSince = readOptUint(r);
+    const lastSentAt = readOptUint(r);
+    if (!r.done) return bad("trailing bytes in SDS state");
+    return {
+      ok: true,
+      state: {
+        channelId,
+        senderId,
+        lamport,
+        bloom,
+        bloomCount,
+        recent,
+        known,
+        lost,
+        missing,
+        incoming,
+        outgoing,
+        lastOwnId,
+        ackOwed,
+        ackOwedSince,
+        lastSentAt,
+      },
+    };
+  } catch (e) {
+    if (e instanceof TruncatedInput) return bad("truncated SDS state");
+    throw e;
+  }
+}
+
+function strings(w: ByteWriter, list: readonly string[]): void {
+  w.u32(list.length);
+  for (const s of list) w.string(s);
+}
+
+function readStrings(r: ByteReader): string[] {
+  const out: string[] = [];
+  for (let i = r.count(4); i > 0; i--) out.push(r.string());
+  return out;
+}
+
+function optString(w: ByteWriter, s: string | undefined): void {
+  if (s === undefined) w.u8(0);
+  else w.u8(1).string(s);
+}
+
+function readOptString(r: ByteReader): string | undefined {
+  const flag = r.u8();
+  if (flag > 1) throw new TruncatedInput("bad option flag");
+  return flag ? r.string() : undefined;
+}
+
+function optUint(w: ByteWriter, n: number | undefined): void {
+  if (n === undefined) w.u8(0);
+  else w.u8(1).uint(n);
+}
+
+function readOptUint(r: ByteReader): number | undefined {
+  const flag = r.u8();
+  if (flag > 1) throw new TruncatedInput("bad option flag");
+  return flag ? r.uint() : undefined;
+}
+
+function bad(message: string): DeserializeSdsResult {
+  return { ok: false, error: new SdsError("bad-state", message) };
+}
