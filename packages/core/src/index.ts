@@ -14,3 +14,4 @@ export * as wire from "./wire/index.js";
 export * from "./primitives/index.js";
 export * from "./framework/index.js";
 export * from "./base/virtual-clock.js";
+export * from "./primitives/noise/index.js";

@@ -1,0 +1,6 @@
+export * from "./cipher-state.js";
+export * from "./errors.js";
+export * from "./handshake-state.js";
+export * from "./inbox.js";
+export * from "./patterns.js";
+export { DHLEN, HASHLEN, SymmetricState } from "./symmetric-state.js";
