@@ -1,4 +1,5 @@
 import type { Section } from "./harness.js";
+import { waku } from "./waku.js";
 
 /** Every benchmark section, in the order `npm run bench` runs them. Add one import and one entry per section. */
-export const sections: Record<string, Section> = {};
+export const sections: Record<string, Section> = { waku };
