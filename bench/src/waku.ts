@@ -180,7 +180,7 @@ export const waku: Section = async () => {
       );
       const wt: number[] = [];
       const rt: number[] = [];
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < 5; round++) {
         wt.push(await throughput(wakuCh, wakuRx, 500, size));
         rt.push(await throughput(rawCh, rawRx, 500, size));
       }

@@ -88,6 +88,7 @@ export class WakuDelivery implements Delivery {
   private readonly timestamps: MonotonicNs;
   private readonly clock: Clock;
   private readonly wakers = new Set<() => void>();
+  private readonly decoded = new WeakMap<Message, WakuMessage>();
   private state: "new" | "started" | "stopped" = "new";
   private readonly onMessage = (evt: CustomEvent<Message>) => void this.receive(evt.detail);
   private readonly wake = () => {
@@ -306,7 +307,7 @@ export class WakuDelivery implements Delivery {
   private join(pubsubTopic: string): void {
     if (this.joined.has(pubsubTopic)) return;
     const relay = this.requireNode().services.pubsub;
-    relay.topicValidators.set(pubsubTopic, relayValidator(this.maxPayloadBytes));
+    relay.topicValidators.set(pubsubTopic, relayValidator(this.maxPayloadBytes, this.decoded));
     relay.subscribe(pubsubTopic);
     this.joined.add(pubsubTopic);
   }
@@ -335,7 +336,7 @@ export class WakuDelivery implements Delivery {
   }
 
   private async receive(msg: Message): Promise<void> {
-    const message = decodeWakuMessage(msg.data);
+    const message = this.decoded.get(msg) ?? decodeWakuMessage(msg.data);
     if (!message) return;
     const hash = messageHash(msg.topic, message);
     if (this.options.archive) {

@@ -6,7 +6,7 @@ import {
   gossipsub,
 } from "@chainsafe/libp2p-gossipsub";
 import type { Message, PubSub, TopicValidatorResult } from "@libp2p/interface";
-import { decodeWakuMessage, relayMessageId } from "./message.js";
+import { decodeWakuMessage, relayMessageId, type WakuMessage } from "./message.js";
 
 /**
  * Waku Relay (11/WAKU2-RELAY) is gossipsub v1.1 under its own protocol id, carrying 14/WAKU2-MESSAGE bytes,
@@ -43,12 +43,17 @@ export function wakuRelay(options: RelayOptions = {}): (components: GossipSubCom
 
 export type Relay = GossipSub & PubSub<GossipsubEvents>;
 
-/** The validator every Waku relay runs: drop undecodable messages and empty payloads or content topics. */
-export function relayValidator(maxPayloadBytes: number) {
+/**
+ * The validator every Waku relay runs: drop undecodable messages and empty payloads or content topics.
+ * Accepted messages are remembered in `decoded` (gossipsub emits the same object it validated), so the
+ * receive path does not decode twice.
+ */
+export function relayValidator(maxPayloadBytes: number, decoded?: WeakMap<Message, WakuMessage>) {
   return (_peer: unknown, msg: Message): TopicValidatorResult => {
     const m = decodeWakuMessage(msg.data);
     if (!m || m.payload.length === 0 || m.contentTopic.length === 0 || m.payload.length > maxPayloadBytes)
       return "reject" as TopicValidatorResult;
+    decoded?.set(msg, m);
     return "accept" as TopicValidatorResult;
   };
 }
