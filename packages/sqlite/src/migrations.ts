@@ -70,17 +70,19 @@ export function schemaVersion(db: Db): number {
 
 /**
  * Brings the database to `target` (default: the newest version), one migration per IMMEDIATE transaction, so
- * a crash between two migrations leaves a valid intermediate version and two processes opening the same file
- * never run a migration twice. Returns the version found before migrating.
+ * a crash or a failing migration leaves a valid earlier version, and two processes opening the same file never
+ * run a migration twice. Returns the version found before migrating. `migrations` is for tests only.
  */
-export function migrate(db: Db, options: { target?: number; now: number }): number {
-  const target = options.target ?? SCHEMA_VERSION;
-  if (!Number.isInteger(target) || target < 0 || target > SCHEMA_VERSION) {
+export function migrate(db: Db, options: { target?: number; now: number; migrations?: readonly Migration[] }): number {
+  const list = options.migrations ?? MIGRATIONS;
+  const latest = list.length === 0 ? 0 : list[list.length - 1]!.version;
+  const target = options.target ?? latest;
+  if (!Number.isInteger(target) || target < 0 || target > latest) {
     throw new StoreError("invalid-options", `unknown schema version ${target}`);
   }
   const from = schemaVersion(db);
-  assertOpenable(db, from);
-  for (const m of MIGRATIONS) {
+  assertOpenable(db, from, latest);
+  for (const m of list) {
     if (m.version <= from || m.version > target) continue;
     db.transaction(() => {
       const current = schemaVersion(db);
@@ -92,16 +94,16 @@ export function migrate(db: Db, options: { target?: number; now: number }): numb
       db.pragma(`user_version = ${m.version}`);
     }).immediate();
   }
-  assertOpenable(db, schemaVersion(db));
+  assertOpenable(db, schemaVersion(db), latest);
   return from;
 }
 
 /** Rejects files this code must not touch: written by a newer Parley, or not created by Parley at all. */
-export function assertOpenable(db: Db, version: number): void {
-  if (version > SCHEMA_VERSION) {
+export function assertOpenable(db: Db, version: number, latest = SCHEMA_VERSION): void {
+  if (version > latest) {
     throw new StoreError(
       "newer-schema",
-      `database schema version ${version} is newer than this code's ${SCHEMA_VERSION}: upgrade Parley`,
+      `database schema version ${version} is newer than this code's ${latest}: upgrade Parley`,
     );
   }
   const appId = db.pragma("application_id", { simple: true }) as number;
