@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import type Database from "better-sqlite3-multiple-ciphers";
-import { StoreError } from "./errors.js";
+import { SqliteStoreError } from "./errors.js";
 
 /**
  * Encryption at rest with SQLite3MultipleCiphers' "chacha20" scheme (sqleet-compatible): every page is
@@ -20,7 +20,7 @@ export type StoreKey = string | Uint8Array;
 
 export function keyBytes(key: StoreKey): Buffer {
   const bytes = typeof key === "string" ? Buffer.from(key, "utf8") : Buffer.from(key);
-  if (bytes.length === 0) throw new StoreError("invalid-options", "an encryption key must not be empty");
+  if (bytes.length === 0) throw new SqliteStoreError("invalid-options", "an encryption key must not be empty");
   return bytes;
 }
 
@@ -32,7 +32,7 @@ export function applyKey(db: Database.Database, key: StoreKey, kind: "key" | "re
   const bytes = keyBytes(key);
   try {
     const rc = kind === "key" ? db.key(bytes) : db.rekey(bytes);
-    if (rc !== 0) throw new StoreError("sqlite", `setting the encryption key failed (rc ${rc})`);
+    if (rc !== 0) throw new SqliteStoreError("sqlite", `setting the encryption key failed (rc ${rc})`);
   } finally {
     bytes.fill(0);
   }

@@ -1,7 +1,11 @@
 import { ParleyError } from "@parley/core";
 
-/** Stable codes of every failure `SqliteStore` reports. Callers branch on these, never on messages. */
-export type StoreErrorCode =
+/**
+ * Stable codes of every failure `SqliteStore` reports. Callers branch on these, never on messages.
+ * "store-closed" and "invalid-write" mean what they mean for core's MemoryStore, so code handling a Store
+ * failure works with either store.
+ */
+export type SqliteStoreErrorCode =
   /** The database is encrypted and the given key does not decrypt it. */
   | "wrong-key"
   /** The file is encrypted (or is not an SQLite database at all) and no key was given. */
@@ -16,9 +20,9 @@ export type StoreErrorCode =
   | "migration-required"
   | "invalid-options"
   /** A write operation in `commit` is malformed; nothing of the batch was applied. */
-  | "invalid-op"
+  | "invalid-write"
   | "readonly"
-  | "closed"
+  | "store-closed"
   /** Another connection held the write lock for longer than the busy timeout. */
   | "busy"
   | "disk-full"
@@ -27,26 +31,26 @@ export type StoreErrorCode =
   /** Any other SQLite failure. */
   | "sqlite";
 
-export class StoreError extends ParleyError {
-  declare readonly code: StoreErrorCode;
+export class SqliteStoreError extends ParleyError {
+  declare readonly code: SqliteStoreErrorCode;
 
-  constructor(code: StoreErrorCode, message: string, cause?: unknown) {
+  constructor(code: SqliteStoreErrorCode, message: string, cause?: unknown) {
     super(code, message);
     if (cause !== undefined) this.cause = cause;
   }
 }
 
-/** Maps an error thrown by SQLite to a StoreError; StoreErrors pass through unchanged. */
-export function toStoreError(err: unknown, context: string): StoreError {
-  if (err instanceof StoreError) return err;
+/** Maps an error thrown by SQLite to a SqliteStoreError; SqliteStoreErrors pass through unchanged. */
+export function toSqliteStoreError(err: unknown, context: string): SqliteStoreError {
+  if (err instanceof SqliteStoreError) return err;
   const sqliteCode = (err as { code?: unknown } | null)?.code;
   const code = typeof sqliteCode === "string" ? sqliteCode : "";
   const detail = err instanceof Error ? err.message : String(err);
   const msg = `${context}: ${detail}`;
-  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return new StoreError("busy", msg, err);
-  if (code === "SQLITE_FULL") return new StoreError("disk-full", msg, err);
-  if (code.startsWith("SQLITE_CORRUPT")) return new StoreError("corrupt", msg, err);
-  if (code.startsWith("SQLITE_CANTOPEN")) return new StoreError("cannot-open", msg, err);
-  if (code.startsWith("SQLITE_READONLY")) return new StoreError("readonly", msg, err);
-  return new StoreError("sqlite", msg, err);
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return new SqliteStoreError("busy", msg, err);
+  if (code === "SQLITE_FULL") return new SqliteStoreError("disk-full", msg, err);
+  if (code.startsWith("SQLITE_CORRUPT")) return new SqliteStoreError("corrupt", msg, err);
+  if (code.startsWith("SQLITE_CANTOPEN")) return new SqliteStoreError("cannot-open", msg, err);
+  if (code.startsWith("SQLITE_READONLY")) return new SqliteStoreError("readonly", msg, err);
+  return new SqliteStoreError("sqlite", msg, err);
 }

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3-multiple-ciphers";
-import { StoreError } from "./errors.js";
+import { SqliteStoreError } from "./errors.js";
 
 type Db = Database.Database;
 
@@ -78,7 +78,7 @@ export function migrate(db: Db, options: { target?: number; now: number; migrati
   const latest = list.length === 0 ? 0 : list[list.length - 1]!.version;
   const target = options.target ?? latest;
   if (!Number.isInteger(target) || target < 0 || target > latest) {
-    throw new StoreError("invalid-options", `unknown schema version ${target}`);
+    throw new SqliteStoreError("invalid-options", `unknown schema version ${target}`);
   }
   const from = schemaVersion(db);
   assertOpenable(db, from, latest);
@@ -88,7 +88,7 @@ export function migrate(db: Db, options: { target?: number; now: number; migrati
       const current = schemaVersion(db);
       if (current >= m.version) return; // another connection got here first
       if (current !== m.version - 1) {
-        throw new StoreError("corrupt", `schema version ${current} cannot be migrated to ${m.version}`);
+        throw new SqliteStoreError("corrupt", `schema version ${current} cannot be migrated to ${m.version}`);
       }
       m.up(db, { now: options.now, from });
       db.pragma(`user_version = ${m.version}`);
@@ -101,7 +101,7 @@ export function migrate(db: Db, options: { target?: number; now: number; migrati
 /** Rejects files this code must not touch: written by a newer Parley, or not created by Parley at all. */
 export function assertOpenable(db: Db, version: number, latest = SCHEMA_VERSION): void {
   if (version > latest) {
-    throw new StoreError(
+    throw new SqliteStoreError(
       "newer-schema",
       `database schema version ${version} is newer than this code's ${latest}: upgrade Parley`,
     );
@@ -109,8 +109,9 @@ export function assertOpenable(db: Db, version: number, latest = SCHEMA_VERSION)
   const appId = db.pragma("application_id", { simple: true }) as number;
   if (version === 0) {
     const tables = db.prepare("SELECT count(*) FROM sqlite_schema").pluck().get() as number;
-    if (tables > 0 || appId !== 0) throw new StoreError("foreign-database", "not a Parley store (unknown tables)");
+    if (tables > 0 || appId !== 0)
+      throw new SqliteStoreError("foreign-database", "not a Parley store (unknown tables)");
   } else if (appId !== APPLICATION_ID) {
-    throw new StoreError("foreign-database", "not a Parley store (application_id differs)");
+    throw new SqliteStoreError("foreign-database", "not a Parley store (application_id differs)");
   }
 }

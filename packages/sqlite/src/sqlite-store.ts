@@ -1,7 +1,7 @@
 import type { ScanOptions, Store, StoreEntry, WriteOp } from "@parley/core";
 import Database from "better-sqlite3-multiple-ciphers";
 import { applyKey, fileHeaderKind, keyBytes, type StoreKey } from "./encryption.js";
-import { StoreError, toStoreError } from "./errors.js";
+import { SqliteStoreError, toSqliteStoreError } from "./errors.js";
 import { decodeKey, encodeKey, prefixEnd } from "./keys.js";
 import { assertOpenable, migrate, SCHEMA_VERSION, schemaVersion } from "./migrations.js";
 
@@ -75,7 +75,7 @@ export class SqliteStore implements Store {
     this.applyOps = (ops) => tx.immediate(ops);
   }
 
-  /** Opens (creating if needed) and migrates a store. Fails with a StoreError; never leaves a handle open. */
+  /** Opens (creating if needed) and migrates a store. Fails with a SqliteStoreError; never leaves a handle open. */
   static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
     return SqliteStore.openSync(options);
   }
@@ -84,21 +84,24 @@ export class SqliteStore implements Store {
     const { path, key } = options;
     const readonly = options.readonly ?? false;
     const memory = path === ":memory:";
-    if (typeof path !== "string" || path === "") throw new StoreError("invalid-options", "path is required");
+    if (typeof path !== "string" || path === "") throw new SqliteStoreError("invalid-options", "path is required");
     if (memory && key !== undefined) {
-      throw new StoreError("invalid-options", "an in-memory database cannot be encrypted at rest");
+      throw new SqliteStoreError("invalid-options", "an in-memory database cannot be encrypted at rest");
     }
-    if (memory && readonly) throw new StoreError("invalid-options", "an in-memory database cannot be read-only");
+    if (memory && readonly) throw new SqliteStoreError("invalid-options", "an in-memory database cannot be read-only");
     if (key !== undefined) keyBytes(key).fill(0); // rejects an empty key before any file is created
 
     // Classify by header before SQLite touches the file, so a key mismatch gets a precise error.
     if (!memory) {
       const header = fileHeaderKind(path);
       if (key !== undefined && header === "plaintext") {
-        throw new StoreError("not-encrypted", "a key was given but the database is not encrypted");
+        throw new SqliteStoreError("not-encrypted", "a key was given but the database is not encrypted");
       }
       if (key === undefined && header === "opaque") {
-        throw new StoreError("key-required", "the database is encrypted (or is not a database): a key is required");
+        throw new SqliteStoreError(
+          "key-required",
+          "the database is encrypted (or is not a database): a key is required",
+        );
       }
     }
 
@@ -107,8 +110,8 @@ export class SqliteStore implements Store {
       db = new Database(path, { readonly, fileMustExist: readonly, timeout: options.busyTimeoutMs ?? 5000 });
     } catch (err) {
       // The constructor fails only when the file cannot be opened or created (missing directory, permissions).
-      const e = toStoreError(err, "opening the database");
-      throw e.code === "sqlite" ? new StoreError("cannot-open", e.message, err) : e;
+      const e = toSqliteStoreError(err, "opening the database");
+      throw e.code === "sqlite" ? new SqliteStoreError("cannot-open", e.message, err) : e;
     }
     try {
       if (key !== undefined) applyKey(db, key);
@@ -118,8 +121,11 @@ export class SqliteStore implements Store {
       } catch (err) {
         if ((err as { code?: unknown }).code === "SQLITE_NOTADB") {
           throw key !== undefined
-            ? new StoreError("wrong-key", "the key does not decrypt this database")
-            : new StoreError("key-required", "the database is encrypted (or is not a database): a key is required");
+            ? new SqliteStoreError("wrong-key", "the key does not decrypt this database")
+            : new SqliteStoreError(
+                "key-required",
+                "the database is encrypted (or is not a database): a key is required",
+              );
         }
         throw err;
       }
@@ -134,7 +140,7 @@ export class SqliteStore implements Store {
 
       if (readonly) {
         if (openedAt < SCHEMA_VERSION) {
-          throw new StoreError(
+          throw new SqliteStoreError(
             "migration-required",
             `schema version ${openedAt} needs migrating to ${SCHEMA_VERSION}: open once read-write`,
           );
@@ -157,7 +163,7 @@ export class SqliteStore implements Store {
       });
     } catch (err) {
       db.close();
-      throw toStoreError(err, "opening the database");
+      throw toSqliteStoreError(err, "opening the database");
     }
   }
 
@@ -173,7 +179,7 @@ export class SqliteStore implements Store {
       const v = this.stmtGet.get(ns, encodeKey(key)) as Buffer | undefined;
       return v === undefined ? undefined : ownBytes(v);
     } catch (err) {
-      throw toStoreError(err, "get");
+      throw toSqliteStoreError(err, "get");
     }
   }
 
@@ -182,7 +188,7 @@ export class SqliteStore implements Store {
     checkNs(ns);
     const { prefix, gte, lt, reverse = false, limit } = options;
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
-      throw new StoreError("invalid-options", "scan limit must be a non-negative integer");
+      throw new SqliteStoreError("invalid-options", "scan limit must be a non-negative integer");
     }
     if (limit === 0) return [];
     // Fold prefix/gte/lt into one byte range [lower, upper).
@@ -212,19 +218,19 @@ export class SqliteStore implements Store {
       ) as Row[];
       return rows.map(([k, v]) => ({ key: decodeKey(k), value: ownBytes(v) }));
     } catch (err) {
-      throw toStoreError(err, "scan");
+      throw toSqliteStoreError(err, "scan");
     }
   }
 
   async commit(ops: readonly WriteOp[]): Promise<void> {
     this.open();
-    if (this.infoValue.readonly) throw new StoreError("readonly", "the store was opened read-only");
-    if (!Array.isArray(ops)) throw new StoreError("invalid-op", "commit takes an array of operations");
+    if (this.infoValue.readonly) throw new SqliteStoreError("readonly", "the store was opened read-only");
+    if (!Array.isArray(ops)) throw new SqliteStoreError("invalid-write", "commit takes an array of operations");
     if (ops.length === 0) return;
     try {
       this.applyOps(ops);
     } catch (err) {
-      throw toStoreError(err, "commit");
+      throw toSqliteStoreError(err, "commit");
     }
   }
 
@@ -234,9 +240,9 @@ export class SqliteStore implements Store {
    */
   async rekey(newKey: StoreKey): Promise<void> {
     const db = this.open();
-    if (this.infoValue.readonly) throw new StoreError("readonly", "the store was opened read-only");
+    if (this.infoValue.readonly) throw new SqliteStoreError("readonly", "the store was opened read-only");
     if (this.infoValue.path === ":memory:") {
-      throw new StoreError("invalid-options", "an in-memory database cannot be encrypted at rest");
+      throw new SqliteStoreError("invalid-options", "an in-memory database cannot be encrypted at rest");
     }
     try {
       db.pragma("journal_mode = DELETE");
@@ -246,7 +252,7 @@ export class SqliteStore implements Store {
         db.pragma("journal_mode = WAL");
       }
     } catch (err) {
-      throw toStoreError(err, "rekey");
+      throw toSqliteStoreError(err, "rekey");
     }
     this.infoValue = { ...this.infoValue, encrypted: true };
   }
@@ -258,7 +264,7 @@ export class SqliteStore implements Store {
       const msgs = (db.pragma("integrity_check") as { integrity_check: string }[]).map((r) => r.integrity_check);
       return msgs.length === 1 && msgs[0] === "ok" ? [] : msgs;
     } catch (err) {
-      throw toStoreError(err, "integrity check");
+      throw toSqliteStoreError(err, "integrity check");
     }
   }
 
@@ -270,7 +276,7 @@ export class SqliteStore implements Store {
   }
 
   private open(): Database.Database {
-    if (this.db === undefined) throw new StoreError("closed", "the store is closed");
+    if (this.db === undefined) throw new SqliteStoreError("store-closed", "the store is closed");
     return this.db;
   }
 
@@ -305,8 +311,8 @@ export class SqliteStore implements Store {
   }
 }
 
-function invalidOp(index: number, why: string): StoreError {
-  return new StoreError("invalid-op", `operation ${index}: ${why}`);
+function invalidOp(index: number, why: string): SqliteStoreError {
+  return new SqliteStoreError("invalid-write", `operation ${index}: ${why}`);
 }
 
 /** Namespaces are TEXT (readable in the sqlite3 shell), so they must be well-formed UTF-16 to round-trip. */
@@ -315,14 +321,14 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 function checkNs(ns: unknown, index?: number): asserts ns is string {
   if (typeof ns !== "string" || LONE_SURROGATE.test(ns)) {
     const why = "namespace must be a well-formed string";
-    throw index === undefined ? new StoreError("invalid-options", why) : invalidOp(index, why);
+    throw index === undefined ? new SqliteStoreError("invalid-options", why) : invalidOp(index, why);
   }
 }
 
 function checkKey(key: unknown, index?: number): asserts key is string {
   if (typeof key !== "string") {
     const why = "key must be a string";
-    throw index === undefined ? new StoreError("invalid-options", why) : invalidOp(index, why);
+    throw index === undefined ? new SqliteStoreError("invalid-options", why) : invalidOp(index, why);
   }
 }
 

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SqliteStore, StoreError } from "@parley/sqlite";
+import { SqliteStore, SqliteStoreError } from "@parley/sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { countOf, entryValue, expectedSum, pad } from "./batches.js";
 
@@ -141,7 +141,7 @@ describe("SqliteStore survives SIGKILL of a writing process", () => {
         if (key && round % 5 === 0 && run.readyHead !== undefined) {
           // The killed writer left its WAL behind: failed opens must not damage it.
           await expect(SqliteStore.open({ path })).rejects.toMatchObject({ code: "key-required" });
-          await expect(SqliteStore.open({ path, key: "not the key" })).rejects.toBeInstanceOf(StoreError);
+          await expect(SqliteStore.open({ path, key: "not the key" })).rejects.toBeInstanceOf(SqliteStoreError);
           wrongKeyChecks++;
         }
 

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MIGRATIONS, SCHEMA_VERSION, SqliteStore, StoreError } from "@parley/sqlite";
+import { MIGRATIONS, SCHEMA_VERSION, SqliteStore, SqliteStoreError } from "@parley/sqlite";
 import Database from "better-sqlite3-multiple-ciphers";
 import { afterAll, describe, expect, it } from "vitest";
 import { applyKey } from "../../src/encryption.js";
@@ -150,7 +150,7 @@ describe("schema fixtures", () => {
     migrate(db, { now: 1, migrations: [...MIGRATIONS, future] });
     db.close();
     const err = await SqliteStore.open({ path }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(StoreError);
-    expect((err as StoreError).code).toBe("newer-schema");
+    expect(err).toBeInstanceOf(SqliteStoreError);
+    expect((err as SqliteStoreError).code).toBe("newer-schema");
   });
 });

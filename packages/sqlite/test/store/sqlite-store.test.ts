@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ParleyError, type WriteOp } from "@parley/core";
-import { MIGRATIONS, SCHEMA_VERSION, SqliteStore, StoreError, type StoreErrorCode } from "@parley/sqlite";
+import { MIGRATIONS, SCHEMA_VERSION, SqliteStore, SqliteStoreError, type SqliteStoreErrorCode } from "@parley/sqlite";
 import Database from "better-sqlite3-multiple-ciphers";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -25,17 +25,20 @@ const contains = (file: string, needle: string) =>
   existsSync(file) && readFileSync(file).includes(Buffer.from(needle, "utf8"));
 const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
-async function expectCode(p: Promise<unknown> | (() => unknown), code: StoreErrorCode): Promise<StoreError> {
+async function expectCode(
+  p: Promise<unknown> | (() => unknown),
+  code: SqliteStoreErrorCode,
+): Promise<SqliteStoreError> {
   let caught: unknown;
   try {
     await (typeof p === "function" ? p() : p);
   } catch (e) {
     caught = e;
   }
-  expect(caught).toBeInstanceOf(StoreError);
+  expect(caught).toBeInstanceOf(SqliteStoreError);
   expect(caught).toBeInstanceOf(ParleyError);
-  expect((caught as StoreError).code).toBe(code);
-  return caught as StoreError;
+  expect((caught as SqliteStoreError).code).toBe(code);
+  return caught as SqliteStoreError;
 }
 
 async function seeded(path: string, key?: string | Uint8Array): Promise<void> {
@@ -291,17 +294,17 @@ describe("SqliteStore: modes and misuse", () => {
     const s = await SqliteStore.open({ path: ":memory:" });
     await s.close();
     await s.close();
-    await expectCode(s.get("a", "b"), "closed");
-    await expectCode(s.scan("a"), "closed");
-    await expectCode(s.commit([put("a", "b", "c")]), "closed");
-    await expectCode(s.integrityCheck(), "closed");
+    await expectCode(s.get("a", "b"), "store-closed");
+    await expectCode(s.scan("a"), "store-closed");
+    await expectCode(s.commit([put("a", "b", "c")]), "store-closed");
+    await expectCode(s.integrityCheck(), "store-closed");
   });
 
   it("invalid ops and options carry typed codes", async () => {
     const s = await SqliteStore.open({ path: ":memory:" });
-    await expectCode(s.commit([{ op: "nope" } as unknown as WriteOp]), "invalid-op");
-    await expectCode(s.commit([put("\ud800", "k", "v")]), "invalid-op"); // namespaces must round-trip as TEXT
-    await expectCode(s.commit("nope" as unknown as WriteOp[]), "invalid-op");
+    await expectCode(s.commit([{ op: "nope" } as unknown as WriteOp]), "invalid-write");
+    await expectCode(s.commit([put("\ud800", "k", "v")]), "invalid-write"); // namespaces must round-trip as TEXT
+    await expectCode(s.commit("nope" as unknown as WriteOp[]), "invalid-write");
     await expectCode(s.scan("a", { limit: -1 }), "invalid-options");
     await expectCode(s.scan("a", { limit: 1.5 }), "invalid-options");
     await expectCode(s.get(5 as unknown as string, "k"), "invalid-options");
@@ -327,8 +330,8 @@ describe("SqliteStore: modes and misuse", () => {
       problems = await t.integrityCheck();
       await t.close();
     } catch (e) {
-      expect(e).toBeInstanceOf(StoreError);
-      problems = [(e as StoreError).code];
+      expect(e).toBeInstanceOf(SqliteStoreError);
+      problems = [(e as SqliteStoreError).code];
     }
     expect(problems.length).toBeGreaterThan(0);
   });
