@@ -8,7 +8,7 @@ import { parseNodeArgs } from "../../src/node-main.js";
 import { Inbox, TEST_NETWORK, text } from "../helpers/memory-nodes.js";
 
 const TOPIC = "/logos-chat/1/ws/proto";
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
