@@ -1,5 +1,6 @@
+import { classifySection } from "./classify.js";
 import type { Section } from "./harness.js";
 import { waku } from "./waku.js";
 
 /** Every benchmark section, in the order `npm run bench` runs them. Add one import and one entry per section. */
-export const sections: Record<string, Section> = { waku };
+export const sections: Record<string, Section> = { waku, classify: classifySection };

@@ -33,7 +33,7 @@ export function renderConversationTypesDoc(registry: Registry): string {
     out.push("| type | version | summary |", "|---|---|---|");
     for (const s of specs) out.push(`| [${s.name}](#${anchor(s.name)}) | ${s.version} | ${cell(s.summary)} |`);
     out.push("");
-    out.push(...guaranteeMatrix(specs), "");
+    out.push(...guaranteeMatrix(specs), "", "yes* = claimed with a caveat (see the type's section).", "");
   }
   const warnings = registry.warnings();
   if (warnings.length > 0) {
@@ -132,7 +132,10 @@ function renderType(s: ConversationTypeSpec): string[] {
 
 function claims(list: readonly GuaranteeClaim[]): string[] {
   const out = ["| property | how | shown by |", "|---|---|---|"];
-  for (const g of list) out.push(`| ${g.property} | ${cell(g.description)} | ${g.provenBy ? code(g.provenBy) : ""} |`);
+  for (const g of list) {
+    const how = g.caveat ? `${g.description} _Caveat: ${g.caveat}_` : g.description;
+    out.push(`| ${g.property} | ${cell(how)} | ${g.provenBy ? code(g.provenBy) : ""} |`);
+  }
   out.push("");
   return out;
 }
@@ -141,7 +144,8 @@ function guaranteeMatrix(specs: readonly ConversationTypeSpec[]): string[] {
   const out = [`| guarantee | ${specs.map((s) => s.name).join(" | ")} |`, `|---|${specs.map(() => "---|").join("")}`];
   for (const g of GUARANTEES) {
     const marks = specs.map((s) => {
-      if (s.guarantees?.some((c) => c.property === g)) return "yes";
+      const claim = s.guarantees?.find((c) => c.property === g);
+      if (claim) return claim.caveat ? "yes*" : "yes";
       if (s.nonGuarantees?.some((c) => c.property === g)) return "no";
       return "";
     });

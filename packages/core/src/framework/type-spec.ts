@@ -128,6 +128,12 @@ export interface MembershipSpec extends Described {
 
 export interface GuaranteeClaim extends Described {
   readonly property: Guarantee;
+  /**
+   * The condition or limit under which the claim holds, e.g. "once the bundle key is retired". A property
+   * is either claimed (`guarantees`, with a caveat if it holds only partly) or disclaimed (`nonGuarantees`),
+   * never both.
+   */
+  readonly caveat?: string;
   /** The test that demonstrates the property, relative to the repository root. */
   readonly provenBy?: string;
 }

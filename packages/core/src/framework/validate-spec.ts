@@ -108,6 +108,7 @@ export function validateSpec(input: unknown): string[] {
       v.oneOf(o.property, GUARANTEES, `${key}[${i}].property`);
       v.text(o, `${key}[${i}].description`, "description");
       if (o.provenBy !== undefined) v.asText(o.provenBy, `${key}[${i}].provenBy`);
+      if (o.caveat !== undefined) v.asText(o.caveat, `${key}[${i}].caveat`);
       if (seen.has(o.property)) v.fail(`${key}[${i}].property`, `"${String(o.property)}" listed twice`);
       seen.add(o.property);
     });
@@ -115,7 +116,11 @@ export function validateSpec(input: unknown): string[] {
   if (Array.isArray(input.guarantees) && Array.isArray(input.nonGuarantees)) {
     const claimed = new Set(input.guarantees.map((g) => (g as Obj).property));
     input.nonGuarantees.forEach((g, i) => {
-      if (claimed.has((g as Obj).property)) v.fail(`nonGuarantees[${i}]`, "claims and disclaims the same property");
+      if (claimed.has((g as Obj).property))
+        v.fail(
+          `nonGuarantees[${i}]`,
+          `claims and disclaims "${String((g as Obj).property)}": keep the claim and state its limit in its \`caveat\``,
+        );
     });
   }
 

@@ -145,6 +145,7 @@ export const sealedRuntime: ConversationTypeRuntime<SealedState, string> = {
   inbox: {
     arms: ["inviteSealedTest"],
     accept(_arm, invite) {
+      if (typeof invite !== "object" || invite === null) return { ok: false, reason: "bad-invite" };
       const i = invite as { id?: unknown; key?: unknown; topic?: unknown };
       const key = typeof i.key === "string" ? fromHex(i.key) : undefined;
       if (typeof i.id !== "string" || typeof i.topic !== "string" || key?.length !== 32) {

@@ -117,6 +117,21 @@ describe("Registry: SHOULDs", () => {
     expect(e.message).toContain("claims and disclaims");
   });
 
+  it("a partial guarantee is a claim with a caveat, shown as yes* in the document", () => {
+    const spec = fullSpec();
+    const r = new Registry();
+    r.register({
+      ...spec,
+      guarantees: [...spec.guarantees!, { property: "deniability", description: "AEAD only.", caveat: "not analysed" }],
+    });
+    const doc = renderConversationTypesDoc(r);
+    expect(doc).toContain("| deniability | yes* |");
+    expect(doc).toContain("_Caveat: not analysed_");
+    expect(refusal({ ...spec, guarantees: [{ property: "integrity", description: "x", caveat: "" }] }).path).toBe(
+      "guarantees[0].caveat",
+    );
+  });
+
   it("refuses an unknown channel-binding outcome", () => {
     const spec = fullSpec();
     const privacy = structuredClone(spec.privacy!) as unknown as { channelBinding: Mutable };
