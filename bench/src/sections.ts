@@ -1,6 +1,7 @@
 import { classifySection } from "./classify.js";
 import type { Section } from "./harness.js";
+import { store } from "./store.js";
 import { waku } from "./waku.js";
 
 /** Every benchmark section, in the order `npm run bench` runs them. Add one import and one entry per section. */
-export const sections: Record<string, Section> = { waku, classify: classifySection };
+export const sections: Record<string, Section> = { waku, classify: classifySection, store };
