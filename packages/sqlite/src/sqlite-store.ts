@@ -245,7 +245,10 @@ export class SqliteStore implements Store {
       throw new SqliteStoreError("invalid-options", "an in-memory database cannot be encrypted at rest");
     }
     try {
-      db.pragma("journal_mode = DELETE");
+      // SQLite keeps WAL mode (without an error) while other connections have the file open.
+      if (db.pragma("journal_mode = DELETE", { simple: true }) !== "delete") {
+        throw new SqliteStoreError("busy", "rekey needs the only open connection to the database");
+      }
       try {
         applyKey(db, newKey, "rekey");
       } finally {

@@ -194,6 +194,21 @@ describe("SqliteStore: encryption at rest", () => {
     await t.close();
   });
 
+  it("rekey while another connection is open fails with busy and changes nothing", async () => {
+    const path = freshPath();
+    await seeded(path, "old");
+    const a = await SqliteStore.open({ path, key: "old" });
+    const b = await SqliteStore.open({ path, key: "old" });
+    await expectCode(a.rekey("new"), "busy");
+    await b.close();
+    await a.commit([put("a", "still", "works")]);
+    await a.close();
+    const t = await SqliteStore.open({ path, key: "old" });
+    expect(await t.get("a", "still")).toEqual(enc.encode("works"));
+    expect(t.info.journalMode).toBe("wal");
+    await t.close();
+  });
+
   it("rekey encrypts a plaintext store in place", async () => {
     const path = freshPath();
     await seeded(path);
