@@ -3,5 +3,7 @@
  * spec here (one import, one entry); `scripts/gen-docs.ts` registers this list and renders the document.
  */
 import type { ConversationTypeSpec } from "../framework/type-spec.js";
+import { inboxV1Spec } from "./inbox-v1/spec.js";
+import { privateV1Spec } from "./private-v1/spec.js";
 
-export const conversationTypes: ConversationTypeSpec[] = [];
+export const conversationTypes: ConversationTypeSpec[] = [inboxV1Spec, privateV1Spec];

@@ -1,0 +1,761 @@
+/**
+ * `Client`: one installation's view of the Conversations protocol. It owns nothing it is given (store,
+ * delivery, clock) and drives one store from one logical writer: every inbound message, send and sweep runs
+ * in a `SerialExecutor`, computes its effects purely, commits them in ONE store transaction and only then
+ * publishes and emits events.
+ */
+import { constantTimeEqual, fromUtf8, toHex, utf8 } from "../base/bytes.js";
+import { type Clock, systemClock, type TimerHandle } from "../base/clock.js";
+import type { ParleyError } from "../base/errors.js";
+import { type Content, ContentCodecs, type TextContent } from "../conversations/content/index.js";
+import {
+  currentBundle,
+  INBOX_V1,
+  type InboxV1State,
+  inboxContentTopic,
+  inboxConversationId,
+  inboxV1,
+  initiateInbox,
+  newInboxState,
+  rotateBundles,
+} from "../conversations/inbox-v1/index.js";
+import { decodeInboxState, encodeInboxState } from "../conversations/inbox-v1/state.js";
+import {
+  createPrivateV1Runtime,
+  PRIVATE_V1,
+  type PrivateV1Effects,
+  type PrivateV1Engine,
+  PrivateV1Error,
+  type PrivateV1Opened,
+  type PrivateV1Runtime,
+  type PrivateV1State,
+} from "../conversations/private-v1/index.js";
+import { decodePrivateState, encodePrivateState } from "../conversations/private-v1/state.js";
+import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
+import { conversationWriteOps, loadConversationRefs, stateWriteOp } from "../framework/conversation-store.js";
+import { Decoder } from "../framework/decoder.js";
+import type { Delivery } from "../framework/delivery.js";
+import { encodeEncryptedPayload, sealEnvelope } from "../framework/envelope.js";
+import { Registry } from "../framework/registry.js";
+import type { ConversationRef } from "../framework/runtime.js";
+import { type Store, Transaction, type WriteOp } from "../framework/store.js";
+import { DEFAULT_BUNDLE_POLICY } from "../identity/bundle-keys.js";
+import { createInstallation, type Installation } from "../identity/installation.js";
+import { type IntroBundle, parseIntroBundle } from "../identity/intro-bundle.js";
+import { create, type EncryptedPayload, InboxV1FrameSchema, toBinary } from "../wire/index.js";
+import { ClientError, InboundError } from "./errors.js";
+import { EventStream } from "./event-stream.js";
+import {
+  advance,
+  CONVERSATION_INFO_NS,
+  decodeHistory,
+  decodeInfo,
+  decodeJson,
+  encodeHistory,
+  encodeJson,
+  HISTORY_NS,
+  type HistoryRecord,
+  historyKey,
+  MESSAGE_INDEX_NS,
+  META_NS,
+} from "./records.js";
+import { SerialExecutor } from "./serial.js";
+import type {
+  ClientConfig,
+  ClientEvent,
+  ClientOptions,
+  ConversationInfo,
+  DeliveryState,
+  HistoryItem,
+  HistoryPage,
+  HistoryQuery,
+  InboundOutcome,
+} from "./types.js";
+
+export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
+  bundle: DEFAULT_BUNDLE_POLICY,
+  sweepIntervalMs: 5_000,
+  resendAfterMs: 30_000,
+  maxSends: 10,
+  ackDelayMs: 1_000,
+  maxSkip: 1000,
+  skippedKeyMaxAgeMs: 7 * 24 * 3600 * 1000,
+  rawHints: false,
+};
+
+/**
+ * Content up to this size travels inside the invite (0-RTT); larger content follows on the conversation's
+ * topic, and the invite carries a placeholder frame. Keeps the invite within one Noise message (65,535 bytes).
+ */
+export const INVITE_INLINE_CONTENT_BYTES = 48 * 1024;
+
+/** Rejections that are normal consequences of resends and redundancy, not worth an error event. */
+const QUIET_REASONS = new Set(["conversation-exists", "replay"]);
+
+/** A group-control frame received over a PrivateV1 conversation (GroupV1 key packages, welcomes). */
+export interface GroupControlMessage {
+  readonly conversationId: string;
+  readonly peer: string;
+  readonly messageId: string;
+  readonly payload: Uint8Array;
+}
+
+interface Identity {
+  readonly installation: Installation;
+  readonly inbox: ConversationRef;
+}
+
+export class Client {
+  readonly #store: Store;
+  readonly #delivery: Delivery;
+  readonly #crypto: CryptoProvider;
+  readonly #clock: Clock;
+  readonly #random: RandomSource;
+  readonly #config: ClientConfig;
+  readonly #codecs: ContentCodecs;
+  readonly #registry = new Registry();
+  readonly #decoder: Decoder;
+  readonly #privateV1: PrivateV1Runtime;
+  readonly #engine: PrivateV1Engine;
+  readonly #serial = new SerialExecutor();
+  readonly #events = new EventStream<ClientEvent>();
+  readonly #groupControl = new Set<(m: GroupControlMessage) => void>();
+  readonly #subscriptions = new Map<string, () => void>();
+  readonly #identity: Identity;
+  readonly #autoSweep: boolean;
+  #seq = 0;
+  #timer: TimerHandle | undefined;
+  #closed = false;
+
+  private constructor(options: ClientOptions, identity: Identity, seq: number) {
+    this.#store = options.store;
+    this.#delivery = options.delivery;
+    this.#crypto = options.crypto;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? ((n) => options.crypto.randomBytes(n));
+    this.#config = { ...DEFAULT_CLIENT_CONFIG, ...options.config };
+    this.#codecs = new ContentCodecs(options.codecs ?? []);
+    this.#privateV1 = createPrivateV1Runtime({
+      maxSkip: this.#config.maxSkip,
+      skippedKeyMaxAgeMs: this.#config.skippedKeyMaxAgeMs,
+      sds: {
+        resendIntervalMs: this.#config.resendAfterMs,
+        maxResends: Math.max(0, this.#config.maxSends - 1),
+        ackDelayMs: this.#config.ackDelayMs,
+      },
+    });
+    this.#engine = this.#privateV1.engine(this.#crypto);
+    this.#registry.register(inboxV1);
+    this.#registry.register(this.#privateV1);
+    for (const t of options.types ?? []) this.#registry.register(t);
+    this.#decoder = new Decoder({
+      registry: this.#registry,
+      crypto: this.#crypto,
+      store: this.#store,
+      clock: this.#clock,
+    });
+    this.#identity = identity;
+    this.#seq = seq;
+    this.#autoSweep = options.autoSweep ?? true;
+  }
+
+  /** Creates a new identity in an empty store. Throws ClientError("identity-exists") if it has one. */
+  static async create(options: ClientOptions): Promise<Client> {
+    if (await options.store.get(META_NS, "inbox"))
+      throw new ClientError("identity-exists", "the store already holds an identity: use Client.open");
+    const clock = options.clock ?? systemClock;
+    const now = clock.now();
+    const installation = createInstallation(options.crypto, now);
+    const policy = { ...DEFAULT_BUNDLE_POLICY, ...options.config?.bundle };
+    const inbox: ConversationRef = {
+      id: inboxConversationId(options.crypto, installation.publicKey),
+      type: INBOX_V1,
+      contentTopic: inboxContentTopic(options.crypto, installation.publicKey),
+    };
+    const ops: WriteOp[] = [
+      ...conversationWriteOps(inbox, encodeInboxState(newInboxState(installation, policy))),
+      { op: "put", ns: META_NS, key: "inbox", value: encodeJson(inbox) },
+    ];
+    await options.store.commit(ops);
+    return Client.#boot(options, { installation, inbox }, 0);
+  }
+
+  /** Restores the identity and every conversation from the store. Throws ClientError("no-identity"). */
+  static async open(options: ClientOptions): Promise<Client> {
+    const inbox = decodeJson<ConversationRef>(await options.store.get(META_NS, "inbox"));
+    if (!inbox) throw new ClientError("no-identity", "the store holds no identity: use Client.create");
+    const stateBytes = await options.store.get("framework.conversation-state", `${inbox.type}:${inbox.id}`);
+    const state = stateBytes && decodeInboxState(stateBytes);
+    if (!state) throw new ClientError("no-identity", "the stored identity is unreadable");
+    const seqBytes = await options.store.get(META_NS, "seq");
+    const seq = seqBytes ? Number(fromUtf8(seqBytes) ?? "0") : 0;
+    return Client.#boot(options, { installation: state.installation, inbox }, seq);
+  }
+
+  /** `open` when the store holds an identity, `create` otherwise. */
+  static async openOrCreate(options: ClientOptions): Promise<Client> {
+    return (await options.store.get(META_NS, "inbox")) ? Client.open(options) : Client.create(options);
+  }
+
+  static async #boot(options: ClientOptions, identity: Identity, seq: number): Promise<Client> {
+    const client = new Client(options, identity, seq);
+    const refs = await loadConversationRefs(options.store);
+    for (const ref of refs) client.#decoder.index.add(ref);
+    for (const topic of new Set(refs.map((r) => r.contentTopic))) await client.#subscribe(topic);
+    client.#armSweep();
+    return client;
+  }
+
+  /** This installation's public key, lower hex: the identity peers see. */
+  get installationKey(): string {
+    return toHex(this.#identity.installation.publicKey);
+  }
+
+  /** The content topic of this client's inbox. */
+  get inboxTopic(): string {
+    return this.#identity.inbox.contentTopic;
+  }
+
+  get config(): ClientConfig {
+    return this.#config;
+  }
+
+  /** Typed events from now on (plus any emitted before the first iterator existed). */
+  events(): AsyncIterableIterator<ClientEvent> {
+    return this.#events.iterator();
+  }
+
+  /** Synchronous callback for every event; returns the unsubscribe function. */
+  onEvent(listener: (event: ClientEvent) => void): () => void {
+    return this.#events.listen(listener);
+  }
+
+  /** The intro bundle to share: reused until half its lifetime has passed (or after each use if single-use). */
+  introBundle(options: { fresh?: boolean } = {}): Promise<string> {
+    return this.#step(async () => {
+      const state = await this.#inboxState();
+      const r = currentBundle(this.#crypto, state, this.#clock.now(), options.fresh ?? false);
+      if (r.state !== state) await this.#store.commit([stateWriteOp(this.#identity.inbox, encodeInboxState(r.state))]);
+      return r.key.bundle;
+    });
+  }
+
+  /** Retires every bundle handed out so far (their invites are refused from now on) and returns a new one. */
+  rotateIntroBundle(): Promise<string> {
+    return this.#step(async () => {
+      const r = rotateBundles(this.#crypto, await this.#inboxState(), this.#clock.now());
+      await this.#store.commit([stateWriteOp(this.#identity.inbox, encodeInboxState(r.state))]);
+      return r.key.bundle;
+    });
+  }
+
+  /**
+   * Starts a PrivateV1 conversation with the owner of `bundle` and sends `content` as its first message.
+   * Throws IntroBundleError for a malformed or forged bundle.
+   */
+  startConversation(bundle: string, content: Content | string): Promise<{ conversationId: string; messageId: string }> {
+    const parsed = parseIntroBundle(this.#crypto, bundle);
+    if (!parsed.ok) return Promise.reject(parsed.error);
+    if (constantTimeEqual(parsed.bundle.installationKey, this.#identity.installation.publicKey)) {
+      return Promise.reject(new ClientError("own-bundle", "this bundle belongs to this client"));
+    }
+    const contentBytes = this.#encodeContent(content);
+    return this.#step(() => this.#start(parsed.bundle, contentBytes));
+  }
+
+  async #start(bundle: IntroBundle, contentBytes: Uint8Array): Promise<{ conversationId: string; messageId: string }> {
+    const now = this.#clock.now();
+    const inline = contentBytes.length <= INVITE_INLINE_CONTENT_BYTES;
+    const me = this.#identity.installation;
+    let first: ReturnType<PrivateV1Engine["send"]> | undefined;
+    const initiated = initiateInbox(this.#crypto, {
+      installation: me,
+      bundle,
+      frame: (secrets) => {
+        const s0 = this.#engine.initiator(secrets.sk, bundle.ephemeralKey, me.publicKey, bundle.installationKey, now);
+        first = this.#engine.send(
+          s0,
+          inline ? { case: "content", value: contentBytes } : { case: "placeholder", value: { counter: 0 } },
+          now,
+        );
+        const invite = { discriminator: "default", initialMessage: first.outgoing[0]!.payload };
+        return toBinary(
+          InboxV1FrameSchema,
+          create(InboxV1FrameSchema, { frameType: { case: "invitePrivateV1", value: invite } }),
+        );
+      },
+    });
+    const sent = first!;
+    const peerInbox = inboxConversationId(this.#crypto, bundle.installationKey);
+    const peerTopic = inboxContentTopic(this.#crypto, bundle.installationKey);
+    let state = this.#engine.withInvite(sent.state, {
+      payload: encodeEncryptedPayload(initiated.payload),
+      conversationHint: peerInbox,
+      contentTopic: peerTopic,
+      sdsId: sent.outgoing[0]!.sdsId!,
+    });
+    const outgoing = [
+      { conversationHint: peerInbox, contentTopic: peerTopic, payload: initiated.payload },
+      ...sent.outgoing.slice(1),
+    ];
+    let messageId = sent.messageId;
+    let timestamp = sent.timestamp;
+    if (!inline) {
+      const r = this.#sendFrame(state, contentBytes, now);
+      state = r.state;
+      messageId = r.messageId;
+      timestamp = r.timestamp;
+      outgoing.push(...r.outgoing);
+    }
+    const ref: ConversationRef = { id: state.localId, type: PRIVATE_V1, contentTopic: state.contentTopic };
+    const info: ConversationInfo = {
+      id: ref.id,
+      type: PRIVATE_V1,
+      peer: toHex(bundle.installationKey),
+      initiatedBy: "me",
+      createdAt: now,
+      contentTopic: ref.contentTopic,
+    };
+    const tx = new Transaction(this.#store);
+    for (const op of conversationWriteOps(ref, encodePrivateState(state))) apply(tx, op);
+    tx.put(CONVERSATION_INFO_NS, ref.id, encodeJson(info));
+    this.#addHistory(tx, ref.id, {
+      messageId,
+      direction: "out",
+      timestamp,
+      storedAt: now,
+      state: "queued",
+      content: contentBytes,
+    });
+    await tx.commit();
+    this.#decoder.index.add(ref);
+    await this.#subscribe(ref.contentTopic);
+    this.#emit({ type: "conversation-started", conversationId: ref.id, peer: info.peer, initiatedBy: "me" });
+    this.#emit({ type: "delivery-state", conversationId: ref.id, messageId, state: "queued" });
+    if (await this.#publishAll(outgoing, ref.id)) await this.#markSent(ref.id, [messageId]);
+    return { conversationId: ref.id, messageId };
+  }
+
+  /** Sends content in a conversation. Resolves once it is committed (and published, when the network allows). */
+  send(conversationId: string, content: Content | string): Promise<{ messageId: string }> {
+    const contentBytes = this.#encodeContent(content);
+    return this.#step(async () => {
+      const { ref, state } = await this.#loadPrivate(conversationId);
+      const now = this.#clock.now();
+      const r = this.#sendFrame(state, contentBytes, now);
+      const tx = new Transaction(this.#store);
+      apply(tx, stateWriteOp(ref, encodePrivateState(r.state)));
+      this.#addHistory(tx, ref.id, {
+        messageId: r.messageId,
+        direction: "out",
+        timestamp: r.timestamp,
+        storedAt: now,
+        state: "queued",
+        content: contentBytes,
+      });
+      await tx.commit();
+      this.#emit({ type: "delivery-state", conversationId: ref.id, messageId: r.messageId, state: "queued" });
+      if (await this.#publishAll(r.outgoing, ref.id)) await this.#markSent(ref.id, [r.messageId]);
+      return { messageId: r.messageId };
+    });
+  }
+
+  /**
+   * The hook GroupV1 uses: sends an opaque group-control payload over a PrivateV1 conversation (frame arm
+   * `group_control = 12`). It never reaches the application as a message and has no history entry.
+   */
+  sendGroupControl(conversationId: string, payload: Uint8Array): Promise<{ messageId: string }> {
+    return this.#step(async () => {
+      const { ref, state } = await this.#loadPrivate(conversationId);
+      const now = this.#clock.now();
+      let r: ReturnType<PrivateV1Engine["send"]>;
+      try {
+        r = this.#engine.send(state, { case: "groupControl", value: payload }, now);
+      } catch (e) {
+        if (e instanceof PrivateV1Error) throw new ClientError("content-too-large", e.message);
+        throw e;
+      }
+      await this.#store.commit([stateWriteOp(ref, encodePrivateState(r.state))]);
+      await this.#publishAll(r.outgoing, ref.id);
+      return { messageId: r.messageId };
+    });
+  }
+
+  /** Group-control frames received over PrivateV1 conversations, after they are committed. */
+  onGroupControl(handler: (message: GroupControlMessage) => void): () => void {
+    this.#groupControl.add(handler);
+    return () => this.#groupControl.delete(handler);
+  }
+
+  async conversations(): Promise<ConversationInfo[]> {
+    const out: ConversationInfo[] = [];
+    for (const { value } of await this.#store.scan(CONVERSATION_INFO_NS)) {
+      const info = decodeInfo(value);
+      if (info) out.push(info);
+    }
+    return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  /** One page of a conversation's history, oldest first within the page; pages go back in time. */
+  async history(conversationId: string, query: HistoryQuery = {}): Promise<HistoryPage> {
+    const limit = Math.max(1, Math.min(query.limit ?? 50, 1000));
+    const prefix = `${conversationId}/`;
+    const entries = await this.#store.scan(HISTORY_NS, {
+      prefix,
+      ...(query.before !== undefined && { lt: query.before }),
+      reverse: true,
+      limit: limit + 1,
+    });
+    const page = entries.slice(0, limit).reverse();
+    const items: HistoryItem[] = [];
+    for (const e of page) {
+      const r = decodeHistory(e.value);
+      if (!r) continue;
+      items.push({
+        conversationId,
+        messageId: r.messageId,
+        direction: r.direction,
+        content: this.#codecs.decode(r.content),
+        timestamp: r.timestamp,
+        storedAt: r.storedAt,
+        ...(r.state !== undefined && { state: r.state }),
+        cursor: e.key,
+      });
+    }
+    return entries.length > limit && page[0] ? { items, before: page[0].key } : { items };
+  }
+
+  /** The delivery state of one sent message, if known. */
+  async deliveryState(conversationId: string, messageId: string): Promise<DeliveryState | undefined> {
+    const key = await this.#store.get(MESSAGE_INDEX_NS, `${conversationId}/${messageId}`);
+    const bytes = key && (await this.#store.get(HISTORY_NS, fromUtf8(key) ?? ""));
+    return bytes ? decodeHistory(bytes)?.state : undefined;
+  }
+
+  /**
+   * Processes one message as if delivered on `contentTopic` (the subscription handler uses it; so can a
+   * history backfill or a test). Resolves with the decoder's outcome once its effects are committed.
+   */
+  ingest(contentTopic: string, payload: Uint8Array): Promise<InboundOutcome> {
+    return this.#step(() => this.#ingest(contentTopic, payload));
+  }
+
+  /** Runs the periodic work now: resends, sync messages (acknowledgements), give-up, expiry. */
+  sweep(): Promise<void> {
+    return this.#step(async () => {
+      for (const ref of this.#decoder.index.topics().flatMap((t) => this.#decoder.index.conversationsOn(t))) {
+        if (ref.type === PRIVATE_V1) await this.#sweepConversation(ref);
+      }
+    });
+  }
+
+  /** Resolves when every step queued so far has finished. */
+  idle(): Promise<void> {
+    return this.#serial.idle();
+  }
+
+  /** Stops timers and subscriptions and ends `events()`. The store and delivery stay open (the caller owns them). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#timer?.cancel();
+    for (const unsubscribe of this.#subscriptions.values()) unsubscribe();
+    this.#subscriptions.clear();
+    await this.#serial.idle();
+    this.#events.end();
+  }
+
+  // ---- internals ----
+
+  #step<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new ClientError("closed", "client is closed"));
+    return this.#serial.run(fn);
+  }
+
+  #emit(event: ClientEvent): void {
+    this.#events.emit(event);
+  }
+
+  #encodeContent(content: Content | string): Uint8Array {
+    const c: Content = typeof content === "string" ? ({ kind: "text", text: content } satisfies TextContent) : content;
+    return this.#codecs.encode(c);
+  }
+
+  #sendFrame(state: PrivateV1State, contentBytes: Uint8Array, now: number): ReturnType<PrivateV1Engine["send"]> {
+    try {
+      return this.#engine.send(state, { case: "content", value: contentBytes }, now);
+    } catch (e) {
+      if (e instanceof PrivateV1Error) throw new ClientError("content-too-large", e.message);
+      throw e;
+    }
+  }
+
+  async #inboxState(): Promise<InboxV1State> {
+    const bytes = await this.#store.get("framework.conversation-state", `${INBOX_V1}:${this.#identity.inbox.id}`);
+    const state = bytes && decodeInboxState(bytes);
+    if (!state) throw new ClientError("no-identity", "inbox state unreadable");
+    return state;
+  }
+
+  async #loadPrivate(conversationId: string): Promise<{ ref: ConversationRef; state: PrivateV1State }> {
+    const info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
+    if (!info || info.type !== PRIVATE_V1)
+      throw new ClientError("unknown-conversation", "no such PrivateV1 conversation");
+    const ref: ConversationRef = { id: info.id, type: PRIVATE_V1, contentTopic: info.contentTopic };
+    const bytes = await this.#store.get("framework.conversation-state", `${PRIVATE_V1}:${info.id}`);
+    const state = bytes && decodePrivateState(bytes);
+    if (!state) throw new ClientError("unknown-conversation", "conversation state unreadable");
+    return { ref, state };
+  }
+
+  #addHistory(tx: Transaction, conversationId: string, record: HistoryRecord): void {
+    const key = historyKey(conversationId, ++this.#seq);
+    tx.put(HISTORY_NS, key, encodeHistory(record));
+    tx.put(MESSAGE_INDEX_NS, `${conversationId}/${record.messageId}`, utf8(key));
+    tx.put(META_NS, "seq", utf8(String(this.#seq)));
+  }
+
+  /** Updates delivery states in `tx`; returns the events to emit after commit. */
+  async #updateStates(
+    tx: Transaction,
+    conversationId: string,
+    updates: readonly { messageId: string; state: DeliveryState }[],
+  ): Promise<ClientEvent[]> {
+    const events: ClientEvent[] = [];
+    for (const u of updates) {
+      const keyBytes = await tx.get(MESSAGE_INDEX_NS, `${conversationId}/${u.messageId}`);
+      const key = keyBytes && fromUtf8(keyBytes);
+      if (!key) continue;
+      const bytes = await tx.get(HISTORY_NS, key);
+      const record = bytes && decodeHistory(bytes);
+      if (!record) continue;
+      const next = advance(record.state, u.state);
+      if (!next) continue;
+      tx.put(HISTORY_NS, key, encodeHistory({ ...record, state: next }));
+      events.push({ type: "delivery-state", conversationId, messageId: u.messageId, state: next });
+    }
+    return events;
+  }
+
+  async #markSent(conversationId: string, messageIds: readonly string[]): Promise<void> {
+    const tx = new Transaction(this.#store);
+    const events = await this.#updateStates(
+      tx,
+      conversationId,
+      messageIds.map((messageId) => ({ messageId, state: "sent" as const })),
+    );
+    await tx.commit();
+    for (const e of events) this.#emit(e);
+  }
+
+  /** Publishes in order; true when every payload was accepted by the delivery. */
+  async #publishAll(
+    outgoing: readonly { conversationHint: string; contentTopic: string; payload: EncryptedPayload }[],
+    conversationId: string,
+  ): Promise<boolean> {
+    let ok = true;
+    for (const o of outgoing) {
+      const bytes = sealEnvelope({
+        crypto: this.#crypto,
+        random: this.#random,
+        conversationId: o.conversationHint,
+        payload: o.payload,
+        rawHint: this.#config.rawHints,
+      });
+      const r = await this.#delivery.publish(o.contentTopic, bytes);
+      if (!r.ok) {
+        ok = false;
+        this.#emit({
+          type: "error",
+          conversationId,
+          error: new ClientError("publish-failed", `publish failed: ${r.error}`),
+        });
+      }
+    }
+    return ok;
+  }
+
+  async #subscribe(topic: string): Promise<void> {
+    if (this.#subscriptions.has(topic) || this.#closed) return;
+    const unsubscribe = await this.#delivery.subscribe(topic, (m) => {
+      if (this.#closed) return;
+      this.ingest(m.contentTopic, m.payload).catch((e: unknown) => {
+        if (!this.#closed) this.#emit({ type: "error", error: asParley(e) });
+      });
+    });
+    this.#subscriptions.set(topic, unsubscribe);
+  }
+
+  /** Fetches what a history service holds for a topic we just subscribed to (messages sent before we listened). */
+  #backfill(topic: string, since: number): void {
+    const history = this.#delivery.history?.bind(this.#delivery);
+    if (!history) return;
+    void (async () => {
+      try {
+        for await (const m of history({ contentTopics: [topic], startTime: since })) {
+          if (this.#closed) return;
+          await this.ingest(m.contentTopic, m.payload);
+        }
+      } catch (e) {
+        if (!this.#closed) this.#emit({ type: "error", error: asParley(e) });
+      }
+    })();
+  }
+
+  async #ingest(contentTopic: string, payload: Uint8Array): Promise<InboundOutcome> {
+    const c = await this.#decoder.classify(payload, contentTopic);
+    if (c.kind === "not-for-me") return { kind: "not-for-me" };
+    if (c.kind === "badly-formed") {
+      const conversationId = c.conversation?.id;
+      if (!QUIET_REASONS.has(c.reason)) {
+        this.#emit({
+          type: "error",
+          error: new InboundError(c.reason, contentTopic),
+          ...(conversationId !== undefined && { conversationId }),
+        });
+      }
+      return { kind: "badly-formed", reason: c.reason, ...(conversationId !== undefined && { conversationId }) };
+    }
+    const now = this.#clock.now();
+    const tx = new Transaction(this.#store);
+    for (const op of c.writes) apply(tx, op);
+    const events: ClientEvent[] = [];
+    const after: (() => void)[] = [];
+    const started: ConversationRef[] = [];
+    for (const s of c.started) {
+      const ref = s.conversation;
+      started.push(ref);
+      const peer = ref.type === PRIVATE_V1 ? toHex((s.state as PrivateV1State).peerKey) : "";
+      const info: ConversationInfo = {
+        id: ref.id,
+        type: ref.type,
+        peer,
+        initiatedBy: "peer",
+        createdAt: now,
+        contentTopic: ref.contentTopic,
+      };
+      tx.put(CONVERSATION_INFO_NS, ref.id, encodeJson(info));
+      events.push({ type: "conversation-started", conversationId: ref.id, peer, initiatedBy: "peer" });
+      if (ref.type === PRIVATE_V1 && s.frame) {
+        await this.#applyEffects(tx, ref.id, peer, s.frame as PrivateV1Opened, now, events, after);
+      }
+    }
+    if (c.conversation.type === PRIVATE_V1) {
+      const state = c.nextState as PrivateV1State;
+      await this.#applyEffects(
+        tx,
+        c.conversation.id,
+        toHex(state.peerKey),
+        c.frame as PrivateV1Opened,
+        now,
+        events,
+        after,
+      );
+    }
+    await tx.commit();
+    for (const ref of started) {
+      this.#decoder.index.add(ref);
+      await this.#subscribe(ref.contentTopic);
+      this.#backfill(ref.contentTopic, now - 10 * 60_000);
+    }
+    for (const e of events) this.#emit(e);
+    for (const f of after) f();
+    return { kind: "readable", conversationId: c.conversation.id };
+  }
+
+  async #applyEffects(
+    tx: Transaction,
+    conversationId: string,
+    peer: string,
+    effects: PrivateV1Effects,
+    now: number,
+    events: ClientEvent[],
+    after: (() => void)[],
+  ): Promise<void> {
+    for (const f of effects.frames) {
+      if (f.body.case === "content") {
+        this.#addHistory(tx, conversationId, {
+          messageId: f.messageId,
+          direction: "in",
+          timestamp: f.timestamp,
+          storedAt: now,
+          state: undefined,
+          content: f.body.value,
+        });
+        events.push({
+          type: "message",
+          conversationId,
+          messageId: f.messageId,
+          content: this.#codecs.decode(f.body.value),
+          timestamp: f.timestamp,
+        });
+      } else if (f.body.case === "groupControl") {
+        const m: GroupControlMessage = { conversationId, peer, messageId: f.messageId, payload: f.body.value };
+        after.push(() => {
+          for (const h of this.#groupControl) {
+            try {
+              h(m);
+            } catch (e) {
+              this.#emit({ type: "error", conversationId, error: asParley(e) });
+            }
+          }
+        });
+      }
+      // Placeholders carry nothing for the application.
+    }
+    events.push(...(await this.#updateStates(tx, conversationId, effects.deliveryUpdates)));
+    if (effects.missing.length > 0) events.push({ type: "message-missing", conversationId, missing: effects.missing });
+  }
+
+  async #sweepConversation(ref: ConversationRef): Promise<void> {
+    const bytes = await this.#store.get("framework.conversation-state", `${PRIVATE_V1}:${ref.id}`);
+    const state = bytes && decodePrivateState(bytes);
+    if (!state) return;
+    const now = this.#clock.now();
+    const r = this.#engine.sweep(state, now);
+    const e = r.effects;
+    if (
+      r.outgoing.length === 0 &&
+      e.deliveryUpdates.length === 0 &&
+      e.frames.length === 0 &&
+      r.state.reassembly === state.reassembly &&
+      r.state.sds === state.sds
+    )
+      return;
+    const tx = new Transaction(this.#store);
+    apply(tx, stateWriteOp(ref, encodePrivateState(r.state)));
+    const events: ClientEvent[] = [];
+    const after: (() => void)[] = [];
+    await this.#applyEffects(tx, ref.id, toHex(state.peerKey), e, now, events, after);
+    await tx.commit();
+    for (const ev of events) this.#emit(ev);
+    for (const f of after) f();
+    if (r.outgoing.length > 0 && (await this.#publishAll(r.outgoing, ref.id))) {
+      const resent = new Set(r.outgoing.map((o) => o.sdsId).filter((x) => x !== undefined));
+      const frames = r.state.outbound.filter((o) => o.segments.some((s) => resent.has(s))).map((o) => o.messageId);
+      if (frames.length > 0) await this.#markSent(ref.id, frames);
+    }
+  }
+
+  #armSweep(): void {
+    if (!this.#autoSweep || this.#closed) return;
+    this.#timer = this.#clock.setTimer(this.#config.sweepIntervalMs, () => {
+      if (this.#closed) return;
+      this.sweep()
+        .catch((e: unknown) => {
+          if (!this.#closed) this.#emit({ type: "error", error: asParley(e) });
+        })
+        .finally(() => this.#armSweep());
+    });
+  }
+}
+
+function apply(tx: Transaction, op: WriteOp): void {
+  if (op.op === "put") tx.put(op.ns, op.key, op.value);
+  else tx.delete(op.ns, op.key);
+}
+
+function asParley(e: unknown): ParleyError {
+  if (e instanceof Error && "code" in e && typeof (e as { code: unknown }).code === "string") return e as ParleyError;
+  return new ClientError("publish-failed", e instanceof Error ? e.message : String(e));
+}

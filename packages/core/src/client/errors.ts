@@ -1,0 +1,31 @@
+import { ParleyError } from "../base/errors.js";
+
+export type ClientErrorCode =
+  /** `create` on a store that already holds an identity. */
+  | "identity-exists"
+  /** `open` on a store without an identity (or with an unreadable one). */
+  | "no-identity"
+  | "unknown-conversation"
+  /** A bundle of this client itself. */
+  | "own-bundle"
+  | "closed"
+  /** Content that does not fit 255 segments. */
+  | "content-too-large"
+  | "publish-failed";
+
+export class ClientError extends ParleyError {
+  declare readonly code: ClientErrorCode;
+  constructor(code: ClientErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** An inbound message refused by the decoder; `code` is the decoding tree's reason. */
+export class InboundError extends ParleyError {
+  constructor(
+    code: string,
+    readonly contentTopic: string,
+  ) {
+    super(code, `inbound message rejected: ${code}`);
+  }
+}

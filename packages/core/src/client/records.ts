@@ -1,0 +1,86 @@
+/** Store layout of the client's own records (conversation list, history). Conversation states live in the framework's namespaces. */
+import { fromUtf8, utf8 } from "../base/bytes.js";
+import { ByteReader, ByteWriter, TruncatedInput } from "../primitives/binary.js";
+import type { ConversationInfo, DeliveryState } from "./types.js";
+
+/** key "inbox" -> JSON ConversationRef of this client's inbox (present once an identity exists). */
+export const META_NS = "client.meta";
+/** key = local conversation id -> JSON ConversationInfo. */
+export const CONVERSATION_INFO_NS = "client.conversations";
+/** key = `${conversationId}/${seq 16 digits}` -> HistoryRecord. */
+export const HISTORY_NS = "client.history";
+/** key = `${conversationId}/${messageId}` -> history key. */
+export const MESSAGE_INDEX_NS = "client.message-index";
+
+export interface HistoryRecord {
+  readonly messageId: string;
+  readonly direction: "in" | "out";
+  readonly timestamp: number;
+  readonly storedAt: number;
+  readonly state: DeliveryState | undefined;
+  /** The encoded ContentFrame, exactly as sent or received. */
+  readonly content: Uint8Array;
+}
+
+const STATES: readonly (DeliveryState | undefined)[] = [undefined, "queued", "sent", "possibly-acked", "acked", "lost"];
+
+export function encodeHistory(r: HistoryRecord): Uint8Array {
+  return new ByteWriter()
+    .u8(1)
+    .u8(r.direction === "in" ? 0 : 1)
+    .string(r.messageId)
+    .uint(Math.max(0, r.timestamp))
+    .uint(r.storedAt)
+    .u8(STATES.indexOf(r.state))
+    .bytes(r.content)
+    .finish();
+}
+
+export function decodeHistory(bytes: Uint8Array): HistoryRecord | undefined {
+  try {
+    const r = new ByteReader(bytes);
+    if (r.u8() !== 1) return undefined;
+    const direction = r.u8() === 0 ? "in" : "out";
+    const messageId = r.string();
+    const timestamp = r.uint();
+    const storedAt = r.uint();
+    const s = r.u8();
+    if (s >= STATES.length) return undefined;
+    const content = r.bytes();
+    return r.done ? { messageId, direction, timestamp, storedAt, state: STATES[s], content } : undefined;
+  } catch (e) {
+    if (e instanceof TruncatedInput) return undefined;
+    throw e;
+  }
+}
+
+export function historyKey(conversationId: string, seq: number): string {
+  return `${conversationId}/${String(seq).padStart(16, "0")}`;
+}
+
+export function encodeJson(value: unknown): Uint8Array {
+  return utf8(JSON.stringify(value));
+}
+
+export function decodeJson<T>(bytes: Uint8Array | undefined): T | undefined {
+  if (!bytes) return undefined;
+  try {
+    return JSON.parse(fromUtf8(bytes) ?? "") as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function decodeInfo(bytes: Uint8Array | undefined): ConversationInfo | undefined {
+  const o = decodeJson<ConversationInfo>(bytes);
+  return o && typeof o.id === "string" && typeof o.type === "string" ? o : undefined;
+}
+
+/** States only move forward: queued → sent → possibly-acked → acked; lost is final. */
+export function advance(current: DeliveryState | undefined, next: DeliveryState): DeliveryState | undefined {
+  if (current === "acked" || current === "lost") return undefined;
+  const order: DeliveryState[] = ["queued", "sent", "possibly-acked", "acked"];
+  if (next === "lost") return "lost";
+  if (current !== undefined && order.indexOf(next) <= order.indexOf(current)) return undefined;
+  return next;
+}

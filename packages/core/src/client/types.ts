@@ -1,0 +1,128 @@
+import type { Clock } from "../base/clock.js";
+import type { ParleyError } from "../base/errors.js";
+import type { Content, ContentCodec } from "../conversations/content/index.js";
+import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
+import type { Delivery } from "../framework/delivery.js";
+import type { AnyConversationTypeRuntime } from "../framework/runtime.js";
+import type { Store } from "../framework/store.js";
+import type { BundlePolicy } from "../identity/bundle-keys.js";
+
+/** queued → sent → possibly-acked → acked, or lost once the give-up bound is reached. */
+export type DeliveryState = "queued" | "sent" | "possibly-acked" | "acked" | "lost";
+
+export interface ClientConfig {
+  /** Lifetime and single-use policy of intro bundles. */
+  readonly bundle: BundlePolicy;
+  /** Period of the sweep that resends unacknowledged messages and sends sync messages (ms). Default 5 s. */
+  readonly sweepIntervalMs: number;
+  /** An unacknowledged message is resent when it is older than this since its last send (ms). Default 10 s. */
+  readonly resendAfterMs: number;
+  /** A message still unacknowledged after this many sends is declared lost (the give-up bound). Default 10. */
+  readonly maxSends: number;
+  /** Received messages are acknowledged by a sync message this long after delivery unless a reply cites them first (ms). Default 1 s. */
+  readonly ackDelayMs: number;
+  /** Double Ratchet: most keys skipped on one chain (default 1000) and skipped-key expiry by age (ms). */
+  readonly maxSkip: number;
+  readonly skippedKeyMaxAgeMs: number;
+  /** Send raw conversation ids as hints with salt 0 (libchat behaviour; linkable). Default false. */
+  readonly rawHints: boolean;
+}
+
+export interface ClientOptions {
+  readonly store: Store;
+  readonly delivery: Delivery;
+  readonly crypto: CryptoProvider;
+  /** Default: the system clock. Drives timestamps, expiry and the periodic sweep. */
+  readonly clock?: Clock;
+  /** Default: `crypto.randomBytes`. Used for envelope salts. */
+  readonly random?: RandomSource;
+  readonly config?: Partial<ClientConfig>;
+  /** Content codecs beyond text. */
+  readonly codecs?: readonly ContentCodec[];
+  /** Further conversation types (e.g. GroupV1) registered next to InboxV1 and PrivateV1. */
+  readonly types?: readonly AnyConversationTypeRuntime[];
+  /** Start the periodic sweep timer (default true). Tests that drive `sweep()` themselves pass false. */
+  readonly autoSweep?: boolean;
+}
+
+export interface ConversationInfo {
+  /** This client's local id of the conversation: what `send` and `history` take. */
+  readonly id: string;
+  readonly type: string;
+  /** The peer's installation key, lower hex. */
+  readonly peer: string;
+  /** Who started it. */
+  readonly initiatedBy: "me" | "peer";
+  readonly createdAt: number;
+  readonly contentTopic: string;
+}
+
+export interface HistoryItem {
+  readonly conversationId: string;
+  /** PRIVATE1 frame_id: identical on both sides. */
+  readonly messageId: string;
+  readonly direction: "in" | "out";
+  readonly content: Content;
+  /** Sender's timestamp (ms). */
+  readonly timestamp: number;
+  /** When this client stored it (ms). */
+  readonly storedAt: number;
+  /** Outgoing messages only. */
+  readonly state?: DeliveryState;
+  /** Position in this client's history; pass as `before` to page back. */
+  readonly cursor: string;
+}
+
+export interface HistoryPage {
+  /** Oldest first. */
+  readonly items: readonly HistoryItem[];
+  /** Pass as `before` for the previous page; absent at the beginning of the conversation. */
+  readonly before?: string;
+}
+
+export interface HistoryQuery {
+  /** Default 50. */
+  readonly limit?: number;
+  /** A cursor: items strictly older than it. Default: the newest. */
+  readonly before?: string;
+}
+
+export type ClientEvent =
+  | {
+      readonly type: "conversation-started";
+      readonly conversationId: string;
+      readonly peer: string;
+      readonly initiatedBy: "me" | "peer";
+    }
+  | {
+      readonly type: "message";
+      readonly conversationId: string;
+      readonly messageId: string;
+      readonly content: Content;
+      readonly timestamp: number;
+    }
+  | {
+      readonly type: "delivery-state";
+      readonly conversationId: string;
+      readonly messageId: string;
+      readonly state: DeliveryState;
+    }
+  | {
+      /** Reliability detected messages the peer sent that have not arrived yet (SDS missing dependencies). */
+      readonly type: "message-missing";
+      readonly conversationId: string;
+      readonly missing: readonly string[];
+    }
+  | {
+      readonly type: "error";
+      readonly error: ParleyError;
+      readonly conversationId?: string;
+    };
+
+/** What happened to one inbound message (returned by `Client.ingest`, used by tests and store backfill). */
+export type InboundOutcome =
+  | { readonly kind: "readable"; readonly conversationId: string }
+  | { readonly kind: "badly-formed"; readonly reason: string; readonly conversationId?: string }
+  | { readonly kind: "not-for-me" };
+
+export type { ParleyError };

@@ -1,0 +1,132 @@
+import { constantTimeEqual, toHex } from "../../base/bytes.js";
+import type { CryptoProvider } from "../../crypto/provider.js";
+import type { ConversationTypeRuntime, OpenContext, OpenResult, StartedConversation } from "../../framework/runtime.js";
+import { type BundleKey, type BundlePolicy, createBundleKey, isExpired } from "../../identity/bundle-keys.js";
+import type { Installation } from "../../identity/installation.js";
+import { type EncryptedPayload, fromBinary, type InboxV1Frame, InboxV1FrameSchema } from "../../wire/index.js";
+import type { InboxErrorCode } from "./errors.js";
+import { respondInbox } from "./handshake.js";
+import { inboxV1Spec } from "./spec.js";
+import { decodeInboxState, encodeInboxState, type InboxV1State, pruneExpired, retire } from "./state.js";
+
+/** What an accepted inbox message yields (the started conversations travel in `started`). */
+export interface InboxV1Opened {
+  readonly kind: "invite";
+  /** The InboxV1Frame arm, e.g. "invitePrivateV1". */
+  readonly arm: string;
+  /** The initiator's authenticated installation key, lower hex. */
+  readonly initiator: string;
+}
+
+/**
+ * What InboxV1 hands to the type claiming an invite arm: the arm's proto value and the secrets of the
+ * handshake. PrivateV1 declares the same shape on its side; the two agree structurally, not by import.
+ */
+export interface InboxInvite {
+  readonly invite: unknown;
+  readonly sk: Uint8Array;
+  readonly initiatorStatic: Uint8Array;
+  readonly responderStatic: Uint8Array;
+  /** The bundle key pair the initiator used: the responder's first ratchet key (PRIVATE1 `rsk`). */
+  readonly bundleKey: { readonly publicKey: Uint8Array; readonly secretKey: Uint8Array };
+}
+
+export function newInboxState(installation: Installation, policy: BundlePolicy): InboxV1State {
+  return { installation, policy, bundleKeys: [], retired: [] };
+}
+
+/** The bundle to hand out: the newest usable key, or a new one. Returns the (possibly) new state. */
+export function currentBundle(
+  crypto: CryptoProvider,
+  state: InboxV1State,
+  now: number,
+  fresh = false,
+): { state: InboxV1State; key: BundleKey } {
+  let s = pruneExpired(state, now);
+  const newest = s.bundleKeys.at(-1);
+  // Hand out a key only while most of its lifetime remains, so a bundle shown now stays usable for a while.
+  if (!fresh && newest && now < newest.createdAt + (newest.expiresAt - newest.createdAt) / 2)
+    return { state: s, key: newest };
+  const key = createBundleKey(crypto, s.installation, s.policy, now);
+  s = { ...s, bundleKeys: [...s.bundleKeys, key] };
+  return { state: s, key };
+}
+
+/** Retires every current bundle key and creates a new one. */
+export function rotateBundles(
+  crypto: CryptoProvider,
+  state: InboxV1State,
+  now: number,
+): { state: InboxV1State; key: BundleKey } {
+  return currentBundle(crypto, retire(state, state.bundleKeys, "rotated", now), now, true);
+}
+
+function fail(reason: InboxErrorCode | string): OpenResult<InboxV1State, InboxV1Opened> {
+  return { ok: false, reason };
+}
+
+function open(
+  state: InboxV1State,
+  payload: EncryptedPayload,
+  ctx: OpenContext,
+): OpenResult<InboxV1State, InboxV1Opened> {
+  if (payload.encryption.case !== "noiseInboxHandshake") return fail("unexpected-encryption");
+  const hs = payload.encryption.value;
+  if (hs.keyRef.length !== 4) return fail("handshake-malformed");
+  const candidates = state.bundleKeys.filter((k) => constantTimeEqual(k.keyRef, hs.keyRef));
+  const live = candidates.filter((k) => !isExpired(k, ctx.now));
+  if (live.length === 0) {
+    const retired = [...state.retired].reverse().find((r) => constantTimeEqual(r.keyRef, hs.keyRef));
+    if (candidates.length > 0 || retired?.reason === "expired") return fail("bundle-key-expired");
+    if (retired?.reason === "used") return fail("bundle-key-used");
+    if (retired?.reason === "rotated") return fail("bundle-key-rotated");
+    return fail("unknown-bundle-key");
+  }
+  const installation = { publicKey: state.installation.publicKey, secretKey: state.installation.secretKey };
+  let failure: "handshake-malformed" | "handshake-failed" = "handshake-failed";
+  for (const key of live) {
+    const r = respondInbox(ctx.crypto, installation, key, hs);
+    if (!r.ok) {
+      failure = r.reason;
+      continue;
+    }
+    let frame: InboxV1Frame;
+    try {
+      frame = fromBinary(InboxV1FrameSchema, r.frame);
+    } catch {
+      return fail("inbox-frame-decode");
+    }
+    const arm = frame.frameType.case;
+    if (arm === undefined) return fail("inbox-frame-empty");
+    const invite: InboxInvite = {
+      invite: frame.frameType.value,
+      sk: r.sk,
+      initiatorStatic: r.initiatorStatic,
+      responderStatic: r.responderStatic,
+      bundleKey: { publicKey: key.publicKey, secretKey: key.secretKey },
+    };
+    const accepted = ctx.claimInvite(arm, invite);
+    if (!accepted.ok) return fail(accepted.reason);
+    let next = pruneExpired(state, ctx.now);
+    if (key.singleUse) next = retire(next, [key], "used", ctx.now);
+    const started: StartedConversation = {
+      conversation: accepted.conversation,
+      state: accepted.state,
+      ...(accepted.frame !== undefined && { frame: accepted.frame }),
+    };
+    return {
+      ok: true,
+      frame: { kind: "invite", arm, initiator: toHex(r.initiatorStatic) },
+      nextState: next,
+      started: [started],
+    };
+  }
+  return fail(failure);
+}
+
+export const inboxV1: ConversationTypeRuntime<InboxV1State, InboxV1Opened> = {
+  spec: inboxV1Spec,
+  open,
+  encodeState: encodeInboxState,
+  decodeState: decodeInboxState,
+};

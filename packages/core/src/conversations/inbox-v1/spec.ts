@@ -1,0 +1,180 @@
+import type { ConversationTypeSpec } from "../../framework/type-spec.js";
+
+const T = "packages/core/test/inbox-v1/inbox-v1.test.ts";
+const C = "packages/core/test/client/client.test.ts";
+
+/** InboxV1 as Parley implements it (DESIGN §3; INBOX spec `3d4eac0` "XK0" with the decisions in docs/PROTOCOL.md). */
+export const inboxV1Spec: ConversationTypeSpec = {
+  name: "InboxV1",
+  version: 1,
+  summary:
+    "Receive-only entry point of one installation: carries invites that start conversations with it, sealed " +
+    "in the Noise one-message handshake against a key of the installation's intro bundle.",
+  encryption: {
+    scheme: "Noise_XK0_25519_ChaChaPoly_BLAKE2b",
+    description:
+      "Responder pre-message <- e, s (bundle key, installation key), then one message -> e, ee, es, s, se with " +
+      "prologue 'logoschat/InboxV1'. The initiator's static key and the InboxV1Frame travel encrypted. The first " +
+      "Split() key is the started conversation's 32-byte secret sk.",
+    primitives: [
+      { role: "handshake", name: "Noise XK0 one-message pattern" },
+      { role: "dh", name: "X25519" },
+      { role: "aead", name: "ChaCha20-Poly1305" },
+      { role: "hash", name: "BLAKE2b-512" },
+      { role: "kdf", name: "HKDF over HMAC-BLAKE2b-512 (Noise)" },
+      { role: "signature", name: "XEdDSA over the bundle key (intro bundle)" },
+    ],
+    payloadArms: ["noiseInboxHandshake"],
+  },
+  frames: [
+    {
+      name: "InboxV1Frame",
+      schema: "logoschat.inbox.InboxV1Frame",
+      description:
+        "oneof invite_private_v1 = 1 (libchat's arm), invite_group_v1 = 2 (Parley). Never application content.",
+    },
+    {
+      name: "InvitePrivateV1",
+      schema: "logoschat.invite.InvitePrivateV1",
+      description:
+        "discriminator = 5 ('default'), initial_message = 6: the first PrivateV1 payload (a Doubleratchet arm).",
+    },
+    {
+      name: "NoiseInboxHandshakeV1",
+      schema: "logoschat.encryption.NoiseInboxHandshakeV1",
+      description:
+        "ephemeral (32), key_ref (4) = BLAKE2b-512('WAP' || bundle key)[0..4], encrypted_static (48), encrypted_payload.",
+    },
+  ],
+  encoding: {
+    format: "protobuf3",
+    description:
+      "The handshake message is split into protobuf fields; its Noise length bound (65,535 bytes) still applies.",
+    layers: ["EnvelopeV1", "EncryptedPayload.noise_inbox_handshake", "InboxV1Frame", "InvitePrivateV1"],
+    schemaFiles: [
+      "logoschat/envelope/envelope.proto",
+      "logoschat/encryption/encryption.proto",
+      "logoschat/inbox/inbox.proto",
+      "logoschat/invite/invite.proto",
+    ],
+  },
+  contentTopic: {
+    template: "/logos-chat/1/{delivery_address}/proto",
+    deliveryAddress: "lower_hex(BLAKE2b(dkLen 2, u8(7) || 'InboxV1' || installation public key))",
+    description:
+      "Derivable from the intro bundle alone, so the initiator needs nothing else. Two bytes: 65,536 topics shared " +
+      "by many identities at scale.",
+  },
+  conversationId: {
+    derivation: "lower_hex(BLAKE2b-512(installation public key)) (libchat)",
+    format: "128 lowercase hex characters",
+    description: "One inbox per installation; envelopes carry its salted hint.",
+  },
+  membership: {
+    min: 1,
+    max: 1,
+    description: "Only its owner reads an inbox; anyone holding an intro bundle may write to it.",
+  },
+  guarantees: [
+    { property: "confidentiality", description: "Frame and initiator key encrypted under ee/es/se.", provenBy: T },
+    { property: "integrity", description: "Any modified byte fails the AEAD: handshake-failed.", provenBy: T },
+    {
+      property: "mutual-authentication",
+      description: "es authenticates the responder, se the initiator.",
+      provenBy: T,
+    },
+    {
+      property: "sender-privacy",
+      description: "The initiator's static key is encrypted; only the recipient learns it.",
+      provenBy: T,
+    },
+    {
+      property: "forward-secrecy",
+      description:
+        "ee with the bundle key: once the bundle key is retired (expiry, rotation, single use) invites sealed to it cannot be opened.",
+      caveat:
+        "While a bundle key is live, its compromise together with the installation key exposes invites sealed to it.",
+      provenBy: T,
+    },
+    {
+      property: "replay-protection",
+      description:
+        "A replayed invite derives the same conversation id and is refused (conversation-exists); no second conversation.",
+      provenBy: C,
+    },
+    { property: "unlinkable-hints", description: "Envelope hints are salted per message.", provenBy: T },
+  ],
+  nonGuarantees: [
+    {
+      property: "deniability",
+      description: "Not analysed; the static-static term is absent (only es and se), as in Noise XK.",
+    },
+  ],
+  decodingTree: {
+    root: "arm",
+    nodes: [
+      {
+        id: "arm",
+        test: "EncryptedPayload arm",
+        branches: [
+          { when: "not noise_inbox_handshake", next: { outcome: "badly-formed", reason: "unexpected-encryption" } },
+          { when: "otherwise", next: "key" },
+        ],
+      },
+      {
+        id: "key",
+        test: "key_ref against the inbox's bundle keys",
+        branches: [
+          { when: "key_ref not 4 bytes", next: { outcome: "badly-formed", reason: "handshake-malformed" } },
+          { when: "key expired", next: { outcome: "badly-formed", reason: "bundle-key-expired" } },
+          { when: "single-use key already used", next: { outcome: "badly-formed", reason: "bundle-key-used" } },
+          { when: "key rotated away", next: { outcome: "badly-formed", reason: "bundle-key-rotated" } },
+          { when: "no such key", next: { outcome: "badly-formed", reason: "unknown-bundle-key" } },
+          { when: "found", next: "noise" },
+        ],
+      },
+      {
+        id: "noise",
+        test: "Noise readMessage",
+        branches: [
+          { when: "field sizes wrong", next: { outcome: "badly-formed", reason: "handshake-malformed" } },
+          { when: "AEAD or key check fails", next: { outcome: "badly-formed", reason: "handshake-failed" } },
+          { when: "ok", next: "frame" },
+        ],
+      },
+      {
+        id: "frame",
+        test: "InboxV1Frame decode and arm",
+        branches: [
+          { when: "decode fails", next: { outcome: "badly-formed", reason: "inbox-frame-decode" } },
+          { when: "no arm", next: { outcome: "badly-formed", reason: "inbox-frame-empty" } },
+          { when: "no type claims the arm", next: { outcome: "badly-formed", reason: "unclaimed-invite" } },
+          {
+            when: "claimant refuses (e.g. conversation-exists)",
+            next: { outcome: "badly-formed", reason: "claimant-refused" },
+          },
+          { when: "accepted", next: { outcome: "readable", frame: "InboxV1Frame" } },
+        ],
+      },
+    ],
+  },
+  privacy: {
+    contentTopicPolicy: {
+      description:
+        "The inbox topic is derived from the public installation key, so anyone holding the bundle can watch it. " +
+        "A 2-byte address makes the topic shared by every identity hashing to it; envelopes carry salted hints.",
+      sharedBy: "every installation whose key hashes to the same 2-byte address",
+      linkability:
+        "An observer holding the bundle sees that some invite reached one of the identities on that topic, not which, nor from whom.",
+    },
+    channelBinding: {
+      description:
+        "The handshake hashes the recipient's bundle key and installation key and the prologue: an invite moved to " +
+        "another inbox fails the key lookup or the AEAD; on another topic no inbox of that recipient is subscribed.",
+      boundTo: ["recipient installation key", "bundle key", "prologue 'logoschat/InboxV1'"],
+      movedToOtherConversation: "rejected",
+      movedToOtherTopic: "rejected",
+      provenBy: T,
+    },
+  },
+};

@@ -1,0 +1,188 @@
+import type { ConversationTypeSpec } from "../../framework/type-spec.js";
+
+const T = "packages/core/test/private-v1/private-v1.test.ts";
+const C = "packages/core/test/client/client.test.ts";
+const F = "packages/core/test/client/faults.test.ts";
+
+/** PrivateV1 (PRIVATE1 `ac0d17a`) as Parley implements it; decisions in docs/PROTOCOL.md. */
+export const privateV1Spec: ConversationTypeSpec = {
+  name: "PrivateV1",
+  version: 1,
+  summary:
+    "Two-party conversation started by an InboxV1 invite: content is segmented, made reliable with SDS and " +
+    "encrypted with the Double Ratchet (libchat KDFs).",
+  encryption: {
+    scheme: "Double Ratchet (Signal) with libchat's KDFs",
+    description:
+      "sk = first Split() key of the InboxV1 handshake; the initiator ratchets against the bundle key (rsk), the " +
+      "responder starts from the bundle key pair. Root KDF HKDF(HMAC-BLAKE2b-512, info DoubleRatchetRootKey); chain " +
+      "KDF keyed BLAKE2b-256 personal mk/ck; ChaCha20-Poly1305 with a random 12-byte nonce; AAD = 'PrivateV1' || " +
+      "initiator installation key || responder installation key || dh || n || pn. max_skip 1000, skipped keys expire " +
+      "after 7 days (both configurable).",
+    primitives: [
+      { role: "ratchet", name: "Double Ratchet" },
+      { role: "dh", name: "X25519" },
+      { role: "aead", name: "ChaCha20-Poly1305" },
+      { role: "kdf", name: "HKDF over HMAC-BLAKE2b-512 (root), keyed BLAKE2b-256 (chain)" },
+      { role: "hash", name: "BLAKE2b-128 (frame and SDS ids), Keccak-256 (segment hash)" },
+    ],
+    payloadArms: ["doubleratchet"],
+  },
+  frames: [
+    {
+      name: "PrivateV1Frame",
+      schema: "logoschat.convos.private_v1.PrivateV1Frame",
+      description:
+        "conversation_id = 1 (the sender's local id), sender = 2 (empty), timestamp = 3 (ms, strictly increasing per " +
+        "sender), oneof content = 10 (a ContentFrame; the only arm given to the application), placeholder = 11, " +
+        "group_control = 12 (Parley: GroupV1 key packages and welcomes).",
+    },
+    {
+      name: "SdsMessage",
+      schema: "logoschat.sds.SdsMessage",
+      description: "The ratchet plaintext: one SDS message per segment, or a sync message.",
+    },
+    {
+      name: "SegmentMessage",
+      schema: "logoschat.segmentation.SegmentMessage",
+      description: "Every frame is wrapped, count >= 1, no parity, at most 255 segments of 100,000 bytes.",
+    },
+    {
+      name: "ContentFrame",
+      schema: "logoschat.content.ContentFrame",
+      description: "Application content: domain_id, tag, payload; text = (0, 1).",
+    },
+  ],
+  encoding: {
+    format: "protobuf3",
+    description: "Each layer is an encoded protobuf inside the bytes field of the layer around it.",
+    layers: [
+      "EnvelopeV1",
+      "EncryptedPayload.doubleratchet",
+      "SdsMessage",
+      "SegmentMessage",
+      "PrivateV1Frame",
+      "ContentFrame",
+    ],
+    schemaFiles: [
+      "logoschat/envelope/envelope.proto",
+      "logoschat/encryption/encryption.proto",
+      "logoschat/sds/sds.proto",
+      "logoschat/segmentation/segmentation.proto",
+      "logoschat/convos/private_v1/private_v1.proto",
+      "logoschat/content/content.proto",
+    ],
+  },
+  contentTopic: {
+    template: "/logos-chat/1/{delivery_address}/proto",
+    deliveryAddress:
+      "lower_hex(BLAKE2b(dkLen 2, u8(9) || 'PrivateV1' || BLAKE2b(key = sk, dkLen 18, personal 'L-PV1-CID')))",
+    description: "One topic per conversation, both directions; only the two participants can derive it.",
+  },
+  conversationId: {
+    derivation:
+      "base = BLAKE2b(key = sk, dkLen 18, personal 'L-PV1-CID'); id(role) = lower_hex(BLAKE2b-144(base || 'I' or 'R')) " +
+      "(libchat); the initiator's local id uses 'I'",
+    format: "36 lowercase hex characters, one per direction",
+    description: "Envelopes carry the salted hint of the recipient's local id.",
+  },
+  membership: { min: 2, max: 2, description: "Exactly the initiator and the responder of one InboxV1 handshake." },
+  guarantees: [
+    { property: "confidentiality", description: "Double Ratchet AEAD.", provenBy: T },
+    { property: "integrity", description: "Tampered payloads fail the AEAD with no state change.", provenBy: T },
+    {
+      property: "mutual-authentication",
+      description: "sk comes from the mutually authenticated InboxV1 handshake; the AAD binds both installation keys.",
+      provenBy: T,
+    },
+    {
+      property: "forward-secrecy",
+      description: "Message keys are deleted after use; a later state cannot open earlier messages.",
+      provenBy: T,
+    },
+    {
+      property: "post-compromise-security",
+      description: "After a state leak, secrecy returns once both sides have ratcheted.",
+      provenBy: T,
+    },
+    {
+      property: "replay-protection",
+      description: "A replayed payload fails the ratchet (replay) and SDS deduplicates resends.",
+      provenBy: T,
+    },
+    {
+      property: "dropped-message-observability",
+      description: "SDS causal history reports missing messages; senders see per-message delivery states.",
+      provenBy: F,
+    },
+    {
+      property: "causal-ordering",
+      description: "SDS delivers in causal order; a sender's frames arrive in the order sent.",
+      provenBy: F,
+    },
+    { property: "deniability", description: "No signatures on messages: authentication is by shared keys only." },
+    { property: "unlinkable-hints", description: "Salted per-message hints.", provenBy: C },
+  ],
+  decodingTree: {
+    root: "arm",
+    nodes: [
+      {
+        id: "arm",
+        test: "EncryptedPayload arm",
+        branches: [
+          { when: "not doubleratchet", next: { outcome: "badly-formed", reason: "unexpected-encryption" } },
+          { when: "otherwise", next: "ratchet" },
+        ],
+      },
+      {
+        id: "ratchet",
+        test: "Double Ratchet decrypt",
+        branches: [
+          { when: "header fields invalid", next: { outcome: "badly-formed", reason: "malformed-header" } },
+          { when: "low-order dh", next: { outcome: "badly-formed", reason: "low-order-key" } },
+          { when: "key already used", next: { outcome: "badly-formed", reason: "replay" } },
+          { when: "skipped key expired", next: { outcome: "badly-formed", reason: "expired" } },
+          { when: "more than max_skip ahead", next: { outcome: "badly-formed", reason: "too-far-ahead" } },
+          { when: "unknown chain", next: { outcome: "badly-formed", reason: "unknown-chain" } },
+          { when: "AEAD fails", next: { outcome: "badly-formed", reason: "auth-failed" } },
+          { when: "ok", next: "sds" },
+        ],
+      },
+      {
+        id: "sds",
+        test: "SdsMessage decode and checks",
+        branches: [
+          { when: "not an SDS message", next: { outcome: "badly-formed", reason: "sds-malformed" } },
+          {
+            when: "channel_id is not this conversation's",
+            next: { outcome: "badly-formed", reason: "sds-wrong-channel" },
+          },
+          { when: "sender_id is not the peer's id", next: { outcome: "badly-formed", reason: "sds-sender-mismatch" } },
+          {
+            when: "ok (delivered, buffered, duplicate or sync)",
+            next: { outcome: "readable", frame: "PrivateV1Frame" },
+          },
+        ],
+      },
+    ],
+  },
+  privacy: {
+    contentTopicPolicy: {
+      description:
+        "The topic is derived from the conversation secret, so outsiders cannot compute it; 2 bytes make it shared by " +
+        "many conversations at scale. Both directions use it, so an observer of the topic cannot tell who sent.",
+      sharedBy: "every conversation whose secret hashes to the same 2-byte address",
+      linkability:
+        "Within a topic, salted hints keep messages of one conversation unlinkable; timing and sizes remain observable.",
+    },
+    channelBinding: {
+      description:
+        "Ciphertexts are bound to the conversation's ratchet keys and, through the AAD, to both installation keys; the " +
+        "SDS channel id and sender id and the frame's conversation id are checked after decryption.",
+      boundTo: ["conversation keys (sk)", "both installation keys", "SDS channel_id", "frame conversation_id"],
+      movedToOtherConversation: "rejected",
+      movedToOtherTopic: "rejected",
+      provenBy: T,
+    },
+  },
+};

@@ -1,0 +1,144 @@
+import { ByteReader, ByteWriter, TruncatedInput } from "../../primitives/binary.js";
+import { deserializeRatchetState, type RatchetState, serializeRatchetState } from "../../primitives/ratchet/index.js";
+import { deserializeSdsState, type SdsState, serializeSdsState } from "../../primitives/sds/index.js";
+import {
+  deserializeReassemblyState,
+  type ReassemblyState,
+  serializeReassemblyState,
+} from "../../primitives/segmentation/index.js";
+import type { Role } from "./ids.js";
+
+/** Delivery progress of one outgoing frame, aggregated over its segments' SDS states. */
+export interface OutboundFrame {
+  readonly messageId: string;
+  /** SDS ids of its segments. */
+  readonly segments: readonly string[];
+  readonly acked: readonly string[];
+  readonly possiblyAcked: readonly string[];
+  readonly createdAt: number;
+}
+
+/** The initiator keeps its invite until the peer acknowledges it: a lost invite is resent as is. */
+export interface PendingInvite {
+  /** Encoded EncryptedPayload (noise_inbox_handshake arm). */
+  readonly payload: Uint8Array;
+  readonly conversationHint: string;
+  readonly contentTopic: string;
+  /** SDS id of the first message, which the invite carries. */
+  readonly sdsId: string;
+}
+
+export interface PrivateV1State {
+  readonly role: Role;
+  readonly localId: string;
+  readonly remoteId: string;
+  readonly contentTopic: string;
+  readonly selfKey: Uint8Array;
+  readonly peerKey: Uint8Array;
+  readonly createdAt: number;
+  /** Frame timestamps are strictly increasing so two frames never have the same bytes (hence ids). */
+  readonly lastFrameTimestamp: number;
+  readonly ratchet: RatchetState;
+  readonly sds: SdsState;
+  readonly reassembly: ReassemblyState;
+  readonly outbound: readonly OutboundFrame[];
+  readonly invite: PendingInvite | undefined;
+}
+
+const VERSION = 1;
+
+function strings(w: ByteWriter, list: readonly string[]): void {
+  w.u32(list.length);
+  for (const s of list) w.string(s);
+}
+
+function readStrings(r: ByteReader): string[] {
+  const out: string[] = [];
+  for (let n = r.count(4); n > 0; n--) out.push(r.string());
+  return out;
+}
+
+export function encodePrivateState(s: PrivateV1State): Uint8Array {
+  const w = new ByteWriter().u8(VERSION);
+  w.u8(s.role === "initiator" ? 0 : 1)
+    .string(s.localId)
+    .string(s.remoteId)
+    .string(s.contentTopic);
+  w.raw(s.selfKey).raw(s.peerKey).uint(s.createdAt).uint(s.lastFrameTimestamp);
+  w.bytes(serializeRatchetState(s.ratchet))
+    .bytes(serializeSdsState(s.sds))
+    .bytes(serializeReassemblyState(s.reassembly));
+  w.u32(s.outbound.length);
+  for (const o of s.outbound) {
+    w.string(o.messageId).uint(o.createdAt);
+    strings(w, o.segments);
+    strings(w, o.acked);
+    strings(w, o.possiblyAcked);
+  }
+  if (s.invite)
+    w.u8(1)
+      .bytes(s.invite.payload)
+      .string(s.invite.conversationHint)
+      .string(s.invite.contentTopic)
+      .string(s.invite.sdsId);
+  else w.u8(0);
+  return w.finish();
+}
+
+/** Total: undefined for anything that is not a state written by `encodePrivateState`. */
+export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefined {
+  try {
+    const r = new ByteReader(bytes);
+    if (r.u8() !== VERSION) return undefined;
+    const roleByte = r.u8();
+    if (roleByte > 1) return undefined;
+    const role: Role = roleByte === 0 ? "initiator" : "responder";
+    const localId = r.string();
+    const remoteId = r.string();
+    const contentTopic = r.string();
+    const selfKey = r.raw(32);
+    const peerKey = r.raw(32);
+    const createdAt = r.uint();
+    const lastFrameTimestamp = r.uint();
+    const ratchet = deserializeRatchetState(r.bytes());
+    const sds = deserializeSdsState(r.bytes());
+    const reassembly = deserializeReassemblyState(r.bytes());
+    if (!ratchet.ok || !sds.ok || !reassembly.ok) return undefined;
+    const outbound: OutboundFrame[] = [];
+    for (let n = r.count(8); n > 0; n--) {
+      const messageId = r.string();
+      const created = r.uint();
+      outbound.push({
+        messageId,
+        createdAt: created,
+        segments: readStrings(r),
+        acked: readStrings(r),
+        possiblyAcked: readStrings(r),
+      });
+    }
+    const hasInvite = r.u8();
+    let invite: PendingInvite | undefined;
+    if (hasInvite === 1) {
+      invite = { payload: r.bytes(), conversationHint: r.string(), contentTopic: r.string(), sdsId: r.string() };
+    } else if (hasInvite !== 0) return undefined;
+    if (!r.done) return undefined;
+    return {
+      role,
+      localId,
+      remoteId,
+      contentTopic,
+      selfKey,
+      peerKey,
+      createdAt,
+      lastFrameTimestamp,
+      ratchet: ratchet.state,
+      sds: sds.state,
+      reassembly: reassembly.state,
+      outbound,
+      invite,
+    };
+  } catch (e) {
+    if (e instanceof TruncatedInput) return undefined;
+    throw e;
+  }
+}
