@@ -18,7 +18,7 @@ import { describe, expect, it } from "vitest";
 const crypto = new NobleCryptoProvider();
 const T0 = 1_700_000_000_000;
 
-function seg(fields: Partial<wire.SegmentMessage>): Uint8Array {
+function seg(fields: Partial<Omit<wire.SegmentMessage, "$typeName" | "$unknown">>): Uint8Array {
   const base = { entireMessageHash: new Uint8Array(32), index: 0, segmentCount: 1, payload: new Uint8Array(0) };
   return wire.toBinary(wire.SegmentMessageSchema, wire.create(wire.SegmentMessageSchema, { ...base, ...fields }));
 }
