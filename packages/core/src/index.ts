@@ -15,3 +15,21 @@ export * from "./primitives/index.js";
 export * from "./framework/index.js";
 export * from "./base/virtual-clock.js";
 export * from "./primitives/noise/index.js";
+export * from "./client/index.js";
+export * from "./identity/index.js";
+export * from "./conversations/content/index.js";
+export * from "./conversations/inbox-v1/index.js";
+export * from "./conversations/private-v1/index.js";
+export {
+  Client,
+  type ClientConfig,
+  ClientError,
+  type ClientEvent,
+  type ClientOptions,
+  type ConversationInfo,
+  DEFAULT_CLIENT_CONFIG,
+  type DeliveryState,
+  type HistoryItem,
+  type HistoryPage,
+  InboundError,
+} from "./client/index.js";

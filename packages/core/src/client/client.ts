@@ -68,7 +68,7 @@ import type {
   DeliveryState,
   HistoryItem,
   HistoryPage,
-  HistoryQuery,
+  HistoryPageQuery,
   InboundOutcome,
 } from "./types.js";
 
@@ -397,7 +397,7 @@ export class Client {
   }
 
   /** One page of a conversation's history, oldest first within the page; pages go back in time. */
-  async history(conversationId: string, query: HistoryQuery = {}): Promise<HistoryPage> {
+  async history(conversationId: string, query: HistoryPageQuery = {}): Promise<HistoryPage> {
     const limit = Math.max(1, Math.min(query.limit ?? 50, 1000));
     const prefix = `${conversationId}/`;
     const entries = await this.#store.scan(HISTORY_NS, {

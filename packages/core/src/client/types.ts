@@ -80,7 +80,7 @@ export interface HistoryPage {
   readonly before?: string;
 }
 
-export interface HistoryQuery {
+export interface HistoryPageQuery {
   /** Default 50. */
   readonly limit?: number;
   /** A cursor: items strictly older than it. Default: the newest. */

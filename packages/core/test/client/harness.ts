@@ -80,3 +80,19 @@ export function started(peer: Peer): Extract<ClientEvent, { type: "conversation-
 export function errors(peer: Peer): Extract<ClientEvent, { type: "error" }>[] {
   return peer.events.filter((e): e is Extract<ClientEvent, { type: "error" }> => e.type === "error");
 }
+
+/** Every message the bus carried on a topic, oldest first. */
+export async function published(w: World, topic: string): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const m of w.bus.history({ contentTopics: [topic] })) out.push(m.payload);
+  return out;
+}
+
+export function deliveryStates(peer: Peer, messageId: string): string[] {
+  return peer.events
+    .filter(
+      (e): e is Extract<ClientEvent, { type: "delivery-state" }> =>
+        e.type === "delivery-state" && e.messageId === messageId,
+    )
+    .map((e) => e.state);
+}
