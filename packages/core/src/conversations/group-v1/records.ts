@@ -1,0 +1,118 @@
+/**
+ * What GroupV1 persists, and how. Namespace `group-v1`:
+ * - `meta/{conversation id}`: the GroupMeta record below (JSON, bytes as hex), small and rewritten per step;
+ * - `node/{conversation id}/{epoch id}`: one encoded MLS GroupState per known epoch (ts-mls encoding).
+ * Namespace `group-v1-kp`: `{key package ref}` = our own key packages with their private keys, until used.
+ * Everything a restart needs is here: no MLS state lives only in memory.
+ */
+import { fromUtf8, utf8 } from "../../base/bytes.js";
+import type { EpochNode } from "./fork-choice.js";
+
+export const NS = "group-v1";
+export const KP_NS = "group-v1-kp";
+export const metaKey = (cid: string) => `meta/${cid}`;
+export const nodeKey = (cid: string, epochId: string) => `node/${cid}/${epochId}`;
+
+export interface NodeInfo extends EpochNode {
+  /** This member was removed by the commit that made this epoch (no MLS state is kept). */
+  readonly removed: boolean;
+  /** Identity of the member whose commit made this epoch ("" for roots). */
+  readonly committer: string;
+  /** Changes whenever the stored MLS state changes; keys the in-memory decode cache. */
+  readonly rev: string;
+}
+
+/** A change this member wants in the group, kept until it is final on the canonical chain. */
+export type Intent = IntentBody & {
+  /** The head epoch where the change was first seen in effect; cleared if that branch loses. */
+  readonly satisfiedAt?: string;
+  readonly satisfiedEpoch?: bigint;
+};
+
+export type IntentBody =
+  | {
+      readonly kind: "add";
+      readonly identity: string;
+      readonly requestId: string;
+      /** Encoded KeyPackage (hex), once received. */
+      readonly keyPackage?: string;
+      readonly since: number;
+    }
+  | { readonly kind: "remove"; readonly identity: string; readonly since: number }
+  | { readonly kind: "readd"; readonly identity: string; readonly keyPackage: string; readonly since: number }
+  | { readonly kind: "metadata"; readonly name: string; readonly description: string; readonly since: number };
+
+export interface OutboxEntry {
+  readonly messageId: string;
+  /** Encoded SdsMessage (hex): re-encrypted as is if its epoch loses the fork choice. */
+  readonly plaintext: string;
+  readonly epochId: string;
+  readonly epoch: bigint;
+}
+
+export interface Orphan {
+  readonly ref: string;
+  readonly epoch: bigint;
+  /** Encoded GroupV1Message (hex). */
+  readonly payload: string;
+  readonly at: number;
+}
+
+export type GroupStatus = "active" | "removed" | "left";
+
+export interface GroupMeta {
+  readonly conversationId: string;
+  readonly suite: number;
+  readonly self: string;
+  status: GroupStatus;
+  head: string;
+  nodes: NodeInfo[];
+  /** Members known to have processed their Welcome (sent something in the group). */
+  confirmed: string[];
+  intents: Intent[];
+  outbox: OutboxEntry[];
+  /** Recently delivered message ids (exactly-once delivery across re-sends). */
+  seen: string[];
+  /** Hashes of processed messages (GroupV1Message payloads) and commits: replays are skipped. */
+  commits: string[];
+  /** Hashes of our own published payloads (echo filter). */
+  echoes: string[];
+  orphans: Orphan[];
+  lamport: number;
+  /** Last message ids, carried as SDS causal history. */
+  recent: string[];
+  /** Ids referenced by others' causal history that we never received, with first-noticed time. */
+  missing: { id: string; since: number }[];
+  /** Members that asked to leave, with the time we learned it. */
+  leaving: { identity: string; since: number }[];
+  lastRecovery: number;
+  /** Joined announcements already queued, by epoch id of the welcome. */
+  announced: string[];
+  createdAt: number;
+}
+
+export function encodeMeta(meta: GroupMeta): Uint8Array {
+  // Epoch numbers are bigints; they travel as {"$big": "<decimal>"} so no user string can be mistaken for one.
+  return utf8(JSON.stringify(meta, (_k, v) => (typeof v === "bigint" ? { $big: v.toString() } : v)));
+}
+
+/** Total: undefined for anything that is not a meta record this version wrote. */
+export function decodeMeta(bytes: Uint8Array): GroupMeta | undefined {
+  const text = fromUtf8(bytes);
+  if (text === undefined) return undefined;
+  try {
+    const meta = JSON.parse(text, (_k, v) =>
+      v !== null && typeof v === "object" && typeof v.$big === "string" && /^\d+$/.test(v.$big) ? BigInt(v.$big) : v,
+    ) as GroupMeta;
+    if (typeof meta?.conversationId !== "string" || !Array.isArray(meta.nodes) || typeof meta.head !== "string")
+      return undefined;
+    return meta;
+  } catch {
+    return undefined;
+  }
+}
+
+export function pushCapped<T>(list: T[], item: T, cap: number): void {
+  list.push(item);
+  if (list.length > cap) list.splice(0, list.length - cap);
+}

@@ -1,0 +1,95 @@
+import { Transaction } from "@parley/core";
+import { describe, expect, it } from "vitest";
+import { createGroup, type Member, Net, sendText, view } from "./harness.js";
+
+async function expectConverged(members: Member[], cid: string) {
+  const views = await Promise.all(members.map((m) => view(m, cid)));
+  for (const v of views) expect(v).toEqual(views[0]);
+  return views[0]!;
+}
+
+async function keyPackage(m: Member): Promise<Uint8Array> {
+  const tx = new Transaction(m.store);
+  const kp = await m.engine.createKeyPackage(tx);
+  await tx.commit();
+  return kp;
+}
+
+describe("GroupV1 fork-free membership", () => {
+  for (const seed of [11, 12, 13, 14, 15, 16]) {
+    it(`concurrent adds, removes and a rename by different members converge (seed ${seed})`, async () => {
+      const net = new Net(seed);
+      const [a, b, c, d, e] = await Promise.all(["a", "b", "c", "d", "e"].map((n) => net.addMember(n)));
+      const [x, y] = [await net.addMember("x"), await net.addMember("y")];
+      const cid = await createGroup(a!, [b!, c!, d!, e!]);
+      await net.settle();
+      // Four members act on the same epoch before hearing from each other.
+      await a!.run(async (tx) => a!.engine.addMembers(tx, cid, [await keyPackage(x!)]));
+      await b!.run((tx) => b!.engine.invite(tx, cid, [y!.identity]));
+      await c!.run((tx) => c!.engine.removeMembers(tx, cid, [d!.identity]));
+      await e!.run((tx) => e!.engine.setMetadata(tx, cid, { name: "renamed", description: "d" }));
+      await net.settle({ random: true });
+      const current = [a!, b!, c!, e!, x!, y!];
+      const v = await expectConverged(current, cid);
+      expect(v.members).toEqual([a!, b!, c!, e!, x!, y!].map((m) => m.identity).sort());
+      expect(v.name).toBe("renamed");
+      expect((await view(d!, cid)).status).toBe("removed");
+      expect(net.rejected).toEqual([]);
+
+      // After convergence every current member gets every message exactly once; the removed member none.
+      for (const m of current) await sendText(m, cid, `after from ${m.name}`);
+      await net.settle({ random: true });
+      for (const m of current) {
+        const got = m.text(cid).filter((t) => t.startsWith("after"));
+        expect(got.sort()).toEqual(
+          current
+            .filter((o) => o !== m)
+            .map((o) => `after from ${o.name}`)
+            .sort(),
+        );
+      }
+      expect(d!.text(cid).filter((t) => t.startsWith("after"))).toEqual([]);
+    });
+  }
+
+  it("messages sent on a losing branch are re-sent on the winner and delivered exactly once", async () => {
+    const net = new Net(21);
+    const [a, b, c, x, y] = await Promise.all(["a", "b", "c", "x", "y"].map((n) => net.addMember(n)));
+    const cid = await createGroup(a!, [b!, c!]);
+    await net.settle();
+    await a!.run(async (tx) => a!.engine.addMembers(tx, cid, [await keyPackage(x!)]));
+    await b!.run(async (tx) => b!.engine.addMembers(tx, cid, [await keyPackage(y!)]));
+    // Both send on their own (competing) epoch before hearing about the other commit.
+    await sendText(a!, cid, "m-a");
+    await sendText(b!, cid, "m-b");
+    await net.settle({ random: true });
+    await expectConverged([a!, b!, c!, x!, y!], cid);
+    expect(c!.text(cid).sort()).toEqual(["m-a", "m-b"]);
+    expect(a!.text(cid)).toEqual(["m-b"]);
+    expect(b!.text(cid)).toEqual(["m-a"]);
+  });
+
+  it("converges under drops and duplicates once history fills the gaps", async () => {
+    const net = new Net(31);
+    const ms = await Promise.all(["a", "b", "c", "d", "e", "f"].map((n) => net.addMember(n)));
+    const [a, b, c] = ms;
+    const cid = await createGroup(a!, ms.slice(1));
+    await net.settle();
+    net.drop = 0.3;
+    net.duplicate = 0.2;
+    const [x, y] = [await net.addMember("x"), await net.addMember("y")];
+    await a!.run(async (tx) => a!.engine.addMembers(tx, cid, [await keyPackage(x!)]));
+    await b!.run(async (tx) => b!.engine.addMembers(tx, cid, [await keyPackage(y!)]));
+    await c!.run((tx) => c!.engine.removeMembers(tx, cid, [ms[5]!.identity]));
+    await net.settle();
+    net.drop = 0;
+    for (let i = 0; i < 6; i++) {
+      await net.tickAll(10_000, 1);
+      for (const m of net.members) if (m !== ms[5]) await m.run((tx) => m.engine.recover(tx, cid).catch(() => []));
+      await net.settle();
+    }
+    const current = [...ms.slice(0, 5), x!, y!];
+    const v = await expectConverged(current, cid);
+    expect(v.members).toEqual(current.map((m) => m.identity).sort());
+  });
+});
