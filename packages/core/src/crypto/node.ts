@@ -9,13 +9,12 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
   createHmac,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  hkdfSync,
   type KeyObject,
+  hash as nodeHash,
   randomBytes as nodeRandomBytes,
   sign as nodeSign,
   verify as nodeVerify,
@@ -31,6 +30,7 @@ import type {
   X25519KeyPair,
 } from "./provider.js";
 import {
+  HASH_LENGTH,
   isAllZero,
   isPlainBlake2b512,
   normalizeBlake2b,
@@ -53,10 +53,37 @@ const X25519_SPKI = Buffer.from("302a300506032b656e032100", "hex");
 const X25519_PKCS8 = Buffer.from("302e020100300506032b656e04220420", "hex");
 const ED25519_SPKI = Buffer.from("302a300506032b6570032100", "hex");
 const ED25519_PKCS8 = Buffer.from("302e020100300506032b657004220420", "hex");
+/** Placeholder JWK "x" for private-key import: node derives the public key from "d" and ignores "x". */
+const PLACEHOLDER_X = Buffer.alloc(32).toString("base64url");
+
+type Curve = "X25519" | "Ed25519";
+
+/**
+ * Raw keys are imported as JWK first: under Node 20's OpenSSL 3 the DER decoder path costs ~10x more (measured
+ * ~1.1 ms vs ~0.1 ms for a private key, ~180 µs vs ~30 µs for a public key). The fixed-prefix DER import stays
+ * as the fallback should a Node version refuse the JWK form; both give the same key.
+ */
+function importPrivateKey(curve: Curve, secretKey: Uint8Array): KeyObject {
+  try {
+    const d = Buffer.from(secretKey.buffer, secretKey.byteOffset, secretKey.length).toString("base64url");
+    return createPrivateKey({ key: { kty: "OKP", crv: curve, d, x: PLACEHOLDER_X }, format: "jwk" });
+  } catch {
+    const prefix = curve === "X25519" ? X25519_PKCS8 : ED25519_PKCS8;
+    return createPrivateKey({ key: der(prefix, secretKey), format: "der", type: "pkcs8" });
+  }
+}
+
+function importPublicKey(curve: Curve, publicKey: Uint8Array): KeyObject {
+  try {
+    const x = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString("base64url");
+    return createPublicKey({ key: { kty: "OKP", crv: curve, x }, format: "jwk" });
+  } catch {
+    const prefix = curve === "X25519" ? X25519_SPKI : ED25519_SPKI;
+    return createPublicKey({ key: der(prefix, publicKey), format: "der", type: "spki" });
+  }
+}
 
 const TAG_LENGTH = 16;
-/** node's hkdfSync refuses info longer than this; longer infos go through noble (same bytes). */
-const NODE_HKDF_MAX_INFO = 1024;
 
 const randomSource: RandomSource = (length) => {
   requireLength(length, 0, 0x7fffffff, "random length");
@@ -101,8 +128,10 @@ function toBytes(buf: Buffer): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
 }
 
-function rawPublic(key: KeyObject): Uint8Array {
-  return toBytes(key.export({ format: "der", type: "spki" })).slice(12);
+/** The raw public key of a private KeyObject (JWK export: far cheaper than re-encoding DER). */
+function rawPublic(privateKey: KeyObject): Uint8Array {
+  const jwk = createPublicKey(privateKey).export({ format: "jwk" });
+  return toBytes(Buffer.from(jwk.x!, "base64url"));
 }
 
 export interface NodeCryptoProviderOptions extends CryptoProviderOptions {
@@ -127,27 +156,19 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   #x25519Private(secretKey: Uint8Array): KeyObject {
-    return this.#keys.get("xs", secretKey, true, () =>
-      createPrivateKey({ key: der(X25519_PKCS8, secretKey), format: "der", type: "pkcs8" }),
-    );
+    return this.#keys.get("xs", secretKey, true, () => importPrivateKey("X25519", secretKey));
   }
 
   #x25519Public(publicKey: Uint8Array): KeyObject {
-    return this.#keys.get("xp", publicKey, false, () =>
-      createPublicKey({ key: der(X25519_SPKI, publicKey), format: "der", type: "spki" }),
-    );
+    return this.#keys.get("xp", publicKey, false, () => importPublicKey("X25519", publicKey));
   }
 
   #ed25519Private(secretKey: Uint8Array): KeyObject {
-    return this.#keys.get("es", secretKey, true, () =>
-      createPrivateKey({ key: der(ED25519_PKCS8, secretKey), format: "der", type: "pkcs8" }),
-    );
+    return this.#keys.get("es", secretKey, true, () => importPrivateKey("Ed25519", secretKey));
   }
 
   #ed25519Public(publicKey: Uint8Array): KeyObject {
-    return this.#keys.get("ep", publicKey, false, () =>
-      createPublicKey({ key: der(ED25519_SPKI, publicKey), format: "der", type: "spki" }),
-    );
+    return this.#keys.get("ep", publicKey, false, () => importPublicKey("Ed25519", publicKey));
   }
 
   x25519GenerateKeyPair(): X25519KeyPair {
@@ -157,7 +178,7 @@ export class NodeCryptoProvider implements CryptoProvider {
 
   x25519PublicKey(secretKey: Uint8Array): Uint8Array {
     requireKey(secretKey, 32, "X25519 secret key");
-    return rawPublic(createPublicKey(this.#x25519Private(secretKey)));
+    return rawPublic(this.#x25519Private(secretKey));
   }
 
   x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
@@ -184,7 +205,7 @@ export class NodeCryptoProvider implements CryptoProvider {
 
   ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
     requireKey(secretKey, 32, "Ed25519 secret key");
-    return rawPublic(createPublicKey(this.#ed25519Private(secretKey)));
+    return rawPublic(this.#ed25519Private(secretKey));
   }
 
   ed25519Sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
@@ -260,15 +281,15 @@ export class NodeCryptoProvider implements CryptoProvider {
   blake2b(data: Uint8Array, options?: Blake2bOptions): Uint8Array {
     requireBytes(data, "data");
     if (!isPlainBlake2b512(normalizeBlake2b(options))) return this.#noble.blake2b(data, options);
-    return toBytes(createHash("blake2b512").update(data).digest());
+    return toBytes(nodeHash("blake2b512", data, "buffer"));
   }
 
   blake2s256(data: Uint8Array): Uint8Array {
-    return toBytes(createHash("blake2s256").update(requireBytes(data, "data")).digest());
+    return toBytes(nodeHash("blake2s256", requireBytes(data, "data"), "buffer"));
   }
 
   sha256(data: Uint8Array): Uint8Array {
-    return toBytes(createHash("sha256").update(requireBytes(data, "data")).digest());
+    return toBytes(nodeHash("sha256", requireBytes(data, "data"), "buffer"));
   }
 
   keccak256(data: Uint8Array): Uint8Array {
@@ -289,7 +310,20 @@ export class NodeCryptoProvider implements CryptoProvider {
     requireBytes(salt, "HKDF salt");
     requireBytes(info, "HKDF info");
     requireHkdfLength(name, length);
-    if (info.length > NODE_HKDF_MAX_INFO) return this.#noble.hkdf(name, ikm, salt, info, length);
-    return new Uint8Array(hkdfSync(name, ikm, salt, info, length));
+    // RFC 5869 spelled out over createHmac: for the short outputs protocols use this is about twice as fast as
+    // hkdfSync (which also caps info at 1024 bytes).
+    const hashLength = HASH_LENGTH[name];
+    const prk = createHmac(name, salt).update(ikm).digest();
+    const blocks = Math.ceil(length / hashLength);
+    const okm = new Uint8Array(blocks * hashLength);
+    let t: Uint8Array = new Uint8Array(0);
+    for (let i = 1; i <= blocks; i++) {
+      t = createHmac(name, prk).update(t).update(info).update(Uint8Array.of(i)).digest();
+      okm.set(t, (i - 1) * hashLength);
+    }
+    prk.fill(0);
+    const out = okm.slice(0, length);
+    okm.fill(0);
+    return out;
   }
 }
