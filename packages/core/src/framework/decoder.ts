@@ -118,7 +118,7 @@ export class Decoder {
     if (hint.length === 0) return badlyFormed("hint-missing");
     if (hint.length > MAX_HINT_LENGTH) return badlyFormed("hint-too-long");
 
-    const candidates = this.index.match(this.#crypto, contentTopic, hint, salt);
+    const candidates = this.index.match(contentTopic, hint, salt);
     if (candidates.length === 0) return NOT_FOR_ME;
     const first = candidates[0]!.conversation;
     if (payload.length === 0) return badlyFormed("payload-missing", first);

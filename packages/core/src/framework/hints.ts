@@ -8,6 +8,7 @@
  */
 import { fromHex, toHex, u64be, utf8 } from "../base/bytes.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
+import { digestWords, HintHasher, saltWords } from "./hint-hash.js";
 import type { ConversationRef, HintMatch } from "./runtime.js";
 
 /** 32-byte BLAKE2s output as lower hex. */
@@ -40,8 +41,8 @@ export interface HintCandidate {
 
 interface Entry {
   readonly ref: ConversationRef;
-  /** u64be(salt) || utf8(id): the salt slot is rewritten per check so no allocation happens per candidate. */
-  readonly input: Uint8Array;
+  /** BLAKE2s over u64be(salt) || utf8(id) with the id part laid out once (see hint-hash.ts). */
+  readonly hasher: HintHasher;
 }
 
 interface TopicEntries {
@@ -53,6 +54,12 @@ export class HintIndex {
   readonly #topics = new Map<string, TopicEntries>();
   /** id -> number of refs with that id (over every topic and type). */
   readonly #ids = new Map<string, number>();
+  #hashes = 0;
+
+  /** Salted-hint hashes computed so far (shows the per-topic cost in tests). */
+  get hashCount(): number {
+    return this.#hashes;
+  }
 
   /** Adds a conversation; adding the same (id, type, topic) twice is a no-op. */
   add(ref: ConversationRef): void {
@@ -63,10 +70,8 @@ export class HintIndex {
     }
     const same = t.byId.get(ref.id);
     if (same?.some((e) => e.ref.type === ref.type)) return;
-    const id = utf8(ref.id);
-    const input = new Uint8Array(8 + id.length);
-    input.set(id, 8);
-    const entry: Entry = { ref: Object.freeze({ id: ref.id, type: ref.type, contentTopic: ref.contentTopic }), input };
+    const hasher = new HintHasher(utf8(ref.id));
+    const entry: Entry = { ref: Object.freeze({ id: ref.id, type: ref.type, contentTopic: ref.contentTopic }), hasher };
     t.all.push(entry);
     if (same) same.push(entry);
     else t.byId.set(ref.id, [entry]);
@@ -109,29 +114,20 @@ export class HintIndex {
 
   /**
    * The conversations on `contentTopic` the hint designates: those whose raw id equals it, then those whose
-   * salted hint under `salt` equals it. Costs O(conversations on that topic) BLAKE2s calls at most.
+   * salted hint under `salt` equals it. Costs one BLAKE2s per conversation on that topic, at most.
    */
-  match(crypto: CryptoProvider, contentTopic: string, hint: string, salt: bigint): HintCandidate[] {
+  match(contentTopic: string, hint: string, salt: bigint): HintCandidate[] {
     const t = this.#topics.get(contentTopic);
     if (!t) return [];
     const out: HintCandidate[] = [];
     for (const e of t.byId.get(hint) ?? []) out.push({ conversation: e.ref, match: { form: "raw", salt } });
     if (!isSaltedHintFormat(hint)) return out;
-    const want = fromHex(hint)!;
-    const saltBytes = u64be(salt);
+    const want = digestWords(fromHex(hint)!);
+    const words = saltWords(salt);
+    this.#hashes += t.all.length;
     for (const e of t.all) {
-      e.input.set(saltBytes, 0);
-      if (equalBytes(crypto.blake2s256(e.input), want)) {
-        out.push({ conversation: e.ref, match: { form: "salted", salt } });
-      }
+      if (e.hasher.matches(words, want)) out.push({ conversation: e.ref, match: { form: "salted", salt } });
     }
     return out;
   }
-}
-
-/** Hints are public, so a plain comparison is fine here (early exit leaks nothing secret). */
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -4,6 +4,7 @@ export * from "./decoder.js";
 export * from "./delivery.js";
 export * from "./envelope.js";
 export * from "./errors.js";
+export { HintHasher, saltWords } from "./hint-hash.js";
 export * from "./hints.js";
 export * from "./memory-delivery.js";
 export * from "./memory-store.js";
