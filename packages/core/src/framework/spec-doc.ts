@@ -172,7 +172,7 @@ export function renderTree(tree: DecodingTree): string[] {
     const node = byId.get(id)!;
     out.push(`- ${code(id)}: ${node.test}`);
     for (const b of node.branches) {
-      out.push(`  - ${b.when} → ${typeof b.next === "string" ? code(b.next) : outcome(b.next)}`);
+      out.push(`  - ${leading(b.when)} → ${typeof b.next === "string" ? code(b.next) : outcome(b.next)}`);
     }
   }
   return out;
@@ -195,6 +195,11 @@ function code(text: string): string {
 
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+/** Escapes a character that would turn a list item's text into a quote, heading or nested list. */
+function leading(text: string): string {
+  return /^[>#+*-]/.test(text) ? `\\${text}` : text;
 }
 
 function anchor(name: string): string {
