@@ -62,6 +62,11 @@ export interface WakuDeliveryOptions {
   readonly maxPayloadBytes?: number;
   /** When set, this node archives every message it relays and serves Waku Store v3 from it. */
   readonly archive?: MessageArchive;
+  /**
+   * Whether this node's own subscriptions receive what it publishes (once the publish succeeded), as nwaku's
+   * relay does (triggerSelf) and core's MemoryDelivery does by default. Default true.
+   */
+  readonly deliverToSelf?: boolean;
   readonly clock?: Clock;
 }
 
@@ -227,6 +232,8 @@ export class WakuDelivery implements Delivery {
           const { recipients } = await relay.publish(pubsubTopic, data);
           if (recipients.length > 0) {
             await this.options.archive?.insert(pubsubTopic, message, hash);
+            // After the caller has seen the result, as a network delivery would arrive.
+            if (this.options.deliverToSelf ?? true) setImmediate(() => this.dispatch(message, hash));
             return { ok: true, hash: toHex(hash), recipients: recipients.length };
           }
         } catch (err) {
@@ -343,6 +350,11 @@ export class WakuDelivery implements Delivery {
       // Archive failures must not stop live delivery; the next message retries the store.
       await this.options.archive.insert(msg.topic, message, hash).catch(() => undefined);
     }
+    this.dispatch(message, hash);
+  }
+
+  private dispatch(message: WakuMessage, hash: Uint8Array): void {
+    if (this.state !== "started") return;
     const set = this.handlers.get(message.contentTopic);
     if (!set) return;
     const delivered: DeliveredMessage = {
