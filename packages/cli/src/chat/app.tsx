@@ -1,0 +1,332 @@
+import { Box, Text, useApp, useInput, useStdout } from "ink";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { HELP, parseInput } from "./input.js";
+import {
+  addConversation,
+  addMessage,
+  applyEvent,
+  byNumber,
+  type ChatModel,
+  clearSystem,
+  currentConversation,
+  cycle,
+  emptyModel,
+  type Line,
+  notice,
+  rename,
+  selectConversation,
+  tick,
+} from "./model.js";
+import type { ChatSession } from "./session.js";
+
+/** How many stored messages per conversation the screen loads at startup. */
+const HISTORY_ON_OPEN = 100;
+
+export interface ChatViewProps {
+  readonly name: string;
+  readonly model: ChatModel;
+  readonly input: string;
+  readonly network: { readonly peers: number; readonly state: string };
+  readonly rows: number;
+  readonly columns: number;
+  readonly showBundle?: string;
+  readonly busy?: string;
+}
+
+function time(ts: number): string {
+  const d = new Date(ts);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+}
+
+function MessageLine({ line, peerLabel }: { line: Line; peerLabel: string }) {
+  if (line.kind === "notice")
+    return (
+      <Text dimColor wrap="wrap">
+        {`${time(line.timestamp)} · ${line.text}`}
+      </Text>
+    );
+  const mine = line.kind === "out";
+  const t = tick(line.state);
+  return (
+    <Text wrap="wrap">
+      <Text dimColor>{time(line.timestamp)} </Text>
+      <Text color={mine ? "cyan" : "green"} bold>
+        {mine ? "me" : peerLabel}
+      </Text>
+      <Text>{`: ${line.text}`}</Text>
+      {mine && t ? (
+        <Text color={line.state === "lost" ? "red" : line.state === "acked" ? "green" : "gray"}>{` ${t}`}</Text>
+      ) : null}
+    </Text>
+  );
+}
+
+/** The whole screen, from plain data: a status bar, the conversation bar, the messages, notices, the prompt. */
+export function ChatView(p: ChatViewProps) {
+  const conv = currentConversation(p.model);
+  const system = p.model.system.slice(-6);
+  // Room for messages: everything but the bars, the notices and the prompt (each line may wrap; ink clips).
+  const room = Math.max(3, p.rows - 6 - system.length - (p.showBundle ? 4 : 0));
+  const lines = conv ? conv.lines.slice(-room) : [];
+  const netColor = p.network.peers > 0 ? "green" : "yellow";
+  return (
+    <Box flexDirection="column" width={p.columns}>
+      <Box>
+        <Text bold color="magenta">
+          parley
+        </Text>
+        <Text>{` · ${p.name} · `}</Text>
+        <Text
+          color={netColor}
+        >{`${p.network.state} (${p.network.peers} peer${p.network.peers === 1 ? "" : "s"})`}</Text>
+        <Text dimColor>{"  Tab switch · Ctrl-B my bundle · /help"}</Text>
+      </Box>
+      <Box>
+        <Text dimColor>conversations: </Text>
+        {p.model.conversations.length === 0 ? (
+          <Text dimColor>none yet (/new &lt;bundle&gt; &lt;message&gt;)</Text>
+        ) : null}
+        {p.model.conversations.map((c, i) => (
+          <Text key={c.id} inverse={c.id === p.model.current}>
+            {` ${i + 1} ${c.label}${c.unread > 0 ? ` (${c.unread})` : ""} `}
+          </Text>
+        ))}
+      </Box>
+      {p.showBundle ? (
+        <Box flexDirection="column" borderStyle="round" borderColor="magenta">
+          <Text color="magenta">my intro bundle (give it to whoever should reach you; Ctrl-B hides it):</Text>
+          <Text wrap="wrap">{p.showBundle}</Text>
+        </Box>
+      ) : null}
+      <Box flexDirection="column" borderStyle="single" borderColor="gray" paddingX={1} minHeight={room + 2}>
+        {conv ? (
+          <Text dimColor>{`with ${conv.label} (peer ${conv.peer.slice(0, 16)}…)`}</Text>
+        ) : (
+          <Text dimColor>no conversation selected</Text>
+        )}
+        {lines.map((l) => (
+          <MessageLine key={`${l.kind}:${l.id}`} line={l} peerLabel={conv?.label ?? "peer"} />
+        ))}
+      </Box>
+      {system.map((l) => (
+        <Text key={l.id} color="yellow" wrap="wrap">
+          {l.text}
+        </Text>
+      ))}
+      <Box>
+        <Text color="cyan">{p.busy ? `${p.busy} ` : "> "}</Text>
+        <Text wrap="truncate-start">{p.input}</Text>
+        <Text inverse> </Text>
+      </Box>
+    </Box>
+  );
+}
+
+export interface ChatAppProps {
+  readonly session: ChatSession;
+  /** Writes raw bytes to the terminal (OSC 52 clipboard). */
+  readonly writeRaw?: (s: string) => void;
+}
+
+/** The interactive app: loads the profile, follows the Client's events, and turns keys into commands. */
+export function ChatApp({ session, writeRaw }: ChatAppProps) {
+  const { exit } = useApp();
+  const { stdout } = useStdout();
+  const [model, setModel] = useState<ChatModel>(() => emptyModel());
+  const [input, setInput] = useState("");
+  const [bundle, setBundle] = useState("");
+  const [showBundle, setShowBundle] = useState(false);
+  const [busy, setBusy] = useState<string | undefined>();
+  const [network, setNetwork] = useState(session.network());
+  const [size, setSize] = useState({ rows: stdout.rows || 24, columns: stdout.columns || 80 });
+  const modelRef = useRef(model);
+  modelRef.current = model;
+  const update = useCallback((f: (m: ChatModel) => ChatModel) => setModel((m) => f(m)), []);
+
+  useEffect(() => {
+    const onResize = () => setSize({ rows: stdout.rows || 24, columns: stdout.columns || 80 });
+    stdout.on("resize", onResize);
+    return () => void stdout.off("resize", onResize);
+  }, [stdout]);
+
+  useEffect(() => {
+    const t = setInterval(() => setNetwork(session.network()), 1000);
+    return () => clearInterval(t);
+  }, [session]);
+
+  // Load conversations and their recent history, then follow live events.
+  useEffect(() => {
+    let stopped = false;
+    const iterator = session.events()[Symbol.asyncIterator]();
+    (async () => {
+      setBundle(await session.bundle());
+      for (const c of await session.conversations()) {
+        update((m) => addConversation(m, c));
+        for (const h of await session.history(c.id, HISTORY_ON_OPEN)) update((m) => addMessage(m, c.id, h, false));
+      }
+      update((m) =>
+        m.conversations.length === 0
+          ? notice(m, "no conversations yet: Ctrl-B shows your bundle; /new <bundle> <message> starts one; /help")
+          : m,
+      );
+      for (;;) {
+        const r = await iterator.next();
+        if (r.done || stopped) return;
+        update((m) => applyEvent(m, r.value));
+      }
+    })().catch((err: unknown) => update((m) => notice(m, `error: ${(err as Error).message}`)));
+    return () => {
+      stopped = true;
+      void iterator.return?.();
+    };
+  }, [session, update]);
+
+  const run = useCallback(
+    async (raw: string) => {
+      const cmd = parseInput(raw);
+      const m = modelRef.current;
+      switch (cmd.kind) {
+        case "none":
+          return;
+        case "invalid":
+          update((x) => notice(x, cmd.message));
+          return;
+        case "help":
+          update((x) => HELP.reduce((acc, h) => notice(acc, h), clearSystem(x)));
+          return;
+        case "quit":
+          exit();
+          return;
+        case "clear":
+          update(clearSystem);
+          return;
+        case "me":
+          setShowBundle(true);
+          return;
+        case "copy": {
+          const b = await session.bundle();
+          writeRaw?.(`\u001b]52;c;${Buffer.from(b).toString("base64")}\u0007`);
+          const file = await session.saveBundle();
+          update((x) =>
+            notice(x, `bundle copied to the clipboard (if the terminal allows OSC 52) and written to ${file}`),
+          );
+          return;
+        }
+        case "list":
+          update((x) =>
+            x.conversations.length === 0
+              ? notice(x, "no conversations yet")
+              : x.conversations.reduce(
+                  (acc, c, i) =>
+                    notice(
+                      acc,
+                      `${i + 1}. ${c.label}  peer ${c.peer.slice(0, 16)}…  ${c.unread} unread${c.id === x.current ? "  (current)" : ""}`,
+                    ),
+                  x,
+                ),
+          );
+          return;
+        case "switch": {
+          const c = byNumber(m, cmd.n);
+          update((x) => (c ? selectConversation(x, c.id) : notice(x, `no conversation ${cmd.n}; /list shows them`)));
+          return;
+        }
+        case "name": {
+          const c = currentConversation(m);
+          if (!c) {
+            update((x) => notice(x, "no current conversation to name"));
+            return;
+          }
+          await session.rename(c.id, cmd.label);
+          update((x) => rename(x, c.id, cmd.label));
+          return;
+        }
+        case "new": {
+          setBusy("starting…");
+          try {
+            const sent = await session.start(cmd.bundle, cmd.text);
+            update((x) => {
+              const conv = x.conversations.find((c) => c.id === sent.conversationId);
+              const withConv = conv ? selectConversation(x, conv.id) : x;
+              return addMessage(withConv, sent.conversationId, {
+                id: sent.messageId,
+                kind: "out",
+                text: cmd.text,
+                timestamp: sent.timestamp,
+                ...(sent.state ? { state: sent.state } : {}),
+              });
+            });
+          } finally {
+            setBusy(undefined);
+          }
+          return;
+        }
+        case "send": {
+          const c = currentConversation(m);
+          if (!c) {
+            update((x) => notice(x, "no conversation yet: /new <bundle> <message> starts one"));
+            return;
+          }
+          const sent = await session.send(c.id, cmd.text);
+          update((x) =>
+            addMessage(x, c.id, {
+              id: sent.messageId,
+              kind: "out",
+              text: cmd.text,
+              timestamp: sent.timestamp,
+              ...(sent.state ? { state: sent.state } : {}),
+            }),
+          );
+          return;
+        }
+      }
+    },
+    [session, update, exit, writeRaw],
+  );
+
+  useInput((ch, key) => {
+    if (key.ctrl && ch === "c") {
+      exit();
+      return;
+    }
+    if (key.ctrl && ch === "b") {
+      setShowBundle((s) => !s);
+      return;
+    }
+    if (key.tab) {
+      update((m) => cycle(m, key.shift ? -1 : 1));
+      return;
+    }
+    if (key.escape) {
+      setInput("");
+      setShowBundle(false);
+      return;
+    }
+    if (key.return) {
+      const line = input;
+      setInput("");
+      run(line).catch((err: unknown) => update((m) => notice(m, `error: ${(err as Error).message}`)));
+      return;
+    }
+    if (key.backspace || key.delete) {
+      setInput((s) => s.slice(0, -1));
+      return;
+    }
+    if (key.ctrl || key.meta || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow) return;
+    // Pasted text arrives as one chunk; keep it on one line.
+    if (ch) setInput((s) => s + ch.replace(/[\r\n]+/g, " "));
+  });
+
+  return (
+    <ChatView
+      name={session.name}
+      model={model}
+      input={input}
+      network={network}
+      rows={size.rows}
+      columns={size.columns}
+      {...(showBundle && bundle ? { showBundle: bundle } : {})}
+      {...(busy ? { busy } : {})}
+    />
+  );
+}

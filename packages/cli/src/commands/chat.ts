@@ -1,0 +1,40 @@
+import { Command } from "commander";
+import { dataOption, parseCount } from "../paths.js";
+
+export interface ChatFlags {
+  name: string;
+  data: string;
+  node?: string;
+  cluster: number;
+}
+
+/** `parley chat`: the interactive terminal chat (ink). */
+export function chatCommand(): Command {
+  return new Command("chat")
+    .summary("interactive end-to-end encrypted chat in the terminal")
+    .description(
+      "Open profile NAME (created on first use in DATA/NAME.db) and chat through a Waku node. At start it connects to the node, fetches from the node's Store what arrived while you were away, and shows your conversations with unread counts. Your messages show their delivery state live: … queued, ✓ sent, ✓? possibly acked, ✓✓ acked (the peer has it), ✗ lost (given up after the retry bound).\n\n" +
+        "In the chat:\n" +
+        "  /new <bundle> <message>   start a conversation from someone's intro bundle\n" +
+        "  /list, /switch N, Tab     list and switch conversations\n" +
+        "  /me or Ctrl-B             show my intro bundle; /copy copies it (OSC 52) and writes it to a file\n" +
+        "  /name LABEL               name the current conversation\n" +
+        "  /help, /quit or Ctrl-C",
+    )
+    .requiredOption("--name <name>", "profile name (letters, digits, _ - .)")
+    .addOption(dataOption("data directory holding the profiles"))
+    .option("--node <multiaddr>", "the node to use (default: the one `parley node --data DIR` is running)")
+    .option("--cluster <n>", "Waku cluster id (must match the node)", (v) => parseCount("cluster", v), 42)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ parley node &                                  # or in another terminal
+  $ parley chat --name alice
+  $ parley chat --name bob --data /tmp/p --node /ip4/127.0.0.1/tcp/60000/p2p/12D3KooW...`,
+    )
+    .action(async (flags: ChatFlags) => {
+      const { runChat } = await import("../chat/run.js");
+      process.exitCode = await runChat(flags);
+    });
+}

@@ -1,0 +1,218 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  Client,
+  type ClientConfig,
+  type ClientEvent,
+  type Clock,
+  type Delivery,
+  type DeliveryState,
+  fromUtf8,
+  type PublishResult,
+  utf8,
+} from "@parley/core";
+import { NodeCryptoProvider } from "@parley/core/node";
+import { SqliteStore } from "@parley/sqlite";
+import type { ChatEvent } from "./chat/model.js";
+import type { ChatHistoryItem, SentMessage } from "./chat/session.js";
+import { profilePath } from "./paths.js";
+
+/** The CLI's own records in the profile's store (labels, last time online). Namespaced apart from the Client's. */
+const CLI_NS = "cli.profile";
+/** Re-fetch a little before the last time we were online: clocks differ and the last seconds may have been missed. */
+const CATCH_UP_MARGIN_MS = 10 * 60_000;
+
+/** A delivery for commands that need no network (`parley intro`): publishing fails, subscribing hears nothing. */
+export const offlineDelivery: Delivery = {
+  maxPayloadBytes: 150 * 1024,
+  publish: async (): Promise<PublishResult> => ({ ok: false, error: "stopped", detail: "offline" }),
+  subscribe: async () => () => undefined,
+};
+
+export interface ProfileOptions {
+  readonly dataDir: string;
+  readonly name: string;
+  readonly delivery?: Delivery;
+  readonly config?: Partial<ClientConfig>;
+  readonly clock?: Clock;
+  /** Default true. */
+  readonly autoSweep?: boolean;
+}
+
+/** What `Profile.catchUp` found in the node's history. */
+export interface CatchUp {
+  readonly fetched: number;
+  readonly readable: number;
+}
+
+/**
+ * One local user: a SQLite store (DATA/NAME.db, encrypted at rest when PARLEY_STORE_KEY is set) and the
+ * Client restored from it (created on first use). Everything the CLI asks of the Client goes through here.
+ */
+export class Profile {
+  private constructor(
+    readonly name: string,
+    readonly path: string,
+    readonly client: Client,
+    readonly store: SqliteStore,
+    private readonly delivery: Delivery,
+    private readonly clock: Clock | undefined,
+  ) {}
+
+  static async open(options: ProfileOptions): Promise<Profile> {
+    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    const path = profilePath(options.dataDir, options.name);
+    const key = process.env.PARLEY_STORE_KEY;
+    const store = await SqliteStore.open({ path, ...(key ? { key } : {}) });
+    const delivery = options.delivery ?? offlineDelivery;
+    try {
+      const client = await Client.openOrCreate({
+        store,
+        delivery,
+        crypto: new NodeCryptoProvider(),
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.config ? { config: options.config } : {}),
+        autoSweep: options.autoSweep ?? true,
+      });
+      return new Profile(options.name, path, client, store, delivery, options.clock);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+
+  private now(): number {
+    return this.clock?.now() ?? Date.now();
+  }
+
+  bundle(): Promise<string> {
+    return this.client.introBundle();
+  }
+
+  async conversations(): Promise<{ id: string; peer: string; label?: string }[]> {
+    const out: { id: string; peer: string; label?: string }[] = [];
+    for (const c of await this.client.conversations()) {
+      const label = await this.label(c.id);
+      out.push({ id: c.id, peer: c.peer, ...(label ? { label } : {}) });
+    }
+    return out;
+  }
+
+  async history(conversationId: string, limit: number): Promise<ChatHistoryItem[]> {
+    const page = await this.client.history(conversationId, { limit });
+    return page.items.map((h) => ({
+      id: h.messageId,
+      kind: h.direction,
+      text: contentText(h.content),
+      timestamp: h.timestamp,
+      ...(h.state ? { state: h.state } : {}),
+    }));
+  }
+
+  /** The Client's events with content rendered as text. */
+  async *events(): AsyncGenerator<ChatEvent> {
+    for await (const e of this.client.events()) yield toChatEvent(e);
+  }
+
+  async start(bundle: string, text: string): Promise<SentMessage> {
+    const timestamp = this.now();
+    const r = await this.client.startConversation(bundle.trim(), text);
+    const state = await this.client.deliveryState(r.conversationId, r.messageId);
+    return { conversationId: r.conversationId, messageId: r.messageId, timestamp, ...(state ? { state } : {}) };
+  }
+
+  async send(conversationId: string, text: string): Promise<SentMessage> {
+    const timestamp = this.now();
+    const r = await this.client.send(conversationId, text);
+    const state = await this.client.deliveryState(conversationId, r.messageId);
+    return { conversationId, messageId: r.messageId, timestamp, ...(state ? { state } : {}) };
+  }
+
+  async deliveryState(conversationId: string, messageId: string): Promise<DeliveryState | undefined> {
+    return this.client.deliveryState(conversationId, messageId);
+  }
+
+  async label(conversationId: string): Promise<string | undefined> {
+    const v = await this.store.get(CLI_NS, `label/${conversationId}`);
+    return v ? fromUtf8(v) : undefined;
+  }
+
+  async rename(conversationId: string, label: string): Promise<void> {
+    await this.store.commit([{ op: "put", ns: CLI_NS, key: `label/${conversationId}`, value: utf8(label) }]);
+  }
+
+  /** Writes the current bundle to DATA/NAME.bundle (no secret in it) and returns the path. */
+  async saveBundle(dataDir: string): Promise<string> {
+    const file = join(dataDir, `${this.name}.bundle`);
+    await writeFile(file, `${await this.bundle()}\n`);
+    return file;
+  }
+
+  /** Records that everything up to now was heard live (the next catch-up starts from here). */
+  async markOnline(): Promise<void> {
+    await this.store.commit([{ op: "put", ns: CLI_NS, key: "online-until", value: utf8(String(this.now())) }]);
+  }
+
+  /**
+   * Fetches from the delivery's history service (the node's Waku Store) what was published on my inbox
+   * and conversation topics since I was last online, and hands each message to the Client, which drops
+   * what it already processed (replays) and what is not for me.
+   */
+  async catchUp(): Promise<CatchUp> {
+    const history = this.delivery.history?.bind(this.delivery);
+    if (!history) return { fetched: 0, readable: 0 };
+    const last = await this.store.get(CLI_NS, "online-until");
+    const since = last ? Number(fromUtf8(last)) - CATCH_UP_MARGIN_MS : undefined;
+    const done = new Set<string>();
+    let fetched = 0;
+    let readable = 0;
+    // An invite found in the inbox starts a conversation whose own topic may hold later messages: loop
+    // until no new topic appears.
+    for (;;) {
+      const all = [this.client.inboxTopic, ...(await this.client.conversations()).map((c) => c.contentTopic)];
+      const topics = [...new Set(all)].filter((t) => !done.has(t));
+      if (topics.length === 0) return { fetched, readable };
+      for (const t of topics) done.add(t);
+      for await (const m of history({ contentTopics: topics, ...(since !== undefined ? { startTime: since } : {}) })) {
+        fetched++;
+        const r = await this.client.ingest(m.contentTopic, m.payload);
+        if (r.kind === "readable") readable++;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+    await this.store.close();
+  }
+}
+
+type Content = Extract<ClientEvent, { type: "message" }>["content"];
+
+export function contentText(content: Content): string {
+  if (content.kind === "text" && typeof (content as { text?: unknown }).text === "string")
+    return (content as { text: string }).text;
+  if (content.kind === "unsupported") return "[content this version cannot show]";
+  return `[${content.kind}]`;
+}
+
+export function toChatEvent(e: ClientEvent): ChatEvent {
+  switch (e.type) {
+    case "message":
+      return {
+        type: "message",
+        conversationId: e.conversationId,
+        messageId: e.messageId,
+        text: contentText(e.content),
+        timestamp: e.timestamp,
+      };
+    case "error":
+      return {
+        type: "error",
+        message: `${e.error.code}: ${e.error.message}`,
+        ...(e.conversationId ? { conversationId: e.conversationId } : {}),
+      };
+    default:
+      return e;
+  }
+}

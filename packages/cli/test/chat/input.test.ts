@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { parseInput } from "../../src/chat/input.js";
+
+const BUNDLE = "logos_chatintro_1_CiA1b2xk";
+
+describe("chat input", () => {
+  it("parses every command", () => {
+    expect(parseInput(`/new ${BUNDLE} hello there  Bob`)).toEqual({
+      kind: "new",
+      bundle: BUNDLE,
+      text: "hello there  Bob",
+    });
+    expect(parseInput("/list")).toEqual({ kind: "list" });
+    expect(parseInput("/switch 2")).toEqual({ kind: "switch", n: 2 });
+    expect(parseInput("/me")).toEqual({ kind: "me" });
+    expect(parseInput("/copy")).toEqual({ kind: "copy" });
+    expect(parseInput("/name Bob B.")).toEqual({ kind: "name", label: "Bob B." });
+    expect(parseInput("/help")).toEqual({ kind: "help" });
+    expect(parseInput("/quit")).toEqual({ kind: "quit" });
+    expect(parseInput("  hello  ")).toEqual({ kind: "send", text: "hello" });
+    expect(parseInput("//slash")).toEqual({ kind: "send", text: "/slash" });
+    expect(parseInput("   ")).toEqual({ kind: "none" });
+  });
+
+  it("explains what is wrong instead of guessing", () => {
+    expect(parseInput(`/new ${BUNDLE}`).kind).toBe("invalid");
+    expect(parseInput("/new notabundle hi").kind).toBe("invalid");
+    expect(parseInput("/new").kind).toBe("invalid");
+    expect(parseInput("/switch x").kind).toBe("invalid");
+    expect(parseInput("/switch 0").kind).toBe("invalid");
+    expect(parseInput("/name").kind).toBe("invalid");
+    expect(parseInput("/frobnicate").kind).toBe("invalid");
+    // A bundle pasted alone is not sent as a message by mistake.
+    expect(parseInput(BUNDLE).kind).toBe("invalid");
+  });
+});

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+describe("parley --help", () => {
+  it("lists every command with a description and examples", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.code).toBe(0);
+    for (const cmd of ["demo", "node", "intro", "chat", "bench"])
+      expect(r.stdout).toMatch(new RegExp(`\\n  ${cmd}\\b.*\\S`));
+    expect(r.stdout).toContain("Examples:");
+    expect(r.stdout).toContain("$ parley demo");
+  });
+
+  it.each([
+    ["demo", ["--keep", "Examples:"]],
+    ["node", ["--data", "--port", "--ws-port", "--cluster", "--peer", "SIGTERM", "Examples:"]],
+    ["intro", ["--name", "--data", "logos_chatintro_1_", "Examples:"]],
+    ["chat", ["--name", "--data", "--node", "/new <bundle> <message>", "✓✓", "Examples:"]],
+    ["bench", ["bench/dist/run.js", "Examples:"]],
+  ])("parley %s --help documents its options", async (cmd, words) => {
+    const r = await runCli([cmd, "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: parley ${cmd}`);
+    for (const w of words) expect(r.stdout).toContain(w);
+  });
+
+  it("rejects a bad option with exit code != 0 and says why", async () => {
+    const r = await runCli(["intro"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/required option '--name <name>'/);
+    const bad = await runCli(["intro", "--name", "../etc"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid --name/);
+  });
+});
