@@ -238,6 +238,8 @@ export class WakuDelivery implements Delivery {
           }
         } catch (err) {
           lastError = (err as Error).message;
+          // These exact bytes are already on the network (this node relayed them): nothing left to do.
+          if (lastError.includes("PublishError.Duplicate")) return { ok: true, hash: toHex(hash), recipients: 0 };
         }
       }
       const left = deadline - Date.now();

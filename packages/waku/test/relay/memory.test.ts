@@ -84,6 +84,19 @@ describe("WakuDelivery over the memory transport", () => {
     expect(inbox.received[0]!.hash).not.toBe(inbox.received[1]!.hash);
   });
 
+  it("re-publishing bytes the network already carries is a success, not a failure", async () => {
+    // Both nodes' clocks read the same millisecond, so the same payload gives byte-identical WakuMessages.
+    const clock = { now: () => 1_700_000_000_000, setTimer: () => ({ cancel() {} }) };
+    net = await startMemoryNet(2, { clock });
+    const [a, b] = net.nodes as [WakuDelivery, WakuDelivery];
+    const inbox = new Inbox();
+    await b.subscribe(ALICE, inbox.handler);
+    const first = await a.publish(ALICE, text("echo"));
+    await inbox.waitFor(1);
+    const again = await b.publish(ALICE, text("echo"));
+    expect(again).toMatchObject({ ok: true, hash: first.ok ? first.hash : "?" });
+  });
+
   it("unsubscribe stops delivery to that handler only", async () => {
     net = await startMemoryNet(2);
     const [a, b] = net.nodes as [WakuDelivery, WakuDelivery];
