@@ -1,7 +1,15 @@
 import { classifySection } from "./classify.js";
+import { cryptoSection } from "./crypto.js";
 import type { Section } from "./harness.js";
+import { primitivesSection } from "./primitives.js";
 import { store } from "./store.js";
 import { waku } from "./waku.js";
 
 /** Every benchmark section, in the order `npm run bench` runs them. Add one import and one entry per section. */
-export const sections: Record<string, Section> = { waku, classify: classifySection, store };
+export const sections: Record<string, Section> = {
+  crypto: cryptoSection,
+  primitives: primitivesSection,
+  classify: classifySection,
+  store,
+  waku,
+};
