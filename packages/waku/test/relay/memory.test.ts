@@ -115,6 +115,20 @@ describe("WakuDelivery over the memory transport", () => {
     expect(second.texts()).toEqual(["one", "two"]);
   });
 
+  it("with no configured shards, a node joins a shard on subscribe and leaves it when the last subscription goes", async () => {
+    net = await startMemoryNet(1, { shards: [] });
+    const [a] = net.nodes as [WakuDelivery];
+    const topics = () => (a.libp2p.services.pubsub as unknown as { getTopics(): string[] }).getTopics();
+    expect(topics()).toEqual([]);
+    const off1 = await a.subscribe(ALICE, () => {});
+    const off2 = await a.subscribe(BOB, () => {}); // same shard as ALICE
+    expect(topics()).toEqual([a.pubsubTopicOf(ALICE)]);
+    off1();
+    expect(topics()).toEqual([a.pubsubTopicOf(ALICE)]);
+    off2();
+    expect(topics()).toEqual([]);
+  });
+
   it("refuses payloads over 150 KiB before sending, accepts exactly 150 KiB", async () => {
     net = await startMemoryNet(2);
     const [a, b] = net.nodes as [WakuDelivery, WakuDelivery];
