@@ -9,6 +9,7 @@ import { hkdf } from "@noble/hashes/hkdf.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { ed25519VerifyStrict } from "./ed25519.js";
 import { CryptoError } from "./errors.js";
 import type {
   Blake2bOptions,
@@ -182,10 +183,9 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 }
 
-/** RFC 8032 verification (not ZIP-215): canonical s and point encodings, as node:crypto/OpenSSL. */
 function strictVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false });
+    return ed25519VerifyStrict(publicKey, message, signature);
   } catch {
     return false;
   }

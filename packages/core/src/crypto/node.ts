@@ -19,6 +19,7 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from "node:crypto";
+import { isAcceptableEd25519PublicKey } from "./ed25519.js";
 import { CryptoError } from "./errors.js";
 import { type CryptoProviderOptions, NobleCryptoProvider } from "./noble.js";
 import type {
@@ -222,6 +223,8 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   #verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    // OpenSSL accepts small-order keys; refuse them (and non-canonical encodings) exactly as the noble provider.
+    if (!isAcceptableEd25519PublicKey(publicKey)) return false;
     try {
       return nodeVerify(null, message, this.#ed25519Public(publicKey), signature);
     } catch {
