@@ -102,7 +102,10 @@ export function ChatView(p: ChatViewProps) {
         {conv ? (
           <Text dimColor>{`with ${conv.label} (peer ${conv.peer.slice(0, 16)}…)`}</Text>
         ) : (
-          <Text dimColor>no conversation selected</Text>
+          <Text dimColor wrap="wrap">
+            No conversation yet. Ctrl-B (or /me) shows your intro bundle: give it to whoever should reach you. To reach
+            someone, type /new followed by their bundle and a first message. /help lists every command.
+          </Text>
         )}
         {lines.map((l) => (
           <MessageLine key={`${l.kind}:${l.id}`} line={l} peerLabel={conv?.label ?? "peer"} />
@@ -133,7 +136,13 @@ export function ChatApp({ session, writeRaw }: ChatAppProps) {
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [model, setModel] = useState<ChatModel>(() => emptyModel());
-  const [input, setInput] = useState("");
+  const [input, setInputState] = useState("");
+  // The latest input, for key handlers that run before React re-renders (a paste with a newline in it).
+  const inputRef = useRef("");
+  const setInput = useCallback((f: string | ((s: string) => string)) => {
+    inputRef.current = typeof f === "string" ? f : f(inputRef.current);
+    setInputState(inputRef.current);
+  }, []);
   const [bundle, setBundle] = useState("");
   const [showBundle, setShowBundle] = useState(false);
   const [busy, setBusy] = useState<string | undefined>();
@@ -164,11 +173,6 @@ export function ChatApp({ session, writeRaw }: ChatAppProps) {
         update((m) => addConversation(m, c));
         for (const h of await session.history(c.id, HISTORY_ON_OPEN)) update((m) => addMessage(m, c.id, h, false));
       }
-      update((m) =>
-        m.conversations.length === 0
-          ? notice(m, "no conversations yet: Ctrl-B shows your bundle; /new <bundle> <message> starts one; /help")
-          : m,
-      );
       for (;;) {
         const r = await iterator.next();
         if (r.done || stopped) return;
@@ -302,10 +306,12 @@ export function ChatApp({ session, writeRaw }: ChatAppProps) {
       setShowBundle(false);
       return;
     }
-    if (key.return) {
-      const line = input;
-      setInput("");
+    const submit = (line: string) =>
       run(line).catch((err: unknown) => update((m) => notice(m, `error: ${(err as Error).message}`)));
+    if (key.return) {
+      const line = inputRef.current;
+      setInput("");
+      void submit(line);
       return;
     }
     if (key.backspace || key.delete) {
@@ -313,8 +319,15 @@ export function ChatApp({ session, writeRaw }: ChatAppProps) {
       return;
     }
     if (key.ctrl || key.meta || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow) return;
-    // Pasted text arrives as one chunk; keep it on one line.
-    if (ch) setInput((s) => s + ch.replace(/[\r\n]+/g, " "));
+    // Typed-ahead or pasted text can arrive as one chunk with Enter inside it: each line break submits.
+    if (!ch) return;
+    const parts = ch.split(/\r\n|\r|\n/);
+    let current = inputRef.current + parts[0];
+    for (const next of parts.slice(1)) {
+      void submit(current);
+      current = next;
+    }
+    setInput(current);
   });
 
   return (

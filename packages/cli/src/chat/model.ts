@@ -216,7 +216,8 @@ function mapConversation(m: ChatModel, id: string, f: (c: ConversationView) => C
 /** Keeps lines in timestamp order (history pages and live messages interleave); stable for equal times. */
 function insertByTime(lines: readonly Line[], line: Line): Line[] {
   let i = lines.length;
-  while (i > 0 && lines[i - 1]!.timestamp > line.timestamp) i--;
+  // Notices stay where they were said ("new conversation from …" precedes its first message).
+  while (i > 0 && lines[i - 1]!.kind !== "notice" && lines[i - 1]!.timestamp > line.timestamp) i--;
   return cap([...lines.slice(0, i), line, ...lines.slice(i)]);
 }
 

@@ -1,0 +1,44 @@
+import { readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+describe("parley demo", () => {
+  it("plays the whole scenario over a real node and exits 0 with a readable transcript, leaving no data behind", async () => {
+    const before = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith("parley-demo-")));
+    const r = await runCli(["demo"], 60_000);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const out = r.stdout;
+    // The steps, in order.
+    const steps = [
+      "1. Start a Waku service node",
+      "2. Alice and Bob create their identities",
+      "3. Bob shares his intro bundle",
+      "4. A 1:1 chat, both ways, with delivery states",
+      "5. Bob goes offline",
+      "6. Bob comes back and catches up from the node's history",
+    ];
+    let at = -1;
+    for (const s of steps) {
+      const i = out.indexOf(s);
+      expect(i, s).toBeGreaterThan(at);
+      at = i;
+    }
+    expect(out).toMatch(/node\s+listening on \/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//);
+    expect(out).toMatch(/│ logos_chatintro_1_[A-Za-z0-9_-]+/);
+    expect(out).toMatch(/bob\s+receives "Hi Bob, it's Alice!"/);
+    expect(out).toMatch(/alice\s+receives "Hey Alice! Loud and clear."/);
+    // Delivery states as they change.
+    expect(out).toMatch(/alice "Hi Bob, it's Alice!"\s+… queued/);
+    expect(out).toMatch(/alice "Hi Bob, it's Alice!"\s+✓ sent/);
+    expect(out).toMatch(/alice "Hi Bob, it's Alice!"\s+✓✓ acked/);
+    // Offline catch-up from the node's Store.
+    expect(out).toMatch(/bob\s+receives "Are you there\?"\s+\(from the node's history\)/);
+    expect(out).toMatch(/bob\s+fetched \d+ message\(s\) from the node's Store, 2 new for him/);
+    expect(out).toMatch(/alice "Are you there\?"\s+✓✓ acked/);
+    expect(out).toMatch(/✔ done in [\d.]+ s: 6 messages, each delivered exactly once and in order/);
+    expect(out).not.toMatch(/error:/);
+    const after = readdirSync(tmpdir()).filter((f) => f.startsWith("parley-demo-") && !before.has(f));
+    expect(after).toEqual([]);
+  }, 70_000);
+});

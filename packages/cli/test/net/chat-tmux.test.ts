@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { hasTmux, killAll, runCli, startNode } from "../helpers/cli.js";
+import { Tmux } from "../helpers/tmux.js";
+
+const tmuxPresent = hasTmux();
+if (!tmuxPresent) console.warn("SKIPPED: the parley chat tmux test needs the tmux binary, which is not installed");
+
+const cleanups: (() => void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) c();
+  await killAll();
+});
+
+describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
+  it("two users chat through a real parley node; Bob quits, Alice writes, Bob restarts and reads it from the node's history", async () => {
+    const data = mkdtempSync(join(tmpdir(), "parley-cli-tmux-"));
+    cleanups.push(() => rmSync(data, { recursive: true, force: true }));
+    const { node, addr } = await startNode(data);
+    const tmux = new Tmux();
+    cleanups.push(() => tmux.kill());
+
+    const intro = await runCli(["intro", "--name", "bob", "--data", data]);
+    expect(intro.code, intro.stderr).toBe(0);
+    const bundle = intro.stdout.trim();
+
+    const chat = (name: string) => ["chat", "--name", name, "--data", data, "--node", addr];
+    tmux.start("alice", chat("alice"));
+    tmux.start("bob", chat("bob"));
+    await tmux.waitFor("alice", /connected; fetched \d+ message/);
+    await tmux.waitFor("bob", /connected; fetched \d+ message/);
+    expect(tmux.screen("alice")).toMatch(/parley · alice · online \(1 peer\)/);
+
+    // Bob's bundle is on his screen when he asks for it, identical to `parley intro`.
+    tmux.keys("bob", "C-b");
+    const shown = await tmux.waitFor("bob", /my intro bundle/);
+    expect(shown.replace(/[│\s]/g, "")).toContain(bundle);
+    tmux.keys("bob", "C-b");
+
+    // Alice starts the conversation from the pasted bundle; both screens show it; her tick reaches ✓✓.
+    tmux.type("alice", `/new ${bundle} Hello Bob, this is Alice in tmux`);
+    await tmux.waitFor("bob", /: Hello Bob, this is Alice in tmux/);
+    await tmux.waitFor("alice", /me: Hello Bob, this is Alice in tmux ✓✓/);
+    expect(tmux.screen("bob")).toMatch(/new conversation from [0-9a-f]{8}/);
+    tmux.type("bob", "/name alice");
+    tmux.type("bob", "Hi Alice! Bob here.");
+    await tmux.waitFor("alice", /[0-9a-f]{8}: Hi Alice! Bob here\./);
+    await tmux.waitFor("bob", /me: Hi Alice! Bob here\. ✓✓/);
+    expect(tmux.screen("bob")).toMatch(/1 alice/);
+
+    // Bob leaves; Alice writes to him: sent, not acked.
+    tmux.type("bob", "/quit");
+    await tmux.waitFor("bob", /EXITED 0/);
+    tmux.type("alice", "Are you still there?");
+    tmux.type("alice", "I will leave this with the node.");
+    await tmux.waitFor("alice", /me: I will leave this with the node\. ✓(?!✓)/);
+    expect(tmux.screen("alice")).not.toMatch(/Are you still there\? ✓✓/);
+
+    // Bob comes back: his stored conversation (with its name) and what he missed, from the node's Store.
+    tmux.start("bob", chat("bob"));
+    const back = await tmux.waitFor(
+      "bob",
+      /connected; fetched \d+ message\(s\) from the node's history \([1-9]\d* new for me\)/,
+    );
+    expect(back).toMatch(/1 alice/);
+    await tmux.waitFor("bob", /alice: I will leave this with the node\./);
+    const bobScreen = tmux.screen("bob");
+    expect(bobScreen).toMatch(/alice: Are you still there\?/);
+    expect(bobScreen).toMatch(/me: Hi Alice! Bob here\. ✓✓/);
+    // Each message once.
+    expect(bobScreen.match(/Are you still there\?/g)).toHaveLength(1);
+    await tmux.waitFor("alice", /me: I will leave this with the node\. ✓✓/);
+    await tmux.waitFor("alice", /me: Are you still there\? ✓✓/);
+
+    // /list shows the conversation; both quit cleanly; the node stops with 0.
+    tmux.type("alice", "/list");
+    await tmux.waitFor("alice", /1\. [0-9a-f]{8}\s+peer [0-9a-f]{16}…\s+0 unread\s+\(current\)/);
+    tmux.type("alice", "/quit");
+    tmux.type("bob", "/quit");
+    await tmux.waitFor("alice", /EXITED 0/);
+    await tmux.waitFor("bob", /EXITED 0/);
+    expect(await node.stop()).toBe(0);
+  }, 150_000);
+});
