@@ -37,6 +37,10 @@ function handshakeOf(envelope: Uint8Array): {
   return { hint: env.value.conversationHint, salt: env.value.salt, payload: p.value, hs: p.value.encryption.value };
 }
 
+function flip(bytes: Uint8Array, at: number): void {
+  bytes[at] = bytes[at]! ^ 1;
+}
+
 function reseal(x: ReturnType<typeof handshakeOf>, hint = x.hint): Uint8Array {
   return encodeEnvelope({ conversationHint: hint, salt: x.salt, payload: encodeEncryptedPayload(x.payload) });
 }
@@ -104,13 +108,28 @@ describe("InboxV1 handshake (Noise XK0)", () => {
     const [original] = await published(w, bob.client.inboxTopic);
     const revision = bob.store.revision;
     const cases: [string, (hs: NoiseInboxHandshakeV1) => void][] = [
-      ["handshake-failed", (hs) => void (hs.ephemeral[3]! ^= 1)],
-      ["handshake-failed", (hs) => void (hs.encryptedStatic[10]! ^= 1)],
-      ["handshake-failed", (hs) => void (hs.encryptedPayload[40]! ^= 1)],
-      ["handshake-failed", (hs) => void (hs.encryptedPayload = hs.encryptedPayload.slice(0, -1))],
-      ["handshake-malformed", (hs) => void (hs.encryptedStatic = hs.encryptedStatic.slice(0, 47))],
-      ["handshake-malformed", (hs) => void (hs.keyRef = hs.keyRef.slice(0, 3))],
-      ["unknown-bundle-key", (hs) => void (hs.keyRef[0]! ^= 1)],
+      ["handshake-failed", (hs) => flip(hs.ephemeral, 3)],
+      ["handshake-failed", (hs) => flip(hs.encryptedStatic, 10)],
+      ["handshake-failed", (hs) => flip(hs.encryptedPayload, 40)],
+      [
+        "handshake-failed",
+        (hs) => {
+          hs.encryptedPayload = hs.encryptedPayload.slice(0, -1);
+        },
+      ],
+      [
+        "handshake-malformed",
+        (hs) => {
+          hs.encryptedStatic = hs.encryptedStatic.slice(0, 47);
+        },
+      ],
+      [
+        "handshake-malformed",
+        (hs) => {
+          hs.keyRef = hs.keyRef.slice(0, 3);
+        },
+      ],
+      ["unknown-bundle-key", (hs) => flip(hs.keyRef, 0)],
     ];
     for (const [reason, change] of cases) {
       const x = handshakeOf(original!);
