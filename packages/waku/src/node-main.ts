@@ -20,7 +20,8 @@ export const NODE_USAGE = `usage: node-main --data-dir DIR [options]
   --bootstrap MULTIADDR   another node to stay connected to (repeatable)
   --peer-key-seed TEXT    fixed dev identity instead of DIR/peer-key
   --retention-messages N  keep at most N messages (default 100000)
-  --retention-hours N     drop messages older than N hours (default 168)`;
+  --retention-hours N     drop messages older than N hours (default 168)
+  --retention-mb N        keep at most N MiB of messages (default 1024)`;
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -44,6 +45,7 @@ export function parseNodeArgs(argv: string[]): NodeOptions {
       "peer-key-seed": { type: "string" },
       "retention-messages": { type: "string" },
       "retention-hours": { type: "string" },
+      "retention-mb": { type: "string" },
       heartbeat: { type: "string" },
     },
     strict: true,
@@ -53,6 +55,7 @@ export function parseNodeArgs(argv: string[]): NodeOptions {
   const ws = values["ws-port"];
   const retentionMessages = int("retention-messages", values["retention-messages"]);
   const retentionHours = int("retention-hours", values["retention-hours"]);
+  const retentionMb = int("retention-mb", values["retention-mb"]);
   const tcpPort = int("tcp-port", values["tcp-port"]);
   const clusterId = int("cluster", values.cluster);
   const numShardsInCluster = int("num-shards", values["num-shards"]);
@@ -70,6 +73,7 @@ export function parseNodeArgs(argv: string[]): NodeOptions {
     retention: {
       ...(retentionMessages !== undefined ? { maxMessages: retentionMessages } : {}),
       ...(retentionHours !== undefined ? { maxAgeMs: retentionHours * 3600_000 } : {}),
+      ...(retentionMb !== undefined ? { maxBytes: retentionMb * 1024 * 1024 } : {}),
     },
     ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}),
   };

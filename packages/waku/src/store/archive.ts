@@ -9,7 +9,7 @@ import { messageHash, msToNs, type WakuMessage } from "../message.js";
  * an in-memory store in tests), in three namespaces written atomically:
  *   t/{ts:20 digits}:{hash hex} → WakuMessageKeyValue bytes (time index, the rows themselves)
  *   h/{hash hex}               → the time-index key (dedup, hash lookups, cursors)
- *   m/count                    → number of rows (retention without a full scan)
+ *   m/stats                    → row count and bytes, u64 BE each (retention without a full scan)
  */
 const NS_TIME = "waku-store/t";
 const NS_HASH = "waku-store/h";
@@ -24,11 +24,22 @@ export const MAX_HASHES = 100;
 export interface RetentionPolicy {
   /** Oldest rows are dropped beyond this count. */
   readonly maxMessages?: number;
+  /** Oldest rows are dropped while the stored rows exceed this many bytes (a spammer cannot fill the disk). */
+  readonly maxBytes?: number;
   /** Rows whose message timestamp is older than this are dropped by `prune()`. */
   readonly maxAgeMs?: number;
 }
 
-export const DEFAULT_RETENTION: Required<RetentionPolicy> = { maxMessages: 100_000, maxAgeMs: 7 * 24 * 3600 * 1000 };
+export const DEFAULT_RETENTION: Required<RetentionPolicy> = {
+  maxMessages: 100_000,
+  maxBytes: 1024 * 1024 * 1024,
+  maxAgeMs: 7 * 24 * 3600 * 1000,
+};
+
+interface Stats {
+  count: number;
+  bytes: number;
+}
 
 export interface ArchivedMessage {
   readonly hash: Uint8Array;
@@ -83,23 +94,46 @@ export class MessageArchive {
       const ts = message.timestamp && message.timestamp > 0n ? message.timestamp : msToNs(this.clock.now());
       const key = timeKey(ts, hashHex);
       const row = proto_store.WakuMessageKeyValue.encode({ messageHash: hash, message, pubsubTopic });
-      const count = (await this.count()) + 1;
+      const stats = await this.stats();
+      stats.count += 1;
+      stats.bytes += row.length;
       const ops: WriteOp[] = [
         { op: "put", ns: NS_TIME, key, value: row },
         { op: "put", ns: NS_HASH, key: hashHex, value: new TextEncoder().encode(key) },
       ];
-      const excess = count - this.retention.maxMessages;
-      const dropped = excess > 0 ? await this.store.scan(NS_TIME, { limit: excess }) : [];
-      for (const e of dropped) ops.push(...deleteRow(e.key));
-      ops.push(countOp(count - dropped.length));
+      // Oldest rows go first until both bounds hold (the new row is never dropped by its own insert).
+      let after: string | undefined;
+      while (stats.count > this.retention.maxMessages || stats.bytes > this.retention.maxBytes) {
+        const batch = await this.store.scan(NS_TIME, { ...(after ? { gte: `${after}\u0000` } : {}), limit: 64 });
+        if (batch.length === 0) break;
+        for (const e of batch) {
+          if (stats.count <= this.retention.maxMessages && stats.bytes <= this.retention.maxBytes) break;
+          ops.push(...deleteRow(e.key));
+          stats.count -= 1;
+          stats.bytes -= e.value.length;
+          after = e.key;
+        }
+      }
+      ops.push(statsOp(stats));
       await this.store.commit(ops);
       return true;
     });
   }
 
   async count(): Promise<number> {
-    const v = await this.store.get(NS_META, "count");
-    return v ? Number(new DataView(v.buffer, v.byteOffset, v.byteLength).getBigUint64(0)) : 0;
+    return (await this.stats()).count;
+  }
+
+  /** Bytes of the stored rows (encoded WakuMessageKeyValue). */
+  async bytes(): Promise<number> {
+    return (await this.stats()).bytes;
+  }
+
+  private async stats(): Promise<Stats> {
+    const v = await this.store.get(NS_META, "stats");
+    if (!v || v.length !== 16) return { count: 0, bytes: 0 };
+    const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+    return { count: Number(dv.getBigUint64(0)), bytes: Number(dv.getBigUint64(8)) };
   }
 
   /** Drops rows older than the retention age; returns how many. */
@@ -107,13 +141,14 @@ export class MessageArchive {
     return this.serial(async () => {
       const cutoff = msToNs(this.clock.now() - this.retention.maxAgeMs);
       let total = 0;
-      let count = await this.count();
+      const stats = await this.stats();
       for (;;) {
         const old = await this.store.scan(NS_TIME, { lt: lowerBound(cutoff), limit: SCAN_BATCH });
         if (old.length === 0) break;
-        count -= old.length;
+        stats.count -= old.length;
+        stats.bytes -= old.reduce((n, e) => n + e.value.length, 0);
         total += old.length;
-        await this.store.commit([...old.flatMap((e) => deleteRow(e.key)), countOp(count)]);
+        await this.store.commit([...old.flatMap((e) => deleteRow(e.key)), statsOp(stats)]);
       }
       return total;
     });
@@ -244,8 +279,10 @@ function deleteRow(key: string): WriteOp[] {
   ];
 }
 
-function countOp(count: number): WriteOp {
-  const v = new Uint8Array(8);
-  new DataView(v.buffer).setBigUint64(0, BigInt(Math.max(0, count)));
-  return { op: "put", ns: NS_META, key: "count", value: v };
+function statsOp(stats: Stats): WriteOp {
+  const v = new Uint8Array(16);
+  const dv = new DataView(v.buffer);
+  dv.setBigUint64(0, BigInt(Math.max(0, stats.count)));
+  dv.setBigUint64(8, BigInt(Math.max(0, stats.bytes)));
+  return { op: "put", ns: NS_META, key: "stats", value: v };
 }

@@ -96,6 +96,8 @@ describe("node service on loopback", () => {
         "/ip4/127.0.0.1/tcp/1/p2p/x,/ip4/127.0.0.1/tcp/2/p2p/y",
         "--retention-hours",
         "2",
+        "--retention-mb",
+        "10",
       ]),
     ).toMatchObject({
       dataDir: "/d",
@@ -104,7 +106,7 @@ describe("node service on loopback", () => {
       clusterId: 7,
       shards: [1, 2],
       bootstrap: ["/ip4/127.0.0.1/tcp/1/p2p/x", "/ip4/127.0.0.1/tcp/2/p2p/y"],
-      retention: { maxAgeMs: 7_200_000 },
+      retention: { maxAgeMs: 7_200_000, maxBytes: 10 * 1024 * 1024 },
     });
     expect(() => parseNodeArgs([])).toThrow(/--data-dir/);
     expect(() => parseNodeArgs(["--data-dir", "/d", "--tcp-port", "-1"])).toThrow(/tcp-port/);

@@ -104,6 +104,22 @@ describe("MessageArchive (Store v3 semantics)", () => {
     expect(await archive.insert(PT, msg(A, 1, 1000))).toBe(true);
   });
 
+  it("enforces the byte retention, oldest first, and keeps count and bytes exact", async () => {
+    const archive = new MessageArchive(new MemoryStore(), { maxBytes: 3_500 });
+    const big = (n: number): WakuMessage => ({
+      payload: new Uint8Array(1000).fill(n),
+      contentTopic: A,
+      timestamp: BigInt(n) * 1_000_000n,
+    });
+    for (let n = 1; n <= 5; n++) await archive.insert(PT, big(n));
+    expect(await archive.count()).toBe(3);
+    expect(await archive.bytes()).toBeLessThanOrEqual(3_500);
+    const r = await archive.query(req({}));
+    expect(r.status === 200 && r.messages.map((m) => m.message.payload[0])).toEqual([3, 4, 5]);
+    const rowBytes = (await archive.bytes()) / 3;
+    expect(Number.isInteger(rowBytes) && rowBytes > 1000).toBe(true);
+  });
+
   it("prunes by age", async () => {
     let now = 10_000;
     const archive = new MessageArchive(
