@@ -131,7 +131,7 @@ export class MessageArchive {
 
   private async stats(): Promise<Stats> {
     const v = await this.store.get(NS_META, "stats");
-    if (!v || v.length !== 16) return { count: 0, bytes: 0 };
+    if (v?.length !== 16) return { count: 0, bytes: 0 };
     const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
     return { count: Number(dv.getBigUint64(0)), bytes: Number(dv.getBigUint64(8)) };
   }
