@@ -2,4 +2,5 @@
 export { CIPHER, type StoreKey } from "./encryption.js";
 export { SqliteStoreError, type SqliteStoreErrorCode } from "./errors.js";
 export { MIGRATIONS, type Migration, type MigrationContext, SCHEMA_VERSION } from "./migrations.js";
-export { SqliteStore, type SqliteStoreInfo, type SqliteStoreOptions } from "./sqlite-store.js";
+export type { SqliteStoreInfo, SqliteStoreOptions } from "./open.js";
+export { SqliteStore } from "./sqlite-store.js";

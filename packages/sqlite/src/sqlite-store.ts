@@ -1,39 +1,69 @@
 import type { ScanOptions, Store, StoreEntry, WriteOp } from "@parley/core";
-import Database from "better-sqlite3-multiple-ciphers";
-import { applyKey, fileHeaderKind, keyBytes, type StoreKey } from "./encryption.js";
+import type Database from "better-sqlite3-multiple-ciphers";
+import type { StoreKey } from "./encryption.js";
 import { SqliteStoreError, toSqliteStoreError } from "./errors.js";
 import { decodeKey, encodeKey, prefixEnd } from "./keys.js";
-import { assertOpenable, migrate, SCHEMA_VERSION, schemaVersion } from "./migrations.js";
-
-export interface SqliteStoreOptions {
-  /** A file path, or ":memory:" for a private in-memory database (no durability, no encryption). */
-  readonly path: string;
-  /** Encrypts the file at rest (see encryption.ts). A string is used as UTF-8; bytes are used as they are. */
-  readonly key?: StoreKey;
-  /** Opens without the ability to write; the schema must already be at this code's version. */
-  readonly readonly?: boolean;
-  /** How long to wait for another connection's lock before failing with "busy". Default 5000 ms. */
-  readonly busyTimeoutMs?: number;
-  /** Unix milliseconds; used only to stamp migrations. Default Date.now. */
-  readonly now?: () => number;
-}
-
-export interface SqliteStoreInfo {
-  readonly path: string;
-  readonly encrypted: boolean;
-  readonly readonly: boolean;
-  readonly schemaVersion: number;
-  /** The version the file had when this open started (0 = created by this open). */
-  readonly openedAtVersion: number;
-  readonly journalMode: string;
-  /** SQLite's synchronous level: 2 = FULL (fsync on every commit). */
-  readonly synchronous: number;
-  /** Whether deleted content is overwritten in the database file. */
-  readonly secureDelete: boolean;
-}
+import { openDatabase, type SqliteStoreInfo, type SqliteStoreOptions } from "./open.js";
+import { rewriteWithKey } from "./rekey.js";
 
 type Row = [Buffer, Buffer];
 type Statement = Database.Statement<unknown[], unknown>;
+
+/** One open database with its prepared statements; replaced as a whole by `rekey`. */
+class Connection {
+  readonly get: Statement;
+  private readonly put: Statement | undefined;
+  private readonly del: Statement | undefined;
+  private readonly scans = new Map<string, Statement>();
+  readonly apply: (ops: readonly WriteOp[]) => void;
+
+  constructor(
+    readonly db: Database.Database,
+    readonly: boolean,
+  ) {
+    this.get = db.prepare("SELECT value FROM kv WHERE ns = ? AND key = ?").pluck();
+    if (!readonly) {
+      this.put = db.prepare("INSERT OR REPLACE INTO kv (ns, key, value) VALUES (?, ?, ?)");
+      this.del = db.prepare("DELETE FROM kv WHERE ns = ? AND key = ?");
+    }
+    const tx = db.transaction((ops: readonly WriteOp[]) => {
+      // Each op is checked as it is applied: a malformed op throws after earlier ops ran, and the transaction
+      // rolls them back. (This is the path the atomicity tests exercise.)
+      for (let i = 0; i < ops.length; i++) this.applyOne(ops[i], i);
+    });
+    this.apply = (ops) => tx.immediate(ops);
+  }
+
+  private applyOne(op: WriteOp | undefined, index: number): void {
+    if (typeof op !== "object" || op === null) throw invalidWrite(index, "not an object");
+    checkNs(op.ns, index);
+    checkKey(op.key, index);
+    if (op.op === "put") {
+      if (!(op.value instanceof Uint8Array)) throw invalidWrite(index, "put value must be a Uint8Array");
+      this.put!.run(op.ns, encodeKey(op.key), op.value);
+    } else if (op.op === "delete") {
+      this.del!.run(op.ns, encodeKey(op.key));
+    } else {
+      throw invalidWrite(index, `unknown op ${JSON.stringify((op as { op?: unknown }).op)}`);
+    }
+  }
+
+  scan(lower: boolean, upper: boolean, reverse: boolean, limit: boolean): Statement {
+    const shape = `${+lower}${+upper}${+reverse}${+limit}`;
+    let stmt = this.scans.get(shape);
+    if (stmt === undefined) {
+      const sql =
+        "SELECT key, value FROM kv WHERE ns = ?" +
+        (lower ? " AND key >= ?" : "") +
+        (upper ? " AND key < ?" : "") +
+        ` ORDER BY key ${reverse ? "DESC" : "ASC"}` +
+        (limit ? " LIMIT ?" : "");
+      stmt = this.db.prepare(sql).raw(true);
+      this.scans.set(shape, stmt);
+    }
+    return stmt;
+  }
+}
 
 /**
  * The Store interface on SQLite (better-sqlite3-multiple-ciphers). One table `kv(ns, key, value)` holds
@@ -47,32 +77,14 @@ type Statement = Database.Statement<unknown[], unknown>;
  * The underlying calls are synchronous; the async methods exist to satisfy the Store interface.
  */
 export class SqliteStore implements Store {
-  private db: Database.Database | undefined;
-  private readonly stmtGet: Statement;
-  private readonly stmtPut: Statement;
-  private readonly stmtDelete: Statement;
-  private readonly scans = new Map<string, Statement>();
-  private readonly applyOps: (ops: readonly WriteOp[]) => void;
+  private conn: Connection | undefined;
 
   private constructor(
     db: Database.Database,
     private infoValue: SqliteStoreInfo,
+    private readonly options: SqliteStoreOptions,
   ) {
-    this.db = db;
-    this.stmtGet = db.prepare("SELECT value FROM kv WHERE ns = ? AND key = ?").pluck();
-    if (infoValue.readonly) {
-      this.stmtPut = this.stmtGet;
-      this.stmtDelete = this.stmtGet;
-    } else {
-      this.stmtPut = db.prepare("INSERT OR REPLACE INTO kv (ns, key, value) VALUES (?, ?, ?)");
-      this.stmtDelete = db.prepare("DELETE FROM kv WHERE ns = ? AND key = ?");
-    }
-    const tx = db.transaction((ops: readonly WriteOp[]) => {
-      // Each op is checked as it is applied: a malformed op throws after earlier ops ran, and the transaction
-      // rolls them back. (This is the path the atomicity tests exercise.)
-      for (let i = 0; i < ops.length; i++) this.applyOne(ops[i], i);
-    });
-    this.applyOps = (ops) => tx.immediate(ops);
+    this.conn = new Connection(db, infoValue.readonly);
   }
 
   /** Opens (creating if needed) and migrates a store. Fails with a SqliteStoreError; never leaves a handle open. */
@@ -81,90 +93,9 @@ export class SqliteStore implements Store {
   }
 
   static openSync(options: SqliteStoreOptions): SqliteStore {
-    const { path, key } = options;
-    const readonly = options.readonly ?? false;
-    const memory = path === ":memory:";
-    if (typeof path !== "string" || path === "") throw new SqliteStoreError("invalid-options", "path is required");
-    if (memory && key !== undefined) {
-      throw new SqliteStoreError("invalid-options", "an in-memory database cannot be encrypted at rest");
-    }
-    if (memory && readonly) throw new SqliteStoreError("invalid-options", "an in-memory database cannot be read-only");
-    if (key !== undefined) keyBytes(key).fill(0); // rejects an empty key before any file is created
-
-    // Classify by header before SQLite touches the file, so a key mismatch gets a precise error.
-    if (!memory) {
-      const header = fileHeaderKind(path);
-      if (key !== undefined && header === "plaintext") {
-        throw new SqliteStoreError("not-encrypted", "a key was given but the database is not encrypted");
-      }
-      if (key === undefined && header === "opaque") {
-        throw new SqliteStoreError(
-          "key-required",
-          "the database is encrypted (or is not a database): a key is required",
-        );
-      }
-    }
-
-    let db: Database.Database;
-    try {
-      db = new Database(path, { readonly, fileMustExist: readonly, timeout: options.busyTimeoutMs ?? 5000 });
-    } catch (err) {
-      // The constructor fails only when the file cannot be opened or created (missing directory, permissions).
-      const e = toSqliteStoreError(err, "opening the database");
-      throw e.code === "sqlite" ? new SqliteStoreError("cannot-open", e.message, err) : e;
-    }
-    try {
-      if (key !== undefined) applyKey(db, key);
-      // The first read decrypts page 1: this is where a wrong key shows up, as SQLITE_NOTADB.
-      try {
-        db.prepare("SELECT count(*) FROM sqlite_schema").get();
-      } catch (err) {
-        if ((err as { code?: unknown }).code === "SQLITE_NOTADB") {
-          throw key !== undefined
-            ? new SqliteStoreError("wrong-key", "the key does not decrypt this database")
-            : new SqliteStoreError(
-                "key-required",
-                "the database is encrypted (or is not a database): a key is required",
-              );
-        }
-        throw err;
-      }
-      // Refuse foreign or newer files before anything (even the journal mode) is written to them.
-      let openedAt = schemaVersion(db);
-      assertOpenable(db, openedAt);
-      db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-      if (!readonly && !memory) db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = FULL");
-      if (process.platform === "darwin") db.pragma("fullfsync = ON");
-      db.pragma("secure_delete = ON");
-
-      if (readonly) {
-        if (openedAt < SCHEMA_VERSION) {
-          throw new SqliteStoreError(
-            "migration-required",
-            `schema version ${openedAt} needs migrating to ${SCHEMA_VERSION}: open once read-write`,
-          );
-        }
-      } else {
-        openedAt = migrate(db, { now: (options.now ?? Date.now)() });
-      }
-      const journalMode = String(db.pragma("journal_mode", { simple: true }));
-      const synchronous = Number(db.pragma("synchronous", { simple: true }));
-      const secureDelete = Number(db.pragma("secure_delete", { simple: true })) === 1;
-      return new SqliteStore(db, {
-        path,
-        encrypted: key !== undefined,
-        readonly,
-        schemaVersion: schemaVersion(db),
-        openedAtVersion: openedAt,
-        journalMode,
-        synchronous,
-        secureDelete,
-      });
-    } catch (err) {
-      db.close();
-      throw toSqliteStoreError(err, "opening the database");
-    }
+    const { db, info } = openDatabase(options);
+    // Keep everything but the key: it is needed only at open and at rekey.
+    return new SqliteStore(db, info, { ...options, key: undefined });
   }
 
   get info(): SqliteStoreInfo {
@@ -172,11 +103,11 @@ export class SqliteStore implements Store {
   }
 
   async get(ns: string, key: string): Promise<Uint8Array | undefined> {
-    this.open();
+    const conn = this.connection();
     checkNs(ns);
     checkKey(key);
     try {
-      const v = this.stmtGet.get(ns, encodeKey(key)) as Buffer | undefined;
+      const v = conn.get.get(ns, encodeKey(key)) as Buffer | undefined;
       return v === undefined ? undefined : ownBytes(v);
     } catch (err) {
       throw toSqliteStoreError(err, "get");
@@ -184,7 +115,7 @@ export class SqliteStore implements Store {
   }
 
   async scan(ns: string, options: ScanOptions = {}): Promise<StoreEntry[]> {
-    this.open();
+    const conn = this.connection();
     checkNs(ns);
     const { prefix, gte, lt, reverse = false, limit } = options;
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
@@ -213,56 +144,55 @@ export class SqliteStore implements Store {
     if (upper !== undefined) params.push(upper);
     if (limit !== undefined) params.push(limit);
     try {
-      const rows = this.scanStatement(lower !== undefined, upper !== undefined, reverse, limit !== undefined).all(
-        ...params,
-      ) as Row[];
-      return rows.map(([k, v]) => ({ key: decodeKey(k), value: ownBytes(v) }));
+      const stmt = conn.scan(lower !== undefined, upper !== undefined, reverse, limit !== undefined);
+      return (stmt.all(...params) as Row[]).map(([k, v]) => ({ key: decodeKey(k), value: ownBytes(v) }));
     } catch (err) {
       throw toSqliteStoreError(err, "scan");
     }
   }
 
   async commit(ops: readonly WriteOp[]): Promise<void> {
-    this.open();
+    const conn = this.connection();
     if (this.infoValue.readonly) throw new SqliteStoreError("readonly", "the store was opened read-only");
     if (!Array.isArray(ops)) throw new SqliteStoreError("invalid-write", "commit takes an array of operations");
     if (ops.length === 0) return;
     try {
-      this.applyOps(ops);
+      conn.apply(ops);
     } catch (err) {
       throw toSqliteStoreError(err, "commit");
     }
   }
 
   /**
-   * Changes the encryption key (or encrypts a plaintext store). SQLite3MultipleCiphers cannot rekey in WAL
-   * mode, so the journal briefly switches to DELETE; this needs the only open connection to the file.
+   * Re-encrypts the store under `newKey` (or encrypts a plaintext store), crash-safely: see rekey.ts. Needs the
+   * only open connection to the file (else "busy"). Costs a full copy of the data.
    */
   async rekey(newKey: StoreKey): Promise<void> {
-    const db = this.open();
+    const conn = this.connection();
     if (this.infoValue.readonly) throw new SqliteStoreError("readonly", "the store was opened read-only");
     if (this.infoValue.path === ":memory:") {
       throw new SqliteStoreError("invalid-options", "an in-memory database cannot be encrypted at rest");
     }
     try {
-      // SQLite keeps WAL mode (without an error) while other connections have the file open.
-      if (db.pragma("journal_mode = DELETE", { simple: true }) !== "delete") {
-        throw new SqliteStoreError("busy", "rekey needs the only open connection to the database");
-      }
-      try {
-        applyKey(db, newKey, "rekey");
-      } finally {
-        db.pragma("journal_mode = WAL");
-      }
+      rewriteWithKey(conn.db, this.infoValue.path, newKey, this.options.busyTimeoutMs ?? 5000);
     } catch (err) {
       throw toSqliteStoreError(err, "rekey");
     }
-    this.infoValue = { ...this.infoValue, encrypted: true };
+    // The file at the path is now the re-encrypted copy: swap connections.
+    this.conn = undefined;
+    conn.db.close();
+    try {
+      const { db, info } = openDatabase({ ...this.options, key: newKey });
+      this.conn = new Connection(db, false);
+      this.infoValue = { ...info, openedAtVersion: this.infoValue.openedAtVersion };
+    } catch (err) {
+      throw toSqliteStoreError(err, "reopening after rekey");
+    }
   }
 
   /** SQLite's full integrity check: [] when the file is sound, otherwise SQLite's findings. */
   async integrityCheck(): Promise<string[]> {
-    const db = this.open();
+    const { db } = this.connection();
     try {
       const msgs = (db.pragma("integrity_check") as { integrity_check: string }[]).map((r) => r.integrity_check);
       return msgs.length === 1 && msgs[0] === "ok" ? [] : msgs;
@@ -273,48 +203,18 @@ export class SqliteStore implements Store {
 
   /** Closes the database (checkpointing the WAL). Idempotent. */
   async close(): Promise<void> {
-    const db = this.db;
-    this.db = undefined;
-    if (db?.open) db.close();
+    const conn = this.conn;
+    this.conn = undefined;
+    if (conn?.db.open) conn.db.close();
   }
 
-  private open(): Database.Database {
-    if (this.db === undefined) throw new SqliteStoreError("store-closed", "the store is closed");
-    return this.db;
-  }
-
-  private applyOne(op: WriteOp | undefined, index: number): void {
-    if (typeof op !== "object" || op === null) throw invalidOp(index, "not an object");
-    checkNs(op.ns, index);
-    checkKey(op.key, index);
-    if (op.op === "put") {
-      if (!(op.value instanceof Uint8Array)) throw invalidOp(index, "put value must be a Uint8Array");
-      this.stmtPut.run(op.ns, encodeKey(op.key), op.value);
-    } else if (op.op === "delete") {
-      this.stmtDelete.run(op.ns, encodeKey(op.key));
-    } else {
-      throw invalidOp(index, `unknown op ${JSON.stringify((op as { op?: unknown }).op)}`);
-    }
-  }
-
-  private scanStatement(lower: boolean, upper: boolean, reverse: boolean, limit: boolean): Statement {
-    const shape = `${+lower}${+upper}${+reverse}${+limit}`;
-    let stmt = this.scans.get(shape);
-    if (stmt === undefined) {
-      const sql =
-        "SELECT key, value FROM kv WHERE ns = ?" +
-        (lower ? " AND key >= ?" : "") +
-        (upper ? " AND key < ?" : "") +
-        ` ORDER BY key ${reverse ? "DESC" : "ASC"}` +
-        (limit ? " LIMIT ?" : "");
-      stmt = this.open().prepare(sql).raw(true);
-      this.scans.set(shape, stmt);
-    }
-    return stmt;
+  private connection(): Connection {
+    if (this.conn === undefined) throw new SqliteStoreError("store-closed", "the store is closed");
+    return this.conn;
   }
 }
 
-function invalidOp(index: number, why: string): SqliteStoreError {
+function invalidWrite(index: number, why: string): SqliteStoreError {
   return new SqliteStoreError("invalid-write", `operation ${index}: ${why}`);
 }
 
@@ -324,14 +224,14 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 function checkNs(ns: unknown, index?: number): asserts ns is string {
   if (typeof ns !== "string" || LONE_SURROGATE.test(ns)) {
     const why = "namespace must be a well-formed string";
-    throw index === undefined ? new SqliteStoreError("invalid-options", why) : invalidOp(index, why);
+    throw index === undefined ? new SqliteStoreError("invalid-options", why) : invalidWrite(index, why);
   }
 }
 
 function checkKey(key: unknown, index?: number): asserts key is string {
   if (typeof key !== "string") {
     const why = "key must be a string";
-    throw index === undefined ? new SqliteStoreError("invalid-options", why) : invalidOp(index, why);
+    throw index === undefined ? new SqliteStoreError("invalid-options", why) : invalidWrite(index, why);
   }
 }
 
