@@ -2,6 +2,7 @@ import { classifySection } from "./classify.js";
 import { cryptoSection } from "./crypto.js";
 import type { Section } from "./harness.js";
 import { primitivesSection } from "./primitives.js";
+import { privateV1Section } from "./private-v1.js";
 import { store } from "./store.js";
 import { waku } from "./waku.js";
 
@@ -10,6 +11,7 @@ export const sections: Record<string, Section> = {
   crypto: cryptoSection,
   primitives: primitivesSection,
   classify: classifySection,
+  "private-v1": privateV1Section,
   store,
   waku,
 };
