@@ -440,6 +440,22 @@ export class Client {
     return this.#step(() => this.#ingest(contentTopic, payload));
   }
 
+  /**
+   * Fetches what the delivery's history service (Waku Store) holds since `since` (ms) on the inbox topic and
+   * every conversation topic, and ingests it: how a client that was offline catches up without waiting for
+   * resends. Duplicates are harmless (refused as replays). Returns how many messages were read.
+   */
+  async catchUp(since: number): Promise<number> {
+    const history = this.#delivery.history?.bind(this.#delivery);
+    if (!history || this.#closed) return 0;
+    let readable = 0;
+    for await (const m of history({ contentTopics: [...this.#subscriptions.keys()], startTime: since })) {
+      if (this.#closed) break;
+      if ((await this.ingest(m.contentTopic, m.payload)).kind === "readable") readable++;
+    }
+    return readable;
+  }
+
   /** Runs the periodic work now: resends, sync messages (acknowledgements), give-up, expiry. */
   sweep(): Promise<void> {
     return this.#step(async () => {

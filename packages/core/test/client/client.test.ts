@@ -234,6 +234,26 @@ describe("Client over MemoryDelivery", () => {
     expect(errors(bob)).toEqual([]);
   });
 
+  it("catchUp reads what a history service kept while the client was closed", async () => {
+    const w = world("catch-up");
+    const alice = await w.peer("alice", { resendAfterMs: 3_600_000 });
+    const bob = await w.peer("bob");
+    const { conversationId } = await alice.client.startConversation(await bob.client.introBundle(), "hello");
+    await w.run(1_000);
+    const since = w.clock.now();
+    bob.stop();
+    await bob.client.close();
+    await alice.client.send(conversationId, "while closed 1");
+    await alice.client.send(conversationId, "while closed 2");
+    await w.run(1_000);
+    await w.restart(bob);
+    expect(messages(bob)).toEqual(["hello"]);
+    expect(await bob.client.catchUp(since)).toBe(2);
+    expect(messages(bob)).toEqual(["hello", "while closed 1", "while closed 2"]);
+    // A second pass finds only duplicates.
+    expect(await bob.client.catchUp(since)).toBe(0);
+  });
+
   it("history pages back in time", async () => {
     const w = world("pages");
     const alice = await w.peer("alice");
