@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ParleyError, type WriteOp } from "@parley/core";
@@ -207,6 +207,39 @@ describe("SqliteStore: encryption at rest", () => {
     expect(await t.get("a", "still")).toEqual(enc.encode("works"));
     expect(t.info.journalMode).toBe("wal");
     await t.close();
+  });
+
+  it("a rekey that fails before the swap leaves the store usable under the old key", async () => {
+    const path = freshPath();
+    await seeded(path, "old");
+    mkdirSync(`${path}.rekey-tmp`); // the copy cannot be created where a directory stands
+    const s = await SqliteStore.open({ path, key: "old" });
+    await expect(s.rekey("new")).rejects.toBeInstanceOf(SqliteStoreError);
+    await s.commit([put("a", "after", "failed rekey")]);
+    expect(s.info.journalMode).toBe("wal");
+    await s.close();
+    rmSync(`${path}.rekey-tmp`, { recursive: true });
+    await expectCode(SqliteStore.open({ path, key: "new" }), "wrong-key");
+    const t = await SqliteStore.open({ path, key: "old" });
+    expect(await t.get("a", "after")).toEqual(enc.encode("failed rekey"));
+    expect(await t.get("a", "k2")).toEqual(enc.encode(MARKER));
+    await t.close();
+  });
+
+  it("rekey removes a copy left by an earlier crash and keeps created_at", async () => {
+    const path = freshPath();
+    const s = await SqliteStore.open({ path, key: "old", now: () => 1_650_000_000_000 });
+    await s.commit([put("a", "k", "v")]);
+    writeFileSync(`${path}.rekey-tmp`, "stale half-written copy");
+    await s.rekey("new");
+    expect(existsSync(`${path}.rekey-tmp`)).toBe(false);
+    expect(await s.get("a", "k")).toEqual(enc.encode("v"));
+    await s.close();
+    const raw = new Database(path);
+    raw.pragma("cipher = 'chacha20'");
+    raw.key(Buffer.from("new"));
+    expect(raw.prepare("SELECT value FROM meta WHERE name = 'created_at'").pluck().get()).toBe("1650000000000");
+    raw.close();
   });
 
   it("rekey encrypts a plaintext store in place", async () => {
