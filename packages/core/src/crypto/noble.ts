@@ -22,6 +22,7 @@ import type {
 import { defaultRandom } from "./random.js";
 import {
   isAllZero,
+  type NormalizedBlake2b,
   normalizeBlake2b,
   requireBytes,
   requireHashName,
@@ -145,13 +146,7 @@ export class NobleCryptoProvider implements CryptoProvider {
 
   blake2b(data: Uint8Array, options?: Blake2bOptions): Uint8Array {
     requireBytes(data, "data");
-    const o = normalizeBlake2b(options);
-    return blake2b(data, {
-      dkLen: o.dkLen,
-      ...(o.key !== undefined && { key: o.key }),
-      ...(o.salt !== undefined && { salt: o.salt }),
-      ...(o.personalization !== undefined && { personalization: o.personalization }),
-    });
+    return blake2bNormalized(data, normalizeBlake2b(options));
   }
 
   blake2s256(data: Uint8Array): Uint8Array {
@@ -181,6 +176,16 @@ export class NobleCryptoProvider implements CryptoProvider {
     requireHkdfLength(name, length);
     return hkdf(HASHES[name], ikm, salt, info, length);
   }
+}
+
+/** BLAKE2b on already-validated input (shared with the node provider's fallback, to validate only once). */
+export function blake2bNormalized(data: Uint8Array, o: NormalizedBlake2b): Uint8Array {
+  return blake2b(data, {
+    dkLen: o.dkLen,
+    ...(o.key !== undefined && { key: o.key }),
+    ...(o.salt !== undefined && { salt: o.salt }),
+    ...(o.personalization !== undefined && { personalization: o.personalization }),
+  });
 }
 
 function strictVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {

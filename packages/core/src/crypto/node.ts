@@ -21,7 +21,7 @@ import {
 } from "node:crypto";
 import { isAcceptableEd25519PublicKey } from "./ed25519.js";
 import { CryptoError } from "./errors.js";
-import { type CryptoProviderOptions, NobleCryptoProvider } from "./noble.js";
+import { blake2bNormalized, type CryptoProviderOptions, NobleCryptoProvider } from "./noble.js";
 import type {
   Blake2bOptions,
   CryptoProvider,
@@ -283,7 +283,8 @@ export class NodeCryptoProvider implements CryptoProvider {
 
   blake2b(data: Uint8Array, options?: Blake2bOptions): Uint8Array {
     requireBytes(data, "data");
-    if (!isPlainBlake2b512(normalizeBlake2b(options))) return this.#noble.blake2b(data, options);
+    const o = normalizeBlake2b(options);
+    if (!isPlainBlake2b512(o)) return blake2bNormalized(data, o);
     return toBytes(nodeHash("blake2b512", data, "buffer"));
   }
 
