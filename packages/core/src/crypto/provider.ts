@@ -39,16 +39,27 @@ export interface CryptoProvider {
   /** X25519 (RFC 7748). Secret keys are 32 raw bytes; public keys are 32-byte u-coordinates. */
   x25519GenerateKeyPair(): X25519KeyPair;
   x25519PublicKey(secretKey: Uint8Array): Uint8Array;
-  /** Diffie-Hellman. Throws CryptoError("low-order-point") when the result is all zeros. */
+  /**
+   * Diffie-Hellman. Throws CryptoError("low-order-point") for a public key of small order (checked before the
+   * DH, non-canonical encodings included) and, as a backstop, when the result is all zeros.
+   */
   x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
 
   /** Ed25519 (RFC 8032). Secret keys are the 32-byte seed. */
   ed25519GenerateKeyPair(): Ed25519KeyPair;
   ed25519PublicKey(secretKey: Uint8Array): Uint8Array;
   ed25519Sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array;
+  /**
+   * RFC 8032, cofactorless (as OpenSSL), s < L; non-canonical and small-order public keys are refused (false).
+   * Throws only on wrong lengths.
+   */
   ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
 
-  /** XEdDSA (Signal's XEd25519) with an X25519 key pair. */
+  /**
+   * XEdDSA (Signal's XEd25519) with an X25519 key pair: 64 random bytes Z per signature. Verification reads the
+   * Edwards sign bit from sig[63] (0 for spec signatures) as libchat's `xeddsa` crate does, then runs
+   * `ed25519Verify` under the converted key (see `xeddsaEdwardsPublicKey`).
+   */
   xeddsaSign(x25519SecretKey: Uint8Array, message: Uint8Array): Uint8Array;
   xeddsaVerify(x25519PublicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
 
