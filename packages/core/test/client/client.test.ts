@@ -254,6 +254,47 @@ describe("Client over MemoryDelivery", () => {
     expect(await bob.client.catchUp(since)).toBe(0);
   });
 
+  it("gives up after the bound: queued → sent → lost, with the give-up event", async () => {
+    const w = world("give-up");
+    const alice = await w.peer("alice", { sweepIntervalMs: 500, resendAfterMs: 1_000, maxSends: 3 });
+    const bob = await w.peer("bob");
+    const { conversationId } = await alice.client.startConversation(await bob.client.introBundle(), "hello");
+    await w.run(2_000);
+    bob.stop();
+    await bob.client.close();
+    const { messageId } = await alice.client.send(conversationId, "into the void");
+    await w.run(10_000);
+    expect(deliveryStates(alice, messageId)).toEqual(["queued", "sent", "lost"]);
+    expect(await alice.client.deliveryState(conversationId, messageId)).toBe("lost");
+    // Exactly maxSends copies went out: the first send and two resends.
+    const topic = (await alice.client.conversations())[0]!.contentTopic;
+    const before = (await published(w, topic)).length;
+    await w.run(10_000);
+    expect((await published(w, topic)).length).toBe(before);
+  });
+
+  it("reports missing messages and delivers in causal order once they arrive", async () => {
+    const w = world("missing");
+    const alice = await w.peer("alice", { resendAfterMs: 3_600_000 });
+    const bob = await w.peer("bob");
+    const { conversationId } = await alice.client.startConversation(await bob.client.introBundle(), "m0");
+    await w.run(1_000);
+    const topic = (await alice.client.conversations())[0]!.contentTopic;
+    const cut = w.bus.partition(["alice"], ["bob"]);
+    const before = (await published(w, topic)).length;
+    for (const t of ["m1", "m2", "m3"]) await alice.client.send(conversationId, t);
+    await w.run(1_000);
+    cut.heal();
+    const [m1, m2, m3] = (await published(w, topic)).slice(before);
+    await bob.client.ingest(topic, m3!);
+    expect(messages(bob)).toEqual(["m0"]);
+    const missing = bob.events.filter((e) => e.type === "message-missing");
+    expect(missing.length).toBeGreaterThan(0);
+    await bob.client.ingest(topic, m2!);
+    await bob.client.ingest(topic, m1!);
+    expect(messages(bob)).toEqual(["m0", "m1", "m2", "m3"]);
+  });
+
   it("history pages back in time", async () => {
     const w = world("pages");
     const alice = await w.peer("alice");
