@@ -59,6 +59,13 @@ Examples:
 }
 
 async function runNode(flags: NodeFlags): Promise<number> {
+  // Listen for the stop signals before anything is printed: a supervisor that reads our address and signals
+  // at once must find the handler in place (without one, SIGTERM kills the process outright). `on`, not
+  // `once`: a second signal while the node shuts down must not fall back to that default either.
+  const stop = new Promise<void>((resolve) => {
+    process.on("SIGINT", () => resolve());
+    process.on("SIGTERM", () => resolve());
+  });
   const { startNode } = await import("@parley/waku");
   const dir = nodeDir(flags.data);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -77,12 +84,7 @@ async function runNode(flags: NodeFlags): Promise<number> {
   process.stderr.write(
     pc.dim(`parley node: peer ${node.peerId}, cluster ${flags.cluster}, data ${dir}; Ctrl-C to stop\n`),
   );
-  // `on`, not `once`: a dependency's signal-exit hook re-raises a signal that has no other listener left,
-  // which would turn a clean stop into death by SIGTERM.
-  await new Promise<void>((resolve) => {
-    process.on("SIGINT", () => resolve());
-    process.on("SIGTERM", () => resolve());
-  });
+  await stop;
   await node.stop();
   await rm(addrFile, { force: true });
   process.stderr.write(pc.dim("parley node: stopped\n"));
