@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
-  it("two users chat through a real parley node; Bob quits, Alice writes, Bob restarts and reads it from the node's history", async () => {
+  it("users chat through a real parley node: bundle, /new, ticks, /name; Bob quits, Alice writes, Bob restarts and reads it from the node's history; a second conversation shows unread and Tab switches", async () => {
     const data = mkdtempSync(join(tmpdir(), "parley-cli-tmux-"));
     cleanups.push(() => rmSync(data, { recursive: true, force: true }));
     const { node, addr } = await startNode(data);
@@ -25,6 +25,7 @@ describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
     const intro = await runCli(["intro", "--name", "bob", "--data", data]);
     expect(intro.code, intro.stderr).toBe(0);
     const bundle = intro.stdout.trim();
+    const aliceBundle = (await runCli(["intro", "--name", "alice", "--data", data])).stdout.trim();
 
     const chat = (name: string) => ["chat", "--name", name, "--data", data, "--node", addr];
     tmux.start("alice", chat("alice"));
@@ -74,13 +75,23 @@ describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
     await tmux.waitFor("alice", /me: I will leave this with the node\. ✓✓/);
     await tmux.waitFor("alice", /me: Are you still there\? ✓✓/);
 
-    // /list shows the conversation; both quit cleanly; the node stops with 0.
+    // Carol writes to Alice: a second conversation with an unread count; Tab switches to it and clears it.
+    tmux.start("carol", chat("carol"));
+    await tmux.waitFor("carol", /connected; fetched \d+ message/);
+    tmux.type("carol", `/new ${aliceBundle} Hi Alice, Carol here`);
+    const unread = await tmux.waitFor("alice", /conversations:\s+1 [0-9a-f]{8}\s+2 [0-9a-f]{8} \(1\)/);
+    expect(unread).not.toContain("Carol here");
     tmux.type("alice", "/list");
-    await tmux.waitFor("alice", /1\. [0-9a-f]{8}\s+peer [0-9a-f]{16}…\s+0 unread\s+\(current\)/);
-    tmux.type("alice", "/quit");
-    tmux.type("bob", "/quit");
-    await tmux.waitFor("alice", /EXITED 0/);
-    await tmux.waitFor("bob", /EXITED 0/);
+    await tmux.waitFor("alice", /2\. [0-9a-f]{8}\s+peer [0-9a-f]{16}…\s+1 unread/);
+    tmux.keys("alice", "Tab");
+    await tmux.waitFor("alice", /[0-9a-f]{8}: Hi Alice, Carol here/);
+    expect(tmux.screen("alice")).not.toMatch(/\(1\)/);
+    tmux.type("alice", "/switch 1");
+    await tmux.waitFor("alice", /me: Are you still there\? ✓✓/);
+
+    // Everyone quits cleanly; the node stops with 0.
+    for (const who of ["alice", "bob", "carol"]) tmux.type(who, "/quit");
+    for (const who of ["alice", "bob", "carol"]) await tmux.waitFor(who, /EXITED 0/);
     expect(await node.stop()).toBe(0);
   }, 150_000);
 });
