@@ -7,11 +7,11 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { type Clock, type Store, Transaction, toHex } from "@parley/core";
 import { saltedHint } from "../../src/conversations/group-v1/address.js";
 import { type GroupEffect, GroupV1Engine, type GroupV1Options } from "../../src/conversations/group-v1/index.js";
-import { NobleCryptoProvider } from "../../src/crypto/noble.js";
+import { NodeCryptoProvider } from "../../src/crypto/node.js";
 import { EncryptedPayloadSchema } from "../../src/wire/gen/logoschat/encryption/encryption_pb.js";
 import { EnvelopeV1Schema } from "../../src/wire/gen/logoschat/envelope/envelope_pb.js";
 
-export const crypto = new NobleCryptoProvider();
+export const crypto = new NodeCryptoProvider();
 
 export class TestClock implements Clock {
   t = 1_700_000_000_000;

@@ -60,6 +60,7 @@ import {
   DEFAULT_SUITE,
   decodeState,
   encodeState,
+  encodeTree,
   epochId,
   loadSuite,
   ownLeafIndex,
@@ -78,6 +79,7 @@ import {
   NS,
   nodeKey,
   pushCapped,
+  treeKey,
 } from "./records.js";
 
 export interface GroupV1Options {
@@ -87,6 +89,8 @@ export interface GroupV1Options {
   /** Ids, salts and group ids. Defaults to the provider's randomness. */
   readonly random?: RandomSource;
   readonly suite?: CiphersuiteName;
+  /** ts-mls crypto backend (default "noble": synchronous, measured faster than its WebCrypto provider). */
+  readonly mlsCrypto?: "noble" | "webcrypto";
   /** Epochs below head - finalityDepth are final: their states are deleted and competitors ignored. */
   readonly finalityDepth?: number;
   readonly maxMembers?: number;
@@ -144,6 +148,7 @@ class Session {
   private readonly states = new Map<string, ClientState>();
   private readonly dirty = new Set<string>();
   private readonly deleted = new Set<string>();
+  private readonly newTrees = new Set<string>();
   /** Own key packages to delete once the step succeeds. */
   readonly usedKeyPackages = new Set<string>();
   constructor(
@@ -175,7 +180,8 @@ class Session {
     const cached = this.engine.cache.get(cacheKey);
     if (cached) return cached;
     const bytes = await this.tx.get(NS, nodeKey(this.cid, id));
-    const state = bytes && decodeState(bytes, this.engine.config);
+    const tree = await this.tx.get(NS, treeKey(this.cid, id));
+    const state = bytes && tree && decodeState(bytes, tree, this.engine.config);
     if (!state) throw new GroupError("bad-state", "stored epoch state is missing or undecodable");
     this.engine.cache.set(cacheKey, state);
     return state;
@@ -189,13 +195,17 @@ class Session {
 
   addNode(info: Omit<NodeInfo, "rev">, state?: ClientState): void {
     this.meta.nodes.push({ ...info, rev: "" });
-    if (state) this.setState(info.id, state);
+    if (state) {
+      this.setState(info.id, state);
+      this.newTrees.add(info.id);
+    }
   }
 
   dropNode(id: string): void {
     this.meta.nodes = this.meta.nodes.filter((n) => n.id !== id);
     this.states.delete(id);
     this.dirty.delete(id);
+    this.newTrees.delete(id);
     this.deleted.add(id);
   }
 
@@ -210,9 +220,13 @@ class Session {
       const rev = this.engine.nextRev();
       this.meta.nodes = this.meta.nodes.map((n) => (n.id === id ? { ...n, rev } : n));
       this.tx.put(NS, nodeKey(this.cid, id), encodeState(state));
+      if (this.newTrees.has(id)) this.tx.put(NS, treeKey(this.cid, id), encodeTree(state));
       this.engine.cache.set(`${this.cid}/${id}/${rev}`, state);
     }
-    for (const id of this.deleted) this.tx.delete(NS, nodeKey(this.cid, id));
+    for (const id of this.deleted) {
+      this.tx.delete(NS, nodeKey(this.cid, id));
+      this.tx.delete(NS, treeKey(this.cid, id));
+    }
     for (const ref of this.usedKeyPackages) this.tx.delete(KP_NS, ref);
     this.tx.put(NS, metaKey(this.cid), encodeMeta(this.meta));
     return this.effects;
@@ -252,7 +266,7 @@ export class GroupV1Engine {
 
   static async create(options: GroupV1Options): Promise<GroupV1Engine> {
     const name = options.suite ?? DEFAULT_SUITE;
-    return new GroupV1Engine(options, await loadSuite(name), name);
+    return new GroupV1Engine(options, await loadSuite(name, options.mlsCrypto), name);
   }
 
   nextRev(): string {
@@ -392,7 +406,7 @@ export class GroupV1Engine {
 
   async summary(tx: Transaction, cid: string): Promise<GroupSummary> {
     const s = await this.session(tx, cid);
-    const head = s.headNode();
+    const head = s.node(s.meta.head) ?? { id: "", epoch: -1n, removed: true };
     let meta: GroupMetadata = { name: "", description: "" };
     if (!head.removed) {
       const ext = (await s.state(head.id)).groupContext.extensions.find(
@@ -628,7 +642,9 @@ export class GroupV1Engine {
     if (!meta || meta.status === "left") return [];
     const s = new Session(this, tx, meta);
     try {
-      await this.ingest(s, groupMessage, true);
+      // Replays and own echoes (common: history fetches, relays) cost one hash and write nothing.
+      if (this.alreadyHandled(s, groupMessage)) return [];
+      await this.ingest(s, groupMessage);
       await this.reconcile(s);
       return s.flush();
     } catch (e) {
@@ -636,7 +652,12 @@ export class GroupV1Engine {
     }
   }
 
-  private async ingest(s: Session, payload: Uint8Array, _primary: boolean): Promise<void> {
+  private alreadyHandled(s: Session, payload: Uint8Array): boolean {
+    const hash = this.shortHash(payload);
+    return s.meta.echoes.includes(hash) || s.meta.commits.includes(hash) || s.meta.orphans.some((o) => o.hash === hash);
+  }
+
+  private async ingest(s: Session, payload: Uint8Array): Promise<void> {
     const hash = this.shortHash(payload);
     // Own echoes and replays (history fetches, duplicates) are skipped before any decryption.
     if (s.meta.echoes.includes(hash) || s.meta.commits.includes(hash)) return;
@@ -673,14 +694,14 @@ export class GroupV1Engine {
     else if (pm.contentType === "application") await this.ingestApplication(s, node, pm);
     else throw new GroupError("bad-message", "proposals are not used by GroupV1");
     pushCapped(s.meta.commits, hash, CAPS.processed);
-    s.meta.orphans = s.meta.orphans.filter((o) => this.shortHash(fromHex(o.payload)!) !== hash);
+    s.meta.orphans = s.meta.orphans.filter((o) => o.hash !== hash);
   }
 
   private orphan(s: Session, ref: string, epoch: bigint, payload: Uint8Array, hash: string): void {
     const head = s.node(s.meta.head);
     if (head && epoch + BigInt(this.finality) < head.epoch) return; // final: nothing can use it any more
-    if (s.meta.orphans.some((o) => this.shortHash(fromHex(o.payload)!) === hash)) return;
-    pushCapped(s.meta.orphans, { ref, epoch, payload: toHex(payload), at: this.now() }, CAPS.orphans);
+    if (s.meta.orphans.some((o) => o.hash === hash)) return;
+    pushCapped(s.meta.orphans, { ref, epoch, hash, payload: toHex(payload), at: this.now() }, CAPS.orphans);
     if (!head || epoch > head.epoch) this.maybeRecover(s);
   }
 
@@ -746,7 +767,7 @@ export class GroupV1Engine {
     // of its own epoch, and commits may unlock further orphans.
     for (const o of waiting) {
       try {
-        await this.ingest(s, fromHex(o.payload)!, false);
+        await this.ingest(s, fromHex(o.payload)!);
       } catch {
         // A bad orphan is dropped; it must not poison the message that unlocked it.
       }
@@ -919,6 +940,7 @@ export class GroupV1Engine {
     meta.announced.push(`kp:${mine.key}:${state.groupContext.epoch}`);
     if (fresh) s.emit({ kind: "subscribe", conversationId: cid, contentTopic: this.contentTopic(cid) });
     // Commits made between the Welcome and our subscription were published before we listened: fetch them.
+    s.meta.lastRecovery = 0;
     this.maybeRecover(s);
     await this.adoptOrphans(s, id);
     await this.reconcile(s);

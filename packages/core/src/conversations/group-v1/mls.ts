@@ -3,23 +3,23 @@
  * service), state (de)serialization, rosters and epoch ids. Everything MLS-specific the engine needs is here.
  */
 import {
-  type CiphersuiteImpl,
   type CiphersuiteName,
   type ClientConfig,
   type ClientState,
   type Credential,
   ciphersuites,
-  decodeGroupState,
   defaultCapabilities,
   defaultKeyPackageEqualityConfig,
   defaultLifetimeConfig,
   defaultPaddingConfig,
-  encodeGroupState,
   getCiphersuiteFromName,
   getCiphersuiteImpl,
   type KeyPackage,
+  nobleCryptoProvider,
   type PrivateKeyPackage,
 } from "ts-mls";
+import { decodeGroupStateWithoutTree, encodeGroupStateWithoutTree } from "ts-mls/clientState.js";
+import { decodeRatchetTree, encodeRatchetTree } from "ts-mls/ratchetTree.js";
 import { concatBytes, toHex, u64be } from "../../base/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
 import { verifyCredential } from "./credential.js";
@@ -28,8 +28,12 @@ import { METADATA_EXTENSION_TYPE } from "./metadata.js";
 export const DEFAULT_SUITE: CiphersuiteName = "MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519";
 export const EPOCH_ID_BYTES = 16;
 
-export async function loadSuite(name: CiphersuiteName): Promise<CiphersuiteImpl> {
-  return getCiphersuiteImpl(getCiphersuiteFromName(name));
+/**
+ * ts-mls's noble provider is synchronous pure JS; measured faster here than its WebCrypto provider, whose
+ * every small operation is an async round trip (joins ~1.7x, message decryption ~3x in a 50-member group).
+ */
+export async function loadSuite(name: CiphersuiteName, provider: "noble" | "webcrypto" = "noble") {
+  return getCiphersuiteImpl(getCiphersuiteFromName(name), provider === "noble" ? nobleCryptoProvider : undefined);
 }
 
 export function suiteId(name: CiphersuiteName): number {
@@ -49,6 +53,8 @@ export function capabilities() {
 }
 
 export function clientConfig(crypto: CryptoProvider, retainEpochs: number): ClientConfig {
+  // The same credentials are checked again at every join and commit; a verified binding never changes.
+  const verified = new Map<string, boolean>();
   return {
     // Our own epoch snapshots serve late messages; ts-mls's per-state history only needs to cover one hop.
     keyRetentionConfig: {
@@ -61,22 +67,38 @@ export function clientConfig(crypto: CryptoProvider, retainEpochs: number): Clie
     paddingConfig: defaultPaddingConfig,
     authService: {
       async validateCredential(credential: Credential, signaturePublicKey: Uint8Array) {
-        return (
-          credential.credentialType === "basic" &&
-          verifyCredential(crypto, credential.identity, signaturePublicKey) !== undefined
-        );
+        if (credential.credentialType !== "basic") return false;
+        const key = toHex(credential.identity) + toHex(signaturePublicKey);
+        let ok = verified.get(key);
+        if (ok === undefined) {
+          ok = verifyCredential(crypto, credential.identity, signaturePublicKey) !== undefined;
+          if (verified.size >= 4096) verified.delete(verified.keys().next().value!);
+          verified.set(key, ok);
+        }
+        return ok;
       },
     },
   };
 }
 
+/**
+ * A state is stored in two records: the ratchet tree (written once, when the epoch is created: only commits
+ * change it) and everything else (rewritten whenever a message advances the secret tree). Halves the bytes
+ * written per received message in large groups.
+ */
 export function encodeState(state: ClientState): Uint8Array {
-  return encodeGroupState(state);
+  return encodeGroupStateWithoutTree(state);
 }
 
-export function decodeState(bytes: Uint8Array, config: ClientConfig): ClientState | undefined {
+export function encodeTree(state: ClientState): Uint8Array {
+  return encodeRatchetTree(state.ratchetTree);
+}
+
+export function decodeState(bytes: Uint8Array, treeBytes: Uint8Array, config: ClientConfig): ClientState | undefined {
   try {
-    const decoded = decodeGroupState(bytes, 0);
+    const tree = decodeRatchetTree(treeBytes, 0);
+    if (!tree || tree[1] !== treeBytes.length) return undefined;
+    const decoded = decodeGroupStateWithoutTree(tree[0])(bytes, 0);
     if (!decoded || decoded[1] !== bytes.length) return undefined;
     return { ...decoded[0], clientConfig: config };
   } catch {

@@ -1,7 +1,8 @@
 /**
  * What GroupV1 persists, and how. Namespace `group-v1`:
  * - `meta/{conversation id}`: the GroupMeta record below (JSON, bytes as hex), small and rewritten per step;
- * - `node/{conversation id}/{epoch id}`: one encoded MLS GroupState per known epoch (ts-mls encoding).
+ * - `node/{conversation id}/{epoch id}`: one encoded MLS GroupState per known epoch, without its tree
+ *   (ts-mls encoding), and `tree/{conversation id}/{epoch id}`: that epoch's ratchet tree.
  * Namespace `group-v1-kp`: `{key package ref}` = our own key packages with their private keys, until used.
  * Everything a restart needs is here: no MLS state lives only in memory.
  */
@@ -12,6 +13,7 @@ export const NS = "group-v1";
 export const KP_NS = "group-v1-kp";
 export const metaKey = (cid: string) => `meta/${cid}`;
 export const nodeKey = (cid: string, epochId: string) => `node/${cid}/${epochId}`;
+export const treeKey = (cid: string, epochId: string) => `tree/${cid}/${epochId}`;
 
 export interface NodeInfo extends EpochNode {
   /** This member was removed by the commit that made this epoch (no MLS state is kept). */
@@ -53,6 +55,8 @@ export interface OutboxEntry {
 export interface Orphan {
   readonly ref: string;
   readonly epoch: bigint;
+  /** Short hash of the payload (dedup). */
+  readonly hash: string;
   /** Encoded GroupV1Message (hex). */
   readonly payload: string;
   readonly at: number;
