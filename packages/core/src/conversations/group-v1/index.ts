@@ -6,3 +6,4 @@ export * from "./errors.js";
 export * from "./fork-choice.js";
 export * from "./metadata.js";
 export { DEFAULT_SUITE } from "./mls.js";
+export { groupV1Spec } from "./spec.js";
