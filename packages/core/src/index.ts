@@ -21,6 +21,7 @@ export {
   InboundError,
 } from "./client/index.js";
 export * from "./conversations/content/index.js";
+export * from "./conversations/group-v1/index.js";
 export * from "./conversations/inbox-v1/index.js";
 export * from "./conversations/private-v1/index.js";
 export * from "./crypto/errors.js";

@@ -5,9 +5,9 @@
  */
 import { fromBinary } from "@bufbuild/protobuf";
 import { type Clock, type Store, Transaction, toHex } from "@parley/core";
-import { saltedHint } from "../../src/conversations/group-v1/address.js";
 import { type GroupEffect, GroupV1Engine, type GroupV1Options } from "../../src/conversations/group-v1/index.js";
 import { NodeCryptoProvider } from "../../src/crypto/node.js";
+import { saltedHint } from "../../src/framework/hints.js";
 import { EncryptedPayloadSchema } from "../../src/wire/gen/logoschat/encryption/encryption_pb.js";
 import { EnvelopeV1Schema } from "../../src/wire/gen/logoschat/envelope/envelope_pb.js";
 

@@ -6,7 +6,7 @@
  *   by topic alone);
  * - content topic = `/logos-chat/1/{delivery_address}/proto`.
  */
-import { concatBytes, fromHex, toHex, u64be, utf8 } from "../../base/bytes.js";
+import { fromHex, toHex, utf8 } from "../../base/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
 
 export const GROUP_ID_BYTES = 16;
@@ -26,9 +26,4 @@ export function groupDeliveryAddress(crypto: CryptoProvider, conversationId: str
 
 export function groupContentTopic(crypto: CryptoProvider, conversationId: string): string {
   return `/logos-chat/1/${groupDeliveryAddress(crypto, conversationId)}/proto`;
-}
-
-/** DESIGN §3 salted hint: lower_hex(BLAKE2s-256(u64be(salt) || utf8(conversation_id))). */
-export function saltedHint(crypto: CryptoProvider, salt: bigint, conversationId: string): string {
-  return toHex(crypto.blake2s256(concatBytes(u64be(salt), utf8(conversationId))));
 }

@@ -36,6 +36,7 @@ import { unprotectPrivateMessage } from "ts-mls/messageProtection.js";
 import { fromHex, toHex } from "../../base/bytes.js";
 import type { Clock } from "../../base/clock.js";
 import type { CryptoProvider, RandomSource } from "../../crypto/provider.js";
+import { saltedHint } from "../../framework/hints.js";
 import type { Transaction } from "../../framework/store.js";
 import { EncryptedPayloadSchema } from "../../wire/gen/logoschat/encryption/encryption_pb.js";
 import { EnvelopeV1Schema } from "../../wire/gen/logoschat/envelope/envelope_pb.js";
@@ -47,7 +48,7 @@ import {
   GroupV1MessageSchema,
 } from "../../wire/gen/logoschat/group/group_v1_pb.js";
 import { SdsMessageSchema } from "../../wire/gen/logoschat/sds/sds_pb.js";
-import { conversationIdFromGroupId, GROUP_ID_BYTES, groupContentTopic, saltedHint } from "./address.js";
+import { conversationIdFromGroupId, GROUP_ID_BYTES, groupContentTopic } from "./address.js";
 import { bindCredential, type GroupIdentity, verifyCredential } from "./credential.js";
 import type { GroupEffect } from "./effects.js";
 import { GroupError } from "./errors.js";

@@ -173,7 +173,10 @@ export const groupV1Spec: ConversationTypeSpec = {
           { when: "undecodable or not a PrivateMessage", next: { outcome: "badly-formed", reason: "bad-message" } },
           { when: "group id is another group's", next: { outcome: "badly-formed", reason: "bad-message" } },
           { when: "hash already processed or own echo", next: { outcome: "not-for-me" } },
-          { when: "epoch_ref unknown (kept until that epoch is known)", next: { outcome: "readable", frame: "GroupV1Message" } },
+          {
+            when: "epoch_ref unknown (kept until that epoch is known)",
+            next: { outcome: "readable", frame: "GroupV1Message" },
+          },
           { when: "otherwise", next: "content" },
         ],
       },
