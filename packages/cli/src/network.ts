@@ -39,7 +39,14 @@ export async function connectClient(options: ClientNetworkOptions): Promise<Waku
   return delivery;
 }
 
-/** Resolves once the node is connected (or false after `timeoutMs`); polls because connection events race. */
+/** Any Parley content topic: autosharding puts every `/logos-chat/1/…` topic on the same shard. */
+const PARLEY_TOPIC = "/logos-chat/1/0000/proto";
+
+/**
+ * Resolves true once the node is connected AND in this client's relay mesh for Parley's shard (or false
+ * after `timeoutMs`). A connection alone is not enough: until the node has grafted us, it does not forward
+ * what others publish, so a message sent in that window would only reach us later, from history or a resend.
+ */
 export async function waitConnected(
   delivery: WakuDelivery,
   timeoutMs: number,
@@ -47,7 +54,11 @@ export async function waitConnected(
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !cancelled()) {
-    if (delivery.libp2p.getPeers().length > 0) return true;
+    if (delivery.libp2p.getPeers().length > 0) {
+      const left = deadline - Date.now();
+      if (await delivery.waitForPeers(PARLEY_TOPIC, 1, Math.max(0, Math.min(left, 1_000)))) return true;
+      continue;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return false;

@@ -67,6 +67,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       "A 1:1 chat, both ways, with delivery states",
       "… queued (stored), ✓ sent (the network took it), ✓✓ acked (the other side confirmed it, via SDS).",
     );
+    const topic = (await alice.client.client.conversations()).find((c) => c.id === aliceConv)?.contentTopic;
+    t.note(`their messages travel on the Waku content topic ${topic}, a short address other conversations share`);
     await bob.send(bobConv, "Hey Alice! Loud and clear.");
     await alice.untilReceived("Hey Alice! Loud and clear.");
     await alice.untilState(first.messageId, "acked");
@@ -84,7 +86,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       missedIds.push(id);
       await alice.untilState(id, "sent");
     }
-    t.note("Alice's messages are sent ✓ but not acked: nobody has confirmed them yet. The node keeps them.");
+    t.note("Alice's messages are sent ✓ but not acked: nobody has confirmed them yet.");
+    t.say(
+      "node",
+      `has stored ${await node.archive.count()} relayed messages so far: ciphertext only, it cannot read them`,
+    );
 
     t.step(
       "Bob comes back and catches up from the node's history",
@@ -96,7 +102,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     const catchUp = await bob.client.catchUp();
     bob.catchingUp = false;
     await bob.client.markOnline();
-    t.say("bob", `fetched ${catchUp.fetched} message(s) from the node's Store, ${catchUp.readable} new for him`);
+    t.say(
+      "bob",
+      `fetched ${catchUp.fetched} message(s) on his topics from the node's Store, ${catchUp.readable} new for him ` +
+        "(the rest he had already, or sent himself)",
+    );
     for (const text of missed) await bob.untilReceived(text);
     for (const id of missedIds) await alice.untilState(id, "acked");
     await bob.send(bobConv, "Back! Got both of your messages.");

@@ -34,7 +34,7 @@ describe("parley demo", () => {
     expect(out).toMatch(/alice "Hi Bob, it's Alice!"\s+✓✓ acked/);
     // Offline catch-up from the node's Store.
     expect(out).toMatch(/bob\s+receives "Are you there\?"\s+\(from the node's history\)/);
-    expect(out).toMatch(/bob\s+fetched \d+ message\(s\) from the node's Store, 2 new for him/);
+    expect(out).toMatch(/bob\s+fetched \d+ message\(s\) on his topics from the node's Store, 2 new for him/);
     expect(out).toMatch(/alice "Are you there\?"\s+✓✓ acked/);
     expect(out).toMatch(/✔ done in [\d.]+ s: 6 messages, each delivered exactly once and in order/);
     expect(out).not.toMatch(/error:/);
