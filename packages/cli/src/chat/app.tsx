@@ -33,6 +33,24 @@ export interface ChatViewProps {
   readonly busy?: string;
 }
 
+/** Terminal rows a text of `length` characters takes at `width` columns. */
+function rowsOf(length: number, width: number): number {
+  return Math.max(1, Math.ceil(length / Math.max(1, width)));
+}
+
+/** The newest items that fit in `rows` rows once wrapped, oldest first. */
+function fitNewest<T>(items: readonly T[], rows: number, width: number, length: (item: T) => number): T[] {
+  const out: T[] = [];
+  let used = 0;
+  for (let i = items.length - 1; i >= 0; i--) {
+    const need = rowsOf(length(items[i]!), width);
+    if (used + need > rows) break;
+    used += need;
+    out.unshift(items[i]!);
+  }
+  return out;
+}
+
 function time(ts: number): string {
   const d = new Date(ts);
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
@@ -64,24 +82,30 @@ function MessageLine({ line, peerLabel }: { line: Line; peerLabel: string }) {
 /** The whole screen, from plain data: a status bar, the conversation bar, the messages, notices, the prompt. */
 export function ChatView(p: ChatViewProps) {
   const conv = currentConversation(p.model);
-  const system = p.model.system.slice(-6);
-  // Room for messages: everything but the bars, the notices and the prompt (each line may wrap; ink clips).
-  const room = Math.max(3, p.rows - 6 - system.length - (p.showBundle ? 4 : 0));
-  const lines = conv ? conv.lines.slice(-room) : [];
+  // Everything must fit the terminal (ink redraws the whole screen when its output is taller), so the
+  // newest notices and messages are chosen by the rows they take once wrapped.
+  const width = Math.max(20, p.columns);
+  const bundleRows = p.showBundle ? 3 + rowsOf(p.showBundle.length, width - 2) : 0;
+  const systemBudget = Math.max(1, Math.floor(p.rows / 2) - bundleRows);
+  const system = fitNewest(p.model.system, systemBudget, width, (l) => l.text.length);
+  const systemRows = system.reduce((n, l) => n + rowsOf(l.text.length, width), 0);
+  // Two bars, the box's borders and title, the prompt.
+  const room = Math.max(3, p.rows - 6 - systemRows - bundleRows);
+  const lines = conv ? fitNewest(conv.lines, room, width - 4, (l) => l.text.length + 12 + conv.label.length) : [];
   const netColor = p.network.peers > 0 ? "green" : "yellow";
   return (
     <Box flexDirection="column" width={p.columns}>
-      <Box>
+      <Text wrap="truncate-end">
         <Text bold color="magenta">
           parley
         </Text>
         <Text>{` · ${p.name} · `}</Text>
-        <Text
-          color={netColor}
-        >{`${p.network.state} (${p.network.peers} peer${p.network.peers === 1 ? "" : "s"})`}</Text>
+        <Text color={netColor}>
+          {`${p.network.state} (${p.network.peers} peer${p.network.peers === 1 ? "" : "s"})`}
+        </Text>
         <Text dimColor>{"  Tab switch · Ctrl-B my bundle · /help"}</Text>
-      </Box>
-      <Box>
+      </Text>
+      <Text wrap="truncate-end">
         <Text dimColor>conversations: </Text>
         {p.model.conversations.length === 0 ? (
           <Text dimColor>none yet (/new &lt;bundle&gt; &lt;message&gt;)</Text>
@@ -91,14 +115,21 @@ export function ChatView(p: ChatViewProps) {
             {` ${i + 1} ${c.label}${c.unread > 0 ? ` (${c.unread})` : ""} `}
           </Text>
         ))}
-      </Box>
+      </Text>
       {p.showBundle ? (
         <Box flexDirection="column" borderStyle="round" borderColor="magenta">
           <Text color="magenta">my intro bundle (give it to whoever should reach you; Ctrl-B hides it):</Text>
           <Text wrap="wrap">{p.showBundle}</Text>
         </Box>
       ) : null}
-      <Box flexDirection="column" borderStyle="single" borderColor="gray" paddingX={1} minHeight={room + 2}>
+      <Box
+        flexDirection="column"
+        borderStyle="single"
+        borderColor="gray"
+        paddingX={1}
+        height={room + 3}
+        overflow="hidden"
+      >
         {conv ? (
           <Text dimColor>{`with ${conv.label} (peer ${conv.peer.slice(0, 16)}…)`}</Text>
         ) : (

@@ -1,7 +1,7 @@
 import { renderToString } from "ink";
 import { describe, expect, it } from "vitest";
 import { ChatView } from "../../src/chat/app.js";
-import { addConversation, addMessage, applyEvent, emptyModel, rename, setState } from "../../src/chat/model.js";
+import { addConversation, addMessage, applyEvent, emptyModel, notice, rename, setState } from "../../src/chat/model.js";
 
 describe("chat screen", () => {
   it("shows the status, the conversations with unread counts, the messages with ticks, and the prompt", () => {
@@ -42,5 +42,40 @@ describe("chat screen", () => {
     expect(out).toContain("logos_chatintro_1_XYZ");
     expect(out).toContain("none yet (/new <bundle> <message>)");
     expect(out).toContain("connecting (0 peers)");
+  });
+
+  it("never draws more rows than the terminal has, keeping the newest messages and notices", () => {
+    let m = addConversation(emptyModel(), { id: "a", peer: "ab".repeat(32) });
+    for (let i = 0; i < 60; i++)
+      m = addMessage(m, "a", {
+        id: `m${i}`,
+        kind: "in",
+        text: `message ${i} ${"long words ".repeat(i % 9)}`,
+        timestamp: i,
+      });
+    for (let i = 0; i < 15; i++) m = notice(m, `notice ${i} ${"x".repeat(90)}`);
+    for (const [rows, columns, bundle] of [
+      [24, 80, undefined],
+      [24, 80, "logos_chatintro_1_" + "A".repeat(180)],
+      [40, 120, undefined],
+      [15, 60, undefined],
+    ] as const) {
+      const out = renderToString(
+        <ChatView
+          name="alice"
+          model={m}
+          input=""
+          network={{ peers: 1, state: "online" }}
+          rows={rows}
+          columns={columns}
+          {...(bundle ? { showBundle: bundle } : {})}
+        />,
+        { columns },
+      );
+      expect(out.split("\n").length, `${rows}x${columns}`).toBeLessThanOrEqual(rows);
+      expect(out).toContain("message 59");
+      expect(out).toContain("notice 14");
+      expect(out).toContain("parley · alice");
+    }
   });
 });
