@@ -64,3 +64,40 @@ describe("PrivateV1 SDS binding", () => {
     });
   });
 });
+
+describe("state decoders are total", () => {
+  it("never throw on truncated, extended or random bytes", async () => {
+    const { decodePrivateState, encodePrivateState } = await import("../../src/conversations/private-v1/state.js");
+    const { decodeInboxState } = await import("../../src/conversations/inbox-v1/state.js");
+    const { decodeHistory } = await import("../../src/client/records.js");
+    const crypto = new NobleCryptoProvider({ random: seededRandom("total") });
+    const engine = new PrivateV1Engine(crypto);
+    const sk = crypto.randomBytes(32);
+    const kp = crypto.x25519GenerateKeyPair();
+    const state = engine.send(
+      engine.initiator(sk, kp.publicKey, kp.publicKey, kp.publicKey, 1),
+      { case: "content", value: Uint8Array.of(1) },
+      2,
+    ).state;
+    const good = encodePrivateState(state);
+    expect(decodePrivateState(good)).toBeDefined();
+    const r = seededRandom("fuzz-state");
+    const inputs = [
+      new Uint8Array(0),
+      good.slice(0, good.length - 1),
+      Uint8Array.from([...good, 0]),
+      ...Array.from({ length: 200 }, (_, i) => r(i * 3)),
+    ];
+    for (let i = 0; i < 200; i++) {
+      const m = good.slice();
+      m[r(2)[0]! % m.length] ^= 1 << (i % 8);
+      inputs.push(m);
+    }
+    for (const bytes of inputs) {
+      expect(() => decodePrivateState(bytes)).not.toThrow();
+      expect(() => decodeInboxState(bytes)).not.toThrow();
+      expect(() => decodeHistory(bytes)).not.toThrow();
+    }
+    expect(decodePrivateState(good.slice(0, good.length - 1))).toBeUndefined();
+  });
+});
