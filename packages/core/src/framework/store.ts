@@ -44,8 +44,9 @@ export class Transaction {
 
   constructor(readonly store: Store) {}
 
+  // JSON keeps (ns, key) pairs distinct even when either contains a separator character.
   private static id(ns: string, key: string): string {
-    return `${ns}\u0000${key}`;
+    return JSON.stringify([ns, key]);
   }
 
   async get(ns: string, key: string): Promise<Uint8Array | undefined> {

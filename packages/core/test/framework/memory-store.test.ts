@@ -38,4 +38,16 @@ describe("MemoryStore specifics", () => {
     await tx.commit();
     expect(await s.get("ns", "a")).toEqual(utf8("1"));
   });
+
+  it("keeps (namespace, key) pairs distinct even when they contain a NUL separator", async () => {
+    const s = new MemoryStore();
+    const tx = new Transaction(s);
+    tx.put("a", "b\u0000c", utf8("first"));
+    tx.put("a\u0000b", "c", utf8("second"));
+    expect(tx.size).toBe(2);
+    expect(await tx.get("a", "b\u0000c")).toEqual(utf8("first"));
+    await tx.commit();
+    expect(await s.get("a", "b\u0000c")).toEqual(utf8("first"));
+    expect(await s.get("a\u0000b", "c")).toEqual(utf8("second"));
+  });
 });
