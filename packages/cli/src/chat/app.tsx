@@ -190,7 +190,11 @@ export function ChatApp({ session, writeRaw }: ChatAppProps) {
   }, [stdout]);
 
   useEffect(() => {
-    const t = setInterval(() => setNetwork(session.network()), 1000);
+    const t = setInterval(() => {
+      const n = session.network();
+      // Same values keep the same object, so an unchanged status does not redraw the screen.
+      setNetwork((prev) => (prev.peers === n.peers && prev.state === n.state ? prev : n));
+    }, 500);
     return () => clearInterval(t);
   }, [session]);
 

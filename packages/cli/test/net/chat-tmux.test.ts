@@ -32,7 +32,7 @@ describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
     tmux.start("bob", chat("bob"));
     await tmux.waitFor("alice", /connected; fetched \d+ message/);
     await tmux.waitFor("bob", /connected; fetched \d+ message/);
-    expect(tmux.screen("alice")).toMatch(/parley · alice · online \(1 peer\)/);
+    await tmux.waitFor("alice", /parley · alice · online \(1 peer\)/, 5_000);
 
     // Bob's bundle is on his screen when he asks for it, identical to `parley intro`.
     tmux.keys("bob", "C-b");
