@@ -31,6 +31,8 @@ export interface ChatViewProps {
   readonly columns: number;
   readonly showBundle?: string;
   readonly busy?: string;
+  /** How many of the newest messages are scrolled out of view below (PageUp / PageDown). */
+  readonly scroll?: number;
 }
 
 /** Terminal rows a text of `length` characters takes at `width` columns. */
@@ -91,7 +93,11 @@ export function ChatView(p: ChatViewProps) {
   const systemRows = system.reduce((n, l) => n + rowsOf(l.text.length, width), 0);
   // Two bars, the box's borders and title, the prompt.
   const room = Math.max(3, p.rows - 6 - systemRows - bundleRows);
-  const lines = conv ? fitNewest(conv.lines, room, width - 4, (l) => l.text.length + 12 + conv.label.length) : [];
+  const scroll = conv ? Math.min(p.scroll ?? 0, Math.max(0, conv.lines.length - 1)) : 0;
+  const visible = conv ? conv.lines.slice(0, conv.lines.length - scroll) : [];
+  const lines = conv
+    ? fitNewest(visible, room - (scroll > 0 ? 1 : 0), width - 4, (l) => l.text.length + 12 + conv.label.length)
+    : [];
   const netColor = p.network.peers > 0 ? "green" : "yellow";
   return (
     <Box flexDirection="column" width={p.columns}>
@@ -141,6 +147,7 @@ export function ChatView(p: ChatViewProps) {
         {lines.map((l) => (
           <MessageLine key={`${l.kind}:${l.id}`} line={l} peerLabel={conv?.label ?? "peer"} />
         ))}
+        {scroll > 0 ? <Text color="yellow">{`… ${scroll} newer message(s) below (PageDown)`}</Text> : null}
       </Box>
       {system.map((l) => (
         <Text key={l.id} color="yellow" wrap="wrap">
@@ -177,6 +184,7 @@ export function ChatApp({ session, writeRaw }: ChatAppProps) {
   const [bundle, setBundle] = useState("");
   const [showBundle, setShowBundle] = useState(false);
   const [busy, setBusy] = useState<string | undefined>();
+  const [scroll, setScroll] = useState(0);
   const [network, setNetwork] = useState(session.network());
   const [size, setSize] = useState({ rows: stdout.rows || 24, columns: stdout.columns || 80 });
   const modelRef = useRef(model);
@@ -268,6 +276,7 @@ export function ChatApp({ session, writeRaw }: ChatAppProps) {
         case "switch": {
           const c = byNumber(m, cmd.n);
           update((x) => (c ? selectConversation(x, c.id) : notice(x, `no conversation ${cmd.n}; /list shows them`)));
+          setScroll(0);
           return;
         }
         case "name": {
@@ -334,6 +343,15 @@ export function ChatApp({ session, writeRaw }: ChatAppProps) {
     }
     if (key.tab) {
       update((m) => cycle(m, key.shift ? -1 : 1));
+      setScroll(0);
+      return;
+    }
+    if (key.pageUp || key.pageDown) {
+      const step = Math.max(1, Math.floor(size.rows / 3));
+      setScroll((n) => {
+        const total = currentConversation(modelRef.current)?.lines.length ?? 0;
+        return Math.max(0, Math.min(total - 1, n + (key.pageUp ? step : -step)));
+      });
       return;
     }
     if (key.escape) {
@@ -375,6 +393,7 @@ export function ChatApp({ session, writeRaw }: ChatAppProps) {
       columns={size.columns}
       {...(showBundle && bundle ? { showBundle: bundle } : {})}
       {...(busy ? { busy } : {})}
+      scroll={scroll}
     />
   );
 }

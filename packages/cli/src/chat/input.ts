@@ -20,7 +20,7 @@ export const BUNDLE_PREFIX = "logos_chatintro_1_";
 export const HELP: readonly string[] = [
   "/new <bundle> <message>  start a conversation from someone's intro bundle, with a first message",
   "/list                    list conversations (number, name, unread count)",
-  "/switch N                switch to conversation N (or Tab / Shift-Tab)",
+  "/switch N                switch to conversation N (or Tab / Shift-Tab); PageUp/PageDown scroll",
   "/me                      show my intro bundle (or Ctrl-B); hand it to whoever should reach you",
   "/copy                    copy my bundle to the clipboard (OSC 52) and write it to a file",
   "/name LABEL              name the current conversation",

@@ -78,4 +78,28 @@ describe("chat screen", () => {
       expect(out).toContain("parley · alice");
     }
   });
+
+  it("scrolls back: older messages show and the newest are counted below", () => {
+    let m = addConversation(emptyModel(), { id: "a", peer: "ab".repeat(32) });
+    for (let i = 0; i < 40; i++) m = addMessage(m, "a", { id: `m${i}`, kind: "in", text: `msg-${i}`, timestamp: i });
+    const view = (scroll: number) =>
+      renderToString(
+        <ChatView
+          name="a"
+          model={m}
+          input=""
+          network={{ peers: 1, state: "online" }}
+          rows={20}
+          columns={80}
+          scroll={scroll}
+        />,
+        { columns: 80 },
+      );
+    expect(view(0)).toContain("msg-39");
+    const back = view(30);
+    expect(back).toContain("msg-9");
+    expect(back).not.toContain("msg-10 ");
+    expect(back).not.toContain("msg-39");
+    expect(back).toContain("… 30 newer message(s) below (PageDown)");
+  });
 });
