@@ -31,6 +31,8 @@ export async function runChat(flags: ChatFlags): Promise<number> {
     for await (const e of profile.events()) channel.push(e);
   })();
   let stopped = false;
+  // "Online until" may only move forward once what was missed before has been fetched.
+  let caughtUp = false;
   const session: ChatSession = {
     name: flags.name,
     bundle: () => profile.bundle(),
@@ -59,13 +61,14 @@ export async function runChat(flags: ChatFlags): Promise<number> {
     if (stopped) return;
     const r = await profile.catchUp();
     await profile.markOnline();
+    caughtUp = true;
     channel.push({
       type: "notice",
       text: `connected; fetched ${r.fetched} message(s) from the node's history (${r.readable} new for me)`,
     });
   })().catch((err: unknown) => channel.push({ type: "error", message: `catch-up failed: ${(err as Error).message}` }));
   const marker = setInterval(() => {
-    if (delivery.libp2p.getPeers().length > 0) void profile.markOnline().catch(() => undefined);
+    if (caughtUp && delivery.libp2p.getPeers().length > 0) void profile.markOnline().catch(() => undefined);
   }, ONLINE_MARK_MS);
 
   const { render } = await import("ink");
@@ -77,7 +80,7 @@ export async function runChat(flags: ChatFlags): Promise<number> {
   } finally {
     stopped = true;
     clearInterval(marker);
-    if (delivery.libp2p.getPeers().length > 0) await profile.markOnline().catch(() => undefined);
+    if (caughtUp && delivery.libp2p.getPeers().length > 0) await profile.markOnline().catch(() => undefined);
     channel.close();
     await profile.close();
     await pump.catch(() => undefined);
