@@ -36,6 +36,12 @@ export type GroupEffect =
   /** We left the group. */
   | { readonly kind: "left"; readonly conversationId: string }
   /** A gap is suspected: fetch the topic's history (Waku Store) and feed every message to `receive`. */
-  | { readonly kind: "fetch-history"; readonly conversationId: string; readonly contentTopic: string }
+  | {
+      readonly kind: "fetch-history";
+      readonly conversationId: string;
+      readonly contentTopic: string;
+      /** Unix ms: only messages from this time on are needed (undefined: everything available). */
+      readonly since?: number;
+    }
   /** Input was rejected; nothing was stored. */
   | { readonly kind: "rejected"; readonly conversationId: string; readonly reason: string };

@@ -103,6 +103,8 @@ export interface GroupV1Options {
   readonly recoveryIntervalMs?: number;
   /** How long a gap may persist (history did not fill it) before asking a member for a re-welcome. */
   readonly rewelcomeAfterMs?: number;
+  /** After any activity, how long `tick` keeps polling history for tail losses (every recoveryIntervalMs). */
+  readonly tailRecoveryMs?: number;
 }
 
 export type MemberState = "member" | "pending" | "invited";
@@ -247,6 +249,7 @@ export class GroupV1Engine {
   private readonly leaveFailover: number;
   private readonly recoveryInterval: number;
   private readonly rewelcomeAfter: number;
+  private readonly tailWindow: number;
 
   private constructor(
     readonly options: GroupV1Options,
@@ -260,6 +263,7 @@ export class GroupV1Engine {
     this.leaveFailover = options.leaveFailoverMs ?? 10_000;
     this.recoveryInterval = options.recoveryIntervalMs ?? 5_000;
     this.rewelcomeAfter = options.rewelcomeAfterMs ?? 60_000;
+    this.tailWindow = options.tailRecoveryMs ?? 30_000;
     this.config = clientConfig(options.crypto, 2);
     this.self = toHex(options.identity.publicKey);
     this.revPrefix = toHex(this.random(6));
@@ -592,6 +596,7 @@ export class GroupV1Engine {
     pushCapped(s.meta.seen, messageId, CAPS.seen);
     pushCapped(s.meta.recent, messageId, CAPS.recent);
     s.meta.outbox.push({ messageId, plaintext: toHex(plaintext), epochId: head.id, epoch: head.epoch });
+    s.meta.lastActivity = this.now();
     await this.encryptAndPublish(s, plaintext);
     return messageId;
   }
@@ -695,6 +700,7 @@ export class GroupV1Engine {
     else if (pm.contentType === "application") await this.ingestApplication(s, node, pm);
     else throw new GroupError("bad-message", "proposals are not used by GroupV1");
     pushCapped(s.meta.commits, hash, CAPS.processed);
+    s.meta.lastActivity = this.now();
     s.meta.orphans = s.meta.orphans.filter((o) => o.hash !== hash);
   }
 
@@ -1016,14 +1022,19 @@ export class GroupV1Engine {
   private maybeRecover(s: Session): void {
     const now = this.now();
     if (now - s.meta.lastRecovery < this.recoveryInterval) return;
+    // Ask only for what is newer than the previous fetch (minus a margin for clock skew and latency).
+    const since = s.meta.lastRecovery > 0 ? s.meta.lastRecovery - 2 * this.recoveryInterval : undefined;
     s.meta.lastRecovery = now;
-    s.emit({ kind: "fetch-history", conversationId: s.cid, contentTopic: this.contentTopic(s.cid) });
+    s.emit({ kind: "fetch-history", conversationId: s.cid, contentTopic: this.contentTopic(s.cid), since });
   }
 
   private async checkGaps(s: Session): Promise<void> {
     const head = s.node(s.meta.head);
     if (!head || head.removed) return;
     const now = this.now();
+    // Tail losses: the last messages of a burst are revealed by no later message, so for a while after any
+    // activity the member polls the topic's history (a Waku Store query for what is newer than its last one).
+    if (now - (s.meta.lastActivity ?? 0) < this.tailWindow) this.maybeRecover(s);
     const ahead = s.meta.orphans.filter((o) => o.epoch > head.epoch);
     const oldMissing = s.meta.missing.filter((m) => now - m.since >= this.recoveryInterval);
     if (ahead.length === 0 && oldMissing.length === 0) return;
@@ -1187,6 +1198,7 @@ export class GroupV1Engine {
     const id = epochId(this.crypto, next);
     s.addNode({ id, parent: parent.id, epoch: next.groupContext.epoch, removed: false, committer: this.self }, next);
     s.meta.head = id;
+    s.meta.lastActivity = this.now();
     const commitBytes = encodeMlsMessage(r.commit);
     pushCapped(s.meta.commits, this.shortHash(commitBytes), CAPS.processed);
     this.publish(s, parent.id, commitBytes);

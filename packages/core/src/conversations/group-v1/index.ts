@@ -6,4 +6,5 @@ export * from "./errors.js";
 export * from "./fork-choice.js";
 export * from "./metadata.js";
 export { DEFAULT_SUITE } from "./mls.js";
+export * from "./service.js";
 export { groupV1Spec } from "./spec.js";

@@ -90,6 +90,8 @@ export interface GroupMeta {
   /** Members that asked to leave, with the time we learned it. */
   leaving: { identity: string; since: number }[];
   lastRecovery: number;
+  /** Last send, receive or commit (drives the tail-loss history polling). */
+  lastActivity?: number;
   /** Joined announcements already queued, by epoch id of the welcome. */
   announced: string[];
   createdAt: number;
