@@ -1,5 +1,6 @@
 import { classifySection } from "./classify.js";
 import { cryptoSection } from "./crypto.js";
+import { groupSection } from "./group.js";
 import type { Section } from "./harness.js";
 import { primitivesSection } from "./primitives.js";
 import { privateV1Section } from "./private-v1.js";
@@ -12,6 +13,7 @@ export const sections: Record<string, Section> = {
   primitives: primitivesSection,
   classify: classifySection,
   "private-v1": privateV1Section,
+  group: groupSection,
   store,
   waku,
 };
