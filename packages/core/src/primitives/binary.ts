@@ -5,33 +5,46 @@
 import { fromUtf8, utf8 } from "../base/bytes.js";
 
 export class ByteWriter {
-  #chunks: Uint8Array[] = [];
+  // One growing buffer written in place: persisted state is re-encoded on every message, so the writer must
+  // not allocate per field (the byte layout is exactly that of a list of length-prefixed chunks).
+  #buf = new Uint8Array(256);
   #length = 0;
 
   u8(n: number): this {
-    return this.#push(Uint8Array.of(n & 0xff));
+    this.#reserve(1);
+    this.#buf[this.#length++] = n & 0xff;
+    return this;
   }
 
   u32(n: number): this {
-    const out = new Uint8Array(4);
-    new DataView(out.buffer).setUint32(0, n >>> 0, false);
-    return this.#push(out);
+    this.#reserve(4);
+    this.#put32(n >>> 0);
+    return this;
   }
 
   u64(n: bigint): this {
-    const out = new Uint8Array(8);
-    new DataView(out.buffer).setBigUint64(0, BigInt.asUintN(64, n), false);
-    return this.#push(out);
+    const v = BigInt.asUintN(64, n);
+    this.#reserve(8);
+    this.#put32(Number(v >> 32n));
+    this.#put32(Number(v & 0xffffffffn));
+    return this;
   }
 
   /** A non-negative safe integer (times in ms, counters) as 8 bytes. */
   uint(n: number): this {
-    return this.u64(BigInt(n));
+    if (!(Number.isSafeInteger(n) && n >= 0)) return this.u64(BigInt(n));
+    this.#reserve(8);
+    this.#put32(Math.floor(n / 0x100000000));
+    this.#put32(n >>> 0);
+    return this;
   }
 
   /** Exactly `bytes.length` raw bytes: the reader must know the length. */
   raw(bytes: Uint8Array): this {
-    return this.#push(bytes.slice());
+    this.#reserve(bytes.length);
+    this.#buf.set(bytes, this.#length);
+    this.#length += bytes.length;
+    return this;
   }
 
   /** u32 length prefix, then the bytes. */
@@ -44,23 +57,53 @@ export class ByteWriter {
   }
 
   string(text: string): this {
-    return this.bytes(utf8(text));
+    // Short ASCII strings (hex ids, topics) are written directly; long or non-ASCII ones by the native encoder.
+    const n = text.length;
+    if (n > 256) return this.bytes(utf8(text));
+    this.#reserve(4 + n);
+    const start = this.#length + 4;
+    const buf = this.#buf;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7f) return this.bytes(utf8(text));
+      buf[start + i] = c;
+    }
+    this.#put32(n);
+    this.#length += n;
+    return this;
+  }
+
+  /**
+   * A list of strings packed for speed: u32 count, each string's length in UTF-16 code units (u32), then the
+   * UTF-8 bytes of all of them joined (u32 length prefix). Reading it back costs one UTF-8 decode for the whole
+   * list instead of one per string, which matters for the long id lists persisted state re-encodes per message.
+   */
+  stringList(list: readonly string[]): this {
+    this.u32(list.length);
+    this.#reserve(4 * list.length);
+    for (const s of list) this.#put32(s.length);
+    return this.string(list.join(""));
   }
 
   finish(): Uint8Array {
-    const out = new Uint8Array(this.#length);
-    let offset = 0;
-    for (const c of this.#chunks) {
-      out.set(c, offset);
-      offset += c.length;
-    }
-    return out;
+    return this.#buf.slice(0, this.#length);
   }
 
-  #push(bytes: Uint8Array): this {
-    this.#chunks.push(bytes);
-    this.#length += bytes.length;
-    return this;
+  #put32(v: number): void {
+    const b = this.#buf;
+    const o = this.#length;
+    b[o] = v >>> 24;
+    b[o + 1] = v >>> 16;
+    b[o + 2] = v >>> 8;
+    b[o + 3] = v;
+    this.#length = o + 4;
+  }
+
+  #reserve(n: number): void {
+    if (this.#length + n <= this.#buf.length) return;
+    const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#length + n));
+    next.set(this.#buf.subarray(0, this.#length));
+    this.#buf = next;
   }
 }
 
@@ -69,11 +112,8 @@ export class TruncatedInput extends Error {}
 
 export class ByteReader {
   #offset = 0;
-  readonly #view: DataView;
 
-  constructor(private readonly input: Uint8Array) {
-    this.#view = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  }
+  constructor(private readonly input: Uint8Array) {}
 
   get done(): boolean {
     return this.#offset === this.input.length;
@@ -86,22 +126,26 @@ export class ByteReader {
 
   u32(): number {
     this.#need(4);
-    const v = this.#view.getUint32(this.#offset, false);
+    const v = this.#get32(this.#offset);
     this.#offset += 4;
     return v;
   }
 
   u64(): bigint {
     this.#need(8);
-    const v = this.#view.getBigUint64(this.#offset, false);
+    const v = (BigInt(this.#get32(this.#offset)) << 32n) | BigInt(this.#get32(this.#offset + 4));
     this.#offset += 8;
     return v;
   }
 
   uint(): number {
-    const v = this.u64();
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new TruncatedInput("integer out of range");
-    return Number(v);
+    this.#need(8);
+    const hi = this.#get32(this.#offset);
+    const lo = this.#get32(this.#offset + 4);
+    // Above 2^53 - 1 once the high word exceeds 21 bits.
+    if (hi > 0x1fffff) throw new TruncatedInput("integer out of range");
+    this.#offset += 8;
+    return hi * 0x100000000 + lo;
   }
 
   raw(length: number): Uint8Array {
@@ -123,9 +167,40 @@ export class ByteReader {
   }
 
   string(): string {
-    const text = fromUtf8(this.bytes());
+    const length = this.u32();
+    this.#need(length);
+    const input = this.input;
+    const start = this.#offset;
+    const end = start + length;
+    this.#offset = end;
+    // ASCII (hex ids, topics) is decoded directly; anything else goes through the strict UTF-8 decoder.
+    let ascii = length <= 4096;
+    for (let i = start; ascii && i < end; i++) if (input[i]! > 0x7f) ascii = false;
+    if (ascii) return String.fromCharCode.apply(null, input.subarray(start, end) as unknown as number[]);
+    const text = fromUtf8(input.subarray(start, end));
     if (text === undefined) throw new TruncatedInput("invalid UTF-8");
     return text;
+  }
+
+  /** A list written by `ByteWriter.stringList`. */
+  stringList(): string[] {
+    const n = this.count(4);
+    const lengths = new Array<number>(n);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const length = this.u32();
+      lengths[i] = length;
+      total += length;
+    }
+    const joined = this.string();
+    if (joined.length !== total) throw new TruncatedInput("string list lengths do not add up");
+    const out = new Array<string>(n);
+    let offset = 0;
+    for (let i = 0; i < n; i++) {
+      out[i] = joined.slice(offset, offset + lengths[i]!);
+      offset += lengths[i]!;
+    }
+    return out;
   }
 
   /** A count of items that each take at least `minItemBytes`: refuses counts the input cannot hold. */
@@ -133,6 +208,11 @@ export class ByteReader {
     const n = this.u32();
     if (n * minItemBytes > this.input.length - this.#offset) throw new TruncatedInput("count exceeds input");
     return n;
+  }
+
+  #get32(o: number): number {
+    const b = this.input;
+    return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
   }
 
   #need(n: number): void {

@@ -104,9 +104,18 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] 
 interface Draft extends Mutable<SdsState> {
   events: SdsEvent[];
   out: SdsOutgoing[];
-  knownSet: Set<string>;
-  lostSet: Set<string>;
+  /**
+   * Membership indexes of `known` and `lost`, built only once a transition makes more than a few lookups:
+   * `known` holds up to `historyWindow` ids and most transitions look up one to four, so scanning the array
+   * is cheaper than hashing every id into a Set on every message.
+   */
+  knownSet: Set<string> | undefined;
+  lostSet: Set<string> | undefined;
+  lookups: number;
 }
+
+/** Lookups per transition answered by scanning before an index is built. */
+const SCANNED_LOOKUPS = 8;
 
 export class Sds {
   readonly causalHistorySize: number;
@@ -176,7 +185,7 @@ export class Sds {
     if (content.length === 0) throw new SdsError("empty-content", "content messages need content");
     if (messageId.length === 0) throw new SdsError("malformed", "message id must not be empty");
     const d = this.#draft(state);
-    if (d.knownSet.has(messageId) || d.outgoing.some((m) => m.messageId === messageId)) {
+    if (this.#isKnown(d, messageId) || d.outgoing.some((m) => m.messageId === messageId)) {
       throw new SdsError("duplicate-id", "message id already used in this channel");
     }
     d.lamport = tick(d.lamport, now);
@@ -228,9 +237,10 @@ export class Sds {
     }
 
     const d = this.#draft(state);
-    if (m.kind === "content" && (d.knownSet.has(m.messageId) || d.incoming.some((b) => b.messageId === m.messageId))) {
+    const isKnown = m.kind === "content" && this.#isKnown(d, m.messageId);
+    if (m.kind === "content" && (isKnown || d.incoming.some((b) => b.messageId === m.messageId))) {
       // The sender did not see our acknowledgement: owe it again.
-      if (d.knownSet.has(m.messageId)) this.#owe(d, { messageId: m.messageId, senderId: m.senderId }, now);
+      if (isKnown) this.#owe(d, { messageId: m.messageId, senderId: m.senderId }, now);
       return { ok: true, status: "duplicate", message: m, ...this.#finish(d) };
     }
 
@@ -341,18 +351,29 @@ export class Sds {
       ackOwed: [...s.ackOwed],
       events: [],
       out: [],
-      knownSet: new Set(s.known),
-      lostSet: new Set(s.lost),
+      knownSet: undefined,
+      lostSet: undefined,
+      lookups: 0,
     };
   }
 
   #finish(d: Draft): SdsStep {
-    const { events, out, knownSet: _k, lostSet: _l, ...state } = d;
+    const { events, out, knownSet: _k, lostSet: _l, lookups: _n, ...state } = d;
     return { state, outgoing: out, events };
   }
 
   #available(d: Draft, id: string): boolean {
-    return d.knownSet.has(id) || d.lostSet.has(id);
+    return this.#isKnown(d, id) || this.#isLost(d, id);
+  }
+
+  #isKnown(d: Draft, id: string): boolean {
+    if (d.knownSet === undefined && ++d.lookups > SCANNED_LOOKUPS) d.knownSet = new Set(d.known);
+    return d.knownSet === undefined ? d.known.includes(id) : d.knownSet.has(id);
+  }
+
+  #isLost(d: Draft, id: string): boolean {
+    if (d.lostSet === undefined && d.lost.length > 0 && ++d.lookups > SCANNED_LOOKUPS) d.lostSet = new Set(d.lost);
+    return d.lostSet === undefined ? d.lost.includes(id) : d.lostSet.has(id);
   }
 
   #ref(e: { messageId: string; senderId: string }): HistoryRef {
@@ -376,9 +397,15 @@ export class Sds {
 
   #addKnown(d: Draft, id: string): void {
     d.known.push(id);
-    d.knownSet.add(id);
-    while (d.known.length > this.historyWindow) d.knownSet.delete(d.known.shift()!);
-    if (d.lostSet.delete(id)) d.lost = d.lost.filter((x) => x !== id);
+    d.knownSet?.add(id);
+    while (d.known.length > this.historyWindow) {
+      const dropped = d.known.shift()!;
+      d.knownSet?.delete(dropped);
+    }
+    if (this.#isLost(d, id)) {
+      d.lost = d.lost.filter((x) => x !== id);
+      d.lostSet?.delete(id);
+    }
   }
 
   #insertRecent(d: Draft, e: LogEntry): void {
@@ -497,11 +524,14 @@ export class Sds {
     const set = new Set(ids);
     d.missing = d.missing.filter((x) => !set.has(x.messageId));
     for (const id of ids) {
-      if (d.lostSet.has(id)) continue;
+      if (this.#isLost(d, id)) continue;
       d.lost.push(id);
-      d.lostSet.add(id);
+      d.lostSet?.add(id);
     }
-    while (d.lost.length > this.maxTracked) d.lostSet.delete(d.lost.shift()!);
+    while (d.lost.length > this.maxTracked) {
+      const dropped = d.lost.shift()!;
+      d.lostSet?.delete(dropped);
+    }
     d.events.push({ type: "incoming-lost", messageIds: ids });
   }
 

@@ -75,7 +75,11 @@ export interface SdsState {
   readonly lastSentAt: number | undefined;
 }
 
-export const SDS_STATE_VERSION = 1;
+/**
+ * Version 2 packs the `known` and `lost` id lists (up to `historyWindow` ids, re-encoded with every message)
+ * with `ByteWriter.stringList`; version 1 (one length-prefixed string per id) is still read.
+ */
+export const SDS_STATE_VERSION = 2;
 
 export function serializeSdsState(state: SdsState): Uint8Array {
   const w = new ByteWriter().u8(SDS_STATE_VERSION);
@@ -83,8 +87,8 @@ export function serializeSdsState(state: SdsState): Uint8Array {
   w.bytes(state.bloom).u32(state.bloomCount);
   w.u32(state.recent.length);
   for (const e of state.recent) w.string(e.messageId).u64(e.lamport).string(e.senderId);
-  strings(w, state.known);
-  strings(w, state.lost);
+  w.stringList(state.known);
+  w.stringList(state.lost);
   w.u32(state.missing.length);
   for (const m of state.missing) w.string(m.messageId).optBytes(m.retrievalHint).uint(m.since);
   w.u32(state.incoming.length);
@@ -115,7 +119,8 @@ export type DeserializeSdsResult =
 export function deserializeSdsState(bytes: Uint8Array): DeserializeSdsResult {
   try {
     const r = new ByteReader(bytes);
-    if (r.u8() !== SDS_STATE_VERSION) return bad("unknown SDS state version");
+    const version = r.u8();
+    if (version !== 1 && version !== SDS_STATE_VERSION) return bad("unknown SDS state version");
     const channelId = r.string();
     const senderId = r.string();
     const lamport = r.u64();
@@ -124,8 +129,8 @@ export function deserializeSdsState(bytes: Uint8Array): DeserializeSdsResult {
     const recent: LogEntry[] = [];
     for (let i = r.count(16); i > 0; i--)
       recent.push({ messageId: r.string(), lamport: r.u64(), senderId: r.string() });
-    const known = readStrings(r);
-    const lost = readStrings(r);
+    const known = version === 1 ? readStrings(r) : r.stringList();
+    const lost = version === 1 ? readStrings(r) : r.stringList();
     const missing: MissingMessage[] = [];
     for (let i = r.count(13); i > 0; i--) {
       const messageId = r.string();
