@@ -67,9 +67,34 @@ export async function runChat(flags: ChatFlags): Promise<number> {
       text: `connected; fetched ${r.fetched} message(s) from the node's history (${r.readable} new for me)`,
     });
   })().catch((err: unknown) => channel.push({ type: "error", message: `catch-up failed: ${(err as Error).message}` }));
+  // While connected, move the online mark forward. After the node was unreachable (it restarted, the link
+  // dropped), fetch again what was published meanwhile before moving the mark past the gap.
+  let wasConnected = true;
+  let recovering = false;
+  let lastMark = Date.now();
   const marker = setInterval(() => {
-    if (caughtUp && delivery.libp2p.getPeers().length > 0) void profile.markOnline().catch(() => undefined);
-  }, ONLINE_MARK_MS);
+    if (!caughtUp || recovering || stopped) return;
+    const connected = delivery.libp2p.getPeers().length > 0;
+    const reconnected = connected && !wasConnected;
+    wasConnected = connected;
+    if (reconnected) {
+      recovering = true;
+      void (async () => {
+        if (await waitConnected(delivery, CONNECT_WAIT_MS, () => stopped)) {
+          const r = await profile.catchUp();
+          await profile.markOnline();
+          channel.push({ type: "notice", text: `reconnected; ${r.readable} missed message(s) fetched from history` });
+        }
+      })()
+        .catch((err: unknown) => channel.push({ type: "error", message: `catch-up failed: ${(err as Error).message}` }))
+        .finally(() => {
+          recovering = false;
+        });
+    } else if (connected && Date.now() - lastMark >= ONLINE_MARK_MS) {
+      lastMark = Date.now();
+      void profile.markOnline().catch(() => undefined);
+    }
+  }, 1_000);
 
   const { render } = await import("ink");
   const app = render(createElement(ChatApp, { session, writeRaw: (s: string) => void process.stdout.write(s) }), {
