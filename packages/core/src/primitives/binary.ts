@@ -4,10 +4,18 @@
  */
 import { fromUtf8, utf8 } from "../base/bytes.js";
 
+/**
+ * Scratch buffers of finished writers, reused by the next ones (persisted state is re-encoded on every message
+ * and is tens of KiB once the SDS history window fills). They are wiped when returned: they held state.
+ */
+const pool: Uint8Array[] = [];
+const POOL_SIZE = 4;
+const POOLED_MAX_BYTES = 1 << 20;
+
 export class ByteWriter {
-  // One growing buffer written in place: persisted state is re-encoded on every message, so the writer must
-  // not allocate per field (the byte layout is exactly that of a list of length-prefixed chunks).
-  #buf = new Uint8Array(256);
+  // One growing buffer written in place: the writer must not allocate per field (the byte layout is exactly
+  // that of a list of length-prefixed chunks).
+  #buf: Uint8Array = pool.pop() ?? new Uint8Array(1024);
   #length = 0;
 
   u8(n: number): this {
@@ -85,8 +93,17 @@ export class ByteWriter {
     return this.string(list.join(""));
   }
 
+  /** The bytes written; the writer must not be used afterwards (its buffer goes back to the pool). */
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.#length);
+    const buf = this.#buf;
+    const out = buf.slice(0, this.#length);
+    if (pool.length < POOL_SIZE && buf.length <= POOLED_MAX_BYTES) {
+      buf.fill(0, 0, this.#length);
+      pool.push(buf);
+    }
+    this.#buf = new Uint8Array(0);
+    this.#length = 0;
+    return out;
   }
 
   #put32(v: number): void {

@@ -158,4 +158,15 @@ describe("ByteWriter / ByteReader", () => {
     // A count the input cannot hold is refused before allocating.
     expect(() => new ByteReader(new ByteWriter().u32(1_000_000).finish()).stringList()).toThrow(TruncatedInput);
   });
+
+  it("writers reusing a pooled buffer start empty and never change bytes already returned", () => {
+    const first = new ByteWriter().raw(new Uint8Array(3000).fill(0xaa)).finish();
+    const nested = new ByteWriter().u8(1);
+    const inner = new ByteWriter().string("inner").finish();
+    const outer = nested.bytes(inner).finish();
+    const second = new ByteWriter().u8(5).finish();
+    expect(second).toEqual(Uint8Array.of(5));
+    expect(outer).toEqual(Uint8Array.of(1, 0, 0, 0, 9, 0, 0, 0, 5, 105, 110, 110, 101, 114));
+    expect(first.every((b) => b === 0xaa)).toBe(true);
+  });
 });

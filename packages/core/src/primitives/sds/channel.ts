@@ -368,7 +368,8 @@ export class Sds {
 
   #isKnown(d: Draft, id: string): boolean {
     if (d.knownSet === undefined && ++d.lookups > SCANNED_LOOKUPS) d.knownSet = new Set(d.known);
-    return d.knownSet === undefined ? d.known.includes(id) : d.knownSet.has(id);
+    // Scanning from the end: dependencies are usually among the most recent ids.
+    return d.knownSet === undefined ? d.known.lastIndexOf(id) !== -1 : d.knownSet.has(id);
   }
 
   #isLost(d: Draft, id: string): boolean {
