@@ -17,7 +17,9 @@ export function chatCommand(): Command {
         "In the chat:\n" +
         "  /new <bundle> <message>   start a conversation from someone's intro bundle\n" +
         "  /list, /switch N, Tab     list and switch conversations\n" +
-        "  /me or Ctrl-B             show my intro bundle; /copy copies it (OSC 52) and writes it to a file\n" +
+        "  /me or Ctrl-B             show my intro bundle (to give to others)\n" +
+        "  /copy                     copy it (OSC 52) and write DATA/NAME.bundle\n" +
+        "  PageUp, PageDown          scroll the conversation\n" +
         "  /name LABEL               name the current conversation\n" +
         "  /help, /quit or Ctrl-C",
     )

@@ -13,7 +13,7 @@ export function demoCommand(): Command {
         "  1. the node starts (Waku Relay plus Store history in SQLite)\n" +
         "  2. Alice and Bob create their identities\n" +
         "  3. Bob's intro bundle is shown and Alice starts a conversation with it\n" +
-        "  4. they chat both ways; delivery states change live (… queued, ✓ sent, ✓✓ acked)\n" +
+        "  4. they chat both ways, delivery states live: … queued, ✓ sent, ✓✓ acked\n" +
         "  5. Bob goes offline and Alice writes to him\n" +
         "  6. Bob comes back and catches up from the node's history\n" +
         "  7. groups (GroupV1, MLS), once the Client has them\n\n" +
