@@ -31,5 +31,14 @@ describe("parley --help", () => {
     const bad = await runCli(["intro", "--name", "../etc"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/invalid --name/);
+    const port = await runCli(["node", "--port", "99999"]);
+    expect(port.code).not.toBe(0);
+    expect(port.stderr).toMatch(/--port must be a port number/);
+  });
+
+  it("parley chat refuses to run without a terminal, and says what to use instead", async () => {
+    const noTty = await runCli(["chat", "--name", "x", "--data", "/nonexistent-parley-dir"]);
+    expect(noTty.code).toBe(2);
+    expect(noTty.stderr).toMatch(/needs an interactive terminal.*parley demo/);
   });
 });
