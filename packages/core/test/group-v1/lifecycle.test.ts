@@ -166,3 +166,21 @@ describe("GroupV1 lifecycle", () => {
     await allToAll(net, [a!, b!, c!, ms[3]!], cid, "rejoined");
   });
 });
+
+describe("GroupV1 large changes", () => {
+  it("splits adds that would not fit one message into several commits, all members joining", async () => {
+    const net = new Net(47, { maxCommitBytes: 3_000 });
+    const ms: Member[] = [];
+    for (let i = 0; i < 12; i++) ms.push(await net.addMember(`m${i}`));
+    const cid = await createGroup(ms[0]!, ms.slice(1));
+    await net.settle();
+    const v = await converged(ms, cid);
+    expect(v.members).toHaveLength(12);
+    expect(v.epoch > 1n).toBe(true);
+    const sizes = ms[0]!.events
+      .filter((e) => e.kind === "publish")
+      .map((e) => (e as { payload: Uint8Array }).payload.length);
+    expect(Math.max(...sizes)).toBeLessThan(3_000 + 1_024);
+    await allToAll(net, ms, cid, "split");
+  });
+});

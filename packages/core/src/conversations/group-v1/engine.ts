@@ -105,6 +105,8 @@ export interface GroupV1Options {
   readonly rewelcomeAfterMs?: number;
   /** After any activity, how long `tick` keeps polling history for tail losses (every recoveryIntervalMs). */
   readonly tailRecoveryMs?: number;
+  /** Largest commit published; adds beyond it are split into further commits (default fits a Waku message). */
+  readonly maxCommitBytes?: number;
 }
 
 export type MemberState = "member" | "pending" | "invited";
@@ -250,6 +252,7 @@ export class GroupV1Engine {
   private readonly recoveryInterval: number;
   private readonly rewelcomeAfter: number;
   private readonly tailWindow: number;
+  private readonly maxCommitBytes: number;
 
   private constructor(
     readonly options: GroupV1Options,
@@ -264,6 +267,8 @@ export class GroupV1Engine {
     this.recoveryInterval = options.recoveryIntervalMs ?? 5_000;
     this.rewelcomeAfter = options.rewelcomeAfterMs ?? 60_000;
     this.tailWindow = options.tailRecoveryMs ?? 30_000;
+    // 150 KiB Waku message minus room for the envelope, the hint and the GroupV1Message wrapper.
+    this.maxCommitBytes = options.maxCommitBytes ?? 150 * 1024 - 1024;
     this.config = clientConfig(options.crypto, 2);
     this.self = toHex(options.identity.publicKey);
     this.revPrefix = toHex(this.random(6));
@@ -1057,7 +1062,7 @@ export class GroupV1Engine {
    * application messages of losing branches, committing (or re-committing) pending changes, pruning.
    */
   private async reconcile(s: Session): Promise<void> {
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 64; round++) {
       const head = chooseHead(s.meta.nodes);
       if (!head) return;
       if (head.id !== s.meta.head) {
@@ -1151,15 +1156,14 @@ export class GroupV1Engine {
     const ownLeaf = ownLeafIndex(state);
     const proposals: Proposal[] = [];
     const added: string[] = [];
+    // Plain adds can be split across several commits when one would not fit a message; the rest can not.
+    const plainAdds: { identity: string; proposal: Proposal }[] = [];
     const removedLeaves = new Set<number>();
     let metadata: GroupMetadata | undefined;
     for (const i of pending) {
-      if (i.kind === "add" && i.keyPackage && !added.includes(i.identity)) {
+      if (i.kind === "add" && i.keyPackage && !plainAdds.some((a) => a.identity === i.identity)) {
         const kp = decodeKeyPackage(fromHex(i.keyPackage)!, 0)?.[0];
-        if (kp) {
-          proposals.push({ proposalType: "add", add: { keyPackage: kp } });
-          added.push(i.identity);
-        }
+        if (kp) plainAdds.push({ identity: i.identity, proposal: { proposalType: "add", add: { keyPackage: kp } } });
       } else if (i.kind === "remove" || i.kind === "readd") {
         const leaf = ros.find((r) => r.identity === i.identity)?.leafIndex;
         if (leaf !== undefined && leaf !== ownLeaf && !removedLeaves.has(leaf)) {
@@ -1180,26 +1184,37 @@ export class GroupV1Engine {
       extensions.push({ extensionType: METADATA_EXTENSION_TYPE, extensionData: encodeMetadata(metadata) });
       proposals.push({ proposalType: "group_context_extensions", groupContextExtensions: { extensions } });
     }
-    if (proposals.length === 0) return false;
+    if (proposals.length === 0 && plainAdds.length === 0) return false;
     const parent = s.headNode();
     let r: Awaited<ReturnType<typeof createCommit>>;
-    try {
-      r = await createCommit(
-        { state, cipherSuite: this.suite },
-        { extraProposals: proposals, ratchetTreeExtension: true },
-      );
-    } catch {
-      // A change MLS refuses (e.g. a key package already in the tree) must not block the others forever.
-      s.meta.intents = s.meta.intents.filter((i) => i.kind === "remove" || i.satisfiedAt !== undefined);
-      s.emit({ kind: "rejected", conversationId: s.cid, reason: "commit-refused" });
-      return false;
+    let commitBytes: Uint8Array;
+    let take = plainAdds.length;
+    for (;;) {
+      try {
+        r = await createCommit(
+          { state, cipherSuite: this.suite },
+          {
+            extraProposals: [...proposals, ...plainAdds.slice(0, take).map((a) => a.proposal)],
+            ratchetTreeExtension: true,
+          },
+        );
+      } catch {
+        // A change MLS refuses (e.g. a key package already in the tree) must not block the others forever.
+        s.meta.intents = s.meta.intents.filter((i) => i.kind === "remove" || i.satisfiedAt !== undefined);
+        s.emit({ kind: "rejected", conversationId: s.cid, reason: "commit-refused" });
+        return false;
+      }
+      commitBytes = encodeMlsMessage(r.commit);
+      // The commit must fit one delivery message; the adds left out are committed next, on top of this one.
+      if (commitBytes.length <= this.maxCommitBytes || take <= 1) break;
+      take = Math.ceil(take / 2);
     }
+    added.push(...plainAdds.slice(0, take).map((a) => a.identity));
     const next = r.newState;
     const id = epochId(this.crypto, next);
     s.addNode({ id, parent: parent.id, epoch: next.groupContext.epoch, removed: false, committer: this.self }, next);
     s.meta.head = id;
     s.meta.lastActivity = this.now();
-    const commitBytes = encodeMlsMessage(r.commit);
     pushCapped(s.meta.commits, this.shortHash(commitBytes), CAPS.processed);
     this.publish(s, parent.id, commitBytes);
     if (r.welcome) {
