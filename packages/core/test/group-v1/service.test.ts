@@ -75,7 +75,21 @@ async function setup(names: string[], seed: number) {
       }
     }
   };
-  return { clock, bus, nodes, settle };
+  const restart = async () => {
+    for (const n of nodes.values()) {
+      n.service.stop();
+      const engine = await GroupV1Engine.create({
+        crypto,
+        identity: n.service.engine.options.identity,
+        clock,
+        recoveryIntervalMs: 2_000,
+        rewelcomeAfterMs: 20_000,
+      });
+      n.service = new GroupV1Service(engine, n.store, bus.endpoint(n.name), n.service.pairwise, n.service.onEvent);
+    }
+    for (const n of nodes.values()) await n.service.start();
+  };
+  return { clock, bus, nodes, settle, restart };
 }
 
 async function view(n: Node, cid: string) {
@@ -134,4 +148,31 @@ describe("GroupV1 on MemoryDelivery with faults", () => {
       expect((await view(d!, cid)).status).toBe("removed");
     }, 120_000);
   }
+
+  it("every member restarts (new engine and service over its store) and the group continues", async () => {
+    const { nodes, settle, restart } = await setup(["a", "b", "c"], 9);
+    const [a, b, c] = ["a", "b", "c"].map((n) => nodes.get(n)!);
+    const { conversationId: cid } = await a!.service.step(
+      (tx) => a!.service.engine.createGroup(tx, { invite: [b!.identity, c!.identity] }),
+      (r) => r.effects,
+    );
+    await settle();
+    const say = (n: Node, text: string) =>
+      n.service.step(
+        (tx) => n.service.engine.send(tx, cid, new TextEncoder().encode(text)),
+        (r) => r.effects,
+      );
+    await say(b!, "before");
+    await settle();
+    await restart();
+    await settle();
+    await say(c!, "after");
+    await a!.service.step((tx) => a!.service.engine.setMetadata(tx, cid, { name: "post-restart", description: "" }));
+    await settle();
+    for (const n of [a!, b!]) expect(n.messages.filter((m) => m.text === "after")).toHaveLength(1);
+    for (const n of [a!, c!]) expect(n.messages.filter((m) => m.text === "before")).toHaveLength(1);
+    const views = await Promise.all([a!, b!, c!].map((n) => view(n, cid)));
+    for (const v of views) expect(v).toEqual(views[0]);
+    expect(views[0]!.name).toBe("post-restart");
+  }, 60_000);
 });
