@@ -1,7 +1,9 @@
 import { Command } from "commander";
+import { parseCount } from "../paths.js";
 
 interface DemoFlags {
   keep?: boolean;
+  pace?: number;
 }
 
 /** `parley demo`: the README's main job. A scripted scenario on the embedded default network. */
@@ -20,12 +22,18 @@ export function demoCommand(): Command {
         "Data goes to a temporary directory that is removed at the end. The demo checks what it narrates (every message exactly once, in order) and exits 0 only if everything happened.",
     )
     .option("--keep", "keep the temporary data directory (profiles, node archive) and print where it is")
+    .option("--pace <ms>", "pause between steps (default 700 on a terminal, 0 when the output is piped)", (v) =>
+      parseCount("pace", v),
+    )
     .addHelpText(
       "after",
       "\nExamples:\n  $ parley demo\n  $ npm run demo          # from a clone: build, then parley demo\n  $ NO_COLOR=1 parley demo > transcript.txt",
     )
     .action(async (flags: DemoFlags) => {
       const { runDemo } = await import("../demo/scenario.js");
-      process.exitCode = await runDemo({ keep: flags.keep ?? false });
+      process.exitCode = await runDemo({
+        keep: flags.keep ?? false,
+        ...(flags.pace !== undefined ? { paceMs: flags.pace } : {}),
+      });
     });
 }

@@ -35,6 +35,8 @@ export class Actor {
   private delivery?: WakuDelivery;
   private unlisten?: () => void;
   private waiters = new Set<() => void>();
+  /** The text of the send in progress: its "queued" event comes before `send` returns the message id. */
+  private sending: string | undefined;
 
   constructor(
     readonly name: string,
@@ -76,16 +78,26 @@ export class Actor {
 
   async send(conversationId: string, text: string): Promise<string> {
     this.t.message(this.name, this.peerName(), text);
-    const r = await this.client.send(conversationId, text);
-    this.remember(r.messageId, text);
-    return r.messageId;
+    this.sending = text;
+    try {
+      const r = await this.client.send(conversationId, text);
+      this.remember(r.messageId, text);
+      return r.messageId;
+    } finally {
+      this.sending = undefined;
+    }
   }
 
   async start(bundle: string, text: string): Promise<{ conversationId: string; messageId: string }> {
     this.t.message(this.name, this.peerName(), text, "(the first message rides inside the invite)");
-    const r = await this.client.start(bundle, text);
-    this.remember(r.messageId, text);
-    return r;
+    this.sending = text;
+    try {
+      const r = await this.client.start(bundle, text);
+      this.remember(r.messageId, text);
+      return r;
+    } finally {
+      this.sending = undefined;
+    }
   }
 
   /** Resolves when `check` holds, re-checking after every event; rejects after `timeoutMs`. */
@@ -142,6 +154,8 @@ export class Actor {
         break;
       case "delivery-state": {
         this.states.set(e.messageId, e.state);
+        if (!this.texts.has(e.messageId) && e.state === "queued" && this.sending !== undefined)
+          this.texts.set(e.messageId, this.sending);
         const text = this.texts.get(e.messageId);
         if (text !== undefined) this.t.state(this.name, text, e.state);
         else this.earlyStates.set(e.messageId, [...(this.earlyStates.get(e.messageId) ?? []), e.state]);

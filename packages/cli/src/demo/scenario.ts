@@ -9,6 +9,8 @@ export interface DemoOptions {
   /** Keep the temporary directory (profiles, node archive) and print where it is. */
   readonly keep?: boolean;
   readonly write?: (s: string) => void;
+  /** Pause between steps (ms). Default: 700 on a terminal, 0 otherwise. */
+  readonly paceMs?: number;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface DemoOptions {
  * run ends with checks, so a demo that prints "done" did what it says. Resolves with the exit code.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<number> {
-  const t = new Transcript(options.write);
+  const t = new Transcript(options.write, options.paceMs ?? (process.stdout.isTTY ? 700 : 0));
   const dir = await mkdtemp(join(tmpdir(), "parley-demo-"));
   const started = performance.now();
   const { startNode } = await import("@parley/waku");
@@ -29,7 +31,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       "A Waku node and two people, Alice and Bob, on 127.0.0.1. Everything below really goes over the network.",
     );
 
-    t.step(
+    await t.step(
       "Start a Waku service node",
       "It relays messages (Waku Relay) and keeps them in SQLite so it can answer Waku Store history queries.",
     );
@@ -37,7 +39,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     const addr = node.multiaddrs[0]!;
     t.say("node", `listening on ${addr}`);
 
-    t.step(
+    await t.step(
       "Alice and Bob create their identities",
       "Each gets an X25519 installation key, kept in their own SQLite profile, and connects to the node.",
     );
@@ -48,7 +50,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     t.say("alice", `installation key ${alice.client.client.installationKey.slice(0, 16)}…`);
     t.say("bob", `installation key ${bob.client.client.installationKey.slice(0, 16)}…`);
 
-    t.step(
+    await t.step(
       "Bob shares his intro bundle; Alice uses it to start a conversation",
       "The bundle holds Bob's key and a signed handshake key, no secret: it could be on a web page.",
     );
@@ -63,7 +65,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     const bobConv = bob.started[0]!.conversationId;
     const aliceConv = first.conversationId;
 
-    t.step(
+    await t.step(
       "A 1:1 chat, both ways, with delivery states",
       "… queued (stored), ✓ sent (the network took it), ✓✓ acked (the other side confirmed it, via SDS).",
     );
@@ -76,7 +78,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     await bob.untilReceived("Every message is encrypted with a fresh key (Double Ratchet).");
     await alice.untilState(second, "acked");
 
-    t.step("Bob goes offline", "His client stops; his identity and conversations stay in bob.db.");
+    await t.step("Bob goes offline", "His client stops; his identity and conversations stay in bob.db.");
     await bob.disconnect();
     t.say("bob", "is offline");
     const missed = ["Are you there?", "I'll leave these with the node, read them when you're back."];
@@ -92,7 +94,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       `has stored ${await node.archive.count()} relayed messages so far: ciphertext only, it cannot read them`,
     );
 
-    t.step(
+    await t.step(
       "Bob comes back and catches up from the node's history",
       "He reopens his profile, asks the node's Waku Store for what arrived while he was away, and acknowledges it.",
     );
@@ -112,7 +114,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     await bob.send(bobConv, "Back! Got both of your messages.");
     await alice.untilReceived("Back! Got both of your messages.");
 
-    t.step("Groups");
+    await t.step("Groups");
     await groupScenario({
       t,
       alice,

@@ -27,7 +27,11 @@ export class Transcript {
   private readonly t0 = performance.now();
   private stepNo = 0;
 
-  constructor(private readonly write: (s: string) => void = (s) => void process.stdout.write(s)) {}
+  constructor(
+    private readonly write: (s: string) => void = (s) => void process.stdout.write(s),
+    /** A pause before each step after the first, so a reader can follow live (0 when not on a terminal). */
+    private readonly paceMs = 0,
+  ) {}
 
   private stamp(): string {
     return pc.dim(`+${((performance.now() - this.t0) / 1000).toFixed(2).padStart(5)}s`);
@@ -41,7 +45,8 @@ export class Transcript {
     this.write(`\n${pc.bold(text)}\n${pc.dim(sub)}\n`);
   }
 
-  step(title: string, why?: string): void {
+  async step(title: string, why?: string): Promise<void> {
+    if (this.stepNo > 0 && this.paceMs > 0) await new Promise((r) => setTimeout(r, this.paceMs));
     this.stepNo++;
     this.write(`\n${pc.bold(`${this.stepNo}. ${title}`)}\n`);
     if (why) this.write(`${pc.dim(`   ${why}`)}\n`);

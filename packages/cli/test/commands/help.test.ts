@@ -12,7 +12,7 @@ describe("parley --help", () => {
   });
 
   it.each([
-    ["demo", ["--keep", "Examples:"]],
+    ["demo", ["--keep", "--pace", "Examples:"]],
     ["node", ["--data", "--port", "--ws-port", "--cluster", "--peer", "SIGTERM", "Examples:"]],
     ["intro", ["--name", "--data", "logos_chatintro_1_", "Examples:"]],
     ["chat", ["--name", "--data", "--node", "/new <bundle> <message>", "✓✓", "Examples:"]],
