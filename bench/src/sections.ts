@@ -2,6 +2,7 @@ import { classifySection } from "./classify.js";
 import { cryptoSection } from "./crypto.js";
 import { groupSection } from "./group.js";
 import type { Section } from "./harness.js";
+import { memorySection } from "./memory.js";
 import { primitivesSection } from "./primitives.js";
 import { privateV1Section } from "./private-v1.js";
 import { store } from "./store.js";
@@ -16,4 +17,5 @@ export const sections: Record<string, Section> = {
   group: groupSection,
   store,
   waku,
+  memory: memorySection,
 };

@@ -17,6 +17,8 @@ export class ByteWriter {
   // that of a list of length-prefixed chunks).
   #buf: Uint8Array = pool.pop() ?? new Uint8Array(1024);
   #length = 0;
+  /** Furthest byte ever written (a sparse encoding may be rewound): what `finish` must wipe. */
+  #high = 0;
 
   u8(n: number): this {
     this.#reserve(1);
@@ -94,16 +96,54 @@ export class ByteWriter {
   }
 
   /** The bytes written; the writer must not be used afterwards (its buffer goes back to the pool). */
+  /**
+   * Bytes that are mostly zero (a young Bloom filter): flag 1, u32 length, then (zero run, literal run)
+   * pairs as u16 counts followed by the literal bytes; flag 0 and plain `bytes` when that is not shorter.
+   */
+  sparseBytes(bytes: Uint8Array): this {
+    const n = bytes.length;
+    const start = this.#length;
+    this.u8(1).u32(n);
+    let i = 0;
+    while (i < n) {
+      let zeros = 0;
+      while (i < n && bytes[i] === 0 && zeros < 0xffff) {
+        i++;
+        zeros++;
+      }
+      let end = i;
+      while (end < n && bytes[end] !== 0 && end - i < 0xffff) end++;
+      this.#reserve(4);
+      this.#put16(zeros);
+      this.#put16(end - i);
+      this.raw(bytes.subarray(i, end));
+      i = end;
+      if (this.#length - start > n + 5) {
+        this.#high = Math.max(this.#high, this.#length);
+        this.#length = start;
+        return this.u8(0).bytes(bytes);
+      }
+    }
+    return this;
+  }
+
   finish(): Uint8Array {
     const buf = this.#buf;
     const out = buf.slice(0, this.#length);
     if (pool.length < POOL_SIZE && buf.length <= POOLED_MAX_BYTES) {
-      buf.fill(0, 0, this.#length);
+      buf.fill(0, 0, Math.max(this.#high, this.#length));
       pool.push(buf);
     }
     this.#buf = new Uint8Array(0);
     this.#length = 0;
+    this.#high = 0;
     return out;
+  }
+
+  #put16(v: number): void {
+    this.#buf[this.#length] = v >>> 8;
+    this.#buf[this.#length + 1] = v;
+    this.#length += 2;
   }
 
   #put32(v: number): void {
@@ -197,6 +237,32 @@ export class ByteReader {
     const text = fromUtf8(input.subarray(start, end));
     if (text === undefined) throw new TruncatedInput("invalid UTF-8");
     return text;
+  }
+
+  /** Bytes written by `ByteWriter.sparseBytes`. */
+  sparseBytes(): Uint8Array {
+    const flag = this.u8();
+    if (flag === 0) return this.bytes();
+    if (flag !== 1) throw new TruncatedInput("bad sparse flag");
+    const n = this.u32();
+    // Each 4-byte run header covers at most 0xffff zeros; literal bytes cover themselves.
+    const left = this.input.length - this.#offset;
+    if (n > Math.floor(left / 4) * 0xffff + left) throw new TruncatedInput("sparse length too large");
+    const out = new Uint8Array(n);
+    let i = 0;
+    while (i < n) {
+      this.#need(4);
+      const zeros = (this.input[this.#offset]! << 8) | this.input[this.#offset + 1]!;
+      const literal = (this.input[this.#offset + 2]! << 8) | this.input[this.#offset + 3]!;
+      this.#offset += 4;
+      if (zeros + literal === 0 || i + zeros + literal > n) throw new TruncatedInput("bad sparse run");
+      i += zeros;
+      this.#need(literal);
+      out.set(this.input.subarray(this.#offset, this.#offset + literal), i);
+      this.#offset += literal;
+      i += literal;
+    }
+    return out;
   }
 
   /** A list written by `ByteWriter.stringList`. */

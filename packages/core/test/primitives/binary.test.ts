@@ -169,4 +169,45 @@ describe("ByteWriter / ByteReader", () => {
     expect(outer).toEqual(Uint8Array.of(1, 0, 0, 0, 9, 0, 0, 0, 5, 105, 110, 110, 101, 114));
     expect(first.every((b) => b === 0xaa)).toBe(true);
   });
+
+  it("sparseBytes round-trips sparse, dense and empty inputs, and is never longer than plain bytes + 1", () => {
+    const sparseArb = fc
+      .record({ length: fc.integer({ min: 0, max: 70_000 }), ones: fc.array(fc.nat(), { maxLength: 200 }) })
+      .map(({ length, ones }) => {
+        const b = new Uint8Array(length);
+        for (const o of ones) if (length > 0) b[o % length] = (o % 255) + 1;
+        return b;
+      });
+    fc.assert(
+      fc.property(fc.oneof(sparseArb, fc.uint8Array({ maxLength: 3000 })), (bytes) => {
+        const out = new ByteWriter().u8(3).sparseBytes(bytes).u8(4).finish();
+        expect(out.length).toBeLessThanOrEqual(bytes.length + 1 + 4 + 2);
+        const r = new ByteReader(out);
+        expect(r.u8()).toBe(3);
+        expect(r.sparseBytes()).toEqual(bytes);
+        expect(r.u8()).toBe(4);
+        expect(r.done).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+    // An empty 3,600-byte filter costs a few bytes.
+    expect(new ByteWriter().sparseBytes(new Uint8Array(3600)).finish().length).toBeLessThan(12);
+  });
+
+  it("sparseBytes refuses truncated input, bad runs and absurd lengths", () => {
+    const bytes = new Uint8Array(500);
+    bytes[100] = 1;
+    bytes[400] = 2;
+    const out = new ByteWriter().sparseBytes(bytes).finish();
+    for (let cut = 0; cut < out.length; cut++) {
+      expect(() => new ByteReader(out.subarray(0, cut)).sparseBytes()).toThrow(TruncatedInput);
+    }
+    const zeroRun = Uint8Array.of(1, 0, 0, 0, 10, 0, 0, 0, 0);
+    expect(() => new ByteReader(zeroRun).sparseBytes()).toThrow(TruncatedInput);
+    const tooLong = Uint8Array.of(1, 0, 0, 0, 5, 0, 9, 0, 0);
+    expect(() => new ByteReader(tooLong).sparseBytes()).toThrow(TruncatedInput);
+    const huge = Uint8Array.of(1, 0xff, 0xff, 0xff, 0xff, 0, 1, 0, 0);
+    expect(() => new ByteReader(huge).sparseBytes()).toThrow(TruncatedInput);
+    expect(() => new ByteReader(Uint8Array.of(2)).sparseBytes()).toThrow(TruncatedInput);
+  });
 });

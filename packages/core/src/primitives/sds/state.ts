@@ -77,14 +77,15 @@ export interface SdsState {
 
 /**
  * Version 2 packs the `known` and `lost` id lists (up to `historyWindow` ids, re-encoded with every message)
- * with `ByteWriter.stringList`; version 1 (one length-prefixed string per id) is still read.
+ * with `ByteWriter.stringList` and the Bloom filter (3.6 KB, mostly zeros in a young conversation) with
+ * `ByteWriter.sparseBytes`; version 1 (one length-prefixed string per id, plain filter) is still read.
  */
 export const SDS_STATE_VERSION = 2;
 
 export function serializeSdsState(state: SdsState): Uint8Array {
   const w = new ByteWriter().u8(SDS_STATE_VERSION);
   w.string(state.channelId).string(state.senderId).u64(state.lamport);
-  w.bytes(state.bloom).u32(state.bloomCount);
+  w.sparseBytes(state.bloom).u32(state.bloomCount);
   w.u32(state.recent.length);
   for (const e of state.recent) w.string(e.messageId).u64(e.lamport).string(e.senderId);
   w.stringList(state.known);
@@ -124,7 +125,7 @@ export function deserializeSdsState(bytes: Uint8Array): DeserializeSdsResult {
     const channelId = r.string();
     const senderId = r.string();
     const lamport = r.u64();
-    const bloom = r.bytes();
+    const bloom = version === 1 ? r.bytes() : r.sparseBytes();
     const bloomCount = r.u32();
     const recent: LogEntry[] = [];
     for (let i = r.count(16); i > 0; i--)

@@ -1,0 +1,275 @@
+/**
+ * Memory per PrivateV1 conversation: one Client ("hub") that holds N conversations (default 10,000), all
+ * started by a second Client ("alice") from the hub's intro bundle, each with its first message read by the
+ * hub. Reported per conversation: the JS heap and ArrayBuffer growth of the process (both clients hold N
+ * conversations, so the delta is divided by 2N), and the bytes the hub's MemoryStore holds for them.
+ *
+ * The heap numbers are only meaningful after a full GC: run with `node --expose-gc bench/dist/run.js memory`
+ * (`npm run bench` does not pass the flag; without it the rows say "no --expose-gc" and include garbage).
+ * PARLEY_BENCH_CONVERSATIONS overrides N (e.g. 1000 for a quick run).
+ *
+ * The peer baseline is libsignal's serialized SessionRecord after one pre-key message exchange, the state a
+ * libsignal client persists per conversation (its in-memory cost is native and not visible to the JS heap).
+ */
+import {
+  Client,
+  type Clock,
+  type Delivery,
+  MemoryStore,
+  type MessageHandler,
+  type PublishResult,
+  seededRandom,
+} from "@parley/core";
+import { NodeCryptoProvider } from "@parley/core/node";
+import {
+  CiphertextMessageType,
+  IdentityChange,
+  IdentityKeyPair,
+  IdentityKeyStore,
+  KEMKeyPair,
+  KyberPreKeyRecord,
+  KyberPreKeyStore,
+  PreKeyBundle,
+  type PreKeyRecord,
+  PreKeySignalMessage,
+  PreKeyStore,
+  PrivateKey,
+  ProtocolAddress,
+  type PublicKey,
+  processPreKeyBundle,
+  SessionRecord,
+  SessionStore,
+  SignedPreKeyRecord,
+  SignedPreKeyStore,
+  signalDecryptPreKey,
+  signalEncrypt,
+} from "@signalapp/libsignal-client";
+import type { Row, Section } from "./harness.js";
+
+/** Records publishes; the section hands the bytes to the receiver itself. */
+class Capture implements Delivery {
+  readonly maxPayloadBytes = 150 * 1024;
+  out: { topic: string; payload: Uint8Array }[] = [];
+  async publish(contentTopic: string, payload: Uint8Array): Promise<PublishResult> {
+    this.out.push({ topic: contentTopic, payload });
+    return { ok: true, hash: "" };
+  }
+  async subscribe(_topic: string, _handler: MessageHandler): Promise<() => void> {
+    return () => {};
+  }
+  take(): { topic: string; payload: Uint8Array }[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+}
+
+const clock: Clock = {
+  now: () => 1_700_000_000_000,
+  setTimer: () => ({ cancel() {} }),
+};
+
+function gc(): boolean {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (!g) return false;
+  for (let i = 0; i < 3; i++) g();
+  return true;
+}
+
+function usage(): { heap: number; buffers: number } {
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, buffers: m.arrayBuffers };
+}
+
+function storeBytes(store: MemoryStore): number {
+  let n = 0;
+  for (const space of store.snapshot().values()) for (const [key, value] of space) n += key.length + value.length;
+  return n;
+}
+
+export const memorySection: Section = async () => {
+  const n = Number(process.env.PARLEY_BENCH_CONVERSATIONS ?? 10_000);
+  const collected = gc();
+  const hubStore = new MemoryStore();
+  const aliceStore = new MemoryStore();
+  const hubOut = new Capture();
+  const aliceOut = new Capture();
+  const make = (name: string, store: MemoryStore, delivery: Capture) =>
+    Client.create({
+      store,
+      delivery,
+      crypto: new NodeCryptoProvider({ random: seededRandom(`bench/memory/${name}`) }),
+      clock,
+      autoSweep: false,
+    });
+  const hub = await make("hub", hubStore, hubOut);
+  const alice = await make("alice", aliceStore, aliceOut);
+  const bundle = await hub.introBundle();
+  const hubBase = storeBytes(hubStore);
+  gc();
+  const before = usage();
+  const start = performance.now();
+  let read = 0;
+  hub.onEvent((e) => {
+    if (e.type === "message") read++;
+  });
+  for (let i = 0; i < n; i++) {
+    await alice.startConversation(bundle, `hello ${i}`);
+    for (const m of aliceOut.take()) await hub.ingest(m.topic, m.payload);
+    hubOut.take();
+  }
+  const seconds = (performance.now() - start) / 1000;
+  gc();
+  const after = usage();
+  if (read !== n) throw new Error(`memory section: the hub read ${read} of ${n} first messages`);
+  const conversations = (await hub.conversations()).length;
+  const hubPer = (storeBytes(hubStore) - hubBase) / n;
+  const heapPer = (after.heap - before.heap) / (2 * n);
+  const buffersPer = (after.buffers - before.buffers) / (2 * n);
+  const signal = await signalSessionBytes();
+  const tag = collected ? "" : " (no --expose-gc: includes garbage)";
+  const rows: Row[] = [
+    { name: `conversations held by the hub client`, value: conversations, unit: "conv" },
+    { name: `setup rate while filling (start + first message read)`, value: n / seconds, unit: "conv/s" },
+    { name: `JS heap per conversation per client${tag}`, value: heapPer, unit: "bytes" },
+    { name: `ArrayBuffers per conversation per client${tag}`, value: buffersPer, unit: "bytes" },
+    { name: "libsignal SessionRecord (serialized, after one message)", value: signal, unit: "bytes" },
+    {
+      name: "MemoryStore bytes per conversation (hub: state, info, history)",
+      value: hubPer,
+      unit: "bytes",
+      ratio: hubPer / signal,
+      baseline: "libsignal SessionRecord",
+    },
+  ];
+  await hub.close();
+  await alice.close();
+  return {
+    section: "memory",
+    rows,
+    notes: [
+      `${n} PrivateV1 conversations, each started by one client and read by the other (both hold ${n}); heap and ArrayBuffer deltas are divided by ${2 * n}`,
+      "run `node --expose-gc bench/dist/run.js memory` for GC-settled heap numbers; PARLEY_BENCH_CONVERSATIONS sets the count",
+    ],
+  };
+};
+
+// ---------- libsignal: the per-conversation state it persists ----------
+
+class Sessions extends SessionStore {
+  readonly map = new Map<string, Uint8Array>();
+  async saveSession(name: ProtocolAddress, record: SessionRecord): Promise<void> {
+    this.map.set(name.toString(), record.serialize());
+  }
+  async getSession(name: ProtocolAddress): Promise<SessionRecord | null> {
+    const r = this.map.get(name.toString());
+    return r ? SessionRecord.deserialize(r as Uint8Array<ArrayBuffer>) : null;
+  }
+  async getExistingSessions(addresses: ProtocolAddress[]): Promise<SessionRecord[]> {
+    return (await Promise.all(addresses.map((a) => this.getSession(a)))).filter((x): x is SessionRecord => x !== null);
+  }
+}
+
+class Identities extends IdentityKeyStore {
+  readonly known = new Map<string, PublicKey>();
+  constructor(
+    readonly pair: IdentityKeyPair,
+    readonly registrationId: number,
+  ) {
+    super();
+  }
+  async getIdentityKey(): Promise<PrivateKey> {
+    return this.pair.privateKey;
+  }
+  async getLocalRegistrationId(): Promise<number> {
+    return this.registrationId;
+  }
+  async saveIdentity(name: ProtocolAddress, key: PublicKey): Promise<IdentityChange> {
+    this.known.set(name.toString(), key);
+    return IdentityChange.NewOrUnchanged;
+  }
+  async isTrustedIdentity(): Promise<boolean> {
+    return true;
+  }
+  async getIdentity(name: ProtocolAddress): Promise<PublicKey | null> {
+    return this.known.get(name.toString()) ?? null;
+  }
+}
+
+class PreKeys extends PreKeyStore {
+  async savePreKey(): Promise<void> {}
+  async getPreKey(): Promise<PreKeyRecord> {
+    throw new Error("no one-time pre-keys in this bench");
+  }
+  async removePreKey(): Promise<void> {}
+}
+
+class SignedPreKeys extends SignedPreKeyStore {
+  record: SignedPreKeyRecord | undefined;
+  async saveSignedPreKey(_id: number, record: SignedPreKeyRecord): Promise<void> {
+    this.record = record;
+  }
+  async getSignedPreKey(): Promise<SignedPreKeyRecord> {
+    return this.record!;
+  }
+}
+
+class KyberPreKeys extends KyberPreKeyStore {
+  record: KyberPreKeyRecord | undefined;
+  async saveKyberPreKey(_id: number, record: KyberPreKeyRecord): Promise<void> {
+    this.record = record;
+  }
+  async getKyberPreKey(): Promise<KyberPreKeyRecord> {
+    return this.record!;
+  }
+  async markKyberPreKeyUsed(): Promise<void> {}
+}
+
+/** Bytes of the receiver's SessionRecord after one PQXDH pre-key message. */
+async function signalSessionBytes(): Promise<number> {
+  const alice = { address: ProtocolAddress.new("alice", 1), sessions: new Sessions() };
+  const aliceId = new Identities(IdentityKeyPair.generate(), 1);
+  const bob = { address: ProtocolAddress.new("bob", 1), sessions: new Sessions() };
+  const bobId = new Identities(IdentityKeyPair.generate(), 2);
+  const signed = new SignedPreKeys();
+  const kyber = new KyberPreKeys();
+  const spk = PrivateKey.generate();
+  const spkSig = bobId.pair.privateKey.sign(spk.getPublicKey().serialize());
+  await signed.saveSignedPreKey(1, SignedPreKeyRecord.new(1, Date.now(), spk.getPublicKey(), spk, spkSig));
+  const kem = KEMKeyPair.generate();
+  const kemSig = bobId.pair.privateKey.sign(kem.getPublicKey().serialize());
+  await kyber.saveKyberPreKey(1, KyberPreKeyRecord.new(1, Date.now(), kem, kemSig));
+  const bundle = PreKeyBundle.new(
+    2,
+    1,
+    null,
+    null,
+    1,
+    spk.getPublicKey(),
+    spkSig,
+    bobId.pair.publicKey,
+    1,
+    kem.getPublicKey(),
+    kemSig,
+  );
+  await processPreKeyBundle(bundle, bob.address, alice.address, alice.sessions, aliceId);
+  const c = await signalEncrypt(
+    new Uint8Array(256) as Uint8Array<ArrayBuffer>,
+    bob.address,
+    alice.address,
+    alice.sessions,
+    aliceId,
+  );
+  if (c.type() !== CiphertextMessageType.PreKey) throw new Error("expected a pre-key message");
+  await signalDecryptPreKey(
+    PreKeySignalMessage.deserialize(c.serialize()),
+    alice.address,
+    bob.address,
+    bob.sessions,
+    bobId,
+    new PreKeys(),
+    signed,
+    kyber,
+  );
+  return bob.sessions.map.get(alice.address.toString())!.length;
+}
