@@ -31,6 +31,11 @@ export function wakuRelay(options: RelayOptions = {}): (components: GossipSubCom
     emitSelf: false,
     maxInboundDataLength: MAX_RELAY_MESSAGE_BYTES,
     heartbeatInterval: options.heartbeatIntervalMs ?? 1000,
+    // No IP colocation penalty: gossipsub's default (-5 × surplus² beyond 10 peer ids per IP, remembered for an
+    // hour after they leave, and every restart of a client is a new peer id) made a node stop relaying to all
+    // clients on an address after ~10 client restarts there (loopback, one NAT).
+    // Test: packages/sqlite/test/client/relay-reconnects.test.ts.
+    scoreParams: { IPColocationFactorWeight: 0 },
   };
   const factory = gossipsub(init) as unknown as (components: GossipSubComponents) => GossipSub;
   return (components) => {
