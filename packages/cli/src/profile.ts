@@ -212,7 +212,18 @@ export function toChatEvent(e: ClientEvent): ChatEvent {
         message: `${e.error.code}: ${e.error.message}`,
         ...(e.conversationId ? { conversationId: e.conversationId } : {}),
       };
-    default:
+    case "conversation-started":
+    case "delivery-state":
+    case "message-missing":
       return e;
+    default: {
+      // Group events (members-changed, removed, left) show as notices until chat has a group view.
+      const g = e as { type: string; conversationId?: string };
+      return {
+        type: "notice",
+        text: `group: ${g.type}`,
+        ...(g.conversationId ? { conversationId: g.conversationId } : {}),
+      };
+    }
   }
 }

@@ -8,6 +8,7 @@ import { constantTimeEqual, fromUtf8, toHex, utf8 } from "../base/bytes.js";
 import { type Clock, systemClock, type TimerHandle } from "../base/clock.js";
 import type { ParleyError } from "../base/errors.js";
 import { type Content, ContentCodecs, type TextContent } from "../conversations/content/index.js";
+import type { GroupEffect } from "../conversations/group-v1/index.js";
 import {
   currentBundle,
   INBOX_V1,
@@ -45,6 +46,7 @@ import { type IntroBundle, parseIntroBundle } from "../identity/intro-bundle.js"
 import { create, type EncryptedPayload, InboxV1FrameSchema, toBinary } from "../wire/index.js";
 import { ClientError, InboundError } from "./errors.js";
 import { EventStream } from "./event-stream.js";
+import { ClientGroups, emptyPlan, GROUP_V1, type GroupOrigin, type GroupPlan } from "./groups.js";
 import {
   advance,
   CONVERSATION_INFO_NS,
@@ -66,6 +68,8 @@ import type {
   ClientOptions,
   ConversationInfo,
   DeliveryState,
+  GroupInfo,
+  GroupMemberInfo,
   HistoryItem,
   HistoryPage,
   HistoryPageQuery,
@@ -88,6 +92,9 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
  * topic, and the invite carries a placeholder frame. Keeps the invite within one Noise message (65,535 bytes).
  */
 export const INVITE_INLINE_CONTENT_BYTES = 48 * 1024;
+
+const BY_ME: GroupOrigin = { initiatedBy: "me", from: "" };
+const BY_PEER: GroupOrigin = { initiatedBy: "peer", from: "" };
 
 /** Rejections that are normal consequences of resends and redundancy, not worth an error event. */
 const QUIET_REASONS = new Set(["conversation-exists", "replay"]);
@@ -123,6 +130,7 @@ export class Client {
   readonly #subscriptions = new Map<string, () => void>();
   readonly #identity: Identity;
   readonly #autoSweep: boolean;
+  #groups!: ClientGroups;
   #seq = 0;
   #timer: TimerHandle | undefined;
   #closed = false;
@@ -199,9 +207,39 @@ export class Client {
 
   static async #boot(options: ClientOptions, identity: Identity, seq: number): Promise<Client> {
     const client = new Client(options, identity, seq);
+    client.#groups = await ClientGroups.create(
+      { crypto: client.#crypto, installation: identity.installation, clock: client.#clock },
+      options.groups,
+      {
+        now: () => client.#clock.now(),
+        addHistory: (tx, cid, record) => client.#addHistory(tx, cid, record),
+        sendControl: (tx, peer, frame) => client.#controlInTx(tx, peer, frame),
+        publish: async (topic, payload, cid) => client.#publishRaw(topic, payload, cid),
+        subscribe: (topic) => client.#subscribe(topic),
+        fetchHistory: (topic, since) => client.#backfill(topic, since ?? 0),
+      },
+      client.#codecs,
+    );
     const refs = await loadConversationRefs(options.store);
     for (const ref of refs) client.#decoder.index.add(ref);
     for (const topic of new Set(refs.map((r) => r.contentTopic))) await client.#subscribe(topic);
+    // Every group we are (or may again be) a member of: listen on its topic, then ask its history for
+    // what was published while we were away (the engine also resumes its timers from the store).
+    const groups: string[] = [];
+    for (const info of await client.conversations()) {
+      if (info.type !== GROUP_V1 || info.status === "left") continue;
+      client.#groups.track(info.id);
+      await client.#subscribe(client.#groups.ref(info.id).contentTopic);
+      groups.push(info.id);
+    }
+    for (const cid of groups) {
+      await client.#step(() =>
+        client.#groupStep({ initiatedBy: "peer", from: "" }, async (tx) => {
+          const effects = await client.#groups.engine.recover(tx, cid);
+          return { value: undefined, effects };
+        }),
+      );
+    }
     client.#armSweep();
     return client;
   }
@@ -340,6 +378,8 @@ export class Client {
   send(conversationId: string, content: Content | string): Promise<{ messageId: string }> {
     const contentBytes = this.#encodeContent(content);
     return this.#step(async () => {
+      const info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
+      if (info?.type === GROUP_V1) return this.#sendGroup(conversationId, contentBytes);
       const { ref, state } = await this.#loadPrivate(conversationId);
       const now = this.#clock.now();
       const r = this.#sendFrame(state, contentBytes, now);
@@ -387,6 +427,84 @@ export class Client {
     return () => this.#groupControl.delete(handler);
   }
 
+  // ---- GroupV1 ----
+
+  /**
+   * Creates a GroupV1 (MLS) group with `members` (installation keys, hex). Their key packages are requested
+   * over this client's PrivateV1 conversations with them, and all of them are added in ONE commit when the
+   * key packages arrive (members that do not answer within the key-package timeout are left out). Throws
+   * ClientError("no-pairwise-conversation") if a member has no PrivateV1 conversation with this client.
+   */
+  createGroup(input: {
+    name: string;
+    description?: string;
+    members: readonly string[];
+  }): Promise<{ conversationId: string }> {
+    const members = this.#peerList(input.members);
+    return this.#step(async () => {
+      await this.#requirePairwise(members);
+      const { value } = await this.#groupStep(BY_ME, async (tx) => {
+        const r = await this.#groups.engine.createGroup(tx, {
+          name: input.name,
+          description: input.description ?? "",
+          invite: members,
+        });
+        return { value: r.conversationId, effects: r.effects };
+      });
+      return { conversationId: value };
+    });
+  }
+
+  /** Invites more members (key packages over the pairwise conversations, then one commit). */
+  addGroupMembers(conversationId: string, peers: readonly string[]): Promise<void> {
+    const list = this.#peerList(peers);
+    return this.#groupCommand(conversationId, async (tx) => {
+      await this.#requirePairwise(list, tx);
+      return this.#groups.engine.invite(tx, conversationId, list);
+    });
+  }
+
+  /** Removes members; they receive nothing sent after they saw the removal's commit. */
+  removeGroupMembers(conversationId: string, peers: readonly string[]): Promise<void> {
+    const list = this.#peerList(peers);
+    return this.#groupCommand(conversationId, (tx) => this.#groups.engine.removeMembers(tx, conversationId, list));
+  }
+
+  /** Leaves the group (a member still in it commits the removal) and forgets its keys at once. */
+  leaveGroup(conversationId: string): Promise<void> {
+    return this.#groupCommand(conversationId, (tx) => this.#groups.engine.leave(tx, conversationId));
+  }
+
+  /** Renames the group; the change is committed like a membership change and reaches every member. */
+  setGroupMetadata(conversationId: string, meta: { name: string; description?: string }): Promise<void> {
+    return this.#groupCommand(conversationId, async (tx) => {
+      const description = meta.description ?? (await this.#groups.engine.summary(tx, conversationId)).description;
+      return this.#groups.engine.setMetadata(tx, conversationId, { name: meta.name, description });
+    });
+  }
+
+  /** The roster at the group's head epoch, plus members invited whose key package has not arrived yet. */
+  async groupMembers(conversationId: string): Promise<GroupMemberInfo[]> {
+    await this.#groupInfoRecord(conversationId);
+    const members = await this.#groups.engine.members(new Transaction(this.#store), conversationId);
+    return members.map((m) => ({ peer: m.identity, state: m.state, self: m.self }));
+  }
+
+  /** Name, description, our status and the head epoch of a group. */
+  async groupInfo(conversationId: string): Promise<GroupInfo> {
+    const info = await this.#groupInfoRecord(conversationId);
+    const s = await this.#groups.engine.summary(new Transaction(this.#store), conversationId);
+    const readable = s.status === "active";
+    return {
+      conversationId,
+      name: readable ? s.name : (info.name ?? ""),
+      description: readable ? s.description : (info.description ?? ""),
+      status: s.status,
+      epoch: s.epoch,
+      contentTopic: s.contentTopic,
+    };
+  }
+
   async conversations(): Promise<ConversationInfo[]> {
     const out: ConversationInfo[] = [];
     for (const { value } of await this.#store.scan(CONVERSATION_INFO_NS)) {
@@ -415,6 +533,7 @@ export class Client {
         conversationId,
         messageId: r.messageId,
         direction: r.direction,
+        ...(r.sender !== undefined && { sender: r.sender }),
         content: this.#codecs.decode(r.content),
         timestamp: r.timestamp,
         storedAt: r.storedAt,
@@ -456,12 +575,16 @@ export class Client {
     return readable;
   }
 
-  /** Runs the periodic work now: resends, sync messages (acknowledgements), give-up, expiry. */
+  /**
+   * Runs the periodic work now: resends, sync messages (acknowledgements), give-up, expiry; and the group
+   * engine's timers (key-package timeouts, leave failover, history polling, re-welcome).
+   */
   sweep(): Promise<void> {
     return this.#step(async () => {
       for (const ref of this.#decoder.index.topics().flatMap((t) => this.#decoder.index.conversationsOn(t))) {
         if (ref.type === PRIVATE_V1) await this.#sweepConversation(ref);
       }
+      await this.#groupStep(BY_PEER, async (tx) => ({ value: undefined, effects: await this.#groups.engine.tick(tx) }));
     });
   }
 
@@ -495,6 +618,138 @@ export class Client {
   #encodeContent(content: Content | string): Uint8Array {
     const c: Content = typeof content === "string" ? ({ kind: "text", text: content } satisfies TextContent) : content;
     return this.#codecs.encode(c);
+  }
+
+  /**
+   * One group step: the engine reads and writes through one transaction, the effects add their store writes
+   * (history, conversation record, PrivateV1 states of control sends) to it, it commits, and only then are
+   * publishing and events done. Returns whether every publish was accepted.
+   */
+  async #groupStep<T>(
+    origin: GroupOrigin,
+    fn: (tx: Transaction) => Promise<{ value: T; effects: readonly GroupEffect[]; events?: ClientEvent[] }>,
+  ): Promise<{ value: T; published: boolean }> {
+    const tx = new Transaction(this.#store);
+    const r = await fn(tx);
+    const plan: GroupPlan = { events: [...(r.events ?? [])], after: [] };
+    await this.#groups.plan(tx, r.effects, origin, plan);
+    await tx.commit();
+    return { value: r.value, published: await this.#runPlan(plan) };
+  }
+
+  async #runPlan(plan: GroupPlan): Promise<boolean> {
+    for (const e of plan.events) this.#emit(e);
+    let ok = true;
+    for (const f of plan.after) if ((await f()) === false) ok = false;
+    return ok;
+  }
+
+  #groupCommand(conversationId: string, fn: (tx: Transaction) => Promise<GroupEffect[]>): Promise<void> {
+    return this.#step(async () => {
+      await this.#groupInfoRecord(conversationId);
+      await this.#groupStep(BY_ME, async (tx) => ({ value: undefined, effects: await fn(tx) }));
+    });
+  }
+
+  async #sendGroup(conversationId: string, contentBytes: Uint8Array): Promise<{ messageId: string }> {
+    const now = this.#clock.now();
+    const { value: messageId, published } = await this.#groupStep(BY_ME, async (tx) => {
+      const r = await this.#groups.engine.send(tx, conversationId, contentBytes);
+      this.#addHistory(tx, conversationId, {
+        messageId: r.messageId,
+        direction: "out",
+        timestamp: now,
+        storedAt: now,
+        state: "queued",
+        content: contentBytes,
+      });
+      const queued: ClientEvent = { type: "delivery-state", conversationId, messageId: r.messageId, state: "queued" };
+      return { value: r.messageId, effects: r.effects, events: [queued] };
+    });
+    // Groups have no per-message acknowledgements: a published message is "sent", and stays so.
+    if (published) await this.#markSent(conversationId, [messageId]);
+    return { messageId };
+  }
+
+  async #ingestGroup(conversationId: string, message: Uint8Array): Promise<InboundOutcome> {
+    const tx = new Transaction(this.#store);
+    const effects = await this.#groups.engine.receive(tx, conversationId, message);
+    const rejected = effects.find((e) => e.kind === "rejected");
+    // Nothing written: a replay, our own echo, or a group we left. Quiet, like PrivateV1 replays.
+    if (!rejected && tx.size === 0) return { kind: "badly-formed", reason: "replay", conversationId };
+    const plan = emptyPlan();
+    await this.#groups.plan(tx, effects, BY_PEER, plan);
+    await tx.commit();
+    await this.#runPlan(plan);
+    return rejected?.kind === "rejected"
+      ? { kind: "badly-formed", reason: rejected.reason, conversationId }
+      : { kind: "readable", conversationId };
+  }
+
+  async #groupInfoRecord(conversationId: string): Promise<ConversationInfo> {
+    const info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
+    if (!info) throw new ClientError("unknown-conversation", "no such conversation");
+    if (info.type !== GROUP_V1) throw new ClientError("not-a-group", "this conversation is not a group");
+    return info;
+  }
+
+  #peerList(peers: readonly string[]): string[] {
+    const out = [...new Set(peers.map((p) => p.toLowerCase()))];
+    for (const p of out)
+      if (!/^[0-9a-f]{64}$/.test(p)) throw new ClientError("no-pairwise-conversation", "not an installation key");
+    return out.filter((p) => p !== this.installationKey);
+  }
+
+  async #requirePairwise(peers: readonly string[], tx?: Transaction): Promise<void> {
+    for (const p of peers)
+      if (!(await this.#pairwiseWith(tx ?? new Transaction(this.#store), p)))
+        throw new ClientError("no-pairwise-conversation", "no PrivateV1 conversation with this member");
+  }
+
+  /**
+   * The PrivateV1 conversation group-control frames to `peer` travel on. With several, one the peer started
+   * is preferred (its invite reached us, so it works both ways), then the newest.
+   */
+  async #pairwiseWith(tx: Transaction, peer: string): Promise<ConversationInfo | undefined> {
+    let best: ConversationInfo | undefined;
+    for (const { value } of await tx.scan(CONVERSATION_INFO_NS)) {
+      const info = decodeInfo(value);
+      if (info?.type !== PRIVATE_V1 || info.peer !== peer) continue;
+      const rank = (i: ConversationInfo) => (i.initiatedBy === "peer" ? 1 : 0);
+      if (!best || rank(info) > rank(best) || (rank(info) === rank(best) && info.createdAt >= best.createdAt))
+        best = info;
+    }
+    return best;
+  }
+
+  /** Sends a group-control frame to `peer` within `tx` (see GroupHost.sendControl). */
+  async #controlInTx(tx: Transaction, peer: string, frame: Uint8Array): Promise<(() => Promise<boolean>) | undefined> {
+    const info = await this.#pairwiseWith(tx, peer);
+    if (!info) return undefined;
+    const bytes = await tx.get("framework.conversation-state", `${PRIVATE_V1}:${info.id}`);
+    const state = bytes && decodePrivateState(bytes);
+    if (!state) return undefined;
+    let r: ReturnType<PrivateV1Engine["send"]>;
+    try {
+      r = this.#engine.send(state, { case: "groupControl", value: frame }, this.#clock.now());
+    } catch (e) {
+      if (e instanceof PrivateV1Error) return undefined; // too large to segment: the engine's re-welcome path heals
+      throw e;
+    }
+    const ref: ConversationRef = { id: info.id, type: PRIVATE_V1, contentTopic: info.contentTopic };
+    apply(tx, stateWriteOp(ref, encodePrivateState(r.state)));
+    return () => this.#publishAll(r.outgoing, info.id);
+  }
+
+  async #publishRaw(contentTopic: string, payload: Uint8Array, conversationId: string): Promise<boolean> {
+    const r = await this.#delivery.publish(contentTopic, payload);
+    if (!r.ok)
+      this.#emit({
+        type: "error",
+        conversationId,
+        error: new ClientError("publish-failed", `publish failed: ${r.error}`),
+      });
+    return r.ok;
   }
 
   #sendFrame(state: PrivateV1State, contentBytes: Uint8Array, now: number): ReturnType<PrivateV1Engine["send"]> {
@@ -619,6 +874,8 @@ export class Client {
   }
 
   async #ingest(contentTopic: string, payload: Uint8Array): Promise<InboundOutcome> {
+    const group = this.#groups.match(contentTopic, payload);
+    if (group) return this.#ingestGroup(group.conversationId, group.message);
     const c = await this.#decoder.classify(payload, contentTopic);
     if (c.kind === "not-for-me") return { kind: "not-for-me" };
     if (c.kind === "badly-formed") {
@@ -637,6 +894,7 @@ export class Client {
     for (const op of c.writes) apply(tx, op);
     const events: ClientEvent[] = [];
     const after: (() => void)[] = [];
+    const plan = emptyPlan();
     const started: ConversationRef[] = [];
     for (const s of c.started) {
       const ref = s.conversation;
@@ -653,7 +911,7 @@ export class Client {
       tx.put(CONVERSATION_INFO_NS, ref.id, encodeJson(info));
       events.push({ type: "conversation-started", conversationId: ref.id, peer, initiatedBy: "peer" });
       if (ref.type === PRIVATE_V1 && s.frame) {
-        await this.#applyEffects(tx, ref.id, peer, s.frame as PrivateV1Opened, now, events, after);
+        await this.#applyEffects(tx, ref.id, peer, s.frame as PrivateV1Opened, now, events, after, plan);
       }
     }
     if (c.conversation.type === PRIVATE_V1) {
@@ -666,6 +924,7 @@ export class Client {
         now,
         events,
         after,
+        plan,
       );
     }
     await tx.commit();
@@ -676,6 +935,7 @@ export class Client {
     }
     for (const e of events) this.#emit(e);
     for (const f of after) f();
+    await this.#runPlan(plan);
     return { kind: "readable", conversationId: c.conversation.id };
   }
 
@@ -687,6 +947,7 @@ export class Client {
     now: number,
     events: ClientEvent[],
     after: (() => void)[],
+    plan: GroupPlan,
   ): Promise<void> {
     for (const f of effects.frames) {
       if (f.body.case === "content") {
@@ -697,15 +958,21 @@ export class Client {
           storedAt: now,
           state: undefined,
           content: f.body.value,
+          sender: peer,
         });
         events.push({
           type: "message",
           conversationId,
           messageId: f.messageId,
+          sender: peer,
           content: this.#codecs.decode(f.body.value),
           timestamp: f.timestamp,
         });
       } else if (f.body.case === "groupControl") {
+        // The group step joins this transaction: the pairwise frame is consumed exactly when its effect on
+        // the group (a welcome joined, a key package answered) is stored.
+        const groupEffects = await this.#groups.engine.receiveControl(tx, peer, f.body.value);
+        await this.#groups.plan(tx, groupEffects, { initiatedBy: "peer", from: peer }, plan);
         const m: GroupControlMessage = { conversationId, peer, messageId: f.messageId, payload: f.body.value };
         after.push(() => {
           for (const h of this.#groupControl) {
@@ -742,10 +1009,12 @@ export class Client {
     apply(tx, stateWriteOp(ref, encodePrivateState(r.state)));
     const events: ClientEvent[] = [];
     const after: (() => void)[] = [];
-    await this.#applyEffects(tx, ref.id, toHex(state.peerKey), e, now, events, after);
+    const plan = emptyPlan();
+    await this.#applyEffects(tx, ref.id, toHex(state.peerKey), e, now, events, after, plan);
     await tx.commit();
     for (const ev of events) this.#emit(ev);
     for (const f of after) f();
+    await this.#runPlan(plan);
     if (r.outgoing.length > 0 && (await this.#publishAll(r.outgoing, ref.id))) {
       const resent = new Set(r.outgoing.map((o) => o.sdsId).filter((x) => x !== undefined));
       const frames = r.state.outbound.filter((o) => o.segments.some((s) => resent.has(s))).map((o) => o.messageId);

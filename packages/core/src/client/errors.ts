@@ -11,6 +11,10 @@ export type ClientErrorCode =
   | "closed"
   /** Content that does not fit 255 segments. */
   | "content-too-large"
+  /** A group operation names a peer this client has no PrivateV1 conversation with (key packages travel there). */
+  | "no-pairwise-conversation"
+  /** A group operation on a conversation that is not a group. */
+  | "not-a-group"
   | "publish-failed";
 
 export class ClientError extends ParleyError {

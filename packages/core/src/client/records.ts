@@ -20,26 +20,31 @@ export interface HistoryRecord {
   readonly state: DeliveryState | undefined;
   /** The encoded ContentFrame, exactly as sent or received. */
   readonly content: Uint8Array;
+  /** Inbound: the sender's installation key hex (absent in records written before version 2). */
+  readonly sender?: string;
 }
 
 const STATES: readonly (DeliveryState | undefined)[] = [undefined, "queued", "sent", "possibly-acked", "acked", "lost"];
 
+/** Version 1 records end after the content; version 2 appends the sender. */
 export function encodeHistory(r: HistoryRecord): Uint8Array {
-  return new ByteWriter()
-    .u8(1)
+  const w = new ByteWriter()
+    .u8(r.sender === undefined ? 1 : 2)
     .u8(r.direction === "in" ? 0 : 1)
     .string(r.messageId)
     .uint(Math.max(0, r.timestamp))
     .uint(r.storedAt)
     .u8(STATES.indexOf(r.state))
-    .bytes(r.content)
-    .finish();
+    .bytes(r.content);
+  if (r.sender !== undefined) w.string(r.sender);
+  return w.finish();
 }
 
 export function decodeHistory(bytes: Uint8Array): HistoryRecord | undefined {
   try {
     const r = new ByteReader(bytes);
-    if (r.u8() !== 1) return undefined;
+    const version = r.u8();
+    if (version !== 1 && version !== 2) return undefined;
     const direction = r.u8() === 0 ? "in" : "out";
     const messageId = r.string();
     const timestamp = r.uint();
@@ -47,7 +52,10 @@ export function decodeHistory(bytes: Uint8Array): HistoryRecord | undefined {
     const s = r.u8();
     if (s >= STATES.length) return undefined;
     const content = r.bytes();
-    return r.done ? { messageId, direction, timestamp, storedAt, state: STATES[s], content } : undefined;
+    const record = { messageId, direction, timestamp, storedAt, state: STATES[s], content } as const;
+    if (version === 1) return r.done ? record : undefined;
+    const sender = r.string();
+    return r.done ? { ...record, sender } : undefined;
   } catch (e) {
     if (e instanceof TruncatedInput) return undefined;
     throw e;

@@ -1,6 +1,7 @@
 import type { Clock } from "../base/clock.js";
 import type { ParleyError } from "../base/errors.js";
 import type { Content, ContentCodec } from "../conversations/content/index.js";
+import type { GroupV1Options, MemberState } from "../conversations/group-v1/index.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
 import type { Delivery } from "../framework/delivery.js";
 import type { AnyConversationTypeRuntime } from "../framework/runtime.js";
@@ -43,18 +44,47 @@ export interface ClientOptions {
   readonly types?: readonly AnyConversationTypeRuntime[];
   /** Start the periodic sweep timer (default true). Tests that drive `sweep()` themselves pass false. */
   readonly autoSweep?: boolean;
+  /** GroupV1 engine tuning (timeouts, finality depth, suite); identity, crypto and clock are the client's. */
+  readonly groups?: GroupOptions;
+}
+
+export type GroupOptions = Partial<Omit<GroupV1Options, "crypto" | "identity" | "clock">>;
+
+export type GroupStatus = "active" | "removed" | "left";
+
+export interface GroupMemberInfo {
+  /** The member's installation key, lower hex. */
+  readonly peer: string;
+  /** "member": in the group and heard from; "pending": added, not yet heard from; "invited": key package requested. */
+  readonly state: MemberState;
+  readonly self: boolean;
+}
+
+export interface GroupInfo {
+  readonly conversationId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly status: GroupStatus;
+  /** MLS epoch of the fork-choice head (-1 once we no longer hold the group's keys). */
+  readonly epoch: bigint;
+  readonly contentTopic: string;
 }
 
 export interface ConversationInfo {
   /** This client's local id of the conversation: what `send` and `history` take. */
   readonly id: string;
+  /** "PrivateV1" or "GroupV1". */
   readonly type: string;
-  /** The peer's installation key, lower hex. */
+  /** PrivateV1: the peer's installation key, lower hex. GroupV1: who added us ("" for a group we created). */
   readonly peer: string;
   /** Who started it. */
   readonly initiatedBy: "me" | "peer";
   readonly createdAt: number;
   readonly contentTopic: string;
+  /** GroupV1 only: the group's name and description (as of the last change we saw) and our status in it. */
+  readonly name?: string;
+  readonly description?: string;
+  readonly status?: GroupStatus;
 }
 
 export interface HistoryItem {
@@ -62,6 +92,8 @@ export interface HistoryItem {
   /** PRIVATE1 frame_id: identical on both sides. */
   readonly messageId: string;
   readonly direction: "in" | "out";
+  /** Inbound: the sender's installation key, lower hex (verified; for groups through the MLS credential). */
+  readonly sender?: string;
   readonly content: Content;
   /** Sender's timestamp (ms). */
   readonly timestamp: number;
@@ -98,6 +130,8 @@ export type ClientEvent =
       readonly type: "message";
       readonly conversationId: string;
       readonly messageId: string;
+      /** The sender's installation key, lower hex: the peer (PrivateV1) or the member verified by MLS (GroupV1). */
+      readonly sender: string;
       readonly content: Content;
       readonly timestamp: number;
     }
@@ -112,6 +146,21 @@ export type ClientEvent =
       readonly type: "message-missing";
       readonly conversationId: string;
       readonly missing: readonly string[];
+    }
+  | {
+      /** GroupV1: the roster, a member's pending state, the name or the head epoch changed (`groupMembers`). */
+      readonly type: "members-changed";
+      readonly conversationId: string;
+    }
+  | {
+      /** GroupV1: another member removed us; nothing sent to the group from now on reaches us. */
+      readonly type: "removed";
+      readonly conversationId: string;
+    }
+  | {
+      /** GroupV1: we left (`leaveGroup`). */
+      readonly type: "left";
+      readonly conversationId: string;
     }
   | {
       readonly type: "error";

@@ -1,0 +1,287 @@
+/**
+ * GroupV1 through the Client: groups made from existing PrivateV1 conversations (key packages and welcomes
+ * travel there), on MemoryDelivery with drops, duplicates, reordering and delays on a VirtualClock. Every
+ * check is on what the application sees: events, groupMembers, conversations, history.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SqliteStore } from "@parley/sqlite";
+import { describe, expect, it } from "vitest";
+import { VirtualClock } from "../../src/base/virtual-clock.js";
+import { Client, type ClientEvent, type ClientOptions } from "../../src/client/index.js";
+import { NobleCryptoProvider, seededRandom } from "../../src/crypto/index.js";
+import { type Faults, MemoryDelivery } from "../../src/framework/memory-delivery.js";
+import { MemoryStore } from "../../src/framework/memory-store.js";
+import type { Store } from "../../src/framework/store.js";
+
+const CONFIG = { sweepIntervalMs: 1_000, resendAfterMs: 3_000, maxSends: 1_000, ackDelayMs: 500 };
+const GROUPS = { recoveryIntervalMs: 2_000, tailRecoveryMs: 10_000, leaveFailoverMs: 5_000, rewelcomeAfterMs: 60_000 };
+const FAULTS: Faults = { drop: 0.1, duplicate: 0.1, reorder: 0.2, reorderWindow: 300, delay: { min: 5, max: 80 } };
+
+type Message = Extract<ClientEvent, { type: "message" }>;
+
+interface Peer {
+  readonly name: string;
+  client: Client;
+  readonly store: Store;
+  readonly events: ClientEvent[];
+  readonly options: ClientOptions;
+  /** Pairwise conversation id with each other peer, by name. */
+  readonly pairwise: Map<string, string>;
+  off: () => void;
+}
+
+function setup(seed: string, faults: Faults = FAULTS) {
+  const clock = new VirtualClock({ yieldToEventLoop: () => new Promise((r) => setImmediate(r)) });
+  const bus = new MemoryDelivery({
+    clock,
+    crypto: new NobleCryptoProvider({ random: seededRandom(`${seed}/bus`) }),
+    seed,
+    faults,
+    trace: false,
+  });
+  const peers: Peer[] = [];
+  const attach = (p: Peer) => {
+    p.off = p.client.onEvent((e) => p.events.push(e));
+  };
+  const run = async (ms: number, step = 250) => {
+    for (let t = 0; t < ms; t += step) await clock.advanceAsync(Math.min(step, ms - t));
+  };
+  const until = async (what: string, pred: () => boolean | Promise<boolean>, maxMs = 120_000) => {
+    for (let t = 0; t <= maxMs; t += 500) {
+      if (await pred()) return;
+      await run(500);
+    }
+    if (process.env.GDEBUG) {
+      for (const p of peers) {
+        console.log(
+          p.name,
+          p.events
+            .filter((e) => e.type !== "delivery-state")
+            .map((e) => JSON.stringify(e, (_k, v) => (typeof v === "bigint" ? String(v) : v)).slice(0, 160))
+            .join("\n  "),
+        );
+      }
+    }
+    throw new Error(`timed out waiting for: ${what}`);
+  };
+  return {
+    clock,
+    bus,
+    run,
+    until,
+    async peer(name: string, store: Store = new MemoryStore()): Promise<Peer> {
+      const options: ClientOptions = {
+        store,
+        delivery: bus.endpoint(name),
+        crypto: new NobleCryptoProvider({ random: seededRandom(`${seed}/${name}`) }),
+        clock,
+        random: seededRandom(`${seed}/${name}/salt`),
+        config: CONFIG,
+        groups: GROUPS,
+      };
+      const p: Peer = {
+        name,
+        client: await Client.create(options),
+        store,
+        events: [],
+        options,
+        pairwise: new Map(),
+        off: () => {},
+      };
+      attach(p);
+      peers.push(p);
+      return p;
+    },
+    /** A PrivateV1 conversation between a and b, both sides started. */
+    async connect(a: Peer, b: Peer): Promise<void> {
+      const { conversationId } = await a.client.startConversation(await b.client.introBundle(), `hi ${b.name}`);
+      a.pairwise.set(b.name, conversationId);
+      const key = a.client.installationKey;
+      await until(`${b.name} hears from ${a.name}`, () =>
+        b.events.some((e) => e.type === "conversation-started" && e.peer === key),
+      );
+      const s = b.events.find((e) => e.type === "conversation-started" && e.peer === key);
+      b.pairwise.set(a.name, (s as { conversationId: string }).conversationId);
+    },
+    async stop(p: Peer): Promise<void> {
+      p.off();
+      await p.client.close();
+    },
+    async reopen(p: Peer): Promise<void> {
+      p.client = await Client.open({ ...p.options, delivery: bus.endpoint(p.name) });
+      attach(p);
+    },
+  };
+}
+
+function groupMessages(p: Peer, cid: string): Message[] {
+  return p.events.filter((e): e is Message => e.type === "message" && e.conversationId === cid);
+}
+
+const text = (m: Message) => (m.content as { text: string }).text;
+
+/** Each text exactly once, nothing else (and no message id twice). */
+function expectExactly(p: Peer, cid: string, texts: string[]): void {
+  const got = groupMessages(p, cid);
+  expect(new Set(got.map((m) => m.messageId)).size).toBe(got.length);
+  expect(got.map(text).sort()).toEqual([...texts].sort());
+}
+
+async function roster(p: Peer, cid: string): Promise<string[]> {
+  return (await p.client.groupMembers(cid)).map((m) => m.peer).sort();
+}
+
+async function sameRoster(ps: Peer[], cid: string, want: Peer[]): Promise<boolean> {
+  const expected = want.map((w) => w.client.installationKey).sort();
+  for (const p of ps) {
+    const members = await p.client.groupMembers(cid);
+    if (
+      members
+        .map((m) => m.peer)
+        .sort()
+        .join() !== expected.join()
+    )
+      return false;
+    if (members.some((m) => m.state === "invited")) return false;
+  }
+  return true;
+}
+
+function startedEvents(p: Peer, cid: string): ClientEvent[] {
+  return p.events.filter((e) => e.type === "conversation-started" && e.conversationId === cid);
+}
+
+/** The group conversation id as `p` knows it (same id on every member). */
+async function hasGroup(p: Peer, cid: string): Promise<boolean> {
+  return (await p.client.conversations()).some((c) => c.id === cid && c.type === "GroupV1" && c.status === "active");
+}
+
+describe("GroupV1 through the Client (MemoryDelivery with drops, duplicates, reordering)", () => {
+  it("create from 1:1 conversations, exactly-once messages, add a fourth, remove one", async () => {
+    const w = setup("groups-main");
+    const [alice, bob, carol, dave] = [
+      await w.peer("alice"),
+      await w.peer("bob"),
+      await w.peer("carol"),
+      await w.peer("dave"),
+    ];
+    await w.connect(alice, bob);
+    await w.connect(alice, carol);
+    await w.connect(alice, dave);
+    await w.connect(bob, carol);
+
+    // A member without a pairwise conversation cannot be invited: the key package would have no way to travel.
+    await expect(bob.client.createGroup({ name: "x", members: [dave.client.installationKey] })).rejects.toMatchObject({
+      code: "no-pairwise-conversation",
+    });
+
+    const { conversationId: cid } = await alice.client.createGroup({
+      name: "team",
+      description: "the three of us",
+      members: [bob.client.installationKey, carol.client.installationKey],
+    });
+    // Right away: the key packages are requested, the members are "invited".
+    expect((await alice.client.groupMembers(cid)).filter((m) => m.state === "invited")).toHaveLength(2);
+    await w.until(
+      "three members everywhere",
+      async () =>
+        (await hasGroup(bob, cid)) &&
+        (await hasGroup(carol, cid)) &&
+        sameRoster([alice, bob, carol], cid, [alice, bob, carol]),
+    );
+    for (const p of [bob, carol])
+      expect(startedEvents(p, cid)).toEqual([
+        { type: "conversation-started", conversationId: cid, peer: alice.client.installationKey, initiatedBy: "peer" },
+      ]);
+    expect(startedEvents(alice, cid)).toEqual([
+      { type: "conversation-started", conversationId: cid, peer: "", initiatedBy: "me" },
+    ]);
+    expect(await bob.client.conversations()).toContainEqual(
+      expect.objectContaining({ id: cid, type: "GroupV1", name: "team", description: "the three of us" }),
+    );
+    // Pending until the member was heard from; everyone announces its join, so all end "member".
+    await w.until("everyone confirmed", async () =>
+      (await alice.client.groupMembers(cid)).every((m) => m.state === "member"),
+    );
+
+    await alice.client.send(cid, "a1");
+    await bob.client.send(cid, "b1");
+    await carol.client.send(cid, "c1");
+    await w.until("round 1", () => [alice, bob, carol].every((p) => groupMessages(p, cid).length === 2));
+    expectExactly(alice, cid, ["b1", "c1"]);
+    expectExactly(bob, cid, ["a1", "c1"]);
+    expectExactly(carol, cid, ["a1", "b1"]);
+    // Sender attribution is the MLS-verified installation key.
+    const fromBob = groupMessages(alice, cid).find((m) => text(m) === "b1")!;
+    expect(fromBob.sender).toBe(bob.client.installationKey);
+
+    // A fourth member, invited over its 1:1 conversation with alice.
+    await alice.client.addGroupMembers(cid, [dave.client.installationKey]);
+    await w.until(
+      "dave joined",
+      async () => (await hasGroup(dave, cid)) && sameRoster([alice, bob, carol, dave], cid, [alice, bob, carol, dave]),
+    );
+    expect(startedEvents(dave, cid)).toEqual([
+      { type: "conversation-started", conversationId: cid, peer: alice.client.installationKey, initiatedBy: "peer" },
+    ]);
+    await dave.client.send(cid, "d1");
+    await bob.client.send(cid, "b2");
+    await w.until(
+      "round 2",
+      () =>
+        groupMessages(dave, cid).length === 1 &&
+        [alice, carol].every((p) => groupMessages(p, cid).length === 4) &&
+        groupMessages(bob, cid).length === 3,
+    );
+
+    // Bob removes carol: she is told, and hears nothing sent afterwards.
+    await bob.client.removeGroupMembers(cid, [carol.client.installationKey]);
+    await w.until(
+      "carol removed",
+      async () =>
+        carol.events.some((e) => e.type === "removed" && e.conversationId === cid) &&
+        sameRoster([alice, bob, dave], cid, [alice, bob, dave]),
+    );
+    await alice.client.send(cid, "a3");
+    await dave.client.send(cid, "d3");
+    await w.until(
+      "round 3",
+      () =>
+        groupMessages(bob, cid).length === 5 &&
+        groupMessages(alice, cid).length === 5 &&
+        groupMessages(dave, cid).length === 2,
+    );
+    await w.run(15_000);
+    expectExactly(alice, cid, ["b1", "c1", "d1", "b2", "d3"]);
+    expectExactly(bob, cid, ["a1", "c1", "d1", "a3", "d3"]);
+    expectExactly(dave, cid, ["b2", "a3"]);
+    expectExactly(carol, cid, ["a1", "b1", "d1", "b2"]);
+    expect((await carol.client.conversations()).find((c) => c.id === cid)).toMatchObject({
+      status: "removed",
+      name: "team",
+    });
+    await expect(carol.client.send(cid, "still here?")).rejects.toMatchObject({ code: "not-a-member" });
+
+    // History of the group: both directions, with verified senders on what came in.
+    const page = await bob.client.history(cid);
+    expect(page.items.map((i) => [i.direction, (i.content as { text: string }).text])).toEqual(
+      expect.arrayContaining([
+        ["out", "b1"],
+        ["in", "a1"],
+        ["in", "d3"],
+      ]),
+    );
+    expect(page.items.find((i) => (i.content as { text: string }).text === "d3")?.sender).toBe(
+      dave.client.installationKey,
+    );
+    expect(page.items.find((i) => (i.content as { text: string }).text === "b1")?.state).toBe("sent");
+    // 1:1 messages name their sender too.
+    const hi = bob.events.find((e): e is Message => e.type === "message" && text(e) === "hi bob")!;
+    expect(hi.sender).toBe(alice.client.installationKey);
+    expect(w.bus.stats().dropped).toBeGreaterThan(0);
+    expect(w.bus.stats().duplicated).toBeGreaterThan(0);
+    for (const p of [alice, bob, carol, dave]) expect(p.events.filter((e) => e.type === "error")).toEqual([]);
+  }, 60_000);
+});
