@@ -13,9 +13,12 @@ import {
 } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { SqliteStore } from "@parley/sqlite";
-import type { ChatEvent } from "./chat/model.js";
+import type { ChatEvent, ConversationSeed } from "./chat/model.js";
 import type { ChatHistoryItem, SentMessage } from "./chat/session.js";
 import { profilePath } from "./paths.js";
+
+/** `ConversationInfo.type` of a GroupV1 (MLS) group. */
+const GROUP_TYPE = "GroupV1";
 
 /** The CLI's own records in the profile's store (labels, last time online). Namespaced apart from the Client's. */
 const CLI_NS = "cli.profile";
@@ -89,13 +92,52 @@ export class Profile {
     return this.client.introBundle();
   }
 
-  async conversations(): Promise<{ id: string; peer: string; label?: string }[]> {
-    const out: { id: string; peer: string; label?: string }[] = [];
+  /** Conversations for the screen: 1:1 ones with my local label, groups with their name. */
+  async conversations(): Promise<ConversationSeed[]> {
+    const out: ConversationSeed[] = [];
     for (const c of await this.client.conversations()) {
-      const label = await this.label(c.id);
-      out.push({ id: c.id, peer: c.peer, ...(label ? { label } : {}) });
+      if (c.type === GROUP_TYPE) out.push({ id: c.id, peer: c.peer, kind: "group", label: c.name || "group" });
+      else {
+        const label = await this.label(c.id);
+        out.push({ id: c.id, peer: c.peer, kind: "private", ...(label ? { label } : {}) });
+      }
     }
     return out;
+  }
+
+  // ---- groups (GroupV1) ----
+
+  /** Creates a group with the peers of existing 1:1 conversations (installation keys, hex). */
+  async createGroup(name: string, peers: readonly string[]): Promise<string> {
+    return (await this.client.createGroup({ name, members: peers })).conversationId;
+  }
+
+  addMembers(conversationId: string, peers: readonly string[]): Promise<void> {
+    return this.client.addGroupMembers(conversationId, peers);
+  }
+
+  removeMembers(conversationId: string, peers: readonly string[]): Promise<void> {
+    return this.client.removeGroupMembers(conversationId, peers);
+  }
+
+  leave(conversationId: string): Promise<void> {
+    return this.client.leaveGroup(conversationId);
+  }
+
+  renameGroup(conversationId: string, name: string): Promise<void> {
+    return this.client.setGroupMetadata(conversationId, { name });
+  }
+
+  async members(conversationId: string): Promise<{ peer: string; state: string; self: boolean }[]> {
+    return (await this.client.groupMembers(conversationId)).map((m) => ({
+      peer: m.peer,
+      state: m.state,
+      self: m.self,
+    }));
+  }
+
+  async isGroup(conversationId: string): Promise<boolean> {
+    return (await this.client.conversations()).some((c) => c.id === conversationId && c.type === GROUP_TYPE);
   }
 
   async history(conversationId: string, limit: number): Promise<ChatHistoryItem[]> {
@@ -106,12 +148,25 @@ export class Profile {
       text: contentText(h.content),
       timestamp: h.timestamp,
       ...(h.state ? { state: h.state } : {}),
+      ...(h.sender ? { sender: h.sender } : {}),
     }));
   }
 
-  /** The Client's events with content rendered as text. */
+  /** The Client's events with content rendered as text, and groups named (kind and name come from the store). */
   async *events(): AsyncGenerator<ChatEvent> {
-    for await (const e of this.client.events()) yield toChatEvent(e);
+    for await (const e of this.client.events()) {
+      const c = toChatEvent(e);
+      if (c.type === "conversation-started" || c.type === "members-changed") {
+        const info = (await this.client.conversations()).find((x) => x.id === c.conversationId);
+        if (info?.type === GROUP_TYPE) {
+          yield c.type === "conversation-started"
+            ? { ...c, kind: "group", label: info.name || "group" }
+            : { ...c, label: info.name || "group" };
+          continue;
+        }
+      }
+      yield c;
+    }
   }
 
   async start(bundle: string, text: string): Promise<SentMessage> {
@@ -205,6 +260,7 @@ export function toChatEvent(e: ClientEvent): ChatEvent {
         messageId: e.messageId,
         text: contentText(e.content),
         timestamp: e.timestamp,
+        sender: e.sender,
       };
     case "error":
       return {
@@ -215,15 +271,9 @@ export function toChatEvent(e: ClientEvent): ChatEvent {
     case "conversation-started":
     case "delivery-state":
     case "message-missing":
+    case "members-changed":
+    case "removed":
+    case "left":
       return e;
-    default: {
-      // Group events (members-changed, removed, left) show as notices until chat has a group view.
-      const g = e as { type: string; conversationId?: string };
-      return {
-        type: "notice",
-        text: `group: ${g.type}`,
-        ...(g.conversationId ? { conversationId: g.conversationId } : {}),
-      };
-    }
   }
 }

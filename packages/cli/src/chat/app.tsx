@@ -12,6 +12,7 @@ import {
   cycle,
   emptyModel,
   type Line,
+  nameOf,
   notice,
   rename,
   selectConversation,
@@ -137,7 +138,11 @@ export function ChatView(p: ChatViewProps) {
         overflow="hidden"
       >
         {conv ? (
-          <Text dimColor>{`with ${conv.label} (peer ${conv.peer.slice(0, 16)}…)`}</Text>
+          <Text dimColor>
+            {conv.kind === "group"
+              ? `group "${conv.label}" (/members lists who is in it)`
+              : `with ${conv.label} (peer ${conv.peer.slice(0, 16)}…)`}
+          </Text>
         ) : (
           <Text dimColor wrap="wrap">
             No conversation yet. Ctrl-B (or /me) shows your intro bundle: give it to whoever should reach you. To reach
@@ -145,7 +150,11 @@ export function ChatView(p: ChatViewProps) {
           </Text>
         )}
         {lines.map((l) => (
-          <MessageLine key={`${l.kind}:${l.id}`} line={l} peerLabel={conv?.label ?? "peer"} />
+          <MessageLine
+            key={`${l.kind}:${l.id}`}
+            line={l}
+            peerLabel={l.sender ? nameOf(p.model, l.sender) : (conv?.label ?? "peer")}
+          />
         ))}
         {scroll > 0 ? <Text color="yellow">{`… ${scroll} newer message(s) below (PageDown)`}</Text> : null}
       </Box>
@@ -285,8 +294,68 @@ export function ChatApp({ session, writeRaw }: ChatAppProps) {
             update((x) => notice(x, "no current conversation to name"));
             return;
           }
-          await session.rename(c.id, cmd.label);
+          if (c.kind === "group") await session.renameGroup(c.id, cmd.label);
+          else await session.rename(c.id, cmd.label);
           update((x) => rename(x, c.id, cmd.label));
+          return;
+        }
+        case "group":
+        case "add":
+        case "remove": {
+          // Members are the people of my 1:1 conversations, by their numbers in the bar.
+          const people = cmd.numbers.map((n) => byNumber(m, n));
+          const bad = cmd.numbers.filter((_, i) => people[i]?.kind !== "private");
+          if (bad.length > 0) {
+            update((x) => notice(x, `not a 1:1 conversation: ${bad.join(", ")} (see /list)`));
+            return;
+          }
+          const peers = people.map((c) => c!.peer);
+          const names = people.map((c) => c!.label).join(", ");
+          if (cmd.kind === "group") {
+            setBusy("creating the group…");
+            try {
+              const id = await session.createGroup(cmd.name, peers);
+              update((x) =>
+                notice(
+                  addConversation(x, { id, peer: "", kind: "group", label: cmd.name }, true),
+                  `group "${cmd.name}" created; inviting ${names} (their key packages come over your 1:1 conversations)`,
+                  id,
+                ),
+              );
+            } finally {
+              setBusy(undefined);
+            }
+            return;
+          }
+          const c = currentConversation(m);
+          if (c?.kind !== "group") {
+            update((x) => notice(x, `/${cmd.kind} works in a group: switch to one first`));
+            return;
+          }
+          if (cmd.kind === "add") await session.addMembers(c.id, peers);
+          else await session.removeMembers(c.id, peers);
+          update((x) => notice(x, `${cmd.kind === "add" ? "adding" : "removing"} ${names}`, c.id));
+          return;
+        }
+        case "members":
+        case "leave": {
+          const c = currentConversation(m);
+          if (c?.kind !== "group") {
+            update((x) => notice(x, `/${cmd.kind} works in a group: switch to one first`));
+            return;
+          }
+          if (cmd.kind === "leave") {
+            await session.leave(c.id);
+            return;
+          }
+          const members = await session.members(c.id);
+          update((x) =>
+            members.reduce(
+              (acc, mem) =>
+                notice(acc, `${mem.self ? "me" : nameOf(acc, mem.peer)}  ${mem.peer.slice(0, 16)}…  ${mem.state}`),
+              notice(x, `group "${c.label}": ${members.length} member(s)`),
+            ),
+          );
           return;
         }
         case "new": {

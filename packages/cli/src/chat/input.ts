@@ -9,6 +9,10 @@ export type ChatCommand =
   | { readonly kind: "me" }
   | { readonly kind: "copy" }
   | { readonly kind: "name"; readonly label: string }
+  | { readonly kind: "group"; readonly name: string; readonly numbers: readonly number[] }
+  | { readonly kind: "add" | "remove"; readonly numbers: readonly number[] }
+  | { readonly kind: "members" }
+  | { readonly kind: "leave" }
   | { readonly kind: "clear" }
   | { readonly kind: "help" }
   | { readonly kind: "quit" }
@@ -23,7 +27,10 @@ export const HELP: readonly string[] = [
   "/switch N                switch to conversation N (or Tab / Shift-Tab); PageUp/PageDown scroll",
   "/me                      show my intro bundle (or Ctrl-B); hand it to whoever should reach you",
   "/copy                    copy my bundle to the clipboard (OSC 52) and write it to a file",
-  "/name LABEL              name the current conversation",
+  "/name LABEL              name the current conversation (a group's new name reaches every member)",
+  "/group NAME N [N…]       create a group with the people of 1:1 conversations N… (MLS, GroupV1)",
+  "/add N [N…], /remove N…  add or remove the people of 1:1 conversations N… in the current group",
+  "/members, /leave         list the current group's members; leave it",
   "/clear                   clear the notices",
   "/help                    this help",
   "/quit                    leave (or Ctrl-C); everything is kept in the profile",
@@ -68,6 +75,27 @@ export function parseInput(raw: string): ChatCommand {
     case "name":
       if (!arg) return { kind: "invalid", message: "usage: /name LABEL" };
       return { kind: "name", label: arg.slice(0, 32) };
+    case "group": {
+      const [name, ...nums] = rest;
+      const numbers = nums.map(Number);
+      if (!name || numbers.length === 0 || !numbers.every((n) => Number.isInteger(n) && n >= 1))
+        return { kind: "invalid", message: "usage: /group NAME N [N…] (N: numbers of 1:1 conversations, see /list)" };
+      return { kind: "group", name, numbers };
+    }
+    case "add":
+    case "remove": {
+      const numbers = rest.map(Number);
+      if (numbers.length === 0 || !numbers.every((n) => Number.isInteger(n) && n >= 1))
+        return {
+          kind: "invalid",
+          message: `usage: /${cmd.toLowerCase()} N [N…] (N: numbers of 1:1 conversations, see /list)`,
+        };
+      return { kind: cmd.toLowerCase() as "add" | "remove", numbers };
+    }
+    case "members":
+      return { kind: "members" };
+    case "leave":
+      return { kind: "leave" };
     case "clear":
       return { kind: "clear" };
     case "help":

@@ -12,11 +12,14 @@ export interface Line {
   readonly text: string;
   readonly timestamp: number;
   readonly state?: DeliveryState;
+  /** Incoming group messages: the sender's installation key (verified by MLS). */
+  readonly sender?: string;
 }
 
 export interface ConversationView {
   readonly id: string;
-  /** The peer's installation key, lower hex. */
+  readonly kind: "private" | "group";
+  /** Private: the peer's installation key, lower hex. Group: who added me ("" if I created it). */
   readonly peer: string;
   /** What the user calls this conversation (`/name`), else a short form of the peer key. */
   readonly label: string;
@@ -41,6 +44,9 @@ export type ChatEvent =
       readonly conversationId: string;
       readonly peer: string;
       readonly initiatedBy: "me" | "peer";
+      readonly kind?: "private" | "group";
+      /** A group's name. */
+      readonly label?: string;
     }
   | {
       readonly type: "message";
@@ -48,6 +54,7 @@ export type ChatEvent =
       readonly messageId: string;
       readonly text: string;
       readonly timestamp: number;
+      readonly sender?: string;
     }
   | {
       readonly type: "delivery-state";
@@ -57,6 +64,9 @@ export type ChatEvent =
     }
   | { readonly type: "message-missing"; readonly conversationId: string; readonly missing: readonly string[] }
   | { readonly type: "error"; readonly message: string; readonly conversationId?: string }
+  /** Groups: the roster or the name changed; another member removed me; I left. */
+  | { readonly type: "members-changed"; readonly conversationId: string; readonly label?: string }
+  | { readonly type: "removed" | "left"; readonly conversationId: string }
   /** From the chat program itself (connection, catch-up). */
   | { readonly type: "notice"; readonly text: string; readonly conversationId?: string };
 
@@ -97,13 +107,18 @@ function advance(from: DeliveryState | undefined, to: DeliveryState): DeliverySt
   return ORDER[to] >= ORDER[from] ? to : from;
 }
 
-export function addConversation(
-  m: ChatModel,
-  c: { id: string; peer: string; label?: string | undefined },
-  select = false,
-): ChatModel {
+export interface ConversationSeed {
+  readonly id: string;
+  readonly peer: string;
+  readonly kind?: "private" | "group";
+  readonly label?: string | undefined;
+}
+
+export function addConversation(m: ChatModel, c: ConversationSeed, select = false): ChatModel {
   if (m.conversations.some((x) => x.id === c.id)) return select ? selectConversation(m, c.id) : m;
-  const view: ConversationView = { id: c.id, peer: c.peer, label: c.label ?? shortPeer(c.peer), lines: [], unread: 0 };
+  const kind = c.kind ?? "private";
+  const label = c.label ?? (kind === "group" ? "group" : shortPeer(c.peer));
+  const view: ConversationView = { id: c.id, kind, peer: c.peer, label, lines: [], unread: 0 };
   const next = { ...m, conversations: [...m.conversations, view] };
   return select || m.current === undefined ? selectConversation(next, c.id) : next;
 }
@@ -128,6 +143,11 @@ export function rename(m: ChatModel, id: string, label: string): ChatModel {
 
 export function currentConversation(m: ChatModel): ConversationView | undefined {
   return m.conversations.find((c) => c.id === m.current);
+}
+
+/** What to call a member of a group: the label of my 1:1 conversation with them, else a short key. */
+export function nameOf(m: ChatModel, peer: string): string {
+  return m.conversations.find((c) => c.kind === "private" && c.peer === peer)?.label ?? shortPeer(peer);
 }
 
 /** 1-based position, as `/switch N` and the conversation bar show it. */
@@ -187,13 +207,38 @@ export function setState(m: ChatModel, conversationId: string, messageId: string
 export function applyEvent(m: ChatModel, e: ChatEvent): ChatModel {
   switch (e.type) {
     case "conversation-started": {
-      const next = addConversation(m, { id: e.conversationId, peer: e.peer }, e.initiatedBy === "me");
-      return e.initiatedBy === "peer"
-        ? notice(next, `new conversation from ${shortPeer(e.peer)}`, e.conversationId)
-        : next;
+      const next = addConversation(
+        m,
+        {
+          id: e.conversationId,
+          peer: e.peer,
+          ...(e.kind ? { kind: e.kind } : {}),
+          ...(e.label ? { label: e.label } : {}),
+        },
+        e.initiatedBy === "me",
+      );
+      const conv = next.conversations.find((c) => c.id === e.conversationId);
+      if (e.initiatedBy !== "peer") return next;
+      return conv?.kind === "group"
+        ? notice(next, `${nameOf(next, e.peer)} added you to the group "${conv.label}"`, e.conversationId)
+        : notice(next, `new conversation from ${shortPeer(e.peer)}`, e.conversationId);
     }
     case "message":
-      return addMessage(m, e.conversationId, { id: e.messageId, kind: "in", text: e.text, timestamp: e.timestamp });
+      return addMessage(m, e.conversationId, {
+        id: e.messageId,
+        kind: "in",
+        text: e.text,
+        timestamp: e.timestamp,
+        ...(e.sender ? { sender: e.sender } : {}),
+      });
+    case "members-changed": {
+      const renamed = e.label !== undefined ? rename(m, e.conversationId, e.label) : m;
+      return notice(renamed, "the group's members or name changed (/members lists them)", e.conversationId);
+    }
+    case "removed":
+      return notice(m, "you were removed from this group: nothing sent to it reaches you any more", e.conversationId);
+    case "left":
+      return notice(m, "you left this group", e.conversationId);
     case "delivery-state":
       return setState(m, e.conversationId, e.messageId, e.state);
     case "message-missing":

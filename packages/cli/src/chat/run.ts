@@ -42,6 +42,12 @@ export async function runChat(flags: ChatFlags): Promise<number> {
     start: (bundle, text) => profile.start(bundle, text),
     send: (id, text) => profile.send(id, text),
     rename: (id, label) => profile.rename(id, label),
+    createGroup: (name, peers) => profile.createGroup(name, peers),
+    addMembers: (id, peers) => profile.addMembers(id, peers),
+    removeMembers: (id, peers) => profile.removeMembers(id, peers),
+    leave: (id) => profile.leave(id),
+    renameGroup: (id, name) => profile.renameGroup(id, name),
+    members: (id) => profile.members(id),
     saveBundle: () => profile.saveBundle(flags.data),
     network: () => {
       if (stopped) return { peers: 0, state: "offline" };

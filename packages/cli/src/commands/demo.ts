@@ -18,7 +18,8 @@ export function demoCommand(): Command {
         "  4. they chat both ways, delivery states live: … queued, ✓ sent, ✓✓ acked\n" +
         "  5. Bob goes offline and Alice writes to him\n" +
         "  6. Bob comes back and catches up from the node's history\n" +
-        "  7. groups (GroupV1, MLS), once the Client has them\n\n" +
+        "  7. a group (GroupV1, MLS) with a third person, Carol: everyone writes,\n" +
+        "     then Carol is removed and the last message reaches Bob only\n\n" +
         "Data goes to a temporary directory that is removed at the end. The demo checks what it narrates (every message exactly once, in order) and exits 0 only if everything happened.",
     )
     .option("--keep", "keep the temporary data directory (profiles, node archive) and print where it is")

@@ -9,6 +9,13 @@ export interface Received {
   readonly conversationId: string;
   readonly messageId: string;
   readonly text: string;
+  readonly sender?: string;
+}
+
+/** Who is who in the demo: installation keys to names, group ids to group names (for the transcript). */
+export interface Directory {
+  readonly people: Map<string, string>;
+  readonly groups: Map<string, string>;
 }
 
 /** Client settings that make the demo's acknowledgements visible within a second or two. */
@@ -27,6 +34,8 @@ export class Actor {
   readonly received: Received[] = [];
   readonly states = new Map<string, DeliveryState>();
   readonly started: { conversationId: string; peer: string }[] = [];
+  /** Groups this actor was removed from or left. */
+  readonly gone = new Set<string>();
   private readonly texts = new Map<string, string>();
   private readonly earlyStates = new Map<string, DeliveryState[]>();
   /** Set while the script replays the node's history, so the transcript can say where a message came from. */
@@ -43,6 +52,7 @@ export class Actor {
     private readonly dataDir: string,
     private readonly node: string,
     private readonly t: Transcript,
+    private readonly dir: Directory,
   ) {}
 
   get online(): boolean {
@@ -63,6 +73,7 @@ export class Actor {
       delivery: this.delivery,
       config: DEMO_CLIENT_CONFIG,
     });
+    this.dir.people.set(this.profile.client.installationKey, this.name);
     this.unlisten = this.profile.client.onEvent((e) => this.onEvent(toChatEvent(e)));
     if (!(await waitConnected(this.delivery, 10_000))) throw new Error(`${this.name} could not reach the node`);
   }
@@ -76,8 +87,9 @@ export class Actor {
     this.delivery = undefined;
   }
 
-  async send(conversationId: string, text: string): Promise<string> {
-    this.t.message(this.name, this.peerName(), text);
+  /** Sends in a conversation; `to` names the audience in the transcript (default: the other person). */
+  async send(conversationId: string, text: string, to = this.peerName()): Promise<string> {
+    this.t.message(this.name, to, text);
     this.sending = text;
     try {
       const r = await this.client.send(conversationId, text);
@@ -88,8 +100,12 @@ export class Actor {
     }
   }
 
-  async start(bundle: string, text: string): Promise<{ conversationId: string; messageId: string }> {
-    this.t.message(this.name, this.peerName(), text, "(the first message rides inside the invite)");
+  async start(
+    bundle: string,
+    text: string,
+    to = this.peerName(),
+  ): Promise<{ conversationId: string; messageId: string }> {
+    this.t.message(this.name, to, text, "(the first message rides inside the invite)");
     this.sending = text;
     try {
       const r = await this.client.start(bundle, text);
@@ -122,6 +138,18 @@ export class Actor {
     return this.until(`"${text}" to arrive`, () => this.received.some((r) => r.text === text), timeoutMs);
   }
 
+  untilJoined(conversationId: string, timeoutMs?: number): Promise<void> {
+    return this.until(
+      `to join group ${conversationId.slice(0, 8)}`,
+      () => this.started.some((s) => s.conversationId === conversationId),
+      timeoutMs,
+    );
+  }
+
+  untilGone(conversationId: string, timeoutMs?: number): Promise<void> {
+    return this.until(`to leave group ${conversationId.slice(0, 8)}`, () => this.gone.has(conversationId), timeoutMs);
+  }
+
   untilState(messageId: string, state: DeliveryState, timeoutMs?: number): Promise<void> {
     return this.until(
       `message ${messageId.slice(0, 8)} to be ${state}`,
@@ -132,6 +160,10 @@ export class Actor {
 
   peerName = (): string => (this.name === "alice" ? "bob" : "alice");
 
+  private who(key: string): string {
+    return this.dir.people.get(key) ?? `${key.slice(0, 12)}…`;
+  }
+
   private remember(messageId: string, text: string): void {
     this.texts.set(messageId, text);
     for (const s of this.earlyStates.get(messageId) ?? []) this.t.state(this.name, text, s);
@@ -140,17 +172,44 @@ export class Actor {
 
   private onEvent(e: ReturnType<typeof toChatEvent>): void {
     switch (e.type) {
-      case "conversation-started":
+      case "conversation-started": {
         this.started.push({ conversationId: e.conversationId, peer: e.peer });
-        if (e.initiatedBy === "peer")
+        const group = this.dir.groups.get(e.conversationId);
+        if (group !== undefined && e.initiatedBy === "peer")
+          this.t.say(this.name, `joins the group "${group}" (an MLS Welcome came over a 1:1 conversation)`);
+        else if (e.initiatedBy === "peer")
           this.t.say(
             this.name,
-            `accepts an invite: new conversation with ${e.peer.slice(0, 12)}… (${this.peerName()})`,
+            `accepts an invite: new conversation with ${e.peer.slice(0, 12)}… (${this.who(e.peer)})`,
           );
         break;
-      case "message":
-        this.received.push({ conversationId: e.conversationId, messageId: e.messageId, text: e.text });
-        this.t.say(this.name, `receives "${e.text}"${this.catchingUp ? "  (from the node's history)" : ""}`);
+      }
+      case "message": {
+        this.received.push({
+          conversationId: e.conversationId,
+          messageId: e.messageId,
+          text: e.text,
+          ...(e.sender ? { sender: e.sender } : {}),
+        });
+        const group = this.dir.groups.get(e.conversationId);
+        const where = group !== undefined ? ` in "${group}" from ${e.sender ? this.who(e.sender) : "?"}` : "";
+        this.t.say(this.name, `receives${where} "${e.text}"${this.catchingUp ? "  (from the node's history)" : ""}`);
+        break;
+      }
+      case "removed":
+      case "left": {
+        this.gone.add(e.conversationId);
+        const group = this.dir.groups.get(e.conversationId) ?? "the group";
+        this.t.say(
+          this.name,
+          e.type === "removed"
+            ? `is removed from "${group}": the group's new keys are not given to ${this.name}`
+            : `leaves "${group}"`,
+        );
+        break;
+      }
+      case "members-changed":
+        // Every commit (adds, removals, renames) changes the roster; the script narrates the ones it makes.
         break;
       case "delivery-state": {
         this.states.set(e.messageId, e.state);

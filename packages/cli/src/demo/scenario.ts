@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Actor } from "./actor.js";
-import { groupScenario } from "./group.js";
+import { Actor, type Directory } from "./actor.js";
+import { type GroupOutcome, groupScenario } from "./group.js";
 import { Transcript } from "./transcript.js";
 
 export interface DemoOptions {
@@ -43,8 +43,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       "Alice and Bob create their identities",
       "Each gets an X25519 installation key, kept in their own SQLite profile, and connects to the node.",
     );
-    const alice = new Actor("alice", dir, addr, t);
-    const bob = new Actor("bob", dir, addr, t);
+    const directory: Directory = { people: new Map(), groups: new Map() };
+    const alice = new Actor("alice", dir, addr, t, directory);
+    const bob = new Actor("bob", dir, addr, t, directory);
     actors.push(alice, bob);
     await Promise.all([alice.connect(), bob.connect()]);
     t.say("alice", `installation key ${alice.client.client.installationKey.slice(0, 16)}…`);
@@ -114,13 +115,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     await bob.send(bobConv, "Back! Got both of your messages.");
     await alice.untilReceived("Back! Got both of your messages.");
 
-    await t.step("Groups");
-    await groupScenario({
+    const group: GroupOutcome = await groupScenario({
       t,
       alice,
       bob,
+      dir: directory,
       newActor: async (name) => {
-        const a = new Actor(name, dir, addr, t);
+        const a = new Actor(name, dir, addr, t, directory);
         actors.push(a);
         await a.connect();
         return a;
@@ -134,21 +135,35 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       ...missed,
     ];
     const expectAlice = ["Hey Alice! Loud and clear.", "Back! Got both of your messages."];
-    const got = (a: Actor) => a.received.map((r) => r.text);
+    const got = (a: Actor, inGroup: boolean) =>
+      a.received.filter((r) => (r.conversationId === group.groupId) === inGroup).map((r) => r.text);
     const problems: string[] = [];
-    if (JSON.stringify(got(bob)) !== JSON.stringify(expectBob))
-      problems.push(`bob received ${JSON.stringify(got(bob))}`);
-    if (JSON.stringify(got(alice)) !== JSON.stringify(expectAlice))
-      problems.push(`alice received ${JSON.stringify(got(alice))}`);
+    const check = (who: string, actual: readonly string[], expected: readonly string[]) => {
+      if (JSON.stringify(actual) !== JSON.stringify(expected))
+        problems.push(`${who} received ${JSON.stringify(actual)}`);
+    };
+    check("bob", got(bob, false), expectBob);
+    check("alice", got(alice, false), expectAlice.slice());
+    for (const [name, expected] of Object.entries(group.expected)) {
+      const a = actors.find((x) => x.name === name);
+      if (a) check(`${name} (group)`, got(a, true), expected);
+    }
+    for (const [name, expected] of Object.entries(group.direct)) {
+      const a = actors.find((x) => x.name === name);
+      if (a) check(name, got(a, false), expected);
+    }
+    const direct = expectBob.length + expectAlice.length + Object.values(group.direct).flat().length;
     if (catchUp.readable === 0) problems.push("bob's catch-up found nothing in the node's history");
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     if (problems.length > 0) {
       t.fail(`demo finished in ${seconds} s with problems: ${problems.join("; ")}`);
       return 1;
     }
+    const groupDeliveries = Object.values(group.expected).reduce((n, l) => n + l.length, 0);
     t.ok(
-      `done in ${seconds} s: ${expectBob.length + expectAlice.length} messages, each delivered exactly once and in order, ` +
-        `${missed.length} of them from the node's history; every message of Alice acked.`,
+      `done in ${seconds} s: ${direct} 1:1 messages, each delivered exactly once and in order, ` +
+        `${missed.length} of them from the node's history, every one of Alice's acked; ` +
+        `${groupDeliveries} group deliveries, each exactly once, none to Carol after her removal.`,
     );
     t.note("Next: `parley node` in one terminal, `parley chat --name you` in others. `parley --help` for more.");
     return 0;

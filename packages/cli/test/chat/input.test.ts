@@ -20,6 +20,11 @@ describe("chat input", () => {
     expect(parseInput("  hello  ")).toEqual({ kind: "send", text: "hello" });
     expect(parseInput("//slash")).toEqual({ kind: "send", text: "/slash" });
     expect(parseInput("   ")).toEqual({ kind: "none" });
+    expect(parseInput("/group friends 1 3")).toEqual({ kind: "group", name: "friends", numbers: [1, 3] });
+    expect(parseInput("/add 2")).toEqual({ kind: "add", numbers: [2] });
+    expect(parseInput("/remove 2 4")).toEqual({ kind: "remove", numbers: [2, 4] });
+    expect(parseInput("/members")).toEqual({ kind: "members" });
+    expect(parseInput("/leave")).toEqual({ kind: "leave" });
   });
 
   it("explains what is wrong instead of guessing", () => {
@@ -30,6 +35,10 @@ describe("chat input", () => {
     expect(parseInput("/switch 0").kind).toBe("invalid");
     expect(parseInput("/name").kind).toBe("invalid");
     expect(parseInput("/frobnicate").kind).toBe("invalid");
+    expect(parseInput("/group friends").kind).toBe("invalid");
+    expect(parseInput("/group friends x").kind).toBe("invalid");
+    expect(parseInput("/add").kind).toBe("invalid");
+    expect(parseInput("/remove 0").kind).toBe("invalid");
     // A bundle pasted alone is not sent as a message by mistake.
     expect(parseInput(BUNDLE).kind).toBe("invalid");
   });

@@ -1,7 +1,16 @@
 import { renderToString } from "ink";
 import { describe, expect, it } from "vitest";
 import { ChatView } from "../../src/chat/app.js";
-import { addConversation, addMessage, applyEvent, emptyModel, notice, rename, setState } from "../../src/chat/model.js";
+import {
+  addConversation,
+  addMessage,
+  applyEvent,
+  cycle,
+  emptyModel,
+  notice,
+  rename,
+  setState,
+} from "../../src/chat/model.js";
 
 describe("chat screen", () => {
   it("shows the status, the conversations with unread counts, the messages with ticks, and the prompt", () => {
@@ -101,5 +110,48 @@ describe("chat screen", () => {
     expect(back).not.toContain("msg-10 ");
     expect(back).not.toContain("msg-39");
     expect(back).toContain("… 30 newer message(s) below (PageDown)");
+  });
+
+  it("shows a group by name, each message with its sender's name, and what happened to the group", () => {
+    const bob = "b0".repeat(32);
+    const carol = "c0".repeat(32);
+    let m = addConversation(emptyModel(), { id: "p-bob", peer: bob });
+    m = rename(m, "p-bob", "bob");
+    m = applyEvent(m, {
+      type: "conversation-started",
+      conversationId: "g",
+      peer: bob,
+      initiatedBy: "peer",
+      kind: "group",
+      label: "friends",
+    });
+    m = applyEvent(m, {
+      type: "message",
+      conversationId: "g",
+      messageId: "1",
+      text: "hi all",
+      timestamp: 1,
+      sender: bob,
+    });
+    m = applyEvent(m, {
+      type: "message",
+      conversationId: "g",
+      messageId: "2",
+      text: "hey",
+      timestamp: 2,
+      sender: carol,
+    });
+    m = applyEvent(m, { type: "removed", conversationId: "g" });
+    m = cycle(m, 1);
+    const out = renderToString(
+      <ChatView name="alice" model={m} input="" network={{ peers: 1, state: "online" }} rows={24} columns={100} />,
+      { columns: 100 },
+    );
+    expect(out).toMatch(/1 bob\s+2 friends/);
+    expect(out).toContain('group "friends"');
+    expect(out).toContain('bob added you to the group "friends"');
+    expect(out).toMatch(/bob: hi all/);
+    expect(out).toMatch(/c0c0c0c0: hey/);
+    expect(out).toContain("you were removed from this group");
   });
 });

@@ -17,6 +17,7 @@ describe("parley demo", () => {
       "4. A 1:1 chat, both ways, with delivery states",
       "5. Bob goes offline",
       "6. Bob comes back and catches up from the node's history",
+      "7. A group: Alice, Bob and Carol (GroupV1, MLS)",
     ];
     let at = -1;
     for (const s of steps) {
@@ -36,7 +37,17 @@ describe("parley demo", () => {
     expect(out).toMatch(/bob\s+receives "Are you there\?"\s+\(from the node's history\)/);
     expect(out).toMatch(/bob\s+fetched \d+ message\(s\) on his topics from the node's Store, 2 new for him/);
     expect(out).toMatch(/alice "Are you there\?"\s+✓✓ acked/);
-    expect(out).toMatch(/✔ done in [\d.]+ s: 6 messages, each delivered exactly once and in order/);
+    // The group: both join by Welcome, everyone reads everyone, Carol is removed and reads nothing after.
+    expect(out).toMatch(/bob\s+joins the group "parley-demo"/);
+    expect(out).toMatch(/carol\s+joins the group "parley-demo"/);
+    expect(out).toMatch(/carol\s+receives in "parley-demo" from bob "Thanks Alice! Hi Carol\."/);
+    expect(out).toMatch(/alice\s+receives in "parley-demo" from carol "Hello Alice and Bob!"/);
+    expect(out).toMatch(/carol\s+is removed from "parley-demo"/);
+    expect(out).toMatch(/bob\s+receives in "parley-demo" from alice "Carol has left the room/);
+    expect(out).not.toMatch(/carol\s+receives in "parley-demo" from alice "Carol has left the room/);
+    expect(out).toMatch(
+      /✔ done in [\d.]+ s: 7 1:1 messages, each delivered exactly once and in order, 2 of them from the node's history, every one of Alice's acked; 7 group deliveries, each exactly once, none to Carol after her removal\./,
+    );
     expect(out).not.toMatch(/error:/);
     const after = readdirSync(tmpdir()).filter((f) => f.startsWith("parley-demo-") && !before.has(f));
     expect(after).toEqual([]);
