@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
-  it("users chat through a real parley node: bundle, /new, ticks, /name; Bob quits, Alice writes, Bob restarts and reads it from the node's history; a second conversation shows unread and Tab switches", async () => {
+  it("users chat through a real parley node: bundle, /new, ticks, /name; Bob quits, Alice writes, Bob restarts and reads it from the node's history; a second conversation shows unread and Tab switches; a group of three", async () => {
     const data = mkdtempSync(join(tmpdir(), "parley-cli-tmux-"));
     cleanups.push(() => rmSync(data, { recursive: true, force: true }));
     const { node, addr } = await startNode(data);
@@ -88,6 +88,23 @@ describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
     expect(tmux.screen("alice")).not.toMatch(/\(1\)/);
     tmux.type("alice", "/switch 1");
     await tmux.waitFor("alice", /me: Are you still there\? ✓✓/);
+
+    // A group from Alice's two 1:1 conversations: both join by Welcome, read her message with her name on it.
+    tmux.type("alice", "/group friends 1 2");
+    await tmux.waitFor("bob", /conversations:.*\d friends/);
+    await tmux.waitFor("carol", /conversations:.*\d friends/);
+    tmux.type("alice", "hello friends");
+    await tmux.waitFor("alice", /me: hello friends ✓/);
+    await tmux.waitFor("bob", /conversations:.*2 friends \(1\)/);
+    tmux.keys("bob", "Tab");
+    await tmux.waitFor("bob", /alice: hello friends/);
+    expect(tmux.screen("bob")).toMatch(/group "friends"/);
+    tmux.type("carol", "/switch 2");
+    await tmux.waitFor("carol", /[0-9a-f]{8}: hello friends/);
+    tmux.type("carol", "hi from carol");
+    await tmux.waitFor("bob", /[0-9a-f]{8}: hi from carol/);
+    tmux.type("alice", "/members");
+    await tmux.waitFor("alice", /group "friends": 3 member\(s\)/);
 
     // Everyone quits cleanly; the node stops with 0.
     for (const who of ["alice", "bob", "carol"]) tmux.type(who, "/quit");
