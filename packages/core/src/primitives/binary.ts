@@ -84,14 +84,23 @@ export class ByteWriter {
   }
 
   /**
-   * A list of strings packed for speed: u32 count, each string's length in UTF-16 code units (u32), then the
-   * UTF-8 bytes of all of them joined (u32 length prefix). Reading it back costs one UTF-8 decode for the whole
-   * list instead of one per string, which matters for the long id lists persisted state re-encodes per message.
+   * A list of strings packed for speed: u32 count, then either u8 1 and the common length of all of them
+   * (u32), or u8 0 and each one's length (u32), lengths in UTF-16 code units; then the UTF-8 bytes of all of
+   * them joined (u32 length prefix). Reading it back costs one UTF-8 decode for the whole list instead of one
+   * per string, which matters for the long id lists persisted state re-encodes per message.
    */
   stringList(list: readonly string[]): this {
-    this.u32(list.length);
-    this.#reserve(4 * list.length);
-    for (const s of list) this.#put32(s.length);
+    const n = list.length;
+    this.u32(n);
+    const first = n > 0 ? list[0]!.length : 0;
+    let uniform = true;
+    for (let i = 1; i < n && uniform; i++) uniform = list[i]!.length === first;
+    if (uniform) this.u8(1).u32(first);
+    else {
+      this.u8(0);
+      this.#reserve(4 * n);
+      for (const s of list) this.#put32(s.length);
+    }
     return this.string(list.join(""));
   }
 
@@ -267,21 +276,34 @@ export class ByteReader {
 
   /** A list written by `ByteWriter.stringList`. */
   stringList(): string[] {
-    const n = this.count(4);
-    const lengths = new Array<number>(n);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const length = this.u32();
-      lengths[i] = length;
-      total += length;
+    const n = this.u32();
+    const form = this.u8();
+    if (form > 1) throw new TruncatedInput("bad string list form");
+    let lengths: number[] | undefined;
+    let total: number;
+    if (form === 1) {
+      const common = this.u32();
+      total = common * n;
+      // A common length of 0 is the only way n empty strings take no input: cap it like `count` does.
+      if (common === 0 && n > this.input.length) throw new TruncatedInput("count exceeds input");
+    } else {
+      if (n * 4 > this.input.length - this.#offset) throw new TruncatedInput("count exceeds input");
+      lengths = new Array<number>(n);
+      total = 0;
+      for (let i = 0; i < n; i++) {
+        const length = this.u32();
+        lengths[i] = length;
+        total += length;
+      }
     }
     const joined = this.string();
     if (joined.length !== total) throw new TruncatedInput("string list lengths do not add up");
     const out = new Array<string>(n);
     let offset = 0;
     for (let i = 0; i < n; i++) {
-      out[i] = joined.slice(offset, offset + lengths[i]!);
-      offset += lengths[i]!;
+      const length = lengths === undefined ? total / n : lengths[i]!;
+      out[i] = joined.slice(offset, offset + length);
+      offset += length;
     }
     return out;
   }

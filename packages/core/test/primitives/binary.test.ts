@@ -138,9 +138,14 @@ describe("ByteWriter / ByteReader", () => {
   it("stringList round-trips any strings (ASCII ids, non-ASCII, empty) and refuses inconsistent lengths", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: "grapheme", maxLength: 8 })), {
-          maxLength: 300,
-        }),
+        fc.oneof(
+          fc.array(fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: "grapheme", maxLength: 8 })), {
+            maxLength: 300,
+          }),
+          // Same-length ids (the common form), hex and not.
+          fc.array(fc.string({ minLength: 32, maxLength: 32 }), { maxLength: 300 }),
+          fc.array(fc.constant(""), { maxLength: 20 }),
+        ),
         (list) => {
           const bytes = new ByteWriter().u8(7).stringList(list).u8(9).finish();
           const r = new ByteReader(bytes);
@@ -152,11 +157,19 @@ describe("ByteWriter / ByteReader", () => {
       ),
       { numRuns: 200 },
     );
-    // Lengths claim 3 + 3 code units, the joined string has 5.
-    const bad = new ByteWriter().u32(2).u32(3).u32(3).string("abcde").finish();
-    expect(() => new ByteReader(bad).stringList()).toThrow(TruncatedInput);
-    // A count the input cannot hold is refused before allocating.
-    expect(() => new ByteReader(new ByteWriter().u32(1_000_000).finish()).stringList()).toThrow(TruncatedInput);
+    // Lengths claim 3 + 3 code units, the joined string has 5 (per-item and common-length forms).
+    const perItem = new ByteWriter().u32(2).u8(0).u32(3).u32(3).string("abcde").finish();
+    expect(() => new ByteReader(perItem).stringList()).toThrow(TruncatedInput);
+    const common = new ByteWriter().u32(2).u8(1).u32(3).string("abcde").finish();
+    expect(() => new ByteReader(common).stringList()).toThrow(TruncatedInput);
+    expect(() => new ByteReader(new ByteWriter().u32(1).u8(2).u32(1).string("a").finish()).stringList()).toThrow(
+      TruncatedInput,
+    );
+    // Counts the input cannot hold are refused before allocating.
+    const many = new ByteWriter().u32(1_000_000).u8(0).finish();
+    expect(() => new ByteReader(many).stringList()).toThrow(TruncatedInput);
+    const manyEmpty = new ByteWriter().u32(1_000_000).u8(1).u32(0).string("").finish();
+    expect(() => new ByteReader(manyEmpty).stringList()).toThrow(TruncatedInput);
   });
 
   it("writers reusing a pooled buffer start empty and never change bytes already returned", () => {
