@@ -7,19 +7,6 @@ export * from "./base/clock.js";
 export * from "./base/errors.js";
 export * from "./base/virtual-clock.js";
 export * from "./client/index.js";
-export {
-  Client,
-  type ClientConfig,
-  ClientError,
-  type ClientEvent,
-  type ClientOptions,
-  type ConversationInfo,
-  DEFAULT_CLIENT_CONFIG,
-  type DeliveryState,
-  type HistoryItem,
-  type HistoryPage,
-  InboundError,
-} from "./client/index.js";
 export * from "./conversations/content/index.js";
 export * from "./conversations/group-v1/index.js";
 export * from "./conversations/inbox-v1/index.js";

@@ -81,12 +81,14 @@ export function parseNodeArgs(argv: string[]): NodeOptions {
 
 /** Runs until SIGINT/SIGTERM; resolves with the exit code. `print` receives each output line. */
 export async function runNode(options: NodeOptions, print: (line: string) => void = console.log): Promise<number> {
-  const node = await startNode(options);
-  for (const m of node.multiaddrs) print(m);
-  await new Promise<void>((resolve) => {
+  // Handlers go in before the address is printed: a supervisor may signal as soon as it reads it.
+  const stopRequested = new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
+  const node = await startNode(options);
+  for (const m of node.multiaddrs) print(m);
+  await stopRequested;
   await node.stop();
   print("stopped");
   return 0;
