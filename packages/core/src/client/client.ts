@@ -501,6 +501,7 @@ export class Client {
       description: readable ? s.description : (info.description ?? ""),
       status: s.status,
       epoch: s.epoch,
+      epochId: s.epochId,
       contentTopic: s.contentTopic,
     };
   }

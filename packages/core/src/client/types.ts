@@ -67,6 +67,8 @@ export interface GroupInfo {
   readonly status: GroupStatus;
   /** MLS epoch of the fork-choice head (-1 once we no longer hold the group's keys). */
   readonly epoch: bigint;
+  /** Id of that epoch (hash over the transcript): equal on two members exactly when they agree on the group. */
+  readonly epochId: string;
   readonly contentTopic: string;
 }
 

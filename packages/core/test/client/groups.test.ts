@@ -45,26 +45,21 @@ function setup(seed: string, faults: Faults = FAULTS) {
   const attach = (p: Peer) => {
     p.off = p.client.onEvent((e) => p.events.push(e));
   };
+  // Virtual time only moves once every client has finished what it is doing: MLS work (HPKE through
+  // WebCrypto) completes in real time, and a step still running must not see its timeouts expire.
   const run = async (ms: number, step = 250) => {
-    for (let t = 0; t < ms; t += step) await clock.advanceAsync(Math.min(step, ms - t));
+    for (let t = 0; t < ms; t += step) {
+      await clock.advanceAsync(Math.min(step, ms - t));
+      await Promise.all(peers.map((p) => p.client.idle()));
+    }
   };
   const until = async (what: string, pred: () => boolean | Promise<boolean>, maxMs = 120_000) => {
     for (let t = 0; t <= maxMs; t += 500) {
       if (await pred()) return;
       await run(500);
     }
-    if (process.env.GDEBUG) {
-      for (const p of peers) {
-        console.log(
-          p.name,
-          p.events
-            .filter((e) => e.type !== "delivery-state")
-            .map((e) => JSON.stringify(e, (_k, v) => (typeof v === "bigint" ? String(v) : v)).slice(0, 160))
-            .join("\n  "),
-        );
-      }
-    }
-    throw new Error(`timed out waiting for: ${what}`);
+    const seen = peers.map((p) => `${p.name}: ${p.events.filter((e) => e.type === "message").length} messages`);
+    throw new Error(`timed out waiting for: ${what} (${seen.join(", ")})`);
   };
   return {
     clock,
@@ -127,10 +122,6 @@ function expectExactly(p: Peer, cid: string, texts: string[]): void {
   const got = groupMessages(p, cid);
   expect(new Set(got.map((m) => m.messageId)).size).toBe(got.length);
   expect(got.map(text).sort()).toEqual([...texts].sort());
-}
-
-async function roster(p: Peer, cid: string): Promise<string[]> {
-  return (await p.client.groupMembers(cid)).map((m) => m.peer).sort();
 }
 
 async function sameRoster(ps: Peer[], cid: string, want: Peer[]): Promise<boolean> {
@@ -283,5 +274,198 @@ describe("GroupV1 through the Client (MemoryDelivery with drops, duplicates, reo
     expect(w.bus.stats().dropped).toBeGreaterThan(0);
     expect(w.bus.stats().duplicated).toBeGreaterThan(0);
     for (const p of [alice, bob, carol, dave]) expect(p.events.filter((e) => e.type === "error")).toEqual([]);
+  }, 60_000);
+});
+
+/** Same roster and same head epoch on every member: the group did not fork. */
+async function converged(ps: Peer[], cid: string, want: Peer[]): Promise<boolean> {
+  if (!(await sameRoster(ps, cid, want))) return false;
+  const ids = await Promise.all(ps.map(async (p) => (await p.client.groupInfo(cid)).epochId));
+  return ids.every((id) => id === ids[0]);
+}
+
+/** alice, bob, carol, dave with a PrivateV1 conversation between every two of them. */
+async function mesh(w: ReturnType<typeof setup>) {
+  const ps = [await w.peer("alice"), await w.peer("bob"), await w.peer("carol"), await w.peer("dave")];
+  for (let i = 0; i < ps.length; i++) for (let j = i + 1; j < ps.length; j++) await w.connect(ps[i]!, ps[j]!);
+  return ps as [Peer, Peer, Peer, Peer];
+}
+
+async function groupOf(w: ReturnType<typeof setup>, creator: Peer, others: Peer[], name = "g"): Promise<string> {
+  const { conversationId } = await creator.client.createGroup({
+    name,
+    members: others.map((o) => o.client.installationKey),
+  });
+  const all = [creator, ...others];
+  await w.until("group formed", async () => {
+    for (const o of others) if (!(await hasGroup(o, conversationId))) return false;
+    return (
+      (await converged(all, conversationId, all)) &&
+      (await creator.client.groupMembers(conversationId)).every((m) => m.state === "member")
+    );
+  });
+  return conversationId;
+}
+
+describe("GroupV1 through the Client: convergence, restarts, catching up", () => {
+  for (const seed of [1, 2, 3]) {
+    it(`concurrent add and remove by different members converge to one roster (seed ${seed})`, async () => {
+      const w = setup(`groups-concurrent-${seed}`);
+      const [alice, bob, carol, dave] = await mesh(w);
+      const cid = await groupOf(w, alice, [bob, carol]);
+      // Same epoch, two commits: alice adds dave while bob removes carol.
+      await Promise.all([
+        alice.client.addGroupMembers(cid, [dave.client.installationKey]),
+        bob.client.removeGroupMembers(cid, [carol.client.installationKey]),
+      ]);
+      await w.until(
+        "converged without carol, with dave",
+        async () => (await hasGroup(dave, cid)) && converged([alice, bob, dave], cid, [alice, bob, dave]),
+      );
+      await w.until("carol knows", () => carol.events.some((e) => e.type === "removed" && e.conversationId === cid));
+      for (const p of [alice, bob, dave]) await p.client.send(cid, `after ${p.name}`);
+      await w.until("delivered", () =>
+        [alice, bob, dave].every((p) => groupMessages(p, cid).filter((m) => text(m).startsWith("after")).length === 2),
+      );
+      await w.run(15_000);
+      for (const p of [alice, bob, dave])
+        expectExactly(
+          p,
+          cid,
+          [alice, bob, dave].filter((o) => o !== p).map((o) => `after ${o.name}`),
+        );
+      expect(groupMessages(carol, cid)).toEqual([]);
+      expect(await converged([alice, bob, dave], cid, [alice, bob, dave])).toBe(true);
+      for (const p of [alice, bob, carol, dave]) expect(p.events.filter((e) => e.type === "error")).toEqual([]);
+    }, 60_000);
+  }
+
+  it("a member restarts from its store and continues; a member leaves", async () => {
+    const w = setup("groups-restart");
+    const [alice, bob, carol] = [await w.peer("alice"), await w.peer("bob"), await w.peer("carol")];
+    await w.connect(alice, bob);
+    await w.connect(alice, carol);
+    await w.connect(bob, carol);
+    const cid = await groupOf(w, alice, [bob, carol], "restart");
+    await alice.client.send(cid, "before");
+    await w.until("before", () => groupMessages(bob, cid).length === 1 && groupMessages(carol, cid).length === 1);
+
+    // Bob goes away; alice and carol keep talking; bob comes back from his store alone.
+    await w.stop(bob);
+    await alice.client.send(cid, "while away 1");
+    await carol.client.send(cid, "while away 2");
+    await w.run(3_000);
+    await w.reopen(bob);
+    expect((await bob.client.conversations()).find((c) => c.id === cid)).toMatchObject({
+      type: "GroupV1",
+      name: "restart",
+    });
+    await w.until("bob caught up", () => groupMessages(bob, cid).length === 3);
+    await bob.client.send(cid, "back");
+    await w.until("back", () => groupMessages(alice, cid).length === 2 && groupMessages(carol, cid).length === 3);
+    await w.run(15_000);
+    expectExactly(bob, cid, ["before", "while away 1", "while away 2"]);
+    expectExactly(alice, cid, ["while away 2", "back"].concat([]));
+    expectExactly(carol, cid, ["before", "while away 1", "back"]);
+
+    // Carol leaves: she is told at once, the others remove her (leave request, then a commit).
+    await carol.client.leaveGroup(cid);
+    expect(carol.events.filter((e) => e.type === "left")).toEqual([{ type: "left", conversationId: cid }]);
+    await w.until("carol gone", () => converged([alice, bob], cid, [alice, bob]));
+    await alice.client.send(cid, "without carol");
+    await w.until("bob has it", () => groupMessages(bob, cid).length === 4);
+    await w.run(10_000);
+    expect(groupMessages(carol, cid).map(text)).not.toContain("without carol");
+    expect((await carol.client.conversations()).find((c) => c.id === cid)).toMatchObject({
+      status: "left",
+      name: "restart",
+    });
+    for (const p of [alice, bob, carol]) expect(p.events.filter((e) => e.type === "error")).toEqual([]);
+  }, 60_000);
+
+  it("a member offline across several epochs catches up from history (catchUp) exactly once", async () => {
+    const w = setup("groups-offline");
+    const [alice, bob, carol, dave] = await mesh(w);
+    const cid = await groupOf(w, alice, [bob, carol], "before");
+    const since = w.clock.now();
+    await w.stop(carol);
+    await alice.client.send(cid, "e1");
+    await alice.client.setGroupMetadata(cid, { name: "after", description: "renamed" });
+    await w.until("renamed", async () => (await bob.client.groupInfo(cid)).name === "after");
+    await bob.client.send(cid, "e2");
+    await bob.client.addGroupMembers(cid, [dave.client.installationKey]);
+    await w.until(
+      "dave in",
+      async () => (await hasGroup(dave, cid)) && converged([alice, bob, dave], cid, [alice, bob, carol, dave]),
+    );
+    await dave.client.send(cid, "e3");
+    await w.until("e3", () => groupMessages(alice, cid).length === 2 && groupMessages(bob, cid).length === 2);
+    const epochBefore = (await alice.client.groupInfo(cid)).epoch;
+    expect(epochBefore).toBeGreaterThanOrEqual(3n);
+
+    // Carol returns (no virtual time passes): the history service has everything she missed.
+    await w.reopen(carol);
+    await carol.client.catchUp(since);
+    await carol.client.idle();
+    expect(await converged([alice, bob, carol, dave], cid, [alice, bob, carol, dave])).toBe(true);
+    expect(await carol.client.groupInfo(cid)).toMatchObject({
+      name: "after",
+      description: "renamed",
+      epoch: epochBefore,
+    });
+    expectExactly(carol, cid, ["e1", "e2", "e3"]);
+    // And she is a full member again: what she sends reaches everyone.
+    await carol.client.send(cid, "e4");
+    await w.until("e4", () => [alice, bob, dave].every((p) => groupMessages(p, cid).some((m) => text(m) === "e4")));
+    await w.run(15_000);
+    expectExactly(carol, cid, ["e1", "e2", "e3"]);
+    expectExactly(dave, cid, ["e4"]);
+    expect((await carol.client.conversations()).find((c) => c.id === cid)).toMatchObject({ name: "after" });
+  }, 60_000);
+
+  it("restart from SQLite files: every group resumes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parley-groups-"));
+    try {
+      const w = setup("groups-sqlite", {});
+      const open = (name: string) => SqliteStore.open({ path: join(dir, `${name}.db`) });
+      const alice = await w.peer("alice", await open("alice"));
+      const bob = await w.peer("bob", await open("bob"));
+      await w.connect(alice, bob);
+      const g1 = await groupOf(w, alice, [bob], "one");
+      const g2 = await groupOf(w, bob, [alice], "two");
+      await alice.client.send(g1, "g1 before");
+      await bob.client.send(g2, "g2 before");
+      await w.until("before", () => groupMessages(bob, g1).length === 1 && groupMessages(alice, g2).length === 1);
+      for (const p of [alice, bob]) {
+        await w.stop(p);
+        await p.store.close();
+      }
+      // Fresh store handles on the same files, fresh clients.
+      for (const p of [alice, bob]) {
+        const store = await open(p.name);
+        (p as { store: Store }).store = store;
+        (p as { options: ClientOptions }).options = { ...p.options, store };
+        await w.reopen(p);
+      }
+      expect(
+        (await alice.client.conversations())
+          .filter((c) => c.type === "GroupV1")
+          .map((c) => c.name)
+          .sort(),
+      ).toEqual(["one", "two"]);
+      await alice.client.send(g2, "g2 after");
+      await bob.client.send(g1, "g1 after");
+      await w.until("after", () => groupMessages(bob, g2).length === 1 && groupMessages(alice, g1).length === 1);
+      expectExactly(bob, g1, ["g1 before"]);
+      expectExactly(alice, g1, ["g1 after"]);
+      expectExactly(bob, g2, ["g2 after"]);
+      expect(await converged([alice, bob], g1, [alice, bob])).toBe(true);
+      for (const p of [alice, bob]) {
+        await w.stop(p);
+        await p.store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
