@@ -45,6 +45,7 @@ export async function groupScenario(ctx: GroupScenarioContext): Promise<GroupOut
   ctx.dir.groups.set(groupId, GROUP_NAME);
   t.note("Alice asks each of them for an MLS key package (over the 1:1 conversations), then adds both in one commit.");
   await Promise.all([bob.untilJoined(groupId, 30_000), carol.untilJoined(groupId, 30_000)]);
+  await showRoster(ctx, alice, groupId);
 
   const to = `"${GROUP_NAME}"`;
   const lines = {
@@ -63,6 +64,7 @@ export async function groupScenario(ctx: GroupScenarioContext): Promise<GroupOut
   t.say("alice", "removes carol from the group (a commit that gives the others new keys)");
   await alice.client.removeMembers(groupId, [carol.client.client.installationKey]);
   await carol.untilGone(groupId, 30_000);
+  await showRoster(ctx, alice, groupId);
   await alice.send(groupId, lines.last, to);
   await bob.untilReceived(lines.last);
   // Give a message that should not arrive a fair chance to (it must not).
@@ -79,4 +81,16 @@ export async function groupScenario(ctx: GroupScenarioContext): Promise<GroupOut
       carol: [lines.alice, lines.bob],
     },
   };
+}
+
+/** One transcript line: the group's members as `actor` sees them (MLS roster at its head epoch). */
+async function showRoster(ctx: GroupScenarioContext, actor: Actor, groupId: string): Promise<void> {
+  const members = await actor.client.members(groupId);
+  const names = members.map((m) => {
+    const who = m.self ? actor.name : (ctx.dir.people.get(m.peer) ?? `${m.peer.slice(0, 12)}…`);
+    return m.state === "member" ? who : `${who} (${m.state})`;
+  });
+  ctx.t.say(actor.name, `sees the members of "${GROUP_NAME}": ${names.sort().join(", ")}`);
+  if (members.some((m) => m.state === "pending"))
+    ctx.t.note("pending: in the group's keys already, not heard from yet (each new member announces its join).");
 }

@@ -40,6 +40,9 @@ describe("parley demo", () => {
     // The group: both join by Welcome, everyone reads everyone, Carol is removed and reads nothing after.
     expect(out).toMatch(/bob\s+joins the group "parley-demo"/);
     expect(out).toMatch(/carol\s+joins the group "parley-demo"/);
+    // The roster as Alice sees it: after the joins (members may still be pending until heard from), after the removal.
+    expect(out).toMatch(/alice\s+sees the members of "parley-demo": alice, bob( \(pending\))?, carol( \(pending\))?\n/);
+    expect(out).toMatch(/alice\s+sees the members of "parley-demo": alice, bob( \(pending\))?\n/);
     expect(out).toMatch(/carol\s+receives in "parley-demo" from bob "Thanks Alice! Hi Carol\."/);
     expect(out).toMatch(/alice\s+receives in "parley-demo" from carol "Hello Alice and Bob!"/);
     expect(out).toMatch(/carol\s+is removed from "parley-demo"/);
