@@ -468,3 +468,52 @@ function compress(t: number, last: boolean): void {
   h[14] = h[14]! ^ v7l ^ v15l;
   h[15] = h[15]! ^ v7h ^ v15h;
 }
+
+const HMAC_BLOCK = 128;
+
+/** RFC 2104 HMAC over BLAKE2b-512 (block 128 bytes), as `hmac(blake2b, key, data)` computes it. */
+export function hmacBlake2b512(key: Uint8Array, data: Uint8Array): Uint8Array {
+  const k = key.length > HMAC_BLOCK ? blake2bFast(key) : key;
+  const inner = new Uint8Array(HMAC_BLOCK + data.length);
+  const outer = new Uint8Array(HMAC_BLOCK + 64);
+  inner.fill(0x36, 0, HMAC_BLOCK);
+  outer.fill(0x5c, 0, HMAC_BLOCK);
+  for (let i = 0; i < k.length; i++) {
+    inner[i] = inner[i]! ^ k[i]!;
+    outer[i] = outer[i]! ^ k[i]!;
+  }
+  inner.set(data, HMAC_BLOCK);
+  const innerHash = blake2bFast(inner);
+  outer.set(innerHash, HMAC_BLOCK);
+  const out = blake2bFast(outer);
+  // The padded keys are secrets.
+  inner.fill(0, 0, HMAC_BLOCK);
+  outer.fill(0);
+  innerHash.fill(0);
+  if (k !== key) k.fill(0);
+  return out;
+}
+
+/** RFC 5869 HKDF (extract + expand) over HMAC-BLAKE2b-512; `length` at most 255 * 64 (checked by callers). */
+export function hkdfBlake2b512(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  // An empty salt means HashLen zeros (RFC 5869 §2.2); as a key both give the same padded block.
+  const prk = hmacBlake2b512(salt, ikm);
+  const out = new Uint8Array(length);
+  const block = new Uint8Array(64 + info.length + 1);
+  let previous: Uint8Array = new Uint8Array(0);
+  for (let i = 0, done = 0; done < length; i++) {
+    const input = block.subarray(64 - previous.length);
+    input.set(previous, 0);
+    input.set(info, previous.length);
+    input[previous.length + info.length] = i + 1;
+    const t = hmacBlake2b512(prk, input);
+    out.set(t.subarray(0, Math.min(64, length - done)), done);
+    done += 64;
+    previous.fill(0);
+    previous = t;
+  }
+  previous.fill(0);
+  prk.fill(0);
+  block.fill(0);
+  return out;
+}

@@ -1,8 +1,10 @@
 import { blake2b } from "@noble/hashes/blake2.js";
+import { hkdf } from "@noble/hashes/hkdf.js";
+import { hmac } from "@noble/hashes/hmac.js";
 import { toHex, utf8 } from "@parley/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { blake2bFast } from "../../src/crypto/blake2b-fast.js";
+import { blake2bFast, hkdfBlake2b512, hmacBlake2b512 } from "../../src/crypto/blake2b-fast.js";
 
 /** RFC 7693 Appendix E: the deterministic input sequence of the self-test. */
 function selftestSeq(length: number, seed: number): Uint8Array {
@@ -123,5 +125,41 @@ describe("blake2bFast: agrees with noble", () => {
     const alone = toHex(blake2bFast(d, 64));
     blake2bFast(d, 32, key64, utf8("salt"), utf8("pers"));
     expect(toHex(blake2bFast(d, 64))).toBe(alone);
+  });
+});
+
+describe("HMAC / HKDF over blake2bFast agree with noble's generic HMAC / HKDF over BLAKE2b-512", () => {
+  it("HMAC on random keys (including longer than the 128-byte block) and data", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 400 }), (key, data) => {
+        expect(toHex(hmacBlake2b512(key, data))).toBe(toHex(hmac(blake2b, key, data)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("HKDF on random inputs, salts (empty included) and lengths up to 4 blocks", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 100 }),
+        fc.uint8Array({ maxLength: 100 }),
+        fc.uint8Array({ maxLength: 100 }),
+        fc.integer({ min: 1, max: 256 }),
+        (ikm, salt, info, length) => {
+          expect(toHex(hkdfBlake2b512(ikm, salt, info, length))).toBe(toHex(hkdf(blake2b, ikm, salt, info, length)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("leaves its inputs untouched", () => {
+    const key = Uint8Array.from({ length: 200 }, (_, i) => i);
+    const data = utf8("data");
+    const keyCopy = key.slice();
+    hmacBlake2b512(key, data);
+    hkdfBlake2b512(key, key, data, 100);
+    expect(key).toEqual(keyCopy);
+    expect(data).toEqual(utf8("data"));
   });
 });
