@@ -14,7 +14,7 @@
  * order, no number may have been reported twice as a received event, every message must reach "acked", a
  * final exchange must work both ways, and the identity and intro bundle must never change.
  *
- * Kills: 50 plaintext, 25 encrypted by default (the store is the same code with the cipher on; a kill cycle
+ * Kills: 50 plaintext and 50 encrypted by default (a kill cycle
  * takes 2.5–6 s depending on load, mostly Node loading libp2p). PARLEY_CLIENT_KILLS and
  * PARLEY_CLIENT_KILLS_ENCRYPTED change them; PARLEY_CRASH_SEED replays a schedule.
  */
@@ -30,7 +30,7 @@ import { killAll, NodeProcess, type PartyEvent, PartyProcess } from "./processes
 
 const KILLS = {
   plaintext: Number(process.env.PARLEY_CLIENT_KILLS ?? 50),
-  encrypted: Number(process.env.PARLEY_CLIENT_KILLS_ENCRYPTED ?? 25),
+  encrypted: Number(process.env.PARLEY_CLIENT_KILLS_ENCRYPTED ?? 50),
 };
 const SEED = Number(process.env.PARLEY_CRASH_SEED ?? 0xc0ffee) + 101;
 const VICTIM_SEND_EVERY_MS = 20;
