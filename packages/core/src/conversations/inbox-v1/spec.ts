@@ -31,7 +31,7 @@ export const inboxV1Spec: ConversationTypeSpec = {
       name: "InboxV1Frame",
       schema: "logoschat.inbox.InboxV1Frame",
       description:
-        "oneof invite_private_v1 = 1 (libchat's arm), invite_group_v1 = 2 (Parley). Never application content.",
+        "oneof invite_private_v1 = 1 (libchat's arm); GroupV1 Welcomes travel over PrivateV1 instead. Never application content.",
     },
     {
       name: "InvitePrivateV1",

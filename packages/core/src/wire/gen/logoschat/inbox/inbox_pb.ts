@@ -6,7 +6,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { InviteGroupV1, InvitePrivateV1 } from "../invite/invite_pb.js";
+import type { InvitePrivateV1 } from "../invite/invite_pb.js";
 import { file_logoschat_invite_invite } from "../invite/invite_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file logoschat/inbox/inbox.proto.
  */
 export const file_logoschat_inbox_inbox: GenFile = /*@__PURE__*/
-  fileDesc("Chtsb2dvc2NoYXQvaW5ib3gvaW5ib3gucHJvdG8SD2xvZ29zY2hhdC5pbmJveCKYAQoMSW5ib3hWMUZyYW1lEj4KEWludml0ZV9wcml2YXRlX3YxGAEgASgLMiEubG9nb3NjaGF0Lmludml0ZS5JbnZpdGVQcml2YXRlVjFIABI6Cg9pbnZpdGVfZ3JvdXBfdjEYAiABKAsyHy5sb2dvc2NoYXQuaW52aXRlLkludml0ZUdyb3VwVjFIAEIMCgpmcmFtZV90eXBlIhQKBE5vdGUSDAoEdGV4dBgBIAEoCWIGcHJvdG8z", [file_logoschat_invite_invite]);
+  fileDesc("Chtsb2dvc2NoYXQvaW5ib3gvaW5ib3gucHJvdG8SD2xvZ29zY2hhdC5pbmJveCJiCgxJbmJveFYxRnJhbWUSPgoRaW52aXRlX3ByaXZhdGVfdjEYASABKAsyIS5sb2dvc2NoYXQuaW52aXRlLkludml0ZVByaXZhdGVWMUgAQgwKCmZyYW1lX3R5cGVKBAgCEAMiFAoETm90ZRIMCgR0ZXh0GAEgASgJYgZwcm90bzM", [file_logoschat_invite_invite]);
 
 /**
  * @generated from message logoschat.inbox.InboxV1Frame
@@ -29,14 +29,6 @@ export type InboxV1Frame = Message<"logoschat.inbox.InboxV1Frame"> & {
      */
     value: InvitePrivateV1;
     case: "invitePrivateV1";
-  } | {
-    /**
-     * Parley: invite to a GroupV1 conversation (an MLS Welcome and what is needed to join).
-     *
-     * @generated from field: logoschat.invite.InviteGroupV1 invite_group_v1 = 2;
-     */
-    value: InviteGroupV1;
-    case: "inviteGroupV1";
   } | { case: undefined; value?: undefined };
 };
 
