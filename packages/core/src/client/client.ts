@@ -33,7 +33,13 @@ import {
 } from "../conversations/private-v1/index.js";
 import { decodePrivateState, encodePrivateState } from "../conversations/private-v1/state.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
-import { conversationWriteOps, loadConversationRefs, stateWriteOp } from "../framework/conversation-store.js";
+import {
+  conversationKey,
+  conversationWriteOps,
+  loadConversationRefs,
+  loadState,
+  stateWriteOp,
+} from "../framework/conversation-store.js";
 import { Decoder } from "../framework/decoder.js";
 import type { Delivery } from "../framework/delivery.js";
 import { encodeEncryptedPayload, sealEnvelope } from "../framework/envelope.js";
@@ -62,6 +68,7 @@ import {
   META_NS,
 } from "./records.js";
 import { SerialExecutor } from "./serial.js";
+import { StateCache } from "./state-cache.js";
 import type {
   ClientConfig,
   ClientEvent,
@@ -114,6 +121,7 @@ interface Identity {
 
 export class Client {
   readonly #store: Store;
+  readonly #states = new StateCache<PrivateV1State>({ encode: encodePrivateState, decode: decodePrivateState });
   readonly #delivery: Delivery;
   readonly #crypto: CryptoProvider;
   readonly #clock: Clock;
@@ -136,7 +144,7 @@ export class Client {
   #closed = false;
 
   private constructor(options: ClientOptions, identity: Identity, seq: number) {
-    this.#store = options.store;
+    this.#store = this.#states.wrap(options.store);
     this.#delivery = options.delivery;
     this.#crypto = options.crypto;
     this.#clock = options.clock ?? systemClock;
@@ -154,13 +162,22 @@ export class Client {
     });
     this.#engine = this.#privateV1.engine(this.#crypto);
     this.#registry.register(inboxV1);
-    this.#registry.register(this.#privateV1);
+    // The decoder reads PrivateV1 states through the cache: cached bytes decode to their state for free.
+    this.#registry.register({
+      ...this.#privateV1,
+      encodeState: (state) => this.#states.encode(state),
+      decodeState: (bytes) => this.#states.decode(bytes),
+    });
     for (const t of options.types ?? []) this.#registry.register(t);
     this.#decoder = new Decoder({
       registry: this.#registry,
       crypto: this.#crypto,
       store: this.#store,
       clock: this.#clock,
+      loadState: (ref) => {
+        const cached = this.#states.bytes(conversationKey(ref));
+        return cached ? Promise.resolve(cached) : loadState(this.#store, ref);
+      },
     });
     this.#identity = identity;
     this.#seq = seq;
@@ -355,7 +372,7 @@ export class Client {
       contentTopic: ref.contentTopic,
     };
     const tx = new Transaction(this.#store);
-    for (const op of conversationWriteOps(ref, encodePrivateState(state))) apply(tx, op);
+    for (const op of conversationWriteOps(ref, this.#states.encode(state))) apply(tx, op);
     tx.put(CONVERSATION_INFO_NS, ref.id, encodeJson(info));
     this.#addHistory(tx, ref.id, {
       messageId,
@@ -384,7 +401,7 @@ export class Client {
       const now = this.#clock.now();
       const r = this.#sendFrame(state, contentBytes, now);
       const tx = new Transaction(this.#store);
-      apply(tx, stateWriteOp(ref, encodePrivateState(r.state)));
+      apply(tx, stateWriteOp(ref, this.#states.encode(r.state)));
       this.#addHistory(tx, ref.id, {
         messageId: r.messageId,
         direction: "out",
@@ -415,7 +432,7 @@ export class Client {
         if (e instanceof PrivateV1Error) throw new ClientError("content-too-large", e.message);
         throw e;
       }
-      await this.#store.commit([stateWriteOp(ref, encodePrivateState(r.state))]);
+      await this.#store.commit([stateWriteOp(ref, this.#states.encode(r.state))]);
       await this.#publishAll(r.outgoing, ref.id);
       return { messageId: r.messageId };
     });
@@ -728,7 +745,7 @@ export class Client {
     const info = await this.#pairwiseWith(tx, peer);
     if (!info) return undefined;
     const bytes = await tx.get("framework.conversation-state", `${PRIVATE_V1}:${info.id}`);
-    const state = bytes && decodePrivateState(bytes);
+    const state = bytes && this.#states.decode(bytes);
     if (!state) return undefined;
     let r: ReturnType<PrivateV1Engine["send"]>;
     try {
@@ -738,7 +755,7 @@ export class Client {
       throw e;
     }
     const ref: ConversationRef = { id: info.id, type: PRIVATE_V1, contentTopic: info.contentTopic };
-    apply(tx, stateWriteOp(ref, encodePrivateState(r.state)));
+    apply(tx, stateWriteOp(ref, this.#states.encode(r.state)));
     return () => this.#publishAll(r.outgoing, info.id);
   }
 
@@ -774,10 +791,18 @@ export class Client {
     if (!info || info.type !== PRIVATE_V1)
       throw new ClientError("unknown-conversation", "no such PrivateV1 conversation");
     const ref: ConversationRef = { id: info.id, type: PRIVATE_V1, contentTopic: info.contentTopic };
-    const bytes = await this.#store.get("framework.conversation-state", `${PRIVATE_V1}:${info.id}`);
-    const state = bytes && decodePrivateState(bytes);
+    const state = await this.#privateState(info.id);
     if (!state) throw new ClientError("unknown-conversation", "conversation state unreadable");
     return { ref, state };
+  }
+
+  /** A PrivateV1 state as last committed: from the cache, else read and decoded from the store. */
+  async #privateState(conversationId: string): Promise<PrivateV1State | undefined> {
+    const key = `${PRIVATE_V1}:${conversationId}`;
+    const cached = this.#states.state(key);
+    if (cached) return cached;
+    const bytes = await this.#store.get("framework.conversation-state", key);
+    return bytes && this.#states.decode(bytes);
   }
 
   #addHistory(tx: Transaction, conversationId: string, record: HistoryRecord): void {
@@ -992,8 +1017,7 @@ export class Client {
   }
 
   async #sweepConversation(ref: ConversationRef): Promise<void> {
-    const bytes = await this.#store.get("framework.conversation-state", `${PRIVATE_V1}:${ref.id}`);
-    const state = bytes && decodePrivateState(bytes);
+    const state = await this.#privateState(ref.id);
     if (!state) return;
     const now = this.#clock.now();
     const r = this.#engine.sweep(state, now);
@@ -1007,7 +1031,7 @@ export class Client {
     )
       return;
     const tx = new Transaction(this.#store);
-    apply(tx, stateWriteOp(ref, encodePrivateState(r.state)));
+    apply(tx, stateWriteOp(ref, this.#states.encode(r.state)));
     const events: ClientEvent[] = [];
     const after: (() => void)[] = [];
     const plan = emptyPlan();

@@ -1,0 +1,90 @@
+/**
+ * A write-through cache of decoded conversation states for the Client, which is the only writer of its
+ * store: it saves decoding (and reading) the whole state on every step.
+ *
+ * The store stays the source of truth. A cache entry changes only after a commit succeeds, to exactly the
+ * state that was committed, and the whole cache is dropped when a commit fails; a step that does not commit
+ * (a failed decrypt, a rejected message) leaves it untouched. States are immutable values (transitions
+ * return new states), so handing the same object to several steps is safe.
+ */
+import { CONVERSATION_STATE_NS } from "../framework/conversation-store.js";
+import type { Store, WriteOp } from "../framework/store.js";
+
+/** How many conversations keep their decoded state in memory (least recently used are evicted). */
+export const STATE_CACHE_SIZE = 256;
+
+export class StateCache<S> {
+  // Bytes we encoded (or decoded) -> their state: committing those bytes makes the state the cached one.
+  readonly #known = new WeakMap<Uint8Array, S>();
+  readonly #entries = new Map<string, { readonly bytes: Uint8Array; readonly state: S }>();
+
+  constructor(
+    private readonly codec: { encode(state: S): Uint8Array; decode(bytes: Uint8Array): S | undefined },
+    private readonly capacity = STATE_CACHE_SIZE,
+  ) {}
+
+  encode(state: S): Uint8Array {
+    const bytes = this.codec.encode(state);
+    this.#known.set(bytes, state);
+    return bytes;
+  }
+
+  decode(bytes: Uint8Array): S | undefined {
+    const hit = this.#known.get(bytes);
+    if (hit !== undefined) return hit;
+    const state = this.codec.decode(bytes);
+    if (state !== undefined) this.#known.set(bytes, state);
+    return state;
+  }
+
+  /** The committed bytes of a state key (`${type}:${id}`), when cached. */
+  bytes(key: string): Uint8Array | undefined {
+    const e = this.#entries.get(key);
+    if (!e) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, e);
+    return e.bytes;
+  }
+
+  /** The committed state of a key, when cached. */
+  state(key: string): S | undefined {
+    const bytes = this.bytes(key);
+    return bytes && this.#known.get(bytes);
+  }
+
+  /** After a successful commit: the cached states become exactly what was written. */
+  committed(ops: readonly WriteOp[]): void {
+    for (const op of ops) {
+      if (op.ns !== CONVERSATION_STATE_NS) continue;
+      this.#entries.delete(op.key);
+      const state = op.op === "put" ? this.#known.get(op.value) : undefined;
+      if (op.op === "put" && state !== undefined) this.#entries.set(op.key, { bytes: op.value, state });
+    }
+    for (const key of this.#entries.keys()) {
+      if (this.#entries.size <= this.capacity) break;
+      this.#entries.delete(key);
+    }
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  /** A view of `store` whose commits keep this cache in step with what is durable. */
+  wrap(store: Store): Store {
+    return {
+      get: (ns, key) => store.get(ns, key),
+      scan: (ns, options) => store.scan(ns, options),
+      close: () => store.close(),
+      commit: async (ops) => {
+        try {
+          await store.commit(ops);
+        } catch (e) {
+          this.clear();
+          throw e;
+        }
+        this.committed(ops);
+      },
+    };
+  }
+}
