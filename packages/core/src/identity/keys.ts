@@ -1,18 +1,17 @@
 import { concatBytes, utf8 } from "../base/bytes.js";
 import { CryptoError } from "../crypto/errors.js";
 import type { CryptoProvider } from "../crypto/provider.js";
+import { requireNotLowOrder } from "../crypto/validate.js";
 
 /**
- * Any clamped X25519 scalar is a multiple of 8, so its product with a point of order dividing 8 is the
- * identity: DH against a fixed scalar yields all zeros exactly for the low-order (and non-canonical
- * equivalents of low-order) public keys. Cheaper to get right than a blocklist.
+ * True for keys of the wrong length and for the known low-order u-coordinates (and their non-canonical
+ * encodings), the same fixed list the crypto layer refuses before any DH: no key exchange is run per bundle.
+ * `_crypto` stays in the signature for callers; the check needs no provider.
  */
-const PROBE_SCALAR = new Uint8Array(32).fill(0x5a);
-
-export function isLowOrderX25519(crypto: CryptoProvider, publicKey: Uint8Array): boolean {
+export function isLowOrderX25519(_crypto: CryptoProvider, publicKey: Uint8Array): boolean {
   if (publicKey.length !== 32) return true;
   try {
-    crypto.x25519(PROBE_SCALAR, publicKey);
+    requireNotLowOrder(publicKey);
     return false;
   } catch (e) {
     if (e instanceof CryptoError && e.code === "low-order-point") return true;
