@@ -17,7 +17,8 @@ export class Tmux {
   /** A shell line running `parley ARGS`; after it exits the pane shows `EXITED <code>` and stays open. */
   private command(args: readonly string[]): string {
     const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    return `${q(process.execPath)} ${q(MAIN)} ${args.map(q).join(" ")}; echo EXITED $?; sleep 600`;
+    // ink renders nothing interactive when CI is set (is-in-ci), and CI runs with CI=true: unset it for the chat.
+    return `env -u CI ${q(process.execPath)} ${q(MAIN)} ${args.map(q).join(" ")}; echo EXITED $?; sleep 600`;
   }
 
   /** Opens session `name` running `parley ARGS` in a 120x40 terminal. */
