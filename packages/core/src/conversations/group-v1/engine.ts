@@ -948,6 +948,7 @@ export class GroupV1Engine {
     // Members already in the group when we joined are taken as members; later additions are pending.
     for (const r of roster(state)) if (!meta.confirmed.includes(r.identity)) meta.confirmed.push(r.identity);
     s.addNode({ id, parent: "", epoch: state.groupContext.epoch, removed: false, committer: from }, state);
+    meta.removalAdopted = false;
     // The key package stays until this join is final: a re-sent Welcome (fork resolution) may reuse it.
     meta.announced.push(`kp:${mine.key}:${state.groupContext.epoch}`);
     if (fresh) s.emit({ kind: "subscribe", conversationId: cid, contentTopic: this.contentTopic(cid) });
@@ -1069,7 +1070,8 @@ export class GroupV1Engine {
         s.meta.head = head.id;
         s.emit({ kind: "members-changed", conversationId: s.cid });
       }
-      if (head.removed) {
+      if (this.removalAdopted(s)) s.meta.removalAdopted = true;
+      if (head.removed || s.meta.removalAdopted) {
         if (s.meta.status === "active") {
           s.meta.status = "removed";
           s.meta.intents = [];
@@ -1090,6 +1092,21 @@ export class GroupV1Engine {
       this.prune(s);
       if (!committed) return;
     }
+  }
+
+  /**
+   * True once a commit was built on an epoch that removed us (the placeholder child `ingest` adds). We cannot
+   * read that branch, so it may look shorter to us than a branch where we are still a member; but the group
+   * adopted the removal, and a remover's intent is re-committed until it is final on whichever branch wins,
+   * so the removal stands: we stop acting as a member instead of following a branch the others abandon.
+   */
+  private removalAdopted(s: Session): boolean {
+    // Only removals after our latest join count: a later Welcome (a re-add) starts a new membership.
+    let joined = -1n;
+    for (const n of s.meta.nodes) if (n.parent === "" && n.epoch > joined) joined = n.epoch;
+    return s.meta.nodes.some(
+      (n) => n.removed && n.committer === "" && n.parent !== "" && n.epoch > joined && s.node(n.parent)?.removed,
+    );
   }
 
   private adoptLeaves(s: Session, ros: RosterEntry[]): void {

@@ -92,6 +92,8 @@ export interface GroupMeta {
   lastRecovery: number;
   /** Last send, receive or commit (drives the tail-loss history polling). */
   lastActivity?: number;
+  /** A commit was built on an epoch that removed us: the removal stands even if our view of it is shorter. */
+  removalAdopted?: boolean;
   /** Joined announcements already queued, by epoch id of the welcome. */
   announced: string[];
   createdAt: number;
