@@ -14,59 +14,14 @@
 
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import {
-  Client,
-  type Clock,
-  type Delivery,
-  MemoryStore,
-  type MessageHandler,
-  type PublishResult,
-  seededRandom,
-} from "@parley/core";
+import { Client, type Clock, MemoryStore, seededRandom } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
-import {
-  CiphertextMessageType,
-  IdentityChange,
-  IdentityKeyPair,
-  IdentityKeyStore,
-  KEMKeyPair,
-  KyberPreKeyRecord,
-  KyberPreKeyStore,
-  PreKeyBundle,
-  type PreKeyRecord,
-  PreKeySignalMessage,
-  PreKeyStore,
-  PrivateKey,
-  ProtocolAddress,
-  type PublicKey,
-  processPreKeyBundle,
-  SessionRecord,
-  SessionStore,
-  SignedPreKeyRecord,
-  SignedPreKeyStore,
-  signalDecryptPreKey,
-  signalEncrypt,
-} from "@signalapp/libsignal-client";
+import { CiphertextMessageType, processPreKeyBundle } from "@signalapp/libsignal-client";
+import { Capture } from "./capture.js";
 import type { Row, Section } from "./harness.js";
+import { signalBundle, signalEncryptTo, signalParty, signalReceive } from "./libsignal.js";
 
 /** Records publishes; the section hands the bytes to the receiver itself. */
-class Capture implements Delivery {
-  readonly maxPayloadBytes = 150 * 1024;
-  out: { topic: string; payload: Uint8Array }[] = [];
-  async publish(contentTopic: string, payload: Uint8Array): Promise<PublishResult> {
-    this.out.push({ topic: contentTopic, payload });
-    return { ok: true, hash: "" };
-  }
-  async subscribe(_topic: string, _handler: MessageHandler): Promise<() => void> {
-    return () => {};
-  }
-  take(): { topic: string; payload: Uint8Array }[] {
-    const out = this.out;
-    this.out = [];
-    return out;
-  }
-}
-
 const clock: Clock = {
   now: () => 1_700_000_000_000,
   setTimer: () => ({ cancel() {} }),
@@ -169,122 +124,13 @@ export const memorySection: Section = async () => {
   };
 };
 
-// ---------- libsignal: the per-conversation state it persists ----------
-
-class Sessions extends SessionStore {
-  readonly map = new Map<string, Uint8Array>();
-  async saveSession(name: ProtocolAddress, record: SessionRecord): Promise<void> {
-    this.map.set(name.toString(), record.serialize());
-  }
-  async getSession(name: ProtocolAddress): Promise<SessionRecord | null> {
-    const r = this.map.get(name.toString());
-    return r ? SessionRecord.deserialize(r as Uint8Array<ArrayBuffer>) : null;
-  }
-  async getExistingSessions(addresses: ProtocolAddress[]): Promise<SessionRecord[]> {
-    return (await Promise.all(addresses.map((a) => this.getSession(a)))).filter((x): x is SessionRecord => x !== null);
-  }
-}
-
-class Identities extends IdentityKeyStore {
-  readonly known = new Map<string, PublicKey>();
-  constructor(
-    readonly pair: IdentityKeyPair,
-    readonly registrationId: number,
-  ) {
-    super();
-  }
-  async getIdentityKey(): Promise<PrivateKey> {
-    return this.pair.privateKey;
-  }
-  async getLocalRegistrationId(): Promise<number> {
-    return this.registrationId;
-  }
-  async saveIdentity(name: ProtocolAddress, key: PublicKey): Promise<IdentityChange> {
-    this.known.set(name.toString(), key);
-    return IdentityChange.NewOrUnchanged;
-  }
-  async isTrustedIdentity(): Promise<boolean> {
-    return true;
-  }
-  async getIdentity(name: ProtocolAddress): Promise<PublicKey | null> {
-    return this.known.get(name.toString()) ?? null;
-  }
-}
-
-class PreKeys extends PreKeyStore {
-  async savePreKey(): Promise<void> {}
-  async getPreKey(): Promise<PreKeyRecord> {
-    throw new Error("no one-time pre-keys in this bench");
-  }
-  async removePreKey(): Promise<void> {}
-}
-
-class SignedPreKeys extends SignedPreKeyStore {
-  record: SignedPreKeyRecord | undefined;
-  async saveSignedPreKey(_id: number, record: SignedPreKeyRecord): Promise<void> {
-    this.record = record;
-  }
-  async getSignedPreKey(): Promise<SignedPreKeyRecord> {
-    return this.record!;
-  }
-}
-
-class KyberPreKeys extends KyberPreKeyStore {
-  record: KyberPreKeyRecord | undefined;
-  async saveKyberPreKey(_id: number, record: KyberPreKeyRecord): Promise<void> {
-    this.record = record;
-  }
-  async getKyberPreKey(): Promise<KyberPreKeyRecord> {
-    return this.record!;
-  }
-  async markKyberPreKeyUsed(): Promise<void> {}
-}
-
 /** Bytes of the receiver's SessionRecord after one PQXDH pre-key message. */
 async function signalSessionBytes(): Promise<number> {
-  const alice = { address: ProtocolAddress.new("alice", 1), sessions: new Sessions() };
-  const aliceId = new Identities(IdentityKeyPair.generate(), 1);
-  const bob = { address: ProtocolAddress.new("bob", 1), sessions: new Sessions() };
-  const bobId = new Identities(IdentityKeyPair.generate(), 2);
-  const signed = new SignedPreKeys();
-  const kyber = new KyberPreKeys();
-  const spk = PrivateKey.generate();
-  const spkSig = bobId.pair.privateKey.sign(spk.getPublicKey().serialize());
-  await signed.saveSignedPreKey(1, SignedPreKeyRecord.new(1, Date.now(), spk.getPublicKey(), spk, spkSig));
-  const kem = KEMKeyPair.generate();
-  const kemSig = bobId.pair.privateKey.sign(kem.getPublicKey().serialize());
-  await kyber.saveKyberPreKey(1, KyberPreKeyRecord.new(1, Date.now(), kem, kemSig));
-  const bundle = PreKeyBundle.new(
-    2,
-    1,
-    null,
-    null,
-    1,
-    spk.getPublicKey(),
-    spkSig,
-    bobId.pair.publicKey,
-    1,
-    kem.getPublicKey(),
-    kemSig,
-  );
-  await processPreKeyBundle(bundle, bob.address, alice.address, alice.sessions, aliceId);
-  const c = await signalEncrypt(
-    new Uint8Array(256) as Uint8Array<ArrayBuffer>,
-    bob.address,
-    alice.address,
-    alice.sessions,
-    aliceId,
-  );
+  const alice = signalParty("alice", 1);
+  const bob = signalParty("bob", 2);
+  await processPreKeyBundle(await signalBundle(bob), bob.address, alice.address, alice.sessions, alice.identity);
+  const c = await signalEncryptTo(alice, bob, new Uint8Array(256));
   if (c.type() !== CiphertextMessageType.PreKey) throw new Error("expected a pre-key message");
-  await signalDecryptPreKey(
-    PreKeySignalMessage.deserialize(c.serialize()),
-    alice.address,
-    bob.address,
-    bob.sessions,
-    bobId,
-    new PreKeys(),
-    signed,
-    kyber,
-  );
+  await signalReceive(bob, alice, c);
   return bob.sessions.map.get(alice.address.toString())!.length;
 }
