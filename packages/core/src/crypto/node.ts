@@ -21,6 +21,7 @@ import {
 } from "node:crypto";
 import { isAcceptableEd25519PublicKey } from "./ed25519.js";
 import { CryptoError } from "./errors.js";
+import { keccak256Fast } from "./keccak-fast.js";
 import { blake2bNormalized, type CryptoProviderOptions, NobleCryptoProvider } from "./noble.js";
 import type {
   Blake2bOptions,
@@ -297,8 +298,8 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   keccak256(data: Uint8Array): Uint8Array {
-    // OpenSSL's sha3-256 uses the FIPS 202 padding; Keccak-256 (Ethereum's) differs, so noble computes it.
-    return this.#noble.keccak256(data);
+    // OpenSSL's sha3-256 uses the FIPS 202 padding; Keccak-256 (Ethereum's) differs, so ours computes it.
+    return keccak256Fast(requireBytes(data, "data"));
   }
 
   hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
