@@ -25,6 +25,7 @@ import { processPreKeyBundle } from "@signalapp/libsignal-client";
 import { Capture } from "./capture.js";
 import { compare, type Row, type Section } from "./harness.js";
 import { signalEncryptTo, signalPair, signalParty, signalReceive } from "./libsignal.js";
+import { pipelineOneWay, pipelinePair, pipelinePingPong } from "./pipeline.js";
 
 // ---------- Parley side ----------
 
@@ -190,8 +191,10 @@ export const privateV1Section: Section = async () => {
   // One-way throughput.
   const p1 = await parleyPair("bench/one-way");
   const s1 = await signalPair();
+  const pipe1 = await pipelinePair("bench/pipeline-one-way", 256);
   const oneWayCandidates = {
     parley: oneWay(p1, text),
+    pipeline: pipelineOneWay(pipe1),
     aead: rawAead(256),
     libsignal: async () => {
       await signalReceive(s1.bob, s1.alice, await signalEncryptTo(s1.alice, s1.bob, body));
@@ -203,6 +206,25 @@ export const privateV1Section: Section = async () => {
     name: "one-way 256 B: Parley PrivateV1 (Client, full pipeline)",
     value: oneWayRates.parley!,
     unit: "msg/s",
+  });
+  rows.push({
+    name: "one-way 256 B: Parley PrivateV1 pipeline (engine + envelope + store, no Client)",
+    value: oneWayRates.pipeline!,
+    unit: "msg/s",
+  });
+  rows.push({
+    name: "one-way 256 B: pipeline vs raw ChaCha20-Poly1305 seal+open",
+    value: oneWayRates.aead!,
+    unit: "msg/s",
+    ratio: oneWayRates.pipeline! / oneWayRates.aead!,
+    baseline: "raw AEAD",
+  });
+  rows.push({
+    name: "one-way 256 B: pipeline vs libsignal encrypt+decrypt",
+    value: oneWayRates.libsignal!,
+    unit: "msg/s",
+    ratio: oneWayRates.pipeline! / oneWayRates.libsignal!,
+    baseline: "libsignal",
   });
   rows.push({
     name: "one-way 256 B: Parley vs raw ChaCha20-Poly1305 seal+open",
@@ -222,8 +244,10 @@ export const privateV1Section: Section = async () => {
   // Ping-pong (every message ratchets the DH).
   const p2 = await parleyPair("bench/ping-pong");
   const s2 = await signalPair();
+  const pipe2 = await pipelinePair("bench/pipeline-ping-pong", 256);
   const ppCandidates = {
     parley: pingPong(p2, text),
+    pipeline: pipelinePingPong(pipe2),
     libsignal: async () => {
       await signalReceive(s2.bob, s2.alice, await signalEncryptTo(s2.alice, s2.bob, body));
       await signalReceive(s2.alice, s2.bob, await signalEncryptTo(s2.bob, s2.alice, body));
@@ -232,6 +256,14 @@ export const privateV1Section: Section = async () => {
   await warm(ppCandidates, 500);
   const pp = await compare(ppCandidates, 5, 300);
   rows.push({ name: "ping-pong 256 B: Parley round trips", value: pp.parley!, unit: "rt/s" });
+  rows.push({ name: "ping-pong 256 B: pipeline round trips", value: pp.pipeline!, unit: "rt/s" });
+  rows.push({
+    name: "ping-pong 256 B: pipeline vs libsignal",
+    value: pp.libsignal!,
+    unit: "rt/s",
+    ratio: pp.pipeline! / pp.libsignal!,
+    baseline: "libsignal",
+  });
   rows.push({
     name: "ping-pong 256 B: libsignal round trips",
     value: pp.libsignal!,
