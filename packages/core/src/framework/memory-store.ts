@@ -1,7 +1,8 @@
 /**
  * `MemoryStore`: the in-memory `Store`. Keys of each namespace are kept sorted so scans are a binary search
- * plus a slice. Values are copied on the way in and on the way out, so no caller can mutate stored bytes
- * through a reference it holds.
+ * plus a slice; new keys are sorted in lazily, at the next scan, so a put costs O(1) even when keys arrive in
+ * random order (message ids). Values are copied on the way in and on the way out, so no caller can mutate
+ * stored bytes through a reference it holds.
  */
 import { ParleyError } from "../base/errors.js";
 import { compareKeys, inRange, type ScanOptions, type Store, type StoreEntry, type WriteOp } from "./store.js";
@@ -12,8 +13,12 @@ export class StoreError extends ParleyError {
 
 interface Namespace {
   readonly values: Map<string, Uint8Array>;
-  /** Sorted with `compareKeys`. */
-  readonly keys: string[];
+  /** Sorted with `compareKeys`; may still hold deleted keys and lack `added` ones until `sortedKeys`. */
+  keys: string[];
+  /** Keys put since the last sort. */
+  added: string[];
+  /** Whether a key was deleted since the last sort. */
+  removed: boolean;
 }
 
 export class MemoryStore implements Store {
@@ -36,7 +41,7 @@ export class MemoryStore implements Store {
     this.#assertOpen();
     const space = this.#namespaces.get(ns);
     if (!space) return [];
-    const { keys } = space;
+    const keys = sortedKeys(space);
     // The range [lo, hi) of keys that can satisfy gte / prefix / lt; `inRange` then checks each key.
     const lowBound = maxKey(options.gte, options.prefix);
     const lo = lowBound === undefined ? 0 : lowerBound(keys, lowBound);
@@ -84,7 +89,7 @@ export class MemoryStore implements Store {
   snapshot(): Map<string, Map<string, Uint8Array>> {
     const out = new Map<string, Map<string, Uint8Array>>();
     for (const [ns, space] of this.#namespaces) {
-      out.set(ns, new Map(space.keys.map((k) => [k, space.values.get(k)!.slice()] as const)));
+      out.set(ns, new Map(sortedKeys(space).map((k) => [k, space.values.get(k)!.slice()] as const)));
     }
     return out;
   }
@@ -92,18 +97,18 @@ export class MemoryStore implements Store {
   #put(ns: string, key: string, value: Uint8Array): void {
     let space = this.#namespaces.get(ns);
     if (!space) {
-      space = { values: new Map(), keys: [] };
+      space = { values: new Map(), keys: [], added: [], removed: false };
       this.#namespaces.set(ns, space);
     }
-    if (!space.values.has(key)) space.keys.splice(lowerBound(space.keys, key), 0, key);
+    if (!space.values.has(key)) space.added.push(key);
     space.values.set(key, value);
   }
 
   #delete(ns: string, key: string): void {
     const space = this.#namespaces.get(ns);
     if (!space?.values.delete(key)) return;
-    space.keys.splice(lowerBound(space.keys, key), 1);
-    if (space.keys.length === 0) this.#namespaces.delete(ns);
+    space.removed = true;
+    if (space.values.size === 0) this.#namespaces.delete(ns);
   }
 
   #assertOpen(): void {
@@ -113,6 +118,30 @@ export class MemoryStore implements Store {
 
 function invalid(message: string): StoreError {
   return new StoreError("invalid-write", message);
+}
+
+/** The namespace's live keys in order: pending additions merged in, deleted keys dropped. */
+function sortedKeys(space: Namespace): string[] {
+  if (space.added.length === 0 && !space.removed) return space.keys;
+  const { values } = space;
+  // A key deleted and put again is in both lists: keep one copy of each live key.
+  const old = space.removed ? space.keys.filter((k) => values.has(k)) : space.keys;
+  const fresh = [...new Set(space.added.filter((k) => values.has(k)))].sort(compareKeys);
+  const seen = space.removed ? new Set(old) : undefined;
+  const merged: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < old.length || j < fresh.length) {
+    if (j >= fresh.length || (i < old.length && compareKeys(old[i]!, fresh[j]!) <= 0)) merged.push(old[i++]!);
+    else {
+      const k = fresh[j++]!;
+      if (!seen?.has(k)) merged.push(k);
+    }
+  }
+  space.keys = merged;
+  space.added = [];
+  space.removed = false;
+  return merged;
 }
 
 /** First index whose key is >= `key`. */

@@ -44,9 +44,9 @@ export class Transaction {
 
   constructor(readonly store: Store) {}
 
-  // JSON keeps (ns, key) pairs distinct even when either contains a separator character.
+  // The namespace's length first keeps (ns, key) pairs distinct whatever characters either contains.
   private static id(ns: string, key: string): string {
-    return JSON.stringify([ns, key]);
+    return `${ns.length}:${ns}${key}`;
   }
 
   async get(ns: string, key: string): Promise<Uint8Array | undefined> {
