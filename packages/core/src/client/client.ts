@@ -397,22 +397,23 @@ export class Client {
     return this.#step(async () => {
       const info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
       if (info?.type === GROUP_V1) return this.#sendGroup(conversationId, contentBytes);
-      const { ref, state } = await this.#loadPrivate(conversationId);
+      const { ref, state } = await this.#loadPrivate(conversationId, info);
       const now = this.#clock.now();
       const r = this.#sendFrame(state, contentBytes, now);
       const tx = new Transaction(this.#store);
       apply(tx, stateWriteOp(ref, this.#states.encode(r.state)));
-      this.#addHistory(tx, ref.id, {
+      const record: HistoryRecord = {
         messageId: r.messageId,
         direction: "out",
         timestamp: r.timestamp,
         storedAt: now,
         state: "queued",
         content: contentBytes,
-      });
+      };
+      const key = this.#addHistory(tx, ref.id, record);
       await tx.commit();
       this.#emit({ type: "delivery-state", conversationId: ref.id, messageId: r.messageId, state: "queued" });
-      if (await this.#publishAll(r.outgoing, ref.id)) await this.#markSent(ref.id, [r.messageId]);
+      if (await this.#publishAll(r.outgoing, ref.id)) await this.#markRecordSent(ref.id, key, record);
       return { messageId: r.messageId };
     });
   }
@@ -786,8 +787,12 @@ export class Client {
     return state;
   }
 
-  async #loadPrivate(conversationId: string): Promise<{ ref: ConversationRef; state: PrivateV1State }> {
-    const info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
+  /** `known`: the conversation's record when the caller has just read it (saves a second read and decode). */
+  async #loadPrivate(
+    conversationId: string,
+    known?: ConversationInfo,
+  ): Promise<{ ref: ConversationRef; state: PrivateV1State }> {
+    const info = known ?? decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
     if (!info || info.type !== PRIVATE_V1)
       throw new ClientError("unknown-conversation", "no such PrivateV1 conversation");
     const ref: ConversationRef = { id: info.id, type: PRIVATE_V1, contentTopic: info.contentTopic };
@@ -805,11 +810,22 @@ export class Client {
     return bytes && this.#states.decode(bytes);
   }
 
-  #addHistory(tx: Transaction, conversationId: string, record: HistoryRecord): void {
+  /** Returns the record's history key. */
+  #addHistory(tx: Transaction, conversationId: string, record: HistoryRecord): string {
     const key = historyKey(conversationId, ++this.#seq);
     tx.put(HISTORY_NS, key, encodeHistory(record));
     tx.put(MESSAGE_INDEX_NS, `${conversationId}/${record.messageId}`, utf8(key));
     tx.put(META_NS, "seq", utf8(String(this.#seq)));
+    return key;
+  }
+
+  /**
+   * `#markSent` for a record this step just committed as queued: steps are serialised, so nothing can have
+   * changed it since, and the record need not be read back and decoded.
+   */
+  async #markRecordSent(conversationId: string, key: string, record: HistoryRecord): Promise<void> {
+    await this.#store.commit([{ op: "put", ns: HISTORY_NS, key, value: encodeHistory({ ...record, state: "sent" }) }]);
+    this.#emit({ type: "delivery-state", conversationId, messageId: record.messageId, state: "sent" });
   }
 
   /** Updates delivery states in `tx`; returns the events to emit after commit. */
