@@ -12,6 +12,11 @@ const pool: Uint8Array[] = [];
 const POOL_SIZE = 4;
 const POOLED_MAX_BYTES = 1 << 20;
 
+/** Arrays `sparseBytes` found not worth packing (see there). Keyed by identity; a stale entry costs only size. */
+const denseArrays = new WeakSet<Uint8Array>();
+/** Bytes the sparse encoder reads before it may give up on an array that does not pack. */
+const SPARSE_PROBE = 256;
+
 export class ByteWriter {
   // One growing buffer written in place: the writer must not allocate per field (the byte layout is exactly
   // that of a list of length-prefixed chunks).
@@ -104,15 +109,33 @@ export class ByteWriter {
     return this.string(list.join(""));
   }
 
-  /** The bytes written; the writer must not be used afterwards (its buffer goes back to the pool). */
+  /**
+   * A list of `count` lowercase-hex strings of one even length, already packed (`packHex`) into `packed`,
+   * `width` bytes each: the `stringList` layout with form 2 (u32 count, u8 2, u32 width, the bytes). Only
+   * readers that opt in (`ByteReader.stringList` with `onHex`) accept it.
+   */
+  hexList(count: number, width: number, packed: Uint8Array): this {
+    if (!(width > 0 && packed.length === count * width)) throw new RangeError("packed hex list has the wrong length");
+    return this.u32(count).u8(2).u32(width).raw(packed);
+  }
+
   /**
    * Bytes that are mostly zero (a young Bloom filter): flag 1, u32 length, then (zero run, literal run)
    * pairs as u16 counts followed by the literal bytes; flag 0 and plain `bytes` when that is not shorter.
+   * Which of the two is written is a size choice only (both read back the same): the encoder gives up on the
+   * sparse form as soon as it is not paying off, and remembers that an array is dense (a full Bloom filter,
+   * re-encoded unchanged with every message we send) so that it is copied straight away the next time.
    */
   sparseBytes(bytes: Uint8Array): this {
+    if (denseArrays.has(bytes)) return this.u8(0).bytes(bytes);
     const n = bytes.length;
+    this.#reserve(5 + n + 5);
     const start = this.#length;
     this.u8(1).u32(n);
+    const buf = this.#buf;
+    let o = this.#length;
+    // Bytes the sparse form may take before plain bytes are cheaper: every 4-byte run header must be paid for.
+    const limit = start + n + 5;
     let i = 0;
     while (i < n) {
       let zeros = 0;
@@ -122,19 +145,60 @@ export class ByteWriter {
       }
       let end = i;
       while (end < n && bytes[end] !== 0 && end - i < 0xffff) end++;
-      this.#reserve(4);
-      this.#put16(zeros);
-      this.#put16(end - i);
-      this.raw(bytes.subarray(i, end));
-      i = end;
-      if (this.#length - start > n + 5) {
-        this.#high = Math.max(this.#high, this.#length);
+      const literal = end - i;
+      // Not shorter than plain bytes (up to here, once past a first stretch, or in the end): write those.
+      if (o + 4 + literal > limit || (i >= SPARSE_PROBE && o + 4 + literal - start - 5 >= end)) {
+        this.#high = Math.max(this.#high, o);
         this.#length = start;
+        if (n >= SPARSE_PROBE) denseArrays.add(bytes);
         return this.u8(0).bytes(bytes);
       }
+      buf[o] = zeros >>> 8;
+      buf[o + 1] = zeros;
+      buf[o + 2] = literal >>> 8;
+      buf[o + 3] = literal;
+      buf.set(bytes.subarray(i, end), o + 4);
+      o += 4 + literal;
+      i = end;
     }
+    this.#length = o;
     return this;
   }
+
+  /**
+   * Writes `write`'s output prefixed by its length (u32), the layout of `bytes(...)` without encoding into a
+   * separate buffer first.
+   */
+  sized(write: (w: this) => void): this {
+    this.#reserve(4);
+    const at = this.#length;
+    this.#length += 4;
+    write(this);
+    const length = this.#length - at - 4;
+    const b = this.#buf;
+    b[at] = length >>> 24;
+    b[at + 1] = length >>> 16;
+    b[at + 2] = length >>> 8;
+    b[at + 3] = length;
+    return this;
+  }
+
+  /**
+   * Writes what `write` writes for `key`; from the second time `key` is written on, the bytes are remembered
+   * in `cache` and copied. Only for keys that never change (the immutable parts of persisted state) and
+   * whose bytes depend on nothing else. (Remembering starts at the second time: most keys that are written
+   * once are never written again, and copying their bytes aside would be wasted.)
+   */
+  cached<K extends object>(cache: WeakMap<K, Uint8Array | null>, key: K, write: (w: this, key: K) => void): this {
+    const hit = cache.get(key);
+    if (hit) return this.raw(hit);
+    const start = this.#length;
+    write(this, key);
+    cache.set(key, hit === null ? this.#buf.slice(start, this.#length) : null);
+    return this;
+  }
+
+  /** The bytes written; the writer must not be used afterwards (its buffer goes back to the pool). */
 
   finish(): Uint8Array {
     const buf = this.#buf;
@@ -147,12 +211,6 @@ export class ByteWriter {
     this.#length = 0;
     this.#high = 0;
     return out;
-  }
-
-  #put16(v: number): void {
-    this.#buf[this.#length] = v >>> 8;
-    this.#buf[this.#length + 1] = v;
-    this.#length += 2;
   }
 
   #put32(v: number): void {
@@ -274,10 +332,20 @@ export class ByteReader {
     return out;
   }
 
-  /** A list written by `ByteWriter.stringList`. */
-  stringList(): string[] {
+  /**
+   * A list written by `ByteWriter.stringList`, or, when `onHex` is given, by `ByteWriter.hexList`: then
+   * `onHex` also gets the packed bytes (a copy of them), and the strings are their lowercase hex.
+   */
+  stringList(onHex?: (width: number, packed: Uint8Array) => void): string[] {
     const n = this.u32();
     const form = this.u8();
+    if (form === 2 && onHex !== undefined) {
+      const width = this.u32();
+      if (width === 0 || n * width > this.input.length - this.#offset) throw new TruncatedInput("bad hex list");
+      const packed = this.raw(n * width);
+      onHex(width, packed);
+      return unpackHex(packed, n, width);
+    }
     if (form > 1) throw new TruncatedInput("bad string list form");
     let lengths: number[] | undefined;
     let total: number;
@@ -323,4 +391,41 @@ export class ByteReader {
   #need(n: number): void {
     if (this.#offset + n > this.input.length) throw new TruncatedInput("truncated");
   }
+}
+
+const HEX_DIGITS = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+
+/**
+ * Packs `id`, lowercase hex of even non-zero length, into `out` at `offset` (`id.length / 2` bytes, which the
+ * caller has room for). Returns false, having written garbage there, for any other string.
+ */
+export function packHex(id: string, out: Uint8Array, offset: number): boolean {
+  const n = id.length;
+  if (n === 0 || n % 2 !== 0) return false;
+  for (let i = 0; i < n; i += 2) {
+    const hi = hexValue(id.charCodeAt(i));
+    const lo = hexValue(id.charCodeAt(i + 1));
+    if ((hi | lo) < 0) return false;
+    out[offset + (i >> 1)] = (hi << 4) | lo;
+  }
+  return true;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** `count` ids of `width` bytes each from `packed`, as lowercase hex (one text decode for all of them). */
+function unpackHex(packed: Uint8Array, count: number, width: number): string[] {
+  const chars = new Uint8Array(packed.length * 2);
+  for (let i = 0; i < packed.length; i++) {
+    chars[2 * i] = HEX_DIGITS[packed[i]! >> 4]!;
+    chars[2 * i + 1] = HEX_DIGITS[packed[i]! & 15]!;
+  }
+  const joined = fromUtf8(chars)!;
+  const out = new Array<string>(count);
+  for (let i = 0; i < count; i++) out[i] = joined.slice(2 * width * i, 2 * width * (i + 1));
+  return out;
 }
