@@ -1,6 +1,6 @@
 import { ByteReader, ByteWriter, TruncatedInput } from "../../primitives/binary.js";
 import { deserializeRatchetState, type RatchetState, serializeRatchetState } from "../../primitives/ratchet/index.js";
-import { deserializeSdsState, type SdsState, serializeSdsState } from "../../primitives/sds/index.js";
+import { deserializeSdsState, type SdsState, writeSdsState } from "../../primitives/sds/index.js";
 import {
   deserializeReassemblyState,
   type ReassemblyState,
@@ -47,6 +47,24 @@ export interface PrivateV1State {
 
 const VERSION = 1;
 
+/**
+ * Encoded parts that often stay the same from one state to the next (the reassembly state of a conversation
+ * whose messages fit one segment, frames waiting for acknowledgement), by object: they are immutable.
+ */
+const reassemblyBytes = new WeakMap<ReassemblyState, Uint8Array | null>();
+const frameBytes = new WeakMap<OutboundFrame, Uint8Array | null>();
+
+function writeReassembly(w: ByteWriter, r: ReassemblyState): void {
+  w.bytes(serializeReassemblyState(r));
+}
+
+function writeFrame(w: ByteWriter, o: OutboundFrame): void {
+  w.string(o.messageId).uint(o.createdAt);
+  strings(w, o.segments);
+  strings(w, o.acked);
+  strings(w, o.possiblyAcked);
+}
+
 function strings(w: ByteWriter, list: readonly string[]): void {
   w.u32(list.length);
   for (const s of list) w.string(s);
@@ -66,15 +84,10 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
     .string(s.contentTopic);
   w.raw(s.selfKey).raw(s.peerKey).uint(s.createdAt).uint(s.lastFrameTimestamp);
   w.bytes(serializeRatchetState(s.ratchet))
-    .bytes(serializeSdsState(s.sds))
-    .bytes(serializeReassemblyState(s.reassembly));
+    .sized((w) => writeSdsState(w, s.sds))
+    .cached(reassemblyBytes, s.reassembly, writeReassembly);
   w.u32(s.outbound.length);
-  for (const o of s.outbound) {
-    w.string(o.messageId).uint(o.createdAt);
-    strings(w, o.segments);
-    strings(w, o.acked);
-    strings(w, o.possiblyAcked);
-  }
+  for (const o of s.outbound) w.cached(frameBytes, o, writeFrame);
   if (s.invite)
     w.u8(1)
       .bytes(s.invite.payload)

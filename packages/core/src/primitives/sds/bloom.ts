@@ -38,8 +38,7 @@ export function bloomGeometry(params: BloomParams): BloomGeometry {
 }
 
 /** Nim's `hashes.hash` for a string (murmur3 32-bit, seed 0) on the JS port's char codes; signed result. */
-function nimHash(codes: readonly number[]): number {
-  const size = codes.length;
+function nimHash(codes: readonly number[], size: number = codes.length): number {
   const blocks = size - (size % 4);
   let h1 = 0;
   let i = 0;
@@ -73,34 +72,41 @@ function rotl32(x: number, r: number): number {
   return ((x << r) | (x >>> (32 - r))) >>> 0;
 }
 
-/** The js-waku port's view of a string: one char code (first UTF-16 unit) per code point. */
-function charCodes(item: string): number[] {
-  return Array.from(item, (ch) => ch.charCodeAt(0));
+/** Reused by `doubleHash` (filters are used synchronously): ids are hashed once per message. */
+const scratch: number[] = [];
+
+/**
+ * The two hashes of `item` in [0, maxValue): of the js-waku port's view of the string (one char code, the
+ * first UTF-16 unit, per code point, as `Array.from(item, (ch) => ch.charCodeAt(0))` gives), and of that
+ * followed by " b".
+ */
+function doubleHash(item: string, maxValue: number): [number, number] {
+  const codes = scratch;
+  let size = 0;
+  for (let i = 0; i < item.length; i++) {
+    const c = item.charCodeAt(i);
+    codes[size++] = c;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < item.length) {
+      const next = item.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+  }
+  const a = Math.abs(nimHash(codes, size)) % maxValue;
+  codes[size] = 32;
+  codes[size + 1] = 98;
+  const b = Math.abs(nimHash(codes, size + 2)) % maxValue;
+  return [a, b];
 }
 
 /** The n-th hash of `item` in [0, maxValue) (Kirsch–Mitzenmacher double hashing, as js-waku). */
 export function nimHashN(item: string, n: number, maxValue: number): number {
-  const codes = charCodes(item);
-  const a = Math.abs(nimHash(codes)) % maxValue;
-  const b = Math.abs(nimHash([...codes, 32, 98])) % maxValue;
+  const [a, b] = doubleHash(item, maxValue);
   return Math.abs(a + n * b) % maxValue;
 }
 
-function positions(geometry: BloomGeometry, item: string): number[] {
-  const codes = charCodes(item);
-  const m = geometry.totalBits;
-  const a = Math.abs(nimHash(codes)) % m;
-  const b = Math.abs(nimHash([...codes, 32, 98])) % m;
-  const out: number[] = [];
-  for (let n = 0; n < geometry.hashes; n++) out.push(Math.abs(a + n * b) % m);
-  return out;
-}
-
-/** Bit `h` lives in word h >> 6, bit h & 63, and words are big-endian on the wire. */
-function byteAndMask(h: number): [number, number] {
-  const word = Math.floor(h / 64);
-  const bit = h % 64;
-  return [word * 8 + 7 - (bit >> 3), 1 << (bit & 7)];
+/** Bit `h` lives in word h >> 6, bit h & 63, and words are big-endian on the wire: its byte. */
+function byteOf(h: number): number {
+  return Math.floor(h / 64) * 8 + 7 - ((h % 64) >> 3);
 }
 
 export function emptyBloom(geometry: BloomGeometry): Uint8Array {
@@ -110,9 +116,11 @@ export function emptyBloom(geometry: BloomGeometry): Uint8Array {
 /** Returns a new filter with `item` added (the input is not modified). */
 export function bloomInsert(geometry: BloomGeometry, bits: Uint8Array, item: string): Uint8Array {
   const out = bits.slice();
-  for (const h of positions(geometry, item)) {
-    const [i, mask] = byteAndMask(h);
-    out[i]! |= mask;
+  const m = geometry.totalBits;
+  const [a, b] = doubleHash(item, m);
+  for (let n = 0; n < geometry.hashes; n++) {
+    const h = Math.abs(a + n * b) % m;
+    out[byteOf(h)]! |= 1 << (h & 7);
   }
   return out;
 }
@@ -120,9 +128,11 @@ export function bloomInsert(geometry: BloomGeometry, bits: Uint8Array, item: str
 /** True when `item` may be in the filter; false when it certainly is not (or the filter has the wrong size). */
 export function bloomHas(geometry: BloomGeometry, bits: Uint8Array, item: string): boolean {
   if (bits.length !== geometry.byteLength) return false;
-  for (const h of positions(geometry, item)) {
-    const [i, mask] = byteAndMask(h);
-    if ((bits[i]! & mask) === 0) return false;
+  const m = geometry.totalBits;
+  const [a, b] = doubleHash(item, m);
+  for (let n = 0; n < geometry.hashes; n++) {
+    const h = Math.abs(a + n * b) % m;
+    if ((bits[byteOf(h)]! & (1 << (h & 7))) === 0) return false;
   }
   return true;
 }

@@ -19,6 +19,7 @@ import {
   PRIVATE_V1_BLOOM,
 } from "./bloom.js";
 import { SdsError } from "./errors.js";
+import { derivePacked, giveIndex, KnownIndex, takeIndex } from "./known.js";
 import { type DecodedSdsMessage, decodeSdsMessage, encodeSdsMessage, type HistoryRef } from "./message.js";
 import type { BufferedMessage, LogEntry, MissingMessage, OutgoingMessage, OwedAck, SdsState } from "./state.js";
 
@@ -101,20 +102,29 @@ const MAX_LAMPORT = 1n << 62n;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] ? U[] : T[K] };
 
-interface Draft extends Mutable<SdsState> {
+interface Draft extends Omit<Mutable<SdsState>, "known"> {
   events: SdsEvent[];
   out: SdsOutgoing[];
   /**
-   * Membership indexes of `known` and `lost`, built only once a transition makes more than a few lookups:
-   * `known` holds up to `historyWindow` ids and most transitions look up one to four, so scanning the array
-   * is cheaper than hashing every id into a Set on every message.
+   * `known` is the state's array (never modified) without its first `knownDropped` ids, then `knownAdded`
+   * (of which the first `knownDropped - knownBase.length` are dropped too, when that is positive): the new
+   * array is built once, when the transition finishes, and only if it changed.
    */
-  knownSet: Set<string> | undefined;
+  knownBase: readonly string[];
+  knownDropped: number;
+  knownAdded: string[];
+  /**
+   * The membership index of `known` carried from state to state (see known.ts), or, while its lineage has
+   * none, how many lookups scanned the array: building one costs about as much as a few scans of a full
+   * window, so it is built once scans have paid for it.
+   */
+  knownIndex: KnownIndex | number;
+  /** Membership index of `lost` (usually empty), built only once a transition makes more than a few lookups. */
   lostSet: Set<string> | undefined;
   lookups: number;
 }
 
-/** Lookups per transition answered by scanning before an index is built. */
+/** Lookups answered by scanning before an index is built. */
 const SCANNED_LOOKUPS = 8;
 
 export class Sds {
@@ -341,25 +351,63 @@ export class Sds {
 
   #draft(s: SdsState): Draft {
     return {
-      ...s,
+      channelId: s.channelId,
+      senderId: s.senderId,
+      lamport: s.lamport,
+      bloom: s.bloom,
+      bloomCount: s.bloomCount,
       recent: [...s.recent],
-      known: [...s.known],
+      knownBase: s.known,
+      knownDropped: 0,
+      knownAdded: [],
+      knownIndex: takeIndex(s.known),
       lost: [...s.lost],
       missing: [...s.missing],
       incoming: [...s.incoming],
       outgoing: [...s.outgoing],
+      lastOwnId: s.lastOwnId,
       ackOwed: [...s.ackOwed],
+      ackOwedSince: s.ackOwedSince,
+      lastSentAt: s.lastSentAt,
       events: [],
       out: [],
-      knownSet: undefined,
       lostSet: undefined,
       lookups: 0,
     };
   }
 
   #finish(d: Draft): SdsStep {
-    const { events, out, knownSet: _k, lostSet: _l, lookups: _n, ...state } = d;
-    return { state, outgoing: out, events };
+    const known = this.#known(d);
+    if (known !== d.knownBase) derivePacked(d.knownBase, known, d.knownDropped, d.knownAdded);
+    giveIndex(known, d.knownIndex);
+    const state: SdsState = {
+      channelId: d.channelId,
+      senderId: d.senderId,
+      lamport: d.lamport,
+      bloom: d.bloom,
+      bloomCount: d.bloomCount,
+      recent: d.recent,
+      known,
+      lost: d.lost,
+      missing: d.missing,
+      incoming: d.incoming,
+      outgoing: d.outgoing,
+      lastOwnId: d.lastOwnId,
+      ackOwed: d.ackOwed,
+      ackOwedSince: d.ackOwedSince,
+      lastSentAt: d.lastSentAt,
+    };
+    return { state, outgoing: d.out, events: d.events };
+  }
+
+  /** The draft's `known` window as an array (the state's own while unchanged). */
+  #known(d: Draft): readonly string[] {
+    const base = d.knownBase;
+    if (d.knownAdded.length === 0 && d.knownDropped === 0) return base;
+    if (d.knownDropped >= base.length) return d.knownAdded.slice(d.knownDropped - base.length);
+    const out = base.slice(d.knownDropped);
+    for (const id of d.knownAdded) out.push(id);
+    return out;
   }
 
   #available(d: Draft, id: string): boolean {
@@ -367,9 +415,19 @@ export class Sds {
   }
 
   #isKnown(d: Draft, id: string): boolean {
-    if (d.knownSet === undefined && ++d.lookups > SCANNED_LOOKUPS) d.knownSet = new Set(d.known);
-    // Scanning from the end: dependencies are usually among the most recent ids.
-    return d.knownSet === undefined ? d.known.lastIndexOf(id) !== -1 : d.knownSet.has(id);
+    if (typeof d.knownIndex === "number") {
+      if (++d.knownIndex <= SCANNED_LOOKUPS) {
+        // Scanning from the end: dependencies are usually among the most recent ids.
+        const base = d.knownBase;
+        const added = d.knownAdded;
+        const dropped = d.knownDropped;
+        const at = added.lastIndexOf(id);
+        if (at !== -1) return at >= dropped - base.length;
+        return dropped < base.length && base.lastIndexOf(id) >= dropped;
+      }
+      d.knownIndex = KnownIndex.of(this.#known(d));
+    }
+    return d.knownIndex.has(id);
   }
 
   #isLost(d: Draft, id: string): boolean {
@@ -397,11 +455,14 @@ export class Sds {
   }
 
   #addKnown(d: Draft, id: string): void {
-    d.known.push(id);
-    d.knownSet?.add(id);
-    while (d.known.length > this.historyWindow) {
-      const dropped = d.known.shift()!;
-      d.knownSet?.delete(dropped);
+    const base = d.knownBase;
+    const added = d.knownAdded;
+    const index = typeof d.knownIndex === "number" ? undefined : d.knownIndex;
+    added.push(id);
+    index?.push(id);
+    for (let n = base.length + added.length - d.knownDropped; n > this.historyWindow; n--) {
+      const i = d.knownDropped++;
+      index?.shift(i < base.length ? base[i]! : added[i - base.length]!);
     }
     if (this.#isLost(d, id)) {
       d.lost = d.lost.filter((x) => x !== id);
@@ -425,7 +486,7 @@ export class Sds {
       // Roll over (the spec's SHOULD): start afresh, keeping the most recent half of what we know.
       d.bloom = emptyBloom(this.geometry);
       d.bloomCount = 0;
-      for (const id of d.known.slice(-Math.floor(this.geometry.params.capacity / 2))) {
+      for (const id of this.#known(d).slice(-Math.floor(this.geometry.params.capacity / 2))) {
         d.bloom = bloomInsert(this.geometry, d.bloom, id);
         d.bloomCount++;
       }

@@ -4,6 +4,7 @@
  */
 import { ByteReader, ByteWriter, TruncatedInput } from "../binary.js";
 import { SdsError } from "./errors.js";
+import { packedKnown, rememberPacked } from "./known.js";
 
 /** A delivered (or own) message in the Lamport-ordered tail of the local log. */
 export interface LogEntry {
@@ -76,40 +77,61 @@ export interface SdsState {
 }
 
 /**
- * Version 2 packs the `known` and `lost` id lists (up to `historyWindow` ids, re-encoded with every message)
- * with `ByteWriter.stringList` and the Bloom filter (3.6 KB, mostly zeros in a young conversation) with
- * `ByteWriter.sparseBytes`; version 1 (one length-prefixed string per id, plain filter) is still read.
+ * Version 3 stores the `known` window (up to `historyWindow` ids, re-encoded with every message) packed as
+ * bytes when its ids are lowercase hex of one length, as PrivateV1's are (`ByteWriter.hexList`; packed once
+ * and then extended from state to state, see known.ts), and otherwise as version 2 does.
+ * Version 2 packs the `known` and `lost` id lists with `ByteWriter.stringList` and the Bloom filter (3.6 KB,
+ * mostly zeros in a young conversation) with `ByteWriter.sparseBytes`; version 1 (one length-prefixed
+ * string per id, plain filter) and version 2 are still read.
  */
-export const SDS_STATE_VERSION = 2;
+export const SDS_STATE_VERSION = 3;
 
 export function serializeSdsState(state: SdsState): Uint8Array {
-  const w = new ByteWriter().u8(SDS_STATE_VERSION);
+  return writeSdsState(new ByteWriter(), state).finish();
+}
+
+/** Writes the bytes of `serializeSdsState(state)` to `w` (for a caller that embeds them). */
+export function writeSdsState(w: ByteWriter, state: SdsState): ByteWriter {
+  w.u8(SDS_STATE_VERSION);
   w.string(state.channelId).string(state.senderId).u64(state.lamport);
   w.sparseBytes(state.bloom).u32(state.bloomCount);
   w.u32(state.recent.length);
   for (const e of state.recent) w.string(e.messageId).u64(e.lamport).string(e.senderId);
-  w.stringList(state.known);
+  const packed = packedKnown(state.known);
+  if (packed) w.hexList(state.known.length, packed.width, packed.bytes);
+  else w.stringList(state.known);
   w.stringList(state.lost);
   w.u32(state.missing.length);
   for (const m of state.missing) w.string(m.messageId).optBytes(m.retrievalHint).uint(m.since);
   w.u32(state.incoming.length);
-  for (const m of state.incoming) {
-    w.string(m.messageId).string(m.senderId).u64(m.lamport);
-    strings(w, m.dependencies);
-    w.bytes(m.content).uint(m.receivedAt);
-  }
+  for (const m of state.incoming) w.cached(incomingBytes, m, writeIncoming);
   w.u32(state.outgoing.length);
-  for (const m of state.outgoing) {
-    w.string(m.messageId).u64(m.lamport);
-    strings(w, m.dependencies);
-    w.bytes(m.bytes).uint(m.firstSentAt).uint(m.lastSentAt).u32(m.resends).u32(m.possibleAcks);
-  }
+  for (const m of state.outgoing) w.cached(outgoingBytes, m, writeOutgoing);
   optString(w, state.lastOwnId);
   w.u32(state.ackOwed.length);
   for (const a of state.ackOwed) w.string(a.messageId).string(a.senderId);
   optUint(w, state.ackOwedSince);
   optUint(w, state.lastSentAt);
-  return w.finish();
+  return w;
+}
+
+/**
+ * Encoded buffered and outgoing messages (they carry content, and are re-encoded with every state until
+ * delivered or acknowledged), by message: these objects are never modified, a change makes a new one.
+ */
+const incomingBytes = new WeakMap<BufferedMessage, Uint8Array | null>();
+const outgoingBytes = new WeakMap<OutgoingMessage, Uint8Array | null>();
+
+function writeIncoming(w: ByteWriter, m: BufferedMessage): void {
+  w.string(m.messageId).string(m.senderId).u64(m.lamport);
+  strings(w, m.dependencies);
+  w.bytes(m.content).uint(m.receivedAt);
+}
+
+function writeOutgoing(w: ByteWriter, m: OutgoingMessage): void {
+  w.string(m.messageId).u64(m.lamport);
+  strings(w, m.dependencies);
+  w.bytes(m.bytes).uint(m.firstSentAt).uint(m.lastSentAt).u32(m.resends).u32(m.possibleAcks);
 }
 
 export type DeserializeSdsResult =
@@ -121,7 +143,7 @@ export function deserializeSdsState(bytes: Uint8Array): DeserializeSdsResult {
   try {
     const r = new ByteReader(bytes);
     const version = r.u8();
-    if (version !== 1 && version !== SDS_STATE_VERSION) return bad("unknown SDS state version");
+    if (version < 1 || version > SDS_STATE_VERSION) return bad("unknown SDS state version");
     const channelId = r.string();
     const senderId = r.string();
     const lamport = r.u64();
@@ -130,7 +152,11 @@ export function deserializeSdsState(bytes: Uint8Array): DeserializeSdsResult {
     const recent: LogEntry[] = [];
     for (let i = r.count(16); i > 0; i--)
       recent.push({ messageId: r.string(), lamport: r.u64(), senderId: r.string() });
-    const known = version === 1 ? readStrings(r) : r.stringList();
+    let packed: { width: number; bytes: Uint8Array } | undefined;
+    const known =
+      version === 1
+        ? readStrings(r)
+        : r.stringList(version >= 3 ? (width, bytes) => (packed = { width, bytes }) : undefined);
     const lost = version === 1 ? readStrings(r) : r.stringList();
     const missing: MissingMessage[] = [];
     for (let i = r.count(13); i > 0; i--) {
@@ -169,6 +195,7 @@ export function deserializeSdsState(bytes: Uint8Array): DeserializeSdsResult {
     const ackOwedSince = readOptUint(r);
     const lastSentAt = readOptUint(r);
     if (!r.done) return bad("trailing bytes in SDS state");
+    if (packed) rememberPacked(known, packed.width, packed.bytes);
     return {
       ok: true,
       state: {
