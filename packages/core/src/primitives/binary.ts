@@ -12,8 +12,6 @@ const pool: Uint8Array[] = [];
 const POOL_SIZE = 4;
 const POOLED_MAX_BYTES = 1 << 20;
 
-/** Arrays `sparseBytes` found not worth packing (see there). Keyed by identity; a stale entry costs only size. */
-const denseArrays = new WeakSet<Uint8Array>();
 /** Bytes the sparse encoder reads before it may give up on an array that does not pack. */
 const SPARSE_PROBE = 256;
 
@@ -123,13 +121,12 @@ export class ByteWriter {
    * Bytes that are mostly zero (a young Bloom filter): flag 1, u32 length, then (zero run, literal run)
    * pairs as u16 counts followed by the literal bytes; flag 0 and plain `bytes` when that is not shorter.
    * Which of the two is written is a size choice only (both read back the same): the encoder gives up on the
-   * sparse form as soon as it is not paying off, and remembers that an array is dense (a full Bloom filter,
-   * re-encoded unchanged with every message we send) so that it is copied straight away the next time.
+   * sparse form as soon as it is not paying off (a full Bloom filter).
    */
   sparseBytes(bytes: Uint8Array): this {
-    if (denseArrays.has(bytes)) return this.u8(0).bytes(bytes);
     const n = bytes.length;
-    this.#reserve(5 + n + 5);
+    // Room for the sparse form up to where it is found too long: within 4 + n bytes past plain bytes' n + 5.
+    this.#reserve(2 * n + 14);
     const start = this.#length;
     this.u8(1).u32(n);
     const buf = this.#buf;
@@ -143,22 +140,22 @@ export class ByteWriter {
         i++;
         zeros++;
       }
+      // The literal run is copied as it is scanned.
+      const header = o;
+      o += 4;
       let end = i;
-      while (end < n && bytes[end] !== 0 && end - i < 0xffff) end++;
+      while (end < n && bytes[end] !== 0 && end - i < 0xffff) buf[o++] = bytes[end++]!;
       const literal = end - i;
       // Not shorter than plain bytes (up to here, once past a first stretch, or in the end): write those.
-      if (o + 4 + literal > limit || (i >= SPARSE_PROBE && o + 4 + literal - start - 5 >= end)) {
+      if (o > limit || (i >= SPARSE_PROBE && o - start - 5 >= end)) {
         this.#high = Math.max(this.#high, o);
         this.#length = start;
-        if (n >= SPARSE_PROBE) denseArrays.add(bytes);
         return this.u8(0).bytes(bytes);
       }
-      buf[o] = zeros >>> 8;
-      buf[o + 1] = zeros;
-      buf[o + 2] = literal >>> 8;
-      buf[o + 3] = literal;
-      buf.set(bytes.subarray(i, end), o + 4);
-      o += 4 + literal;
+      buf[header] = zeros >>> 8;
+      buf[header + 1] = zeros;
+      buf[header + 2] = literal >>> 8;
+      buf[header + 3] = literal;
       i = end;
     }
     this.#length = o;

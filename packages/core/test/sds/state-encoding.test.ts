@@ -98,7 +98,7 @@ describe("sparseBytes", () => {
           const first = new ByteWriter().sparseBytes(bytes).finish();
           expect(new ByteReader(first).sparseBytes()).toEqual(bytes);
           expect(first.length).toBeLessThanOrEqual(n + 5);
-          // Again (remembered as dense, perhaps) and on a copy: the same bytes.
+          // Again, and on a copy: the same bytes.
           expect(new ByteWriter().sparseBytes(bytes).finish()).toEqual(first);
           expect(new ByteWriter().sparseBytes(bytes.slice()).finish()).toEqual(first);
         },

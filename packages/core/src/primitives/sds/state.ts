@@ -94,7 +94,7 @@ export function serializeSdsState(state: SdsState): Uint8Array {
 export function writeSdsState(w: ByteWriter, state: SdsState): ByteWriter {
   w.u8(SDS_STATE_VERSION);
   w.string(state.channelId).string(state.senderId).u64(state.lamport);
-  w.sparseBytes(state.bloom).u32(state.bloomCount);
+  w.cached(bloomBytes, state.bloom, writeBloom).u32(state.bloomCount);
   w.u32(state.recent.length);
   for (const e of state.recent) w.string(e.messageId).u64(e.lamport).string(e.senderId);
   const packed = packedKnown(state.known);
@@ -117,10 +117,16 @@ export function writeSdsState(w: ByteWriter, state: SdsState): ByteWriter {
 
 /**
  * Encoded buffered and outgoing messages (they carry content, and are re-encoded with every state until
- * delivered or acknowledged), by message: these objects are never modified, a change makes a new one.
+ * delivered or acknowledged), by message, and Bloom filters (the same one is re-encoded with every message
+ * we send): like everything in a state, these are never modified, a change makes a new one.
  */
+const bloomBytes = new WeakMap<Uint8Array, Uint8Array | null>();
 const incomingBytes = new WeakMap<BufferedMessage, Uint8Array | null>();
 const outgoingBytes = new WeakMap<OutgoingMessage, Uint8Array | null>();
+
+function writeBloom(w: ByteWriter, bloom: Uint8Array): void {
+  w.sparseBytes(bloom);
+}
 
 function writeIncoming(w: ByteWriter, m: BufferedMessage): void {
   w.string(m.messageId).string(m.senderId).u64(m.lamport);
