@@ -206,6 +206,13 @@ class Session {
     }
   }
 
+  /** Gives a known epoch without state (one we were removed in, or past that) the state we now hold for it. */
+  reviveNode(id: string, committer: string, state: ClientState): void {
+    this.meta.nodes = this.meta.nodes.map((n) => (n.id === id ? { ...n, removed: false, committer } : n));
+    this.setState(id, state);
+    this.newTrees.add(id);
+  }
+
   dropNode(id: string): void {
     this.meta.nodes = this.meta.nodes.filter((n) => n.id !== id);
     this.states.delete(id);
@@ -618,10 +625,15 @@ export class GroupV1Engine {
     this.publish(s, head.id, bytes);
   }
 
-  private publish(s: Session, epochRef: string, mlsMessage: Uint8Array): void {
+  /** `newEpochRef`: for a commit, the epoch it creates (lets members removed by that branch follow it). */
+  private publish(s: Session, epochRef: string, mlsMessage: Uint8Array, newEpochRef?: string): void {
     const gm = toBinary(
       GroupV1MessageSchema,
-      create(GroupV1MessageSchema, { epochRef: fromHex(epochRef)!, mlsMessage }),
+      create(GroupV1MessageSchema, {
+        epochRef: fromHex(epochRef)!,
+        mlsMessage,
+        newEpochRef: newEpochRef ? fromHex(newEpochRef)! : new Uint8Array(),
+      }),
     );
     pushCapped(s.meta.echoes, this.shortHash(gm), CAPS.echoes);
     const saltBytes = this.random(8);
@@ -673,6 +685,7 @@ export class GroupV1Engine {
     // Own echoes and replays (history fetches, duplicates) are skipped before any decryption.
     if (s.meta.echoes.includes(hash) || s.meta.commits.includes(hash)) return;
     let ref: string;
+    let newRef: string;
     let pm: PrivateMessage;
     let mlsBytes: Uint8Array;
     try {
@@ -680,6 +693,7 @@ export class GroupV1Engine {
       const m = decodeMlsMessage(gm.mlsMessage, 0);
       if (!m || m[1] !== gm.mlsMessage.length || m[0].wireformat !== "mls_private_message") throw new Error();
       ref = toHex(gm.epochRef);
+      newRef = gm.newEpochRef.length === 16 ? toHex(gm.newEpochRef) : "";
       pm = m[0].privateMessage;
       mlsBytes = gm.mlsMessage;
     } catch {
@@ -692,12 +706,18 @@ export class GroupV1Engine {
       return;
     }
     if (node.removed) {
-      // A commit built on the epoch that removed us proves the group adopted that removal; we cannot read
-      // it, so a placeholder child stands for it in the fork choice (we see that branch grow past others).
+      // A commit built on an epoch we cannot read (it removed us, or lies past such an epoch): the epoch it
+      // creates, named by `new_epoch_ref`, joins the tree without state, so we follow that branch in the fork
+      // choice with the same ids as its members. (Older senders do not name it: a placeholder stands for it.)
       if (pm.contentType === "commit" && pm.epoch === node.epoch) {
-        const id = this.shortHash(fromHex(`ff${node.id}`)!);
-        if (!s.node(id)) s.addNode({ id, parent: node.id, epoch: node.epoch + 1n, removed: true, committer: "" });
+        const id = newRef || this.shortHash(fromHex(`ff${node.id}`)!);
+        if (!s.node(id)) {
+          s.addNode({ id, parent: node.id, epoch: node.epoch + 1n, removed: true, committer: "" });
+          await this.adoptOrphans(s, id);
+        }
       }
+      // Kept like an orphan: if a Welcome gives us this epoch's state (a re-add), it is processed then.
+      this.orphan(s, ref, pm.epoch, payload, hash);
       return;
     }
     if (pm.epoch !== node.epoch) throw new GroupError("bad-message", "epoch mismatch");
@@ -735,11 +755,14 @@ export class GroupV1Engine {
     const removed = next.groupActiveState.kind === "removedFromGroup";
     const id = removed ? await this.removedEpochId(parentState, pm) : epochId(this.crypto, next);
     pushCapped(s.meta.commits, commitHash, CAPS.processed);
-    if (s.node(id)) return;
+    const known = s.node(id);
+    // A known epoch is only updated when we can now read one we knew without state (after a re-add).
+    if (known && !(known.removed && !removed)) return;
     const before = roster(parentState);
     const committer = before.find((r) => r.leafIndex === committerLeaf)?.identity ?? "";
     const epoch = parent.epoch + 1n;
-    s.addNode({ id, parent: parent.id, epoch, removed, committer }, removed ? undefined : next);
+    if (known) s.reviveNode(id, committer, next);
+    else s.addNode({ id, parent: parent.id, epoch, removed, committer }, removed ? undefined : next);
     this.confirm(s, committer);
     await this.adoptOrphans(s, id);
   }
@@ -944,11 +967,14 @@ export class GroupV1Engine {
     }
     const s = new Session(this, tx, meta);
     const id = epochId(this.crypto, state);
-    if (s.node(id)) return [];
+    const known = s.node(id);
+    if (known && !known.removed) return [];
     // Members already in the group when we joined are taken as members; later additions are pending.
     for (const r of roster(state)) if (!meta.confirmed.includes(r.identity)) meta.confirmed.push(r.identity);
-    s.addNode({ id, parent: "", epoch: state.groupContext.epoch, removed: false, committer: from }, state);
-    meta.removalAdopted = false;
+    // An epoch we knew without state (the commit that re-added us also removed our old leaf, or we followed
+    // the branch after our removal) keeps its place in the tree; otherwise the Welcome is a new root.
+    if (known) s.reviveNode(id, from, state);
+    else s.addNode({ id, parent: "", epoch: state.groupContext.epoch, removed: false, committer: from }, state);
     // The key package stays until this join is final: a re-sent Welcome (fork resolution) may reuse it.
     meta.announced.push(`kp:${mine.key}:${state.groupContext.epoch}`);
     if (fresh) s.emit({ kind: "subscribe", conversationId: cid, contentTopic: this.contentTopic(cid) });
@@ -1070,8 +1096,7 @@ export class GroupV1Engine {
         s.meta.head = head.id;
         s.emit({ kind: "members-changed", conversationId: s.cid });
       }
-      if (this.removalAdopted(s)) s.meta.removalAdopted = true;
-      if (head.removed || s.meta.removalAdopted) {
+      if (head.removed) {
         if (s.meta.status === "active") {
           s.meta.status = "removed";
           s.meta.intents = [];
@@ -1088,25 +1113,12 @@ export class GroupV1Engine {
       this.adoptLeaves(s, ros);
       this.trackIntents(s, head, ros, state);
       await this.resendLostMessages(s, head);
-      const committed = await this.commitIntents(s, state, ros);
-      this.prune(s);
-      if (!committed) return;
+      // After a commit the next round tracks intents on the new head (a child of this one) before anything
+      // is pruned: pruning first could drop the epoch where an old intent was satisfied, and the intent would
+      // look pending again (re-adding someone, with a key package its owner already deleted).
+      if (!(await this.commitIntents(s, state, ros))) break;
     }
-  }
-
-  /**
-   * True once a commit was built on an epoch that removed us (the placeholder child `ingest` adds). We cannot
-   * read that branch, so it may look shorter to us than a branch where we are still a member; but the group
-   * adopted the removal, and a remover's intent is re-committed until it is final on whichever branch wins,
-   * so the removal stands: we stop acting as a member instead of following a branch the others abandon.
-   */
-  private removalAdopted(s: Session): boolean {
-    // Only removals after our latest join count: a later Welcome (a re-add) starts a new membership.
-    let joined = -1n;
-    for (const n of s.meta.nodes) if (n.parent === "" && n.epoch > joined) joined = n.epoch;
-    return s.meta.nodes.some(
-      (n) => n.removed && n.committer === "" && n.parent !== "" && n.epoch > joined && s.node(n.parent)?.removed,
-    );
+    this.prune(s);
   }
 
   private adoptLeaves(s: Session, ros: RosterEntry[]): void {
@@ -1233,7 +1245,7 @@ export class GroupV1Engine {
     s.meta.head = id;
     s.meta.lastActivity = this.now();
     pushCapped(s.meta.commits, this.shortHash(commitBytes), CAPS.processed);
-    this.publish(s, parent.id, commitBytes);
+    this.publish(s, parent.id, commitBytes, id);
     if (r.welcome) {
       const welcome = encodeMlsMessage({ version: MLS_VERSION, wireformat: "mls_welcome", welcome: r.welcome });
       for (const identity of added) {
@@ -1252,13 +1264,15 @@ export class GroupV1Engine {
     for (const n of [...s.meta.nodes]) if (n.epoch < floor && n.id !== head.id) s.dropNode(n.id);
     s.meta.orphans = s.meta.orphans.filter((o) => o.epoch >= floor);
     s.meta.outbox = s.meta.outbox.filter((o) => o.epoch >= floor);
-    // Key packages used to join become useless once the join is final.
-    for (const a of [...s.meta.announced]) {
+    // Key packages used to join become useless once the join is final: every join with it, since re-sent
+    // Welcomes (fork resolution) reuse one key package for joins at several epochs.
+    const joins = s.meta.announced.flatMap((a) => {
       const m = /^kp:([0-9a-f]+):(\d+)$/.exec(a);
-      if (m && BigInt(m[2]!) < floor) {
-        s.usedKeyPackages.add(m[1]!);
-        s.meta.announced = s.meta.announced.filter((x) => x !== a);
-      }
+      return m ? [{ a, ref: m[1]!, final: BigInt(m[2]!) < floor }] : [];
+    });
+    for (const j of joins.filter((x) => x.final)) {
+      s.meta.announced = s.meta.announced.filter((x) => x !== j.a);
+      if (!joins.some((x) => x.ref === j.ref && !x.final)) s.usedKeyPackages.add(j.ref);
     }
   }
 }

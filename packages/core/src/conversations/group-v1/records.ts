@@ -16,7 +16,11 @@ export const nodeKey = (cid: string, epochId: string) => `node/${cid}/${epochId}
 export const treeKey = (cid: string, epochId: string) => `tree/${cid}/${epochId}`;
 
 export interface NodeInfo extends EpochNode {
-  /** This member was removed by the commit that made this epoch (no MLS state is kept). */
+  /**
+   * We are not a member in this epoch and hold no MLS state for it: the commit that made it removed us, or it
+   * lies past such an epoch (known from `new_epoch_ref`). (A `removalAdopted` flag that an earlier version
+   * stored in the meta record is ignored.)
+   */
   readonly removed: boolean;
   /** Identity of the member whose commit made this epoch ("" for roots). */
   readonly committer: string;
@@ -92,8 +96,6 @@ export interface GroupMeta {
   lastRecovery: number;
   /** Last send, receive or commit (drives the tail-loss history polling). */
   lastActivity?: number;
-  /** A commit was built on an epoch that removed us: the removal stands even if our view of it is shorter. */
-  removalAdopted?: boolean;
   /** Joined announcements already queued, by epoch id of the welcome. */
   announced: string[];
   createdAt: number;
