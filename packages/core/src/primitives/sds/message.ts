@@ -3,9 +3,9 @@
  * Content messages have a Lamport timestamp and content; sync messages a timestamp and no content;
  * ephemeral messages content and no timestamp.
  */
-import { toHex } from "../../base/bytes.js";
+import { toHex, utf8 } from "../../base/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
-import { create, fromBinary, type SdsMessage, SdsMessageSchema, toBinary } from "../../wire/index.js";
+import { fromBinary, type SdsMessage, SdsMessageSchema } from "../../wire/index.js";
 
 export interface HistoryRef {
   readonly messageId: string;
@@ -45,20 +45,120 @@ export function encodeSdsMessage(fields: {
   bloomFilter?: Uint8Array;
   content?: Uint8Array;
 }): Uint8Array {
-  const message: SdsMessage = create(SdsMessageSchema, {
-    senderId: fields.senderId,
-    messageId: fields.messageId,
-    channelId: fields.channelId,
-    lamportTimestamp: fields.lamport,
-    causalHistory: fields.causalHistory.map((h) => ({
-      messageId: h.messageId,
-      retrievalHint: h.retrievalHint,
-      senderId: h.senderId,
-    })),
-    bloomFilter: fields.bloomFilter,
-    content: fields.content,
-  });
-  return toBinary(SdsMessageSchema, message);
+  // Written by hand (one message per send, and the protobuf runtime's generic writer is a good part of its
+  // cost): exactly the bytes `toBinary(SdsMessageSchema, ...)` writes, fields in number order, proto3 strings
+  // only when not empty, optional fields whenever set (sds.test.ts checks this against the runtime).
+  const w = new ProtoWriter();
+  w.string(1, fields.senderId);
+  w.string(2, fields.messageId);
+  w.string(3, fields.channelId);
+  if (fields.lamport !== undefined) w.uint64(10, fields.lamport);
+  for (const h of fields.causalHistory) {
+    w.begin(11);
+    w.string(1, h.messageId);
+    if (h.retrievalHint !== undefined) w.bytes(2, h.retrievalHint);
+    if (h.senderId !== undefined) w.string(3, h.senderId, true);
+    w.end();
+  }
+  if (fields.bloomFilter !== undefined) w.bytes(12, fields.bloomFilter);
+  if (fields.content !== undefined) w.bytes(20, fields.content);
+  return w.finish();
+}
+
+/** Protobuf writing for `encodeSdsMessage`: length-delimited fields and varints, nested messages by `begin`/`end`. */
+class ProtoWriter {
+  #buf = new Uint8Array(256);
+  #length = 0;
+  /** Where each open nested message's content starts. */
+  readonly #open: number[] = [];
+
+  string(field: number, text: string, always = false): void {
+    if (text.length === 0 && !always) return;
+    const n = text.length;
+    let ascii = true;
+    for (let i = 0; i < n && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
+    if (!ascii) {
+      this.bytes(field, utf8(text));
+      return;
+    }
+    this.#tag(field, 2);
+    this.#varint(n);
+    this.#reserve(n);
+    const buf = this.#buf;
+    for (let i = 0, o = this.#length; i < n; i++) buf[o + i] = text.charCodeAt(i);
+    this.#length += n;
+  }
+
+  bytes(field: number, bytes: Uint8Array): void {
+    this.#tag(field, 2);
+    this.#varint(bytes.length);
+    this.#reserve(bytes.length);
+    this.#buf.set(bytes, this.#length);
+    this.#length += bytes.length;
+  }
+
+  uint64(field: number, value: bigint): void {
+    this.#tag(field, 0);
+    let v = BigInt.asUintN(64, value);
+    if (v <= BigInt(Number.MAX_SAFE_INTEGER)) {
+      this.#varint(Number(v));
+      return;
+    }
+    this.#reserve(10);
+    while (v >= 0x80n) {
+      this.#buf[this.#length++] = Number(v & 0x7fn) | 0x80;
+      v >>= 7n;
+    }
+    this.#buf[this.#length++] = Number(v);
+  }
+
+  /** Opens a nested message (a length-delimited field): its length is written by `end`. */
+  begin(field: number): void {
+    this.#tag(field, 2);
+    this.#reserve(1);
+    // One byte for the length, which is what a history entry needs (moved along in `end` when not).
+    this.#open.push(++this.#length);
+  }
+
+  end(): void {
+    const start = this.#open.pop()!;
+    const length = this.#length - start;
+    let size = 1;
+    for (let n = length; n >= 0x80; n = Math.floor(n / 0x80)) size++;
+    if (size > 1) {
+      this.#reserve(size - 1);
+      this.#buf.copyWithin(start + size - 1, start, this.#length);
+    }
+    this.#length = start - 1;
+    this.#varint(length);
+    this.#length += length;
+  }
+
+  finish(): Uint8Array {
+    return this.#buf.slice(0, this.#length);
+  }
+
+  #tag(field: number, wireType: number): void {
+    this.#varint(field * 8 + wireType);
+  }
+
+  /** A non-negative safe integer. */
+  #varint(n: number): void {
+    this.#reserve(8);
+    const buf = this.#buf;
+    while (n >= 0x80) {
+      buf[this.#length++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    buf[this.#length++] = n;
+  }
+
+  #reserve(n: number): void {
+    if (this.#length + n <= this.#buf.length) return;
+    const next = new Uint8Array(Math.max(this.#buf.length * 2, this.#length + n));
+    next.set(this.#buf.subarray(0, this.#length));
+    this.#buf = next;
+  }
 }
 
 /** Total: returns undefined for anything that is not a well-formed SDS message within our bounds. */
