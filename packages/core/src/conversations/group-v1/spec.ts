@@ -35,7 +35,8 @@ export const groupV1Spec: ConversationTypeSpec = {
       schema: "logoschat.group.GroupV1Message",
       description:
         "What is published on the group topic: epoch_ref = 1 (16-byte id of the epoch whose keys protect the MLS " +
-        "message; for a commit, its parent), mls_message = 2 (an MLS PrivateMessage).",
+        "message; for a commit, its parent), mls_message = 2 (an MLS PrivateMessage), new_epoch_ref = 3 (for a " +
+        "commit: the 16-byte id of the epoch it creates, which members removed on that branch cannot compute).",
     },
     {
       name: "SdsMessage",
@@ -218,8 +219,8 @@ export const groupV1Spec: ConversationTypeSpec = {
         "group id cannot compute it. All members publish on it.",
       sharedBy: "all members of the group, and any group whose id hashes to the same 6 bytes",
       linkability:
-        "Salted hints hide which group a message belongs to; the clear epoch_ref links messages of one epoch, and " +
-        "sizes and timing remain observable.",
+        "Salted hints hide which group a message belongs to; the clear epoch_ref links messages of one epoch, a " +
+        "commit's clear epoch_ref and new_epoch_ref link consecutive epochs, and sizes and timing remain observable.",
     },
     channelBinding: {
       description:
