@@ -195,6 +195,17 @@ export class ByteWriter {
     return this;
   }
 
+  /** How many bytes have been written so far (where the next one goes). */
+  get position(): number {
+    return this.#length;
+  }
+
+  /** A copy of the bytes written from `start` (a past `position`) up to now. */
+  copy(start: number): Uint8Array {
+    if (!(start >= 0 && start <= this.#length)) throw new RangeError("copy start outside the written bytes");
+    return this.#buf.slice(start, this.#length);
+  }
+
   /** The bytes written; the writer must not be used afterwards (its buffer goes back to the pool). */
 
   finish(): Uint8Array {

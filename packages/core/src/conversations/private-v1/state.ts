@@ -1,10 +1,10 @@
 import { ByteReader, ByteWriter, TruncatedInput } from "../../primitives/binary.js";
-import { deserializeRatchetState, type RatchetState, serializeRatchetState } from "../../primitives/ratchet/index.js";
+import { deserializeRatchetState, type RatchetState, writeRatchetState } from "../../primitives/ratchet/index.js";
 import { deserializeSdsState, type SdsState, writeSdsState } from "../../primitives/sds/index.js";
 import {
   deserializeReassemblyState,
   type ReassemblyState,
-  serializeReassemblyState,
+  writeReassemblyState,
 } from "../../primitives/segmentation/index.js";
 import type { Role } from "./ids.js";
 
@@ -55,7 +55,7 @@ const reassemblyBytes = new WeakMap<ReassemblyState, Uint8Array | null>();
 const frameBytes = new WeakMap<OutboundFrame, Uint8Array | null>();
 
 function writeReassembly(w: ByteWriter, r: ReassemblyState): void {
-  w.bytes(serializeReassemblyState(r));
+  w.sized((w) => writeReassemblyState(w, r));
 }
 
 function writeFrame(w: ByteWriter, o: OutboundFrame): void {
@@ -83,7 +83,7 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
     .string(s.remoteId)
     .string(s.contentTopic);
   w.raw(s.selfKey).raw(s.peerKey).uint(s.createdAt).uint(s.lastFrameTimestamp);
-  w.bytes(serializeRatchetState(s.ratchet))
+  w.sized((w) => writeRatchetState(w, s.ratchet))
     .sized((w) => writeSdsState(w, s.sds))
     .cached(reassemblyBytes, s.reassembly, writeReassembly);
   w.u32(s.outbound.length);

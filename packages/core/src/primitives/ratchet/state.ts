@@ -48,7 +48,12 @@ const FLAG_RECV = 2;
 const FLAG_REMOTE = 4;
 
 export function serializeRatchetState(state: RatchetState): Uint8Array {
-  const w = new ByteWriter().u8(RATCHET_STATE_VERSION);
+  return writeRatchetState(new ByteWriter(), state).finish();
+}
+
+/** Writes what `serializeRatchetState` returns into `w` (a parent state's writer: no buffer of its own). */
+export function writeRatchetState<W extends ByteWriter>(w: W, state: RatchetState): W {
+  w.u8(RATCHET_STATE_VERSION);
   let flags = 0;
   if (state.sendChainKey) flags |= FLAG_SEND;
   if (state.recvChainKey) flags |= FLAG_RECV;
@@ -63,7 +68,7 @@ export function serializeRatchetState(state: RatchetState): Uint8Array {
   for (const k of state.skipped) w.raw(k.dh).u32(k.n).uint(k.createdAt).raw(k.messageKey);
   w.u32(state.pastChains.length);
   for (const c of state.pastChains) w.raw(c.dh).u32(c.end);
-  return w.finish();
+  return w;
 }
 
 export type DeserializeRatchetResult =

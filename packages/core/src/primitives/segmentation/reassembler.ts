@@ -164,14 +164,75 @@ export class Reassembler {
 }
 
 export function serializeReassemblyState(state: ReassemblyState): Uint8Array {
-  const w = new ByteWriter().u8(STATE_VERSION).u32(state.partial.length);
+  return writeReassemblyState(new ByteWriter(), state).finish();
+}
+
+/** Writes what `serializeReassemblyState` returns into `w` (a parent state's writer: no buffer of its own). */
+export function writeReassemblyState<W extends ByteWriter>(w: W, state: ReassemblyState): W {
+  w.u8(STATE_VERSION).u32(state.partial.length);
   for (const p of state.partial) {
     w.string(p.sender).raw(p.hash).u32(p.count).uint(p.firstSeenAt);
     for (const part of p.parts) w.optBytes(part);
   }
-  w.u32(state.completed.length);
-  for (const c of state.completed) w.string(c.sender).raw(c.hash).uint(c.completedAt);
-  return w.finish();
+  writeCompleted(w, state.completed);
+  return w;
+}
+
+/**
+ * The encoded entries of a `completed` list, remembered by its last entry. The next state's list is mostly
+ * this one (new entries are appended, the oldest dropped), so those bytes are copied instead of encoded again
+ * (one message's state is re-encoded per message, and the list holds up to 64 entries per sender).
+ * An entry is immutable and its bytes depend on nothing else, and every entry taken from a run is checked to
+ * be the same object: a run made for a state that was never committed gives the bytes any state would.
+ */
+interface CompletedRun {
+  readonly entries: readonly CompletedMessage[];
+  /** Their encodings, joined. */
+  readonly bytes: Uint8Array;
+  /** Where each entry's encoding ends in `bytes`. */
+  readonly ends: Uint32Array;
+}
+
+const completedRuns = new WeakMap<CompletedMessage, CompletedRun>();
+
+/** How many entries from the end of a list the last entry of a remembered run is looked for. */
+const RUN_LOOKBACK = 4;
+
+function writeCompleted(w: ByteWriter, list: readonly CompletedMessage[]): void {
+  const n = list.length;
+  w.u32(n);
+  if (n === 0) return;
+  const start = w.position;
+  const ends = new Uint32Array(n);
+  let done = 0;
+  for (let i = n - 1; i >= 0 && i >= n - RUN_LOOKBACK; i--) {
+    const run = completedRuns.get(list[i]!);
+    if (run === undefined) continue;
+    // list[0..i] must be a stretch of the run's entries.
+    const from = run.entries.indexOf(list[0]!);
+    if (from < 0 || from + i >= run.entries.length) break;
+    let same = true;
+    for (let j = 1; j <= i && same; j++) same = run.entries[from + j] === list[j];
+    if (!same) break;
+    if (from === 0 && i === n - 1 && run.entries.length === n) {
+      // The same entries again (an unchanged list in a new state): the run stays as it is.
+      w.raw(run.bytes);
+      return;
+    }
+    // Superseded by the run made below: only the newest run of a conversation is kept.
+    completedRuns.delete(list[i]!);
+    const base = from === 0 ? 0 : run.ends[from - 1]!;
+    w.raw(run.bytes.subarray(base, run.ends[from + i]!));
+    for (let j = 0; j <= i; j++) ends[j] = run.ends[from + j]! - base;
+    done = i + 1;
+    break;
+  }
+  for (let j = done; j < n; j++) {
+    const c = list[j]!;
+    w.string(c.sender).raw(c.hash).uint(c.completedAt);
+    ends[j] = w.position - start;
+  }
+  completedRuns.set(list[n - 1]!, { entries: list, bytes: w.copy(start), ends });
 }
 
 export type DeserializeReassemblyResult =
