@@ -66,9 +66,18 @@ export function writeRatchetState<W extends ByteWriter>(w: W, state: RatchetStat
   w.u32(state.sendN).u32(state.recvN).u32(state.prevN);
   w.u32(state.skipped.length);
   for (const k of state.skipped) w.raw(k.dh).u32(k.n).uint(k.createdAt).raw(k.messageKey);
-  w.u32(state.pastChains.length);
-  for (const c of state.pastChains) w.raw(c.dh).u32(c.end);
-  return w;
+  return w.cached(pastChainBytes, state.pastChains, writePastChains);
+}
+
+/**
+ * Encoded lists of past chains, by list: the list stays the same object from one state to the next until the
+ * next DH ratchet step, and holds up to 32 chains. Lists and chains are immutable, so the bytes cannot go stale.
+ */
+const pastChainBytes = new WeakMap<readonly PastChain[], Uint8Array | null>();
+
+function writePastChains(w: ByteWriter, pastChains: readonly PastChain[]): void {
+  w.u32(pastChains.length);
+  for (const c of pastChains) w.raw(c.dh).u32(c.end);
 }
 
 export type DeserializeRatchetResult =
