@@ -5,20 +5,13 @@ import { MAX_PAYLOAD_BYTES } from "../../src/framework/delivery.js";
 import { sealEnvelope } from "../../src/framework/envelope.js";
 import { ContentFrameSchema, create, toBinary } from "../../src/wire/index.js";
 import { published, world } from "../client/harness.js";
+import { sessionPair } from "../support/private-v1-session.js";
 
 const crypto = new NobleCryptoProvider({ random: seededRandom("limits") });
 
 function engines() {
   const engine = new PrivateV1Engine(crypto);
-  const sk = crypto.randomBytes(32);
-  const bundle = crypto.x25519GenerateKeyPair();
-  const a = crypto.x25519GenerateKeyPair().publicKey;
-  const b = crypto.x25519GenerateKeyPair().publicKey;
-  return {
-    engine,
-    alice: engine.initiator(sk, bundle.publicKey, a, b, 1_000),
-    bob: engine.responder(sk, bundle, b, a, 1_000),
-  };
+  return { engine, ...sessionPair(crypto, engine) };
 }
 
 function contentOf(frameBytes: number): Uint8Array {

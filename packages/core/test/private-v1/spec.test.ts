@@ -8,6 +8,7 @@ import { Registry } from "../../src/framework/registry.js";
 import { toDoubleratchetProto } from "../../src/primitives/ratchet/index.js";
 import { encodeSdsMessage } from "../../src/primitives/sds/index.js";
 import { create, EncryptedPayloadSchema } from "../../src/wire/index.js";
+import { sessionPair } from "../support/private-v1-session.js";
 
 describe("InboxV1 and PrivateV1 spec objects", () => {
   it("register with every MUST and SHOULD, and are listed in conversationTypes", () => {
@@ -24,12 +25,11 @@ describe("InboxV1 and PrivateV1 spec objects", () => {
 describe("PrivateV1 SDS binding", () => {
   const crypto = new NobleCryptoProvider({ random: seededRandom("sds-binding") });
   const engine = new PrivateV1Engine(crypto);
-  const sk = crypto.randomBytes(32);
-  const bundle = crypto.x25519GenerateKeyPair();
-  const a = crypto.x25519GenerateKeyPair().publicKey;
-  const b = crypto.x25519GenerateKeyPair().publicKey;
-  const alice = engine.initiator(sk, bundle.publicKey, a, b, 1_000);
-  const bob = engine.responder(sk, bundle, b, a, 1_000);
+  const {
+    alice,
+    bob,
+    keys: { sk, bundle, b },
+  } = sessionPair(crypto, engine);
 
   function sealed(fields: { senderId: string; channelId: string }) {
     const plaintext = encodeSdsMessage({

@@ -31,6 +31,7 @@ import {
   serializeReassemblyState,
   writeReassemblyState,
 } from "../../src/primitives/segmentation/index.js";
+import { sessionPair } from "../support/private-v1-session.js";
 
 // Reference encoders: the layouts as first written, one field after the other into a writer of their own.
 
@@ -246,12 +247,7 @@ describe("PrivateV1 state of a real conversation", () => {
   it("encodes every state, kept or abandoned, to the reference bytes", () => {
     const crypto = new NodeCryptoProvider({ random: seededRandom("state-writers") });
     const engine = new PrivateV1Engine(crypto, { sds: { historyWindow: 20 }, reassemblyTimeoutMs: 5_000 });
-    const sk = crypto.randomBytes(32);
-    const bundle = crypto.x25519GenerateKeyPair();
-    const a = crypto.x25519GenerateKeyPair().publicKey;
-    const b = crypto.x25519GenerateKeyPair().publicKey;
-    let alice = engine.initiator(sk, bundle.publicKey, a, b, 1_000);
-    let bob = engine.responder(sk, bundle, b, a, 1_000);
+    let { alice, bob } = sessionPair(crypto, engine);
     let checked = 0;
     const check = (state: PrivateV1State) => {
       // As hex: deep equality of long byte arrays is slow.

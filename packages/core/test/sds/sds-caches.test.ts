@@ -28,6 +28,7 @@ import { decodePrivateState, encodePrivateState } from "../../src/conversations/
 import { NobleCryptoProvider, seededRandom } from "../../src/crypto/index.js";
 import { bloomGeometry } from "../../src/primitives/sds/bloom.js";
 import { KnownIndex } from "../../src/primitives/sds/known.js";
+import { sessionPair } from "../support/private-v1-session.js";
 
 const T0 = 1_700_000_000_000;
 
@@ -321,12 +322,7 @@ describe("PrivateV1 state encoding with caches", () => {
   it("encodes every state of a conversation to the bytes of a fresh copy, and decodes them back", () => {
     const crypto = new NobleCryptoProvider({ random: seededRandom("sds-caches") });
     const engine = new PrivateV1Engine(crypto, { sds: { historyWindow: 20 } });
-    const sk = crypto.randomBytes(32);
-    const bundle = crypto.x25519GenerateKeyPair();
-    const a = crypto.x25519GenerateKeyPair().publicKey;
-    const b = crypto.x25519GenerateKeyPair().publicKey;
-    let alice = engine.initiator(sk, bundle.publicKey, a, b, 1_000);
-    let bob = engine.responder(sk, bundle, b, a, 1_000);
+    let { alice, bob } = sessionPair(crypto, engine);
     const check = (state: typeof alice) => {
       const bytes = encodePrivateState(state);
       expect(bytes).toEqual(encodePrivateState(structuredClone(state)));
