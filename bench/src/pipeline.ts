@@ -119,17 +119,23 @@ export interface PipelinePair {
   readonly content: Uint8Array;
 }
 
-/** Two parties with an established session (the first message and its reply already exchanged). */
-export async function pipelinePair(seed: string, textBytes: number): Promise<PipelinePair> {
-  const crypto = new NodeCryptoProvider({ random: seededRandom(seed) });
-  const engine = privateV1.engine(crypto);
+/** Both ends of a fresh session, from the secret and keys an InboxV1 handshake would have produced. */
+export function sessionStates(
+  crypto: CryptoProvider,
+  engine: PrivateV1Engine,
+  now: number,
+): { alice: PrivateV1State; bob: PrivateV1State } {
   const sk = crypto.randomBytes(32);
   const bundle = crypto.x25519GenerateKeyPair();
   const a = crypto.x25519GenerateKeyPair().publicKey;
   const b = crypto.x25519GenerateKeyPair().publicKey;
-  const now = 1_700_000_000_000;
-  const sa = engine.initiator(sk, bundle.publicKey, a, b, now);
-  const sb = engine.responder(sk, bundle, b, a, now);
+  return { alice: engine.initiator(sk, bundle.publicKey, a, b, now), bob: engine.responder(sk, bundle, b, a, now) };
+}
+
+/** Two parties with an established session (the first message and its reply already exchanged). */
+export async function pipelinePair(seed: string, textBytes: number): Promise<PipelinePair> {
+  const crypto = new NodeCryptoProvider({ random: seededRandom(seed) });
+  const { alice: sa, bob: sb } = sessionStates(crypto, privateV1.engine(crypto), 1_700_000_000_000);
   const ref = (s: PrivateV1State): ConversationRef => ({
     id: s.localId,
     type: PRIVATE_V1,

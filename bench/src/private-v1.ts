@@ -25,7 +25,7 @@ import { processPreKeyBundle } from "@signalapp/libsignal-client";
 import { Capture } from "./capture.js";
 import { compare, type Row, type Section } from "./harness.js";
 import { signalEncryptTo, signalPair, signalParty, signalReceive } from "./libsignal.js";
-import { pipelineOneWay, pipelinePair, pipelinePingPong } from "./pipeline.js";
+import { pipelineOneWay, pipelinePair, pipelinePingPong, sessionStates } from "./pipeline.js";
 
 // ---------- Parley side ----------
 
@@ -116,12 +116,7 @@ function rawAead(size: number): () => void {
 function wireRows(): Row[] {
   const crypto = new NodeCryptoProvider({ random: seededRandom("bench/wire") });
   const engine = new PrivateV1Engine(crypto);
-  const sk = crypto.randomBytes(32);
-  const bundle = crypto.x25519GenerateKeyPair();
-  const a = crypto.x25519GenerateKeyPair().publicKey;
-  const b = crypto.x25519GenerateKeyPair().publicKey;
-  let alice = engine.initiator(sk, bundle.publicKey, a, b, 1_000);
-  let bob = engine.responder(sk, bundle, b, a, 1_000);
+  let { alice, bob } = sessionStates(crypto, engine, 1_000);
   const codecs = new ContentCodecs();
   // Warm both sides (first message, one reply) so the numbers are steady-state, not the invite.
   const first = engine.send(alice, { case: "content", value: codecs.encode(textContent("hi")) }, 2_000);
