@@ -1,10 +1,11 @@
 /**
  * Keccak-256 (the original Keccak padding 0x01, as Ethereum and the segmentation spec's `entire_message_hash`
  * use it; not SHA3-256, which pads 0x06). node:crypto only offers SHA3, and noble's general-purpose sponge
- * costs ~20 µs for a 300-byte frame, on every segment sent and received; this one keeps the permutation in
- * preallocated 32-bit arrays (each 64-bit lane as two halves) and allocates only the digest.
+ * costs ~20 µs for a 300-byte frame, on every segment sent and received; this one runs the permutation on
+ * local 32-bit halves of the 64-bit lanes, keeps the state in one preallocated array and allocates only the
+ * padded last block and the digest.
  *
- * Single-threaded and never re-entered, so the scratch arrays are shared; nothing secret passes through here.
+ * Single-threaded and never re-entered, so the state array is shared; nothing secret passes through here.
  */
 
 const RATE = 136; // bytes: 1600 − 2·256 bits
