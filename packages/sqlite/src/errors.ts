@@ -23,7 +23,12 @@ export type SqliteStoreErrorCode =
   | "invalid-write"
   | "readonly"
   | "store-closed"
-  /** Another connection held the write lock for longer than the busy timeout. */
+  /**
+   * Another connection holds the store (one writer per file): see StoreLockedError, which names the holding
+   * process when it can. Reported at once, never after a wait.
+   */
+  | "locked"
+  /** A read-only connection waited on a lock for longer than its busy timeout. */
   | "busy"
   | "disk-full"
   | "corrupt"

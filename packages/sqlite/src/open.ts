@@ -1,6 +1,7 @@
 import Database from "better-sqlite3-multiple-ciphers";
 import { applyKey, fileHeaderKind, keyBytes, type StoreKey } from "./encryption.js";
 import { SqliteStoreError, toSqliteStoreError } from "./errors.js";
+import { HeldLock, refuseIfHeldHere } from "./lock.js";
 import { assertOpenable, migrate, SCHEMA_VERSION, schemaVersion } from "./migrations.js";
 
 export interface SqliteStoreOptions {
@@ -10,8 +11,16 @@ export interface SqliteStoreOptions {
   readonly key?: StoreKey;
   /** Opens without the ability to write; the schema must already be at this code's version. */
   readonly readonly?: boolean;
-  /** How long to wait for another connection's lock before failing with "busy". Default 5000 ms. */
+  /**
+   * How long a read-only connection waits on a lock before failing with "busy". Default 5000 ms. (Opening is
+   * never a wait: a file another connection holds is refused at once with "locked".)
+   */
   readonly busyTimeoutMs?: number;
+  /**
+   * How this process describes itself in the holder record, which a refused second opening quotes (for
+   * example "parley chat --name alice"). Default: the process's command line.
+   */
+  readonly holder?: string;
   /** Unix milliseconds; used only to stamp migrations. Default Date.now. */
   readonly now?: () => number;
 }
@@ -33,11 +42,19 @@ export interface SqliteStoreInfo {
 const keyRequired = () =>
   new SqliteStoreError("key-required", "the database is encrypted (or is not a database): a key is required");
 
+export interface OpenedDatabase {
+  readonly db: Database.Database;
+  readonly info: SqliteStoreInfo;
+  /** Undefined for ":memory:". Released by the caller when it closes `db`. */
+  readonly lock: HeldLock | undefined;
+}
+
 /**
- * Opens, checks, configures and migrates a database. Fails with a SqliteStoreError and never leaves a handle
- * open. Nothing is written to a file that is refused (wrong key, foreign, newer schema).
+ * Opens, checks, locks (see lock.ts), configures and migrates a database. Fails with a SqliteStoreError and
+ * never leaves a handle open. Nothing is written to a file that is refused (locked, wrong key, foreign, newer
+ * schema).
  */
-export function openDatabase(options: SqliteStoreOptions): { db: Database.Database; info: SqliteStoreInfo } {
+export function openDatabase(options: SqliteStoreOptions): OpenedDatabase {
   const { path, key } = options;
   const readonly = options.readonly ?? false;
   const memory = path === ":memory:";
@@ -48,6 +65,9 @@ export function openDatabase(options: SqliteStoreOptions): { db: Database.Databa
   if (memory && readonly) throw new SqliteStoreError("invalid-options", "an in-memory database cannot be read-only");
   if (key !== undefined) keyBytes(key).fill(0); // rejects an empty key before any file is created
 
+  const what = `the store ${path}`;
+  // Before anything reads the file: in this process, closing any descriptor of it would drop a holder's lock.
+  if (!memory) refuseIfHeldHere(path, what);
   // Classify by header before SQLite touches the file, so a key mismatch gets a precise error.
   if (!memory) {
     const header = fileHeaderKind(path);
@@ -66,10 +86,12 @@ export function openDatabase(options: SqliteStoreOptions): { db: Database.Databa
     const e = toSqliteStoreError(err, "opening the database");
     throw e.code === "sqlite" ? new SqliteStoreError("cannot-open", e.message, err) : e;
   }
+  let lock: HeldLock | undefined;
   try {
     if (key !== undefined) applyKey(db, key);
-    // The first read decrypts page 1: this is where a wrong key shows up, as SQLITE_NOTADB.
+    // Taking the lock reads page 1: a wrong key shows up here or at the next read, as SQLITE_NOTADB.
     try {
+      if (!memory) lock = HeldLock.take(db, path, what, { holder: options.holder, readonly });
       db.prepare("SELECT count(*) FROM sqlite_schema").get();
     } catch (err) {
       if ((err as { code?: unknown }).code === "SQLITE_NOTADB") {
@@ -104,8 +126,9 @@ export function openDatabase(options: SqliteStoreOptions): { db: Database.Databa
       synchronous: Number(db.pragma("synchronous", { simple: true })),
       secureDelete: Number(db.pragma("secure_delete", { simple: true })) === 1,
     };
-    return { db, info };
+    return { db, info, lock };
   } catch (err) {
+    lock?.release();
     db.close();
     throw toSqliteStoreError(err, "opening the database");
   }

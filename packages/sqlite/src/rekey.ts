@@ -16,21 +16,21 @@ import { configure } from "./open.js";
  * leave a file that neither key opens, because the new KDF salt reaches the header before the hot journal is
  * rolled back. Our crash test found this; see test/durability/rekey-crash.test.ts.)
  *
- * `db` is the store's open connection. On return it is still open, holding an exclusive lock on the old,
- * now unlinked, file; the caller closes it and opens `path` again with the new key. On failure before the
- * rename the old file is untouched and `db` is usable again.
+ * `db` is the store's open connection, in exclusive locking mode. On return it is still open, holding the
+ * exclusive lock on the old, now unlinked, file; the caller opens `path` again with the new key and closes it.
+ * On failure before the rename the old file is untouched and `db` is usable again, still holding its lock.
  */
 export function rewriteWithKey(db: Database.Database, path: string, newKey: StoreKey, busyTimeoutMs: number): void {
   // Only the sole connection may replace the file: another one would keep writing to the old inode.
   // SQLite silently stays in WAL mode while other connections have the file open.
+  // (A store's connection holds its file exclusively from open to close, see lock.ts, so this always holds.)
   if (db.pragma("journal_mode = DELETE", { simple: true }) !== "delete") {
     throw new SqliteStoreError("busy", "rekey needs the only open connection to the database");
   }
   const tmp = `${path}.rekey-tmp`;
   let replaced = false;
   try {
-    // Hold an exclusive lock until close, so nobody opens the old file while it is copied and replaced.
-    db.pragma("locking_mode = EXCLUSIVE");
+    // The exclusive lock stays until close, so nobody opens the old file while it is copied and replaced.
     db.exec("BEGIN EXCLUSIVE; COMMIT;");
     removeDatabaseFiles(tmp); // a copy left by an earlier crash is never valid
 
@@ -61,8 +61,7 @@ export function rewriteWithKey(db: Database.Database, path: string, newKey: Stor
   } finally {
     if (!replaced) {
       removeDatabaseFiles(tmp);
-      db.pragma("locking_mode = NORMAL");
-      db.pragma("journal_mode = WAL"); // also releases the exclusive lock
+      db.pragma("journal_mode = WAL"); // still in exclusive locking mode: the store keeps holding its file
     }
   }
 }

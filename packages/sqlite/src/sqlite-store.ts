@@ -3,6 +3,7 @@ import type Database from "better-sqlite3-multiple-ciphers";
 import type { StoreKey } from "./encryption.js";
 import { SqliteStoreError, toSqliteStoreError } from "./errors.js";
 import { decodeKey, encodeKey, prefixEnd } from "./keys.js";
+import type { HeldLock } from "./lock.js";
 import { openDatabase, type SqliteStoreInfo, type SqliteStoreOptions } from "./open.js";
 import { rewriteWithKey } from "./rekey.js";
 
@@ -20,6 +21,8 @@ class Connection {
   constructor(
     readonly db: Database.Database,
     readonly: boolean,
+    /** This connection's hold on the file (see lock.ts); undefined for ":memory:". */
+    readonly lock: HeldLock | undefined,
   ) {
     this.get = db.prepare("SELECT value FROM kv WHERE ns = ? AND key = ?").pluck();
     if (!readonly) {
@@ -74,6 +77,10 @@ class Connection {
  * enable). secure_delete=ON overwrites deleted rows in the database file, so deleted key material (e.g. used
  * message keys) does not linger in free pages; old copies can still exist in the WAL until it is checkpointed.
  *
+ * One writer: a store holds its file exclusively from open to close (see lock.ts). A second opening, in this
+ * process or another, fails at once with StoreLockedError (code "locked") naming the holding process; a
+ * holder that crashed leaves no stale lock.
+ *
  * The underlying calls are synchronous; the async methods exist to satisfy the Store interface.
  */
 export class SqliteStore implements Store {
@@ -81,10 +88,11 @@ export class SqliteStore implements Store {
 
   private constructor(
     db: Database.Database,
+    lock: HeldLock | undefined,
     private infoValue: SqliteStoreInfo,
     private readonly options: SqliteStoreOptions,
   ) {
-    this.conn = new Connection(db, infoValue.readonly);
+    this.conn = new Connection(db, infoValue.readonly, lock);
   }
 
   /** Opens (creating if needed) and migrates a store. Fails with a SqliteStoreError; never leaves a handle open. */
@@ -93,9 +101,9 @@ export class SqliteStore implements Store {
   }
 
   static openSync(options: SqliteStoreOptions): SqliteStore {
-    const { db, info } = openDatabase(options);
+    const { db, info, lock } = openDatabase(options);
     // Keep everything but the key: it is needed only at open and at rekey.
-    return new SqliteStore(db, info, { ...options, key: undefined });
+    return new SqliteStore(db, lock, info, { ...options, key: undefined });
   }
 
   get info(): SqliteStoreInfo {
@@ -178,15 +186,20 @@ export class SqliteStore implements Store {
     } catch (err) {
       throw toSqliteStoreError(err, "rekey");
     }
-    // The file at the path is now the re-encrypted copy: swap connections.
+    // The file at the path is now the re-encrypted copy: swap connections. The old connection still locks the
+    // old (unlinked) file; between the rename and this open, another process could take the new one first,
+    // and then this store closes with "locked": never two writers.
     this.conn = undefined;
-    conn.db.close();
     try {
-      const { db, info } = openDatabase({ ...this.options, key: newKey });
-      this.conn = new Connection(db, false);
+      const { db, info, lock } = openDatabase({ ...this.options, key: newKey });
+      this.conn = new Connection(db, false, lock);
       this.infoValue = { ...info, openedAtVersion: this.infoValue.openedAtVersion };
     } catch (err) {
       throw toSqliteStoreError(err, "reopening after rekey");
+    } finally {
+      // The new connection (if any) wrote the holder record for the same path: keep it.
+      conn.lock?.release({ keepRecord: this.conn !== undefined });
+      conn.db.close();
     }
   }
 
@@ -201,10 +214,12 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Closes the database (checkpointing the WAL). Idempotent. */
+  /** Closes the database (checkpointing the WAL) and releases its lock. Idempotent. */
   async close(): Promise<void> {
     const conn = this.conn;
     this.conn = undefined;
+    // The holder record goes first: once the lock is released, the next holder writes its own.
+    conn?.lock?.release();
     if (conn?.db.open) conn.db.close();
   }
 

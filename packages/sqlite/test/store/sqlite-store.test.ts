@@ -140,11 +140,13 @@ describe("SqliteStore: encryption at rest", () => {
     await s.close();
   });
 
-  it("a wrong key while the WAL holds uncheckpointed pages does not damage them", async () => {
+  // (A wrong key against a WAL left by a killed writer: test/durability/sigkill.test.ts.)
+  it("an open with a wrong key while the writer's WAL holds uncheckpointed pages is refused and damages nothing", async () => {
     const path = freshPath();
     const writer = await SqliteStore.open({ path, key: "right" });
     await writer.commit([put("w", "k", "in-wal")]);
-    await expectCode(SqliteStore.open({ path, key: "wrong" }), "wrong-key");
+    // The writer holds the file: the key cannot even be tried (one writer per store, see test/lock).
+    await expectCode(SqliteStore.open({ path, key: "wrong" }), "locked");
     await writer.close();
     const s = await SqliteStore.open({ path, key: "right" });
     expect(await s.get("w", "k")).toEqual(enc.encode("in-wal"));
@@ -194,16 +196,15 @@ describe("SqliteStore: encryption at rest", () => {
     await t.close();
   });
 
-  it("rekey while another connection is open fails with busy and changes nothing", async () => {
+  it("rekey always has the only connection: a second one is refused before it exists", async () => {
     const path = freshPath();
     await seeded(path, "old");
     const a = await SqliteStore.open({ path, key: "old" });
-    const b = await SqliteStore.open({ path, key: "old" });
-    await expectCode(a.rekey("new"), "busy");
-    await b.close();
+    await expectCode(SqliteStore.open({ path, key: "old" }), "locked");
+    await a.rekey("new");
     await a.commit([put("a", "still", "works")]);
     await a.close();
-    const t = await SqliteStore.open({ path, key: "old" });
+    const t = await SqliteStore.open({ path, key: "new" });
     expect(await t.get("a", "still")).toEqual(enc.encode("works"));
     expect(t.info.journalMode).toBe("wal");
     await t.close();
@@ -306,12 +307,15 @@ describe("SqliteStore: schema and migrations", () => {
     await expectCode(SqliteStore.open({ path }), "foreign-database");
   });
 
-  it("two stores opening the same new file concurrently both succeed; the schema is built once", async () => {
+  it("two opens of one new file: one builds the schema, the other is refused with locked", async () => {
     const path = freshPath();
-    const [a, b] = await Promise.all([SqliteStore.open({ path }), SqliteStore.open({ path })]);
+    const a = await SqliteStore.open({ path });
+    await expectCode(SqliteStore.open({ path }), "locked");
     await a.commit([put("x", "from-a", "1")]);
-    expect(await b.get("x", "from-a")).toEqual(enc.encode("1"));
     await a.close();
+    const b = await SqliteStore.open({ path });
+    expect(b.info.openedAtVersion).toBe(SCHEMA_VERSION);
+    expect(await b.get("x", "from-a")).toEqual(enc.encode("1"));
     await b.close();
   });
 });
