@@ -21,19 +21,25 @@ export function decodeWakuMessage(bytes: Uint8Array): WakuMessage | undefined {
 }
 
 /**
- * Deterministic message hash (14/WAKU2-MESSAGE): sha256(pubsub_topic || payload || content_topic || meta ||
- * timestamp as 8-byte big-endian). nwaku always hashes the 8 timestamp bytes (0 when absent); js-waku skips
- * them when the timestamp is absent or 0. Parley always sets a timestamp, so both agree on what we send.
+ * Deterministic message hash (14/WAKU2-MESSAGE, "Deterministic message hashing"):
+ * sha256(pubsub_topic || payload || content_topic || meta || timestamp as 8-byte big-endian), where an absent
+ * optional attribute is left out of the concatenation, as the RFC says for `meta` and js-waku does for both
+ * `meta` and `timestamp`. A timestamp of 0 counts as absent, as in js-waku (proto3 encoders do not write a
+ * 0 either, so a 0 never travels). (nwaku hashes 8 zero bytes for a missing timestamp; Parley always sets
+ * one, so every implementation agrees on what we send.) Pinned by test/relay/message-hash-vectors.test.ts.
  */
 export function messageHash(pubsubTopic: string, message: WakuMessage): Uint8Array {
-  const ts = Buffer.alloc(8);
-  ts.writeBigInt64BE(BigInt.asIntN(64, message.timestamp ?? 0n));
   const h = createHash("sha256")
     .update(pubsubTopic, "utf8")
     .update(message.payload)
     .update(message.contentTopic, "utf8");
   if (message.meta) h.update(message.meta);
-  return new Uint8Array(h.update(ts).digest());
+  if (message.timestamp !== undefined && message.timestamp !== 0n) {
+    const ts = Buffer.alloc(8);
+    ts.writeBigInt64BE(BigInt.asIntN(64, message.timestamp));
+    h.update(ts);
+  }
+  return new Uint8Array(h.digest());
 }
 
 /** Gossipsub message id as Waku Relay defines it: sha256 of the encoded WakuMessage. */
