@@ -38,7 +38,7 @@ import {
 import { handleMetadata } from "./metadata.js";
 import { type Relay, relayValidator, wakuRelay } from "./relay.js";
 import { contentTopicToPubsubTopic, DEFAULT_NETWORK, type NetworkConfig, validateNetwork } from "./sharding.js";
-import { StaticPeers } from "./static-peers.js";
+import { parsePeerAddress, StaticPeers } from "./static-peers.js";
 import type { MessageArchive } from "./store/archive.js";
 import { queryStore, type StoredMessage } from "./store/client.js";
 import { STORE_CODEC, serveStore } from "./store/server.js";
@@ -110,11 +110,31 @@ export class WakuDelivery implements Delivery {
         throw new WakuError("invalid-config", `shard ${s} is outside cluster ${this.network.clusterId}`);
     this.clock = options.clock ?? systemClock;
     this.timestamps = new MonotonicNs(() => this.clock.now());
+    for (const a of [...(options.bootstrap ?? []), ...(options.storePeers ?? [])]) parsePeerAddress(a);
   }
 
   async start(): Promise<void> {
     if (this.state !== "new") throw new WakuError("invalid-config", "a WakuDelivery starts once");
-    const node = await createLibp2p({
+    const node = await this.createNode().catch((err: unknown) => {
+      throw listenError(err) ?? err;
+    });
+    this.node = node as unknown as Libp2p<{ pubsub: Relay }>;
+    const relay = this.node.services.pubsub;
+    relay.addEventListener("message", this.onMessage);
+    relay.addEventListener("subscription-change", this.wake);
+    relay.addEventListener("gossipsub:graft", this.wake);
+    this.node.addEventListener("peer:connect", this.wake);
+    await handleMetadata(this.node, this.network.clusterId, this.baseShards);
+    if (this.options.archive) await serveStore(this.node, this.options.archive);
+    this.state = "started";
+    for (const shard of this.baseShards) this.join(`/waku/2/rs/${this.network.clusterId}/${shard}`);
+    for (const ct of this.handlers.keys()) this.join(this.pubsubTopicOf(ct));
+    this.staticPeers = new StaticPeers(this.node, this.options.bootstrap ?? []);
+    this.staticPeers.start();
+  }
+
+  private createNode() {
+    return createLibp2p({
       ...(this.options.privateKey ? { privateKey: this.options.privateKey } : {}),
       addresses: { listen: [...(this.options.listen ?? [])] },
       // Plain ws is refused by the default filter outside browsers' wss world; loopback and LAN need it.
@@ -133,19 +153,6 @@ export class WakuDelivery implements Delivery {
         pubsub: wakuRelay({ heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? 1000 }),
       },
     });
-    this.node = node as unknown as Libp2p<{ pubsub: Relay }>;
-    const relay = this.node.services.pubsub;
-    relay.addEventListener("message", this.onMessage);
-    relay.addEventListener("subscription-change", this.wake);
-    relay.addEventListener("gossipsub:graft", this.wake);
-    this.node.addEventListener("peer:connect", this.wake);
-    await handleMetadata(this.node, this.network.clusterId, this.baseShards);
-    if (this.options.archive) await serveStore(this.node, this.options.archive);
-    this.state = "started";
-    for (const shard of this.baseShards) this.join(`/waku/2/rs/${this.network.clusterId}/${shard}`);
-    for (const ct of this.handlers.keys()) this.join(this.pubsubTopicOf(ct));
-    this.staticPeers = new StaticPeers(this.node, this.options.bootstrap ?? []);
-    this.staticPeers.start();
   }
 
   async stop(): Promise<void> {
@@ -426,4 +433,23 @@ function compareStored(a: StoredMessage, b: StoredMessage): number {
   const ha = toHex(a.hash);
   const hb = toHex(b.hash);
   return ha < hb ? -1 : ha > hb ? 1 : 0;
+}
+
+/**
+ * libp2p reports a listen address it could not bind as one error listing every address with its system error.
+ * A port in use or an address this machine does not have becomes WakuError "listen-failed" naming them.
+ */
+function listenError(err: unknown): WakuError | undefined {
+  const text = err instanceof Error ? err.message : String(err);
+  const found = [...text.matchAll(/(EADDRINUSE|EADDRNOTAVAIL|EACCES)[^\n]*?(\d[\d.:a-f]*:\d+)/g)];
+  if (found.length === 0) return undefined;
+  const why: Record<string, string> = {
+    EADDRINUSE: "is already in use",
+    EADDRNOTAVAIL: "is not an address of this machine",
+    EACCES: "needs privileges to listen on",
+  };
+  const parts = found.map(([, code, addr]) => `${addr} ${why[code!]}`);
+  return Object.assign(new WakuError("listen-failed", `cannot listen: ${[...new Set(parts)].join("; ")}`), {
+    cause: err,
+  });
 }

@@ -4,6 +4,10 @@ import { ParleyError } from "@parley/core";
 export type WakuErrorCode =
   | "invalid-content-topic"
   | "invalid-config"
+  /** A peer address (bootstrap, store peer) is not a multiaddr this node can dial. */
+  | "invalid-address"
+  /** A listen address could not be bound: the port is in use, the address is not this machine's, ... */
+  | "listen-failed"
   | "not-started"
   | "store-unavailable"
   | "store-query-failed"

@@ -1,14 +1,18 @@
 import { mkdir } from "node:fs/promises";
+import { isIPv4 } from "node:net";
 import { join } from "node:path";
 import type { Store } from "@parley/core";
-import { SqliteStore } from "@parley/sqlite";
+import { FileLock, SqliteStore } from "@parley/sqlite";
 import { WakuDelivery } from "./delivery.js";
+import { WakuError } from "./errors.js";
 import { loadOrCreatePeerKey, peerKeyFromSeed } from "./peer-key.js";
 import { DEFAULT_NETWORK, type NetworkConfig } from "./sharding.js";
 import { MessageArchive, type RetentionPolicy } from "./store/archive.js";
 
 /** The archive's SQLite file inside the data directory. */
 export const ARCHIVE_FILE = "waku-store.sqlite";
+/** Held by the running node: one node per data directory (see @parley/sqlite's FileLock). */
+export const LOCK_FILE = "lock";
 
 export interface NodeOptions {
   /** Holds the peer key (stable multiaddr) and, by default, the message archive. */
@@ -33,6 +37,8 @@ export interface NodeOptions {
   readonly heartbeatIntervalMs?: number;
   /** How often age-based retention runs. Default one minute. */
   readonly pruneIntervalMs?: number;
+  /** How this process describes itself to a second node refused on the same data directory. */
+  readonly holder?: string;
 }
 
 export interface RunningNode {
@@ -48,7 +54,26 @@ export interface RunningNode {
  * and answers Waku Store v3 queries, with a peer id that survives restarts.
  */
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
+  if (options.host !== undefined && !isIPv4(options.host)) {
+    throw new WakuError("invalid-config", `host "${options.host}" is not an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0)`);
+  }
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  // One node per data directory, decided before any of its files is read or written: a second node is refused
+  // at once (StoreLockedError, code "locked", naming the running one) and touches nothing.
+  const lock = FileLock.acquire(
+    join(options.dataDir, LOCK_FILE),
+    `the node data directory ${options.dataDir}`,
+    options.holder,
+  );
+  try {
+    return await startLocked(options, () => lock.release());
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(options: NodeOptions, unlock: () => void): Promise<RunningNode> {
   const privateKey = options.peerKeySeed
     ? await peerKeyFromSeed(options.peerKeySeed)
     : await loadOrCreatePeerKey(options.dataDir);
@@ -60,7 +85,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const listen = [`/ip4/${host}/tcp/${options.tcpPort ?? 60000}`];
   const wsPort = options.wsPort ?? 60001;
   if (wsPort !== false) listen.push(`/ip4/${host}/tcp/${wsPort}/ws`);
-  const store = options.store ?? (await SqliteStore.open({ path: join(options.dataDir, ARCHIVE_FILE) }));
+  const store =
+    options.store ??
+    (await SqliteStore.open({
+      path: join(options.dataDir, ARCHIVE_FILE),
+      ...(options.holder ? { holder: options.holder } : {}),
+    }));
   const archive = new MessageArchive(store, options.retention);
   const delivery = new WakuDelivery({
     network,
@@ -73,11 +103,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   });
   try {
     await delivery.start();
+    await archive.prune();
   } catch (err) {
+    await delivery.stop();
     if (!options.store) await store.close();
     throw err;
   }
-  await archive.prune();
   const pruner = setInterval(() => void archive.prune().catch(() => undefined), options.pruneIntervalMs ?? 60_000);
   pruner.unref();
   let stopped: Promise<void> | undefined;
@@ -91,6 +122,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         clearInterval(pruner);
         await delivery.stop();
         if (!options.store) await store.close();
+        unlock();
       })();
       return stopped;
     },

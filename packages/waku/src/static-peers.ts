@@ -1,8 +1,32 @@
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
+import { WakuError } from "./errors.js";
 
 const MIN_BACKOFF_MS = 200;
 const MAX_BACKOFF_MS = 5_000;
+
+const EXAMPLE = "/ip4/127.0.0.1/tcp/60000/p2p/12D3KooW...";
+
+/**
+ * Parses the address of a peer to dial. Refuses, with WakuError "invalid-address" saying what is wrong, text
+ * that is not a multiaddr (a "host:port" or a URL), a multiaddr without a transport we speak (TCP, WebSocket
+ * over TCP, in-process memory), and a /p2p/ part that is not a peer id.
+ */
+export function parsePeerAddress(text: string): Multiaddr {
+  const bad = (why: string) =>
+    new WakuError("invalid-address", `"${text}" ${why}; expected a multiaddr like ${EXAMPLE}`);
+  if (!text.startsWith("/")) throw bad("is not a multiaddr (it must start with /)");
+  let addr: Multiaddr;
+  try {
+    addr = multiaddr(text);
+  } catch (err) {
+    throw bad(`is not a valid multiaddr (${(err as Error).message})`);
+  }
+  const protos = addr.protoNames();
+  if (!protos.includes("tcp") && !protos.includes("memory")) throw bad("names no TCP port");
+  if (protos.includes("p2p") && addr.getPeerId() === null) throw bad("has a /p2p/ part that is not a peer id");
+  return addr;
+}
 
 /**
  * Static peers (nwaku's `staticnode`): keep a connection to each configured address, redialing with bounded
@@ -21,7 +45,7 @@ export class StaticPeers {
     addrs: readonly string[],
   ) {
     this.targets = addrs.map((a) => {
-      const addr = multiaddr(a);
+      const addr = parsePeerAddress(a);
       const peer = addr.getPeerId() ?? undefined;
       return { addr, ...(peer ? { peer } : {}), backoff: MIN_BACKOFF_MS };
     });
