@@ -10,7 +10,7 @@ import { chatCommand } from "./commands/chat.js";
 import { demoCommand } from "./commands/demo.js";
 import { introCommand } from "./commands/intro.js";
 import { nodeCommand } from "./commands/node.js";
-import { UsageError } from "./paths.js";
+import { describe } from "./errors.js";
 
 const program = new Command()
   .name("parley")
@@ -33,6 +33,7 @@ Data: profiles and the node's state live in --data DIR (default $PARLEY_HOME or 
   DIR/<name>.db      one SQLite file per profile (identity, bundle keys, conversations, history)
   DIR/node/          the node's peer key, Store archive and current multiaddrs
 Set PARLEY_STORE_KEY to encrypt profile files at rest.
+Errors are one line on stderr; --debug (anywhere on the line) or PARLEY_DEBUG=1 adds the stack trace.
 
 Examples:
   $ parley demo                                   # the scripted tour, on loopback, ~15 s
@@ -42,15 +43,16 @@ Examples:
   $ parley intro --name bob                       # print bob's intro bundle (to hand to someone)`,
 );
 
+// --debug may stand anywhere on the line, so it is taken out before commander sees the subcommand's options.
+const debug = process.argv.includes("--debug") || process.env.PARLEY_DEBUG === "1";
+const argv = process.argv.filter((a) => a !== "--debug");
+
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(argv);
 } catch (err) {
-  if (err instanceof UsageError) {
-    process.stderr.write(`${pc.red("error:")} ${err.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`${pc.red("parley failed:")} ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
+  const { text, exitCode } = describe(err, debug);
+  process.stderr.write(`${pc.red("error:")} ${text}\n`);
+  process.exit(exitCode);
 }
 // libp2p and timers may keep the loop alive after a command finished its work: end here.
 process.exit(process.exitCode ?? 0);

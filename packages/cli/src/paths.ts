@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { Option } from "commander";
+import { UsageError } from "./errors.js";
 
 /**
  * Where the parley command keeps its state. One data directory holds every local profile (one SQLite file
@@ -12,7 +13,7 @@ export function defaultDataDir(): string {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 
-export class UsageError extends Error {}
+export { UsageError } from "./errors.js";
 
 /** A profile name becomes a file name: keep it to a safe, portable alphabet. */
 export function checkName(name: string): string {

@@ -15,6 +15,7 @@ import { NodeCryptoProvider } from "@parley/core/node";
 import { SqliteStore } from "@parley/sqlite";
 import type { ChatEvent, ConversationSeed } from "./chat/model.js";
 import type { ChatHistoryItem, SentMessage } from "./chat/session.js";
+import { commandLine, dataDirError, profileOpenError } from "./errors.js";
 import { profilePath } from "./paths.js";
 
 /** `ConversationInfo.type` of a GroupV1 (MLS) group. */
@@ -40,6 +41,8 @@ export interface ProfileOptions {
   readonly clock?: Clock;
   /** Default true. */
   readonly autoSweep?: boolean;
+  /** How this process describes itself to another one refused on this profile. Default: its command line. */
+  readonly holder?: string;
 }
 
 /** What `Profile.catchUp` found in the node's history. */
@@ -62,11 +65,23 @@ export class Profile {
     private readonly clock: Clock | undefined,
   ) {}
 
+  /**
+   * Fails with a one-line CliError when the profile cannot be opened: held by another process (one writer per
+   * profile: it names that process), a wrong or missing PARLEY_STORE_KEY, an unusable --data directory.
+   */
   static async open(options: ProfileOptions): Promise<Profile> {
-    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    await mkdir(options.dataDir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+      throw dataDirError(err, options.dataDir);
+    });
     const path = profilePath(options.dataDir, options.name);
     const key = process.env.PARLEY_STORE_KEY;
-    const store = await SqliteStore.open({ path, ...(key ? { key } : {}) });
+    const store = await SqliteStore.open({
+      path,
+      ...(key ? { key } : {}),
+      holder: options.holder ?? commandLine(),
+    }).catch((err: unknown) => {
+      throw profileOpenError(err, `profile "${options.name}" (${path})`);
+    });
     const delivery = options.delivery ?? offlineDelivery;
     try {
       const client = await Client.openOrCreate({

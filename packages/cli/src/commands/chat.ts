@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { UsageError } from "../errors.js";
 import { dataOption, parseCount } from "../paths.js";
 
 export interface ChatFlags {
@@ -36,7 +37,18 @@ Examples:
   $ parley chat --name bob --data /tmp/p --node /ip4/127.0.0.1/tcp/60000/p2p/12D3KooW...`,
     )
     .action(async (flags: ChatFlags) => {
+      if (flags.node !== undefined) await checkNodeAddress(flags.node);
       const { runChat } = await import("../chat/run.js");
       process.exitCode = await runChat(flags);
     });
+}
+
+/** A malformed --node is a usage error said in one line, before anything starts. */
+async function checkNodeAddress(addr: string): Promise<void> {
+  const { parsePeerAddress } = await import("@parley/waku");
+  try {
+    parsePeerAddress(addr);
+  } catch (err) {
+    throw new UsageError(`invalid --node: ${(err as Error).message}`, err);
+  }
 }

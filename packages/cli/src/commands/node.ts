@@ -1,6 +1,8 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { isIPv4 } from "node:net";
 import { Command, Option } from "commander";
 import pc from "picocolors";
+import { commandLine, dataDirError, nodeStartError, UsageError } from "../errors.js";
 import { dataOption, nodeAddressFile, nodeDir, parseCount, parsePort } from "../paths.js";
 
 interface NodeFlags {
@@ -22,7 +24,7 @@ export function nodeCommand(): Command {
         "It prints one multiaddr per line on stdout (give one to `parley chat --node`) and writes them to DATA/node/multiaddrs while it runs, so `parley chat --data DATA` finds it without --node. It stops cleanly on Ctrl-C (SIGINT) or SIGTERM, with exit code 0.",
     )
     .addOption(dataOption("data directory (the node's state goes in DATA/node)"))
-    .option("--host <addr>", "interface to listen on (0.0.0.0 for a LAN)", "127.0.0.1")
+    .option("--host <addr>", "interface to listen on, an IPv4 address (0.0.0.0 for a LAN)", parseHost, "127.0.0.1")
     .option("--port <n>", "TCP port (0 = any free port)", (v) => parsePort("port", v), 60000)
     .addOption(
       new Option("--ws-port <n>", 'WebSocket port (0 = any free port, "off" = none)')
@@ -68,7 +70,11 @@ async function runNode(flags: NodeFlags): Promise<number> {
   });
   const { startNode } = await import("@parley/waku");
   const dir = nodeDir(flags.data);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+    throw dataDirError(err, flags.data);
+  });
+  // startNode locks DATA/node first: a second node on the same --data is refused here and touches nothing
+  // (in particular not the address file below, which belongs to the running node).
   const node = await startNode({
     dataDir: dir,
     host: flags.host,
@@ -76,7 +82,10 @@ async function runNode(flags: NodeFlags): Promise<number> {
     wsPort: flags.wsPort,
     clusterId: flags.cluster,
     bootstrap: flags.peer ?? [],
+    holder: commandLine(),
     ...(flags.heartbeat ? { heartbeatIntervalMs: flags.heartbeat } : {}),
+  }).catch((err: unknown) => {
+    throw nodeStartError(err, dir);
   });
   const addrFile = nodeAddressFile(flags.data);
   await writeFile(addrFile, `${node.multiaddrs.join("\n")}\n`);
@@ -90,4 +99,10 @@ async function runNode(flags: NodeFlags): Promise<number> {
   process.stderr.write(pc.dim("parley node: stopped\n"));
   process.stdout.write("stopped\n");
   return 0;
+}
+
+function parseHost(value: string): string {
+  if (!isIPv4(value))
+    throw new UsageError(`--host must be an IPv4 address such as 127.0.0.1 or 0.0.0.0, not "${value}"`);
+  return value;
 }
