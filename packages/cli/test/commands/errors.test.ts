@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { killAll, type RunResult, runCli } from "../helpers/cli.js";
+import { TEST_CAP_MS } from "../helpers/patience.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -32,11 +33,11 @@ function expectOneLine(r: RunResult, code: number, pattern: RegExp): void {
   expect(r.stderr).not.toMatch(/^\s+at /m);
 }
 
-describe("PARLEY_STORE_KEY mistakes", () => {
+describe("PARLEY_STORE_KEY mistakes", { timeout: TEST_CAP_MS }, () => {
   it("wrong key, missing key, key on an unencrypted profile: which variable, and what to do", async () => {
     const data = tempDir();
     const intro = (name: string, env: NodeJS.ProcessEnv = {}) =>
-      runCli(["intro", "--name", name, "--data", data], 60_000, env);
+      runCli(["intro", "--name", name, "--data", data], undefined, env);
     expect((await intro("enc", { PARLEY_STORE_KEY: "right key" })).code).toBe(0);
     expect((await intro("plain", { PARLEY_STORE_KEY: "" })).code).toBe(0);
 
@@ -62,13 +63,13 @@ describe("PARLEY_STORE_KEY mistakes", () => {
 
   it("--debug anywhere on the line, or PARLEY_DEBUG=1, adds the stack trace", async () => {
     const data = tempDir();
-    expect((await runCli(["intro", "--name", "k", "--data", data], 60_000, { PARLEY_STORE_KEY: "a" })).code).toBe(0);
+    expect((await runCli(["intro", "--name", "k", "--data", data], undefined, { PARLEY_STORE_KEY: "a" })).code).toBe(0);
     for (const [args, env] of [
       [["--debug", "intro", "--name", "k", "--data", data], { PARLEY_STORE_KEY: "b" }],
       [["intro", "--name", "k", "--data", data, "--debug"], { PARLEY_STORE_KEY: "b" }],
       [["intro", "--name", "k", "--data", data], { PARLEY_STORE_KEY: "b", PARLEY_DEBUG: "1" }],
     ] as const) {
-      const r = await runCli(args, 60_000, env);
+      const r = await runCli(args, undefined, env);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^error: PARLEY_STORE_KEY does not open/);
       expect(r.stderr).toMatch(/SqliteStoreError: the key does not decrypt this database\n\s+at /);
@@ -76,7 +77,7 @@ describe("PARLEY_STORE_KEY mistakes", () => {
   });
 });
 
-describe("addresses and ports", () => {
+describe("addresses and ports", { timeout: TEST_CAP_MS }, () => {
   it.each([
     ["127.0.0.1:60000", /invalid --node: "127\.0\.0\.1:60000" is not a multiaddr/],
     ["ws://127.0.0.1:60001", /invalid --node: .* is not a multiaddr/],
@@ -108,14 +109,14 @@ describe("addresses and ports", () => {
       ["--port", String(port), "--ws-port", "off"],
       ["--port", "0", "--ws-port", String(port)],
     ]) {
-      const r = await runCli(["node", "--data", data, ...args], 60_000);
+      const r = await runCli(["node", "--data", data, ...args]);
       expectOneLine(r, 1, new RegExp(`cannot listen: 127\\.0\\.0\\.1:${port} is already in use.*--port`));
       expect(existsSync(join(data, "node", "multiaddrs"))).toBe(false);
     }
   });
 });
 
-describe("data directory mistakes", () => {
+describe("data directory mistakes", { timeout: TEST_CAP_MS }, () => {
   it("--data under a file: one line for intro and node", async () => {
     const file = join(tempDir(), "a-file");
     writeFileSync(file, "not a directory");

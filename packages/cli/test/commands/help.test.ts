@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { TEST_CAP_MS } from "../helpers/patience.js";
 
-describe("parley --help", () => {
+describe("parley --help", { timeout: TEST_CAP_MS }, () => {
   it("lists every command with a description and examples", async () => {
     const r = await runCli(["--help"]);
     expect(r.code).toBe(0);

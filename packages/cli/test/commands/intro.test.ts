@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { TEST_CAP_MS } from "../helpers/patience.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -11,7 +12,7 @@ afterEach(() => {
 
 const BUNDLE = /^logos_chatintro_1_[A-Za-z0-9_-]{100,}$/;
 
-describe("parley intro", () => {
+describe("parley intro", { timeout: TEST_CAP_MS }, () => {
   it("creates the identity once and prints the same bundle after a restart; other profiles differ", async () => {
     const data = mkdtempSync(join(tmpdir(), "parley-cli-intro-"));
     dirs.push(data);
@@ -32,11 +33,11 @@ describe("parley intro", () => {
     const data = mkdtempSync(join(tmpdir(), "parley-cli-intro-"));
     dirs.push(data);
     const env = { PARLEY_STORE_KEY: "correct horse battery staple" };
-    const first = await runCli(["intro", "--name", "eve", "--data", data], 30_000, env);
+    const first = await runCli(["intro", "--name", "eve", "--data", data], undefined, env);
     expect(first.code, first.stderr).toBe(0);
-    const again = await runCli(["intro", "--name", "eve", "--data", data], 30_000, env);
+    const again = await runCli(["intro", "--name", "eve", "--data", data], undefined, env);
     expect(again.stdout).toBe(first.stdout);
-    const wrong = await runCli(["intro", "--name", "eve", "--data", data], 30_000, { PARLEY_STORE_KEY: "wrong" });
+    const wrong = await runCli(["intro", "--name", "eve", "--data", data], undefined, { PARLEY_STORE_KEY: "wrong" });
     expect(wrong.code).not.toBe(0);
     expect(wrong.stdout).toBe("");
   });

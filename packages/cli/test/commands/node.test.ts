@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { killAll, startNode } from "../helpers/cli.js";
+import { TEST_CAP_MS } from "../helpers/patience.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -27,6 +28,6 @@ describe("parley node", () => {
       expect(again.addr.split("/p2p/")[1]).toBe(first.addr.split("/p2p/")[1]);
       expect(await again.node.stop(signal)).toBe(0);
     },
-    60_000,
+    TEST_CAP_MS,
   );
 });

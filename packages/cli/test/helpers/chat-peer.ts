@@ -9,6 +9,7 @@
 import { createInterface } from "node:readline";
 import { connectClient, waitConnected } from "../../src/network.js";
 import { Profile, toChatEvent } from "../../src/profile.js";
+import { HUNG_AFTER_MS } from "./patience.js";
 
 const [dataDir, name, node] = process.argv.slice(2) as [string, string, string];
 const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -19,7 +20,7 @@ profile.client.onEvent((e) => {
   const c = toChatEvent(e);
   out({ event: c.type, ...c, type: undefined });
 });
-out({ event: "ready", connected: await waitConnected(delivery, 15_000) });
+out({ event: "ready", connected: await waitConnected(delivery, HUNG_AFTER_MS) });
 
 type Command =
   | { cmd: "bundle" }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { HUNG_AFTER_MS } from "./patience.js";
 
 /**
  * Runs the built `parley` command (packages/cli/dist/main.js; the test script builds before vitest) as a
@@ -17,8 +18,12 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** Runs `parley ARGS` to completion (bounded by `timeoutMs`, then SIGKILL). */
-export function runCli(args: readonly string[], timeoutMs = 30_000, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+/** Runs `parley ARGS` to completion (SIGKILL if it hangs for `timeoutMs`). */
+export function runCli(
+  args: readonly string[],
+  timeoutMs = HUNG_AFTER_MS,
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [MAIN, ...args], {
       cwd: REPO,
@@ -71,7 +76,7 @@ export class CliProcess {
     return new CliProcess(child);
   }
 
-  async waitLine(match: (l: string) => boolean, timeoutMs = 20_000): Promise<string> {
+  async waitLine(match: (l: string) => boolean, timeoutMs = HUNG_AFTER_MS): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const hit = this.lines.find(match);
@@ -90,8 +95,11 @@ export class CliProcess {
     }
   }
 
-  /** SIGTERM (or `signal`), SIGKILL after `graceMs`; resolves with the exit code. */
-  stop(signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000): Promise<number | null> {
+  /**
+   * SIGTERM (or `signal`), SIGKILL after `graceMs`; resolves with the exit code. Tests assert a clean stop
+   * (exit 0), so the grace is a hang cap, not a guess at how long stopping takes.
+   */
+  stop(signal: NodeJS.Signals = "SIGTERM", graceMs = HUNG_AFTER_MS): Promise<number | null> {
     return terminate(this.child, signal, graceMs);
   }
 }

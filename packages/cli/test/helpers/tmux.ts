@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { MAIN, REPO } from "./cli.js";
+import { HUNG_AFTER_MS } from "./patience.js";
 
 /**
  * A private tmux server (its own socket, so nothing else is touched) whose windows run `parley chat`.
@@ -9,7 +10,7 @@ export class Tmux {
   readonly socket = `parley-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
   private tmux(args: readonly string[]): string {
-    const r = spawnSync("tmux", ["-L", this.socket, ...args], { cwd: REPO, encoding: "utf8", timeout: 10_000 });
+    const r = spawnSync("tmux", ["-L", this.socket, ...args], { cwd: REPO, encoding: "utf8", timeout: HUNG_AFTER_MS });
     if (r.status !== 0) throw new Error(`tmux ${args[0]} failed: ${r.stderr}`);
     return r.stdout;
   }
@@ -43,7 +44,7 @@ export class Tmux {
   }
 
   /** Waits until the screen matches; the error shows the last screen. */
-  async waitFor(name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  async waitFor(name: string, pattern: RegExp, timeoutMs = HUNG_AFTER_MS): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let last = "";
     for (;;) {

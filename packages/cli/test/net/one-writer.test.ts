@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { WakuDelivery } from "@parley/waku";
 import { afterEach, describe, expect, it } from "vitest";
 import { hasTmux, killAll, runCli, startNode } from "../helpers/cli.js";
+import { HUNG_AFTER_MS, TEST_CAP_MS } from "../helpers/patience.js";
 import { Tmux } from "../helpers/tmux.js";
 
 const cleanups: (() => unknown)[] = [];
@@ -31,83 +32,91 @@ function commandOf(pid: number): string | undefined {
 }
 
 describe("one parley node per --data", () => {
-  it("a second node is refused at once with the first's pid, changes nothing, and the first keeps serving; after a SIGKILL the next one starts", async () => {
-    const data = tempDir();
-    const first = await startNode(data);
-    const addrFile = join(data, "node", "multiaddrs");
-    const published = readFileSync(addrFile, "utf8");
+  it(
+    "a second node is refused at once with the first's pid, changes nothing, and the first keeps serving; after a SIGKILL the next one starts",
+    async () => {
+      const data = tempDir();
+      const first = await startNode(data);
+      const addrFile = join(data, "node", "multiaddrs");
+      const published = readFileSync(addrFile, "utf8");
 
-    const second = await runCli(["node", "--data", data, "--port", "0", "--ws-port", "off"], 60_000);
-    expect(second.code).toBe(1);
-    expect(second.stdout).toBe("");
-    expect(second.stderr.trimEnd().split("\n")).toHaveLength(1);
-    expect(second.stderr).toMatch(
-      new RegExp(
-        `^error: the node data directory .*node is already in use by process ${first.node.child.pid} \\(parley node --data `,
-      ),
-    );
-    expect(second.stderr).toMatch(/One node per --data/);
-    // Its exit did not remove or rewrite the running node's address file.
-    expect(readFileSync(addrFile, "utf8")).toBe(published);
+      const second = await runCli(["node", "--data", data, "--port", "0", "--ws-port", "off"]);
+      expect(second.code).toBe(1);
+      expect(second.stdout).toBe("");
+      expect(second.stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(second.stderr).toMatch(
+        new RegExp(
+          `^error: the node data directory .*node is already in use by process ${first.node.child.pid} \\(parley node --data `,
+        ),
+      );
+      expect(second.stderr).toMatch(/One node per --data/);
+      // Its exit did not remove or rewrite the running node's address file.
+      expect(readFileSync(addrFile, "utf8")).toBe(published);
 
-    // The first still relays: a client joins its mesh and publishes through it.
-    const client = new WakuDelivery({ network: { clusterId: 42, numShardsInCluster: 8 }, bootstrap: [first.addr] });
-    await client.start();
-    cleanups.push(() => client.stop());
-    expect(await client.waitForPeers("/logos-chat/1/one/proto", 1, 60_000)).toBe(true);
-    expect((await client.publish("/logos-chat/1/one/proto", new Uint8Array([1]))).ok).toBe(true);
+      // The first still relays: a client joins its mesh and publishes through it.
+      const client = new WakuDelivery({ network: { clusterId: 42, numShardsInCluster: 8 }, bootstrap: [first.addr] });
+      await client.start();
+      cleanups.push(() => client.stop());
+      expect(await client.waitForPeers("/logos-chat/1/one/proto", 1, HUNG_AFTER_MS)).toBe(true);
+      expect((await client.publish("/logos-chat/1/one/proto", new Uint8Array([1]))).ok).toBe(true);
 
-    // Killed outright: the OS drops its lock; the next node starts on the same data with the same identity.
-    await first.node.stop("SIGKILL");
-    const again = await startNode(data);
-    expect(again.addr.split("/p2p/")[1]).toBe(first.addr.split("/p2p/")[1]);
-    expect(readFileSync(addrFile, "utf8")).toContain(again.addr);
-    expect(await again.node.stop()).toBe(0);
-  }, 180_000);
+      // Killed outright: the OS drops its lock; the next node starts on the same data with the same identity.
+      await first.node.stop("SIGKILL");
+      const again = await startNode(data);
+      expect(again.addr.split("/p2p/")[1]).toBe(first.addr.split("/p2p/")[1]);
+      expect(readFileSync(addrFile, "utf8")).toContain(again.addr);
+      expect(await again.node.stop()).toBe(0);
+    },
+    TEST_CAP_MS,
+  );
 });
 
 const tmuxPresent = hasTmux();
 if (!tmuxPresent) console.warn("SKIPPED: the two-chats test needs the tmux binary, which is not installed");
 
 describe.skipIf(!tmuxPresent)("one parley chat per profile", () => {
-  it("a second chat (and intro) on an open profile exits 1 at once naming the first; the first keeps chatting", async () => {
-    const data = tempDir();
-    const { node, addr } = await startNode(data);
-    const tmux = new Tmux();
-    cleanups.push(() => tmux.kill());
-    const bobBundle = (await runCli(["intro", "--name", "bob", "--data", data])).stdout.trim();
-    const chat = (name: string) => ["chat", "--name", name, "--data", data, "--node", addr];
+  it(
+    "a second chat (and intro) on an open profile exits 1 at once naming the first; the first keeps chatting",
+    async () => {
+      const data = tempDir();
+      const { node, addr } = await startNode(data);
+      const tmux = new Tmux();
+      cleanups.push(() => tmux.kill());
+      const bobBundle = (await runCli(["intro", "--name", "bob", "--data", data])).stdout.trim();
+      const chat = (name: string) => ["chat", "--name", name, "--data", data, "--node", addr];
 
-    tmux.start("alice", chat("alice"));
-    await tmux.waitFor("alice", /connected; fetched \d+ message/, 60_000);
+      tmux.start("alice", chat("alice"));
+      await tmux.waitFor("alice", /connected; fetched \d+ message/);
 
-    tmux.start("alice-again", chat("alice"));
-    const refused = await tmux.waitFor("alice-again", /EXITED \d+/, 60_000);
-    expect(refused).toMatch(/EXITED 1/);
-    const m = refused.match(
-      /error: profile "alice" \(.*alice\.db\) is already open in process (\d+) \(parley chat --name alice/,
-    );
-    expect(m, refused).not.toBeNull();
-    expect(refused).toMatch(/One process at a time may use a profile/);
-    expect(refused).not.toMatch(/^\s+at /m);
-    const holderCmd = commandOf(Number(m![1]));
-    if (holderCmd !== undefined) expect(holderCmd).toMatch(/main\.js chat --name alice/);
+      tmux.start("alice-again", chat("alice"));
+      const refused = await tmux.waitFor("alice-again", /EXITED \d+/);
+      expect(refused).toMatch(/EXITED 1/);
+      const m = refused.match(
+        /error: profile "alice" \(.*alice\.db\) is already open in process (\d+) \(parley chat --name alice/,
+      );
+      expect(m, refused).not.toBeNull();
+      expect(refused).toMatch(/One process at a time may use a profile/);
+      expect(refused).not.toMatch(/^\s+at /m);
+      const holderCmd = commandOf(Number(m![1]));
+      if (holderCmd !== undefined) expect(holderCmd).toMatch(/main\.js chat --name alice/);
 
-    const intro = await runCli(["intro", "--name", "alice", "--data", data]);
-    expect(intro.code).toBe(1);
-    expect(intro.stderr).toMatch(new RegExp(`already open in process ${m![1]} \\(parley chat --name alice`));
+      const intro = await runCli(["intro", "--name", "alice", "--data", data]);
+      expect(intro.code).toBe(1);
+      expect(intro.stderr).toMatch(new RegExp(`already open in process ${m![1]} \\(parley chat --name alice`));
 
-    // The first chat is unharmed: it starts a conversation with Bob, who reads it, and it sees ✓✓.
-    tmux.start("bob", chat("bob"));
-    await tmux.waitFor("bob", /connected; fetched \d+ message/, 60_000);
-    tmux.type("alice", `/new ${bobBundle} still the only alice`);
-    await tmux.waitFor("bob", /: still the only alice/, 60_000);
-    await tmux.waitFor("alice", /me: still the only alice ✓✓/, 60_000);
+      // The first chat is unharmed: it starts a conversation with Bob, who reads it, and it sees ✓✓.
+      tmux.start("bob", chat("bob"));
+      await tmux.waitFor("bob", /connected; fetched \d+ message/);
+      tmux.type("alice", `/new ${bobBundle} still the only alice`);
+      await tmux.waitFor("bob", /: still the only alice/);
+      await tmux.waitFor("alice", /me: still the only alice ✓✓/);
 
-    for (const who of ["alice", "bob"]) tmux.type(who, "/quit");
-    for (const who of ["alice", "bob"]) await tmux.waitFor(who, /EXITED 0/, 60_000);
-    // Released on exit: the profile opens again.
-    expect((await runCli(["intro", "--name", "alice", "--data", data])).code).toBe(0);
-    expect(await node.stop()).toBe(0);
-  }, 240_000);
+      for (const who of ["alice", "bob"]) tmux.type(who, "/quit");
+      for (const who of ["alice", "bob"]) await tmux.waitFor(who, /EXITED 0/);
+      // Released on exit: the profile opens again.
+      expect((await runCli(["intro", "--name", "alice", "--data", data])).code).toBe(0);
+      expect(await node.stop()).toBe(0);
+    },
+    TEST_CAP_MS,
+  );
 });

@@ -15,9 +15,17 @@ export interface ChildRun {
 
 /**
  * Kills the child `delayMs` after spawn (`beforeReady`: the kill can land in start-up, open or WAL recovery) or
- * `delayMs` after its "ready" line. A 20 s safety timer kills it in any case.
+ * `delayMs` after its "ready" line and `afterCommits` "c" lines (so a round makes that much progress however
+ * slow the machine, and the kill still lands at an arbitrary point of what follows). A safety timer kills it
+ * if it hangs.
  */
-export function runAndKill(script: string, args: string[], beforeReady: boolean, delayMs: number): Promise<ChildRun> {
+export function runAndKill(
+  script: string,
+  args: string[],
+  beforeReady: boolean,
+  delayMs: number,
+  afterCommits = 0,
+): Promise<ChildRun> {
   const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
     stdio: ["ignore", "pipe", "pipe"],
@@ -29,7 +37,8 @@ export function runAndKill(script: string, args: string[], beforeReady: boolean,
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   };
   if (beforeReady) timer = setTimeout(kill, delayMs);
-  const safety = setTimeout(kill, 20_000);
+  const safety = setTimeout(kill, 120_000);
+  let commits = 0;
   child.stdout.setEncoding("utf8");
   child.stdout.on("data", (chunk: string) => {
     buffered += chunk;
@@ -37,9 +46,10 @@ export function runAndKill(script: string, args: string[], beforeReady: boolean,
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
       run.lines.push(line);
-      if (line.startsWith("ready") && !run.sawReady) {
-        run.sawReady = true;
-        if (!beforeReady) timer = setTimeout(kill, delayMs);
+      if (line.startsWith("ready") && !run.sawReady) run.sawReady = true;
+      else if (line.startsWith("c ")) commits++;
+      if (!beforeReady && timer === undefined && run.sawReady && commits >= afterCommits) {
+        timer = setTimeout(kill, delayMs);
       }
     }
   });

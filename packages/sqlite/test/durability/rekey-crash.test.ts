@@ -47,7 +47,11 @@ describe("SqliteStore rekey survives SIGKILL", () => {
 
     for (let round = 0; round < KILLS; round++) {
       const beforeReady = random() < 0.2;
-      const run = await runAndKill(WRITER, [path, KEYS[0], KEYS[1]], beforeReady, random() * (beforeReady ? 500 : 400));
+      // After ready, the kill waits for 1 or 2 commits (after the second, the first rekey has returned), then
+      // lands 0..400 ms later: in a commit, a rekey or between them, whatever the machine's speed.
+      const commits = beforeReady ? 0 : 1 + Math.floor(random() * 2);
+      const delay = random() * (beforeReady ? 500 : 400);
+      const run = await runAndKill(WRITER, [path, KEYS[0], KEYS[1]], beforeReady, delay, commits);
       expect(run.signal, `writer died on its own: ${run.stderr}`).toBe("SIGKILL");
       if (round === 0 && !run.sawReady) continue; // killed before the file existed
 
@@ -95,5 +99,5 @@ describe("SqliteStore rekey survives SIGKILL", () => {
         `kills-mid-rekey=${killedMidRekey} rekey-done-before-report=${rekeyDoneUnreported} ` +
         `opens-where-the-first-key-tried-was-wrong=${wrongKeyFirst}`,
     );
-  }, 240_000);
+  }, 600_000);
 });

@@ -8,6 +8,7 @@ import { Client, type ClientEvent, MemoryStore, NobleCryptoProvider } from "@par
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageArchive, WakuDelivery } from "../../src/index.js";
 import { TEST_NETWORK } from "../helpers/memory-nodes.js";
+import { HUNG_AFTER_MS, TEST_CAP_MS } from "../helpers/patience.js";
 
 const SHARD_PROBE = "/logos-chat/1/probe/proto"; // every /logos-chat/1 topic shares this shard
 
@@ -43,7 +44,7 @@ class Participant {
       e.type === "message" && e.content.kind === "text" ? [(e.content as { text: string }).text] : [],
     );
   }
-  async until(pred: (p: Participant) => boolean, timeoutMs = 20_000): Promise<void> {
+  async until(pred: (p: Participant) => boolean, timeoutMs = HUNG_AFTER_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pred(this)) {
       const left = deadline - Date.now();
@@ -73,56 +74,60 @@ async function catchUp(p: Participant, delivery: WakuDelivery, since: number): P
 }
 
 describe("PrivateV1 over WakuDelivery (memory transport)", () => {
-  it("two clients chat both ways through a node; one goes offline and catches up from the Store", async () => {
-    const run = randomBytes(4).toString("hex");
-    const service = await waku({ listen: [`/memory/chat-${run}`], archive: new MessageArchive(new MemoryStore()) });
-    const hub = service.multiaddrs()[0]!.toString();
-    const aliceNet = await waku({ bootstrap: [hub] });
-    let bobNet = await waku({ bootstrap: [hub] });
-    for (const n of [aliceNet, bobNet]) expect(await n.waitForPeers(SHARD_PROBE)).toBe(true);
-    expect(await service.waitForPeers(SHARD_PROBE, 2)).toBe(true);
+  it(
+    "two clients chat both ways through a node; one goes offline and catches up from the Store",
+    async () => {
+      const run = randomBytes(4).toString("hex");
+      const service = await waku({ listen: [`/memory/chat-${run}`], archive: new MessageArchive(new MemoryStore()) });
+      const hub = service.multiaddrs()[0]!.toString();
+      const aliceNet = await waku({ bootstrap: [hub] });
+      let bobNet = await waku({ bootstrap: [hub] });
+      for (const n of [aliceNet, bobNet]) expect(await n.waitForPeers(SHARD_PROBE, 1, HUNG_AFTER_MS)).toBe(true);
+      expect(await service.waitForPeers(SHARD_PROBE, 2, HUNG_AFTER_MS)).toBe(true);
 
-    const alice = await participant(aliceNet);
-    const bob = await participant(bobNet);
+      const alice = await participant(aliceNet);
+      const bob = await participant(bobNet);
 
-    const { conversationId: aliceConv } = await alice.client.startConversation(
-      await bob.client.introBundle(),
-      "hi bob",
-    );
-    await bob.until((p) => p.texts().includes("hi bob"));
-    const started = bob.events.find((e) => e.type === "conversation-started");
-    expect(started).toMatchObject({ initiatedBy: "peer", peer: alice.client.installationKey });
-    const bobConv = (started as { conversationId: string }).conversationId;
+      const { conversationId: aliceConv } = await alice.client.startConversation(
+        await bob.client.introBundle(),
+        "hi bob",
+      );
+      await bob.until((p) => p.texts().includes("hi bob"));
+      const started = bob.events.find((e) => e.type === "conversation-started");
+      expect(started).toMatchObject({ initiatedBy: "peer", peer: alice.client.installationKey });
+      const bobConv = (started as { conversationId: string }).conversationId;
 
-    await bob.client.send(bobConv, "hi alice");
-    await alice.until((p) => p.texts().includes("hi alice"));
-    // Alice's first message is acknowledged by Bob's reply (SDS causal history).
-    await alice.until((p) =>
-      p.events.some((e) => e.type === "delivery-state" && e.conversationId === aliceConv && e.state === "acked"),
-    );
+      await bob.client.send(bobConv, "hi alice");
+      await alice.until((p) => p.texts().includes("hi alice"));
+      // Alice's first message is acknowledged by Bob's reply (SDS causal history).
+      await alice.until((p) =>
+        p.events.some((e) => e.type === "delivery-state" && e.conversationId === aliceConv && e.state === "acked"),
+      );
 
-    // Bob goes offline: client closed, network node stopped. Alice keeps writing; the node archives.
-    const offlineSince = Date.now() - 1_000;
-    await bob.client.close();
-    await bobNet.stop();
-    for (const text of ["are you there?", "call me"]) await alice.client.send(aliceConv, text);
-    await alice.until((p) => p.events.filter((e) => e.type === "delivery-state" && e.state === "sent").length >= 3);
+      // Bob goes offline: client closed, network node stopped. Alice keeps writing; the node archives.
+      const offlineSince = Date.now() - 1_000;
+      await bob.client.close();
+      await bobNet.stop();
+      for (const text of ["are you there?", "call me"]) await alice.client.send(aliceConv, text);
+      await alice.until((p) => p.events.filter((e) => e.type === "delivery-state" && e.state === "sent").length >= 3);
 
-    // Bob returns with the same store and a new network node, and fetches what he missed.
-    bobNet = await waku({ bootstrap: [hub] });
-    const bob2 = new Participant(
-      await Client.open({ store: bob.store, delivery: bobNet, crypto: new NobleCryptoProvider() }),
-      bob.store,
-    );
-    cleanups.push(() => bob2.client.close());
-    await catchUp(bob2, bobNet, offlineSince);
-    await bob2.until((p) => p.texts().includes("call me"));
-    expect(bob2.texts()).toEqual(["are you there?", "call me"]);
+      // Bob returns with the same store and a new network node, and fetches what he missed.
+      bobNet = await waku({ bootstrap: [hub] });
+      const bob2 = new Participant(
+        await Client.open({ store: bob.store, delivery: bobNet, crypto: new NobleCryptoProvider() }),
+        bob.store,
+      );
+      cleanups.push(() => bob2.client.close());
+      await catchUp(bob2, bobNet, offlineSince);
+      await bob2.until((p) => p.texts().includes("call me"));
+      expect(bob2.texts()).toEqual(["are you there?", "call me"]);
 
-    // And the conversation goes on live.
-    expect(await bobNet.waitForPeers(SHARD_PROBE)).toBe(true);
-    await bob2.client.send(bobConv, "back now");
-    await alice.until((p) => p.texts().includes("back now"));
-    expect(alice.texts()).toEqual(["hi alice", "back now"]);
-  }, 60_000);
+      // And the conversation goes on live.
+      expect(await bobNet.waitForPeers(SHARD_PROBE, 1, HUNG_AFTER_MS)).toBe(true);
+      await bob2.client.send(bobConv, "back now");
+      await alice.until((p) => p.texts().includes("back now"));
+      expect(alice.texts()).toEqual(["hi alice", "back now"]);
+    },
+    TEST_CAP_MS,
+  );
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { DeliveredMessage } from "@parley/core";
 import { WakuDelivery, type WakuDeliveryOptions } from "../../src/index.js";
+import { HUNG_AFTER_MS } from "./patience.js";
 
 /** Test networks: fast heartbeat, private cluster, every node stopped by `stop()`. */
 export const TEST_NETWORK = { clusterId: 42, numShardsInCluster: 8 } as const;
@@ -48,12 +49,12 @@ export async function startMemoryNet(count: number, options: WakuDeliveryOptions
 export async function waitForLine(net: MemoryNet, contentTopic: string): Promise<void> {
   const n = net.nodes.length;
   const ok = await Promise.all(
-    net.nodes.map((node, i) => node.waitForPeers(contentTopic, i === 0 || i === n - 1 ? 1 : 2, 10_000)),
+    net.nodes.map((node, i) => node.waitForPeers(contentTopic, i === 0 || i === n - 1 ? 1 : 2, HUNG_AFTER_MS)),
   );
   if (ok.includes(false)) throw new Error(`mesh did not form on ${contentTopic}: ${ok}`);
 }
 
-/** Collects what a subscription receives and lets a test wait for a count, bounded in time. */
+/** Collects what a subscription receives and lets a test wait for a count (a hung run fails after HUNG_AFTER_MS). */
 export class Inbox {
   readonly received: DeliveredMessage[] = [];
   private waiters: (() => void)[] = [];
@@ -67,7 +68,7 @@ export class Inbox {
     return this.received.map((m) => new TextDecoder().decode(m.payload));
   }
 
-  async waitFor(count: number, timeoutMs = 10_000): Promise<DeliveredMessage[]> {
+  async waitFor(count: number, timeoutMs = HUNG_AFTER_MS): Promise<DeliveredMessage[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.received.length < count) {
       const left = deadline - Date.now();

@@ -7,6 +7,7 @@
  */
 import { createInterface } from "node:readline";
 import { WakuDelivery } from "../../src/index.js";
+import { HUNG_AFTER_MS } from "./patience.js";
 
 const bootstrap = process.argv.slice(2);
 const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -59,7 +60,7 @@ async function handle(c: Command): Promise<void> {
       out({ event: "subscribed", topic: c.topic });
       return;
     case "wait-mesh":
-      out({ event: "mesh", topic: c.topic, ok: await delivery.waitForPeers(c.topic, 1, 10_000) });
+      out({ event: "mesh", topic: c.topic, ok: await delivery.waitForPeers(c.topic, 1, HUNG_AFTER_MS) });
       return;
     case "publish":
       out({ event: "published", result: await delivery.publish(c.topic, new TextEncoder().encode(c.text)) });

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { HUNG_AFTER_MS } from "./patience.js";
 
 /**
  * Child processes for multi-process tests: the `parley node` program and JSON-line driven clients. Every
@@ -30,8 +31,11 @@ export async function killAll(): Promise<void> {
   await Promise.all([...live].map((c) => terminate(c, 3_000)));
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null if killed). */
-export function terminate(child: ChildProcess, graceMs = 5_000): Promise<number | null> {
+/**
+ * SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code (null if killed). The default grace is a
+ * hang cap: tests assert a clean stop (exit 0), which a loaded machine may take long to reach.
+ */
+export function terminate(child: ChildProcess, graceMs = HUNG_AFTER_MS): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => {
     const t = setTimeout(() => child.kill("SIGKILL"), graceMs);
@@ -74,7 +78,7 @@ export class LinesProcess {
   }
 
   /** The next line (after the previously matched one) that `match` accepts. */
-  async nextLine(match: (line: string) => boolean, timeoutMs = 20_000): Promise<string> {
+  async nextLine(match: (line: string) => boolean, timeoutMs = HUNG_AFTER_MS): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       while (this.cursor < this.lines.length) {

@@ -12,6 +12,7 @@ import { createRoutingInfo } from "@waku/utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageArchive, WakuDelivery } from "../../src/index.js";
 import { TEST_NETWORK, text } from "../helpers/memory-nodes.js";
+import { eventually, HUNG_AFTER_MS, TEST_CAP_MS } from "../helpers/patience.js";
 
 const ALICE = "/logos-chat/1/alice/proto";
 const BOB = "/logos-chat/1/bob/proto";
@@ -46,53 +47,60 @@ async function lightNode(addr: string): Promise<LightNode> {
     libp2p: { transports: [tcp()] as never, hideWebSocketInfo: true },
   });
   running.push(light);
-  await light.waitForPeers([Protocols.Store], 15_000);
+  await light.waitForPeers([Protocols.Store], HUNG_AFTER_MS);
   return light;
 }
 
 describe("interop with js-waku (@waku/sdk 0.0.36)", () => {
-  it("js-waku's Store client gets every stored message from our node, with matching hashes, across pages", async () => {
-    const { publisher, addr } = await serviceAndPublisher();
-    const ours: { text: string; hash: string }[] = [];
-    for (let i = 0; i < 7; i++) {
-      const topic = i % 2 ? BOB : ALICE;
-      const r = await publisher.publish(topic, text(`m${i} ${topic}`));
-      expect(r.ok, JSON.stringify(r)).toBe(true);
-      if (topic === ALICE && r.ok) ours.push({ text: `m${i} ${topic}`, hash: r.hash });
-    }
-    const light = await lightNode(addr);
-    const routingInfo = createRoutingInfo(TEST_NETWORK, { contentTopic: ALICE });
-    const decoder = createDecoder(ALICE, routingInfo);
-    const got: IDecodedMessage[] = [];
-    // Wait (bounded) until the node has archived all of Alice's messages, then read them with js-waku.
-    for (let attempt = 0; attempt < 50; attempt++) {
-      got.length = 0;
-      for await (const page of light.store.queryGenerator([decoder], { paginationLimit: 2 }))
+  it(
+    "js-waku's Store client gets every stored message from our node, with matching hashes, across pages",
+    async () => {
+      const { publisher, addr } = await serviceAndPublisher();
+      const ours: { text: string; hash: string }[] = [];
+      for (let i = 0; i < 7; i++) {
+        const topic = i % 2 ? BOB : ALICE;
+        const r = await publisher.publish(topic, text(`m${i} ${topic}`));
+        expect(r.ok, JSON.stringify(r)).toBe(true);
+        if (topic === ALICE && r.ok) ours.push({ text: `m${i} ${topic}`, hash: r.hash });
+      }
+      const light = await lightNode(addr);
+      const routingInfo = createRoutingInfo(TEST_NETWORK, { contentTopic: ALICE });
+      const decoder = createDecoder(ALICE, routingInfo);
+      const got: IDecodedMessage[] = [];
+      // Wait until the node has archived all of Alice's messages, reading them with js-waku each time.
+      await eventually(
+        "js-waku reads every archived message",
+        async () => {
+          got.length = 0;
+          for await (const page of light.store.queryGenerator([decoder], { paginationLimit: 2 }))
+            for (const p of page) {
+              const m = await p;
+              if (m) got.push(m);
+            }
+          return got.length >= ours.length;
+        },
+        100,
+      );
+      expect(got.map((m) => new TextDecoder().decode(m.payload))).toEqual(ours.map((o) => o.text));
+      expect(got.map((m) => m.hashStr)).toEqual(ours.map((o) => o.hash));
+      expect(got.map((m) => messageHashStr(routingInfo.pubsubTopic, m))).toEqual(ours.map((o) => o.hash));
+      expect(got.every((m) => m.contentTopic === ALICE && m.pubsubTopic === routingInfo.pubsubTopic)).toBe(true);
+
+      // A hash lookup through js-waku's client too.
+      const byHash: IDecodedMessage[] = [];
+      const wanted = ours[1]!.hash;
+      for await (const page of light.store.queryGenerator([decoder], {
+        messageHashes: [Uint8Array.from(Buffer.from(wanted, "hex"))],
+        pubsubTopic: routingInfo.pubsubTopic,
+      }))
         for (const p of page) {
           const m = await p;
-          if (m) got.push(m);
+          if (m) byHash.push(m);
         }
-      if (got.length >= ours.length) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(got.map((m) => new TextDecoder().decode(m.payload))).toEqual(ours.map((o) => o.text));
-    expect(got.map((m) => m.hashStr)).toEqual(ours.map((o) => o.hash));
-    expect(got.map((m) => messageHashStr(routingInfo.pubsubTopic, m))).toEqual(ours.map((o) => o.hash));
-    expect(got.every((m) => m.contentTopic === ALICE && m.pubsubTopic === routingInfo.pubsubTopic)).toBe(true);
-
-    // A hash lookup through js-waku's client too.
-    const byHash: IDecodedMessage[] = [];
-    const wanted = ours[1]!.hash;
-    for await (const page of light.store.queryGenerator([decoder], {
-      messageHashes: [Uint8Array.from(Buffer.from(wanted, "hex"))],
-      pubsubTopic: routingInfo.pubsubTopic,
-    }))
-      for (const p of page) {
-        const m = await p;
-        if (m) byHash.push(m);
-      }
-    expect(byHash.map((m) => m.hashStr)).toEqual([wanted]);
-  }, 60_000);
+      expect(byHash.map((m) => m.hashStr)).toEqual([wanted]);
+    },
+    TEST_CAP_MS,
+  );
 
   it("js-waku's decoders read the exact bytes our relay sends, and its hash equals ours", async () => {
     const { service, publisher } = await serviceAndPublisher();
@@ -100,7 +108,7 @@ describe("interop with js-waku (@waku/sdk 0.0.36)", () => {
     service.libp2p.services.pubsub.addEventListener("message", (e: CustomEvent<Message>) => wire.push(e.detail));
     const r = await publisher.publish(ALICE, text("decoded by js-waku"));
     expect(r.ok).toBe(true);
-    for (let i = 0; i < 100 && wire.length === 0; i++) await new Promise((res) => setTimeout(res, 20));
+    await eventually("our relay hands the message to the service", () => wire.length > 0, 20);
     const raw = wire[0]!;
     const routingInfo = createRoutingInfo(TEST_NETWORK, { contentTopic: ALICE });
     expect(raw.topic).toBe(routingInfo.pubsubTopic);

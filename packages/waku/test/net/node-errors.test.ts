@@ -11,6 +11,7 @@ import { MemoryStore } from "@parley/core";
 import { StoreLockedError } from "@parley/sqlite";
 import { afterEach, describe, expect, it } from "vitest";
 import { PEER_KEY_FILE, parsePeerAddress, startNode, WakuDelivery, WakuError } from "../../src/index.js";
+import { HUNG_AFTER_MS } from "../helpers/patience.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -65,7 +66,7 @@ describe("one node per data directory", () => {
       const c = new WakuDelivery({ heartbeatIntervalMs: 100, bootstrap: [first.multiaddrs[0]!] });
       await c.start();
       cleanups.push(() => c.stop());
-      expect(await c.waitForPeers("/logos-chat/1/lock/proto", 1, 60_000)).toBe(true);
+      expect(await c.waitForPeers("/logos-chat/1/lock/proto", 1, HUNG_AFTER_MS)).toBe(true);
       expect((await c.publish("/logos-chat/1/lock/proto", new Uint8Array([1]))).ok).toBe(true);
       await first.stop();
       const again = await startNode({ dataDir, tcpPort: 0, wsPort: false, ...store() });

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { PEER_KEY_FILE, type RunningNode, startNode, WakuDelivery } from "../../src/index.js";
 import { parseNodeArgs } from "../../src/node-main.js";
 import { Inbox, TEST_NETWORK, text } from "../helpers/memory-nodes.js";
+import { HUNG_AFTER_MS } from "../helpers/patience.js";
 
 const TOPIC = "/logos-chat/1/ws/proto";
 const cleanups: (() => unknown)[] = [];
@@ -43,8 +44,8 @@ describe("node service on loopback", () => {
     const viaWs = await client(wsAddr);
     const inbox = new Inbox();
     await viaWs.subscribe(TOPIC, inbox.handler);
-    expect(await viaWs.waitForPeers(TOPIC)).toBe(true);
-    expect(await n.delivery.waitForPeers(TOPIC, 2)).toBe(true);
+    expect(await viaWs.waitForPeers(TOPIC, 1, HUNG_AFTER_MS)).toBe(true);
+    expect(await n.delivery.waitForPeers(TOPIC, 2, HUNG_AFTER_MS)).toBe(true);
     const r = await viaTcp.publish(TOPIC, text("tcp → node → ws"));
     expect(r.ok, JSON.stringify(r)).toBe(true);
     await inbox.waitFor(1);

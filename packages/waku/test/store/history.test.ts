@@ -3,6 +3,7 @@ import { MemoryStore } from "@parley/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageArchive, WakuDelivery, WakuError } from "../../src/index.js";
 import { Inbox, TEST_NETWORK, text } from "../helpers/memory-nodes.js";
+import { eventually, HUNG_AFTER_MS } from "../helpers/patience.js";
 
 const ALICE = "/logos-chat/1/alice/proto";
 const BOB = "/logos-chat/1/bob/proto";
@@ -46,7 +47,7 @@ describe("Store v3 over the memory transport", () => {
       sent.push(`${topic}#${i}`);
     }
     // The service archives as it relays: wait until all 25 are in.
-    for (let i = 0; i < 100 && (await archive.count()) < 25; i++) await new Promise((r) => setTimeout(r, 50));
+    await eventually("the archive holds all 25", async () => (await archive.count()) >= 25);
     expect(await archive.count()).toBe(25);
 
     const bob = await start({ bootstrap: [addr] });
@@ -72,9 +73,9 @@ describe("Store v3 over the memory transport", () => {
     const bob = await start({ bootstrap: [addr] });
     await bob.subscribe(ALICE, live.handler);
     const alice = await start({ bootstrap: [addr] });
-    await bob.waitForPeers(ALICE);
-    await alice.waitForPeers(ALICE);
-    await service.waitForPeers(ALICE, 2);
+    expect(await bob.waitForPeers(ALICE, 1, HUNG_AFTER_MS)).toBe(true);
+    expect(await alice.waitForPeers(ALICE, 1, HUNG_AFTER_MS)).toBe(true);
+    expect(await service.waitForPeers(ALICE, 2, HUNG_AFTER_MS)).toBe(true);
     const r = await alice.publish(ALICE, text("hello"));
     expect(r.ok).toBe(true);
     const [m] = await live.waitFor(1);
