@@ -24,6 +24,7 @@ import { NodeCryptoProvider } from "@parley/core/node";
 import { SqliteStore } from "@parley/sqlite";
 import { WakuDelivery } from "@parley/waku";
 import { ledger, numberOf } from "./ledger.js";
+import { HUNG_AFTER_MS } from "./patience.js";
 
 const args = process.argv.slice(2);
 if (args.length !== 8 || args.some((a) => !a))
@@ -98,7 +99,7 @@ const waku = new WakuDelivery({
 });
 await waku.start();
 phase("waku");
-if (!(await waku.waitForPeers(SHARD_PROBE, 1, 30_000))) throw new Error("no mesh with the node");
+if (!(await waku.waitForPeers(SHARD_PROBE, 1, HUNG_AFTER_MS))) throw new Error("no mesh with the node");
 phase("mesh");
 
 // Every publish is reported, so the test can count resends and sync messages next to first sends.
@@ -143,7 +144,8 @@ out({ e: "open", key: client.installationKey, bundle: await client.introBundle()
 // delivered in order, so nothing older can be missing), or from SINCE_MS if we hold none.
 const before = conversationId ? await ledger(client, conversationId, tag, peerTag) : undefined;
 const since = before && before.lastIncomingAt > 0 ? before.lastIncomingAt - 2_000 : Number(sinceArg);
-// A failed Store query is retried, as an application would (bounded; each attempt re-reads from `since`).
+// A failed Store query is retried, as an application would, with backoff (each attempt re-reads from
+// `since`); a loaded node may time out several in a row. Bounded: a node that never answers fails the party.
 let caughtUp = 0;
 for (let attempt = 1; ; attempt++) {
   try {
@@ -151,9 +153,9 @@ for (let attempt = 1; ; attempt++) {
     break;
   } catch (err) {
     const code = (err as { code?: string }).code ?? "catch-up";
-    if (attempt === 5) throw err;
+    if (attempt === 20) throw err;
     out({ e: "retry", code, message: (err as Error).message });
-    await new Promise((r) => setTimeout(r, 200 * attempt));
+    await new Promise((r) => setTimeout(r, Math.min(200 * attempt, 2_000)));
   }
 }
 let next = conversationId ? (await ledger(client, conversationId, tag, peerTag)).sent.length : 0;

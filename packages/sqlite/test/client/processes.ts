@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { HUNG_AFTER_MS } from "./patience.js";
 
 export const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
 export const NODE_MAIN = fileURLToPath(new URL("../../../waku/dist/node-main.js", import.meta.url));
@@ -55,8 +56,8 @@ class Lines {
     return this.child.exitCode !== null || this.child.signalCode !== null;
   }
 
-  /** Index of the first line at or after `from` that `match` accepts; waits up to `timeoutMs`. */
-  async waitLine(match: (line: string) => boolean, from = 0, timeoutMs = 60_000): Promise<number> {
+  /** Index of the first line at or after `from` that `match` accepts; a hang fails after `timeoutMs`. */
+  async waitLine(match: (line: string) => boolean, from = 0, timeoutMs = HUNG_AFTER_MS): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (let i = from; ; ) {
       for (; i < this.lines.length; i++) if (match(this.lines[i]!)) return i;
@@ -91,10 +92,10 @@ export class NodeProcess extends Lines {
     return p;
   }
 
-  /** SIGTERM and wait (SIGKILL after 10 s); resolves with the exit code. */
+  /** SIGTERM and wait (SIGKILL only if it hangs); resolves with the exit code. */
   async stop(): Promise<number | null> {
     if (!this.done) {
-      const t = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
+      const t = setTimeout(() => this.child.kill("SIGKILL"), HUNG_AFTER_MS);
       this.child.kill("SIGTERM");
       await this.exited;
       clearTimeout(t);
@@ -132,7 +133,11 @@ export class PartyProcess extends Lines {
   }
 
   /** The next event of that kind after the last one `next` returned. */
-  async next(e: string, where: (ev: PartyEvent) => boolean = () => true, timeoutMs = 60_000): Promise<PartyEvent> {
+  async next(
+    e: string,
+    where: (ev: PartyEvent) => boolean = () => true,
+    timeoutMs = HUNG_AFTER_MS,
+  ): Promise<PartyEvent> {
     const i = await this.waitLine(
       (l) => {
         if (!l.startsWith("{")) return false;
@@ -150,7 +155,7 @@ export class PartyProcess extends Lines {
     this.child.stdin!.write(`${JSON.stringify(command)}\n`);
   }
 
-  async call(command: Record<string, unknown>, answer: string, timeoutMs = 60_000): Promise<PartyEvent> {
+  async call(command: Record<string, unknown>, answer: string, timeoutMs = HUNG_AFTER_MS): Promise<PartyEvent> {
     this.send(command);
     return this.next(answer, () => true, timeoutMs);
   }
@@ -159,11 +164,11 @@ export class PartyProcess extends Lines {
     return kill(this.child);
   }
 
-  /** Asks the party to stop cleanly; SIGKILL if it does not within 15 s. */
+  /** Asks the party to stop cleanly; SIGKILL only if it hangs. */
   async stop(): Promise<void> {
     if (this.done) return;
     this.send({ cmd: "stop" });
-    const t = setTimeout(() => this.child.kill("SIGKILL"), 15_000);
+    const t = setTimeout(() => this.child.kill("SIGKILL"), HUNG_AFTER_MS);
     await this.exited;
     clearTimeout(t);
   }
