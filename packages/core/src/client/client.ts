@@ -87,7 +87,9 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   bundle: DEFAULT_BUNDLE_POLICY,
   sweepIntervalMs: 5_000,
   resendAfterMs: 30_000,
-  maxSends: 10,
+  maxResendIntervalMs: 30 * 60_000,
+  giveUpAfterMs: 7 * 24 * 3600 * 1000,
+  maxSends: Number.POSITIVE_INFINITY,
   ackDelayMs: 1_000,
   maxSkip: 1000,
   skippedKeyMaxAgeMs: 7 * 24 * 3600 * 1000,
@@ -156,6 +158,8 @@ export class Client {
       skippedKeyMaxAgeMs: this.#config.skippedKeyMaxAgeMs,
       sds: {
         resendIntervalMs: this.#config.resendAfterMs,
+        maxResendIntervalMs: this.#config.maxResendIntervalMs,
+        giveUpAfterMs: this.#config.giveUpAfterMs,
         maxResends: Math.max(0, this.#config.maxSends - 1),
         ackDelayMs: this.#config.ackDelayMs,
       },
@@ -1030,6 +1034,8 @@ export class Client {
     }
     events.push(...(await this.#updateStates(tx, conversationId, effects.deliveryUpdates)));
     if (effects.missing.length > 0) events.push({ type: "message-missing", conversationId, missing: effects.missing });
+    if (effects.lost.length > 0) events.push({ type: "message-lost", conversationId, lost: effects.lost });
+    for (const reason of effects.dropped) events.push({ type: "frame-dropped", conversationId, reason });
   }
 
   async #sweepConversation(ref: ConversationRef): Promise<void> {
@@ -1042,6 +1048,7 @@ export class Client {
       r.outgoing.length === 0 &&
       e.deliveryUpdates.length === 0 &&
       e.frames.length === 0 &&
+      e.lost.length === 0 &&
       r.state.reassembly === state.reassembly &&
       r.state.sds === state.sds
     )

@@ -13,6 +13,12 @@ export interface OutboundFrame {
   readonly messageId: string;
   /** SDS ids of its segments. */
   readonly segments: readonly string[];
+  /**
+   * The encoded EncryptedPayload each segment was first sent in, resent unchanged (so resends never advance
+   * the ratchet); empty in states written before version 2 (their SDS state still holds the plaintext) and
+   * in frames given up.
+   */
+  readonly payloads: readonly Uint8Array[];
   readonly acked: readonly string[];
   readonly possiblyAcked: readonly string[];
   readonly createdAt: number;
@@ -43,9 +49,20 @@ export interface PrivateV1State {
   readonly reassembly: ReassemblyState;
   readonly outbound: readonly OutboundFrame[];
   readonly invite: PendingInvite | undefined;
+  /**
+   * Recent received content messages, packed (see session.ts): a resend of one of them is a replay the
+   * ratchet refuses, and this names the SDS id to acknowledge again.
+   */
+  readonly receipts: Uint8Array;
+  /** Frames given up (`lost`), bounded, without ciphertexts: a late acknowledgement still makes them acked. */
+  readonly lostFrames: readonly OutboundFrame[];
 }
 
-const VERSION = 1;
+/**
+ * Version 2 adds each outgoing segment's sealed payload, the receipts and the given-up frames; version 1 is
+ * still read (frames without payloads: their SDS state holds the plaintext, which is sealed anew on resend).
+ */
+const VERSION = 2;
 
 /**
  * Encoded parts that often stay the same from one state to the next (the reassembly state of a conversation
@@ -63,6 +80,19 @@ function writeFrame(w: ByteWriter, o: OutboundFrame): void {
   strings(w, o.segments);
   strings(w, o.acked);
   strings(w, o.possiblyAcked);
+  w.u32(o.payloads.length);
+  for (const p of o.payloads) w.bytes(p);
+}
+
+function readFrame(r: ByteReader, version: number): OutboundFrame {
+  const messageId = r.string();
+  const createdAt = r.uint();
+  const segments = readStrings(r);
+  const acked = readStrings(r);
+  const possiblyAcked = readStrings(r);
+  const payloads: Uint8Array[] = [];
+  if (version >= 2) for (let n = r.count(4); n > 0; n--) payloads.push(r.bytes());
+  return { messageId, createdAt, segments, payloads, acked, possiblyAcked };
 }
 
 function strings(w: ByteWriter, list: readonly string[]): void {
@@ -95,6 +125,9 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
       .string(s.invite.contentTopic)
       .string(s.invite.sdsId);
   else w.u8(0);
+  w.bytes(s.receipts);
+  w.u32(s.lostFrames.length);
+  for (const o of s.lostFrames) w.cached(frameBytes, o, writeFrame);
   return w.finish();
 }
 
@@ -102,7 +135,8 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
 export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefined {
   try {
     const r = new ByteReader(bytes);
-    if (r.u8() !== VERSION) return undefined;
+    const version = r.u8();
+    if (version !== 1 && version !== VERSION) return undefined;
     const roleByte = r.u8();
     if (roleByte > 1) return undefined;
     const role: Role = roleByte === 0 ? "initiator" : "responder";
@@ -118,22 +152,18 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
     const reassembly = deserializeReassemblyState(r.bytes());
     if (!ratchet.ok || !sds.ok || !reassembly.ok) return undefined;
     const outbound: OutboundFrame[] = [];
-    for (let n = r.count(8); n > 0; n--) {
-      const messageId = r.string();
-      const created = r.uint();
-      outbound.push({
-        messageId,
-        createdAt: created,
-        segments: readStrings(r),
-        acked: readStrings(r),
-        possiblyAcked: readStrings(r),
-      });
-    }
+    for (let n = r.count(8); n > 0; n--) outbound.push(readFrame(r, version));
     const hasInvite = r.u8();
     let invite: PendingInvite | undefined;
     if (hasInvite === 1) {
       invite = { payload: r.bytes(), conversationHint: r.string(), contentTopic: r.string(), sdsId: r.string() };
     } else if (hasInvite !== 0) return undefined;
+    let receipts: Uint8Array = new Uint8Array(0);
+    const lostFrames: OutboundFrame[] = [];
+    if (version >= 2) {
+      receipts = r.bytes();
+      for (let n = r.count(8); n > 0; n--) lostFrames.push(readFrame(r, version));
+    }
     if (!r.done) return undefined;
     return {
       role,
@@ -149,6 +179,8 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       reassembly: reassembly.state,
       outbound,
       invite,
+      receipts,
+      lostFrames,
     };
   } catch (e) {
     if (e instanceof TruncatedInput) return undefined;
