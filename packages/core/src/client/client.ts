@@ -154,6 +154,7 @@ export class Client {
     this.#config = { ...DEFAULT_CLIENT_CONFIG, ...options.config };
     this.#codecs = new ContentCodecs(options.codecs ?? []);
     this.#privateV1 = createPrivateV1Runtime({
+      identity: { publicKey: identity.installation.publicKey, secretKey: identity.installation.secretKey },
       maxSkip: this.#config.maxSkip,
       skippedKeyMaxAgeMs: this.#config.skippedKeyMaxAgeMs,
       sds: {
@@ -417,7 +418,9 @@ export class Client {
       const key = this.#addHistory(tx, ref.id, record);
       await tx.commit();
       this.#emit({ type: "delivery-state", conversationId: ref.id, messageId: r.messageId, state: "queued" });
-      if (await this.#publishAll(r.outgoing, ref.id)) await this.#markRecordSent(ref.id, key, record);
+      // Nothing to publish while a new session cannot send yet (after a reset): it stays queued until sealed.
+      if (r.outgoing.length > 0 && (await this.#publishAll(r.outgoing, ref.id)))
+        await this.#markRecordSent(ref.id, key, record);
       return { messageId: r.messageId };
     });
   }
@@ -997,6 +1000,9 @@ export class Client {
   ): Promise<void> {
     for (const f of effects.frames) {
       if (f.body.case === "content") {
+        // The application sees a message once, whatever the layers below let through twice (a copy sealed
+        // again in a new session after its SDS id left the duplicate window): the message index is permanent.
+        if (await tx.get(MESSAGE_INDEX_NS, `${conversationId}/${f.messageId}`)) continue;
         this.#addHistory(tx, conversationId, {
           messageId: f.messageId,
           direction: "in",
@@ -1050,7 +1056,10 @@ export class Client {
       e.frames.length === 0 &&
       e.lost.length === 0 &&
       r.state.reassembly === state.reassembly &&
-      r.state.sds === state.sds
+      r.state.sds === state.sds &&
+      r.state.ratchet === state.ratchet &&
+      r.state.pendingReset === state.pendingReset &&
+      r.state.outbound === state.outbound
     )
       return;
     const tx = new Transaction(this.#store);

@@ -50,7 +50,13 @@ export const GUARANTEES = [
 export type Guarantee = (typeof GUARANTEES)[number];
 
 /** The arms of `logoschat.encryption.EncryptedPayload` (protobuf-es oneof case names). */
-export const ENCRYPTED_PAYLOAD_ARMS = ["plaintext", "doubleratchet", "inboxHandshake", "noiseInboxHandshake"] as const;
+export const ENCRYPTED_PAYLOAD_ARMS = [
+  "plaintext",
+  "doubleratchet",
+  "inboxHandshake",
+  "noiseInboxHandshake",
+  "privateV1SessionReset",
+] as const;
 export type EncryptedPayloadArm = (typeof ENCRYPTED_PAYLOAD_ARMS)[number];
 
 export const PRIMITIVE_ROLES = [

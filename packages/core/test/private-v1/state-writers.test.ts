@@ -85,6 +85,18 @@ function refPrivate(s: PrivateV1State): Uint8Array {
   } else w.u8(0);
   w.bytes(s.receipts).u32(s.lostFrames.length);
   for (const o of s.lostFrames) frame(o);
+  w.u32(s.generation);
+  for (const t of [s.sessionSince, s.resetAt]) {
+    if (t === undefined) w.u8(0);
+    else w.u8(1).uint(t);
+  }
+  const p = s.pendingReset;
+  if (p === undefined) w.u8(0);
+  else {
+    w.u8(1).u32(p.generation).bytes(p.payload).u32(p.first.length);
+    for (const f of p.first) w.bytes(f);
+    w.uint(p.sentAt);
+  }
   return w.finish();
 }
 

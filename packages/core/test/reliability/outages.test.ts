@@ -160,4 +160,47 @@ describe("outages", () => {
     await alice.client.close();
     await bob.client.close();
   }, 300_000);
+
+  it("ratchets diverged beyond repair (a conversation state restored from an old copy) heal by a session reset", async () => {
+    const { w, alice, bob, aConv, bConv } = await pair("diverged");
+    const stateKey = `PrivateV1:${bConv}`;
+    const old = await bob.store.get("framework.conversation-state", stateKey);
+    // The conversation goes on for a while (several ratchet steps both ways) ...
+    for (let i = 0; i < 5; i++) {
+      await alice.client.send(aConv, `a${i}`);
+      await w.run(5_000);
+      await bob.client.send(bConv, `b${i}`);
+      await w.run(5_000);
+    }
+    await w.run(MINUTE);
+    // ... then Bob's conversation state goes back to the old copy (a restored backup, a second writer's
+    // stale write): his ratchet keys are not the ones Alice now uses, in either direction.
+    await bob.client.close();
+    await bob.store.commit([{ op: "put", ns: "framework.conversation-state", key: stateKey, value: old! }]);
+    await w.restart(bob);
+    const back = await alice.client.send(aConv, "after the restore");
+    const reply = await bob.client.send(bConv, "me too");
+    for (let i = 0; i < 120; i++) {
+      if (
+        deliveryStates(alice, back.messageId).at(-1) === "acked" &&
+        deliveryStates(bob, reply.messageId).at(-1) === "acked"
+      )
+        break;
+      await w.run(MINUTE, 5_000);
+    }
+    // A new session (a reset: one side could open nothing for ten minutes) carried both messages, and
+    // what Bob's old state had forgotten was not shown twice.
+    expect(messages(bob)).toEqual(["hello", "a0", "a1", "a2", "a3", "a4", "after the restore"]);
+    expect(messages(alice)).toEqual(["b0", "b1", "b2", "b3", "b4", "me too"]);
+    expect(deliveryStates(alice, back.messageId).at(-1)).toBe("acked");
+    expect(deliveryStates(bob, reply.messageId).at(-1)).toBe("acked");
+    // And the new session carries on both ways.
+    await bob.client.send(bConv, "yes");
+    await alice.client.send(aConv, "good");
+    await w.run(MINUTE, 5_000);
+    expect(messages(alice).at(-1)).toBe("yes");
+    expect(messages(bob).at(-1)).toBe("good");
+    await alice.client.close();
+    await bob.client.close();
+  }, 600_000);
 });

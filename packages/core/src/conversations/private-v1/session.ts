@@ -5,9 +5,9 @@
  * Nothing here writes or publishes: every function returns the next state and what to send, and the caller
  * commits the state before publishing.
  */
-import { concatBytes, fromHex, toHex, utf8 } from "../../base/bytes.js";
+import { concatBytes, constantTimeEqual, fromHex, toHex, utf8, zeroize } from "../../base/bytes.js";
 import { ParleyError } from "../../base/errors.js";
-import type { CryptoProvider } from "../../crypto/provider.js";
+import type { CryptoProvider, X25519KeyPair } from "../../crypto/provider.js";
 import { decodeEncryptedPayload, encodeEncryptedPayload } from "../../framework/envelope.js";
 import { deliveryAddress, contentTopic as topicFor } from "../../framework/topics.js";
 import {
@@ -32,9 +32,10 @@ import {
   SegmentationError,
   segmentPayload,
 } from "../../primitives/segmentation/index.js";
-import { create, type EncryptedPayload, EncryptedPayloadSchema } from "../../wire/index.js";
+import { create, type EncryptedPayload, EncryptedPayloadSchema, type PrivateV1SessionReset } from "../../wire/index.js";
 import { decodeFrame, encodeFrame, frameId, type PrivateV1FrameBody } from "./frame.js";
 import { privateV1Base, privateV1Ids, type Role } from "./ids.js";
+import { makeReset, openReset } from "./reset.js";
 import type { OutboundFrame, PendingInvite, PrivateV1State } from "./state.js";
 
 export const PRIVATE_V1 = "PrivateV1";
@@ -57,12 +58,28 @@ export interface PrivateV1Options {
   /**
    * SDS timers and bounds. PrivateV1 fixes three of them whatever is passed: acknowledgements are exact (no
    * transitive acks; a Bloom filter hit makes a message possibly acknowledged, never acknowledged), and the
-   * sealed ciphertext of each message is kept for resending instead of its SDS bytes. Unless given, a missing
+   * sealed ciphertext of each message is kept and resent (its SDS bytes too, to seal it again after a session
+   * reset). Unless given, a missing
    * message of the peer is declared lost one day after the sender's own give-up bound.
    */
   readonly sds?: SdsOptions;
   /** Incomplete multi-segment frames are dropped after this long (ms). Default: the SDS incoming-lost bound. */
   readonly reassemblyTimeoutMs?: number;
+  /**
+   * This installation's key pair (the conversation's `selfKey`): needed to make or accept a session reset
+   * (reset.ts). Without it the engine never resets and refuses resets.
+   */
+  readonly identity?: X25519KeyPair;
+  /**
+   * Session reset policy: when at least `resetAfterFailures` payloads of a conversation failed to open over at
+   * least `resetAfterMs` with none opening in between, the next sweep starts a new session; at most one
+   * reset per `resetBackoffMs`. Defaults 3, 10 minutes, 30 minutes.
+   */
+  readonly resetAfterFailures?: number;
+  readonly resetAfterMs?: number;
+  readonly resetBackoffMs?: number;
+  /** Most sealed segments on the wire unacknowledged; later ones wait their turn. Default 256. */
+  readonly sendWindow?: number;
 }
 
 /** A receiver waits this much longer than a sender keeps resending before it declares a message lost. */
@@ -123,6 +140,10 @@ export class PrivateV1Engine {
   readonly reassembler: Reassembler;
   readonly maxSkip: number;
   readonly skippedKeyMaxAgeMs: number;
+  readonly resetAfterFailures: number;
+  readonly resetAfterMs: number;
+  readonly resetBackoffMs: number;
+  readonly sendWindow: number;
 
   constructor(
     readonly crypto: CryptoProvider,
@@ -134,8 +155,13 @@ export class PrivateV1Engine {
       ...options.sds,
       transitiveAcks: false,
       possibleAcksThreshold: Number.POSITIVE_INFINITY,
-      retainOutgoingBytes: false,
+      // Kept to seal unacknowledged messages again in a new session (a reset); resends use the ciphertext.
+      retainOutgoingBytes: true,
     });
+    this.resetAfterFailures = options.resetAfterFailures ?? 3;
+    this.resetAfterMs = options.resetAfterMs ?? 10 * 60_000;
+    this.resetBackoffMs = options.resetBackoffMs ?? 30 * 60_000;
+    this.sendWindow = Math.max(1, options.sendWindow ?? 256);
     this.maxSkip = options.maxSkip ?? DEFAULT_MAX_SKIP;
     this.skippedKeyMaxAgeMs = options.skippedKeyMaxAgeMs ?? DEFAULT_SKIPPED_KEY_MAX_AGE_MS;
     // A partial frame waits as long as the missing message it waits for may still come.
@@ -152,6 +178,12 @@ export class PrivateV1Engine {
    * stored state by itself; losing it (a restart) only costs one more resend.
    */
   readonly #reacks = new Map<string, Set<string>>();
+  /**
+   * Payloads of a conversation that failed to open since the last one that opened, by local id: what a
+   * session reset is decided on. Memory only, like `#reacks`: unauthenticated input never changes stored
+   * state, and a restart only delays a reset.
+   */
+  readonly #failures = new Map<string, { count: number; since: number }>();
 
   /**
    * The ratchet of one conversation. Its AEAD associated data binds every message to both installation keys
@@ -198,6 +230,10 @@ export class PrivateV1Engine {
       invite: undefined,
       receipts: new Uint8Array(0),
       lostFrames: [],
+      generation: 0,
+      sessionSince: undefined,
+      resetAt: undefined,
+      pendingReset: undefined,
     };
   }
 
@@ -257,23 +293,68 @@ export class PrivateV1Engine {
       sdsIds.push(id);
       sent.push(...step.outgoing);
     }
-    const encrypted = this.#encryptAll({ ...state, sds, lastFrameTimestamp: timestamp }, sent, now);
-    // Each segment's sealed ciphertext is kept: a resend is the same ratchet message, so resending never
-    // consumes the sending chain, and the receiver recognises it.
-    const payloads = sdsIds.map((id) => {
-      const o = encrypted.outgoing.find((x) => x.sdsId === id);
-      return o ? encodeEncryptedPayload(o.payload) : new Uint8Array(0);
-    });
     const outbound: OutboundFrame = {
       messageId,
       segments: sdsIds,
-      payloads,
+      payloads: sdsIds.map(() => UNSEALED),
       acked: [],
       possiblyAcked: [],
       createdAt: now,
     };
-    const next: PrivateV1State = { ...encrypted.state, outbound: [...state.outbound, outbound] };
-    return { state: next, messageId, timestamp, outgoing: encrypted.outgoing };
+    const sealed = this.#sealPending(
+      { ...state, sds, lastFrameTimestamp: timestamp, outbound: [...state.outbound, outbound] },
+      now,
+    );
+    return { state: sealed.state, messageId, timestamp, outgoing: sealed.outgoing };
+  }
+
+  /**
+   * Seals unsent segments, oldest first, while fewer than `sendWindow` sealed segments are unacknowledged.
+   * Each sealed ciphertext is kept: a resend is the same ratchet message, so resending never consumes the
+   * sending chain and the receiver recognises it. The window bounds what is on the wire unacknowledged:
+   * what a receiver must recognise when it comes again (its receipts), and what one resend round costs.
+   * Segments beyond it wait, already ordered by SDS, and go out as acknowledgements come in.
+   */
+  #sealPending(state: PrivateV1State, now: number): { state: PrivateV1State; outgoing: OutgoingPayload[] } {
+    if (!canSend(state.ratchet)) return { state, outgoing: [] };
+    let inFlight = 0;
+    let unsealed = 0;
+    for (const o of state.outbound)
+      o.segments.forEach((id, i) => {
+        if (o.acked.includes(id)) return;
+        if ((o.payloads[i]?.length ?? 0) > 0) inFlight++;
+        else unsealed++;
+      });
+    let budget = Math.min(unsealed, this.sendWindow - inFlight);
+    if (budget <= 0) return { state, outgoing: [] };
+    const bytes = new Map(state.sds.outgoing.map((m) => [m.messageId, m.bytes] as const));
+    const dr = this.ratchet(state);
+    let ratchet = state.ratchet;
+    const outgoing: OutgoingPayload[] = [];
+    const sealedIds: string[] = [];
+    const outbound = state.outbound.map((o) => {
+      if (budget <= 0) return o;
+      let payloads: Uint8Array[] | undefined;
+      o.segments.forEach((id, i) => {
+        if (budget <= 0 || o.acked.includes(id) || (o.payloads[i]?.length ?? 0) > 0) return;
+        const plain = bytes.get(id);
+        if (!plain || plain.length === 0) return; // given up or acknowledged meanwhile
+        const r = dr.encrypt(ratchet, plain, now);
+        ratchet = r.state;
+        const payload = create(EncryptedPayloadSchema, {
+          encryption: { case: "doubleratchet", value: toDoubleratchetProto(r.message) },
+        });
+        payloads ??= o.segments.map((_, j) => o.payloads[j] ?? UNSEALED);
+        payloads[i] = encodeEncryptedPayload(payload);
+        outgoing.push({ conversationHint: state.remoteId, contentTopic: state.contentTopic, payload, sdsId: id });
+        sealedIds.push(id);
+        budget--;
+      });
+      return payloads ? { ...o, payloads } : o;
+    });
+    // The resend timer of a segment starts when it is first on the wire.
+    const sds = this.sds.touch(state.sds, sealedIds, now);
+    return { state: { ...state, ratchet, outbound, sds }, outgoing };
   }
 
   #encryptAll(
@@ -286,25 +367,21 @@ export class PrivateV1Engine {
     const outgoing: OutgoingPayload[] = [];
     for (const m of messages) {
       if (m.kind === "resend") {
+        // Only what is on the wire is resent, as it was first sent; the rest waits for `#sealPending`.
         const resent = this.#resendPayload(state, m.messageId);
-        if (resent) {
-          outgoing.push({ ...resent, sdsId: m.messageId });
-          continue;
-        }
-        // A state written before ciphertexts were kept still has the SDS bytes: seal them anew.
-        if (m.bytes.length === 0) continue;
+        if (resent) outgoing.push({ ...resent, sdsId: m.messageId });
+        continue;
       }
+      // Content is sealed by `#sealPending`; here only sync messages (acknowledgements). A new session we
+      // answer (a reset) cannot send before its first message arrives: the acknowledgements are owed again
+      // when the peer resends.
+      if (m.kind === "content" || !canSend(ratchet)) continue;
       const r = dr.encrypt(ratchet, m.bytes, now);
       ratchet = r.state;
       const payload = create(EncryptedPayloadSchema, {
         encryption: { case: "doubleratchet", value: toDoubleratchetProto(r.message) },
       });
-      outgoing.push({
-        conversationHint: state.remoteId,
-        contentTopic: state.contentTopic,
-        payload,
-        ...(m.kind !== "sync" && { sdsId: m.messageId }),
-      });
+      outgoing.push({ conversationHint: state.remoteId, contentTopic: state.contentTopic, payload });
     }
     return { state: { ...state, ratchet }, outgoing };
   }
@@ -340,6 +417,8 @@ export class PrivateV1Engine {
     payload: EncryptedPayload,
     now: number,
   ): { ok: true; state: PrivateV1State; opened: PrivateV1Opened } | { ok: false; reason: string } {
+    if (payload.encryption.case === "privateV1SessionReset")
+      return this.#acceptReset(state, payload.encryption.value, now);
     if (payload.encryption.case !== "doubleratchet") return { ok: false, reason: "unexpected-encryption" };
     const message = fromDoubleratchetProto(payload.encryption.value);
     // A resend of a message we already have (its ciphertext is one we opened): the sender did not see our
@@ -350,10 +429,16 @@ export class PrivateV1Engine {
       return { ok: false, reason: "replay" };
     }
     const decrypted = this.ratchet(state).decrypt(state.ratchet, message, now);
-    if (!decrypted.ok) return { ok: false, reason: decrypted.error.code };
+    if (!decrypted.ok) {
+      // A replay is a copy of what we opened (a resend whose receipt we no longer hold): no sign of divergence.
+      if (decrypted.error.code !== "replay") this.#failed(state.localId, now);
+      return { ok: false, reason: decrypted.error.code };
+    }
     const received = this.sds.receive(state.sds, decrypted.plaintext, now, { expectedSenderId: state.remoteId });
     if (!received.ok) return { ok: false, reason: `sds-${received.error.code}` };
-    let next: PrivateV1State = { ...state, ratchet: decrypted.state, sds: received.state };
+    this.#failures.delete(state.localId);
+    // Anything opening under the current session shows the peer has it: a reset we started is done.
+    let next: PrivateV1State = { ...state, ratchet: decrypted.state, sds: received.state, pendingReset: undefined };
     if (received.message.kind === "content")
       next = { ...next, receipts: rememberReceipt(state.receipts, message.ciphertext, received.message.messageId) };
     const effects = this.#apply(next, received.events, now);
@@ -376,6 +461,84 @@ export class PrivateV1Engine {
     set.add(sdsId);
   }
 
+  #failed(conversationId: string, now: number): void {
+    const f = this.#failures.get(conversationId);
+    if (f) f.count++;
+    else this.#failures.set(conversationId, { count: 1, since: now });
+  }
+
+  /** A reset from the peer: accepted when authentic and newer (or, when both reset at once, the peer's key is lower). */
+  #acceptReset(
+    state: PrivateV1State,
+    reset: PrivateV1SessionReset,
+    now: number,
+  ): { ok: true; state: PrivateV1State; opened: PrivateV1Opened } | { ok: false; reason: string } {
+    const identity = this.options.identity;
+    if (!identity || !constantTimeEqual(identity.publicKey, state.selfKey))
+      return { ok: false, reason: "reset-unsupported" };
+    const g = reset.generation;
+    const concurrent =
+      g === state.generation && state.pendingReset !== undefined && lowerKey(state.peerKey, state.selfKey);
+    if (!(g > state.generation || concurrent)) return { ok: false, reason: "reset-replay" };
+    const sk = openReset(this.crypto, identity, state.peerKey, g, reset.ephemeral, reset.tag);
+    if (!sk) return { ok: false, reason: "reset-auth-failed" };
+    const ratchet = this.ratchet(state).initReceiver(sk, identity);
+    zeroize(sk);
+    this.#failures.delete(state.localId);
+    const next: PrivateV1State = {
+      ...unsealAll(state),
+      ratchet,
+      generation: g,
+      sessionSince: now,
+      pendingReset: undefined,
+      invite: undefined,
+    };
+    return { ok: true, state: next, opened: { kind: "private-v1", status: "sync", ...NO_EFFECTS } };
+  }
+
+  /** Starts the next session (see reset.ts) when the failures policy says the current one is beyond repair. */
+  #maybeReset(state: PrivateV1State, now: number): { state: PrivateV1State; outgoing: OutgoingPayload[] } {
+    const identity = this.options.identity;
+    const f = this.#failures.get(state.localId);
+    if (
+      !identity ||
+      !f ||
+      f.count < this.resetAfterFailures ||
+      now - f.since < this.resetAfterMs ||
+      (state.resetAt !== undefined && now - state.resetAt < this.resetBackoffMs)
+    )
+      return { state, outgoing: [] };
+    this.#failures.delete(state.localId);
+    const generation = state.generation + 1;
+    const made = makeReset(this.crypto, identity, state.peerKey, generation);
+    const ratchet = this.ratchet(state).initSender(made.sk, state.peerKey);
+    zeroize(made.sk);
+    const payload = create(EncryptedPayloadSchema, {
+      encryption: {
+        case: "privateV1SessionReset",
+        value: { generation, ephemeral: made.ephemeral, tag: made.tag },
+      },
+    });
+    // The new session's first ratchet message goes with the reset: the peer can send only once it has one.
+    const hello = this.sds.sync(state.sds, now, { force: true });
+    const first = this.#encryptAll({ ...state, ratchet, sds: hello.state }, hello.outgoing, now);
+    const next: PrivateV1State = {
+      ...unsealAll(first.state),
+      generation,
+      sessionSince: now,
+      resetAt: now,
+      pendingReset: {
+        generation,
+        payload: encodeEncryptedPayload(payload),
+        first: first.outgoing.map((o) => encodeEncryptedPayload(o.payload)),
+        sentAt: now,
+      },
+      invite: undefined,
+    };
+    const ref = { conversationHint: state.remoteId, contentTopic: state.contentTopic };
+    return { state: next, outgoing: [{ ...ref, payload }, ...first.outgoing] };
+  }
+
   /** Periodic work: resends, sync messages (acknowledgements), give-up, expiry of partial frames. */
   sweep(
     state: PrivateV1State,
@@ -387,16 +550,44 @@ export class PrivateV1Engine {
       this.#reacks.delete(state.localId);
       for (const id of reacks) sds = this.sds.reack(sds, id, state.remoteId, now);
     }
-    const step = this.sds.sweep(sds, now);
+    let current: PrivateV1State = sds === state.sds ? state : { ...state, sds };
+    const reset = this.#maybeReset(current, now);
+    current = reset.state;
+    // After a reset (ours, or the peer's once its first message arrived) everything unacknowledged is
+    // sealed again under the new session: same SDS ids, so the peer delivers each once.
+    const sealed = this.#sealPending(current, now);
+    current = sealed.state;
+    // After a reset the peer seals again all it has not seen acknowledged: a dependency still missing a
+    // grace period later was acknowledged in the old session and will not come (a restored old state).
+    const step = this.sds.sweep(
+      current.sds,
+      now,
+      current.sessionSince !== undefined ? { lostBefore: current.sessionSince + this.resetAfterMs } : {},
+    );
     let next: PrivateV1State = {
-      ...state,
+      ...current,
       sds: step.state,
-      reassembly: this.reassembler.collect(state.reassembly, now),
+      reassembly: this.reassembler.collect(current.reassembly, now),
     };
     const applied = this.#apply(next, step.events, now);
     next = applied.state;
     const sent = this.#encryptAll(next, step.outgoing, now);
-    return { state: sent.state, outgoing: sent.outgoing, effects: applied.effects };
+    next = sent.state;
+    // Acknowledgements that came in may have opened the window.
+    const more = this.#sealPending(next, now);
+    next = more.state;
+    const outgoing = [...reset.outgoing, ...sealed.outgoing, ...sent.outgoing, ...more.outgoing];
+    // A reset the peer has not answered yet travels again (with the new session's first message), ahead of
+    // what it makes readable.
+    const pr = next.pendingReset;
+    if (pr && reset.outgoing.length === 0 && (outgoing.length > 0 || now - pr.sentAt >= this.sds.resendIntervalMs)) {
+      const again = [pr.payload, ...pr.first].map(decodeEncryptedPayload).flatMap((r) => (r.ok ? [r.value] : []));
+      outgoing.unshift(
+        ...again.map((payload) => ({ conversationHint: next.remoteId, contentTopic: next.contentTopic, payload })),
+      );
+      next = { ...next, pendingReset: { ...pr, sentAt: now } };
+    }
+    return { state: next, outgoing, effects: applied.effects };
   }
 
   #apply(
@@ -492,6 +683,26 @@ export class PrivateV1Engine {
       effects: { frames, deliveryUpdates: updates, missing, lost, dropped },
     };
   }
+}
+
+const UNSEALED = new Uint8Array(0);
+
+/** Drops every kept ciphertext (a new session): what is unacknowledged is sealed again under it. */
+function unsealAll(state: PrivateV1State): PrivateV1State {
+  return { ...state, outbound: state.outbound.map((o) => ({ ...o, payloads: o.segments.map(() => UNSEALED) })) };
+}
+
+const NO_EFFECTS: PrivateV1Effects = { frames: [], deliveryUpdates: [], missing: [], lost: [], dropped: [] };
+
+/** Whether a ratchet can seal now (a responder cannot before its first message arrives). */
+function canSend(r: RatchetState): boolean {
+  return r.sendChainKey !== undefined || r.dhRemote !== undefined;
+}
+
+/** Byte order of two keys: when both sides reset at once, the reset of the lower installation key wins. */
+function lowerKey(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+  return a.length < b.length;
 }
 
 /** Frames given up that are remembered for a late acknowledgement. */

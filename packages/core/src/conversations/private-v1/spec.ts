@@ -26,7 +26,7 @@ export const privateV1Spec: ConversationTypeSpec = {
       { role: "kdf", name: "HKDF over HMAC-BLAKE2b-512 (root), keyed BLAKE2b-256 (chain)" },
       { role: "hash", name: "BLAKE2b-128 (frame and SDS ids), Keccak-256 (segment hash)" },
     ],
-    payloadArms: ["doubleratchet"],
+    payloadArms: ["doubleratchet", "privateV1SessionReset"],
   },
   frames: [
     {

@@ -15,8 +15,8 @@ export interface OutboundFrame {
   readonly segments: readonly string[];
   /**
    * The encoded EncryptedPayload each segment was first sent in, resent unchanged (so resends never advance
-   * the ratchet); empty in states written before version 2 (their SDS state still holds the plaintext) and
-   * in frames given up.
+   * the ratchet); empty while not sealed yet (beyond the send window, after a session reset, in states written
+   * before version 2) and in frames given up.
    */
   readonly payloads: readonly Uint8Array[];
   readonly acked: readonly string[];
@@ -56,11 +56,29 @@ export interface PrivateV1State {
   readonly receipts: Uint8Array;
   /** Frames given up (`lost`), bounded, without ciphertexts: a late acknowledgement still makes them acked. */
   readonly lostFrames: readonly OutboundFrame[];
+  /** The session's number: 0 from the invite, +1 with each session reset (reset.ts). */
+  readonly generation: number;
+  /** When the current generation started (ms), on either side; undefined for generation 0. */
+  readonly sessionSince: number | undefined;
+  /** When we last started a reset (ms), for its rate limit. */
+  readonly resetAt: number | undefined;
+  /** A reset we sent that the peer has not answered yet: resent until something opens under it. */
+  readonly pendingReset: PendingReset | undefined;
+}
+
+export interface PendingReset {
+  readonly generation: number;
+  /** Encoded EncryptedPayload (private_v1_session_reset arm). */
+  readonly payload: Uint8Array;
+  /** The new session's first ratchet message(s), encoded: resent with the reset. */
+  readonly first: readonly Uint8Array[];
+  readonly sentAt: number;
 }
 
 /**
- * Version 2 adds each outgoing segment's sealed payload, the receipts and the given-up frames; version 1 is
- * still read (frames without payloads: their SDS state holds the plaintext, which is sealed anew on resend).
+ * Version 2 adds each outgoing segment's sealed payload, the receipts, the given-up frames and the session
+ * reset fields; version 1 is still read (frames without payloads: their SDS state holds the plaintext, which
+ * is sealed anew on resend; generation 0, no reset).
  */
 const VERSION = 2;
 
@@ -128,6 +146,18 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
   w.bytes(s.receipts);
   w.u32(s.lostFrames.length);
   for (const o of s.lostFrames) w.cached(frameBytes, o, writeFrame);
+  w.u32(s.generation);
+  for (const t of [s.sessionSince, s.resetAt]) {
+    if (t === undefined) w.u8(0);
+    else w.u8(1).uint(t);
+  }
+  if (s.pendingReset === undefined) w.u8(0);
+  else {
+    const p = s.pendingReset;
+    w.u8(1).u32(p.generation).bytes(p.payload).u32(p.first.length);
+    for (const f of p.first) w.bytes(f);
+    w.uint(p.sentAt);
+  }
   return w.finish();
 }
 
@@ -160,9 +190,30 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
     } else if (hasInvite !== 0) return undefined;
     let receipts: Uint8Array = new Uint8Array(0);
     const lostFrames: OutboundFrame[] = [];
+    let generation = 0;
+    let sessionSince: number | undefined;
+    let resetAt: number | undefined;
+    let pendingReset: PendingReset | undefined;
     if (version >= 2) {
       receipts = r.bytes();
       for (let n = r.count(8); n > 0; n--) lostFrames.push(readFrame(r, version));
+      generation = r.u32();
+      const times: (number | undefined)[] = [];
+      for (let i = 0; i < 2; i++) {
+        const has = r.u8();
+        if (has > 1) return undefined;
+        times.push(has ? r.uint() : undefined);
+      }
+      [sessionSince, resetAt] = times;
+      const hasPending = r.u8();
+      if (hasPending > 1) return undefined;
+      if (hasPending) {
+        const generation = r.u32();
+        const payload = r.bytes();
+        const first: Uint8Array[] = [];
+        for (let n = r.count(4); n > 0; n--) first.push(r.bytes());
+        pendingReset = { generation, payload, first, sentAt: r.uint() };
+      }
     }
     if (!r.done) return undefined;
     return {
@@ -181,6 +232,10 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       invite,
       receipts,
       lostFrames,
+      generation,
+      sessionSince,
+      resetAt,
+      pendingReset,
     };
   } catch (e) {
     if (e instanceof TruncatedInput) return undefined;

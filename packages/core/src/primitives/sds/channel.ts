@@ -106,6 +106,15 @@ export type SdsEvent =
   | { readonly type: "incoming-lost"; readonly messageIds: readonly string[] }
   | { readonly type: "outgoing-lost"; readonly messageId: string };
 
+export interface SdsSweepOptions {
+  /**
+   * Once `now` reaches this time (ms), a dependency missing since before it (or a message waiting since before
+   * it) is declared lost without waiting for the incoming-lost bound: the caller knows nothing older will
+   * come (PrivateV1 after a session reset, when the peer has sent again everything it still had).
+   */
+  readonly lostBefore?: number;
+}
+
 export interface SdsStep {
   readonly state: SdsState;
   readonly outgoing: readonly SdsOutgoing[];
@@ -327,13 +336,19 @@ export class Sds {
    * Periodic work at `now`: declares long-missing dependencies lost (delivering what waited on them), resends
    * unacknowledged messages or gives up on them, and sends a sync message when an acknowledgement is due.
    */
-  sweep(state: SdsState, now: number): SdsStep & { readonly missing: readonly MissingMessage[] } {
+  sweep(
+    state: SdsState,
+    now: number,
+    options: SdsSweepOptions = {},
+  ): SdsStep & { readonly missing: readonly MissingMessage[] } {
     const d = this.#draft(state);
     const bound = this.incomingLostAfterMs;
-    const expired = new Set(d.missing.filter((x) => now - x.since >= bound).map((x) => x.messageId));
-    const waiting = new Set(d.incoming.filter((b) => now - b.receivedAt < bound).map((b) => b.messageId));
+    const cut = options.lostBefore !== undefined && now >= options.lostBefore ? options.lostBefore : undefined;
+    const gone = (since: number) => now - since >= bound || (cut !== undefined && since < cut);
+    const expired = new Set(d.missing.filter((x) => gone(x.since)).map((x) => x.messageId));
+    const waiting = new Set(d.incoming.filter((b) => !gone(b.receivedAt)).map((b) => b.messageId));
     for (const b of d.incoming) {
-      if (now - b.receivedAt < bound) continue;
+      if (!gone(b.receivedAt)) continue;
       for (const dep of b.dependencies) if (!this.#available(d, dep) && !waiting.has(dep)) expired.add(dep);
     }
     if (expired.size > 0) {
@@ -363,21 +378,24 @@ export class Sds {
     return { ...step, missing: step.state.missing };
   }
 
-  /** Sends a sync message now (empty content, cites recent and owed ids, carries the filter unless "none"). */
-  sync(state: SdsState, now: number): SdsStep {
+  /**
+   * Sends a sync message now (empty content, cites recent and owed ids, carries the filter unless "none").
+   * With nothing to cite it sends nothing, unless `force` (a message whose only purpose is to exist).
+   */
+  sync(state: SdsState, now: number, options: { force?: boolean } = {}): SdsStep {
     const d = this.#draft(state);
-    this.#sync(d, now);
+    this.#sync(d, now, options.force ?? false);
     return this.#finish(d);
   }
 
-  #sync(d: Draft, now: number): void {
+  #sync(d: Draft, now: number, force = false): void {
     const refs = new Map<string, HistoryRef>();
     for (const h of this.#tail(d)) refs.set(h.messageId, h);
     for (const a of d.ackOwed) refs.set(a.messageId, this.#ref(a));
-    if (refs.size === 0) return; // nothing to say (js-waku skips such syncs too)
+    if (refs.size === 0 && !force) return; // nothing to say (js-waku skips such syncs too)
     const all = [...refs.values()];
     // Every owed acknowledgement is cited exactly: large debts (after a catch-up) take several sync messages.
-    for (let at = 0; at < all.length; at += this.maxAckRefsPerSync) {
+    for (let at = 0; at < Math.max(all.length, 1); at += this.maxAckRefsPerSync) {
       d.lamport = tick(d.lamport, now);
       const messageId = `sync-${d.lamport}`;
       const bytes = encodeSdsMessage({
@@ -393,6 +411,19 @@ export class Sds {
     d.ackOwed = [];
     d.ackOwedSince = undefined;
     d.lastSentAt = now;
+  }
+
+  /**
+   * Records that these unacknowledged messages were just put on the wire by the caller (sealed again in a new
+   * session), so the next resend of each is counted from now.
+   */
+  touch(state: SdsState, messageIds: readonly string[], now: number): SdsState {
+    if (messageIds.length === 0) return state;
+    const ids = new Set(messageIds);
+    const d = this.#draft(state);
+    d.outgoing = d.outgoing.map((m) => (ids.has(m.messageId) ? { ...m, lastSentAt: now } : m));
+    d.lastSentAt = now;
+    return this.#finish(d).state;
   }
 
   /**

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file logoschat/encryption/encryption.proto.
  */
 export const file_logoschat_encryption_encryption: GenFile = /*@__PURE__*/
-  fileDesc("CiVsb2dvc2NoYXQvZW5jcnlwdGlvbi9lbmNyeXB0aW9uLnByb3RvEhRsb2dvc2NoYXQuZW5jcnlwdGlvbiKlAgoQRW5jcnlwdGVkUGF5bG9hZBI0CglwbGFpbnRleHQYASABKAsyHy5sb2dvc2NoYXQuZW5jcnlwdGlvbi5QbGFpbnRleHRIABI8Cg1kb3VibGVyYXRjaGV0GAIgASgLMiMubG9nb3NjaGF0LmVuY3J5cHRpb24uRG91YmxlcmF0Y2hldEgAEkEKD2luYm94X2hhbmRzaGFrZRgDIAEoCzImLmxvZ29zY2hhdC5lbmNyeXB0aW9uLkluYm94SGFuZHNoYWtlVjFIABJMChVub2lzZV9pbmJveF9oYW5kc2hha2UYBCABKAsyKy5sb2dvc2NoYXQuZW5jcnlwdGlvbi5Ob2lzZUluYm94SGFuZHNoYWtlVjFIAEIMCgplbmNyeXB0aW9uIhwKCVBsYWludGV4dBIPCgdwYXlsb2FkGAEgASgMImUKDURvdWJsZXJhdGNoZXQSCgoCZGgYASABKAwSDwoHbXNnX251bRgCIAEoDRIWCg5wcmV2X2NoYWluX2xlbhgDIAEoDRISCgpjaXBoZXJ0ZXh0GAQgASgMEgsKA2F1eBgFIAEoCSLoAQoQSW5ib3hIYW5kc2hha2VWMRJECgZoZWFkZXIYASABKAsyNC5sb2dvc2NoYXQuZW5jcnlwdGlvbi5JbmJveEhhbmRzaGFrZVYxLkluYm94SGVhZGVyVjESDwoHcGF5bG9hZBgCIAEoDBp9Cg1JbmJveEhlYWRlclYxEhgKEGluaXRpYXRvcl9zdGF0aWMYASABKAwSGwoTaW5pdGlhdG9yX2VwaGVtZXJhbBgCIAEoDBIYChByZXNwb25kZXJfc3RhdGljGAMgASgMEhsKE3Jlc3BvbmRlcl9lcGhlbWVyYWwYBCABKAwicAoVTm9pc2VJbmJveEhhbmRzaGFrZVYxEhEKCWVwaGVtZXJhbBgBIAEoDBIPCgdrZXlfcmVmGAIgASgMEhgKEGVuY3J5cHRlZF9zdGF0aWMYAyABKAwSGQoRZW5jcnlwdGVkX3BheWxvYWQYBCABKAxiBnByb3RvMw");
+  fileDesc("CiVsb2dvc2NoYXQvZW5jcnlwdGlvbi9lbmNyeXB0aW9uLnByb3RvEhRsb2dvc2NoYXQuZW5jcnlwdGlvbiL2AgoQRW5jcnlwdGVkUGF5bG9hZBI0CglwbGFpbnRleHQYASABKAsyHy5sb2dvc2NoYXQuZW5jcnlwdGlvbi5QbGFpbnRleHRIABI8Cg1kb3VibGVyYXRjaGV0GAIgASgLMiMubG9nb3NjaGF0LmVuY3J5cHRpb24uRG91YmxlcmF0Y2hldEgAEkEKD2luYm94X2hhbmRzaGFrZRgDIAEoCzImLmxvZ29zY2hhdC5lbmNyeXB0aW9uLkluYm94SGFuZHNoYWtlVjFIABJMChVub2lzZV9pbmJveF9oYW5kc2hha2UYBCABKAsyKy5sb2dvc2NoYXQuZW5jcnlwdGlvbi5Ob2lzZUluYm94SGFuZHNoYWtlVjFIABJPChhwcml2YXRlX3YxX3Nlc3Npb25fcmVzZXQYBiABKAsyKy5sb2dvc2NoYXQuZW5jcnlwdGlvbi5Qcml2YXRlVjFTZXNzaW9uUmVzZXRIAEIMCgplbmNyeXB0aW9uIhwKCVBsYWludGV4dBIPCgdwYXlsb2FkGAEgASgMImUKDURvdWJsZXJhdGNoZXQSCgoCZGgYASABKAwSDwoHbXNnX251bRgCIAEoDRIWCg5wcmV2X2NoYWluX2xlbhgDIAEoDRISCgpjaXBoZXJ0ZXh0GAQgASgMEgsKA2F1eBgFIAEoCSLoAQoQSW5ib3hIYW5kc2hha2VWMRJECgZoZWFkZXIYASABKAsyNC5sb2dvc2NoYXQuZW5jcnlwdGlvbi5JbmJveEhhbmRzaGFrZVYxLkluYm94SGVhZGVyVjESDwoHcGF5bG9hZBgCIAEoDBp9Cg1JbmJveEhlYWRlclYxEhgKEGluaXRpYXRvcl9zdGF0aWMYASABKAwSGwoTaW5pdGlhdG9yX2VwaGVtZXJhbBgCIAEoDBIYChByZXNwb25kZXJfc3RhdGljGAMgASgMEhsKE3Jlc3BvbmRlcl9lcGhlbWVyYWwYBCABKAwicAoVTm9pc2VJbmJveEhhbmRzaGFrZVYxEhEKCWVwaGVtZXJhbBgBIAEoDBIPCgdrZXlfcmVmGAIgASgMEhgKEGVuY3J5cHRlZF9zdGF0aWMYAyABKAwSGQoRZW5jcnlwdGVkX3BheWxvYWQYBCABKAwiSwoVUHJpdmF0ZVYxU2Vzc2lvblJlc2V0EhIKCmdlbmVyYXRpb24YASABKA0SEQoJZXBoZW1lcmFsGAIgASgMEgsKA3RhZxgDIAEoDGIGcHJvdG8z");
 
 /**
  * @generated from message logoschat.encryption.EncryptedPayload
@@ -47,6 +47,14 @@ export type EncryptedPayload = Message<"logoschat.encryption.EncryptedPayload"> 
      */
     value: NoiseInboxHandshakeV1;
     case: "noiseInboxHandshake";
+  } | {
+    /**
+     * Parley: a PrivateV1 session reset (a fresh Double Ratchet for a conversation whose ratchets diverged).
+     *
+     * @generated from field: logoschat.encryption.PrivateV1SessionReset private_v1_session_reset = 6;
+     */
+    value: PrivateV1SessionReset;
+    case: "privateV1SessionReset";
   } | { case: undefined; value?: undefined };
 };
 
@@ -212,4 +220,41 @@ export type NoiseInboxHandshakeV1 = Message<"logoschat.encryption.NoiseInboxHand
  */
 export const NoiseInboxHandshakeV1Schema: GenMessage<NoiseInboxHandshakeV1> = /*@__PURE__*/
   messageDesc(file_logoschat_encryption_encryption, 4);
+
+/**
+ * Parley's PrivateV1 session reset: starts generation `generation` of a conversation's Double Ratchet from
+ * DH(ephemeral, responder static) and DH(initiator static, responder static); both static keys are the
+ * conversation's installation keys, so only its two parties can make or open one.
+ *
+ * @generated from message logoschat.encryption.PrivateV1SessionReset
+ */
+export type PrivateV1SessionReset = Message<"logoschat.encryption.PrivateV1SessionReset"> & {
+  /**
+   * The new session's number: greater than the receiver's current one (replays of older resets are refused).
+   *
+   * @generated from field: uint32 generation = 1;
+   */
+  generation: number;
+
+  /**
+   * Initiator ephemeral public key (32 bytes).
+   *
+   * @generated from field: bytes ephemeral = 2;
+   */
+  ephemeral: Uint8Array;
+
+  /**
+   * ChaCha20-Poly1305 tag over nothing, with the handshake transcript as associated data (16 bytes).
+   *
+   * @generated from field: bytes tag = 3;
+   */
+  tag: Uint8Array;
+};
+
+/**
+ * Describes the message logoschat.encryption.PrivateV1SessionReset.
+ * Use `create(PrivateV1SessionResetSchema)` to create a new message.
+ */
+export const PrivateV1SessionResetSchema: GenMessage<PrivateV1SessionReset> = /*@__PURE__*/
+  messageDesc(file_logoschat_encryption_encryption, 5);
 
