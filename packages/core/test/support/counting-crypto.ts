@@ -13,6 +13,7 @@ export interface CryptoCounts {
   blake2b: number;
   blake2s: number;
   sha256: number;
+  sha512: number;
   hmac: number;
   hkdf: number;
   aeadSeal: number;
@@ -25,6 +26,7 @@ const ZERO: CryptoCounts = {
   blake2b: 0,
   blake2s: 0,
   sha256: 0,
+  sha512: 0,
   hmac: 0,
   hkdf: 0,
   aeadSeal: 0,
@@ -98,6 +100,14 @@ export class CountingCrypto implements CryptoProvider {
     this.counts.aeadOpen++;
     return this.inner.aeadOpen(key, nonce, ciphertext, aad);
   }
+  aesGcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+    this.counts.aeadSeal++;
+    return this.inner.aesGcmSeal(key, nonce, plaintext, aad);
+  }
+  aesGcmOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array): Uint8Array {
+    this.counts.aeadOpen++;
+    return this.inner.aesGcmOpen(key, nonce, ciphertext, aad);
+  }
   blake2b(data: Uint8Array, options?: Blake2bOptions): Uint8Array {
     this.counts.blake2b++;
     return this.inner.blake2b(data, options);
@@ -109,6 +119,10 @@ export class CountingCrypto implements CryptoProvider {
   sha256(data: Uint8Array): Uint8Array {
     this.counts.sha256++;
     return this.inner.sha256(data);
+  }
+  sha512(data: Uint8Array): Uint8Array {
+    this.counts.sha512++;
+    return this.inner.sha512(data);
   }
   keccak256(data: Uint8Array): Uint8Array {
     return this.inner.keccak256(data);
