@@ -346,7 +346,8 @@ export class Client {
       },
     });
     const sent = first!;
-    const peerInbox = inboxConversationId(this.#crypto, bundle.installationKey);
+    // The envelope is hinted by the invite's own id, which only the peer can recompute (InboxV1 version 2).
+    const peerInbox = initiated.inviteId;
     const peerTopic = inboxContentTopic(this.#crypto, bundle.installationKey);
     let state = this.#engine.withInvite(sent.state, {
       payload: encodeEncryptedPayload(initiated.payload),
