@@ -218,6 +218,7 @@ async function forkRun(seed: number): Promise<void> {
     const final = states.at(-1)?.state;
     // Group messages end `sent`, or `lost` when the removal they wait for can never be re-applied.
     expect(["sent", "lost"], `${s.sender.name}'s message ends ${final}`).toContain(final);
+    expect(await s.sender.client.deliveryState(cid, s.messageId)).toBe(final);
     const waits = states.flatMap((x, i) => (x.state === "queued" && i > 0 ? [i] : []));
     if (waits.length > 0) totals.waited++;
     for (const i of waits) {
