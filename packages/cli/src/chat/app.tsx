@@ -326,7 +326,7 @@ export function ChatApp({ name, open, writeRaw }: ChatAppProps) {
       case "newline":
         return setEditor(ed.insert(e, "\n"));
       case "tab":
-        if (panelRef.current) return;
+        setPanel(undefined);
         update((m) => cycle(m, k.shift ? -1 : 1));
         return setScroll(0);
       case "escape":

@@ -74,10 +74,22 @@ export const KEYS: readonly (readonly [string, string])[] = [
   ["Ctrl-C", "quit"],
 ];
 
-/** Two columns of help as plain lines (for --help). */
-export function helpText(rows: readonly (readonly [string, string])[], indent = "  "): string {
-  const w = Math.max(...rows.map(([t]) => t.length)) + 2;
-  return rows.map(([t, d]) => `${indent}${t.padEnd(w)}${d}`).join("\n");
+/** Two columns of help as plain lines of at most `width` columns (for --help). */
+export function helpText(rows: readonly (readonly [string, string])[], width = 100): string {
+  const col = Math.max(...rows.map(([t]) => t.length)) + 4;
+  const out: string[] = [];
+  for (const [term, text] of rows) {
+    let line = `  ${term}`.padEnd(col);
+    for (const word of text.split(" ")) {
+      if (line.length + word.length + 1 > width && line.trim() !== term) {
+        out.push(line.trimEnd());
+        line = " ".repeat(col);
+      }
+      line += line.endsWith(" ") ? word : ` ${word}`;
+    }
+    out.push(line.trimEnd());
+  }
+  return out.join("\n");
 }
 
 const BOX = /[\u2500-\u257f]/g;

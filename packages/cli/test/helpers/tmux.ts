@@ -8,8 +8,13 @@ import { MAIN, REPO } from "./cli.js";
 export class Tmux {
   readonly socket = `parley-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
-  private tmux(args: readonly string[]): string {
-    const r = spawnSync("tmux", ["-L", this.socket, ...args], { cwd: REPO, encoding: "utf8", timeout: 10_000 });
+  private tmux(args: readonly string[], input?: string): string {
+    const r = spawnSync("tmux", ["-L", this.socket, ...args], {
+      cwd: REPO,
+      encoding: "utf8",
+      timeout: 10_000,
+      ...(input !== undefined ? { input } : {}),
+    });
     if (r.status !== 0) throw new Error(`tmux ${args[0]} failed: ${r.stderr}`);
     return r.stdout;
   }
@@ -21,11 +26,31 @@ export class Tmux {
     return `env -u CI ${q(process.execPath)} ${q(MAIN)} ${args.map(q).join(" ")}; echo EXITED $?; sleep 600`;
   }
 
-  /** Opens session `name` running `parley ARGS` in a 120x40 terminal. */
-  start(name: string, args: readonly string[]): void {
+  /** Opens session `name` running `parley ARGS` in a terminal of `size` (default 120x40). */
+  start(name: string, args: readonly string[], size = { columns: 120, rows: 40 }): void {
     const exists = spawnSync("tmux", ["-L", this.socket, "has-session", "-t", name], { stdio: "ignore" }).status === 0;
     if (exists) this.tmux(["respawn-pane", "-k", "-t", name, this.command(args)]);
-    else this.tmux(["new-session", "-d", "-s", name, "-x", "120", "-y", "40", this.command(args)]);
+    else
+      this.tmux([
+        "new-session",
+        "-d",
+        "-s",
+        name,
+        "-x",
+        String(size.columns),
+        "-y",
+        String(size.rows),
+        this.command(args),
+      ]);
+  }
+
+  /**
+   * Pastes `text` as a terminal does: line breaks become carriage returns, and with `bracketed` the text is
+   * marked as a paste when the program asked for that (bracketed paste mode).
+   */
+  paste(name: string, text: string, bracketed = true): void {
+    this.tmux(["load-buffer", "-b", "test-paste", "-"], text);
+    this.tmux(["paste-buffer", "-d", ...(bracketed ? ["-p"] : []), "-b", "test-paste", "-t", name]);
   }
 
   screen(name: string): string {

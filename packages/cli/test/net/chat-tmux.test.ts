@@ -47,7 +47,8 @@ describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
     expect(tmux.screen("bob")).toMatch(/new conversation from [0-9a-f]{8}/);
     tmux.type("bob", "/name alice");
     tmux.type("bob", "Hi Alice! Bob here.");
-    await tmux.waitFor("alice", /[0-9a-f]{8}: Hi Alice! Bob here\./);
+    // Each side is named by the display name the other sent with its first message, marked with a ~.
+    await tmux.waitFor("alice", /~bob: Hi Alice! Bob here\./);
     await tmux.waitFor("bob", /me: Hi Alice! Bob here\. ✓✓/);
     expect(tmux.screen("bob")).toMatch(/1 alice/);
 
@@ -79,12 +80,12 @@ describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
     tmux.start("carol", chat("carol"));
     await tmux.waitFor("carol", /connected; fetched \d+ message/);
     tmux.type("carol", `/new ${aliceBundle} Hi Alice, Carol here`);
-    const unread = await tmux.waitFor("alice", /conversations:\s+1 [0-9a-f]{8}\s+2 [0-9a-f]{8} \(1\)/);
+    const unread = await tmux.waitFor("alice", /conversations:\s+1 ~bob\s+2 ~carol \(1\)/);
     expect(unread).not.toContain("Carol here");
     tmux.type("alice", "/list");
-    await tmux.waitFor("alice", /2\. [0-9a-f]{8}\s+peer [0-9a-f]{16}…\s+1 unread/);
+    await tmux.waitFor("alice", /2\. ~carol\s+key [0-9a-f]{16}…\s+1 unread/);
     tmux.keys("alice", "Tab");
-    await tmux.waitFor("alice", /[0-9a-f]{8}: Hi Alice, Carol here/);
+    await tmux.waitFor("alice", /~carol: Hi Alice, Carol here/);
     expect(tmux.screen("alice")).not.toMatch(/\(1\)/);
     tmux.type("alice", "/switch 1");
     await tmux.waitFor("alice", /me: Are you still there\? ✓✓/);
@@ -100,9 +101,9 @@ describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
     await tmux.waitFor("bob", /alice: hello friends/);
     expect(tmux.screen("bob")).toMatch(/group "friends"/);
     tmux.type("carol", "/switch 2");
-    await tmux.waitFor("carol", /[0-9a-f]{8}: hello friends/);
+    await tmux.waitFor("carol", /~alice: hello friends/);
     tmux.type("carol", "hi from carol");
-    await tmux.waitFor("bob", /[0-9a-f]{8}: hi from carol/);
+    await tmux.waitFor("bob", /~carol: hi from carol/);
     tmux.type("alice", "/members");
     await tmux.waitFor("alice", /group "friends": 3 member\(s\)/);
 
