@@ -269,4 +269,32 @@ describe.skipIf(!tmuxPresent)("parley chat in an 80×24 terminal", () => {
     for (const who of ["alice", "bob"]) await tmux.waitFor(who, /EXITED 0/);
     expect(await again.stop()).toBe(0);
   }, 240_000);
+
+  it("older history loads on PageUp; news in another conversation rings the bell and marks the bar", async () => {
+    const { tmux, bundles, chat } = await setup(["alice", "bob", "carol"]);
+    tmux.type("alice", `/new ${bundles.bob} m000`);
+    await tmux.waitFor("bob", /~alice: m000/);
+    for (let i = 1; i < 130; i++) tmux.type("alice", `m${String(i).padStart(3, "0")}`);
+    await tmux.waitFor("bob", /~alice: m129/, 60_000);
+    // Messages in the conversation on screen do not ring.
+    expect(tmux.rang("bob")).toBe(false);
+
+    // Restarted, Bob has the newest 100 loaded; PageUp at the top of them loads the pages before.
+    tmux.type("bob", "/quit");
+    await tmux.waitFor("bob", /EXITED 0/);
+    tmux.start("bob", chat("bob"), SMALL);
+    await tmux.waitFor("bob", /~alice: m129/);
+    let screen = "";
+    for (let i = 0; i < 40 && !/~alice: m000/.test(screen); i++) screen = await press(tmux, "bob", "PageUp");
+    expect(screen).toMatch(/── \w+, \d+ \w+ \d{4} ──\n.*~alice: m000\n/);
+    expect(screen).not.toContain("older messages");
+
+    // Carol writes while Bob looks at Alice: the bell rings and the bar marks her with the unread count.
+    tmux.type("carol", `/new ${bundles.bob} hi bob, carol here`);
+    await tmux.waitFor("bob", /2 ~carol \(1\)/);
+    expect(tmux.screen("bob")).not.toContain("carol here");
+    expect(tmux.rang("bob")).toBe(true);
+    for (const who of ["alice", "bob", "carol"]) tmux.type(who, "/quit");
+    for (const who of ["alice", "bob", "carol"]) await tmux.waitFor(who, /EXITED 0/);
+  }, 240_000);
 });

@@ -67,6 +67,11 @@ export class Tmux {
     this.tmux(["send-keys", "-t", name, ...keys]);
   }
 
+  /** Whether the program in session `name` rang the terminal bell. */
+  rang(name: string): boolean {
+    return this.tmux(["display-message", "-p", "-t", name, "#{window_bell_flag}"]).trim() === "1";
+  }
+
   /** Waits until the screen matches; the error shows the last screen. */
   async waitFor(name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
