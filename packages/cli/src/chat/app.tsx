@@ -90,6 +90,9 @@ export function ChatApp({ name, open, writeRaw }: ChatAppProps) {
   const [size, setSize] = useState({ rows: stdout.rows || 24, columns: stdout.columns || 80 });
   const screenRef = useRef<Screen | undefined>(undefined);
   const pasting = useRef(false);
+  // A bracketed paste is gathered and goes into the input once, at its end: one edit, one redraw.
+  const pasted = useRef<string[]>([]);
+  const pasteTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const rosters = useRef(new Map<string, Roster>());
   /** Groups I left or was removed from: their roster is no longer mine to report. */
   const inactive = useRef(new Set<string>());
@@ -260,17 +263,30 @@ export function ChatApp({ name, open, writeRaw }: ChatAppProps) {
 
   const onKey = (k: KeyEvent) => {
     const e = editorRef.current;
-    if (k.type === "paste-start" || k.type === "paste-end") {
-      pasting.current = k.type === "paste-start";
+    const endPaste = () => {
+      clearTimeout(pasteTimer.current);
+      pasting.current = false;
+      const text = pasted.current.join("");
+      pasted.current = [];
+      if (text) setEditor(ed.insert(editorRef.current, text));
+    };
+    if (k.type === "paste-start") {
+      pasting.current = true;
+      pasted.current = [];
+      return;
+    }
+    if (k.type === "paste-end") return endPaste();
+    if (pasting.current) {
+      // Inside a paste, line breaks and tabs are text. A terminal that never ends its paste does not keep
+      // the input captive: the text goes in after a second without more of it.
+      if (k.type === "text") pasted.current.push(k.text);
+      else if (k.name === "enter" || k.name === "newline") pasted.current.push("\n");
+      else if (k.name === "tab") pasted.current.push("\t");
+      clearTimeout(pasteTimer.current);
+      pasteTimer.current = setTimeout(endPaste, 1_000);
       return;
     }
     if (k.type === "text") return setEditor(ed.insert(e, k.text));
-    if (pasting.current) {
-      // Inside a paste, line breaks and tabs are text.
-      if (k.name === "enter" || k.name === "newline") return setEditor(ed.insert(e, "\n"));
-      if (k.name === "tab") return setEditor(ed.insert(e, "\t"));
-      return;
-    }
     const page = Math.max(1, (screenRef.current?.body ?? 10) - 1);
     if (k.name === "char") {
       if (k.ctrl) {
@@ -299,8 +315,6 @@ export function ChatApp({ name, open, writeRaw }: ChatAppProps) {
             return setEditor(ed.down(e));
           case "j":
             return setEditor(ed.insert(e, "\n"));
-          case "l":
-            return update(clearNotices);
           default:
             return;
         }

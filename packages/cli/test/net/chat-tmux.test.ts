@@ -94,6 +94,9 @@ describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
     tmux.type("alice", "/group friends 1 2");
     await tmux.waitFor("bob", /conversations:.*\d friends/);
     await tmux.waitFor("carol", /conversations:.*\d friends/);
+    // The group says who joined, by name.
+    await tmux.waitFor("alice", /~bob joined/);
+    await tmux.waitFor("alice", /~carol joined/);
     tmux.type("alice", "hello friends");
     await tmux.waitFor("alice", /me: hello friends ✓/);
     await tmux.waitFor("bob", /conversations:.*2 friends \(1\)/);
