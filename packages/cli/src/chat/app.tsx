@@ -8,11 +8,11 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { bundlePanel, type CommandContext, runLine } from "./commands.js";
 import * as ed from "./editor.js";
 import { applyEvent, type ChatEvent } from "./events.js";
+import { addFileChunk, fileProgress } from "./file-lines.js";
 import { type Roster, rosterChanges, rosterOf } from "./groups.js";
 import { BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON, decodeKeys, type KeyEvent } from "./keys.js";
 import {
   addConversation,
-  addFileChunk,
   addMessage,
   type ChatModel,
   clearNotice,
@@ -20,14 +20,13 @@ import {
   currentConversation,
   cycle,
   emptyModel,
-  fileProgress,
-  nameOf,
   notice,
   setArchived,
   setNotice,
   setOlder,
   setPeerName,
 } from "./model.js";
+import { nameOf } from "./names.js";
 import type { ChatHistoryItem, ChatSession } from "./session.js";
 import { layout, type Panel, RowsView, type Screen } from "./view.js";
 
@@ -288,41 +287,14 @@ export function ChatApp({ name, open, writeRaw }: ChatAppProps) {
     }
     if (k.type === "text") return setEditor(ed.insert(e, k.text));
     const page = Math.max(1, (screenRef.current?.body ?? 10) - 1);
-    if (k.name === "char") {
-      if (k.ctrl) {
-        switch (k.char) {
-          case "c":
-            return exit();
-          case "b":
-            if (panelRef.current?.title === "my intro bundle") return setPanel(undefined);
-            void sessionRef.current?.bundle().then((b) => setPanel(bundlePanel(b)));
-            return;
-          case "a":
-            return setEditor(ed.home(e));
-          case "e":
-            return setEditor(ed.end(e));
-          case "u":
-            return setEditor(ed.killToLineStart(e));
-          case "k":
-            return setEditor(ed.killToLineEnd(e));
-          case "w":
-            return setEditor(ed.killWordBefore(e));
-          case "d":
-            return setEditor(ed.deleteForward(e));
-          case "p":
-            return setEditor(ed.up(e));
-          case "n":
-            return setEditor(ed.down(e));
-          case "j":
-            return setEditor(ed.insert(e, "\n"));
-          default:
-            return;
-        }
-      }
-      if (k.alt && k.char === "b") return setEditor(ed.wordLeft(e));
-      if (k.alt && k.char === "f") return setEditor(ed.wordRight(e));
+    if (k.name === "char" && k.ctrl && k.char === "c") return exit();
+    if (k.name === "char" && k.ctrl && k.char === "b") {
+      if (panelRef.current?.title === "my intro bundle") return setPanel(undefined);
+      void sessionRef.current?.bundle().then((b) => setPanel(bundlePanel(b)));
       return;
     }
+    const edited = ed.editKey(e, k);
+    if (edited) return setEditor(edited);
     switch (k.name) {
       case "enter": {
         const { line, editor } = ed.submit(e);
@@ -337,8 +309,6 @@ export function ChatApp({ name, open, writeRaw }: ChatAppProps) {
         void runLine(c, line);
         return;
       }
-      case "newline":
-        return setEditor(ed.insert(e, "\n"));
       case "tab":
         setPanel(undefined);
         update((m) => cycle(m, k.shift ? -1 : 1));
@@ -355,21 +325,9 @@ export function ChatApp({ name, open, writeRaw }: ChatAppProps) {
       case "pagedown":
         return scrollBy(-page);
       case "up":
-        return k.shift || k.ctrl ? scrollBy(1) : setEditor(ed.up(e));
+        return scrollBy(1);
       case "down":
-        return k.shift || k.ctrl ? scrollBy(-1) : setEditor(ed.down(e));
-      case "left":
-        return setEditor(k.ctrl || k.alt ? ed.wordLeft(e) : ed.left(e));
-      case "right":
-        return setEditor(k.ctrl || k.alt ? ed.wordRight(e) : ed.right(e));
-      case "home":
-        return setEditor(ed.home(e));
-      case "end":
-        return setEditor(ed.end(e));
-      case "backspace":
-        return setEditor(k.alt ? ed.killWordBefore(e) : ed.backspace(e));
-      case "delete":
-        return setEditor(ed.deleteForward(e));
+        return scrollBy(-1);
       default:
         return;
     }

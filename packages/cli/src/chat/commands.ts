@@ -4,10 +4,10 @@
  */
 
 import { plainError } from "./errors.js";
+import { addFileChunk } from "./file-lines.js";
 import { type ChatCommand, HELP, KEYS, parseInput } from "./input.js";
 import {
   addConversation,
-  addFileChunk,
   addMessage,
   byNumber,
   type ChatModel,
@@ -15,10 +15,8 @@ import {
   clearNotice,
   clearNotices,
   confirmMessage,
-  conversationLabel,
   currentConversation,
   type FileChunkInfo,
-  nameOf,
   notice,
   privateWith,
   removeConversation,
@@ -27,6 +25,7 @@ import {
   setArchived,
   setNotice,
 } from "./model.js";
+import { conversationLabel, nameOf } from "./names.js";
 import { formatSize, time } from "./rows.js";
 import type { ChatSession } from "./session.js";
 import type { Panel } from "./view.js";

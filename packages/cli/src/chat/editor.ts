@@ -3,6 +3,8 @@
  * expect (Ctrl-A/E/U/K/W, Alt-B/F, Up/Down through history). Multi-line: Up/Down move between the lines of
  * the text first. Every operation costs at most one copy of the text, so a 100 KB paste stays cheap.
  */
+import type { KeyEvent } from "./keys.js";
+
 export interface Editor {
   readonly text: string;
   /** UTF-16 index into `text`, never inside a surrogate pair. */
@@ -164,4 +166,51 @@ export function submit(e: Editor): { readonly line: string; readonly editor: Edi
 /** Esc / Ctrl-U on one line: replace the whole text (keeps the history). */
 export function setText(e: Editor, text: string): Editor {
   return { ...e, text, cursor: text.length, browsing: e.history.length };
+}
+
+/**
+ * The input's share of the keys: the edited input for an editing key, undefined for any other (scrolling,
+ * switching, Enter). Shift- or Ctrl-Up/Down scroll, so they are not editing keys.
+ */
+export function editKey(e: Editor, k: KeyEvent): Editor | undefined {
+  if (k.type !== "key") return undefined;
+  if (k.name === "char") {
+    if (k.alt) return k.char === "b" ? wordLeft(e) : k.char === "f" ? wordRight(e) : undefined;
+    if (!k.ctrl) return undefined;
+    const byCtrl: Record<string, (x: Editor) => Editor> = {
+      a: home,
+      e: end,
+      u: killToLineStart,
+      k: killToLineEnd,
+      w: killWordBefore,
+      d: deleteForward,
+      p: up,
+      n: down,
+      j: (x) => insert(x, "\n"),
+    };
+    return byCtrl[k.char ?? ""]?.(e);
+  }
+  const word = k.ctrl || k.alt;
+  switch (k.name) {
+    case "newline":
+      return insert(e, "\n");
+    case "left":
+      return word ? wordLeft(e) : left(e);
+    case "right":
+      return word ? wordRight(e) : right(e);
+    case "home":
+      return home(e);
+    case "end":
+      return end(e);
+    case "backspace":
+      return k.alt ? killWordBefore(e) : backspace(e);
+    case "delete":
+      return deleteForward(e);
+    case "up":
+      return k.shift || k.ctrl ? undefined : up(e);
+    case "down":
+      return k.shift || k.ctrl ? undefined : down(e);
+    default:
+      return undefined;
+  }
 }

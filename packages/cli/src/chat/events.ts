@@ -3,23 +3,22 @@
  * (text, a file chunk, a display name, a leave notice), plus the chat program's own status events.
  */
 import { type ClientEvent, type Content, toHex } from "@parley/core";
+import { addFileChunk, fileProgress } from "./file-lines.js";
 import {
   addConversation,
-  addFileChunk,
   addMessage,
   type ChatModel,
   clearNotice,
   type DeliveryState,
   type FileChunkInfo,
-  fileProgress,
   markEnded,
   type Notice,
-  nameOf,
   notice,
   setNotice,
   setPeerName,
   setState,
 } from "./model.js";
+import { nameOf } from "./names.js";
 
 export type ChatEvent =
   | {

@@ -108,24 +108,14 @@ export function tick(state: DeliveryState | undefined): string {
   }
 }
 
-const ORDER: Record<DeliveryState, number> = { queued: 0, sent: 1, "possibly-acked": 2, acked: 3, lost: 3 };
+/** How far each state got (lost counts as final). */
+export const ORDER: Record<DeliveryState, number> = { queued: 0, sent: 1, "possibly-acked": 2, acked: 3, lost: 3 };
 
 /** Late or duplicated events never move a tick backwards (acked stays acked if a stale "sent" arrives). */
 export function advance(from: DeliveryState | undefined, to: DeliveryState): DeliveryState {
   if (!from) return to;
   if (from === "acked" || from === "lost") return to === "acked" ? "acked" : from;
   return ORDER[to] >= ORDER[from] ? to : from;
-}
-
-/** The state a whole file shows: the least advanced of its chunks (lost if any was lost). */
-export function fileState(f: FileView): DeliveryState | undefined {
-  let least: DeliveryState | undefined;
-  for (const s of f.chunks.values()) {
-    if (s === undefined) return undefined;
-    if (s === "lost") return "lost";
-    if (least === undefined || ORDER[s] < ORDER[least]) least = s;
-  }
-  return least;
 }
 
 export interface ConversationSeed {
@@ -204,29 +194,6 @@ export function setPeerName(m: ChatModel, peer: string, name: string): ChatModel
   const peerNames = new Map(m.peerNames);
   peerNames.set(peer, name);
   return { ...m, peerNames };
-}
-
-/**
- * What to call a peer. A name the user gave (the label of a 1:1 conversation with them) comes first. A name
- * the peer asserted is shown with a "~" in front, and with its key when another contact could be meant by
- * it, so a peer can never pass for someone else. Else a short form of the key.
- */
-export function nameOf(m: ChatModel, peer: string): string {
-  const mine = m.conversations.find((c) => c.kind === "private" && c.peer === peer && c.label)?.label;
-  if (mine) return mine;
-  const claimed = m.peerNames.get(peer);
-  if (!claimed) return shortPeer(peer);
-  const lower = claimed.toLowerCase();
-  const clash =
-    m.conversations.some((c) => c.kind === "private" && c.peer !== peer && c.label?.toLowerCase() === lower) ||
-    [...m.peerNames].some(([p, n]) => p !== peer && n.toLowerCase() === lower);
-  return clash ? `~${claimed} (${shortPeer(peer)})` : `~${claimed}`;
-}
-
-/** What the bar and the title call a conversation. */
-export function conversationLabel(m: ChatModel, c: ConversationView): string {
-  if (c.kind === "group") return c.label || "group";
-  return nameOf(m, c.peer);
 }
 
 /** By number, as `/switch N`, `/list` and the bar show it (archived ones keep theirs). */
@@ -320,65 +287,6 @@ function replaceLine(m: ChatModel, conversationId: string, old: Line, next: Line
   return mapConversation(m, conversationId, (c) => ({ ...c, lines: c.lines.map((l) => (l === old ? next : l)) }));
 }
 
-/** A chunk of a file: creates the file's line or adds the chunk to it. */
-export function addFileChunk(
-  m: ChatModel,
-  conversationId: string,
-  chunk: {
-    readonly messageId: string;
-    readonly kind: "in" | "out";
-    readonly timestamp: number;
-    readonly state?: DeliveryState;
-    readonly sender?: string;
-    readonly file: FileChunkInfo;
-  },
-  countUnread = true,
-): ChatModel {
-  const conv = m.conversations.find((c) => c.id === conversationId);
-  if (!conv) return m;
-  const id = `file:${chunk.file.transfer}`;
-  const early = m.early.get(chunk.messageId);
-  const state = chunk.kind === "out" ? (early ? advance(chunk.state, early) : chunk.state) : undefined;
-  const existing = conv.lines.find((l) => l.id === id);
-  if (existing?.file) {
-    if (existing.file.chunks.has(chunk.messageId)) return m;
-    const chunks = new Map(existing.file.chunks).set(chunk.messageId, state);
-    const line: Line = { ...existing, file: { ...existing.file, chunks } };
-    return dropEarly(
-      mapConversation(m, conversationId, (c) => ({ ...c, lines: c.lines.map((l) => (l === existing ? line : l)) })),
-      early ? [chunk.messageId] : [],
-    );
-  }
-  const { transfer, name, mediaType, size, chunkCount } = chunk.file;
-  const line: Line = {
-    id,
-    kind: chunk.kind,
-    text: name,
-    timestamp: chunk.timestamp,
-    ...(chunk.sender ? { sender: chunk.sender } : {}),
-    file: { transfer, name, mediaType, size, chunkCount, chunks: new Map([[chunk.messageId, state]]) },
-  };
-  const unread = countUnread && chunk.kind === "in" && m.current !== conversationId ? conv.unread + 1 : conv.unread;
-  return dropEarly(
-    mapConversation(m, conversationId, (c) => ({ ...c, lines: insertByTime(c.lines, line), unread })),
-    early ? [chunk.messageId] : [],
-  );
-}
-
-/** What the downloads folder says about a received file. */
-export function fileProgress(
-  m: ChatModel,
-  conversationId: string,
-  transfer: string,
-  p: { readonly received?: number; readonly savedAs?: string; readonly problem?: string },
-): ChatModel {
-  const id = `file:${transfer}`;
-  return mapConversation(m, conversationId, (c) => ({
-    ...c,
-    lines: c.lines.map((l) => (l.id === id && l.file ? { ...l, file: { ...l.file, ...p } } : l)),
-  }));
-}
-
 export function setState(m: ChatModel, conversationId: string, messageId: string, state: DeliveryState): ChatModel {
   const conv = m.conversations.find((c) => c.id === conversationId);
   const line = conv?.lines.find(
@@ -413,19 +321,22 @@ export function markEnded(m: ChatModel, conversationId: string): ChatModel {
   return mapConversation(m, conversationId, (c) => ({ ...c, ended: true }));
 }
 
-function dropEarly(m: ChatModel, ids: readonly string[]): ChatModel {
+/** Shared with file-lines.ts. */
+export function dropEarly(m: ChatModel, ids: readonly string[]): ChatModel {
   if (ids.length === 0) return m;
   const early = new Map(m.early);
   for (const id of ids) early.delete(id);
   return { ...m, early };
 }
 
-function mapConversation(m: ChatModel, id: string, f: (c: ConversationView) => ConversationView): ChatModel {
+/** Shared with file-lines.ts. */
+export function mapConversation(m: ChatModel, id: string, f: (c: ConversationView) => ConversationView): ChatModel {
   return { ...m, conversations: m.conversations.map((c) => (c.id === id ? f(c) : c)) };
 }
 
 /** Keeps lines in timestamp order (history pages and live messages interleave); stable for equal times. */
-function insertByTime(lines: readonly Line[], line: Line): Line[] {
+/** Shared with file-lines.ts. */
+export function insertByTime(lines: readonly Line[], line: Line): Line[] {
   let i = lines.length;
   // Notices stay where they were said ("new conversation from …" precedes its first message).
   while (i > 0 && lines[i - 1]!.kind !== "notice" && lines[i - 1]!.timestamp > line.timestamp) i--;

@@ -3,15 +3,10 @@
  * rows as it needs), a date row where the day changes, and a window of rows scrolled by rows, not by
  * messages, so a message taller than the screen can be read whole.
  */
-import {
-  type ChatModel,
-  type ConversationView,
-  conversationLabel,
-  fileState,
-  type Line,
-  nameOf,
-  tick,
-} from "./model.js";
+
+import { fileState } from "./file-lines.js";
+import { type ChatModel, type ConversationView, type Line, tick } from "./model.js";
+import { conversationLabel, nameOf } from "./names.js";
 import { displayWidth, sanitize, wrapLine } from "./text.js";
 
 export interface Segment {

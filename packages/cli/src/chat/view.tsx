@@ -4,7 +4,8 @@
  * width, and the rows add up to the terminal's height, so ink never wraps or scrolls anything itself.
  */
 import { Box, Text } from "ink";
-import { type ChatModel, conversationLabel, currentConversation, type Notice, visibleConversations } from "./model.js";
+import { type ChatModel, currentConversation, type Notice, visibleConversations } from "./model.js";
+import { conversationLabel } from "./names.js";
 import { inputSummary, promptRows } from "./prompt.js";
 import { conversationRows, type Row, rowText, type Segment, windowRows, wrapRows } from "./rows.js";
 import { displayWidth, sanitize, truncate, wrapLine } from "./text.js";

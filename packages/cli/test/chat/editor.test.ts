@@ -82,4 +82,26 @@ describe("input line editing", () => {
     // Too long to keep in the history, but sent all the same.
     expect(ed.submit(e).editor.history).toEqual([]);
   });
+
+  it("binds the editing keys, and leaves scrolling, switching and Enter to the screen", () => {
+    const e = typed("one two", 4);
+    const k = (name: string, mods: Record<string, unknown> = {}) => ({ type: "key", name, ...mods }) as never;
+    expect(show(ed.editKey(e, k("char", { char: "a", ctrl: true }))!)).toBe("|one two");
+    expect(show(ed.editKey(e, k("char", { char: "e", ctrl: true }))!)).toBe("one two|");
+    expect(show(ed.editKey(e, k("char", { char: "w", ctrl: true }))!)).toBe("|two");
+    expect(show(ed.editKey(e, k("char", { char: "b", alt: true }))!)).toBe("|one two");
+    expect(show(ed.editKey(e, k("left", { ctrl: true }))!)).toBe("|one two");
+    expect(show(ed.editKey(e, k("backspace", { alt: true }))!)).toBe("|two");
+    expect(show(ed.editKey(e, k("newline"))!)).toBe("one \n|two");
+    for (const other of [
+      k("up", { shift: true }),
+      k("down", { ctrl: true }),
+      k("pageup"),
+      k("tab"),
+      k("enter"),
+      k("escape"),
+      k("char", { char: "c", ctrl: true }),
+    ])
+      expect(ed.editKey(e, other)).toBeUndefined();
+  });
 });

@@ -1,19 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { applyEvent } from "../../src/chat/events.js";
+import { addFileChunk, fileState } from "../../src/chat/file-lines.js";
 import {
   addConversation,
-  addFileChunk,
   addMessage,
   byNumber,
   type ChatModel,
   clearNotice,
   confirmMessage,
-  conversationLabel,
   currentConversation,
   cycle,
   emptyModel,
-  fileState,
-  nameOf,
   rename,
   setArchived,
   setNotice,
@@ -22,6 +19,7 @@ import {
   tick,
   visibleConversations,
 } from "../../src/chat/model.js";
+import { conversationLabel, nameOf } from "../../src/chat/names.js";
 
 const A = { id: "conv-a", peer: "aa".repeat(32) };
 const B = { id: "conv-b", peer: "bb".repeat(32) };

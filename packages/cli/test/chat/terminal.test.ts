@@ -95,12 +95,12 @@ describe.skipIf(!tmuxPresent)("parley chat in an 80×24 terminal", () => {
 
     // A 1,300-character message shows whole on 80×24.
     const long = words(0, 163).slice(0, 1300);
-    tmux.type("alice", long);
+    await tmux.type("alice", long);
     const whole = await tmux.waitFor("bob", /word161/);
     expect(whole.match(/word\d{3}/g)).toHaveLength(162);
 
     // A message three screens tall: its end shows, and PageUp scrolls back row by row to its start.
-    tmux.type("alice", words(200, 500));
+    await tmux.type("alice", words(200, 500));
     const end = await tmux.waitFor("bob", /word699/);
     const seen = new Set<string>(end.match(/word\d{3}/g) ?? []);
     for (let i = 0; i < 12 && !seen.has("word200"); i++) {
@@ -157,25 +157,25 @@ describe.skipIf(!tmuxPresent)("parley chat in an 80×24 terminal", () => {
     tmux.keys("alice", "Enter");
     await tmux.waitFor("alice", /ENDMARK ✓/);
     await tmux.waitFor("bob", /ENDMARK/);
-    tmux.type("bob", "/quit");
+    await tmux.type("bob", "/quit");
     await tmux.waitFor("bob", /EXITED 0/);
     const stored = await lastStored(data, "bob");
     expect(stored.length).toBe(big.length);
     expect(stored === big).toBe(true);
-    tmux.type("alice", "/quit");
+    await tmux.type("alice", "/quit");
     await tmux.waitFor("alice", /EXITED 0/);
   }, 240_000);
 
   it("files both ways with progress, /search, /archive, /leave and /delete; every command is in --help", async () => {
     const { data, tmux, bundles } = await setup(["alice", "bob"]);
-    tmux.type("alice", `/new ${bundles.bob} hi bob, lunch on friday?`);
+    await tmux.type("alice", `/new ${bundles.bob} hi bob, lunch on friday?`);
     await tmux.waitFor("bob", /~alice: hi bob, lunch on friday\?/);
 
     // A file of 300 KB (5 chunks) goes to Bob's downloads folder, identical.
     const file = join(data, "holiday photo.png");
     const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7 + (i >> 9)) & 0xff));
     writeFileSync(file, bytes);
-    tmux.type("alice", `/send ${file}`);
+    await tmux.type("alice", `/send ${file}`);
     const saved = await tmux.waitFor("bob", /holiday photo\.png \(293 KB, image\/png\): saved to/);
     expect(saved).toContain(join(data, "downloads", "bob"));
     await tmux.waitFor("alice", /me: \[file\] holiday photo\.png \(293 KB, image\/png\) ✓/);
@@ -184,48 +184,48 @@ describe.skipIf(!tmuxPresent)("parley chat in an 80×24 terminal", () => {
 
     // And the other way.
     writeFileSync(join(data, "notes.txt"), "the notes\n");
-    tmux.type("bob", `/send ${join(data, "notes.txt")}`);
+    await tmux.type("bob", `/send ${join(data, "notes.txt")}`);
     await tmux.waitFor("alice", /~bob: \[file\] notes\.txt \(10 B, text\/plain\): saved to/);
     expect(readFileSync(join(data, "downloads", "alice", "notes.txt"), "utf8")).toBe("the notes\n");
 
     // Search finds messages and files by name, across conversations.
-    tmux.type("bob", "/search FRIDAY");
+    await tmux.type("bob", "/search FRIDAY");
     await tmux.waitFor("bob", /search "FRIDAY": 1 message/);
     expect(tmux.screen("bob")).toMatch(/\[1 ~alice\] .* ~alice: hi bob, lunch on friday\?/);
-    tmux.type("bob", "/search holiday");
+    await tmux.type("bob", "/search holiday");
     await tmux.waitFor("bob", /~alice: holiday photo\.png/);
     tmux.keys("bob", "Escape");
 
     // Archived: out of the bar until a new message brings it back.
-    tmux.type("bob", "/archive");
+    await tmux.type("bob", "/archive");
     await tmux.waitFor("bob", /~alice archived/);
     tmux.keys("bob", "Escape");
-    tmux.type("bob", "/switch 1");
-    tmux.type("bob", "/list");
+    await tmux.type("bob", "/switch 1");
+    await tmux.type("bob", "/list");
     await tmux.waitFor("bob", /1\. ~alice .*\(archived, current\)/);
     tmux.keys("bob", "Escape");
     tmux.keys("bob", "Tab");
-    tmux.type("alice", "still there?");
+    await tmux.type("alice", "still there?");
     await tmux.waitFor("bob", /conversations:\s+1 ~alice/);
 
     // /leave in a 1:1 asks first, then tells the peer and deletes the conversation here.
-    tmux.type("bob", "/switch 1");
-    tmux.type("bob", "/leave");
+    await tmux.type("bob", "/switch 1");
+    await tmux.type("bob", "/leave");
     await tmux.waitFor("bob", /Type \/leave again to confirm/);
-    tmux.type("bob", "/leave");
+    await tmux.type("bob", "/leave");
     await tmux.waitFor("bob", /conversation with ~alice ended and deleted/);
     await tmux.waitFor("bob", /conversations: none yet/);
     expect(tmux.screen("bob")).not.toMatch(/Type \/leave again/);
     await tmux.waitFor("alice", /~bob left this conversation/);
-    tmux.type("alice", "anyone?");
+    await tmux.type("alice", "anyone?");
     await tmux.waitFor("alice", /they left this conversation: nothing sent/);
 
     // /delete asks first; then the conversation, its history and its keys are gone, also after a restart.
-    tmux.type("alice", "/delete");
+    await tmux.type("alice", "/delete");
     await tmux.waitFor("alice", /Type \/delete again to confirm/);
-    tmux.type("alice", "/delete");
+    await tmux.type("alice", "/delete");
     await tmux.waitFor("alice", /conversations: none yet/);
-    tmux.type("alice", "/quit");
+    await tmux.type("alice", "/quit");
     await tmux.waitFor("alice", /EXITED 0/);
     const p = await Profile.open({ dataDir: data, name: "alice" });
     expect(await p.conversations()).toEqual([]);
@@ -233,17 +233,17 @@ describe.skipIf(!tmuxPresent)("parley chat in an 80×24 terminal", () => {
 
     const help = await runCli(["chat", "--help"]);
     for (const [term] of HELP) if (term.startsWith("/")) expect(help.stdout, term).toContain(term);
-    tmux.type("bob", "/quit");
+    await tmux.type("bob", "/quit");
     await tmux.waitFor("bob", /EXITED 0/);
   }, 240_000);
 
   it("a node restart: said once in plain words, cleared when the node is back; a message sent meanwhile reaches ✓✓", async () => {
     const { data, addr, node, tmux, bundles, chat } = await setup(["alice", "bob"]);
-    tmux.type("alice", `/new ${bundles.bob} before the restart`);
+    await tmux.type("alice", `/new ${bundles.bob} before the restart`);
     await tmux.waitFor("alice", /me: before the restart ✓✓/);
     expect(await node.stop()).toBe(0);
     await tmux.waitFor("alice", /lost the node at 127\.0\.0\.1:\d+ \(stopped or restarting\?\)/);
-    tmux.type("alice", "sent while the node is down");
+    await tmux.type("alice", "sent while the node is down");
     await tmux.waitFor("alice", /me: sent while the node is down …/);
     await tmux.waitFor("alice", /not sent yet: no node is connected/);
     expect(tmux.screen("alice")).not.toMatch(/ECONNREFUSED|no-peers|publish-failed/);
@@ -265,22 +265,22 @@ describe.skipIf(!tmuxPresent)("parley chat in an 80×24 terminal", () => {
     await tmux.waitFor("carol", /connecting to the node at 127\.0\.0\.1:9…/);
     tmux.keys("carol", "C-c");
     await tmux.waitFor("carol", /EXITED 0/, 10_000);
-    for (const who of ["alice", "bob"]) tmux.type(who, "/quit");
+    for (const who of ["alice", "bob"]) await tmux.type(who, "/quit");
     for (const who of ["alice", "bob"]) await tmux.waitFor(who, /EXITED 0/);
     expect(await again.stop()).toBe(0);
   }, 240_000);
 
   it("older history loads on PageUp; news in another conversation rings the bell and marks the bar", async () => {
     const { tmux, bundles, chat } = await setup(["alice", "bob", "carol"]);
-    tmux.type("alice", `/new ${bundles.bob} m000`);
+    await tmux.type("alice", `/new ${bundles.bob} m000`);
     await tmux.waitFor("bob", /~alice: m000/);
-    for (let i = 1; i < 130; i++) tmux.type("alice", `m${String(i).padStart(3, "0")}`);
+    for (let i = 1; i < 130; i++) await tmux.type("alice", `m${String(i).padStart(3, "0")}`);
     await tmux.waitFor("bob", /~alice: m129/, 60_000);
     // Messages in the conversation on screen do not ring.
     expect(tmux.rang("bob")).toBe(false);
 
     // Restarted, Bob has the newest 100 loaded; PageUp at the top of them loads the pages before.
-    tmux.type("bob", "/quit");
+    await tmux.type("bob", "/quit");
     await tmux.waitFor("bob", /EXITED 0/);
     tmux.start("bob", chat("bob"), SMALL);
     await tmux.waitFor("bob", /~alice: m129/);
@@ -290,11 +290,11 @@ describe.skipIf(!tmuxPresent)("parley chat in an 80×24 terminal", () => {
     expect(screen).not.toContain("older messages");
 
     // Carol writes while Bob looks at Alice: the bell rings and the bar marks her with the unread count.
-    tmux.type("carol", `/new ${bundles.bob} hi bob, carol here`);
+    await tmux.type("carol", `/new ${bundles.bob} hi bob, carol here`);
     await tmux.waitFor("bob", /2 ~carol \(1\)/);
     expect(tmux.screen("bob")).not.toContain("carol here");
     expect(tmux.rang("bob")).toBe(true);
-    for (const who of ["alice", "bob", "carol"]) tmux.type(who, "/quit");
+    for (const who of ["alice", "bob", "carol"]) await tmux.type(who, "/quit");
     for (const who of ["alice", "bob", "carol"]) await tmux.waitFor(who, /EXITED 0/);
   }, 240_000);
 });

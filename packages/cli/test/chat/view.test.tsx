@@ -2,14 +2,13 @@ import { renderToString } from "ink";
 import { describe, expect, it } from "vitest";
 import { bundlePanel } from "../../src/chat/commands.js";
 import { applyEvent } from "../../src/chat/events.js";
+import { addFileChunk, fileProgress } from "../../src/chat/file-lines.js";
 import {
   addConversation,
-  addFileChunk,
   addMessage,
   type ChatModel,
   cycle,
   emptyModel,
-  fileProgress,
   notice,
   rename,
   setOlder,

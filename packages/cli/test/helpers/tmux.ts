@@ -57,9 +57,22 @@ export class Tmux {
     return this.tmux(["capture-pane", "-p", "-J", "-t", name]);
   }
 
-  /** Types `text` literally, then Enter. */
-  type(name: string, text: string): void {
+  /**
+   * Types `text` literally, waits until the program shows it at the end of its input line, then presses
+   * Enter. Waiting keeps Enter out of the same read as the text: a carriage return inside one read is a
+   * pasted line break to `parley chat`, as it is to other terminal chats.
+   */
+  async type(name: string, text: string, timeoutMs = 20_000): Promise<void> {
     this.tmux(["send-keys", "-t", name, "-l", text]);
+    const tail = text.trimEnd().slice(-12);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.screen(name);
+      const last = screen.trimEnd().split("\n").at(-1) ?? "";
+      if (last.trimEnd().endsWith(tail) || /EXITED \d+/.test(screen)) break;
+      if (Date.now() > deadline) throw new Error(`screen "${name}" never showed the typed text:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     this.tmux(["send-keys", "-t", name, "Enter"]);
   }
 
