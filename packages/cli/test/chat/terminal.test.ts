@@ -44,7 +44,8 @@ async function lastStored(data: string, name: string): Promise<string> {
   try {
     const [conv] = await p.conversations();
     const items = await p.history(conv!.id, 20);
-    return items.filter((i) => !i.text.startsWith("[display name")).at(-1)!.text;
+    // Display names travel as messages too (shown as "[profile]" here): the last one that is not.
+    return items.filter((i) => i.text !== "[profile]").at(-1)!.text;
   } finally {
     await p.close();
   }
