@@ -118,7 +118,8 @@ export function decodeKeys(piece: string): KeyEvent[] {
       const last = i === piece.length - 1 || (ch === "\r" && piece[i + 1] === "\n" && i + 1 === piece.length - 1);
       if (last) {
         flush();
-        out.push(key(ch === "\n" && single ? "newline" : "enter"));
+        // A terminal sends CR for Enter; LF is Ctrl-J, a new line wherever it comes.
+        out.push(key(ch === "\n" ? "newline" : "enter"));
         break;
       }
       if (ch === "\r" && piece[i + 1] === "\n") i++;

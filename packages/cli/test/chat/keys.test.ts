@@ -55,6 +55,8 @@ describe("terminal keys", () => {
       { type: "text", text: "line one\n\nline three\nfour" },
     ]);
     expect(decodeKeys("a\r\nb\r\n")).toEqual([{ type: "text", text: "a\nb" }, key("enter")]);
+    // Ctrl-J typed ahead after text is still a new line, never Enter.
+    expect(decodeKeys("second\n")).toEqual([{ type: "text", text: "second" }, key("newline")]);
     expect(decodeKeys("col1\tcol2")).toEqual([{ type: "text", text: "col1\tcol2" }]);
     // Control keys inside a run still act as keys, in order.
     expect(decodeKeys("ab\u007fc")).toEqual([

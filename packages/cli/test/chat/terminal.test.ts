@@ -195,16 +195,17 @@ describe.skipIf(!tmuxPresent)("parley chat in an 80×24 terminal", () => {
     expect(tmux.screen("bob")).toMatch(/\[1 ~alice\] .* ~alice: hi bob, lunch on friday\?/);
     await tmux.type("bob", "/search holiday");
     await tmux.waitFor("bob", /~alice: holiday photo\.png/);
-    tmux.keys("bob", "Escape");
+    // Esc is a prefix of other keys: wait for it to take effect before typing on.
+    await press(tmux, "bob", "Escape");
 
     // Archived: out of the bar until a new message brings it back.
     await tmux.type("bob", "/archive");
     await tmux.waitFor("bob", /~alice archived/);
-    tmux.keys("bob", "Escape");
+    await press(tmux, "bob", "Escape");
     await tmux.type("bob", "/switch 1");
     await tmux.type("bob", "/list");
     await tmux.waitFor("bob", /1\. ~alice .*\(archived, current\)/);
-    tmux.keys("bob", "Escape");
+    await press(tmux, "bob", "Escape");
     tmux.keys("bob", "Tab");
     await tmux.type("alice", "still there?");
     await tmux.waitFor("bob", /conversations:\s+1 ~alice/);

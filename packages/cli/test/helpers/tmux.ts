@@ -58,9 +58,9 @@ export class Tmux {
   }
 
   /**
-   * Types `text` literally, waits until the program shows it at the end of its input line, then presses
-   * Enter. Waiting keeps Enter out of the same read as the text: a carriage return inside one read is a
-   * pasted line break to `parley chat`, as it is to other terminal chats.
+   * Types `text` literally, waits until the program shows it at the end of its input line, presses Enter and
+   * waits until the line is gone. Waiting keeps Enter out of the reads of the text before and after it: a
+   * carriage return inside one read is a pasted line break to `parley chat`, as in other terminal chats.
    */
   async type(name: string, text: string, timeoutMs = 20_000): Promise<void> {
     this.tmux(["send-keys", "-t", name, "-l", text]);
@@ -74,6 +74,14 @@ export class Tmux {
       await new Promise((r) => setTimeout(r, 50));
     }
     this.tmux(["send-keys", "-t", name, "Enter"]);
+    // And until Enter took the line away, so what is typed next does not share a read with it.
+    const after = Date.now() + timeoutMs;
+    while (Date.now() < after) {
+      const screen = this.screen(name);
+      const last = screen.trimEnd().split("\n").at(-1) ?? "";
+      if (!last.trimEnd().endsWith(tail) || /EXITED \d+/.test(screen)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   keys(name: string, ...keys: string[]): void {
