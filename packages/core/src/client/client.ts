@@ -50,6 +50,7 @@ import { DEFAULT_BUNDLE_POLICY } from "../identity/bundle-keys.js";
 import { createInstallation, type Installation } from "../identity/installation.js";
 import { type IntroBundle, parseIntroBundle } from "../identity/intro-bundle.js";
 import { create, type EncryptedPayload, InboxV1FrameSchema, toBinary } from "../wire/index.js";
+import { ARCHIVED_NS, deleteConversationRecords, setArchived } from "./conversation-admin.js";
 import { ClientError, InboundError } from "./errors.js";
 import { EventStream } from "./event-stream.js";
 import { ClientGroups, emptyPlan, GROUP_V1, type GroupOrigin, type GroupPlan } from "./groups.js";
@@ -629,6 +630,54 @@ export class Client {
     this.#subscriptions.clear();
     await this.#serial.idle();
     this.#events.end();
+  }
+
+  // ---- conversation management (conversation-admin.ts) ----
+
+  /** Marks a conversation archived (or not): a mark for applications to file it away; nothing else changes. */
+  archiveConversation(conversationId: string, archived = true): Promise<void> {
+    return this.#step(async () => {
+      if (!(await this.#store.get(CONVERSATION_INFO_NS, conversationId)))
+        throw new ClientError("unknown-conversation", "no such conversation");
+      const tx = new Transaction(this.#store);
+      setArchived(tx, conversationId, archived, this.#clock.now());
+      await tx.commit();
+    });
+  }
+
+  /** Ids of the archived conversations. */
+  async archivedConversations(): Promise<string[]> {
+    return (await this.#store.scan(ARCHIVED_NS)).map((e) => e.key);
+  }
+
+  /**
+   * Deletes a conversation with its history. A PrivateV1 conversation loses its keys, and its id is kept so
+   * that a replayed invite cannot restore it; a group still joined is left first. Nothing is sent to the
+   * peer: send a LeaveContent before, to tell it.
+   */
+  deleteConversation(conversationId: string): Promise<void> {
+    return this.#step(async () => {
+      let info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
+      if (!info) throw new ClientError("unknown-conversation", "no such conversation");
+      if (info.type === GROUP_V1 && info.status !== "left" && info.status !== "removed") {
+        await this.#groupStep(BY_ME, async (tx) => ({
+          value: undefined,
+          effects: await this.#groups.engine.leave(tx, conversationId),
+        }));
+        info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId)) ?? info;
+      }
+      const tx = new Transaction(this.#store);
+      const d = await deleteConversationRecords(tx, info, info.type !== GROUP_V1, this.inboxTopic);
+      await tx.commit();
+      if (!d.removed || !d.tombstone) return;
+      this.#decoder.index.remove(d.removed);
+      this.#decoder.index.add(d.tombstone);
+      const topic = d.removed.contentTopic;
+      if (this.#decoder.index.conversationsOn(topic).length === 0 && !this.#groups.hasTopic(topic)) {
+        this.#subscriptions.get(topic)?.();
+        this.#subscriptions.delete(topic);
+      }
+    });
   }
 
   // ---- internals ----
