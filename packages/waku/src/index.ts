@@ -21,6 +21,7 @@ export { ARCHIVE_FILE, type NodeOptions, type RunningNode, startNode } from "./n
 export { NODE_USAGE, parseNodeArgs, runNode } from "./node-main.js";
 export { loadOrCreatePeerKey, PEER_KEY_FILE, peerKeyFromSeed } from "./peer-key.js";
 export { MAX_RELAY_MESSAGE_BYTES, RELAY_CODEC } from "./relay.js";
+export { type Transport, webSocketTransports } from "./transports.js";
 export {
   contentTopicToPubsubTopic,
   contentTopicToShard,
