@@ -9,7 +9,7 @@
  * at the first await on anything else). A Web Lock keeps one writer per profile across tabs.
  */
 import { compareKeys, type ScanOptions, type Store, type StoreEntry, type WriteOp } from "@parley/core";
-import { type DBSchema, type IDBPDatabase, openDB } from "idb";
+import { type DBSchema, deleteDB, type IDBPDatabase, openDB } from "idb";
 import { DEFAULT_PBKDF2_ITERATIONS, type SealedKey, ValueCipher } from "./encryption.js";
 import { IdbStoreError } from "./errors.js";
 import { acquireProfileLock, type ProfileLock } from "./lock.js";
@@ -85,7 +85,6 @@ export class IdbStore implements Store {
 
   /** Deletes a profile's database (it must not be open anywhere). */
   static async destroy(name: string): Promise<void> {
-    const { deleteDB } = await import("idb");
     await deleteDB(PREFIX + name);
   }
 

@@ -33,10 +33,10 @@ import { handleMetadata } from "./metadata.js";
 import { type Relay, relayValidator, wakuRelay } from "./relay.js";
 import { contentTopicToPubsubTopic, DEFAULT_NETWORK, type NetworkConfig, validateNetwork } from "./sharding.js";
 import { StaticPeers } from "./static-peers.js";
-import type { Transport } from "./transports.js";
 import type { MessageArchive } from "./store/archive.js";
 import { queryStore, type StoredMessage } from "./store/client.js";
 import { STORE_CODEC, serveStore } from "./store/server.js";
+import type { Transport } from "./transports.js";
 
 export interface WakuDeliveryOptions {
   /** Cluster and shard count for autosharding; every peer of one network must agree. Default cluster 42, 8 shards. */

@@ -21,7 +21,6 @@ export { ARCHIVE_FILE, type NodeOptions, type RunningNode, startNode } from "./n
 export { NODE_USAGE, parseNodeArgs, runNode } from "./node-main.js";
 export { loadOrCreatePeerKey, PEER_KEY_FILE, peerKeyFromSeed } from "./peer-key.js";
 export { MAX_RELAY_MESSAGE_BYTES, RELAY_CODEC } from "./relay.js";
-export { type Transport, webSocketTransports } from "./transports.js";
 export {
   contentTopicToPubsubTopic,
   contentTopicToShard,
@@ -43,3 +42,4 @@ export {
 } from "./store/archive.js";
 export { queryStore, type StoredMessage, type StorePageQuery } from "./store/client.js";
 export { MAX_RESPONSE_BYTES, STORE_CODEC } from "./store/server.js";
+export { type Transport, webSocketTransports } from "./transports.js";
