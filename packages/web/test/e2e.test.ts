@@ -4,7 +4,6 @@
  * (each a browser profile of their own), Carol a Node client on the libraries. Every wait is for an event
  * or a condition on the page, with generous caps; nothing is skipped (a missing Chromium fails).
  */
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +22,7 @@ import {
   waitFor,
   waitTick,
 } from "./support/page.js";
-import { type BrowserUser, newUser, REPO, type Stack, startStack, unlock, WAIT_MS } from "./support/stack.js";
+import { type BrowserUser, newUser, type Stack, startStack, unlock, WAIT_MS } from "./support/stack.js";
 
 const PASS = { alice: "alice's long passphrase", bob: "bob's long passphrase" };
 
@@ -37,13 +36,6 @@ let aliceBundle: string;
 let bobKey: string;
 
 beforeAll(async () => {
-  // Build the page from the current sources (the test must not run against a stale bundle).
-  const built = spawnSync(join(REPO, "node_modules/.bin/vite"), ["build", "--logLevel", "error"], {
-    cwd: join(REPO, "packages/web"),
-    encoding: "utf8",
-    timeout: 300_000,
-  });
-  if (built.status !== 0) throw new Error(`vite build failed: ${built.stderr}${built.stdout}`);
   dir = mkdtempSync(join(tmpdir(), "parley-web-e2e-"));
   stack = await startStack(dir);
   alice = await newUser(stack);

@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname, extname, join, normalize, sep } from "node:path";
+import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
 import pc from "picocolors";
@@ -14,6 +14,7 @@ interface WebFlags {
   node?: string;
   cluster: number;
   heartbeat?: number;
+  root: string;
 }
 
 /** The built page (packages/web/dist/page), next to this package in the workspace. */
@@ -41,6 +42,7 @@ export function webCommand(): Command {
     .option("--port <n>", "HTTP port of the page (0 = any free port)", (v) => parsePort("port", v), 60080)
     .option("--node <multiaddr>", "the node's WebSocket multiaddr (…/tcp/60001/ws/p2p/…)")
     .option("--cluster <n>", "Waku cluster id", (v) => parseCount("cluster", v), 42)
+    .addOption(new Option("--root <dir>", "directory of the built page").default(PAGE_DIR, "packages/web/dist/page"))
     .addOption(
       new Option(
         "--heartbeat <ms>",
@@ -64,8 +66,9 @@ async function runWeb(flags: WebFlags): Promise<number> {
     process.on("SIGINT", () => resolve());
     process.on("SIGTERM", () => resolve());
   });
-  await readFile(join(PAGE_DIR, "index.html")).catch(() => {
-    throw new UsageError(`the web page is not built (${PAGE_DIR}): run \`npm run build\` first`);
+  const root = resolve(flags.root);
+  await readFile(join(root, "index.html")).catch(() => {
+    throw new UsageError(`the web page is not built (${root}): run \`npm run build\` first`);
   });
   const node = await findOrStartNode(flags);
   const config = JSON.stringify({
@@ -73,7 +76,7 @@ async function runWeb(flags: WebFlags): Promise<number> {
     cluster: flags.cluster,
     ...(flags.heartbeat ? { heartbeatMs: flags.heartbeat } : {}),
   });
-  const server = createServer((req, res) => void serve(req, res, config, node.address));
+  const server = createServer((req, res) => void serve(req, res, { root, config, nodeAddress: node.address }));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(flags.port, flags.host, resolve);
@@ -129,16 +132,27 @@ async function findOrStartNode(flags: WebFlags): Promise<PageNode> {
 }
 
 /** Static files of the page, plus `config.json` (the node's address). GET and HEAD only, nothing outside the page. */
-async function serve(req: IncomingMessage, res: ServerResponse, config: string, nodeAddress: string): Promise<void> {
+interface Site {
+  readonly root: string;
+  readonly config: string;
+  readonly nodeAddress: string;
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, site: Site): Promise<void> {
   if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain", "method not allowed");
-  const path = decodeURIComponent(new URL(req.url ?? "/", "http://page").pathname);
-  if (path === "/config.json") return send(res, 200, TYPES[".json"]!, config, req.method === "HEAD");
-  const file = normalize(join(PAGE_DIR, path === "/" ? "index.html" : path));
-  if (!file.startsWith(PAGE_DIR + sep)) return send(res, 404, "text/plain", "not found");
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(req.url ?? "/", "http://page").pathname);
+  } catch {
+    return send(res, 400, "text/plain", "bad request");
+  }
+  if (path === "/config.json") return send(res, 200, TYPES[".json"]!, site.config, req.method === "HEAD");
+  const file = normalize(join(site.root, path === "/" ? "index.html" : path));
+  if (!file.startsWith(site.root + sep)) return send(res, 404, "text/plain", "not found");
   try {
     const body = await readFile(file);
     const type = TYPES[extname(file)] ?? "application/octet-stream";
-    res.setHeader("Content-Security-Policy", contentSecurityPolicy(nodeAddress));
+    res.setHeader("Content-Security-Policy", contentSecurityPolicy(site.nodeAddress));
     // Hashed asset names never change content; the page itself must be fetched fresh.
     res.setHeader("Cache-Control", path.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
     return send(res, 200, type, body, req.method === "HEAD");

@@ -8,7 +8,7 @@ export function conversations(page: Page): Locator {
 
 /** The sidebar entry of a conversation whose label starts with `label` (accessible name "Chat …" / "Group …"). */
 export function entry(page: Page, label: string, kind: "Chat" | "Group" = "Chat"): Locator {
-  return conversations(page).getByRole("button", { name: new RegExp(`^${kind} ${escape(label)}`) });
+  return conversations(page).getByRole("button", { name: new RegExp(`^${kind} ${escapeRegExp(label)}`) });
 }
 
 export function messages(page: Page, text: string): Locator {
@@ -64,6 +64,6 @@ export async function waitFor(page: Page, condition: () => Promise<boolean>, wha
   }
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -3,7 +3,8 @@
  * free loopback ports) and a `parley web` process serving the built page, plus headless Chromium (Debian's,
  * through playwright-core). Every wait is bounded and generous; `stop()` ends whatever was started.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -84,7 +85,24 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** Builds the page from the current sources into `outDir` (never the shared dist/page another run may serve). */
+export function buildPage(outDir: string): void {
+  const built = spawnSync(
+    join(REPO, "node_modules/.bin/vite"),
+    ["build", "--logLevel", "error", "--outDir", outDir, "--emptyOutDir"],
+    {
+      cwd: join(REPO, "packages/web"),
+      encoding: "utf8",
+      timeout: 300_000,
+    },
+  );
+  if (built.status !== 0) throw new Error(`vite build failed: ${built.stderr}${built.stdout}`);
+}
+
+/** A node, the page built from the sources and served by `parley web`, and Chromium. */
 export async function startStack(dataDir: string): Promise<Stack> {
+  const page = join(dataDir, "page");
+  buildPage(page);
   const executablePath = chromiumPath();
   const node = parley(["node", "--data", dataDir, "--port", "0", "--ws-port", "0", "--heartbeat", "100"]);
   const started: Child[] = [node];
@@ -92,7 +110,7 @@ export async function startStack(dataDir: string): Promise<Stack> {
   try {
     const tcp = await node.line((l) => l.startsWith("/ip4/127.0.0.1/tcp/") && !l.includes("/ws"));
     const ws = await node.line((l) => l.includes("/ws/p2p/"));
-    const web = parley(["web", "--data", dataDir, "--port", "0", "--node", ws, "--heartbeat", "100"]);
+    const web = parley(["web", "--data", dataDir, "--root", page, "--port", "0", "--node", ws, "--heartbeat", "100"]);
     started.push(web);
     const url = await web.line((l) => l.startsWith("http://"));
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
