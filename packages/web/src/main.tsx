@@ -1,6 +1,8 @@
 /**
  * The page: load the node's address, open a profile (its passphrase decrypts the store; another tab holding
- * it is refused), then the chat. `document.body.dataset.phase` says where it is, for people's tools and tests.
+ * it is refused), then the chat. `document.body.dataset.phase` says where it is, for people's tools and tests,
+ * and performance marks time it: parley-unlock-shown, parley-open (Open pressed), parley-ready (the profile's
+ * conversations shown), parley-online (the node connected and in our relay mesh).
  */
 import { render } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
@@ -70,6 +72,7 @@ function App() {
           busy={phase.busy}
           {...(phase.error ? { error: phase.error } : {})}
           onOpen={(profile, passphrase) => {
+            performance.mark("parley-open");
             const config = phase.config;
             setPhase({ kind: "unlock", config, busy: true });
             sessionModule

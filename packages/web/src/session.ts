@@ -92,6 +92,8 @@ export class WebSession {
   }
 
   #setNetwork(state: NetworkState, detail?: string): void {
+    if (state === "online" && performance.getEntriesByName("parley-online").length === 0)
+      performance.mark("parley-online");
     this.#network = state;
     for (const l of this.#listeners) l.network(state, detail);
   }

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 
 export interface UnlockProps {
   readonly initialProfile: string;
@@ -11,6 +11,9 @@ export interface UnlockProps {
 export function Unlock({ initialProfile, busy, error, onOpen }: UnlockProps) {
   const [profile, setProfile] = useState(initialProfile);
   const [passphrase, setPassphrase] = useState("");
+  useEffect(() => {
+    if (performance.getEntriesByName("parley-unlock-shown").length === 0) performance.mark("parley-unlock-shown");
+  }, []);
   return (
     <main class="unlock">
       <h1>Parley</h1>
