@@ -216,6 +216,12 @@ describe("Parley in Chromium", () => {
   it("the main view, screenshotted to a temp dir, has every element it should", async () => {
     const page = alice.page;
     await open(page, "Team", "Group");
+    // The keyboard moves between conversations (Alt+Up / Alt+Down) from the composer, where focus is.
+    await page.keyboard.press("Alt+ArrowUp");
+    await page.locator("#conversation-title", { hasText: "Carol" }).waitFor({ timeout: WAIT_MS });
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("composer-input");
+    await page.keyboard.press("Alt+ArrowDown");
+    await page.locator("#conversation-title", { hasText: "Team" }).waitFor({ timeout: WAIT_MS });
     await page.getByRole("button", { name: "Members" }).click();
     const shots = join(tmpdir(), "parley-web-screens");
     mkdirSync(shots, { recursive: true });

@@ -1,6 +1,6 @@
 import type { ClientEvent } from "@parley/core";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type { NetworkState, WebSession } from "../session.js";
+import { contentText, type NetworkState, type WebSession } from "../session.js";
 import {
   addMessage,
   type ChatState,
@@ -58,7 +58,7 @@ export function Chat({ session, onReady }: { session: WebSession; onReady(): voi
           return;
         case "message": {
           if (!latest.current.conversations.some((c) => c.id === e.conversationId)) await describe(e.conversationId);
-          const text = e.content.kind === "text" ? (e.content as { text: string }).text : `[${e.content.kind}]`;
+          const text = contentText(e.content);
           setState((s) =>
             addMessage(s, e.conversationId, {
               id: e.messageId,

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type Conversation, shortKey, TICKS } from "../state.js";
+import { ErrorNote } from "./error-note.js";
 
 export interface ConversationProps {
   readonly conversation: Conversation;
@@ -91,11 +92,7 @@ export function ConversationView({ conversation: c, nameOf, onSend, onPanel }: C
           Send
         </button>
       </form>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote error={error} />
     </main>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import type { Conversation } from "../state.js";
+import { ErrorNote } from "./error-note.js";
 
 /** Starts a 1:1 conversation from someone's pasted intro bundle, with a first message. */
 export function NewChatForm({ onStart }: { onStart(bundle: string, text: string): Promise<void> }) {
@@ -37,11 +38,7 @@ export function NewChatForm({ onStart }: { onStart(bundle: string, text: string)
         <input name="first" required value={text} onInput={(e) => setText(e.currentTarget.value)} />
       </label>
       <button type="submit">Start conversation</button>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote error={error} />
     </form>
   );
 }
@@ -93,11 +90,7 @@ export function NewGroupForm({
         ))}
       </fieldset>
       <button type="submit">Create group</button>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote error={error} />
     </form>
   );
 }

@@ -1,6 +1,7 @@
 import type { GroupMemberInfo } from "@parley/core";
 import { useEffect, useState } from "preact/hooks";
 import type { Conversation } from "../state.js";
+import { ErrorNote } from "./error-note.js";
 
 const STATE_TEXT: Record<string, string> = {
   member: "member",
@@ -97,11 +98,7 @@ export function MembersPanel(props: MembersProps) {
           Leave group
         </button>
       )}
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote error={error} />
     </section>
   );
 }

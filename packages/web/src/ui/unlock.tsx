@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { ErrorNote } from "./error-note.js";
 
 export interface UnlockProps {
   readonly initialProfile: string;
@@ -51,11 +52,7 @@ export function Unlock({ initialProfile, busy, error, onOpen }: UnlockProps) {
         </button>
         <p class="hint">A new profile name creates a new identity; keep the passphrase, it cannot be recovered.</p>
       </form>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorNote error={error} />
     </main>
   );
 }
