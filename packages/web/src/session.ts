@@ -113,9 +113,13 @@ export class WebSession {
   }
 
   async #connect(): Promise<void> {
-    if (this.#closed || this.delivery.libp2p.getPeers().length === 0) return;
-    if (!(await this.delivery.waitForPeers(PARLEY_TOPIC, 1, 30_000))) return;
-    if (this.#closed || this.#network === "online") return;
+    // Connected is not enough: until the node grafts us into its mesh it forwards nothing to us.
+    for (;;) {
+      if (this.#closed || this.#network === "online" || this.delivery.libp2p.getPeers().length === 0) return;
+      if (await this.delivery.waitForPeers(PARLEY_TOPIC, 1, 10_000)) break;
+    }
+    // Another connection event may have got here first during the wait.
+    if (this.#closed || (this.#network as NetworkState) === "online") return;
     this.#setNetwork("online");
     this.#catchUp = this.#catchUp.then(() =>
       this.#runCatchUp().catch((err: unknown) =>
