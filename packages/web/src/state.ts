@@ -83,6 +83,20 @@ export function upsertConversation(
   return { ...s, conversations };
 }
 
+/**
+ * A conversation as read from the store at start. Events may have added messages to it meanwhile (they are
+ * heard from before the read starts): keep the union, each message once, and the larger unread count.
+ */
+export function mergeLoaded(s: ChatState, loaded: Conversation): ChatState {
+  const existing = s.conversations.find((c) => c.id === loaded.id);
+  if (!existing) return upsertConversation(s, loaded);
+  const ids = new Set(existing.messages.map((m) => m.id));
+  const messages = [...existing.messages, ...loaded.messages.filter((m) => !ids.has(m.id))]
+    .sort((a, b) => a.timestamp - b.timestamp)
+    .slice(-MAX_MESSAGES);
+  return upsertConversation(s, { ...loaded, messages, unread: Math.max(existing.unread, loaded.unread) });
+}
+
 export function select(s: ChatState, id: string): ChatState {
   if (!s.conversations.some((c) => c.id === id)) return s;
   return { ...s, current: id, conversations: map(s.conversations, id, (c) => ({ ...c, unread: 0 })) };

@@ -7,6 +7,7 @@ import {
   type ChatState,
   EMPTY,
   type Message,
+  mergeLoaded,
   nameOf,
   select,
   setDelivery,
@@ -76,6 +77,17 @@ describe("web page state", () => {
     s = addMessage(s, "c1", { ...msg("out-1", 5, "out"), state: "queued" });
     expect(s.conversations[0]!.messages[0]!.state).toBe("acked");
     expect(s.early.size).toBe(0);
+  });
+
+  it("what the store held at start merges with what events added meanwhile: each message once", () => {
+    let s = withTwo();
+    s = addMessage(s, "g1", msg("live", 50));
+    const loaded = { id: "g1", kind: "group" as const, peer: "", label: "Team", unread: 3 };
+    s = mergeLoaded(s, { ...loaded, messages: [msg("old", 10), msg("live", 50)] });
+    expect(s.conversations[1]!.messages.map((m) => m.id)).toEqual(["old", "live"]);
+    expect(s.conversations[1]!.unread).toBe(3);
+    s = mergeLoaded(s, { ...loaded, id: "new", messages: [msg("x", 1)] });
+    expect(s.conversations.map((c) => c.id)).toEqual(["c1", "g1", "new"]);
   });
 
   it("a peer is named by my label of our 1:1 conversation, else by a short key", () => {

@@ -6,6 +6,7 @@ import {
   type ChatState,
   current,
   EMPTY,
+  mergeLoaded,
   nameOf,
   relabel,
   select,
@@ -106,7 +107,7 @@ export function Chat({ session, onReady }: { session: WebSession; onReady(): voi
       const [convs, b] = await Promise.all([session.conversations(), session.bundle()]);
       if (!live) return;
       setBundle(b);
-      setState((s) => convs.reduce((acc, c) => upsertConversation(acc, c), s));
+      setState((s) => convs.reduce(mergeLoaded, s));
       setLoaded(true);
     })();
     return () => {
