@@ -16,6 +16,7 @@ import { WebCryptoProvider } from "@parley/core/web";
 import { IdbStore } from "@parley/idb-store";
 import { WakuDelivery, webSocketTransports } from "@parley/waku/browser";
 import type { WebConfig } from "./config.js";
+import { contentText } from "./content.js";
 import type { Conversation, Message } from "./state.js";
 
 /** The page's records in the profile, apart from the Client's. */
@@ -236,15 +237,6 @@ export class WebSession {
     await this.delivery.stop().catch(() => undefined);
     await this.store.close();
   }
-}
-
-type Content = HistoryItem["content"];
-
-export function contentText(content: Content): string {
-  if (content.kind === "text" && typeof (content as { text?: unknown }).text === "string")
-    return (content as { text: string }).text;
-  if (content.kind === "unsupported") return "[content this version cannot show]";
-  return `[${content.kind}]`;
 }
 
 function toMessage(h: HistoryItem): Message {

@@ -7,6 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import type { ClientEvent } from "@parley/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeUser } from "./support/node-client.js";
@@ -49,6 +50,16 @@ afterAll(async () => {
 });
 
 describe("Parley in Chromium", () => {
+  it("the first screen's files are small: the protocol and network code is a second chunk", () => {
+    const page = join(dir, "page");
+    const html = readFileSync(join(page, "index.html"), "utf8");
+    const first = [...html.matchAll(/(?:src|href)="\.\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(first.some((f) => f.endsWith(".js"))).toBe(true);
+    const bytes = first.reduce((n, f) => n + gzipSync(readFileSync(join(page, f))).length, 0);
+    // ~20 KiB today (preact, the views, the QR encoder); the session chunk alone is ~350 KiB gzip.
+    expect(bytes).toBeLessThan(64 * 1024);
+  });
+
   it("two browser profiles chat through a real parley node, with ticks, unread counts and names", async () => {
     await unlock(alice.page, stack.url, "alice", PASS.alice);
     await unlock(bob.page, stack.url, "bob", PASS.bob);

@@ -1,6 +1,7 @@
 import type { ClientEvent } from "@parley/core";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { contentText, type NetworkState, type WebSession } from "../session.js";
+import { contentText } from "../content.js";
+import type { NetworkState, WebSession } from "../session.js";
 import {
   addMessage,
   type ChatState,
