@@ -18,4 +18,6 @@ export const sections: Record<string, Section> = {
   store,
   waku,
   memory: memorySection,
+  // Loaded only when it runs: it brings vite and playwright-core.
+  browser: async () => (await import("./browser.js")).browserSection(),
 };
