@@ -128,6 +128,23 @@ export function fromClientEvent(e: ClientEvent): ChatEvent {
         message: `${e.error.code}: ${e.error.message}`,
         ...(e.conversationId ? { conversationId: e.conversationId } : {}),
       };
+    case "message-lost":
+      return {
+        type: "notice",
+        text: `${e.lost.length === 1 ? "a message" : `${e.lost.length} messages`} from this contact did not arrive and will not`,
+        conversationId: e.conversationId,
+        level: "error",
+      };
+    case "frame-dropped":
+      return {
+        type: "notice",
+        text:
+          e.reason === "frame-unsupported"
+            ? "a message this version cannot show arrived (the sender may use a newer version)"
+            : `a message arrived damaged and was dropped (${e.reason})`,
+        conversationId: e.conversationId,
+        level: "error",
+      };
     default:
       return e;
   }

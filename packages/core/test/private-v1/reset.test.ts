@@ -61,7 +61,12 @@ function forged(n: number): EncryptedPayload {
   return create(EncryptedPayloadSchema, {
     encryption: {
       case: "doubleratchet",
-      value: { dh: crypto.x25519GenerateKeyPair().publicKey, msgNum: n, prevChainLen: 0, ciphertext: new Uint8Array(40) },
+      value: {
+        dh: crypto.x25519GenerateKeyPair().publicKey,
+        msgNum: n,
+        prevChainLen: 0,
+        ciphertext: new Uint8Array(40),
+      },
     },
   });
 }
