@@ -8,9 +8,11 @@ export default defineConfig({
     // Tests run against the TypeScript sources of every workspace package.
     alias: [
       { find: /^@parley\/core\/node$/, replacement: src("./packages/core/src/crypto/node.ts") },
+      { find: /^@parley\/core\/web$/, replacement: src("./packages/core/src/crypto/web.ts") },
       { find: /^@parley\/core$/, replacement: src("./packages/core/src/index.ts") },
       { find: /^@parley\/sqlite$/, replacement: src("./packages/sqlite/src/index.ts") },
       { find: /^@parley\/waku$/, replacement: src("./packages/waku/src/index.ts") },
+      { find: /^@parley\/idb-store$/, replacement: src("./packages/idb-store/src/index.ts") },
     ],
   },
   test: {

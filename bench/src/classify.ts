@@ -17,6 +17,7 @@ import {
   wire,
 } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { forgedRows } from "./forged.js";
 import { compare, type Section } from "./harness.js";
 
 const CONVERSATIONS = 10_000;
@@ -100,6 +101,7 @@ export const classifySection: Section = async () => {
   });
   const decode = results.decode!;
   const baseline = "EnvelopeV1 decode";
+  const forged = await forgedRows();
   return {
     section: "classify",
     rows: [
@@ -118,12 +120,14 @@ export const classifySection: Section = async () => {
         ratio: results.raw! / decode,
         baseline,
       },
+      ...forged.rows,
     ],
     notes: [
       `${CONVERSATIONS} conversations over ${TOPICS} topics (${CONVERSATIONS / TOPICS} per topic); envelopes sealed with the ${crypto.name} provider`,
       `a salted hint costs one BLAKE2s-256 per conversation on the message's topic (framework/hint-hash.ts): ${Math.round(
         results.salted! * (CONVERSATIONS / TOPICS),
       ).toLocaleString("en-US")} hint hashes/s`,
+      ...forged.notes,
     ],
   };
 };

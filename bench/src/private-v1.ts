@@ -7,13 +7,10 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import {
-  Client,
-  type Clock,
   ContentCodecs,
   encodeEncryptedPayload,
   encodeFrame,
   MAX_SEG_SIZE,
-  MemoryStore,
   PrivateV1Engine,
   sealEnvelope,
   seededRandom,
@@ -22,77 +19,14 @@ import {
 } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { processPreKeyBundle } from "@signalapp/libsignal-client";
-import { Capture } from "./capture.js";
+import { oneWay, parleyPair, pingPong } from "./client-pair.js";
 import { compare, type Row, type Section } from "./harness.js";
 import { signalEncryptTo, signalPair, signalParty, signalReceive } from "./libsignal.js";
 import { pipelineOneWay, pipelinePair, pipelinePingPong, sessionStates } from "./pipeline.js";
 
-// ---------- Parley side ----------
-
-class ManualClock implements Clock {
-  t = 1_700_000_000_000;
-  now(): number {
-    return this.t;
-  }
-  setTimer(): { cancel(): void } {
-    return { cancel() {} };
-  }
-}
-
-interface ParleyPair {
-  alice: Client;
-  bob: Client;
-  aConv: string;
-  bConv: string;
-  aOut: Capture;
-  bOut: Capture;
-  clock: ManualClock;
-}
-
-async function parleyPair(seed: string): Promise<ParleyPair> {
-  const clock = new ManualClock();
-  const make = async (name: string, out: Capture) =>
-    Client.create({
-      store: new MemoryStore(),
-      delivery: out,
-      crypto: new NodeCryptoProvider({ random: seededRandom(`${seed}/${name}`) }),
-      clock,
-      autoSweep: false,
-      config: { resendAfterMs: 3_600_000 },
-    });
-  const aOut = new Capture();
-  const bOut = new Capture();
-  const alice = await make("alice", aOut);
-  const bob = await make("bob", bOut);
-  const { conversationId: aConv } = await alice
-    .introBundle()
-    .then(async () => alice.startConversation(await bob.introBundle(), "hi"));
-  for (const m of aOut.take()) await bob.ingest(m.topic, m.payload);
-  const bConv = (await bob.conversations())[0]!.id;
-  return { alice, bob, aConv, bConv, aOut, bOut, clock };
-}
-
-/** One message alice → bob through both clients; every 32 messages bob acknowledges so state stays steady. */
-function oneWay(p: ParleyPair, body: string): () => Promise<void> {
-  let n = 0;
-  return async () => {
-    await p.alice.send(p.aConv, body);
-    for (const m of p.aOut.take()) await p.bob.ingest(m.topic, m.payload);
-    if (++n % 32 === 0) {
-      p.clock.t += 2_000;
-      await p.bob.sweep();
-      for (const m of p.bOut.take()) await p.alice.ingest(m.topic, m.payload);
-    }
-  };
-}
-
-function pingPong(p: ParleyPair, body: string): () => Promise<void> {
-  return async () => {
-    await p.alice.send(p.aConv, body);
-    for (const m of p.aOut.take()) await p.bob.ingest(m.topic, m.payload);
-    await p.bob.send(p.bConv, body);
-    for (const m of p.bOut.take()) await p.alice.ingest(m.topic, m.payload);
-  };
+/** Parley on the node:crypto provider, seeded per party. */
+function nodePair(seed: string) {
+  return parleyPair({ crypto: (name) => new NodeCryptoProvider({ random: seededRandom(`${seed}/${name}`) }) });
 }
 
 // ---------- raw AEAD ----------
@@ -184,7 +118,7 @@ export const privateV1Section: Section = async () => {
   const rows: Row[] = [];
 
   // One-way throughput.
-  const p1 = await parleyPair("bench/one-way");
+  const p1 = await nodePair("bench/one-way");
   const s1 = await signalPair();
   const pipe1 = await pipelinePair("bench/pipeline-one-way", 256);
   const oneWayCandidates = {
@@ -237,7 +171,7 @@ export const privateV1Section: Section = async () => {
   });
 
   // Ping-pong (every message ratchets the DH).
-  const p2 = await parleyPair("bench/ping-pong");
+  const p2 = await nodePair("bench/ping-pong");
   const s2 = await signalPair();
   const pipe2 = await pipelinePair("bench/pipeline-ping-pong", 256);
   const ppCandidates = {
@@ -272,7 +206,7 @@ export const privateV1Section: Section = async () => {
   });
 
   // Session setup: bundle in hand → first message decrypted by the recipient.
-  const p3 = await parleyPair("bench/setup");
+  const p3 = await nodePair("bench/setup");
   const bobBundle = await p3.bob.introBundle();
   const s3 = await signalPair();
   let n = 0;

@@ -5,6 +5,7 @@ import type { Section } from "./harness.js";
 import { memorySection } from "./memory.js";
 import { primitivesSection } from "./primitives.js";
 import { privateV1Section } from "./private-v1.js";
+import { scalingSection } from "./scaling.js";
 import { store } from "./store.js";
 import { waku } from "./waku.js";
 
@@ -18,4 +19,7 @@ export const sections: Record<string, Section> = {
   store,
   waku,
   memory: memorySection,
+  scaling: scalingSection,
+  // Loaded only when it runs: it brings vite and playwright-core.
+  browser: async () => (await import("./browser.js")).browserSection(),
 };

@@ -10,6 +10,7 @@ import { chatCommand } from "./commands/chat.js";
 import { demoCommand } from "./commands/demo.js";
 import { introCommand } from "./commands/intro.js";
 import { nodeCommand } from "./commands/node.js";
+import { webCommand } from "./commands/web.js";
 import { describe } from "./errors.js";
 
 const program = new Command()
@@ -25,6 +26,7 @@ program.addCommand(demoCommand());
 program.addCommand(nodeCommand());
 program.addCommand(introCommand());
 program.addCommand(chatCommand());
+program.addCommand(webCommand());
 program.addCommand(benchCommand());
 program.addHelpText(
   "after",

@@ -283,6 +283,18 @@ export function toChatEvent(e: ClientEvent): ChatEvent {
         message: `${e.error.code}: ${e.error.message}`,
         ...(e.conversationId ? { conversationId: e.conversationId } : {}),
       };
+    case "message-lost":
+      return {
+        type: "error",
+        message: `${e.lost.length === 1 ? "a message" : `${e.lost.length} messages`} from this peer did not arrive and will not`,
+        conversationId: e.conversationId,
+      };
+    case "frame-dropped":
+      return {
+        type: "error",
+        message: `a message could not be shown (${e.reason}); the sender may use a newer version`,
+        conversationId: e.conversationId,
+      };
     case "conversation-started":
     case "delivery-state":
     case "message-missing":

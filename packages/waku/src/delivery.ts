@@ -2,12 +2,8 @@ import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { identify } from "@libp2p/identify";
 import type { Libp2p, Message, PeerId, PrivateKey } from "@libp2p/interface";
-import { memory } from "@libp2p/memory";
 import { mplex } from "@libp2p/mplex";
 import { ping } from "@libp2p/ping";
-import { tcp } from "@libp2p/tcp";
-import { webSockets } from "@libp2p/websockets";
-import { all as allAddresses } from "@libp2p/websockets/filters";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 import {
   type Clock,
@@ -21,8 +17,6 @@ import {
   toHex,
 } from "@parley/core";
 import { createLibp2p } from "libp2p";
-
-type Transport = ReturnType<typeof webSockets>;
 
 import { WakuError } from "./errors.js";
 import {
@@ -42,6 +36,7 @@ import { parsePeerAddress, StaticPeers } from "./static-peers.js";
 import type { MessageArchive } from "./store/archive.js";
 import { queryStore, type StoredMessage } from "./store/client.js";
 import { STORE_CODEC, serveStore } from "./store/server.js";
+import type { Transport } from "./transports.js";
 
 export interface WakuDeliveryOptions {
   /** Cluster and shard count for autosharding; every peer of one network must agree. Default cluster 42, 8 shards. */
@@ -68,10 +63,18 @@ export interface WakuDeliveryOptions {
    */
   readonly deliverToSelf?: boolean;
   readonly clock?: Clock;
+  /**
+   * The libp2p transports. Default: TCP, WebSocket and in-process memory (Node). A page passes
+   * `webSocketTransports()` from `@parley/waku/browser`: browsers have no TCP.
+   */
+  readonly transports?: readonly Transport[];
 }
 
 /** `ok` results also say how many peers the message went to directly. */
 export type WakuPublishResult = PublishResult & { readonly recipients?: number };
+
+/** After pending I/O callbacks in Node; a macrotask in browsers, which have no setImmediate. */
+const later: (f: () => void) => void = globalThis.setImmediate ?? ((f) => setTimeout(f, 0));
 
 /** Gives up a publish attempt that gossipsub does not finish, then waits for peers again. */
 const RETRY_WAIT_MAX_MS = 1_000;
@@ -133,17 +136,12 @@ export class WakuDelivery implements Delivery {
     this.staticPeers.start();
   }
 
-  private createNode() {
+  private async createNode() {
     return createLibp2p({
       ...(this.options.privateKey ? { privateKey: this.options.privateKey } : {}),
       addresses: { listen: [...(this.options.listen ?? [])] },
-      // Plain ws is refused by the default filter outside browsers' wss world; loopback and LAN need it.
-      // (tcp and memory are typed against a second copy of @libp2p/interface; they are the same at runtime.)
-      transports: [
-        tcp() as unknown as Transport,
-        webSockets({ filter: allAddresses }),
-        memory() as unknown as Transport,
-      ],
+      // Node's transports load only when no others are given, so a browser bundle never runs them.
+      transports: [...(this.options.transports ?? (await import("./transports-node.js")).nodeTransports())],
       connectionEncrypters: [noise()],
       // js-waku light nodes speak mplex; yamux is preferred by everyone else.
       streamMuxers: [yamux(), mplex()],
@@ -240,7 +238,7 @@ export class WakuDelivery implements Delivery {
           if (recipients.length > 0) {
             await this.options.archive?.insert(pubsubTopic, message, hash);
             // After the caller has seen the result, as a network delivery would arrive.
-            if (this.options.deliverToSelf ?? true) setImmediate(() => this.dispatch(message, hash));
+            if (this.options.deliverToSelf ?? true) later(() => this.dispatch(message, hash));
             return { ok: true, hash: toHex(hash), recipients: recipients.length };
           }
         } catch (err) {

@@ -43,3 +43,4 @@ export {
 } from "./store/archive.js";
 export { queryStore, type StoredMessage, type StorePageQuery } from "./store/client.js";
 export { MAX_RESPONSE_BYTES, STORE_CODEC } from "./store/server.js";
+export { type Transport, webSocketTransports } from "./transports.js";

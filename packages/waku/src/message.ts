@@ -1,4 +1,5 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { utf8 } from "@parley/core";
 import { WakuMessage } from "@waku/proto";
 
 /**
@@ -29,22 +30,19 @@ export function decodeWakuMessage(bytes: Uint8Array): WakuMessage | undefined {
  * one, so every implementation agrees on what we send.) Pinned by test/relay/message-hash-vectors.test.ts.
  */
 export function messageHash(pubsubTopic: string, message: WakuMessage): Uint8Array {
-  const h = createHash("sha256")
-    .update(pubsubTopic, "utf8")
-    .update(message.payload)
-    .update(message.contentTopic, "utf8");
+  const h = sha256.create().update(utf8(pubsubTopic)).update(message.payload).update(utf8(message.contentTopic));
   if (message.meta) h.update(message.meta);
   if (message.timestamp !== undefined && message.timestamp !== 0n) {
-    const ts = Buffer.alloc(8);
-    ts.writeBigInt64BE(BigInt.asIntN(64, message.timestamp));
+    const ts = new Uint8Array(8);
+    new DataView(ts.buffer).setBigInt64(0, BigInt.asIntN(64, message.timestamp));
     h.update(ts);
   }
-  return new Uint8Array(h.digest());
+  return h.digest();
 }
 
 /** Gossipsub message id as Waku Relay defines it: sha256 of the encoded WakuMessage. */
 export function relayMessageId(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(data).digest());
+  return sha256(data);
 }
 
 export const NS_PER_MS = 1_000_000n;

@@ -1,4 +1,5 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { utf8 } from "@parley/core";
 import { WakuError } from "./errors.js";
 
 /**
@@ -41,8 +42,8 @@ export function parseContentTopic(contentTopic: string): ParsedContentTopic | un
 export function contentTopicToShard(contentTopic: string, numShardsInCluster: number): number {
   const parsed = parseContentTopic(contentTopic);
   if (!parsed) throw new WakuError("invalid-content-topic", `not an autosharding content topic: ${contentTopic}`);
-  const digest = createHash("sha256").update(parsed.application, "utf8").update(parsed.version, "utf8").digest();
-  return Number(digest.readBigUInt64BE(digest.length - 8) % BigInt(numShardsInCluster));
+  const digest = sha256.create().update(utf8(parsed.application)).update(utf8(parsed.version)).digest();
+  return Number(new DataView(digest.buffer, digest.byteOffset, 32).getBigUint64(24) % BigInt(numShardsInCluster));
 }
 
 export function pubsubTopicFor(clusterId: number, shard: number): string {

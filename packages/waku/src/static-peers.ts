@@ -71,7 +71,8 @@ export class StaticPeers {
     if (this.stopped) return;
     clearTimeout(t.timer);
     t.timer = setTimeout(() => void this.dial(t), ms);
-    t.timer.unref();
+    // Node: a redial must not keep the process alive. Browsers' timers are plain numbers.
+    (t.timer as { unref?: () => void }).unref?.();
   }
 
   private async dial(t: (typeof this.targets)[number]): Promise<void> {

@@ -1,204 +1,101 @@
-import { Box, Text, useApp, useInput, useStdout } from "ink";
+/**
+ * The interactive app: opens the session (showing what it is doing), loads the conversations, follows the
+ * events, and turns keys into edits, scrolling and commands. What commands do is in commands.ts; what the
+ * screen shows is in view.tsx.
+ */
+import { Box, useApp, useStdin, useStdout } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { HELP, parseInput } from "./input.js";
+import { bundlePanel, type CommandContext, runLine } from "./commands.js";
+import * as ed from "./editor.js";
+import { applyEvent, type ChatEvent } from "./events.js";
+import { addFileChunk, fileProgress } from "./file-lines.js";
+import { type Roster, rosterChanges, rosterOf } from "./groups.js";
+import { BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON, decodeKeys, type KeyEvent } from "./keys.js";
 import {
   addConversation,
   addMessage,
-  applyEvent,
-  byNumber,
   type ChatModel,
-  clearSystem,
+  clearNotice,
+  clearNotices,
   currentConversation,
   cycle,
   emptyModel,
-  type Line,
-  nameOf,
   notice,
-  rename,
-  selectConversation,
-  tick,
+  setArchived,
+  setNotice,
+  setOlder,
+  setPeerName,
 } from "./model.js";
-import type { ChatSession } from "./session.js";
+import { nameOf } from "./names.js";
+import type { ChatHistoryItem, ChatSession } from "./session.js";
+import { layout, type Panel, RowsView, type Screen } from "./view.js";
 
-/** How many stored messages per conversation the screen loads at startup. */
-const HISTORY_ON_OPEN = 100;
-
-export interface ChatViewProps {
-  readonly name: string;
-  readonly model: ChatModel;
-  readonly input: string;
-  readonly network: { readonly peers: number; readonly state: string };
-  readonly rows: number;
-  readonly columns: number;
-  readonly showBundle?: string;
-  readonly busy?: string;
-  /** How many of the newest messages are scrolled out of view below (PageUp / PageDown). */
-  readonly scroll?: number;
-}
-
-/** Terminal rows a text of `length` characters takes at `width` columns. */
-function rowsOf(length: number, width: number): number {
-  return Math.max(1, Math.ceil(length / Math.max(1, width)));
-}
-
-/** The newest items that fit in `rows` rows once wrapped, oldest first. */
-function fitNewest<T>(items: readonly T[], rows: number, width: number, length: (item: T) => number): T[] {
-  const out: T[] = [];
-  let used = 0;
-  for (let i = items.length - 1; i >= 0; i--) {
-    const need = rowsOf(length(items[i]!), width);
-    if (used + need > rows) break;
-    used += need;
-    out.unshift(items[i]!);
-  }
-  return out;
-}
-
-function time(ts: number): string {
-  const d = new Date(ts);
-  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
-}
-
-function MessageLine({ line, peerLabel }: { line: Line; peerLabel: string }) {
-  if (line.kind === "notice")
-    return (
-      <Text dimColor wrap="wrap">
-        {`${time(line.timestamp)} · ${line.text}`}
-      </Text>
-    );
-  const mine = line.kind === "out";
-  const t = tick(line.state);
-  return (
-    <Text wrap="wrap">
-      <Text dimColor>{time(line.timestamp)} </Text>
-      <Text color={mine ? "cyan" : "green"} bold>
-        {mine ? "me" : peerLabel}
-      </Text>
-      <Text>{`: ${line.text}`}</Text>
-      {mine && t ? (
-        <Text color={line.state === "lost" ? "red" : line.state === "acked" ? "green" : "gray"}>{` ${t}`}</Text>
-      ) : null}
-    </Text>
-  );
-}
-
-/** The whole screen, from plain data: a status bar, the conversation bar, the messages, notices, the prompt. */
-export function ChatView(p: ChatViewProps) {
-  const conv = currentConversation(p.model);
-  // Everything must fit the terminal (ink redraws the whole screen when its output is taller), so the
-  // newest notices and messages are chosen by the rows they take once wrapped.
-  const width = Math.max(20, p.columns);
-  const bundleRows = p.showBundle ? 3 + rowsOf(p.showBundle.length, width - 2) : 0;
-  const systemBudget = Math.max(1, Math.floor(p.rows / 2) - bundleRows);
-  const system = fitNewest(p.model.system, systemBudget, width, (l) => l.text.length);
-  const systemRows = system.reduce((n, l) => n + rowsOf(l.text.length, width), 0);
-  // Two bars, the box's borders and title, the prompt.
-  const room = Math.max(3, p.rows - 6 - systemRows - bundleRows);
-  const scroll = conv ? Math.min(p.scroll ?? 0, Math.max(0, conv.lines.length - 1)) : 0;
-  const visible = conv ? conv.lines.slice(0, conv.lines.length - scroll) : [];
-  const lines = conv
-    ? fitNewest(visible, room - (scroll > 0 ? 1 : 0), width - 4, (l) => l.text.length + 12 + conv.label.length)
-    : [];
-  const netColor = p.network.peers > 0 ? "green" : "yellow";
-  return (
-    <Box flexDirection="column" width={p.columns}>
-      <Text wrap="truncate-end">
-        <Text bold color="magenta">
-          parley
-        </Text>
-        <Text>{` · ${p.name} · `}</Text>
-        <Text color={netColor}>
-          {`${p.network.state} (${p.network.peers} peer${p.network.peers === 1 ? "" : "s"})`}
-        </Text>
-        <Text dimColor>{"  Tab switch · Ctrl-B my bundle · /help"}</Text>
-      </Text>
-      <Text wrap="truncate-end">
-        <Text dimColor>conversations: </Text>
-        {p.model.conversations.length === 0 ? (
-          <Text dimColor>none yet (/new &lt;bundle&gt; &lt;message&gt;)</Text>
-        ) : null}
-        {p.model.conversations.map((c, i) => (
-          <Text key={c.id} inverse={c.id === p.model.current}>
-            {` ${i + 1} ${c.label}${c.unread > 0 ? ` (${c.unread})` : ""} `}
-          </Text>
-        ))}
-      </Text>
-      {p.showBundle ? (
-        <Box flexDirection="column" borderStyle="round" borderColor="magenta">
-          <Text color="magenta">my intro bundle (give it to whoever should reach you; Ctrl-B hides it):</Text>
-          <Text wrap="wrap">{p.showBundle}</Text>
-        </Box>
-      ) : null}
-      <Box
-        flexDirection="column"
-        borderStyle="single"
-        borderColor="gray"
-        paddingX={1}
-        height={room + 3}
-        overflow="hidden"
-      >
-        {conv ? (
-          <Text dimColor>
-            {conv.kind === "group"
-              ? `group "${conv.label}" (/members lists who is in it)`
-              : `with ${conv.label} (peer ${conv.peer.slice(0, 16)}…)`}
-          </Text>
-        ) : (
-          <Text dimColor wrap="wrap">
-            No conversation yet. Ctrl-B (or /me) shows your intro bundle: give it to whoever should reach you. To reach
-            someone, type /new followed by their bundle and a first message. /help lists every command.
-          </Text>
-        )}
-        {lines.map((l) => (
-          <MessageLine
-            key={`${l.kind}:${l.id}`}
-            line={l}
-            peerLabel={l.sender ? nameOf(p.model, l.sender) : (conv?.label ?? "peer")}
-          />
-        ))}
-        {scroll > 0 ? <Text color="yellow">{`… ${scroll} newer message(s) below (PageDown)`}</Text> : null}
-      </Box>
-      {system.map((l) => (
-        <Text key={l.id} color="yellow" wrap="wrap">
-          {l.text}
-        </Text>
-      ))}
-      <Box>
-        <Text color="cyan">{p.busy ? `${p.busy} ` : "> "}</Text>
-        <Text wrap="truncate-start">{p.input}</Text>
-        <Text inverse> </Text>
-      </Box>
-    </Box>
-  );
-}
+/** Stored messages loaded per conversation at start, and per PageUp beyond them. */
+const HISTORY_PAGE = 100;
 
 export interface ChatAppProps {
-  readonly session: ChatSession;
-  /** Writes raw bytes to the terminal (OSC 52 clipboard). */
+  readonly name: string;
+  /** Opens the profile and the network; `progress` says what it is doing meanwhile. */
+  readonly open: (progress: (text: string) => void) => Promise<ChatSession>;
+  /** Writes raw bytes to the terminal (bracketed paste, the bell, OSC 52). */
   readonly writeRaw?: (s: string) => void;
 }
 
-/** The interactive app: loads the profile, follows the Client's events, and turns keys into commands. */
-export function ChatApp({ session, writeRaw }: ChatAppProps) {
+/** One history item into the model (history never counts as unread). */
+export function addHistoryItem(m: ChatModel, conversationId: string, h: ChatHistoryItem): ChatModel {
+  if (h.profile !== undefined) return h.sender ? setPeerName(m, h.sender, h.profile) : m;
+  if (h.leave) return m;
+  const base = {
+    timestamp: h.timestamp,
+    ...(h.state ? { state: h.state } : {}),
+    ...(h.sender ? { sender: h.sender } : {}),
+  };
+  if (h.file) return addFileChunk(m, conversationId, { ...base, messageId: h.id, kind: h.kind, file: h.file }, false);
+  return addMessage(m, conversationId, { ...base, id: h.id, kind: h.kind, text: h.text }, false);
+}
+
+export function ChatApp({ name, open, writeRaw }: ChatAppProps) {
   const { exit } = useApp();
   const { stdout } = useStdout();
-  const [model, setModel] = useState<ChatModel>(() => emptyModel());
-  const [input, setInputState] = useState("");
-  // The latest input, for key handlers that run before React re-renders (a paste with a newline in it).
-  const inputRef = useRef("");
-  const setInput = useCallback((f: string | ((s: string) => string)) => {
-    inputRef.current = typeof f === "string" ? f : f(inputRef.current);
-    setInputState(inputRef.current);
-  }, []);
-  const [bundle, setBundle] = useState("");
-  const [showBundle, setShowBundle] = useState(false);
-  const [busy, setBusy] = useState<string | undefined>();
-  const [scroll, setScroll] = useState(0);
-  const [network, setNetwork] = useState(session.network());
-  const [size, setSize] = useState({ rows: stdout.rows || 24, columns: stdout.columns || 80 });
+  const { setRawMode, internal_eventEmitter: input } = useStdin();
+  const [model, setModel] = useState<ChatModel>(() => setNotice(emptyModel(), "startup", "starting…"));
   const modelRef = useRef(model);
   modelRef.current = model;
-  const update = useCallback((f: (m: ChatModel) => ChatModel) => setModel((m) => f(m)), []);
+  const update = useCallback((f: (m: ChatModel) => ChatModel) => {
+    modelRef.current = f(modelRef.current);
+    setModel(modelRef.current);
+  }, []);
+  const editorRef = useRef(ed.emptyEditor());
+  const [editor, setEditorState] = useState(editorRef.current);
+  const setEditor = useCallback((e: ed.Editor) => {
+    editorRef.current = e;
+    setEditorState(e);
+  }, []);
+  const [panel, setPanelState] = useState<Panel | undefined>();
+  const panelRef = useRef(panel);
+  const setPanel = useCallback((p: Panel | undefined) => {
+    panelRef.current = p;
+    setPanelState(p);
+  }, []);
+  const [busy, setBusy] = useState<string | undefined>();
+  const [scroll, setScrollState] = useState(0);
+  const scrollRef = useRef(0);
+  const setScroll = useCallback((n: number) => {
+    scrollRef.current = n;
+    setScrollState(n);
+  }, []);
+  const sessionRef = useRef<ChatSession | undefined>(undefined);
+  const [network, setNetwork] = useState({ peers: 0, state: "starting" });
+  const [size, setSize] = useState({ rows: stdout.rows || 24, columns: stdout.columns || 80 });
+  const screenRef = useRef<Screen | undefined>(undefined);
+  const pasting = useRef(false);
+  // A bracketed paste is gathered and goes into the input once, at its end: one edit, one redraw.
+  const pasted = useRef<string[]>([]);
+  const pasteTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const rosters = useRef(new Map<string, Roster>());
+  /** Groups I left or was removed from: their roster is no longer mine to report. */
+  const inactive = useRef(new Set<string>());
+  const ctxRef = useRef<CommandContext | undefined>(undefined);
 
   useEffect(() => {
     const onResize = () => setSize({ rows: stdout.rows || 24, columns: stdout.columns || 80 });
@@ -207,262 +104,265 @@ export function ChatApp({ session, writeRaw }: ChatAppProps) {
   }, [stdout]);
 
   useEffect(() => {
+    writeRaw?.(BRACKETED_PASTE_ON);
+    return () => writeRaw?.(BRACKETED_PASTE_OFF);
+  }, [writeRaw]);
+
+  useEffect(() => {
     const t = setInterval(() => {
-      const n = session.network();
+      const s = sessionRef.current;
+      if (!s) return;
+      const n = s.network();
       // Same values keep the same object, so an unchanged status does not redraw the screen.
       setNetwork((prev) => (prev.peers === n.peers && prev.state === n.state ? prev : n));
     }, 500);
     return () => clearInterval(t);
-  }, [session]);
+  }, []);
 
-  // Load conversations and their recent history, then follow live events.
+  /** Compares a group's roster with the last one seen and says what changed, in the group. */
+  const noteRoster = useCallback(
+    async (s: ChatSession, id: string, label: string | undefined) => {
+      const conv = modelRef.current.conversations.find((c) => c.id === id);
+      if (conv?.kind !== "group" || inactive.current.has(id)) return;
+      const members = await s.members(id).catch(() => undefined);
+      if (!members) return;
+      const next = rosterOf(label ?? conv.label ?? "group", members);
+      const before = rosters.current.get(id);
+      rosters.current.set(id, next);
+      if (!before) return;
+      const leaving = ctxRef.current?.leaving ?? new Set<string>();
+      for (const line of rosterChanges(before, next, (p) => nameOf(modelRef.current, p), leaving))
+        update((m) => notice(m, line, id));
+    },
+    [update],
+  );
+
+  const onEvent = useCallback(
+    async (s: ChatSession, e: ChatEvent) => {
+      const before = modelRef.current;
+      update((m) => applyEvent(m, e));
+      if (e.type === "message" && e.profile === undefined) {
+        const conv = before.conversations.find((c) => c.id === e.conversationId);
+        if (e.leave && conv?.kind === "group" && e.sender) ctxRef.current?.leaving.add(e.sender);
+        const fresh = !e.file || !conv?.lines.some((l) => l.id === `file:${e.file!.transfer}`);
+        // A bell for news elsewhere (the bar marks the conversation too); a file rings once.
+        if (conv && fresh && e.conversationId !== before.current) writeRaw?.("\u0007");
+        if (conv?.archived) {
+          update((m) => setArchived(m, conv.id, false));
+          await s.archive(conv.id, false).catch(() => undefined);
+        }
+      }
+      if (e.type === "removed" || e.type === "left") inactive.current.add(e.conversationId);
+      if (e.type === "conversation-started" && e.kind === "group") await noteRoster(s, e.conversationId, e.label);
+      if (e.type === "members-changed") await noteRoster(s, e.conversationId, e.label);
+    },
+    [update, writeRaw, noteRoster],
+  );
+
+  // Open, load the conversations and their recent history, then follow live events.
   useEffect(() => {
     let stopped = false;
-    const iterator = session.events()[Symbol.asyncIterator]();
+    let iterator: AsyncIterator<ChatEvent> | undefined;
     (async () => {
-      setBundle(await session.bundle());
-      for (const c of await session.conversations()) {
+      const s = await open((text) => update((m) => setNotice(m, "startup", text)));
+      if (stopped) return;
+      sessionRef.current = s;
+      update((m) => setNotice(clearNotices(m), "startup", "loading conversations…"));
+      const names = await s.peerNames();
+      update((m) => [...names].reduce((acc, [peer, n]) => setPeerName(acc, peer, n), m));
+      for (const c of await s.conversations()) {
+        if (c.inactive) inactive.current.add(c.id);
         update((m) => addConversation(m, c));
-        for (const h of await session.history(c.id, HISTORY_ON_OPEN)) update((m) => addMessage(m, c.id, h, false));
+        const page = await s.history(c.id, HISTORY_PAGE);
+        update((m) =>
+          setOlder(
+            page.items.reduce((acc, h) => addHistoryItem(acc, c.id, h), m),
+            c.id,
+            page.before,
+          ),
+        );
+        for (const h of page.items) {
+          if (!h.file || h.kind !== "in" || h.file.chunkIndex !== 0) continue;
+          const st = await s.fileStatus(h.file.transfer);
+          if (st) update((m) => fileProgress(m, c.id, h.file!.transfer, st));
+        }
+        if (c.kind === "group") await noteRoster(s, c.id, c.label);
       }
+      update((m) => clearNotice(m, "startup"));
+      iterator = s.events()[Symbol.asyncIterator]();
       for (;;) {
         const r = await iterator.next();
         if (r.done || stopped) return;
-        update((m) => applyEvent(m, r.value));
+        await onEvent(s, r.value);
       }
-    })().catch((err: unknown) => update((m) => notice(m, `error: ${(err as Error).message}`)));
+    })().catch((err: unknown) => {
+      if (!sessionRef.current) exit(err as Error);
+      else update((m) => notice(m, `error: ${(err as Error).message}`, undefined, "error"));
+    });
     return () => {
       stopped = true;
-      void iterator.return?.();
+      void iterator?.return?.();
     };
-  }, [session, update]);
+  }, [open, update, exit, onEvent, noteRoster]);
 
-  const run = useCallback(
-    async (raw: string) => {
-      const cmd = parseInput(raw);
-      const m = modelRef.current;
-      switch (cmd.kind) {
-        case "none":
-          return;
-        case "invalid":
-          update((x) => notice(x, cmd.message));
-          return;
-        case "help":
-          update((x) => HELP.reduce((acc, h) => notice(acc, h), clearSystem(x)));
-          return;
-        case "quit":
-          exit();
-          return;
-        case "clear":
-          update(clearSystem);
-          return;
-        case "me":
-          setShowBundle(true);
-          return;
-        case "copy": {
-          const b = await session.bundle();
-          writeRaw?.(`\u001b]52;c;${Buffer.from(b).toString("base64")}\u0007`);
-          const file = await session.saveBundle();
-          update((x) =>
-            notice(x, `bundle copied to the clipboard (if the terminal allows OSC 52) and written to ${file}`),
-          );
-          return;
-        }
-        case "list":
-          update((x) =>
-            x.conversations.length === 0
-              ? notice(x, "no conversations yet")
-              : x.conversations.reduce(
-                  (acc, c, i) =>
-                    notice(
-                      acc,
-                      `${i + 1}. ${c.label}  peer ${c.peer.slice(0, 16)}…  ${c.unread} unread${c.id === x.current ? "  (current)" : ""}`,
-                    ),
-                  x,
-                ),
-          );
-          return;
-        case "switch": {
-          const c = byNumber(m, cmd.n);
-          update((x) => (c ? selectConversation(x, c.id) : notice(x, `no conversation ${cmd.n}; /list shows them`)));
-          setScroll(0);
-          return;
-        }
-        case "name": {
-          const c = currentConversation(m);
-          if (!c) {
-            update((x) => notice(x, "no current conversation to name"));
-            return;
-          }
-          if (c.kind === "group") await session.renameGroup(c.id, cmd.label);
-          else await session.rename(c.id, cmd.label);
-          update((x) => rename(x, c.id, cmd.label));
-          return;
-        }
-        case "group":
-        case "add":
-        case "remove": {
-          // Members are the people of my 1:1 conversations, by their numbers in the bar.
-          const people = cmd.numbers.map((n) => byNumber(m, n));
-          const bad = cmd.numbers.filter((_, i) => people[i]?.kind !== "private");
-          if (bad.length > 0) {
-            update((x) => notice(x, `not a 1:1 conversation: ${bad.join(", ")} (see /list)`));
-            return;
-          }
-          const peers = people.map((c) => c!.peer);
-          const names = people.map((c) => c!.label).join(", ");
-          if (cmd.kind === "group") {
-            setBusy("creating the group…");
-            try {
-              const id = await session.createGroup(cmd.name, peers);
-              update((x) =>
-                notice(
-                  addConversation(x, { id, peer: "", kind: "group", label: cmd.name }, true),
-                  `group "${cmd.name}" created; inviting ${names} (their key packages come over your 1:1 conversations)`,
-                  id,
-                ),
-              );
-            } finally {
-              setBusy(undefined);
-            }
-            return;
-          }
-          const c = currentConversation(m);
-          if (c?.kind !== "group") {
-            update((x) => notice(x, `/${cmd.kind} works in a group: switch to one first`));
-            return;
-          }
-          if (cmd.kind === "add") await session.addMembers(c.id, peers);
-          else await session.removeMembers(c.id, peers);
-          update((x) => notice(x, `${cmd.kind === "add" ? "adding" : "removing"} ${names}`, c.id));
-          return;
-        }
-        case "members":
-        case "leave": {
-          const c = currentConversation(m);
-          if (c?.kind !== "group") {
-            update((x) => notice(x, `/${cmd.kind} works in a group: switch to one first`));
-            return;
-          }
-          if (cmd.kind === "leave") {
-            await session.leave(c.id);
-            return;
-          }
-          const members = await session.members(c.id);
-          update((x) =>
-            members.reduce(
-              (acc, mem) =>
-                notice(acc, `${mem.self ? "me" : nameOf(acc, mem.peer)}  ${mem.peer.slice(0, 16)}…  ${mem.state}`),
-              notice(x, `group "${c.label}": ${members.length} member(s)`),
-            ),
-          );
+  /** PageUp at the top of what is loaded: the page before it. */
+  const loadOlder = useCallback(async () => {
+    const s = sessionRef.current;
+    const c = currentConversation(modelRef.current);
+    if (!s || !c?.older || c.loadingOlder) return;
+    update((m) => setOlder(m, c.id, c.older, true));
+    try {
+      const page = await s.history(c.id, HISTORY_PAGE, c.older);
+      update((m) =>
+        setOlder(
+          page.items.reduce((acc, h) => addHistoryItem(acc, c.id, h), m),
+          c.id,
+          page.before,
+        ),
+      );
+    } catch (err) {
+      update((m) => setOlder(notice(m, `could not load older messages: ${(err as Error).message}`), c.id, c.older));
+    }
+  }, [update]);
+
+  const ctx = (): CommandContext | undefined => {
+    const s = sessionRef.current;
+    if (!s) return undefined;
+    ctxRef.current ??= {
+      session: s,
+      model: () => modelRef.current,
+      update,
+      showPanel: setPanel,
+      setBusy,
+      setInput: (t) => setEditor(ed.setText(editorRef.current, t)),
+      resetScroll: () => setScroll(0),
+      exit: () => exit(),
+      ...(writeRaw ? { writeRaw } : {}),
+      leaving: new Set(),
+      renamedGroup: (id, name) => {
+        const r = rosters.current.get(id);
+        if (r) rosters.current.set(id, { ...r, name });
+      },
+    };
+    return ctxRef.current;
+  };
+
+  const scrollBy = (rows: number) => {
+    const screen = screenRef.current;
+    if (panelRef.current) {
+      const max = screen?.panelMax ?? 0;
+      const s = Math.max(0, Math.min(max, (panelRef.current.scroll ?? 0) - rows));
+      setPanel({ ...panelRef.current, scroll: s });
+      return;
+    }
+    const max = screen?.maxScroll ?? 0;
+    if (rows > 0 && scrollRef.current >= max) void loadOlder();
+    setScroll(Math.max(0, Math.min(max, scrollRef.current + rows)));
+  };
+
+  const onKey = (k: KeyEvent) => {
+    const e = editorRef.current;
+    const endPaste = () => {
+      clearTimeout(pasteTimer.current);
+      pasting.current = false;
+      const text = pasted.current.join("");
+      pasted.current = [];
+      if (text) setEditor(ed.insert(editorRef.current, text));
+    };
+    if (k.type === "paste-start") {
+      pasting.current = true;
+      pasted.current = [];
+      return;
+    }
+    if (k.type === "paste-end") return endPaste();
+    if (pasting.current) {
+      // Inside a paste, line breaks and tabs are text. A terminal that never ends its paste does not keep
+      // the input captive: the text goes in after a second without more of it.
+      if (k.type === "text") pasted.current.push(k.text);
+      else if (k.name === "enter" || k.name === "newline") pasted.current.push("\n");
+      else if (k.name === "tab") pasted.current.push("\t");
+      clearTimeout(pasteTimer.current);
+      pasteTimer.current = setTimeout(endPaste, 1_000);
+      return;
+    }
+    if (k.type === "text") return setEditor(ed.insert(e, k.text));
+    const page = Math.max(1, (screenRef.current?.body ?? 10) - 1);
+    if (k.name === "char" && k.ctrl && k.char === "c") return exit();
+    if (k.name === "char" && k.ctrl && k.char === "b") {
+      if (panelRef.current?.title === "my intro bundle") return setPanel(undefined);
+      void sessionRef.current?.bundle().then((b) => setPanel(bundlePanel(b)));
+      return;
+    }
+    const edited = ed.editKey(e, k);
+    if (edited) return setEditor(edited);
+    switch (k.name) {
+      case "enter": {
+        const { line, editor } = ed.submit(e);
+        setEditor(editor);
+        const c = ctx();
+        if (!c) {
+          if (line.trim() === "/quit" || line.trim() === "/q") return exit();
+          update((m) => notice(m, "still starting: try again in a moment", undefined, "error"));
           return;
         }
-        case "new": {
-          setBusy("starting…");
-          try {
-            const sent = await session.start(cmd.bundle, cmd.text);
-            update((x) => {
-              const conv = x.conversations.find((c) => c.id === sent.conversationId);
-              const withConv = conv ? selectConversation(x, conv.id) : x;
-              return addMessage(withConv, sent.conversationId, {
-                id: sent.messageId,
-                kind: "out",
-                text: cmd.text,
-                timestamp: sent.timestamp,
-                ...(sent.state ? { state: sent.state } : {}),
-              });
-            });
-          } finally {
-            setBusy(undefined);
-          }
-          return;
-        }
-        case "send": {
-          const c = currentConversation(m);
-          if (!c) {
-            update((x) => notice(x, "no conversation yet: /new <bundle> <message> starts one"));
-            return;
-          }
-          const sent = await session.send(c.id, cmd.text);
-          update((x) =>
-            addMessage(x, c.id, {
-              id: sent.messageId,
-              kind: "out",
-              text: cmd.text,
-              timestamp: sent.timestamp,
-              ...(sent.state ? { state: sent.state } : {}),
-            }),
-          );
-          return;
-        }
+        if (line.trim() !== "") setPanel(undefined);
+        void runLine(c, line);
+        return;
       }
-    },
-    [session, update, exit, writeRaw],
-  );
+      case "tab":
+        setPanel(undefined);
+        update((m) => cycle(m, k.shift ? -1 : 1));
+        return setScroll(0);
+      case "escape":
+        if (ctxRef.current?.pending) {
+          ctxRef.current.pending = undefined;
+          return update((m) => clearNotice(m, "confirm"));
+        }
+        if (panelRef.current) return setPanel(undefined);
+        return update(clearNotices);
+      case "pageup":
+        return scrollBy(page);
+      case "pagedown":
+        return scrollBy(-page);
+      case "up":
+        return scrollBy(1);
+      case "down":
+        return scrollBy(-1);
+      default:
+        return;
+    }
+  };
+  const onKeyRef = useRef(onKey);
+  onKeyRef.current = onKey;
 
-  useInput((ch, key) => {
-    if (key.ctrl && ch === "c") {
-      exit();
-      return;
-    }
-    if (key.ctrl && ch === "b") {
-      setShowBundle((s) => !s);
-      return;
-    }
-    if (key.tab) {
-      update((m) => cycle(m, key.shift ? -1 : 1));
-      setScroll(0);
-      return;
-    }
-    if (key.pageUp || key.pageDown) {
-      const step = Math.max(1, Math.floor(size.rows / 3));
-      setScroll((n) => {
-        const total = currentConversation(modelRef.current)?.lines.length ?? 0;
-        return Math.max(0, Math.min(total - 1, n + (key.pageUp ? step : -step)));
-      });
-      return;
-    }
-    if (key.escape) {
-      setInput("");
-      setShowBundle(false);
-      return;
-    }
-    const submit = (line: string) =>
-      run(line).catch((err: unknown) => update((m) => notice(m, `error: ${(err as Error).message}`)));
-    if (key.return) {
-      const line = inputRef.current;
-      setInput("");
-      void submit(line);
-      return;
-    }
-    if (key.backspace || key.delete) {
-      setInput((s) => s.slice(0, -1));
-      return;
-    }
-    if (key.ctrl || key.meta || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow) return;
-    // Typed-ahead or pasted text can arrive as one chunk with Enter inside it: each line break submits.
-    if (!ch) return;
-    const parts = ch.split(/\r\n|\r|\n/);
-    let current = inputRef.current + parts[0];
-    for (const next of parts.slice(1)) {
-      void submit(current);
-      current = next;
-    }
-    setInput(current);
+  useEffect(() => {
+    setRawMode(true);
+    const handle = (piece: string) => {
+      for (const k of decodeKeys(piece)) onKeyRef.current(k);
+    };
+    input.on("input", handle);
+    return () => {
+      input.off("input", handle);
+      setRawMode(false);
+    };
+  }, [input, setRawMode]);
+
+  const screen = layout({
+    name,
+    model,
+    input: editor.text,
+    cursor: editor.cursor,
+    network,
+    rows: size.rows,
+    columns: size.columns,
+    ...(panel ? { panel } : {}),
+    ...(busy ? { busy } : {}),
+    scroll,
   });
-
+  screenRef.current = screen;
   return (
-    <ChatView
-      name={session.name}
-      model={model}
-      input={input}
-      network={network}
-      rows={size.rows}
-      columns={size.columns}
-      {...(showBundle && bundle ? { showBundle: bundle } : {})}
-      {...(busy ? { busy } : {})}
-      scroll={scroll}
-    />
+    <Box flexDirection="column">
+      <RowsView rows={screen.rows} width={Math.max(20, size.columns)} />
+    </Box>
   );
 }

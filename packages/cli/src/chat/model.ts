@@ -1,12 +1,40 @@
 /**
  * The chat screen's state as plain data with pure transitions, so the terminal UI only renders it and the
- * rules (unread counts, delivery ticks, ordering) are testable without a terminal.
+ * rules (unread counts, delivery ticks, ordering, names, notices that stop being true) are testable without
+ * a terminal.
  */
 
 export type DeliveryState = "queued" | "sent" | "possibly-acked" | "acked" | "lost";
 
+/** What a file line knows: the file's description and the chunks seen so far. */
+export interface FileView {
+  /** The transfer id, hex. */
+  readonly transfer: string;
+  readonly name: string;
+  readonly mediaType: string;
+  readonly size: number;
+  readonly chunkCount: number;
+  /** Chunk message id -> its delivery state (mine) or undefined (received). */
+  readonly chunks: ReadonlyMap<string, DeliveryState | undefined>;
+  /** Received files: where it was saved, or why not. */
+  readonly savedAs?: string;
+  readonly problem?: string;
+  /** Received files: chunks written so far (from the downloads folder; may exceed what this screen saw). */
+  readonly received?: number;
+}
+
+/** One chunk of a file as events and history carry it. */
+export interface FileChunkInfo {
+  readonly transfer: string;
+  readonly name: string;
+  readonly mediaType: string;
+  readonly size: number;
+  readonly chunkCount: number;
+  readonly chunkIndex: number;
+}
+
 export interface Line {
-  /** Message id for messages; a local id for notices. */
+  /** Message id for messages; `file:<transfer>` for files; a local id for notices. */
   readonly id: string;
   readonly kind: "in" | "out" | "notice";
   readonly text: string;
@@ -14,6 +42,7 @@ export interface Line {
   readonly state?: DeliveryState;
   /** Incoming group messages: the sender's installation key (verified by MLS). */
   readonly sender?: string;
+  readonly file?: FileView;
 }
 
 export interface ConversationView {
@@ -21,59 +50,40 @@ export interface ConversationView {
   readonly kind: "private" | "group";
   /** Private: the peer's installation key, lower hex. Group: who added me ("" if I created it). */
   readonly peer: string;
-  /** What the user calls this conversation (`/name`), else a short form of the peer key. */
-  readonly label: string;
+  /** Private: what the user calls this conversation (`/name`). Group: the group's name. */
+  readonly label?: string;
   readonly lines: readonly Line[];
   readonly unread: number;
+  readonly archived?: boolean;
+  /** The peer said it left (a 1:1 conversation it deleted). */
+  readonly ended?: boolean;
+  /** History older than the loaded lines: a cursor to load it, "loading", or absent when all is loaded. */
+  readonly older?: string;
+  readonly loadingOlder?: boolean;
+}
+
+export interface Notice {
+  readonly id: string;
+  /** Notices with a key replace each other and are cleared when what they say stops being true. */
+  readonly key?: string;
+  readonly text: string;
+  readonly level: "info" | "error";
 }
 
 export interface ChatModel {
   readonly conversations: readonly ConversationView[];
   readonly current?: string;
-  /** Lines not tied to a conversation (help, errors, my bundle). */
-  readonly system: readonly Line[];
+  /** Status and errors not tied to a conversation line, newest last. */
+  readonly notices: readonly Notice[];
   /** Delivery states that arrived before the message they describe was shown (send still in flight). */
   readonly early: ReadonlyMap<string, DeliveryState>;
+  /** Display names peers asserted about themselves, by installation key. */
+  readonly peerNames: ReadonlyMap<string, string>;
   readonly seq: number;
 }
 
-/** The subset of the Client's events the screen shows. */
-export type ChatEvent =
-  | {
-      readonly type: "conversation-started";
-      readonly conversationId: string;
-      readonly peer: string;
-      readonly initiatedBy: "me" | "peer";
-      readonly kind?: "private" | "group";
-      /** A group's name. */
-      readonly label?: string;
-    }
-  | {
-      readonly type: "message";
-      readonly conversationId: string;
-      readonly messageId: string;
-      readonly text: string;
-      readonly timestamp: number;
-      readonly sender?: string;
-    }
-  | {
-      readonly type: "delivery-state";
-      readonly conversationId: string;
-      readonly messageId: string;
-      readonly state: DeliveryState;
-    }
-  | { readonly type: "message-missing"; readonly conversationId: string; readonly missing: readonly string[] }
-  | { readonly type: "error"; readonly message: string; readonly conversationId?: string }
-  /** Groups: the roster or the name changed; another member removed me; I left. */
-  | { readonly type: "members-changed"; readonly conversationId: string; readonly label?: string }
-  | { readonly type: "removed" | "left"; readonly conversationId: string }
-  /** From the chat program itself (connection, catch-up). */
-  | { readonly type: "notice"; readonly text: string; readonly conversationId?: string };
-
-export const MAX_LINES = 500;
-
 export function emptyModel(): ChatModel {
-  return { conversations: [], system: [], early: new Map(), seq: 0 };
+  return { conversations: [], notices: [], early: new Map(), peerNames: new Map(), seq: 0 };
 }
 
 export function shortPeer(peer: string): string {
@@ -98,10 +108,11 @@ export function tick(state: DeliveryState | undefined): string {
   }
 }
 
-const ORDER: Record<DeliveryState, number> = { queued: 0, sent: 1, "possibly-acked": 2, acked: 3, lost: 3 };
+/** How far each state got (lost counts as final). */
+export const ORDER: Record<DeliveryState, number> = { queued: 0, sent: 1, "possibly-acked": 2, acked: 3, lost: 3 };
 
 /** Late or duplicated events never move a tick backwards (acked stays acked if a stale "sent" arrives). */
-function advance(from: DeliveryState | undefined, to: DeliveryState): DeliveryState {
+export function advance(from: DeliveryState | undefined, to: DeliveryState): DeliveryState {
   if (!from) return to;
   if (from === "acked" || from === "lost") return to === "acked" ? "acked" : from;
   return ORDER[to] >= ORDER[from] ? to : from;
@@ -112,15 +123,47 @@ export interface ConversationSeed {
   readonly peer: string;
   readonly kind?: "private" | "group";
   readonly label?: string | undefined;
+  readonly archived?: boolean;
+  /** A group I left or was removed from. */
+  readonly inactive?: boolean;
 }
 
 export function addConversation(m: ChatModel, c: ConversationSeed, select = false): ChatModel {
   if (m.conversations.some((x) => x.id === c.id)) return select ? selectConversation(m, c.id) : m;
   const kind = c.kind ?? "private";
-  const label = c.label ?? (kind === "group" ? "group" : shortPeer(c.peer));
-  const view: ConversationView = { id: c.id, kind, peer: c.peer, label, lines: [], unread: 0 };
+  const view: ConversationView = {
+    id: c.id,
+    kind,
+    peer: c.peer,
+    ...(c.label ? { label: c.label } : {}),
+    ...(c.archived ? { archived: true } : {}),
+    lines: [],
+    unread: 0,
+  };
   const next = { ...m, conversations: [...m.conversations, view] };
-  return select || m.current === undefined ? selectConversation(next, c.id) : next;
+  return select || (m.current === undefined && !c.archived) ? selectConversation(next, c.id) : next;
+}
+
+export function removeConversation(m: ChatModel, id: string): ChatModel {
+  const conversations = m.conversations.filter((c) => c.id !== id);
+  const next = { ...m, conversations };
+  if (m.current !== id) return next;
+  const { current: _, ...rest } = next;
+  const first = visibleConversations(next)[0];
+  return first ? selectConversation(rest, first.id) : rest;
+}
+
+export function setArchived(m: ChatModel, id: string, archived: boolean): ChatModel {
+  return mapConversation(m, id, (c) => {
+    if (archived) return { ...c, archived: true };
+    const { archived: _, ...rest } = c;
+    return rest;
+  });
+}
+
+/** What the conversation bar shows: every conversation that is not archived, and the current one. */
+export function visibleConversations(m: ChatModel): ConversationView[] {
+  return m.conversations.filter((c) => !c.archived || c.id === m.current);
 }
 
 export function selectConversation(m: ChatModel, id: string): ChatModel {
@@ -128,12 +171,13 @@ export function selectConversation(m: ChatModel, id: string): ChatModel {
   return { ...m, current: id, conversations: m.conversations.map((c) => (c.id === id ? { ...c, unread: 0 } : c)) };
 }
 
-/** Tab / Shift-Tab: the next or previous conversation, wrapping. */
+/** Tab / Shift-Tab: the next or previous conversation of the bar, wrapping. */
 export function cycle(m: ChatModel, step: 1 | -1): ChatModel {
-  const n = m.conversations.length;
+  const list = visibleConversations(m);
+  const n = list.length;
   if (n === 0) return m;
-  const i = m.conversations.findIndex((c) => c.id === m.current);
-  const next = m.conversations[(((i < 0 ? 0 : i + step) % n) + n) % n]!;
+  const i = list.findIndex((c) => c.id === m.current);
+  const next = list[(((i < 0 ? 0 : i + step) % n) + n) % n]!;
   return selectConversation(m, next.id);
 }
 
@@ -145,29 +189,59 @@ export function currentConversation(m: ChatModel): ConversationView | undefined 
   return m.conversations.find((c) => c.id === m.current);
 }
 
-/** What to call a member of a group: the label of my 1:1 conversation with them, else a short key. */
-export function nameOf(m: ChatModel, peer: string): string {
-  return m.conversations.find((c) => c.kind === "private" && c.peer === peer)?.label ?? shortPeer(peer);
+export function setPeerName(m: ChatModel, peer: string, name: string): ChatModel {
+  if (m.peerNames.get(peer) === name) return m;
+  const peerNames = new Map(m.peerNames);
+  peerNames.set(peer, name);
+  return { ...m, peerNames };
 }
 
-/** 1-based position, as `/switch N` and the conversation bar show it. */
+/** By number, as `/switch N`, `/list` and the bar show it (archived ones keep theirs). */
 export function byNumber(m: ChatModel, n: number): ConversationView | undefined {
   return Number.isInteger(n) && n >= 1 ? m.conversations[n - 1] : undefined;
 }
 
-export function notice(m: ChatModel, text: string, conversationId?: string): ChatModel {
+/** A 1:1 conversation with `peer`, if there is one. */
+export function privateWith(m: ChatModel, peer: string): ConversationView | undefined {
+  return m.conversations.find((c) => c.kind === "private" && c.peer === peer);
+}
+
+// ---- notices ----
+
+/** A notice in a conversation (as one of its lines) or, without one, in the notice area. */
+export function notice(
+  m: ChatModel,
+  text: string,
+  conversationId?: string,
+  level: Notice["level"] = "info",
+): ChatModel {
   const seq = m.seq + 1;
-  const line: Line = { id: `notice-${seq}`, kind: "notice", text, timestamp: Date.now() };
-  if (conversationId && m.conversations.some((c) => c.id === conversationId))
-    return { ...mapConversation(m, conversationId, (c) => ({ ...c, lines: cap([...c.lines, line]) })), seq };
-  return { ...m, system: cap([...m.system, line]), seq };
+  if (conversationId && m.conversations.some((c) => c.id === conversationId)) {
+    const line: Line = { id: `notice-${seq}`, kind: "notice", text, timestamp: Date.now() };
+    return { ...mapConversation(m, conversationId, (c) => ({ ...c, lines: [...c.lines, line] })), seq };
+  }
+  return { ...m, notices: [...m.notices, { id: `notice-${seq}`, text, level }].slice(-50), seq };
 }
 
-export function clearSystem(m: ChatModel): ChatModel {
-  return { ...m, system: [] };
+/** Sets the notice of `key`, replacing the one before (and moving it last). */
+export function setNotice(m: ChatModel, key: string, text: string, level: Notice["level"] = "info"): ChatModel {
+  const seq = m.seq + 1;
+  return { ...m, notices: [...m.notices.filter((n) => n.key !== key), { id: `notice-${seq}`, key, text, level }], seq };
 }
 
-/** A message line (history at startup, an incoming message, or my own after `send` returned). */
+/** Removes the notices whose key is `key` or starts with `key` followed by ":". */
+export function clearNotice(m: ChatModel, key: string): ChatModel {
+  const gone = (n: Notice) => n.key === key || n.key?.startsWith(`${key}:`);
+  return m.notices.some(gone) ? { ...m, notices: m.notices.filter((n) => !gone(n)) } : m;
+}
+
+export function clearNotices(m: ChatModel): ChatModel {
+  return m.notices.length === 0 ? m : { ...m, notices: [] };
+}
+
+// ---- messages ----
+
+/** A message line (history, an incoming message, or my own after `send` returned). */
 export function addMessage(
   m: ChatModel,
   conversationId: string,
@@ -180,92 +254,94 @@ export function addMessage(
   const placed: Line = early ? { ...line, state: advance(line.state, early) } : line;
   const lines = insertByTime(conv.lines, placed);
   const unread = countUnread && line.kind === "in" && m.current !== conversationId ? conv.unread + 1 : conv.unread;
-  let next = mapConversation(m, conversationId, (c) => ({ ...c, lines, unread }));
-  if (early) {
-    const rest = new Map(next.early);
-    rest.delete(line.id);
-    next = { ...next, early: rest };
-  }
-  return next;
+  return dropEarly(
+    mapConversation(m, conversationId, (c) => ({ ...c, lines, unread })),
+    early ? [line.id] : [],
+  );
+}
+
+/**
+ * My message got its id (`send` returned): the line shown at once under a local id takes it, with any state
+ * that arrived meanwhile. Without an id (the send failed) it is marked lost.
+ */
+export function confirmMessage(
+  m: ChatModel,
+  conversationId: string,
+  localId: string,
+  sent: { readonly messageId: string; readonly state?: DeliveryState } | undefined,
+): ChatModel {
+  const conv = m.conversations.find((c) => c.id === conversationId);
+  const line = conv?.lines.find((l) => l.id === localId);
+  if (!conv || !line) return m;
+  if (!sent) return replaceLine(m, conversationId, line, { ...line, state: "lost" });
+  const early = m.early.get(sent.messageId);
+  let state = sent.state ?? line.state;
+  if (early) state = advance(state, early);
+  return dropEarly(
+    replaceLine(m, conversationId, line, { ...line, id: sent.messageId, ...(state ? { state } : {}) }),
+    early ? [sent.messageId] : [],
+  );
+}
+
+function replaceLine(m: ChatModel, conversationId: string, old: Line, next: Line): ChatModel {
+  return mapConversation(m, conversationId, (c) => ({ ...c, lines: c.lines.map((l) => (l === old ? next : l)) }));
 }
 
 export function setState(m: ChatModel, conversationId: string, messageId: string, state: DeliveryState): ChatModel {
   const conv = m.conversations.find((c) => c.id === conversationId);
-  const line = conv?.lines.find((l) => l.id === messageId && l.kind === "out");
+  const line = conv?.lines.find(
+    (l) => (l.id === messageId && l.kind === "out") || (l.kind === "out" && l.file?.chunks.has(messageId)),
+  );
   if (!conv || !line) {
     const early = new Map(m.early);
     early.set(messageId, advance(m.early.get(messageId), state));
     return { ...m, early };
   }
-  return mapConversation(m, conversationId, (c) => ({
-    ...c,
-    lines: c.lines.map((l) => (l === line ? { ...l, state: advance(l.state, state) } : l)),
-  }));
-}
-
-/** Applies one Client event. */
-export function applyEvent(m: ChatModel, e: ChatEvent): ChatModel {
-  switch (e.type) {
-    case "conversation-started": {
-      const next = addConversation(
-        m,
-        {
-          id: e.conversationId,
-          peer: e.peer,
-          ...(e.kind ? { kind: e.kind } : {}),
-          ...(e.label ? { label: e.label } : {}),
+  const next: Line = line.file
+    ? {
+        ...line,
+        file: {
+          ...line.file,
+          chunks: new Map(line.file.chunks).set(messageId, advance(line.file.chunks.get(messageId), state)),
         },
-        e.initiatedBy === "me",
-      );
-      const conv = next.conversations.find((c) => c.id === e.conversationId);
-      if (e.initiatedBy !== "peer") return next;
-      return conv?.kind === "group"
-        ? notice(next, `${nameOf(next, e.peer)} added you to the group "${conv.label}"`, e.conversationId)
-        : notice(next, `new conversation from ${shortPeer(e.peer)}`, e.conversationId);
-    }
-    case "message":
-      return addMessage(m, e.conversationId, {
-        id: e.messageId,
-        kind: "in",
-        text: e.text,
-        timestamp: e.timestamp,
-        ...(e.sender ? { sender: e.sender } : {}),
-      });
-    case "members-changed": {
-      const renamed = e.label !== undefined ? rename(m, e.conversationId, e.label) : m;
-      return notice(renamed, "the group's members or name changed (/members lists them)", e.conversationId);
-    }
-    case "removed":
-      return notice(m, "you were removed from this group: nothing sent to it reaches you any more", e.conversationId);
-    case "left":
-      return notice(m, "you left this group", e.conversationId);
-    case "delivery-state":
-      return setState(m, e.conversationId, e.messageId, e.state);
-    case "message-missing":
-      return notice(
-        m,
-        `${e.missing.length} message(s) from the peer have not arrived yet; waiting for them`,
-        e.conversationId,
-      );
-    case "error":
-      return notice(m, `error: ${e.message}`, e.conversationId);
-    case "notice":
-      return notice(m, e.text, e.conversationId);
-  }
+      }
+    : { ...line, state: advance(line.state, state) };
+  return mapConversation(m, conversationId, (c) => ({ ...c, lines: c.lines.map((l) => (l === line ? next : l)) }));
 }
 
-function mapConversation(m: ChatModel, id: string, f: (c: ConversationView) => ConversationView): ChatModel {
+/** Older history was loaded: where to continue (undefined: the beginning was reached). */
+export function setOlder(m: ChatModel, conversationId: string, older: string | undefined, loading = false): ChatModel {
+  return mapConversation(m, conversationId, (c) => {
+    const { older: _, loadingOlder: __, ...rest } = c;
+    return { ...rest, ...(older !== undefined ? { older } : {}), ...(loading ? { loadingOlder: true } : {}) };
+  });
+}
+
+export function markEnded(m: ChatModel, conversationId: string): ChatModel {
+  return mapConversation(m, conversationId, (c) => ({ ...c, ended: true }));
+}
+
+/** Shared with file-lines.ts. */
+export function dropEarly(m: ChatModel, ids: readonly string[]): ChatModel {
+  if (ids.length === 0) return m;
+  const early = new Map(m.early);
+  for (const id of ids) early.delete(id);
+  return { ...m, early };
+}
+
+/** Shared with file-lines.ts. */
+export function mapConversation(m: ChatModel, id: string, f: (c: ConversationView) => ConversationView): ChatModel {
   return { ...m, conversations: m.conversations.map((c) => (c.id === id ? f(c) : c)) };
 }
 
 /** Keeps lines in timestamp order (history pages and live messages interleave); stable for equal times. */
-function insertByTime(lines: readonly Line[], line: Line): Line[] {
+/** Shared with file-lines.ts. */
+export function insertByTime(lines: readonly Line[], line: Line): Line[] {
   let i = lines.length;
   // Notices stay where they were said ("new conversation from …" precedes its first message).
   while (i > 0 && lines[i - 1]!.kind !== "notice" && lines[i - 1]!.timestamp > line.timestamp) i--;
-  return cap([...lines.slice(0, i), line, ...lines.slice(i)]);
+  return [...lines.slice(0, i), line, ...lines.slice(i)];
 }
 
-function cap(lines: Line[]): Line[] {
-  return lines.length > MAX_LINES ? lines.slice(lines.length - MAX_LINES) : lines;
-}
+/** profile.ts builds these from Client events. */
+export type { ChatEvent } from "./events.js";

@@ -1,122 +1,153 @@
 import { createElement } from "react";
 import type { ChatFlags } from "../commands/chat.js";
 import { connectClient, resolveNodeAddress, waitConnected } from "../network.js";
-import { UsageError } from "../paths.js";
+import { checkName, UsageError } from "../paths.js";
 import { Profile } from "../profile.js";
 import { ChatApp } from "./app.js";
 import { Channel } from "./channel.js";
-import type { ChatEvent } from "./model.js";
-import type { ChatSession } from "./session.js";
+import { plainError } from "./errors.js";
+import type { ChatEvent } from "./events.js";
+import { type ProfileSession, profileSession } from "./profile-session.js";
 
 /** How long the chat waits for its node before saying so (it keeps retrying in the background). */
 const CONNECT_WAIT_MS = 15_000;
 /** How often the profile records "heard everything live up to now" (the next start catches up from there). */
 const ONLINE_MARK_MS = 30_000;
+/** Longest the chat takes to close after Ctrl-C or /quit; what is not done by then is abandoned. */
+const SHUTDOWN_MS = 3_000;
 
-/** `parley chat`: opens the profile over WakuDelivery, catches up from the node's Store, runs the ink app. */
+/** "127.0.0.1:60000" out of a multiaddr, for humans. */
+function shortAddress(node: string): string {
+  const m = /\/ip[46]\/([^/]+)\/tcp\/(\d+)/.exec(node);
+  return m ? `${m[1]}:${m[2]}` : node;
+}
+
+/**
+ * `parley chat`: draws the screen at once, then loads the network stack, opens the profile over
+ * WakuDelivery and catches up from the node's Store, saying what it is doing. Ctrl-C at any point ends it
+ * within a few seconds.
+ */
 export async function runChat(flags: ChatFlags): Promise<number> {
   if (!process.stdin.isTTY)
     throw new UsageError("parley chat needs an interactive terminal (stdin is not a TTY); try `parley demo`");
+  checkName(flags.name);
   const node = await resolveNodeAddress(flags.data, flags.node);
-  const delivery = await connectClient({ node, cluster: flags.cluster });
-  let profile: Profile;
-  try {
-    profile = await Profile.open({ dataDir: flags.data, name: flags.name, delivery });
-  } catch (err) {
-    await delivery.stop();
-    throw err;
-  }
+  const where = shortAddress(node);
   const channel = new Channel<ChatEvent>();
-  const pump = (async () => {
-    for await (const e of profile.events()) channel.push(e);
-  })();
   let stopped = false;
+  let delivery: Awaited<ReturnType<typeof connectClient>> | undefined;
+  let profile: Profile | undefined;
+  let session: ProfileSession | undefined;
+  let connecting: Promise<void> = Promise.resolve();
+  let marker: ReturnType<typeof setInterval> | undefined;
   // "Online until" may only move forward once what was missed before has been fetched.
   let caughtUp = false;
-  const session: ChatSession = {
-    name: flags.name,
-    bundle: () => profile.bundle(),
-    conversations: () => profile.conversations(),
-    history: (id, limit) => profile.history(id, limit),
-    events: () => channel,
-    start: (bundle, text) => profile.start(bundle, text),
-    send: (id, text) => profile.send(id, text),
-    rename: (id, label) => profile.rename(id, label),
-    createGroup: (name, peers) => profile.createGroup(name, peers),
-    addMembers: (id, peers) => profile.addMembers(id, peers),
-    removeMembers: (id, peers) => profile.removeMembers(id, peers),
-    leave: (id) => profile.leave(id),
-    renameGroup: (id, name) => profile.renameGroup(id, name),
-    members: (id) => profile.members(id),
-    saveBundle: () => profile.saveBundle(flags.data),
-    network: () => {
-      if (stopped) return { peers: 0, state: "offline" };
-      const peers = delivery.libp2p.getPeers().length;
-      return { peers, state: peers > 0 ? "online" : "connecting" };
-    },
-    close: async () => undefined,
-  };
+  const say = (text: string, level: "info" | "error" = "info") =>
+    channel.push({ type: "notice", key: "network", text, level });
 
-  // Connect and catch up in the background, so the screen (and my stored conversations) show at once.
-  const connecting = (async () => {
-    channel.push({ type: "notice", text: `connecting to ${node}` });
-    if (!(await waitConnected(delivery, CONNECT_WAIT_MS, () => stopped))) {
-      channel.push({ type: "notice", text: "the node does not answer yet; still trying (is `parley node` running?)" });
-      await waitConnected(delivery, 24 * 3600_000, () => stopped);
+  const connect = async (d: NonNullable<typeof delivery>, p: Profile) => {
+    say(`connecting to the node at ${where}…`);
+    if (!(await waitConnected(d, CONNECT_WAIT_MS, () => stopped))) {
+      if (stopped) return;
+      say(`the node at ${where} does not answer yet; still trying (is \`parley node\` running?)`, "error");
+      await waitConnected(d, 24 * 3600_000, () => stopped);
     }
     if (stopped) return;
-    const r = await profile.catchUp();
-    await profile.markOnline();
+    say(`connected to the node at ${where}; fetching what you missed…`);
+    const r = await p.catchUp();
+    await p.markOnline();
     caughtUp = true;
-    channel.push({
-      type: "notice",
-      text: `connected; fetched ${r.fetched} message(s) from the node's history (${r.readable} new for me)`,
-    });
-  })().catch((err: unknown) => channel.push({ type: "error", message: `catch-up failed: ${(err as Error).message}` }));
+    say(`connected; fetched ${r.fetched} message(s) from the node's history (${r.readable} new for me)`);
+    channel.push({ type: "clear-notice", key: "publish" });
+  };
+
   // While connected, move the online mark forward. After the node was unreachable (it restarted, the link
   // dropped), fetch again what was published meanwhile before moving the mark past the gap.
-  let wasConnected = true;
-  let recovering = false;
-  let lastMark = Date.now();
-  const marker = setInterval(() => {
-    if (!caughtUp || recovering || stopped) return;
-    const connected = delivery.libp2p.getPeers().length > 0;
-    const reconnected = connected && !wasConnected;
-    wasConnected = connected;
-    if (reconnected) {
-      recovering = true;
-      void (async () => {
-        if (await waitConnected(delivery, CONNECT_WAIT_MS, () => stopped)) {
-          const r = await profile.catchUp();
-          await profile.markOnline();
-          channel.push({ type: "notice", text: `reconnected; ${r.readable} missed message(s) fetched from history` });
-        }
-      })()
-        .catch((err: unknown) => channel.push({ type: "error", message: `catch-up failed: ${(err as Error).message}` }))
-        .finally(() => {
-          recovering = false;
-        });
-    } else if (connected && Date.now() - lastMark >= ONLINE_MARK_MS) {
-      lastMark = Date.now();
-      void profile.markOnline().catch(() => undefined);
-    }
-  }, 1_000);
+  const watch = (d: NonNullable<typeof delivery>, p: Profile) => {
+    let wasConnected = true;
+    let recovering = false;
+    let lastMark = Date.now();
+    return setInterval(() => {
+      if (!caughtUp || recovering || stopped) return;
+      const connected = d.libp2p.getPeers().length > 0;
+      const lost = wasConnected && !connected;
+      const reconnected = connected && !wasConnected;
+      wasConnected = connected;
+      if (lost) say(`lost the node at ${where} (stopped or restarting?); trying again…`, "error");
+      if (reconnected) {
+        recovering = true;
+        void (async () => {
+          if (await waitConnected(d, CONNECT_WAIT_MS, () => stopped)) {
+            const r = await p.catchUp();
+            await p.markOnline();
+            say(`reconnected; ${r.readable} missed message(s) fetched from the node's history`);
+            channel.push({ type: "clear-notice", key: "publish" });
+          }
+        })()
+          .catch((err: unknown) => channel.push(failed(err)))
+          .finally(() => {
+            recovering = false;
+          });
+      } else if (connected && Date.now() - lastMark >= ONLINE_MARK_MS) {
+        lastMark = Date.now();
+        void p.markOnline().catch(() => undefined);
+      }
+    }, 1_000);
+  };
+
+  let opening: Promise<unknown> = Promise.resolve();
+  const open = (progress: (text: string) => void): Promise<ProfileSession> => {
+    const o = start(progress);
+    opening = o;
+    return o;
+  };
+  const start = async (progress: (text: string) => void): Promise<ProfileSession> => {
+    progress("loading the network stack…");
+    const d = await connectClient({ node, cluster: flags.cluster });
+    delivery = d;
+    if (stopped) throw new Error("stopped");
+    progress(`opening profile ${flags.name}…`);
+    const p = await Profile.open({ dataDir: flags.data, name: flags.name, delivery: d });
+    profile = p;
+    if (stopped) throw new Error("stopped");
+    session = profileSession({ profile: p, delivery: d, dataDir: flags.data, channel, stopped: () => stopped });
+    // Connect and catch up in the background: the stored conversations show meanwhile.
+    connecting = connect(d, p).catch((err: unknown) => channel.push(failed(err)));
+    marker = watch(d, p);
+    return session;
+  };
 
   const { render } = await import("ink");
-  const app = render(createElement(ChatApp, { session, writeRaw: (s: string) => void process.stdout.write(s) }), {
-    exitOnCtrlC: false,
-  });
+  const app = render(
+    createElement(ChatApp, { name: flags.name, open, writeRaw: (s: string) => void process.stdout.write(s) }),
+    { exitOnCtrlC: false },
+  );
+  let failure: unknown;
   try {
     await app.waitUntilExit();
-  } finally {
-    stopped = true;
-    clearInterval(marker);
-    if (caughtUp && delivery.libp2p.getPeers().length > 0) await profile.markOnline().catch(() => undefined);
-    channel.close();
-    await profile.close();
-    await pump.catch(() => undefined);
-    await connecting;
-    await delivery.stop();
+  } catch (err) {
+    failure = err;
   }
+  stopped = true;
+  clearInterval(marker);
+  channel.close();
+  const shutdown = (async () => {
+    await opening.catch(() => undefined);
+    if (profile) {
+      if (caughtUp && delivery && delivery.libp2p.getPeers().length > 0)
+        await profile.markOnline().catch(() => undefined);
+      await profile.close().catch(() => undefined);
+    }
+    await session?.pump.catch(() => undefined);
+    await connecting;
+    await delivery?.stop().catch(() => undefined);
+  })();
+  await Promise.race([shutdown, new Promise((r) => setTimeout(r, SHUTDOWN_MS).unref())]);
+  if (failure) throw failure;
   return 0;
+}
+
+function failed(err: unknown): ChatEvent {
+  const p = plainError((err as Error).message ?? String(err));
+  return { type: "notice", key: p.key ?? "network", text: p.text, level: "error" };
 }

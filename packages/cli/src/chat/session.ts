@@ -1,4 +1,6 @@
-import type { ChatEvent, ConversationSeed, DeliveryState } from "./model.js";
+import type { Content } from "@parley/core";
+import type { ChatEvent } from "./events.js";
+import type { ConversationSeed, DeliveryState, FileChunkInfo } from "./model.js";
 
 /** One stored message as the screen needs it. */
 export interface ChatHistoryItem {
@@ -8,6 +10,16 @@ export interface ChatHistoryItem {
   readonly timestamp: number;
   readonly state?: DeliveryState;
   readonly sender?: string;
+  readonly file?: FileChunkInfo;
+  readonly profile?: string;
+  readonly leave?: boolean;
+}
+
+export interface HistoryPage {
+  /** Oldest first. */
+  readonly items: readonly ChatHistoryItem[];
+  /** Where the page before this one starts; absent at the beginning of the conversation. */
+  readonly before?: string;
 }
 
 export interface SentMessage {
@@ -17,20 +29,39 @@ export interface SentMessage {
   readonly state?: DeliveryState;
 }
 
+export interface SearchResult {
+  readonly conversationId: string;
+  readonly direction: "in" | "out";
+  readonly sender?: string;
+  readonly timestamp: number;
+  readonly text: string;
+}
+
+/** A received file chunk handed to the downloads folder, and what it says about the file. */
+export interface FileStatus {
+  readonly received: number;
+  readonly savedAs?: string;
+  readonly problem?: string;
+}
+
 /**
  * What the chat screen needs from a profile: a narrow view of the Client plus the network status and the
- * profile's local labels. `commands/chat.ts` builds it from a real Client over WakuDelivery.
+ * profile's local records. `profile-session.ts` builds it from a real Client over WakuDelivery.
  */
 export interface ChatSession {
   readonly name: string;
   /** My current intro bundle. */
   bundle(): Promise<string>;
+  /** The installation key (hex) a bundle belongs to, or undefined when it is not a valid bundle. */
+  bundleOwner(bundle: string): string | undefined;
   conversations(): Promise<readonly ConversationSeed[]>;
-  /** The newest messages of a conversation, oldest first. */
-  history(conversationId: string, limit: number): Promise<readonly ChatHistoryItem[]>;
+  /** A page of a conversation's history, oldest first; `before` continues back in time. */
+  history(conversationId: string, limit: number, before?: string): Promise<HistoryPage>;
   events(): AsyncIterable<ChatEvent>;
   start(bundle: string, text: string): Promise<SentMessage>;
   send(conversationId: string, text: string): Promise<SentMessage>;
+  /** Any content (file chunks, display names, leave notices). */
+  sendContent(conversationId: string, content: Content): Promise<SentMessage>;
   rename(conversationId: string, label: string): Promise<void>;
   /** Groups (GroupV1): members are given by their installation keys (hex). */
   createGroup(name: string, peers: readonly string[]): Promise<string>;
@@ -39,6 +70,21 @@ export interface ChatSession {
   leave(conversationId: string): Promise<void>;
   renameGroup(conversationId: string, name: string): Promise<void>;
   members(conversationId: string): Promise<readonly { peer: string; state: string; self: boolean }[]>;
+  archive(conversationId: string, archived: boolean): Promise<void>;
+  /** Deletes the conversation, its history and its keys. */
+  remove(conversationId: string): Promise<void>;
+  search(text: string): Promise<readonly SearchResult[]>;
+  /** Display names peers asserted, by installation key. */
+  peerNames(): Promise<ReadonlyMap<string, string>>;
+  /** The display name my peers are sent, and changing it. */
+  displayName(): Promise<string>;
+  setDisplayName(name: string): Promise<void>;
+  /** Reads a file to send: its bytes, a plain name and a media type. Throws with a plain message. */
+  readFile(path: string): Promise<{ bytes: Uint8Array; name: string; mediaType: string }>;
+  /** Cuts a file into the chunks to send. */
+  fileChunks(bytes: Uint8Array, name: string, mediaType: string): Content[];
+  /** What the downloads folder holds of a received file (for files seen in history). */
+  fileStatus(transfer: string): Promise<FileStatus | undefined>;
   /** Writes my bundle to a file next to the profile; returns its path. */
   saveBundle(): Promise<string>;
   /** Connected peers and a one-word network state, polled by the status bar. */

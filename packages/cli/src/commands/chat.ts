@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { HELP, helpText, KEYS } from "../chat/input.js";
 import { UsageError } from "../errors.js";
 import { dataOption, parseCount } from "../paths.js";
 
@@ -14,15 +15,7 @@ export function chatCommand(): Command {
   return new Command("chat")
     .summary("interactive end-to-end encrypted chat in the terminal")
     .description(
-      "Open profile NAME (created on first use in DATA/NAME.db) and chat through a Waku node. At start it connects to the node, fetches from the node's Store what arrived while you were away, and shows your conversations with unread counts. Your messages show their delivery state live: … queued, ✓ sent, ✓? possibly acked, ✓✓ acked (the peer has it), ✗ lost (given up after the retry bound).\n\n" +
-        "In the chat:\n" +
-        "  /new <bundle> <message>   start a conversation from someone's intro bundle\n" +
-        "  /list, /switch N, Tab     list and switch conversations\n" +
-        "  /me or Ctrl-B             show my intro bundle (to give to others)\n" +
-        "  /copy                     copy it (OSC 52) and write DATA/NAME.bundle\n" +
-        "  PageUp, PageDown          scroll the conversation\n" +
-        "  /name LABEL               name the current conversation\n" +
-        "  /help, /quit or Ctrl-C",
+      "Open profile NAME (created on first use in DATA/NAME.db) and chat through a Waku node. At start it connects to the node, fetches from the node's Store what arrived while you were away, and shows your conversations with unread counts. Your messages show their delivery state live: … queued, ✓ sent, ✓? possibly acked, ✓✓ acked (the peer has it), ✗ lost (given up after the retry bound).",
     )
     .requiredOption("--name <name>", "profile name (letters, digits, _ - .)")
     .addOption(dataOption("data directory holding the profiles"))
@@ -31,6 +24,12 @@ export function chatCommand(): Command {
     .addHelpText(
       "after",
       `
+In the chat:
+${helpText(HELP)}
+
+Keys:
+${helpText(KEYS)}
+
 Examples:
   $ parley node &                                  # or in another terminal
   $ parley chat --name alice

@@ -44,21 +44,22 @@ describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
       tmux.keys("bob", "C-b");
 
       // Alice starts the conversation from the pasted bundle; both screens show it; her tick reaches ✓✓.
-      tmux.type("alice", `/new ${bundle} Hello Bob, this is Alice in tmux`);
+      await tmux.type("alice", `/new ${bundle} Hello Bob, this is Alice in tmux`);
       await tmux.waitFor("bob", /: Hello Bob, this is Alice in tmux/);
       await tmux.waitFor("alice", /me: Hello Bob, this is Alice in tmux ✓✓/);
       expect(tmux.screen("bob")).toMatch(/new conversation from [0-9a-f]{8}/);
-      tmux.type("bob", "/name alice");
-      tmux.type("bob", "Hi Alice! Bob here.");
-      await tmux.waitFor("alice", /[0-9a-f]{8}: Hi Alice! Bob here\./);
+      await tmux.type("bob", "/name alice");
+      await tmux.type("bob", "Hi Alice! Bob here.");
+      // Each side is named by the display name the other sent with its first message, marked with a ~.
+      await tmux.waitFor("alice", /~bob: Hi Alice! Bob here\./);
       await tmux.waitFor("bob", /me: Hi Alice! Bob here\. ✓✓/);
       expect(tmux.screen("bob")).toMatch(/1 alice/);
 
       // Bob leaves; Alice writes to him: sent, not acked.
-      tmux.type("bob", "/quit");
+      await tmux.type("bob", "/quit");
       await tmux.waitFor("bob", /EXITED 0/);
-      tmux.type("alice", "Are you still there?");
-      tmux.type("alice", "I will leave this with the node.");
+      await tmux.type("alice", "Are you still there?");
+      await tmux.type("alice", "I will leave this with the node.");
       await tmux.waitFor("alice", /me: I will leave this with the node\. ✓(?!✓)/);
       expect(tmux.screen("alice")).not.toMatch(/Are you still there\? ✓✓/);
 
@@ -81,36 +82,39 @@ describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
       // Carol writes to Alice: a second conversation with an unread count; Tab switches to it and clears it.
       tmux.start("carol", chat("carol"));
       await tmux.waitFor("carol", /connected; fetched \d+ message/);
-      tmux.type("carol", `/new ${aliceBundle} Hi Alice, Carol here`);
-      const unread = await tmux.waitFor("alice", /conversations:\s+1 [0-9a-f]{8}\s+2 [0-9a-f]{8} \(1\)/);
+      await tmux.type("carol", `/new ${aliceBundle} Hi Alice, Carol here`);
+      const unread = await tmux.waitFor("alice", /conversations:\s+1 ~bob\s+2 ~carol \(1\)/);
       expect(unread).not.toContain("Carol here");
-      tmux.type("alice", "/list");
-      await tmux.waitFor("alice", /2\. [0-9a-f]{8}\s+peer [0-9a-f]{16}…\s+1 unread/);
+      await tmux.type("alice", "/list");
+      await tmux.waitFor("alice", /2\. ~carol\s+key [0-9a-f]{16}…\s+1 unread/);
       tmux.keys("alice", "Tab");
-      await tmux.waitFor("alice", /[0-9a-f]{8}: Hi Alice, Carol here/);
+      await tmux.waitFor("alice", /~carol: Hi Alice, Carol here/);
       expect(tmux.screen("alice")).not.toMatch(/\(1\)/);
-      tmux.type("alice", "/switch 1");
+      await tmux.type("alice", "/switch 1");
       await tmux.waitFor("alice", /me: Are you still there\? ✓✓/);
 
       // A group from Alice's two 1:1 conversations: both join by Welcome, read her message with her name on it.
-      tmux.type("alice", "/group friends 1 2");
+      await tmux.type("alice", "/group friends 1 2");
       await tmux.waitFor("bob", /conversations:.*\d friends/);
       await tmux.waitFor("carol", /conversations:.*\d friends/);
-      tmux.type("alice", "hello friends");
+      // The group says who joined, by name.
+      await tmux.waitFor("alice", /~bob joined/);
+      await tmux.waitFor("alice", /~carol joined/);
+      await tmux.type("alice", "hello friends");
       await tmux.waitFor("alice", /me: hello friends ✓/);
       await tmux.waitFor("bob", /conversations:.*2 friends \(1\)/);
       tmux.keys("bob", "Tab");
       await tmux.waitFor("bob", /alice: hello friends/);
       expect(tmux.screen("bob")).toMatch(/group "friends"/);
-      tmux.type("carol", "/switch 2");
-      await tmux.waitFor("carol", /[0-9a-f]{8}: hello friends/);
-      tmux.type("carol", "hi from carol");
-      await tmux.waitFor("bob", /[0-9a-f]{8}: hi from carol/);
-      tmux.type("alice", "/members");
+      await tmux.type("carol", "/switch 2");
+      await tmux.waitFor("carol", /~alice: hello friends/);
+      await tmux.type("carol", "hi from carol");
+      await tmux.waitFor("bob", /~carol: hi from carol/);
+      await tmux.type("alice", "/members");
       await tmux.waitFor("alice", /group "friends": 3 member\(s\)/);
 
       // Everyone quits cleanly; the node stops with 0.
-      for (const who of ["alice", "bob", "carol"]) tmux.type(who, "/quit");
+      for (const who of ["alice", "bob", "carol"]) await tmux.type(who, "/quit");
       for (const who of ["alice", "bob", "carol"]) await tmux.waitFor(who, /EXITED 0/);
       expect(await node.stop()).toBe(0);
     },

@@ -107,11 +107,11 @@ describe.skipIf(!tmuxPresent)("one parley chat per profile", () => {
       // The first chat is unharmed: it starts a conversation with Bob, who reads it, and it sees ✓✓.
       tmux.start("bob", chat("bob"));
       await tmux.waitFor("bob", /connected; fetched \d+ message/);
-      tmux.type("alice", `/new ${bobBundle} still the only alice`);
+      await tmux.type("alice", `/new ${bobBundle} still the only alice`);
       await tmux.waitFor("bob", /: still the only alice/);
       await tmux.waitFor("alice", /me: still the only alice ✓✓/);
 
-      for (const who of ["alice", "bob"]) tmux.type(who, "/quit");
+      for (const who of ["alice", "bob"]) await tmux.type(who, "/quit");
       for (const who of ["alice", "bob"]) await tmux.waitFor(who, /EXITED 0/);
       // Released on exit: the profile opens again.
       expect((await runCli(["intro", "--name", "alice", "--data", data])).code).toBe(0);

@@ -50,6 +50,7 @@ import { DEFAULT_BUNDLE_POLICY } from "../identity/bundle-keys.js";
 import { createInstallation, type Installation } from "../identity/installation.js";
 import { type IntroBundle, parseIntroBundle } from "../identity/intro-bundle.js";
 import { create, type EncryptedPayload, InboxV1FrameSchema, toBinary } from "../wire/index.js";
+import { ARCHIVED_NS, deleteConversationRecords, setArchived } from "./conversation-admin.js";
 import { ClientError, InboundError } from "./errors.js";
 import { EventStream } from "./event-stream.js";
 import { ClientGroups, emptyPlan, GROUP_V1, type GroupOrigin, type GroupPlan } from "./groups.js";
@@ -87,7 +88,9 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   bundle: DEFAULT_BUNDLE_POLICY,
   sweepIntervalMs: 5_000,
   resendAfterMs: 30_000,
-  maxSends: 10,
+  maxResendIntervalMs: 30 * 60_000,
+  giveUpAfterMs: 7 * 24 * 3600 * 1000,
+  maxSends: Number.POSITIVE_INFINITY,
   ackDelayMs: 1_000,
   maxSkip: 1000,
   skippedKeyMaxAgeMs: 7 * 24 * 3600 * 1000,
@@ -152,10 +155,13 @@ export class Client {
     this.#config = { ...DEFAULT_CLIENT_CONFIG, ...options.config };
     this.#codecs = new ContentCodecs(options.codecs ?? []);
     this.#privateV1 = createPrivateV1Runtime({
+      identity: { publicKey: identity.installation.publicKey, secretKey: identity.installation.secretKey },
       maxSkip: this.#config.maxSkip,
       skippedKeyMaxAgeMs: this.#config.skippedKeyMaxAgeMs,
       sds: {
         resendIntervalMs: this.#config.resendAfterMs,
+        maxResendIntervalMs: this.#config.maxResendIntervalMs,
+        giveUpAfterMs: this.#config.giveUpAfterMs,
         maxResends: Math.max(0, this.#config.maxSends - 1),
         ackDelayMs: this.#config.ackDelayMs,
       },
@@ -341,7 +347,8 @@ export class Client {
       },
     });
     const sent = first!;
-    const peerInbox = inboxConversationId(this.#crypto, bundle.installationKey);
+    // The envelope is hinted by the invite's own id, which only the peer can recompute (InboxV1 version 2).
+    const peerInbox = initiated.inviteId;
     const peerTopic = inboxContentTopic(this.#crypto, bundle.installationKey);
     let state = this.#engine.withInvite(sent.state, {
       payload: encodeEncryptedPayload(initiated.payload),
@@ -413,7 +420,9 @@ export class Client {
       const key = this.#addHistory(tx, ref.id, record);
       await tx.commit();
       this.#emit({ type: "delivery-state", conversationId: ref.id, messageId: r.messageId, state: "queued" });
-      if (await this.#publishAll(r.outgoing, ref.id)) await this.#markRecordSent(ref.id, key, record);
+      // Nothing to publish while a new session cannot send yet (after a reset): it stays queued until sealed.
+      if (r.outgoing.length > 0 && (await this.#publishAll(r.outgoing, ref.id)))
+        await this.#markRecordSent(ref.id, key, record);
       return { messageId: r.messageId };
     });
   }
@@ -621,6 +630,54 @@ export class Client {
     this.#subscriptions.clear();
     await this.#serial.idle();
     this.#events.end();
+  }
+
+  // ---- conversation management (conversation-admin.ts) ----
+
+  /** Marks a conversation archived (or not): a mark for applications to file it away; nothing else changes. */
+  archiveConversation(conversationId: string, archived = true): Promise<void> {
+    return this.#step(async () => {
+      if (!(await this.#store.get(CONVERSATION_INFO_NS, conversationId)))
+        throw new ClientError("unknown-conversation", "no such conversation");
+      const tx = new Transaction(this.#store);
+      setArchived(tx, conversationId, archived, this.#clock.now());
+      await tx.commit();
+    });
+  }
+
+  /** Ids of the archived conversations. */
+  async archivedConversations(): Promise<string[]> {
+    return (await this.#store.scan(ARCHIVED_NS)).map((e) => e.key);
+  }
+
+  /**
+   * Deletes a conversation with its history. A PrivateV1 conversation loses its keys, and its id is kept so
+   * that a replayed invite cannot restore it; a group still joined is left first. Nothing is sent to the
+   * peer: send a LeaveContent before, to tell it.
+   */
+  deleteConversation(conversationId: string): Promise<void> {
+    return this.#step(async () => {
+      let info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
+      if (!info) throw new ClientError("unknown-conversation", "no such conversation");
+      if (info.type === GROUP_V1 && info.status !== "left" && info.status !== "removed") {
+        await this.#groupStep(BY_ME, async (tx) => ({
+          value: undefined,
+          effects: await this.#groups.engine.leave(tx, conversationId),
+        }));
+        info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId)) ?? info;
+      }
+      const tx = new Transaction(this.#store);
+      const d = await deleteConversationRecords(tx, info, info.type !== GROUP_V1, this.inboxTopic);
+      await tx.commit();
+      if (!d.removed || !d.tombstone) return;
+      this.#decoder.index.remove(d.removed);
+      this.#decoder.index.add(d.tombstone);
+      const topic = d.removed.contentTopic;
+      if (this.#decoder.index.conversationsOn(topic).length === 0 && !this.#groups.hasTopic(topic)) {
+        this.#subscriptions.get(topic)?.();
+        this.#subscriptions.delete(topic);
+      }
+    });
   }
 
   // ---- internals ----
@@ -993,6 +1050,9 @@ export class Client {
   ): Promise<void> {
     for (const f of effects.frames) {
       if (f.body.case === "content") {
+        // The application sees a message once, whatever the layers below let through twice (a copy sealed
+        // again in a new session after its SDS id left the duplicate window): the message index is permanent.
+        if (await tx.get(MESSAGE_INDEX_NS, `${conversationId}/${f.messageId}`)) continue;
         this.#addHistory(tx, conversationId, {
           messageId: f.messageId,
           direction: "in",
@@ -1030,6 +1090,8 @@ export class Client {
     }
     events.push(...(await this.#updateStates(tx, conversationId, effects.deliveryUpdates)));
     if (effects.missing.length > 0) events.push({ type: "message-missing", conversationId, missing: effects.missing });
+    if (effects.lost.length > 0) events.push({ type: "message-lost", conversationId, lost: effects.lost });
+    for (const reason of effects.dropped) events.push({ type: "frame-dropped", conversationId, reason });
   }
 
   async #sweepConversation(ref: ConversationRef): Promise<void> {
@@ -1042,8 +1104,12 @@ export class Client {
       r.outgoing.length === 0 &&
       e.deliveryUpdates.length === 0 &&
       e.frames.length === 0 &&
+      e.lost.length === 0 &&
       r.state.reassembly === state.reassembly &&
-      r.state.sds === state.sds
+      r.state.sds === state.sds &&
+      r.state.ratchet === state.ratchet &&
+      r.state.pendingReset === state.pendingReset &&
+      r.state.outbound === state.outbound
     )
       return;
     const tx = new Transaction(this.#store);

@@ -5,6 +5,7 @@
  * that transaction commits (publishing, subscribing, history fetches, events). Group steps therefore commit
  * exactly like PrivateV1 steps: everything at once, before anything is published.
  */
+import { fromUtf8 } from "../base/bytes.js";
 import type { ContentCodecs } from "../conversations/content/index.js";
 import { type GroupEffect, GroupError, GroupV1Engine } from "../conversations/group-v1/index.js";
 import type { CryptoProvider } from "../crypto/provider.js";
@@ -13,8 +14,17 @@ import { HintIndex } from "../framework/hints.js";
 import type { ConversationRef } from "../framework/runtime.js";
 import type { Transaction } from "../framework/store.js";
 import type { Installation } from "../identity/installation.js";
-import { CONVERSATION_INFO_NS, decodeInfo, encodeJson, type HistoryRecord } from "./records.js";
-import type { ClientEvent, ConversationInfo, GroupOptions } from "./types.js";
+import {
+  CONVERSATION_INFO_NS,
+  decodeHistory,
+  decodeInfo,
+  encodeHistory,
+  encodeJson,
+  HISTORY_NS,
+  type HistoryRecord,
+  MESSAGE_INDEX_NS,
+} from "./records.js";
+import type { ClientEvent, ConversationInfo, DeliveryState, GroupOptions } from "./types.js";
 
 export const GROUP_V1 = "GroupV1";
 
@@ -161,6 +171,11 @@ export class ClientGroups {
           touched.add(e.conversationId);
           plan.events.push({ type: e.kind, conversationId: e.conversationId });
           break;
+        case "delivery": {
+          const event = await this.#deliveryState(tx, e.conversationId, e.messageId, DELIVERY[e.state]);
+          if (event) plan.events.push(event);
+          break;
+        }
         case "fetch-history":
           plan.after.push(async () => {
             this.host.fetchHistory(e.contentTopic, e.since);
@@ -179,6 +194,26 @@ export class ClientGroups {
     }
     for (const cid of touched) await this.#record(tx, cid, origin, plan);
     for (const cid of changed) plan.events.push({ type: "members-changed", conversationId: cid });
+  }
+
+  /**
+   * A group message's delivery state after its epoch lost the fork choice: `queued` again while it waits for
+   * a removal to be re-applied, `sent` once published again, `lost` if it never will be. Group states move
+   * both ways between queued and sent (unlike 1:1 acknowledgements); lost is final.
+   */
+  async #deliveryState(
+    tx: Transaction,
+    cid: string,
+    messageId: string,
+    state: DeliveryState,
+  ): Promise<ClientEvent | undefined> {
+    const keyBytes = await tx.get(MESSAGE_INDEX_NS, `${cid}/${messageId}`);
+    const key = keyBytes && fromUtf8(keyBytes);
+    const record = key ? decodeHistory((await tx.get(HISTORY_NS, key)) ?? new Uint8Array()) : undefined;
+    // Frames the application never saw (Joined announcements) have no history record.
+    if (!key || record?.direction !== "out" || record.state === state || record.state === "lost") return undefined;
+    tx.put(HISTORY_NS, key, encodeHistory({ ...record, state }));
+    return { type: "delivery-state", conversationId: cid, messageId, state };
   }
 
   /** Creates or refreshes the group's conversation record (name, description, status) inside `tx`. */
@@ -209,6 +244,8 @@ export class ClientGroups {
     tx.put(CONVERSATION_INFO_NS, cid, encodeJson(next));
   }
 }
+
+const DELIVERY: Record<"waiting" | "sent" | "lost", DeliveryState> = { waiting: "queued", sent: "sent", lost: "lost" };
 
 function asGroupCode(reason: string): ConstructorParameters<typeof GroupError>[0] {
   const known = ["unknown-group", "not-a-member", "bad-key-package", "bad-credential", "bad-message", "bad-state"];

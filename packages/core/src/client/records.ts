@@ -84,9 +84,13 @@ export function decodeInfo(bytes: Uint8Array | undefined): ConversationInfo | un
   return o && typeof o.id === "string" && typeof o.type === "string" ? o : undefined;
 }
 
-/** States only move forward: queued → sent → possibly-acked → acked; lost is final. */
+/**
+ * States only move forward: queued → sent → possibly-acked → acked. `lost` (given up) is final except for a
+ * late acknowledgement, which makes it `acked`: the peer's application got it after all.
+ */
 export function advance(current: DeliveryState | undefined, next: DeliveryState): DeliveryState | undefined {
-  if (current === "acked" || current === "lost") return undefined;
+  if (current === "acked") return undefined;
+  if (current === "lost") return next === "acked" ? "acked" : undefined;
   const order: DeliveryState[] = ["queued", "sent", "possibly-acked", "acked"];
   if (next === "lost") return "lost";
   if (current !== undefined && order.indexOf(next) <= order.indexOf(current)) return undefined;

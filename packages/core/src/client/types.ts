@@ -8,7 +8,10 @@ import type { AnyConversationTypeRuntime } from "../framework/runtime.js";
 import type { Store } from "../framework/store.js";
 import type { BundlePolicy } from "../identity/bundle-keys.js";
 
-/** queued → sent → possibly-acked → acked, or lost once the give-up bound is reached. */
+/**
+ * queued → sent → possibly-acked → acked, or lost once the give-up bound is reached; `acked` means the peer's
+ * application got the message, and a late acknowledgement moves `lost` to `acked`.
+ */
 export type DeliveryState = "queued" | "sent" | "possibly-acked" | "acked" | "lost";
 
 export interface ClientConfig {
@@ -16,9 +19,21 @@ export interface ClientConfig {
   readonly bundle: BundlePolicy;
   /** Period of the sweep that resends unacknowledged messages and sends sync messages (ms). Default 5 s. */
   readonly sweepIntervalMs: number;
-  /** An unacknowledged message is resent when it is older than this since its last send (ms). Default 10 s. */
+  /**
+   * An unacknowledged message is first resent this long after it was sent (ms). Default 30 s. Each resend
+   * doubles the wait, up to `maxResendIntervalMs`; once the peer is heard from again, waiting messages are
+   * resent after this base interval.
+   */
   readonly resendAfterMs: number;
-  /** A message still unacknowledged after this many sends is declared lost (the give-up bound). Default 10. */
+  /** The longest wait between two resends of one message (ms). Default 30 minutes. */
+  readonly maxResendIntervalMs: number;
+  /**
+   * A message still unacknowledged this long after it was first sent is reported `lost` (ms). Default 7 days:
+   * a peer may be offline for days. A later acknowledgement still moves it to `acked`. The receiver declares
+   * a missing message lost one day after this bound (an event on its side: `message-lost`).
+   */
+  readonly giveUpAfterMs: number;
+  /** Also give up after this many sends, whatever the age. Default unbounded. */
   readonly maxSends: number;
   /** Received messages are acknowledged by a sync message this long after delivery unless a reply cites them first (ms). Default 1 s. */
   readonly ackDelayMs: number;
@@ -148,6 +163,24 @@ export type ClientEvent =
       readonly type: "message-missing";
       readonly conversationId: string;
       readonly missing: readonly string[];
+    }
+  | {
+      /**
+       * Messages the peer sent that will not be delivered: they went missing and stayed missing past the
+       * give-up bound (SDS ids). Later messages that waited on them are delivered now.
+       */
+      readonly type: "message-lost";
+      readonly conversationId: string;
+      readonly lost: readonly string[];
+    }
+  | {
+      /**
+       * An authenticated frame from the peer that this version cannot use: `frame-unsupported` (an arm of a
+       * newer version), or malformed inner content (`frame-decode`, `segment-…`, …).
+       */
+      readonly type: "frame-dropped";
+      readonly conversationId: string;
+      readonly reason: string;
     }
   | {
       /** GroupV1: the roster, a member's pending state, the name or the head epoch changed (`groupMembers`). */

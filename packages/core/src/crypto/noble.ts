@@ -2,12 +2,13 @@
  * The pure-JavaScript provider (noble), for browsers and as the reference the node:crypto provider is tested
  * against. Byte-for-byte identical to `NodeCryptoProvider`.
  */
+import { gcm } from "@noble/ciphers/aes.js";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { ed25519, x25519 } from "@noble/curves/ed25519.js";
 import { blake2b, blake2s } from "@noble/hashes/blake2.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { hmac } from "@noble/hashes/hmac.js";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { sha256, sha512 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { blake2bFast, hkdfBlake2b512, hmacBlake2b512 } from "./blake2b-fast.js";
 import { ed25519VerifyStrict } from "./ed25519.js";
@@ -43,7 +44,7 @@ export interface CryptoProviderOptions {
 
 const TAG_LENGTH = 16;
 
-const HASHES = { sha256, blake2b512: blake2b, blake2s256: blake2s } as const;
+const HASHES = { sha256, sha512, blake2b512: blake2b, blake2s256: blake2s } as const;
 
 export class NobleCryptoProvider implements CryptoProvider {
   readonly name: string = "noble";
@@ -145,6 +146,27 @@ export class NobleCryptoProvider implements CryptoProvider {
     }
   }
 
+  aesGcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+    requireKey(key, 32, "AES-256-GCM key");
+    requireNonce(nonce, 12);
+    requireBytes(plaintext, "plaintext");
+    const ad = requireOptionalBytes(aad, "associated data");
+    return gcm(key, nonce, ad).encrypt(plaintext);
+  }
+
+  aesGcmOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array): Uint8Array {
+    requireKey(key, 32, "AES-256-GCM key");
+    requireNonce(nonce, 12);
+    requireBytes(ciphertext, "ciphertext");
+    const ad = requireOptionalBytes(aad, "associated data");
+    if (ciphertext.length < TAG_LENGTH) throw new CryptoError("auth-failed", "ciphertext shorter than the tag");
+    try {
+      return gcm(key, nonce, ad).decrypt(ciphertext);
+    } catch {
+      throw new CryptoError("auth-failed", "authentication failed");
+    }
+  }
+
   blake2b(data: Uint8Array, options?: Blake2bOptions): Uint8Array {
     requireBytes(data, "data");
     return blake2bNormalized(data, normalizeBlake2b(options));
@@ -156,6 +178,10 @@ export class NobleCryptoProvider implements CryptoProvider {
 
   sha256(data: Uint8Array): Uint8Array {
     return sha256(requireBytes(data, "data"));
+  }
+
+  sha512(data: Uint8Array): Uint8Array {
+    return sha512(requireBytes(data, "data"));
   }
 
   keccak256(data: Uint8Array): Uint8Array {

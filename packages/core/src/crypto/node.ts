@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /**
  * The node:crypto provider: the fast path on Node (OpenSSL for X25519, Ed25519, ChaCha20-Poly1305, SHA-256,
- * BLAKE2s-256, BLAKE2b-512, HMAC and HKDF). Whatever OpenSSL cannot do (keyed/salted/personalized or short
+ * SHA-512, BLAKE2s-256, BLAKE2b-512, AES-256-GCM, HMAC and HKDF). Whatever OpenSSL cannot do (keyed/salted/personalized or short
  * BLAKE2b, Keccak-256, XEdDSA signing) is delegated to the noble provider, so both produce identical bytes.
  *
  * This is the only file in core allowed to import node:*; it is published as `@parley/core/node`.
@@ -136,6 +136,54 @@ function rawPublic(privateKey: KeyObject): Uint8Array {
   return toBytes(Buffer.from(jwk.x!, "base64url"));
 }
 
+type Aead = "chacha20-poly1305" | "aes-256-gcm";
+const AEAD_KEY_NAME: Readonly<Record<Aead, string>> = {
+  "chacha20-poly1305": "ChaCha20-Poly1305 key",
+  "aes-256-gcm": "AES-256-GCM key",
+};
+
+function seal(aead: Aead, key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+  requireKey(key, 32, AEAD_KEY_NAME[aead]);
+  requireNonce(nonce, 12);
+  requireBytes(plaintext, "plaintext");
+  const ad = requireOptionalBytes(aad, "associated data");
+  const options = { authTagLength: TAG_LENGTH };
+  // One call per algorithm: node's typings pick the AEAD overload by the literal name.
+  const cipher =
+    aead === "aes-256-gcm" ? createCipheriv(aead, key, nonce, options) : createCipheriv(aead, key, nonce, options);
+  cipher.setAAD(ad, { plaintextLength: plaintext.length });
+  return toBytes(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
+}
+
+function open(aead: Aead, key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array): Uint8Array {
+  requireKey(key, 32, AEAD_KEY_NAME[aead]);
+  requireNonce(nonce, 12);
+  requireBytes(ciphertext, "ciphertext");
+  const ad = requireOptionalBytes(aad, "associated data");
+  if (ciphertext.length < TAG_LENGTH) throw new CryptoError("auth-failed", "ciphertext shorter than the tag");
+  const bodyLength = ciphertext.length - TAG_LENGTH;
+  try {
+    const options = { authTagLength: TAG_LENGTH };
+    const decipher =
+      aead === "aes-256-gcm"
+        ? createDecipheriv(aead, key, nonce, options)
+        : createDecipheriv(aead, key, nonce, options);
+    decipher.setAuthTag(ciphertext.subarray(bodyLength));
+    decipher.setAAD(ad, { plaintextLength: bodyLength });
+    const body = decipher.update(ciphertext.subarray(0, bodyLength));
+    // final() throws on a bad tag; the unauthenticated plaintext is wiped before anything sees it.
+    try {
+      decipher.final();
+    } catch (e) {
+      body.fill(0);
+      throw e;
+    }
+    return toBytes(body);
+  } catch {
+    throw new CryptoError("auth-failed", "authentication failed");
+  }
+}
+
 export interface NodeCryptoProviderOptions extends CryptoProviderOptions {
   /** Number of imported KeyObjects kept (default 256). */
   readonly keyCacheSize?: number;
@@ -248,38 +296,19 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
-    requireKey(key, 32, "ChaCha20-Poly1305 key");
-    requireNonce(nonce, 12);
-    requireBytes(plaintext, "plaintext");
-    const ad = requireOptionalBytes(aad, "associated data");
-    const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_LENGTH });
-    cipher.setAAD(ad, { plaintextLength: plaintext.length });
-    return toBytes(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
+    return seal("chacha20-poly1305", key, nonce, plaintext, aad);
   }
 
   aeadOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array): Uint8Array {
-    requireKey(key, 32, "ChaCha20-Poly1305 key");
-    requireNonce(nonce, 12);
-    requireBytes(ciphertext, "ciphertext");
-    const ad = requireOptionalBytes(aad, "associated data");
-    if (ciphertext.length < TAG_LENGTH) throw new CryptoError("auth-failed", "ciphertext shorter than the tag");
-    const bodyLength = ciphertext.length - TAG_LENGTH;
-    try {
-      const decipher = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_LENGTH });
-      decipher.setAuthTag(ciphertext.subarray(bodyLength));
-      decipher.setAAD(ad, { plaintextLength: bodyLength });
-      const body = decipher.update(ciphertext.subarray(0, bodyLength));
-      // final() throws on a bad tag; the unauthenticated plaintext is wiped before anything sees it.
-      try {
-        decipher.final();
-      } catch (e) {
-        body.fill(0);
-        throw e;
-      }
-      return toBytes(body);
-    } catch {
-      throw new CryptoError("auth-failed", "authentication failed");
-    }
+    return open("chacha20-poly1305", key, nonce, ciphertext, aad);
+  }
+
+  aesGcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
+    return seal("aes-256-gcm", key, nonce, plaintext, aad);
+  }
+
+  aesGcmOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array): Uint8Array {
+    return open("aes-256-gcm", key, nonce, ciphertext, aad);
   }
 
   blake2b(data: Uint8Array, options?: Blake2bOptions): Uint8Array {
@@ -295,6 +324,10 @@ export class NodeCryptoProvider implements CryptoProvider {
 
   sha256(data: Uint8Array): Uint8Array {
     return toBytes(nodeHash("sha256", requireBytes(data, "data"), "buffer"));
+  }
+
+  sha512(data: Uint8Array): Uint8Array {
+    return toBytes(nodeHash("sha512", requireBytes(data, "data"), "buffer"));
   }
 
   keccak256(data: Uint8Array): Uint8Array {

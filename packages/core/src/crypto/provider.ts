@@ -15,7 +15,7 @@ export interface Ed25519KeyPair {
   readonly secretKey: Uint8Array;
 }
 
-export type HashName = "sha256" | "blake2b512" | "blake2s256";
+export type HashName = "sha256" | "sha512" | "blake2b512" | "blake2s256";
 
 export interface Blake2bOptions {
   /** Output length in bytes, 1..64 (a parameter of the hash, not a truncation). Default 64. */
@@ -68,9 +68,15 @@ export interface CryptoProvider {
   /** Throws CryptoError("auth-failed") on a bad tag or a truncated input. */
   aeadOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array): Uint8Array;
 
+  /** AES-256-GCM (NIST SP 800-38D), 32-byte key, 12-byte nonce. Output is ciphertext || 16-byte tag. */
+  aesGcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array;
+  /** Throws CryptoError("auth-failed") on a bad tag or a truncated input. */
+  aesGcmOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad?: Uint8Array): Uint8Array;
+
   blake2b(data: Uint8Array, options?: Blake2bOptions): Uint8Array;
   blake2s256(data: Uint8Array): Uint8Array;
   sha256(data: Uint8Array): Uint8Array;
+  sha512(data: Uint8Array): Uint8Array;
   keccak256(data: Uint8Array): Uint8Array;
   hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array;
   /** RFC 5869 HKDF (extract + expand) over HMAC with the named hash. */

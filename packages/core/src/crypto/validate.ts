@@ -46,13 +46,18 @@ export function requireLength(value: unknown, min: number, max: number, what: st
 
 export const EMPTY = new Uint8Array(0);
 
-export const HASH_LENGTH: Readonly<Record<HashName, number>> = { sha256: 32, blake2b512: 64, blake2s256: 32 };
+export const HASH_LENGTH: Readonly<Record<HashName, number>> = {
+  sha256: 32,
+  sha512: 64,
+  blake2b512: 64,
+  blake2s256: 32,
+};
 
 export function requireHashName(value: unknown): HashName {
-  if (value !== "sha256" && value !== "blake2b512" && value !== "blake2s256") {
+  if (typeof value !== "string" || !Object.hasOwn(HASH_LENGTH, value)) {
     throw new CryptoError("invalid-option", "unknown hash name");
   }
-  return value;
+  return value as HashName;
 }
 
 /** RFC 5869: L <= 255 * HashLen. A zero-length output is refused as a caller bug. */

@@ -119,7 +119,7 @@ export class Decoder {
     if (hint.length > MAX_HINT_LENGTH) return badlyFormed("hint-too-long");
 
     const candidates = this.index.match(contentTopic, hint, salt);
-    if (candidates.length === 0) return NOT_FOR_ME;
+    if (candidates.length === 0) return this.#classifySecret(contentTopic, hint, salt, payload);
     const first = candidates[0]!.conversation;
     if (payload.length === 0) return badlyFormed("payload-missing", first);
     const decoded = decodeEncryptedPayload(payload);
@@ -137,6 +137,38 @@ export class Decoder {
     return failure!;
   }
 
+  /**
+   * No id hint matched: the conversations on this topic whose type has secret hints may still recognise the
+   * envelope. A topic without such conversations costs one map lookup per type on it, and nothing else.
+   */
+  async #classifySecret(
+    contentTopic: string,
+    hint: string,
+    salt: bigint,
+    payload: Uint8Array,
+  ): Promise<Classification> {
+    const owners: [AnyConversationTypeRuntime, readonly ConversationRef[]][] = [];
+    for (const [type, refs] of this.index.conversationsByType(contentTopic)) {
+      const runtime = this.#registry.runtime(type);
+      if (runtime?.secretHints) owners.push([runtime, refs]);
+    }
+    if (owners.length === 0 || payload.length === 0) return NOT_FOR_ME;
+    // Whatever does not decode cannot be recognised by anyone: not for us, like an unknown hint.
+    const decoded = decodeEncryptedPayload(payload);
+    if (!decoded.ok || decoded.value.encryption.case === undefined) return NOT_FOR_ME;
+    const envelope = { hint, salt, payload: decoded.value };
+    for (const [runtime, refs] of owners) {
+      for (const ref of refs) {
+        const state = await this.#state(runtime, ref);
+        if (state === UNAVAILABLE) continue;
+        if (guard(() => runtime.secretHints!.matches(state, envelope, this.#crypto)) !== true) continue;
+        if (!acceptsArm(runtime, decoded.value)) return badlyFormed("unexpected-encryption", ref);
+        return this.#open(runtime, ref, state, decoded.value, contentTopic, { form: "secret", salt });
+      }
+    }
+    return NOT_FOR_ME;
+  }
+
   async #tryCandidate(
     c: HintCandidate,
     payload: EncryptedPayload,
@@ -145,20 +177,35 @@ export class Decoder {
     const ref = c.conversation;
     const runtime = this.#registry.runtime(ref.type);
     if (!runtime) return badlyFormed("unknown-type", ref);
-    const arm = payload.encryption.case!;
-    if (!runtime.spec.encryption.payloadArms.includes(arm)) return badlyFormed("unexpected-encryption", ref);
+    if (!acceptsArm(runtime, payload)) return badlyFormed("unexpected-encryption", ref);
+    const state = await this.#state(runtime, ref);
+    if (state === UNAVAILABLE) return badlyFormed("state-unavailable", ref);
+    return this.#open(runtime, ref, state, payload, contentTopic, c.match);
+  }
 
+  /** The conversation's decoded state, or UNAVAILABLE when it is missing or does not decode. */
+  async #state(runtime: AnyConversationTypeRuntime, ref: ConversationRef): Promise<unknown> {
     let stateBytes: Uint8Array | undefined;
     try {
       stateBytes = await this.#loadState(ref);
     } catch {
-      return badlyFormed("state-unavailable", ref);
+      return UNAVAILABLE;
     }
-    if (stateBytes === undefined) return badlyFormed("state-unavailable", ref);
+    if (stateBytes === undefined) return UNAVAILABLE;
     const state = guard(() => runtime.decodeState(stateBytes));
-    if (state === undefined || state === FAILED) return badlyFormed("state-unavailable", ref);
+    return state === undefined || state === FAILED ? UNAVAILABLE : state;
+  }
 
-    const ctx = this.#context(ref, contentTopic, c.match);
+  /** Runs the type's `open` on a candidate whose state is loaded, and collects the writes that apply it. */
+  #open(
+    runtime: AnyConversationTypeRuntime,
+    ref: ConversationRef,
+    state: unknown,
+    payload: EncryptedPayload,
+    contentTopic: string,
+    match: HintMatch,
+  ): Readable | BadlyFormed {
+    const ctx = this.#context(ref, contentTopic, match);
     const opened = guard(() => runtime.open(state, payload, ctx));
     if (opened === FAILED || typeof opened !== "object" || opened === null) return badlyFormed("internal-error", ref);
     if (!opened.ok)
@@ -199,7 +246,7 @@ export class Decoder {
       conversation: ref,
       frame: opened.frame,
       nextState: opened.nextState,
-      hint: c.match,
+      hint: match,
       started,
       writes,
     };
@@ -228,6 +275,12 @@ export class Decoder {
 }
 
 const FAILED: unique symbol = Symbol("failed");
+/** A state that is missing or does not decode. */
+const UNAVAILABLE: unique symbol = Symbol("state-unavailable");
+
+function acceptsArm(runtime: AnyConversationTypeRuntime, payload: EncryptedPayload): boolean {
+  return runtime.spec.encryption.payloadArms.includes(payload.encryption.case!);
+}
 
 /** Runs runtime code; a throw becomes FAILED so classification stays total. */
 function guard<T>(fn: () => T): T | typeof FAILED {

@@ -34,6 +34,8 @@ export function isSaltedHintFormat(hint: string): boolean {
   return SALTED_HINT.test(hint);
 }
 
+const NO_TYPES: ReadonlyMap<string, readonly ConversationRef[]> = new Map();
+
 export interface HintCandidate {
   readonly conversation: ConversationRef;
   readonly match: HintMatch;
@@ -48,6 +50,8 @@ interface Entry {
 interface TopicEntries {
   readonly all: Entry[];
   readonly byId: Map<string, Entry[]>;
+  /** The conversations of each type on the topic (few types per topic: one or two). */
+  readonly byType: Map<string, ConversationRef[]>;
 }
 
 export class HintIndex {
@@ -65,7 +69,7 @@ export class HintIndex {
   add(ref: ConversationRef): void {
     let t = this.#topics.get(ref.contentTopic);
     if (!t) {
-      t = { all: [], byId: new Map() };
+      t = { all: [], byId: new Map(), byType: new Map() };
       this.#topics.set(ref.contentTopic, t);
     }
     const same = t.byId.get(ref.id);
@@ -75,6 +79,9 @@ export class HintIndex {
     t.all.push(entry);
     if (same) same.push(entry);
     else t.byId.set(ref.id, [entry]);
+    const ofType = t.byType.get(ref.type);
+    if (ofType) ofType.push(entry.ref);
+    else t.byType.set(ref.type, [entry.ref]);
     this.#ids.set(ref.id, (this.#ids.get(ref.id) ?? 0) + 1);
   }
 
@@ -87,6 +94,9 @@ export class HintIndex {
     const [entry] = same.splice(i, 1);
     if (same.length === 0) t.byId.delete(ref.id);
     t.all.splice(t.all.indexOf(entry!), 1);
+    const ofType = t.byType.get(ref.type)!;
+    ofType.splice(ofType.indexOf(entry!.ref), 1);
+    if (ofType.length === 0) t.byType.delete(ref.type);
     if (t.all.length === 0) this.#topics.delete(ref.contentTopic);
     const n = (this.#ids.get(ref.id) ?? 1) - 1;
     if (n === 0) this.#ids.delete(ref.id);
@@ -104,6 +114,11 @@ export class HintIndex {
 
   conversationsOn(contentTopic: string): ConversationRef[] {
     return this.#topics.get(contentTopic)?.all.map((e) => e.ref) ?? [];
+  }
+
+  /** The conversations on `contentTopic`, by type (a map lookup: no pass over the conversations). */
+  conversationsByType(contentTopic: string): ReadonlyMap<string, readonly ConversationRef[]> {
+    return this.#topics.get(contentTopic)?.byType ?? NO_TYPES;
   }
 
   get size(): number {

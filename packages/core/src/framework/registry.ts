@@ -81,6 +81,9 @@ export class Registry {
         throw new SpecError("invalid-spec", `conversation type ${spec.name}: runtime lacks ${method}()`, spec.name);
       }
     }
+    if (runtime.secretHints !== undefined && typeof runtime.secretHints.matches !== "function") {
+      throw new SpecError("invalid-spec", `conversation type ${spec.name}: secretHints needs matches()`, spec.name);
+    }
     const inbox = runtime.inbox;
     if (inbox === undefined) return;
     if (!Array.isArray(inbox.arms) || inbox.arms.length === 0 || typeof inbox.accept !== "function") {

@@ -22,9 +22,35 @@ export interface ConversationRef {
 
 /** How the envelope's hint matched the conversation. */
 export interface HintMatch {
-  /** "salted": lower_hex(BLAKE2s-256(u64be(salt) || utf8(id))); "raw": the hint was the id itself (libchat). */
-  readonly form: "salted" | "raw";
+  /**
+   * "salted": lower_hex(BLAKE2s-256(u64be(salt) || utf8(id))); "raw": the hint was the id itself (libchat);
+   * "secret": no id hint matched, the conversation's type recognised the envelope itself (`secretHints`).
+   */
+  readonly form: "salted" | "raw" | "secret";
   readonly salt: bigint;
+}
+
+/** What a type with secret hints is shown of an envelope that no id hint matched. */
+export interface SecretHintEnvelope {
+  readonly hint: string;
+  readonly salt: bigint;
+  readonly payload: EncryptedPayload;
+}
+
+/**
+ * A capability for types whose envelopes must not be testable against a public conversation id (an inbox:
+ * its id follows from the public installation key, so a salted hint of it would tell every holder of the
+ * bundle which inbox an invite is for). Such a type addresses each envelope with a value only the
+ * conversation's owner can recompute (e.g. from a Diffie-Hellman with its secret key), and recognises it here.
+ */
+export interface SecretHints<S = unknown> {
+  /**
+   * Whether the envelope is addressed to the conversation in `state`. PURE and total (a throw counts as
+   * false). The decoder asks it for envelopes that no id hint matched, once per conversation of the type on
+   * the envelope's content topic, so its cost is paid per envelope on that topic: refuse other payload arms
+   * first, and keep the rest to a constant number of public-key operations.
+   */
+  matches(state: S, envelope: SecretHintEnvelope, crypto: CryptoProvider): boolean;
 }
 
 export interface OpenContext {
@@ -98,6 +124,8 @@ export interface ConversationTypeRuntime<S = unknown, F = unknown> {
   decodeState(bytes: Uint8Array): S | undefined;
   /** Present when the type can be started by an invite arriving at an inbox. */
   readonly inbox?: InboxClaim<S, F>;
+  /** Present when the type's envelopes carry a hint only the conversation's owner can recognise. */
+  readonly secretHints?: SecretHints<S>;
 }
 
 /** A runtime of any type, as the registry and decoder hold them. */

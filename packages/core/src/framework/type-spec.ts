@@ -50,7 +50,14 @@ export const GUARANTEES = [
 export type Guarantee = (typeof GUARANTEES)[number];
 
 /** The arms of `logoschat.encryption.EncryptedPayload` (protobuf-es oneof case names). */
-export const ENCRYPTED_PAYLOAD_ARMS = ["plaintext", "doubleratchet", "inboxHandshake", "noiseInboxHandshake"] as const;
+export const ENCRYPTED_PAYLOAD_ARMS = [
+  "plaintext",
+  "doubleratchet",
+  "inboxHandshake",
+  "noiseInboxHandshake",
+  "noiseInboxHandshakeV2",
+  "privateV1SessionReset",
+] as const;
 export type EncryptedPayloadArm = (typeof ENCRYPTED_PAYLOAD_ARMS)[number];
 
 export const PRIMITIVE_ROLES = [
@@ -247,8 +254,19 @@ export const FRAMEWORK_DECODING_TREE: DecodingTree = {
       id: "match",
       test: "hint against conversations subscribed on the content topic (raw id, or salted BLAKE2s)",
       branches: [
-        { when: "no match", next: { outcome: "not-for-me" } },
+        { when: "no match", next: "secret" },
         { when: "match", next: "payload" },
+      ],
+    },
+    {
+      id: "secret",
+      test: "conversations on the topic whose type has secret hints (runtime.secretHints.matches)",
+      branches: [
+        {
+          when: "none on the topic, the payload does not decode, or none recognises the envelope",
+          next: { outcome: "not-for-me" },
+        },
+        { when: "one recognises it", next: "payload" },
       ],
     },
     {

@@ -8,146 +8,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteStore } from "@parley/sqlite";
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../../src/base/virtual-clock.js";
-import { Client, type ClientEvent, type ClientOptions } from "../../src/client/index.js";
-import { NobleCryptoProvider, seededRandom } from "../../src/crypto/index.js";
-import { type Faults, MemoryDelivery } from "../../src/framework/memory-delivery.js";
-import { MemoryStore } from "../../src/framework/memory-store.js";
+import type { ClientOptions } from "../../src/client/index.js";
 import type { Store } from "../../src/framework/store.js";
-
-const CONFIG = { sweepIntervalMs: 1_000, resendAfterMs: 3_000, maxSends: 1_000, ackDelayMs: 500 };
-const GROUPS = { recoveryIntervalMs: 2_000, tailRecoveryMs: 10_000, leaveFailoverMs: 5_000, rewelcomeAfterMs: 60_000 };
-const FAULTS: Faults = { drop: 0.1, duplicate: 0.1, reorder: 0.2, reorderWindow: 300, delay: { min: 5, max: 80 } };
-
-type Message = Extract<ClientEvent, { type: "message" }>;
-
-interface Peer {
-  readonly name: string;
-  client: Client;
-  readonly store: Store;
-  readonly events: ClientEvent[];
-  readonly options: ClientOptions;
-  /** Pairwise conversation id with each other peer, by name. */
-  readonly pairwise: Map<string, string>;
-  off: () => void;
-}
-
-function setup(seed: string, faults: Faults = FAULTS) {
-  const clock = new VirtualClock({ yieldToEventLoop: () => new Promise((r) => setImmediate(r)) });
-  const bus = new MemoryDelivery({
-    clock,
-    crypto: new NobleCryptoProvider({ random: seededRandom(`${seed}/bus`) }),
-    seed,
-    faults,
-    trace: false,
-  });
-  const peers: Peer[] = [];
-  const attach = (p: Peer) => {
-    p.off = p.client.onEvent((e) => p.events.push(e));
-  };
-  // Virtual time only moves once every client has finished what it is doing: MLS work (HPKE through
-  // WebCrypto) completes in real time, and a step still running must not see its timeouts expire.
-  const run = async (ms: number, step = 250) => {
-    for (let t = 0; t < ms; t += step) {
-      await clock.advanceAsync(Math.min(step, ms - t));
-      await Promise.all(peers.map((p) => p.client.idle()));
-    }
-  };
-  const until = async (what: string, pred: () => boolean | Promise<boolean>, maxMs = 120_000) => {
-    for (let t = 0; t <= maxMs; t += 500) {
-      if (await pred()) return;
-      await run(500);
-    }
-    const seen = peers.map((p) => `${p.name}: ${p.events.filter((e) => e.type === "message").length} messages`);
-    throw new Error(`timed out waiting for: ${what} (${seen.join(", ")})`);
-  };
-  return {
-    clock,
-    bus,
-    run,
-    until,
-    async peer(name: string, store: Store = new MemoryStore()): Promise<Peer> {
-      const options: ClientOptions = {
-        store,
-        delivery: bus.endpoint(name),
-        crypto: new NobleCryptoProvider({ random: seededRandom(`${seed}/${name}`) }),
-        clock,
-        random: seededRandom(`${seed}/${name}/salt`),
-        config: CONFIG,
-        groups: GROUPS,
-      };
-      const p: Peer = {
-        name,
-        client: await Client.create(options),
-        store,
-        events: [],
-        options,
-        pairwise: new Map(),
-        off: () => {},
-      };
-      attach(p);
-      peers.push(p);
-      return p;
-    },
-    /** A PrivateV1 conversation between a and b, both sides started. */
-    async connect(a: Peer, b: Peer): Promise<void> {
-      const { conversationId } = await a.client.startConversation(await b.client.introBundle(), `hi ${b.name}`);
-      a.pairwise.set(b.name, conversationId);
-      const key = a.client.installationKey;
-      await until(`${b.name} hears from ${a.name}`, () =>
-        b.events.some((e) => e.type === "conversation-started" && e.peer === key),
-      );
-      const s = b.events.find((e) => e.type === "conversation-started" && e.peer === key);
-      b.pairwise.set(a.name, (s as { conversationId: string }).conversationId);
-    },
-    async stop(p: Peer): Promise<void> {
-      p.off();
-      await p.client.close();
-    },
-    async reopen(p: Peer): Promise<void> {
-      p.client = await Client.open({ ...p.options, delivery: bus.endpoint(p.name) });
-      attach(p);
-    },
-  };
-}
-
-function groupMessages(p: Peer, cid: string): Message[] {
-  return p.events.filter((e): e is Message => e.type === "message" && e.conversationId === cid);
-}
-
-const text = (m: Message) => (m.content as { text: string }).text;
-
-/** Each text exactly once, nothing else (and no message id twice). */
-function expectExactly(p: Peer, cid: string, texts: string[]): void {
-  const got = groupMessages(p, cid);
-  expect(new Set(got.map((m) => m.messageId)).size).toBe(got.length);
-  expect(got.map(text).sort()).toEqual([...texts].sort());
-}
-
-async function sameRoster(ps: Peer[], cid: string, want: Peer[]): Promise<boolean> {
-  const expected = want.map((w) => w.client.installationKey).sort();
-  for (const p of ps) {
-    const members = await p.client.groupMembers(cid);
-    if (
-      members
-        .map((m) => m.peer)
-        .sort()
-        .join() !== expected.join()
-    )
-      return false;
-    if (members.some((m) => m.state === "invited")) return false;
-  }
-  return true;
-}
-
-function startedEvents(p: Peer, cid: string): ClientEvent[] {
-  return p.events.filter((e) => e.type === "conversation-started" && e.conversationId === cid);
-}
-
-/** The group conversation id as `p` knows it (same id on every member). */
-async function hasGroup(p: Peer, cid: string): Promise<boolean> {
-  return (await p.client.conversations()).some((c) => c.id === cid && c.type === "GroupV1" && c.status === "active");
-}
+import {
+  converged,
+  expectExactly,
+  groupMessages,
+  groupOf,
+  hasGroup,
+  type Message,
+  mesh,
+  sameRoster,
+  setup,
+  startedEvents,
+  text,
+} from "./group-world.js";
 
 describe("GroupV1 through the Client (MemoryDelivery with drops, duplicates, reordering)", () => {
   it("create from 1:1 conversations, exactly-once messages, add a fourth, remove one", async () => {
@@ -276,36 +151,6 @@ describe("GroupV1 through the Client (MemoryDelivery with drops, duplicates, reo
     for (const p of [alice, bob, carol, dave]) expect(p.events.filter((e) => e.type === "error")).toEqual([]);
   }, 60_000);
 });
-
-/** Same roster and same head epoch on every member: the group did not fork. */
-async function converged(ps: Peer[], cid: string, want: Peer[]): Promise<boolean> {
-  if (!(await sameRoster(ps, cid, want))) return false;
-  const ids = await Promise.all(ps.map(async (p) => (await p.client.groupInfo(cid)).epochId));
-  return ids.every((id) => id === ids[0]);
-}
-
-/** alice, bob, carol, dave with a PrivateV1 conversation between every two of them. */
-async function mesh(w: ReturnType<typeof setup>) {
-  const ps = [await w.peer("alice"), await w.peer("bob"), await w.peer("carol"), await w.peer("dave")];
-  for (let i = 0; i < ps.length; i++) for (let j = i + 1; j < ps.length; j++) await w.connect(ps[i]!, ps[j]!);
-  return ps as [Peer, Peer, Peer, Peer];
-}
-
-async function groupOf(w: ReturnType<typeof setup>, creator: Peer, others: Peer[], name = "g"): Promise<string> {
-  const { conversationId } = await creator.client.createGroup({
-    name,
-    members: others.map((o) => o.client.installationKey),
-  });
-  const all = [creator, ...others];
-  await w.until("group formed", async () => {
-    for (const o of others) if (!(await hasGroup(o, conversationId))) return false;
-    return (
-      (await converged(all, conversationId, all)) &&
-      (await creator.client.groupMembers(conversationId)).every((m) => m.state === "member")
-    );
-  });
-  return conversationId;
-}
 
 describe("GroupV1 through the Client: convergence, restarts, catching up", () => {
   for (const seed of [1, 2, 3]) {

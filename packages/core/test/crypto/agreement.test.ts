@@ -11,7 +11,7 @@ const node = new NodeCryptoProvider();
 const RUNS = { numRuns: 200, seed: 0x5eed } as const;
 const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max });
 const key32 = bytes(32, 32);
-const hashName = fc.constantFrom<HashName>("sha256", "blake2b512", "blake2s256");
+const hashName = fc.constantFrom<HashName>("sha256", "sha512", "blake2b512", "blake2s256");
 
 /** Runs both sides; they must both return equal bytes or both throw the same CryptoError code. */
 function same<T>(f: (c: NobleCryptoProvider | NodeCryptoProvider) => T): void {
@@ -95,6 +95,24 @@ describe("node and noble providers agree byte for byte", () => {
     );
   });
 
+  it("AES-256-GCM seal, and open by the other provider", () => {
+    fc.assert(
+      fc.property(key32, bytes(12, 12), bytes(0, 600), fc.option(bytes(0, 100), { nil: undefined }), (k, n, pt, ad) => {
+        same((c) => c.aesGcmSeal(k, n, pt, ad));
+        expect(node.aesGcmOpen(k, n, noble.aesGcmSeal(k, n, pt, ad), ad)).toEqual(pt);
+        expect(noble.aesGcmOpen(k, n, node.aesGcmSeal(k, n, pt, ad), ad)).toEqual(pt);
+      }),
+      RUNS,
+    );
+  });
+
+  it("AES-256-GCM open of arbitrary ciphertexts (both refuse with auth-failed)", () => {
+    fc.assert(
+      fc.property(key32, bytes(12, 12), bytes(0, 80), (k, n, ct) => same((c) => c.aesGcmOpen(k, n, ct))),
+      RUNS,
+    );
+  });
+
   it("BLAKE2b-512 (the node fast path)", () => {
     fc.assert(
       fc.property(bytes(0, 1000), (d) => same((c) => c.blake2b(d))),
@@ -118,25 +136,26 @@ describe("node and noble providers agree byte for byte", () => {
     );
   });
 
-  it("BLAKE2s-256, SHA-256, Keccak-256", () => {
+  it("BLAKE2s-256, SHA-256, SHA-512, Keccak-256", () => {
     fc.assert(
       fc.property(bytes(0, 1000), (d) => {
         same((c) => c.blake2s256(d));
         same((c) => c.sha256(d));
+        same((c) => c.sha512(d));
         same((c) => c.keccak256(d));
       }),
       RUNS,
     );
   });
 
-  it("HMAC over SHA-256, BLAKE2b-512, BLAKE2s-256 (keys shorter and longer than a block)", () => {
+  it("HMAC over SHA-256, SHA-512, BLAKE2b-512, BLAKE2s-256 (keys shorter and longer than a block)", () => {
     fc.assert(
       fc.property(hashName, bytes(0, 200), bytes(0, 300), (h, k, d) => same((c) => c.hmac(h, k, d))),
       RUNS,
     );
   });
 
-  it("HKDF over SHA-256, BLAKE2b-512, BLAKE2s-256 (any valid length, long infos)", () => {
+  it("HKDF over SHA-256, SHA-512, BLAKE2b-512, BLAKE2s-256 (any valid length, long infos)", () => {
     fc.assert(
       fc.property(
         hashName,

@@ -49,6 +49,8 @@ describe.each(bothProviders("bad-input"))("bad input gives typed errors ($name)"
       expect(codeOf(() => c.xeddsaVerify(k, key, new Uint8Array(64)))).toBe("invalid-key-length");
       expect(codeOf(() => c.aeadSeal(k, nonce, key))).toBe("invalid-key-length");
       expect(codeOf(() => c.aeadOpen(k, nonce, new Uint8Array(40)))).toBe("invalid-key-length");
+      expect(codeOf(() => c.aesGcmSeal(k, nonce, key))).toBe("invalid-key-length");
+      expect(codeOf(() => c.aesGcmOpen(k, nonce, new Uint8Array(40)))).toBe("invalid-key-length");
     }
   });
 
@@ -56,6 +58,8 @@ describe.each(bothProviders("bad-input"))("bad input gives typed errors ($name)"
     for (const n of [0, 8, 11, 13, 24]) {
       expect(codeOf(() => c.aeadSeal(key, new Uint8Array(n), key))).toBe("invalid-nonce-length");
       expect(codeOf(() => c.aeadOpen(key, new Uint8Array(n), new Uint8Array(40)))).toBe("invalid-nonce-length");
+      expect(codeOf(() => c.aesGcmSeal(key, new Uint8Array(n), key))).toBe("invalid-nonce-length");
+      expect(codeOf(() => c.aesGcmOpen(key, new Uint8Array(n), new Uint8Array(40)))).toBe("invalid-nonce-length");
     }
     for (const n of [0, 32, 63, 65]) {
       expect(codeOf(() => c.ed25519Verify(key, key, new Uint8Array(n)))).toBe("invalid-signature-length");
@@ -73,19 +77,22 @@ describe.each(bothProviders("bad-input"))("bad input gives typed errors ($name)"
     expect(codeOf(() => c.x25519(key, le(2n)))).toBe("no-error");
   });
 
-  it("truncated or modified ciphertexts fail with auth-failed", () => {
-    const sealed = c.aeadSeal(key, nonce, new Uint8Array(40).fill(3), key);
+  it.each([
+    ["ChaCha20-Poly1305", c.aeadSeal.bind(c), c.aeadOpen.bind(c)],
+    ["AES-256-GCM", c.aesGcmSeal.bind(c), c.aesGcmOpen.bind(c)],
+  ] as const)("truncated or modified %s ciphertexts fail with auth-failed", (_, seal, open) => {
+    const sealed = seal(key, nonce, new Uint8Array(40).fill(3), key);
     for (let n = 0; n < sealed.length; n++) {
-      expect(codeOf(() => c.aeadOpen(key, nonce, sealed.subarray(0, n), key))).toBe("auth-failed");
+      expect(codeOf(() => open(key, nonce, sealed.subarray(0, n), key))).toBe("auth-failed");
     }
     for (let i = 0; i < sealed.length; i++) {
       const bad = sealed.slice();
       bad[i]! ^= 0x80;
-      expect(codeOf(() => c.aeadOpen(key, nonce, bad, key))).toBe("auth-failed");
+      expect(codeOf(() => open(key, nonce, bad, key))).toBe("auth-failed");
     }
-    expect(codeOf(() => c.aeadOpen(key, nonce, sealed))).toBe("auth-failed"); // missing AAD
-    expect(codeOf(() => c.aeadOpen(key, new Uint8Array(12).fill(1), sealed, key))).toBe("auth-failed");
-    expect(codeOf(() => c.aeadOpen(key, nonce, sealed, key))).toBe("no-error");
+    expect(codeOf(() => open(key, nonce, sealed))).toBe("auth-failed"); // missing AAD
+    expect(codeOf(() => open(key, new Uint8Array(12).fill(1), sealed, key))).toBe("auth-failed");
+    expect(codeOf(() => open(key, nonce, sealed, key))).toBe("no-error");
   });
 
   it("BLAKE2b option ranges", () => {
@@ -107,6 +114,8 @@ describe.each(bothProviders("bad-input"))("bad input gives typed errors ($name)"
     expect(codeOf(() => c.hkdf("sha256", key, key, key, 255 * 32 + 1))).toBe("invalid-length");
     expect(codeOf(() => c.hkdf("blake2b512", key, key, key, 255 * 64 + 1))).toBe("invalid-length");
     expect(codeOf(() => c.hkdf("blake2b512", key, key, key, 255 * 64))).toBe("no-error");
+    expect(codeOf(() => c.hkdf("sha512", key, key, key, 255 * 64 + 1))).toBe("invalid-length");
+    expect(codeOf(() => c.hkdf("sha512", key, key, key, 255 * 64))).toBe("no-error");
     expect(codeOf(() => c.randomBytes(-1))).toBe("invalid-length");
   });
 
@@ -116,9 +125,11 @@ describe.each(bothProviders("bad-input"))("bad input gives typed errors ($name)"
       expect(codeOf(() => c.x25519(j, key))).toBe("invalid-input");
       expect(codeOf(() => c.ed25519Sign(key, j))).toBe("invalid-input");
       expect(codeOf(() => c.sha256(j))).toBe("invalid-input");
+      expect(codeOf(() => c.sha512(j))).toBe("invalid-input");
       expect(codeOf(() => c.blake2b(j))).toBe("invalid-input");
       expect(codeOf(() => c.hkdf("sha256", j, key, key, 32))).toBe("invalid-input");
       expect(codeOf(() => c.aeadSeal(key, nonce, j))).toBe("invalid-input");
+      expect(codeOf(() => c.aesGcmSeal(key, nonce, j))).toBe("invalid-input");
     }
   });
 
@@ -135,6 +146,8 @@ describe.each(bothProviders("bad-input"))("bad input gives typed errors ($name)"
         codeOf(() => c.xeddsaVerify(a, b, d));
         codeOf(() => c.aeadSeal(a, b, d, e));
         codeOf(() => c.aeadOpen(a, b, d, e));
+        codeOf(() => c.aesGcmSeal(a, b, d, e));
+        codeOf(() => c.aesGcmOpen(a, b, d, e));
         codeOf(() => c.blake2b(a, { key: b, salt: d, personalization: e, dkLen: a.length }));
         codeOf(() => c.hkdf("blake2b512", a, b, d, e.length));
       }),

@@ -89,6 +89,21 @@ describe.each(bothProviders("kat"))("known answers ($name)", (c) => {
     expect(c.aeadOpen(key, nonce, sealed, aad)).toEqual(plaintext);
   });
 
+  it("AES-256-GCM: McGrew-Viega GCM test case 16 (96-bit IV, with AAD)", () => {
+    const key = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
+    const nonce = hex("cafebabefacedbaddecaf888");
+    const aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+    const plaintext = hex(
+      "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
+    );
+    const sealed = c.aesGcmSeal(key, nonce, plaintext, aad);
+    expect(toHex(sealed)).toBe(
+      "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662" +
+        "76fc6ece0f4e1768cddf8853bb2d551b",
+    );
+    expect(c.aesGcmOpen(key, nonce, sealed, aad)).toEqual(plaintext);
+  });
+
   it("BLAKE2b-512 and BLAKE2s-256: RFC 7693 appendices ('abc')", () => {
     expect(toHex(c.blake2b(utf8("abc")))).toBe(
       "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923",
@@ -96,8 +111,11 @@ describe.each(bothProviders("kat"))("known answers ($name)", (c) => {
     expect(toHex(c.blake2s256(utf8("abc")))).toBe("508c5e8c327c14e2e1a72ba34eeb452f37458b209ed63a294d999b4c86675982");
   });
 
-  it("SHA-256 (FIPS 180 'abc') and Keccak-256 (empty input)", () => {
+  it("SHA-256 and SHA-512 (FIPS 180 'abc') and Keccak-256 (empty input)", () => {
     expect(toHex(c.sha256(utf8("abc")))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(toHex(c.sha512(utf8("abc")))).toBe(
+      "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+    );
     expect(toHex(c.keccak256(new Uint8Array(0)))).toBe(
       "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470",
     );
@@ -110,6 +128,12 @@ describe.each(bothProviders("kat"))("known answers ($name)", (c) => {
     expect(toHex(c.hmac("sha256", salt, ikm))).toBe("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
     expect(toHex(c.hkdf("sha256", ikm, salt, info, 42))).toBe(
       "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865",
+    );
+  });
+
+  it("HMAC-SHA512: RFC 4231 test case 2", () => {
+    expect(toHex(c.hmac("sha512", utf8("Jefe"), utf8("what do ya want for nothing?")))).toBe(
+      "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
     );
   });
 });

@@ -10,8 +10,10 @@ import {
   encodeEncryptedPayload,
   encodeEnvelope,
 } from "../../src/framework/envelope.js";
+import { saltedHint } from "../../src/framework/hints.js";
 import { parseIntroBundle } from "../../src/identity/intro-bundle.js";
-import type { EncryptedPayload, NoiseInboxHandshakeV1 } from "../../src/wire/index.js";
+import { keyRef } from "../../src/identity/keys.js";
+import type { EncryptedPayload, NoiseInboxHandshakeV2 } from "../../src/wire/index.js";
 import { errors, published, started, world } from "../client/harness.js";
 
 const crypto = new NobleCryptoProvider({ random: seededRandom("inbox-v1") });
@@ -28,12 +30,12 @@ function handshakeOf(envelope: Uint8Array): {
   hint: string;
   salt: bigint;
   payload: EncryptedPayload;
-  hs: NoiseInboxHandshakeV1;
+  hs: NoiseInboxHandshakeV2;
 } {
   const env = decodeEnvelope(envelope.slice());
   if (!env.ok) throw new Error("envelope");
   const p = decodeEncryptedPayload(env.value.payload);
-  if (!p.ok || p.value.encryption.case !== "noiseInboxHandshake") throw new Error("not an inbox handshake");
+  if (!p.ok || p.value.encryption.case !== "noiseInboxHandshakeV2") throw new Error("not an inbox handshake");
   return { hint: env.value.conversationHint, salt: env.value.salt, payload: p.value, hs: p.value.encryption.value };
 }
 
@@ -52,7 +54,7 @@ describe("InboxV1 handshake (Noise XK0)", () => {
     const bundleKey = crypto.x25519GenerateKeyPair();
     const bundle = { installationKey: bob.publicKey, ephemeralKey: bundleKey.publicKey, signature: new Uint8Array(64) };
     const sent = initiateInbox(crypto, { installation: alice, bundle, frame: () => utf8("frame") });
-    if (sent.payload.encryption.case !== "noiseInboxHandshake") throw new Error("arm");
+    if (sent.payload.encryption.case !== "noiseInboxHandshakeV2") throw new Error("arm");
     const got = respondInbox(crypto, bob, bundleKey, sent.payload.encryption.value);
     expect(got.ok).toBe(true);
     if (!got.ok) return;
@@ -66,17 +68,17 @@ describe("InboxV1 handshake (Noise XK0)", () => {
       bundle: { ...bundle, installationKey: carol.publicKey },
       frame: () => utf8("x"),
     });
-    if (wrong.payload.encryption.case !== "noiseInboxHandshake") throw new Error("arm");
+    if (wrong.payload.encryption.case !== "noiseInboxHandshakeV2") throw new Error("arm");
     expect(respondInbox(crypto, bob, bundleKey, wrong.payload.encryption.value)).toEqual({
       ok: false,
       reason: "handshake-failed",
     });
     // A different initiator ephemeral spliced in breaks the transcript.
     const spliced = { ...sent.payload.encryption.value, ephemeral: crypto.x25519GenerateKeyPair().publicKey };
-    expect(respondInbox(crypto, bob, bundleKey, spliced as NoiseInboxHandshakeV1)).toMatchObject({ ok: false });
+    expect(respondInbox(crypto, bob, bundleKey, spliced as NoiseInboxHandshakeV2)).toMatchObject({ ok: false });
   });
 
-  it("on the wire: the initiator's key and the invite are encrypted, hints are salted", async () => {
+  it("on the wire: the initiator's key and the invite are encrypted, nothing names the inbox or the bundle key", async () => {
     const w = world("inbox-wire");
     const alice = await w.peer("alice");
     const bob = await w.peer("bob");
@@ -87,12 +89,18 @@ describe("InboxV1 handshake (Noise XK0)", () => {
     expect(wire).toHaveLength(2);
     const aliceKey = fromHex(alice.client.installationKey)!;
     const inboxId = toHex(crypto.blake2b(fromHex(bob.client.installationKey)!));
+    const bundleKey = parseIntroBundle(crypto, bundle);
+    if (!bundleKey.ok) throw new Error("bundle");
     for (const bytes of wire) {
       expect(includes(bytes, aliceKey)).toBe(false);
       expect(includes(bytes, utf8("first words"))).toBe(false);
       expect(includes(bytes, utf8("default"))).toBe(false);
-      expect(handshakeOf(bytes).hint).not.toBe(inboxId);
-      expect(handshakeOf(bytes).hs.keyRef).toHaveLength(4);
+      const x = handshakeOf(bytes);
+      // Version 1 named both: the salted hint of the public inbox id, and key_ref = BLAKE2b('WAP' || bundle key).
+      expect(x.hint).not.toBe(inboxId);
+      expect(x.hint).not.toBe(saltedHint(crypto, x.salt, inboxId));
+      expect(x.hs.keyRef).toHaveLength(4);
+      expect(x.hs.keyRef).not.toEqual(keyRef(crypto, bundleKey.bundle.ephemeralKey));
     }
     expect(handshakeOf(wire[0]!).hint).not.toBe(handshakeOf(wire[1]!).hint);
   });
@@ -107,8 +115,11 @@ describe("InboxV1 handshake (Noise XK0)", () => {
     cut.heal();
     const [original] = await published(w, bob.client.inboxTopic);
     const revision = bob.store.revision;
-    const cases: [string, (hs: NoiseInboxHandshakeV1) => void][] = [
-      ["handshake-failed", (hs) => flip(hs.ephemeral, 3)],
+    // Another ephemeral is another invite address: the hint no longer designates bob's inbox.
+    const other = handshakeOf(original!);
+    flip(other.hs.ephemeral, 3);
+    expect(await bob.client.ingest(bob.client.inboxTopic, reseal(other))).toEqual({ kind: "not-for-me" });
+    const cases: [string, (hs: NoiseInboxHandshakeV2) => void][] = [
       ["handshake-failed", (hs) => flip(hs.encryptedStatic, 10)],
       ["handshake-failed", (hs) => flip(hs.encryptedPayload, 40)],
       [
@@ -153,10 +164,12 @@ describe("InboxV1 handshake (Noise XK0)", () => {
     const [invite] = await published(w, bob.client.inboxTopic);
     const carolInbox = toHex(crypto.blake2b(fromHex(carol.client.installationKey)!));
     const revision = carol.store.revision;
+    // Nobody but alice and bob can address this invite to another inbox; with carol's public inbox id (the
+    // version-1 hint) it reaches her inbox, which takes version-2 handshakes only by their secret hint.
     const moved = reseal(handshakeOf(invite!), carolInbox);
     expect(await carol.client.ingest(carol.client.inboxTopic, moved)).toMatchObject({
       kind: "badly-formed",
-      reason: "unknown-bundle-key",
+      reason: "unexpected-encryption",
     });
     // On carol's topic with bob's hint: nobody there has that inbox.
     expect(await carol.client.ingest(carol.client.inboxTopic, invite!)).toEqual({ kind: "not-for-me" });

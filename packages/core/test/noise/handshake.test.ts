@@ -75,7 +75,10 @@ describe("HandshakeState", () => {
     r.readMessage(i.writeMessage());
     expect(code(() => r.writeMessage())).toBe("missing-key");
     for (const name of [
-      "Noise_XX_25519_AESGCM_SHA256",
+      "Noise_XX_448_AESGCM_SHA256",
+      "Noise_XX_25519_AESGCM_SHA3",
+      "Noise_XX_25519_Salsa_SHA256",
+      "Noise_XX_25519_ChaChaPoly_BLAKE2b_x",
       "Noise_ZZ_25519_ChaChaPoly_BLAKE2b",
       "Noise_NNpsk3_25519_ChaChaPoly_BLAKE2b",
       "XX",
@@ -84,6 +87,10 @@ describe("HandshakeState", () => {
       expect(code(() => parseProtocolName(name))).toBe("unsupported-protocol");
     }
     expect(parseProtocolName("Noise_XXpsk0+psk3_25519_ChaChaPoly_BLAKE2b").messages[0]).toEqual(["psk", "e"]);
+    // The suite is read from the name: the pattern table is the same, the functions are the name's.
+    const aes = parseProtocolName("Noise_XXpsk3_25519_AESGCM_SHA512");
+    expect(aes.messages).toEqual(parseProtocolName("Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b").messages);
+    expect([aes.suite.cipher.name, aes.suite.hash.name, aes.suite.hash.hashLen]).toEqual(["AESGCM", "SHA512", 64]);
   });
 });
 

@@ -124,6 +124,10 @@ describe("PrivateV1: rejected messages leave no trace", () => {
     await p.w.run(1_000);
     const bobFromCarol = started(p.bob).find((s) => s.peer === carol.client.installationKey)!.conversationId;
     const carolTopic = (await carol.client.conversations())[0]!.contentTopic;
+    // Bob answers carol first: until he sends there, his ratchet refuses any new ratchet key before trying it
+    // (unknown-chain), and this test is about the AEAD refusing a payload bound to another conversation.
+    await p.bob.client.send(bobFromCarol, "hi carol");
+    await p.w.run(1_000);
     const [env] = await withheld(p, ["bound"]);
     const revision = p.bob.store.revision;
     // Re-addressed to bob's conversation with carol, on that conversation's topic.

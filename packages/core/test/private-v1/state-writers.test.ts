@@ -61,7 +61,7 @@ function refReassembly(s: ReassemblyState): Uint8Array {
 }
 
 function refPrivate(s: PrivateV1State): Uint8Array {
-  const w = new ByteWriter().u8(1).u8(s.role === "initiator" ? 0 : 1);
+  const w = new ByteWriter().u8(2).u8(s.role === "initiator" ? 0 : 1);
   w.string(s.localId).string(s.remoteId).string(s.contentTopic);
   w.raw(s.selfKey).raw(s.peerKey).uint(s.createdAt).uint(s.lastFrameTimestamp);
   w.bytes(refRatchet(s.ratchet)).bytes(serializeSdsState(s.sds)).bytes(refReassembly(s.reassembly));
@@ -70,16 +70,33 @@ function refPrivate(s: PrivateV1State): Uint8Array {
     w.u32(l.length);
     for (const x of l) w.string(x);
   };
-  for (const o of s.outbound) {
+  const frame = (o: PrivateV1State["outbound"][number]) => {
     w.string(o.messageId).uint(o.createdAt);
     list(o.segments);
     list(o.acked);
     list(o.possiblyAcked);
-  }
+    w.u32(o.payloads.length);
+    for (const p of o.payloads) w.bytes(p);
+  };
+  for (const o of s.outbound) frame(o);
   if (s.invite) {
     const i = s.invite;
     w.u8(1).bytes(i.payload).string(i.conversationHint).string(i.contentTopic).string(i.sdsId);
   } else w.u8(0);
+  w.bytes(s.receipts).u32(s.lostFrames.length);
+  for (const o of s.lostFrames) frame(o);
+  w.u32(s.generation);
+  for (const t of [s.sessionSince, s.resetAt]) {
+    if (t === undefined) w.u8(0);
+    else w.u8(1).uint(t);
+  }
+  const p = s.pendingReset;
+  if (p === undefined) w.u8(0);
+  else {
+    w.u8(1).u32(p.generation).bytes(p.payload).u32(p.first.length);
+    for (const f of p.first) w.bytes(f);
+    w.uint(p.sentAt);
+  }
   return w.finish();
 }
 

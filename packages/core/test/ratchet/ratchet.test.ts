@@ -320,6 +320,10 @@ describe("DoubleRatchet", () => {
     const b2 = dr.encrypt(b, text("secret-2"));
     b = b2.state;
     expect(decryptOk(dr, a, b2.message).plaintext).toEqual(text("secret-2"));
+    // The copy never sent after its DH step, so it refuses B's new key outright; after sending on its own
+    // fresh key it tries the DH and still cannot derive B's chain.
+    expect(dr.decrypt(attacker, b2.message, T0)).toMatchObject({ ok: false, error: { code: "unknown-chain" } });
+    attacker = dr.encrypt(attacker, text("from the copy")).state;
     expect(dr.decrypt(attacker, b2.message, T0)).toMatchObject({ ok: false, error: { code: "auth-failed" } });
   });
 

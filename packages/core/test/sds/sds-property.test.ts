@@ -90,7 +90,7 @@ describe("SDS under loss, duplication and reordering", () => {
   it.each<SdsOptions>([
     { causalHistorySize: 1 },
     { causalHistorySize: 3 },
-    { causalHistorySize: 2, transitiveAcks: false },
+    { causalHistorySize: 2, transitiveAcks: true },
   ])("delivers exactly once, in causal order, and everything gets acked (%o)", (options) => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 80 }), (ops) => {

@@ -5,10 +5,19 @@ import { ByteWriter } from "../../src/primitives/binary.js";
 const T0 = 1_700_000_000_000;
 
 /**
- * The layouts of versions 1 (one length-prefixed string per id, plain filter) and 2 (`stringList` id lists,
- * sparse filter), as states persisted by earlier code hold them.
+ * The layouts of versions 1 (one length-prefixed string per id, plain filter), 2 (`stringList` id lists,
+ * sparse filter) and 3 (version 2 with hex ids packed), as states persisted by earlier code hold them.
  */
-function serializeOld(version: 1 | 2, state: SdsState): Uint8Array {
+function serializeOld(version: 1 | 2 | 3, state: SdsState): Uint8Array {
+  if (version === 3) {
+    // Version 4 appends two fields to version 3: when the peer was last heard from, and given-up ids.
+    const bare = { ...state, peerHeardAt: undefined, abandoned: [] };
+    const v4 = serializeSdsState(bare);
+    const tail = serializeTail(bare);
+    const out = v4.slice(0, v4.length - tail);
+    out[0] = 3;
+    return out;
+  }
   const w = new ByteWriter().u8(version);
   const strings = (list: readonly string[]) => {
     w.u32(list.length);
@@ -47,6 +56,16 @@ function serializeOld(version: 1 | 2, state: SdsState): Uint8Array {
   return w.finish();
 }
 
+/** Bytes version 4 appends for a state with no peer heard and no given-up ids: u8 0, then an empty list. */
+function serializeTail(_state: SdsState): number {
+  return new ByteWriter().u8(0).stringList([]).finish().length;
+}
+
+/** What a state read from an older version holds: the version-4 fields at their defaults. */
+function asOld(state: SdsState): SdsState {
+  return { ...state, peerHeardAt: undefined, abandoned: [] };
+}
+
 /** A PrivateV1-like id (lowercase hex of 16 bytes), or a free-form one. */
 const hexId = (i: number) => toHex(utf8(`id-${i}`.padEnd(16, ".")));
 const textId = (i: number) => `id-${i}-${"f".repeat(24)}`;
@@ -72,10 +91,10 @@ describe("SDS state versions", () => {
     ["hex ids (packed)", hexId],
     ["other ids", textId],
   ] as const) {
-    it(`writes version 3 and reads it back to the same state and bytes: ${name}`, () => {
+    it(`writes version 4 and reads it back to the same state and bytes: ${name}`, () => {
       const { bob } = bobAfter(40, id);
       const bytes = serializeSdsState(bob);
-      expect(bytes[0]).toBe(3);
+      expect(bytes[0]).toBe(4);
       const back = deserializeSdsState(bytes);
       if (!back.ok) throw back.error;
       expect(back.state).toEqual(bob);
@@ -88,13 +107,13 @@ describe("SDS state versions", () => {
   it("packs hex ids: each takes half its length", () => {
     const { bob } = bobAfter(100, hexId);
     const v2 = serializeOld(2, bob);
-    const v3 = serializeSdsState(bob);
+    const v3 = serializeOld(3, bob);
     // 100 ids of 32 characters: 16 bytes saved for each, and the joined text's length (a width replaces the
     // common length).
     expect(v2.length - v3.length).toBe(100 * 16 + 4);
   });
 
-  for (const version of [1, 2] as const) {
+  for (const version of [1, 2, 3] as const) {
     for (const [name, id] of [
       ["hex ids", hexId],
       ["other ids", textId],
@@ -105,8 +124,8 @@ describe("SDS state versions", () => {
         expect(old[0]).toBe(version);
         const back = deserializeSdsState(old);
         if (!back.ok) throw back.error;
-        expect(back.state).toEqual(bob);
-        expect(serializeSdsState(back.state)).toEqual(serializeSdsState(bob));
+        expect(back.state).toEqual(asOld(bob));
+        expect(serializeSdsState(back.state)).toEqual(serializeSdsState(asOld(bob)));
         const a = sds.receive(back.state, next, T0 + 100);
         const b = sds.receive(bob, next, T0 + 100);
         if (!a.ok || !b.ok) throw new Error("receive failed");
@@ -121,9 +140,9 @@ describe("SDS state versions", () => {
     }
   }
 
-  it("refuses an unknown version, every truncation of a version-3 state, and a packed list in version 2", () => {
+  it("refuses an unknown version, every truncation of a version-4 state, and a packed list in version 2", () => {
     const bytes = serializeSdsState(bobAfter(5, hexId).bob);
-    expect(deserializeSdsState(Uint8Array.of(4, ...bytes.subarray(1))).ok).toBe(false);
+    expect(deserializeSdsState(Uint8Array.of(5, ...bytes.subarray(1))).ok).toBe(false);
     expect(deserializeSdsState(Uint8Array.of(0, ...bytes.subarray(1))).ok).toBe(false);
     expect(deserializeSdsState(Uint8Array.of(2, ...bytes.subarray(1))).ok).toBe(false);
     for (let cut = 0; cut < bytes.length; cut += 3) expect(deserializeSdsState(bytes.subarray(0, cut)).ok).toBe(false);

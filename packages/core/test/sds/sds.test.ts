@@ -166,12 +166,51 @@ describe("SDS channel", () => {
     expect(sds.sweep(a, T0 + 99).outgoing.length).toBe(0);
     const w1 = sds.sweep(a, T0 + 100);
     expect(w1.outgoing).toEqual([{ messageId: s.outgoing[0]!.messageId, bytes: s.outgoing[0]!.bytes, kind: "resend" }]);
-    const w2 = sds.sweep(w1.state, T0 + 200);
+    // The peer is silent: the wait doubles after each resend.
+    expect(sds.sweep(w1.state, T0 + 299).outgoing.length).toBe(0);
+    const w2 = sds.sweep(w1.state, T0 + 300);
     expect(w2.outgoing.length).toBe(1);
-    const w3 = sds.sweep(w2.state, T0 + 300);
+    const w3 = sds.sweep(w2.state, T0 + 700);
     expect(w3.outgoing.length).toBe(0);
     expect(ofType(w3.events, "outgoing-lost").map((e) => e.messageId)).toEqual([s.outgoing[0]!.messageId]);
     expect(w3.state.outgoing.length).toBe(0);
+    expect(w3.state.abandoned).toEqual([s.outgoing[0]!.messageId]);
+  });
+
+  it("gives up by age, backs off while the peer is silent, and resends at the base rate once it is heard", () => {
+    let { sds, a, b } = parties({ resendIntervalMs: 100, maxResendIntervalMs: 400, giveUpAfterMs: 2_000 });
+    const s = send(sds, a, "wait for me");
+    a = s.state;
+    const resentAt: number[] = [];
+    let state = a;
+    for (let t = T0; t <= T0 + 1_000; t += 10) {
+      const w = sds.sweep(state, t);
+      if (w.outgoing.length > 0) resentAt.push(t - T0);
+      state = w.state;
+    }
+    // 100, then waits of 200, 400, 400 (the cap).
+    expect(resentAt).toEqual([100, 300, 700]);
+    // The peer speaks (any authenticated message): it is online, so the next resend follows the base interval.
+    const hello = send(sds, b, "hello");
+    const heard = sds.receive(state, hello.outgoing[0]!.bytes, T0 + 750);
+    if (!heard.ok) throw heard.error;
+    const resends = (t: number) => sds.sweep(heard.state, t).outgoing.filter((o) => o.kind === "resend").length;
+    expect(resends(T0 + 799)).toBe(0);
+    expect(resends(T0 + 800)).toBe(1);
+    // Never acknowledged: lost at the age bound, not after a count of resends.
+    expect(ofType(sds.sweep(heard.state, T0 + 1_999).events, "outgoing-lost")).toEqual([]);
+    const gone = sds.sweep(heard.state, T0 + 2_000);
+    expect(ofType(gone.events, "outgoing-lost").map((e) => e.messageId)).toEqual([s.outgoing[0]!.messageId]);
+    // The peer gets it after all (from a history service) and cites it: reported acknowledged, late, once.
+    const got = sds.receive(hello.state, s.outgoing[0]!.bytes, T0 + 2_500);
+    if (!got.ok) throw got.error;
+    const reply = send(sds, got.state, "got it").outgoing[0]!.bytes;
+    const ack = sds.receive(gone.state, reply, T0 + 3_000);
+    if (!ack.ok) throw ack.error;
+    expect(ofType(ack.events, "acked").map((e) => [e.messageId, e.late])).toEqual([[s.outgoing[0]!.messageId, true]]);
+    expect(ack.state.abandoned).toEqual([]);
+    const again = sds.receive(ack.state, reply, T0 + 3_001);
+    expect(again.ok && ofType(again.events, "acked")).toEqual([]);
   });
 
   it("declares a dependency lost after the bound and delivers what waited on it", () => {
@@ -223,9 +262,11 @@ describe("SDS channel", () => {
     const r2 = noTransitive.receive(r1.state, sync2.bytes, T0 + 2);
     if (!r2.ok) throw r2.error;
     expect(ofType(r2.events, "acked").map((e) => e.messageId)).toEqual([sent[0]!.messageId, sent[1]!.messageId]);
-    // With transitive acks (the default), citing "r" acknowledges everything "r" cited.
-    const sync3 = sds.sync(b, T0 + 1).outgoing[0]!;
-    const r3 = sds.receive(a, sync3.bytes, T0 + 1);
+    // With transitive acks (an option: off by default, see docs/SDS.md), citing "r" acknowledges everything
+    // "r" cited.
+    const transitive = new Sds({ causalHistorySize: 1, transitiveAcks: true });
+    const sync3 = transitive.sync(b, T0 + 1).outgoing[0]!;
+    const r3 = transitive.receive(a, sync3.bytes, T0 + 1);
     expect(r3.ok && r3.state.outgoing.length).toBe(0);
   });
 

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { constantTimeEqual } from "@parley/core";
@@ -45,7 +44,7 @@ export async function* queryStore(
   let cursor: Uint8Array | undefined;
   for (let pages = 0; pages < MAX_PAGES; pages++) {
     const request: proto_store.StoreQueryRequest = {
-      requestId: randomUUID(),
+      requestId: crypto.randomUUID(),
       includeData: true,
       pubsubTopic: query.pubsubTopic,
       contentTopics: [...query.contentTopics],

@@ -1,5 +1,8 @@
 import { ParleyError } from "../../base/errors.js";
 import { type ContentFrame, ContentFrameSchema, create, fromBinary, toBinary } from "../../wire/index.js";
+import { fileCodec } from "./file.js";
+import { leaveCodec } from "./leave.js";
+import { profileCodec } from "./profile.js";
 import { textCodec } from "./text.js";
 import type { Content, UnsupportedContent } from "./types.js";
 
@@ -14,19 +17,27 @@ export interface ContentCodec<C extends Content = Content> {
 }
 
 export class ContentError extends ParleyError {
-  declare readonly code: "content-kind-unknown" | "content-codec-conflict";
+  declare readonly code: "content-kind-unknown" | "content-codec-conflict" | "content-invalid";
 }
 
+/** The codecs every client has: text (domain 0, tag 1) and Parley's own types (docs/PROTOCOL.md §5). */
+export const STANDARD_CODECS: readonly ContentCodec[] = [
+  textCodec as ContentCodec,
+  fileCodec as unknown as ContentCodec,
+  profileCodec as unknown as ContentCodec,
+  leaveCodec as unknown as ContentCodec,
+];
+
 /**
- * The codecs a client understands, by kind (to send) and by (domain_id, tag) (to receive). Text (domain 0,
- * tag 1) is always present.
+ * The codecs a client understands, by kind (to send) and by (domain_id, tag) (to receive). The standard
+ * codecs are always present.
  */
 export class ContentCodecs {
   private readonly byKind = new Map<string, ContentCodec>();
   private readonly byType = new Map<string, ContentCodec>();
 
   constructor(codecs: readonly ContentCodec[] = []) {
-    this.register(textCodec as ContentCodec);
+    for (const c of STANDARD_CODECS) this.register(c);
     for (const c of codecs) this.register(c);
   }
 

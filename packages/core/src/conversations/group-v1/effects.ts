@@ -43,5 +43,17 @@ export type GroupEffect =
       /** Unix ms: only messages from this time on are needed (undefined: everything available). */
       readonly since?: number;
     }
+  /**
+   * One of our messages changed delivery state after its epoch lost the fork choice: `waiting` (held until
+   * its branch's removals are re-applied on the new head, so nobody outside its roster reads it), `sent`
+   * (encrypted again and published after such a wait) or `lost` (it can never be sent again without reaching
+   * someone outside its roster, or we are no longer in the group).
+   */
+  | {
+      readonly kind: "delivery";
+      readonly conversationId: string;
+      readonly messageId: string;
+      readonly state: "waiting" | "sent" | "lost";
+    }
   /** Input was rejected; nothing was stored. */
   | { readonly kind: "rejected"; readonly conversationId: string; readonly reason: string };

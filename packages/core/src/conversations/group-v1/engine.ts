@@ -79,9 +79,11 @@ import {
   type NodeInfo,
   NS,
   nodeKey,
+  type OutboxEntry,
   pushCapped,
   treeKey,
 } from "./records.js";
+import { type ResendView, resendOutbox, waitingChanges } from "./resend.js";
 
 export interface GroupV1Options {
   readonly crypto: CryptoProvider;
@@ -536,6 +538,7 @@ export class GroupV1Engine {
     await this.sendFrame(s, { case: "leaveRequest", value: {} });
     s.meta.status = "left";
     s.meta.intents = [];
+    this.reportLost(s, (o) => o.waitingSince !== undefined);
     s.meta.outbox = [];
     for (const n of [...s.meta.nodes]) s.dropNode(n.id);
     s.emit({ kind: "left", conversationId: cid });
@@ -613,16 +616,16 @@ export class GroupV1Engine {
     return messageId;
   }
 
-  private async encryptAndPublish(s: Session, plaintext: Uint8Array): Promise<void> {
-    const head = s.headNode();
-    const r = await createApplicationMessage(await s.state(head.id), plaintext, this.suite);
-    s.setState(head.id, r.newState);
+  /** Encrypts in `epochId` (default: the head), whose roster is exactly who can read it. */
+  private async encryptAndPublish(s: Session, plaintext: Uint8Array, epochId = s.meta.head): Promise<void> {
+    const r = await createApplicationMessage(await s.state(epochId), plaintext, this.suite);
+    s.setState(epochId, r.newState);
     const bytes = encodeMlsMessage({
       version: MLS_VERSION,
       wireformat: "mls_private_message",
       privateMessage: r.privateMessage,
     });
-    this.publish(s, head.id, bytes);
+    this.publish(s, epochId, bytes);
   }
 
   /** `newEpochRef`: for a commit, the epoch it creates (lets members removed by that branch follow it). */
@@ -702,7 +705,7 @@ export class GroupV1Engine {
     if (toHex(pm.groupId) !== s.cid) throw new GroupError("bad-message", "message of another group");
     const node = s.node(ref);
     if (!node) {
-      this.orphan(s, ref, pm.epoch, payload, hash);
+      this.orphan(s, ref, pm.epoch, payload, hash, true);
       return;
     }
     if (node.removed) {
@@ -717,7 +720,7 @@ export class GroupV1Engine {
         }
       }
       // Kept like an orphan: if a Welcome gives us this epoch's state (a re-add), it is processed then.
-      this.orphan(s, ref, pm.epoch, payload, hash);
+      this.orphan(s, ref, pm.epoch, payload, hash, false);
       return;
     }
     if (pm.epoch !== node.epoch) throw new GroupError("bad-message", "epoch mismatch");
@@ -729,12 +732,15 @@ export class GroupV1Engine {
     s.meta.orphans = s.meta.orphans.filter((o) => o.hash !== hash);
   }
 
-  private orphan(s: Session, ref: string, epoch: bigint, payload: Uint8Array, hash: string): void {
+  /** `unknown`: its epoch is not in our tree at all (not merely one we cannot read). */
+  private orphan(s: Session, ref: string, epoch: bigint, payload: Uint8Array, hash: string, unknown: boolean): void {
     const head = s.node(s.meta.head);
     if (head && epoch + BigInt(this.finality) < head.epoch) return; // final: nothing can use it any more
     if (s.meta.orphans.some((o) => o.hash === hash)) return;
     pushCapped(s.meta.orphans, { ref, epoch, hash, payload: toHex(payload), at: this.now() }, CAPS.orphans);
-    if (!head || epoch > head.epoch) this.maybeRecover(s);
+    // Above our head, or an unknown epoch as high as it (a competing commit we missed, which may win the fork
+    // choice even when our head says we were removed): fetch the history that holds that commit.
+    if (!head || epoch > head.epoch || (unknown && epoch === head.epoch)) this.maybeRecover(s);
   }
 
   private async ingestCommit(s: Session, parent: NodeInfo, pm: PrivateMessage, commitHash: string): Promise<void> {
@@ -1034,7 +1040,8 @@ export class GroupV1Engine {
     const effects: GroupEffect[] = [];
     for (const id of cid ? [cid] : await this.listGroups(tx)) {
       const meta = await this.load(tx, id);
-      if (meta?.status !== "active") continue;
+      // A member whose head removed it still polls for a while: a branch keeping it may yet win.
+      if (meta?.status !== "active" && meta?.status !== "removed") continue;
       const s = new Session(this, tx, meta);
       await this.reconcile(s);
       await this.checkGaps(s);
@@ -1062,11 +1069,12 @@ export class GroupV1Engine {
 
   private async checkGaps(s: Session): Promise<void> {
     const head = s.node(s.meta.head);
-    if (!head || head.removed) return;
+    if (!head) return;
     const now = this.now();
     // Tail losses: the last messages of a burst are revealed by no later message, so for a while after any
     // activity the member polls the topic's history (a Waku Store query for what is newer than its last one).
     if (now - (s.meta.lastActivity ?? 0) < this.tailWindow) this.maybeRecover(s);
+    if (head.removed) return;
     const ahead = s.meta.orphans.filter((o) => o.epoch > head.epoch);
     const oldMissing = s.meta.missing.filter((m) => now - m.since >= this.recoveryInterval);
     if (ahead.length === 0 && oldMissing.length === 0) return;
@@ -1087,8 +1095,16 @@ export class GroupV1Engine {
   /**
    * Brings the member to the fork-choice head and makes it act on it: status, leave handling, re-sending
    * application messages of losing branches, committing (or re-committing) pending changes, pruning.
+   * A message that starts or stops waiting (resend.ts) is reported by how it ends the step: one held and
+   * released within the same step (our own removal re-committed at once) never waited for the application.
    */
   private async reconcile(s: Session): Promise<void> {
+    const before = [...s.meta.outbox];
+    await this.converge(s);
+    for (const c of waitingChanges(before, s.meta.outbox)) s.emit({ kind: "delivery", conversationId: s.cid, ...c });
+  }
+
+  private async converge(s: Session): Promise<void> {
     for (let round = 0; round < 64; round++) {
       const head = chooseHead(s.meta.nodes);
       if (!head) return;
@@ -1100,6 +1116,9 @@ export class GroupV1Engine {
         if (s.meta.status === "active") {
           s.meta.status = "removed";
           s.meta.intents = [];
+          // Messages of branches that lost can no longer be sent again: we hold no keys of the head.
+          const chain = canonicalChain(s.meta.nodes, head.id);
+          this.reportLost(s, (o) => !chain.has(o.epochId));
           s.meta.outbox = [];
           s.emit({ kind: "removed", conversationId: s.cid });
         }
@@ -1167,14 +1186,34 @@ export class GroupV1Engine {
     }
   }
 
+  /**
+   * Messages whose epoch left the canonical chain are encrypted again, in the same plaintext (same message id),
+   * but only where nobody outside the roster they were sent to can read them (resend.ts): else they wait.
+   */
   private async resendLostMessages(s: Session, head: NodeInfo): Promise<void> {
     const chain = canonicalChain(s.meta.nodes, head.id);
-    for (let k = 0; k < s.meta.outbox.length; k++) {
-      const o = s.meta.outbox[k]!;
-      if (chain.has(o.epochId)) continue;
-      await this.encryptAndPublish(s, fromHex(o.plaintext)!);
-      s.meta.outbox[k] = { ...o, epochId: head.id, epoch: head.epoch };
-    }
+    if (s.meta.outbox.every((o) => chain.has(o.epochId))) return;
+    const view: ResendView = {
+      nodes: s.meta.nodes,
+      head,
+      roster: async (id) => {
+        const n = s.node(id);
+        return n && !n.removed ? new Set(roster(await s.state(id)).map((r) => r.identity)) : undefined;
+      },
+      removing: new Set(s.meta.intents.flatMap((i) => (i.kind === "remove" && !i.satisfiedAt ? [i.identity] : []))),
+      floor: head.epoch - BigInt(this.finality),
+    };
+    const r = await resendOutbox(s.meta.outbox, chain, view, this.now(), (o, epochId) =>
+      this.encryptAndPublish(s, fromHex(o.plaintext)!, epochId),
+    );
+    s.meta.outbox = r.outbox;
+    for (const messageId of r.lost) s.emit({ kind: "delivery", conversationId: s.cid, messageId, state: "lost" });
+  }
+
+  /** Reports the outbox entries `which` selects as never to be sent again (callers then drop them). */
+  private reportLost(s: Session, which: (o: OutboxEntry) => boolean): void {
+    for (const o of s.meta.outbox)
+      if (which(o)) s.emit({ kind: "delivery", conversationId: s.cid, messageId: o.messageId, state: "lost" });
   }
 
   private async commitIntents(s: Session, state: ClientState, ros: RosterEntry[]): Promise<boolean> {
@@ -1263,6 +1302,8 @@ export class GroupV1Engine {
     const floor = head.epoch - BigInt(this.finality);
     for (const n of [...s.meta.nodes]) if (n.epoch < floor && n.id !== head.id) s.dropNode(n.id);
     s.meta.orphans = s.meta.orphans.filter((o) => o.epoch >= floor);
+    // A message still waiting when its epoch becomes final waited in vain (its remover never re-committed).
+    this.reportLost(s, (o) => o.epoch < floor && o.waitingSince !== undefined);
     s.meta.outbox = s.meta.outbox.filter((o) => o.epoch >= floor);
     // Key packages used to join become useless once the join is final: every join with it, since re-sent
     // Welcomes (fork resolution) reuse one key package for joins at several epochs.

@@ -52,8 +52,14 @@ export interface OutboxEntry {
   readonly messageId: string;
   /** Encoded SdsMessage (hex): re-encrypted as is if its epoch loses the fork choice. */
   readonly plaintext: string;
+  /**
+   * The epoch it was last encrypted in. Its roster is who may read the message (resend.ts): the sender's
+   * roster when it sent, or a subset after a re-send.
+   */
   readonly epochId: string;
   readonly epoch: bigint;
+  /** Set while the message waits for its branch's removals to be re-applied on the head (resend.ts). */
+  readonly waitingSince?: number;
 }
 
 export interface Orphan {

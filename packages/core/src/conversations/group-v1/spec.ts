@@ -3,6 +3,7 @@ import type { ConversationTypeSpec } from "../../framework/type-spec.js";
 const B = "packages/core/test/group-v1/basic.test.ts";
 const C = "packages/core/test/group-v1/convergence.test.ts";
 const L = "packages/core/test/group-v1/lifecycle.test.ts";
+const F = "packages/core/test/client/group-forks.test.ts";
 
 /** GroupV1: MLS groups with fork-free membership; design and trade-offs in docs/GROUPS.md. */
 export const groupV1Spec: ConversationTypeSpec = {
@@ -108,7 +109,18 @@ export const groupV1Spec: ConversationTypeSpec = {
       "a request another member commits.",
   },
   guarantees: [
-    { property: "confidentiality", description: "MLS PrivateMessages under the epoch's keys.", provenBy: L },
+    {
+      property: "confidentiality",
+      description:
+        "MLS PrivateMessages under the epoch's keys. A message is only ever readable by the roster its sender saw when " +
+        "sending (or a subset), also when its branch loses the fork choice and it is sent again: it waits for the " +
+        "branch's removals to be re-applied, goes in an older canonical epoch, or is reported lost (docs/GROUPS.md). " +
+        "So a removed member receives nothing sent after its sender saw the removal.",
+      caveat:
+        "A message sent concurrently with a removal, before its sender saw it, may reach the removed member: it was in " +
+        "the sender's roster.",
+      provenBy: F,
+    },
     {
       property: "integrity",
       description: "MLS AEAD and signatures; a rejected message changes no state.",
@@ -122,7 +134,8 @@ export const groupV1Spec: ConversationTypeSpec = {
     {
       property: "forward-secrecy",
       description:
-        "MLS key schedule; epoch states older than the finality depth (8) are deleted, removed members get no later keys.",
+        "MLS key schedule; epoch states older than the finality depth (8) are deleted, removed members get no later " +
+        "keys (and no message their sender sent after seeing the removal: see confidentiality).",
       provenBy: L,
     },
     {

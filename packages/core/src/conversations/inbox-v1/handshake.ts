@@ -1,9 +1,15 @@
-import { constantTimeEqual, utf8 } from "../../base/bytes.js";
+import { constantTimeEqual, utf8, zeroize } from "../../base/bytes.js";
 import type { CryptoProvider, X25519KeyPair } from "../../crypto/provider.js";
 import type { IntroBundle } from "../../identity/intro-bundle.js";
-import { keyRef } from "../../identity/keys.js";
 import { inboxInitiate, inboxRespond, MAX_MESSAGE_LENGTH } from "../../primitives/noise/index.js";
-import { create, type EncryptedPayload, EncryptedPayloadSchema, type NoiseInboxHandshakeV1 } from "../../wire/index.js";
+import {
+  create,
+  type EncryptedPayload,
+  EncryptedPayloadSchema,
+  type NoiseInboxHandshakeV1,
+  type NoiseInboxHandshakeV2,
+} from "../../wire/index.js";
+import { inviteId, inviteKeyRef, inviteSecret } from "./addressing.js";
 import { InboxError } from "./errors.js";
 
 /** Hashed into the Noise handshake: binds it to this use (a handshake for another purpose cannot be replayed here). */
@@ -29,7 +35,13 @@ export interface InitiateInput {
 }
 
 export interface Initiated extends InboxSecrets {
+  /** The `noise_inbox_handshake_v2` payload. */
   readonly payload: EncryptedPayload;
+  /**
+   * The invite's own id (addressing.ts): seal the payload with the salted hint of this, not of the inbox id,
+   * so that only the recipient can tell the envelope is for it. Secret like `sk`'s transcript.
+   */
+  readonly inviteId: string;
 }
 
 /**
@@ -60,15 +72,21 @@ export function initiateInbox(crypto: CryptoProvider, input: InitiateInput): Ini
   // Guards the reasoning above: the key must not depend on the payload.
   if (!constantTimeEqual(sent.initiatorToResponder, secrets.sk))
     throw new Error("Noise split key depends on the payload");
+  // The Noise "es" once more, outside the handshake: it keys the invite's address (addressing.ts).
+  const es = inviteSecret(crypto, ephemeral.secretKey, input.bundle.installationKey);
+  if (es === undefined) throw new InboxError("handshake-failed", "the bundle's installation key is unusable");
   const handshake = {
     ephemeral: sent.ephemeral,
-    keyRef: keyRef(crypto, input.bundle.ephemeralKey),
+    keyRef: inviteKeyRef(crypto, es, sent.ephemeral, input.bundle.ephemeralKey),
     encryptedStatic: sent.encryptedStatic,
     encryptedPayload: sent.ciphertext,
   };
+  const id = inviteId(crypto, es, sent.ephemeral, input.bundle.installationKey);
+  zeroize(es);
   return {
     ...secrets,
-    payload: create(EncryptedPayloadSchema, { encryption: { case: "noiseInboxHandshake", value: handshake } }),
+    inviteId: id,
+    payload: create(EncryptedPayloadSchema, { encryption: { case: "noiseInboxHandshakeV2", value: handshake } }),
   };
 }
 
@@ -76,12 +94,12 @@ export type Responded =
   | ({ readonly ok: true; readonly frame: Uint8Array } & InboxSecrets)
   | { readonly ok: false; readonly reason: "handshake-malformed" | "handshake-failed" };
 
-/** Responder side, with the bundle key already found by its key reference. Total. */
+/** Responder side, with the bundle key already found by its key reference. Total. Both versions carry the same Noise message. */
 export function respondInbox(
   crypto: CryptoProvider,
   installation: X25519KeyPair,
   bundleKey: X25519KeyPair,
-  message: NoiseInboxHandshakeV1,
+  message: NoiseInboxHandshakeV1 | NoiseInboxHandshakeV2,
 ): Responded {
   if (
     message.ephemeral.length !== 32 ||

@@ -1,4 +1,5 @@
 export * from "./address.js";
+export * from "./addressing.js";
 export * from "./errors.js";
 export * from "./handshake.js";
 export * from "./runtime.js";

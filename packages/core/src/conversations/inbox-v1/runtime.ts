@@ -1,9 +1,23 @@
-import { constantTimeEqual, toHex } from "../../base/bytes.js";
+import { constantTimeEqual, toHex, zeroize } from "../../base/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
-import type { ConversationTypeRuntime, OpenContext, OpenResult, StartedConversation } from "../../framework/runtime.js";
+import type {
+  ConversationTypeRuntime,
+  OpenContext,
+  OpenResult,
+  SecretHintEnvelope,
+  StartedConversation,
+} from "../../framework/runtime.js";
 import { type BundleKey, type BundlePolicy, createBundleKey, isExpired } from "../../identity/bundle-keys.js";
 import type { Installation } from "../../identity/installation.js";
-import { type EncryptedPayload, fromBinary, type InboxV1Frame, InboxV1FrameSchema } from "../../wire/index.js";
+import {
+  type EncryptedPayload,
+  fromBinary,
+  type InboxV1Frame,
+  InboxV1FrameSchema,
+  type NoiseInboxHandshakeV1,
+  type NoiseInboxHandshakeV2,
+} from "../../wire/index.js";
+import { hintDesignates, inviteId, inviteKeyRef, inviteSecret } from "./addressing.js";
 import type { InboxErrorCode } from "./errors.js";
 import { respondInbox } from "./handshake.js";
 import { inboxV1Spec } from "./spec.js";
@@ -65,18 +79,49 @@ function fail(reason: InboxErrorCode | string): OpenResult<InboxV1State, InboxV1
   return { ok: false, reason };
 }
 
+/** Which key a handshake names: does this (live or retired) bundle key have the message's key_ref? */
+type NamesKey = (key: { readonly keyRef: Uint8Array; readonly publicKey: Uint8Array }) => boolean;
+
 function open(
   state: InboxV1State,
   payload: EncryptedPayload,
   ctx: OpenContext,
 ): OpenResult<InboxV1State, InboxV1Opened> {
-  if (payload.encryption.case !== "noiseInboxHandshake") return fail("unexpected-encryption");
-  const hs = payload.encryption.value;
-  if (hs.keyRef.length !== 4) return fail("handshake-malformed");
-  const candidates = state.bundleKeys.filter((k) => constantTimeEqual(k.keyRef, hs.keyRef));
+  const e = payload.encryption;
+  // Version 2 handshakes are addressed by a secret hint only (secretHints below); version 1 (read for
+  // compatibility, never sent) by the inbox id's hint. Each arm is accepted only as it is addressed.
+  if (e.case === "noiseInboxHandshake" && ctx.hint.form !== "secret") {
+    const hs = e.value;
+    if (hs.keyRef.length !== 4) return fail("handshake-malformed");
+    return accept(state, hs, ctx, (k) => constantTimeEqual(k.keyRef, hs.keyRef));
+  }
+  if (e.case === "noiseInboxHandshakeV2" && ctx.hint.form === "secret") {
+    const hs = e.value;
+    if (hs.keyRef.length !== 4) return fail("handshake-malformed");
+    const es = inviteSecret(ctx.crypto, state.installation.secretKey, hs.ephemeral);
+    if (es === undefined) return fail("handshake-failed");
+    const names: NamesKey = (k) =>
+      constantTimeEqual(inviteKeyRef(ctx.crypto, es, hs.ephemeral, k.publicKey), hs.keyRef);
+    try {
+      return accept(state, hs, ctx, names);
+    } finally {
+      zeroize(es);
+    }
+  }
+  return fail("unexpected-encryption");
+}
+
+/** Finds the bundle key the handshake names, runs the Noise handshake and hands the invite to its claimant. */
+function accept(
+  state: InboxV1State,
+  hs: NoiseInboxHandshakeV1 | NoiseInboxHandshakeV2,
+  ctx: OpenContext,
+  names: NamesKey,
+): OpenResult<InboxV1State, InboxV1Opened> {
+  const candidates = state.bundleKeys.filter(names);
   const live = candidates.filter((k) => !isExpired(k, ctx.now));
   if (live.length === 0) {
-    const retired = [...state.retired].reverse().find((r) => constantTimeEqual(r.keyRef, hs.keyRef));
+    const retired = [...state.retired].reverse().find(names);
     if (candidates.length > 0 || retired?.reason === "expired") return fail("bundle-key-expired");
     if (retired?.reason === "used") return fail("bundle-key-used");
     if (retired?.reason === "rotated") return fail("bundle-key-rotated");
@@ -124,9 +169,24 @@ function open(
   return fail(failure);
 }
 
+/**
+ * Recognises a version-2 invite for this inbox: one X25519 with the installation key (the es of the
+ * handshake), one BLAKE2b and one BLAKE2s, whatever the number of bundles; nothing for any other payload.
+ */
+function matches(state: InboxV1State, envelope: SecretHintEnvelope, crypto: CryptoProvider): boolean {
+  if (envelope.payload.encryption.case !== "noiseInboxHandshakeV2") return false;
+  const ephemeral = envelope.payload.encryption.value.ephemeral;
+  const es = inviteSecret(crypto, state.installation.secretKey, ephemeral);
+  if (es === undefined) return false;
+  const id = inviteId(crypto, es, ephemeral, state.installation.publicKey);
+  zeroize(es);
+  return hintDesignates(crypto, envelope.hint, envelope.salt, id);
+}
+
 export const inboxV1: ConversationTypeRuntime<InboxV1State, InboxV1Opened> = {
   spec: inboxV1Spec,
   open,
+  secretHints: { matches },
   encodeState: encodeInboxState,
   decodeState: decodeInboxState,
 };

@@ -1,30 +1,35 @@
 import type { ConversationTypeSpec } from "../../framework/type-spec.js";
 
 const T = "packages/core/test/inbox-v1/inbox-v1.test.ts";
+const U = "packages/core/test/inbox-v1/unlinkable.test.ts";
 const C = "packages/core/test/client/client.test.ts";
 
 /** InboxV1 as Parley implements it (DESIGN §3; INBOX spec `3d4eac0` "XK0" with the decisions in docs/PROTOCOL.md). */
 export const inboxV1Spec: ConversationTypeSpec = {
   name: "InboxV1",
-  version: 1,
+  version: 2,
   summary:
     "Receive-only entry point of one installation: carries invites that start conversations with it, sealed " +
-    "in the Noise one-message handshake against a key of the installation's intro bundle.",
+    "in the Noise one-message handshake against a key of the installation's intro bundle. Version 2 addresses " +
+    "each invite so that only its recipient can recognise it; version-1 invites are still read, never sent.",
   encryption: {
     scheme: "Noise_XK0_25519_ChaChaPoly_BLAKE2b",
     description:
       "Responder pre-message <- e, s (bundle key, installation key), then one message -> e, ee, es, s, se with " +
       "prologue 'logoschat/InboxV1'. The initiator's static key and the InboxV1Frame travel encrypted. The first " +
-      "Split() key is the started conversation's 32-byte secret sk.",
+      "Split() key is the started conversation's 32-byte secret sk. Version 2 keys the invite's address with the " +
+      "handshake's es = X25519(e, S) = X25519(s, E): invite id = lower_hex(BLAKE2b(dkLen 32, key es, personal " +
+      "'InboxV1-invite', E || S)), key_ref = BLAKE2b(dkLen 4, key es, personal 'InboxV1-keyref', E || bundle key).",
     primitives: [
       { role: "handshake", name: "Noise XK0 one-message pattern" },
       { role: "dh", name: "X25519" },
       { role: "aead", name: "ChaCha20-Poly1305" },
       { role: "hash", name: "BLAKE2b-512" },
       { role: "kdf", name: "HKDF over HMAC-BLAKE2b-512 (Noise)" },
+      { role: "mac", name: "BLAKE2b keyed by es (invite id, key_ref)" },
       { role: "signature", name: "XEdDSA over the bundle key (intro bundle)" },
     ],
-    payloadArms: ["noiseInboxHandshake"],
+    payloadArms: ["noiseInboxHandshakeV2", "noiseInboxHandshake"],
   },
   frames: [
     {
@@ -40,17 +45,25 @@ export const inboxV1Spec: ConversationTypeSpec = {
         "discriminator = 5 ('default'), initial_message = 6: the first PrivateV1 payload (a Doubleratchet arm).",
     },
     {
+      name: "NoiseInboxHandshakeV2",
+      schema: "logoschat.encryption.NoiseInboxHandshakeV2",
+      description:
+        "EncryptedPayload arm noise_inbox_handshake_v2 = 5, sent: ephemeral (32), key_ref (4) keyed by es, " +
+        "encrypted_static (48), encrypted_payload. The envelope's hint is the salted hint of the invite id.",
+    },
+    {
       name: "NoiseInboxHandshakeV1",
       schema: "logoschat.encryption.NoiseInboxHandshakeV1",
       description:
-        "ephemeral (32), key_ref (4) = BLAKE2b-512('WAP' || bundle key)[0..4], encrypted_static (48), encrypted_payload.",
+        "Arm noise_inbox_handshake = 4, read only (version 1): the same Noise message with key_ref = " +
+        "BLAKE2b-512('WAP' || bundle key)[0..4], under the salted hint of the inbox id.",
     },
   ],
   encoding: {
     format: "protobuf3",
     description:
       "The handshake message is split into protobuf fields; its Noise length bound (65,535 bytes) still applies.",
-    layers: ["EnvelopeV1", "EncryptedPayload.noise_inbox_handshake", "InboxV1Frame", "InvitePrivateV1"],
+    layers: ["EnvelopeV1", "EncryptedPayload.noise_inbox_handshake_v2", "InboxV1Frame", "InvitePrivateV1"],
     schemaFiles: [
       "logoschat/envelope/envelope.proto",
       "logoschat/encryption/encryption.proto",
@@ -68,7 +81,10 @@ export const inboxV1Spec: ConversationTypeSpec = {
   conversationId: {
     derivation: "lower_hex(BLAKE2b-512(installation public key)) (libchat)",
     format: "128 lowercase hex characters",
-    description: "One inbox per installation; envelopes carry its salted hint.",
+    description:
+      "One inbox per installation. The id is public (it follows from the bundle), so version 2 never puts it on " +
+      "the wire: each invite is hinted by its own secret invite id (see Encryption); version-1 envelopes carried " +
+      "the salted hint of this id.",
   },
   membership: {
     min: 1,
@@ -102,7 +118,28 @@ export const inboxV1Spec: ConversationTypeSpec = {
         "A replayed invite derives the same conversation id and is refused (conversation-exists); no second conversation.",
       provenBy: C,
     },
-    { property: "unlinkable-hints", description: "Envelope hints are salted per message.", provenBy: T },
+    {
+      property: "unlinkable-hints",
+      description:
+        "The envelope hint (salted hint of the invite id) and key_ref are keyed by the handshake's es: only the " +
+        "recipient (installation secret) and the initiator (ephemeral secret) can compute them, so nothing an " +
+        "observer holding every bundle on the topic can compute depends on which inbox an invite is for. The " +
+        "recipient recognises an invite with one X25519, however many bundles it issued.",
+      caveat:
+        "Version-1 invites (read for compatibility, never sent) carry the inbox id's salted hint and a public " +
+        "key_ref: any bundle holder links them. Whoever holds the recipient's installation secret can recognise " +
+        "its invites, past ones included (reading them also needs the bundle key). Resends of one invite repeat " +
+        "its handshake bytes: linkable to each other, not to a recipient.",
+      provenBy: U,
+    },
+    {
+      property: "recipient-privacy",
+      description:
+        "An observer of the inbox topic learns that an invite reached one of the identities sharing the topic's " +
+        "2-byte address, not which one, nor from whom.",
+      caveat: "Within the topic's anonymity set only: the topic itself follows from the public installation key.",
+      provenBy: U,
+    },
   ],
   nonGuarantees: [
     {
@@ -115,17 +152,19 @@ export const inboxV1Spec: ConversationTypeSpec = {
     nodes: [
       {
         id: "arm",
-        test: "EncryptedPayload arm",
+        test: "EncryptedPayload arm, and how the envelope was addressed",
         branches: [
-          { when: "not noise_inbox_handshake", next: { outcome: "badly-formed", reason: "unexpected-encryption" } },
-          { when: "otherwise", next: "key" },
+          { when: "noise_inbox_handshake_v2, recognised by its secret hint (secretHints)", next: "key" },
+          { when: "noise_inbox_handshake (version 1) under the inbox id's hint", next: "key" },
+          { when: "otherwise", next: { outcome: "badly-formed", reason: "unexpected-encryption" } },
         ],
       },
       {
         id: "key",
-        test: "key_ref against the inbox's bundle keys",
+        test: "key_ref against the inbox's bundle keys (version 2: recomputed under es for each kept key)",
         branches: [
           { when: "key_ref not 4 bytes", next: { outcome: "badly-formed", reason: "handshake-malformed" } },
+          { when: "es unusable (low-order ephemeral)", next: { outcome: "badly-formed", reason: "handshake-failed" } },
           { when: "key expired", next: { outcome: "badly-formed", reason: "bundle-key-expired" } },
           { when: "single-use key already used", next: { outcome: "badly-formed", reason: "bundle-key-used" } },
           { when: "key rotated away", next: { outcome: "badly-formed", reason: "bundle-key-rotated" } },
@@ -161,16 +200,23 @@ export const inboxV1Spec: ConversationTypeSpec = {
   privacy: {
     contentTopicPolicy: {
       description:
-        "The inbox topic is derived from the public installation key, so anyone holding the bundle can watch it. " +
-        "A 2-byte address makes the topic shared by every identity hashing to it; envelopes carry salted hints.",
+        "The inbox topic is derived from the public installation key, so the initiator needs nothing but the " +
+        "bundle, and anyone holding the bundle can watch it. A 2-byte address makes the topic shared by every " +
+        "identity hashing to it. Version-2 envelopes carry nothing that names the recipient: hint and key_ref are " +
+        "keyed by the handshake's es, the initiator's key is encrypted.",
       sharedBy: "every installation whose key hashes to the same 2-byte address",
       linkability:
-        "An observer holding the bundle sees that some invite reached one of the identities on that topic, not which, nor from whom.",
+        "An observer holding every bundle on the topic sees that an invite reached the topic, not for which of " +
+        "its identities, nor from whom; it can link resends of one invite to each other (same handshake bytes). " +
+        "Version-1 invites are linkable to their recipient by any bundle holder; a holder of the recipient's " +
+        "installation secret can recognise that recipient's invites.",
     },
     channelBinding: {
       description:
-        "The handshake hashes the recipient's bundle key and installation key and the prologue: an invite moved to " +
-        "another inbox fails the key lookup or the AEAD; on another topic no inbox of that recipient is subscribed.",
+        "The handshake hashes the recipient's bundle key and installation key and the prologue. Only the " +
+        "initiator and the recipient can address an invite (its hint is keyed by es), so it cannot be re-addressed " +
+        "to another inbox; under another inbox's public id hint it is refused (unexpected-encryption), and on " +
+        "another topic no inbox of the recipient is subscribed.",
       boundTo: ["recipient installation key", "bundle key", "prologue 'logoschat/InboxV1'"],
       movedToOtherConversation: "rejected",
       movedToOtherTopic: "rejected",

@@ -3,6 +3,9 @@ import type { ConversationTypeSpec } from "../../framework/type-spec.js";
 const T = "packages/core/test/private-v1/private-v1.test.ts";
 const C = "packages/core/test/client/client.test.ts";
 const F = "packages/core/test/client/faults.test.ts";
+const O = "packages/core/test/reliability/outages.test.ts";
+const S = "packages/core/test/reliability/scenario.test.ts";
+const R = "packages/core/test/private-v1/reset.test.ts";
 
 /** PrivateV1 (PRIVATE1 `ac0d17a`) as Parley implements it; decisions in docs/PROTOCOL.md. */
 export const privateV1Spec: ConversationTypeSpec = {
@@ -18,7 +21,10 @@ export const privateV1Spec: ConversationTypeSpec = {
       "responder starts from the bundle key pair. Root KDF HKDF(HMAC-BLAKE2b-512, info DoubleRatchetRootKey); chain " +
       "KDF keyed BLAKE2b-256 personal mk/ck; ChaCha20-Poly1305 with a random 12-byte nonce; AAD = 'PrivateV1' || " +
       "initiator installation key || responder installation key || dh || n || pn. max_skip 1000, skipped keys expire " +
-      "after 7 days (both configurable).",
+      "after 7 days (both configurable). A resend is the same sealed ciphertext (never a new ratchet message). A " +
+      "conversation whose ratchets diverged beyond repair starts its next generation with a session reset " +
+      "(EncryptedPayload arm private_v1_session_reset = 6): sk' = HKDF-BLAKE2b-512(DH(e, S_peer) || DH(S_self, " +
+      "S_peer)), authenticated by a ChaCha20-Poly1305 tag over the transcript; see reset.ts.",
     primitives: [
       { role: "ratchet", name: "Double Ratchet" },
       { role: "dh", name: "X25519" },
@@ -26,7 +32,7 @@ export const privateV1Spec: ConversationTypeSpec = {
       { role: "kdf", name: "HKDF over HMAC-BLAKE2b-512 (root), keyed BLAKE2b-256 (chain)" },
       { role: "hash", name: "BLAKE2b-128 (frame and SDS ids), Keccak-256 (segment hash)" },
     ],
-    payloadArms: ["doubleratchet"],
+    payloadArms: ["doubleratchet", "privateV1SessionReset"],
   },
   frames: [
     {
@@ -92,12 +98,18 @@ export const privateV1Spec: ConversationTypeSpec = {
     { property: "integrity", description: "Tampered payloads fail the AEAD with no state change.", provenBy: T },
     {
       property: "mutual-authentication",
-      description: "sk comes from the mutually authenticated InboxV1 handshake; the AAD binds both installation keys.",
-      provenBy: T,
+      description:
+        "sk comes from the mutually authenticated InboxV1 handshake; the AAD binds both installation keys. A session " +
+        "reset is accepted only from the peer's installation (static-static DH in its key, a tag checked in constant " +
+        "time): a forged, tampered or third-party reset is refused with no state change.",
+      provenBy: R,
     },
     {
       property: "forward-secrecy",
-      description: "Message keys are deleted after use; a later state cannot open earlier messages.",
+      description:
+        "Message keys are deleted after use; a later state cannot open earlier messages. Limit: the first chain " +
+        "after a session reset rests on DH with the responder's installation key until it replies, so a later theft " +
+        "of that key exposes those messages; resets are a rate-limited repair (at most one per 30 minutes).",
       provenBy: T,
     },
     {
@@ -107,18 +119,27 @@ export const privateV1Spec: ConversationTypeSpec = {
     },
     {
       property: "replay-protection",
-      description: "A replayed payload fails the ratchet (replay) and SDS deduplicates resends.",
-      provenBy: T,
+      description:
+        "A replayed payload is recognised (by its ciphertext, or the ratchet refuses a used key) and never delivered " +
+        "twice; the application sees each message once (permanent message index); a replayed session reset is " +
+        "refused (its generation is not newer).",
+      provenBy: R,
     },
     {
       property: "dropped-message-observability",
-      description: "SDS causal history reports missing messages; senders see per-message delivery states.",
-      provenBy: F,
+      description:
+        "Acknowledgements are exact: `acked` means the peer's application got the message (no transitive or " +
+        "Bloom-filter acks). A message is resent with backoff until acknowledged or 7 days old, then reported `lost`; " +
+        "the receiver reports a missing message lost (`message-lost`) a day after that and delivers what followed " +
+        "it; a late acknowledgement moves `lost` to `acked`. Dropped or unsupported frames are `frame-dropped` events.",
+      provenBy: O,
     },
     {
       property: "causal-ordering",
-      description: "SDS delivers in causal order; a sender's frames arrive in the order sent.",
-      provenBy: F,
+      description:
+        "SDS delivers in causal order; a sender's frames arrive in the order sent, across partitions of hours and " +
+        "days, bursts beyond max_skip and lossy, reordering networks.",
+      provenBy: S,
     },
     { property: "deniability", description: "No signatures on messages: authentication is by shared keys only." },
     { property: "unlinkable-hints", description: "Salted per-message hints.", provenBy: C },

@@ -13,6 +13,12 @@ export interface OutboundFrame {
   readonly messageId: string;
   /** SDS ids of its segments. */
   readonly segments: readonly string[];
+  /**
+   * The encoded EncryptedPayload each segment was first sent in, resent unchanged (so resends never advance
+   * the ratchet); empty while not sealed yet (beyond the send window, after a session reset, in states written
+   * before version 2) and in frames given up.
+   */
+  readonly payloads: readonly Uint8Array[];
   readonly acked: readonly string[];
   readonly possiblyAcked: readonly string[];
   readonly createdAt: number;
@@ -43,9 +49,38 @@ export interface PrivateV1State {
   readonly reassembly: ReassemblyState;
   readonly outbound: readonly OutboundFrame[];
   readonly invite: PendingInvite | undefined;
+  /**
+   * Recent received content messages, packed (see session.ts): a resend of one of them is a replay the
+   * ratchet refuses, and this names the SDS id to acknowledge again.
+   */
+  readonly receipts: Uint8Array;
+  /** Frames given up (`lost`), bounded, without ciphertexts: a late acknowledgement still makes them acked. */
+  readonly lostFrames: readonly OutboundFrame[];
+  /** The session's number: 0 from the invite, +1 with each session reset (reset.ts). */
+  readonly generation: number;
+  /** When the current generation started (ms), on either side; undefined for generation 0. */
+  readonly sessionSince: number | undefined;
+  /** When we last started a reset (ms), for its rate limit. */
+  readonly resetAt: number | undefined;
+  /** A reset we sent that the peer has not answered yet: resent until something opens under it. */
+  readonly pendingReset: PendingReset | undefined;
 }
 
-const VERSION = 1;
+export interface PendingReset {
+  readonly generation: number;
+  /** Encoded EncryptedPayload (private_v1_session_reset arm). */
+  readonly payload: Uint8Array;
+  /** The new session's first ratchet message(s), encoded: resent with the reset. */
+  readonly first: readonly Uint8Array[];
+  readonly sentAt: number;
+}
+
+/**
+ * Version 2 adds each outgoing segment's sealed payload, the receipts, the given-up frames and the session
+ * reset fields; version 1 is still read (frames without payloads: their SDS state holds the plaintext, which
+ * is sealed anew on resend; generation 0, no reset).
+ */
+const VERSION = 2;
 
 /**
  * Encoded parts that often stay the same from one state to the next (the reassembly state of a conversation
@@ -63,6 +98,19 @@ function writeFrame(w: ByteWriter, o: OutboundFrame): void {
   strings(w, o.segments);
   strings(w, o.acked);
   strings(w, o.possiblyAcked);
+  w.u32(o.payloads.length);
+  for (const p of o.payloads) w.bytes(p);
+}
+
+function readFrame(r: ByteReader, version: number): OutboundFrame {
+  const messageId = r.string();
+  const createdAt = r.uint();
+  const segments = readStrings(r);
+  const acked = readStrings(r);
+  const possiblyAcked = readStrings(r);
+  const payloads: Uint8Array[] = [];
+  if (version >= 2) for (let n = r.count(4); n > 0; n--) payloads.push(r.bytes());
+  return { messageId, createdAt, segments, payloads, acked, possiblyAcked };
 }
 
 function strings(w: ByteWriter, list: readonly string[]): void {
@@ -95,6 +143,21 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
       .string(s.invite.contentTopic)
       .string(s.invite.sdsId);
   else w.u8(0);
+  w.bytes(s.receipts);
+  w.u32(s.lostFrames.length);
+  for (const o of s.lostFrames) w.cached(frameBytes, o, writeFrame);
+  w.u32(s.generation);
+  for (const t of [s.sessionSince, s.resetAt]) {
+    if (t === undefined) w.u8(0);
+    else w.u8(1).uint(t);
+  }
+  if (s.pendingReset === undefined) w.u8(0);
+  else {
+    const p = s.pendingReset;
+    w.u8(1).u32(p.generation).bytes(p.payload).u32(p.first.length);
+    for (const f of p.first) w.bytes(f);
+    w.uint(p.sentAt);
+  }
   return w.finish();
 }
 
@@ -102,7 +165,8 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
 export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefined {
   try {
     const r = new ByteReader(bytes);
-    if (r.u8() !== VERSION) return undefined;
+    const version = r.u8();
+    if (version !== 1 && version !== VERSION) return undefined;
     const roleByte = r.u8();
     if (roleByte > 1) return undefined;
     const role: Role = roleByte === 0 ? "initiator" : "responder";
@@ -118,22 +182,39 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
     const reassembly = deserializeReassemblyState(r.bytes());
     if (!ratchet.ok || !sds.ok || !reassembly.ok) return undefined;
     const outbound: OutboundFrame[] = [];
-    for (let n = r.count(8); n > 0; n--) {
-      const messageId = r.string();
-      const created = r.uint();
-      outbound.push({
-        messageId,
-        createdAt: created,
-        segments: readStrings(r),
-        acked: readStrings(r),
-        possiblyAcked: readStrings(r),
-      });
-    }
+    for (let n = r.count(8); n > 0; n--) outbound.push(readFrame(r, version));
     const hasInvite = r.u8();
     let invite: PendingInvite | undefined;
     if (hasInvite === 1) {
       invite = { payload: r.bytes(), conversationHint: r.string(), contentTopic: r.string(), sdsId: r.string() };
     } else if (hasInvite !== 0) return undefined;
+    let receipts: Uint8Array = new Uint8Array(0);
+    const lostFrames: OutboundFrame[] = [];
+    let generation = 0;
+    let sessionSince: number | undefined;
+    let resetAt: number | undefined;
+    let pendingReset: PendingReset | undefined;
+    if (version >= 2) {
+      receipts = r.bytes();
+      for (let n = r.count(8); n > 0; n--) lostFrames.push(readFrame(r, version));
+      generation = r.u32();
+      const times: (number | undefined)[] = [];
+      for (let i = 0; i < 2; i++) {
+        const has = r.u8();
+        if (has > 1) return undefined;
+        times.push(has ? r.uint() : undefined);
+      }
+      [sessionSince, resetAt] = times;
+      const hasPending = r.u8();
+      if (hasPending > 1) return undefined;
+      if (hasPending) {
+        const generation = r.u32();
+        const payload = r.bytes();
+        const first: Uint8Array[] = [];
+        for (let n = r.count(4); n > 0; n--) first.push(r.bytes());
+        pendingReset = { generation, payload, first, sentAt: r.uint() };
+      }
+    }
     if (!r.done) return undefined;
     return {
       role,
@@ -149,6 +230,12 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       reassembly: reassembly.state,
       outbound,
       invite,
+      receipts,
+      lostFrames,
+      generation,
+      sessionSince,
+      resetAt,
+      pendingReset,
     };
   } catch (e) {
     if (e instanceof TruncatedInput) return undefined;

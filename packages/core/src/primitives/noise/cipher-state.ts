@@ -1,19 +1,14 @@
 /**
- * Noise CipherState (Noise spec §5.1) for ChaChaPoly: a 32-byte key k and a 64-bit counter n, the nonce being
- * 4 zero bytes || n as little-endian u64. A failed decryption leaves n unchanged (spec §5.1), so a forged
- * message cannot desynchronize the channel.
+ * Noise CipherState (Noise spec §5.1): a 32-byte key k and a 64-bit counter n, under the suite's cipher
+ * (ChaChaPoly by default). A failed decryption leaves n unchanged (spec §5.1), so a forged message cannot
+ * desynchronize the channel.
  */
 import { CryptoError } from "../../crypto/errors.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
 import { NoiseError } from "./errors.js";
+import { DEFAULT_NOISE_SUITE, type NoiseCipher } from "./suite.js";
 
 const MAX_NONCE = 2n ** 64n - 1n; // reserved for rekey
-
-function nonceBytes(n: bigint): Uint8Array {
-  const out = new Uint8Array(12);
-  new DataView(out.buffer).setBigUint64(4, n, true);
-  return out;
-}
 
 export class CipherState {
   #k: Uint8Array | undefined;
@@ -23,6 +18,7 @@ export class CipherState {
     private readonly crypto: CryptoProvider,
     key?: Uint8Array,
     nonce = 0n,
+    readonly cipher: NoiseCipher = DEFAULT_NOISE_SUITE.cipher,
   ) {
     this.#k = key === undefined ? undefined : key.slice();
     this.#n = nonce;
@@ -47,13 +43,13 @@ export class CipherState {
   }
 
   clone(): CipherState {
-    return new CipherState(this.crypto, this.#k, this.#n);
+    return new CipherState(this.crypto, this.#k, this.#n, this.cipher);
   }
 
   encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
     if (this.#k === undefined) return plaintext.slice();
     if (this.#n >= MAX_NONCE) throw new NoiseError("nonce-exhausted", "CipherState nonce exhausted");
-    const out = this.crypto.aeadSeal(this.#k, nonceBytes(this.#n), plaintext, ad);
+    const out = this.cipher.encrypt(this.crypto, this.#k, this.#n, ad, plaintext);
     this.#n += 1n;
     return out;
   }
@@ -64,7 +60,7 @@ export class CipherState {
     if (this.#n >= MAX_NONCE) throw new NoiseError("nonce-exhausted", "CipherState nonce exhausted");
     let out: Uint8Array;
     try {
-      out = this.crypto.aeadOpen(this.#k, nonceBytes(this.#n), ciphertext, ad);
+      out = this.cipher.decrypt(this.crypto, this.#k, this.#n, ad, ciphertext);
     } catch (e) {
       if (e instanceof CryptoError) throw new NoiseError("decrypt-failed", "Noise message failed authentication");
       throw e;
@@ -76,7 +72,7 @@ export class CipherState {
   /** Rekey(): k = first 32 bytes of ENCRYPT(k, 2^64 - 1, empty, 32 zero bytes). */
   rekey(): void {
     if (this.#k === undefined) return;
-    const next = this.crypto.aeadSeal(this.#k, nonceBytes(MAX_NONCE), new Uint8Array(32), new Uint8Array(0));
+    const next = this.cipher.encrypt(this.crypto, this.#k, MAX_NONCE, new Uint8Array(0), new Uint8Array(32));
     this.#k.fill(0);
     this.#k = next.slice(0, 32);
   }

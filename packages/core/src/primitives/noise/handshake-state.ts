@@ -1,5 +1,5 @@
 /**
- * Noise HandshakeState (Noise spec §5.3) interpreting a pattern table. Suite 25519_ChaChaPoly_BLAKE2b.
+ * Noise HandshakeState (Noise spec §5.3) interpreting a pattern table, under the pattern's suite (suite.ts).
  *
  * readMessage is atomic: it works on a copy and commits only when the whole message (keys, static key and
  * payload) authenticated, so a forged or corrupted message never changes the state.
@@ -15,6 +15,7 @@ import { DHLEN, SymmetricState } from "./symmetric-state.js";
 const TAG_LENGTH = 16;
 
 export interface HandshakeOptions {
+  /** The pattern table and its suite (parseProtocolName binds the name's; 25519_ChaChaPoly_BLAKE2b if none). */
   readonly pattern: HandshakePattern;
   readonly initiator: boolean;
   readonly prologue?: Uint8Array;
@@ -227,8 +228,8 @@ export class HandshakeState {
     if (this.#messageIndex === this.#pattern.messages.length) {
       const [k1, k2] = this.#ss.split();
       this.#result = {
-        initiatorToResponder: new CipherState(this.#crypto, k1),
-        responderToInitiator: new CipherState(this.#crypto, k2),
+        initiatorToResponder: new CipherState(this.#crypto, k1, 0n, this.#ss.suite.cipher),
+        responderToInitiator: new CipherState(this.#crypto, k2, 0n, this.#ss.suite.cipher),
         handshakeHash: this.#ss.handshakeHash,
         splitKeys: [k1, k2],
       };

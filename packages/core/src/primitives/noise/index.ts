@@ -3,4 +3,5 @@ export * from "./errors.js";
 export * from "./handshake-state.js";
 export * from "./inbox.js";
 export * from "./patterns.js";
-export { DHLEN, HASHLEN, SymmetricState } from "./symmetric-state.js";
+export * from "./suite.js";
+export { DHLEN, SymmetricState } from "./symmetric-state.js";

@@ -1,14 +1,18 @@
 /**
- * Noise SymmetricState (Noise spec §5.2) for the BLAKE2b hash: HASHLEN 64, HKDF = HMAC-BLAKE2b-512 HKDF with the
- * chaining key as salt and an empty info (exactly Noise's HKDF: its outputs are RFC 5869's T(1), T(2), T(3)).
+ * Noise SymmetricState (Noise spec §5.2) over the hash of the suite its protocol name ends in. HKDF is RFC 5869
+ * HKDF over HMAC-HASH with the chaining key as salt and an empty info, exactly Noise's HKDF: its outputs are
+ * RFC 5869's T(1), T(2), T(3).
  */
 import { concatBytes, utf8 } from "../../base/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
 import { CipherState } from "./cipher-state.js";
+import { NoiseError } from "./errors.js";
+import { type NoiseSuite, parseSuite } from "./suite.js";
 
-export const HASHLEN = 64;
 export const DHLEN = 32;
 const EMPTY = new Uint8Array(0);
+/** `Noise_<pattern>_<suite>`: the suite is what follows the second underscore. */
+const SUITE_OF_NAME = /^Noise_[^_]+_(.+)$/;
 
 export class SymmetricState {
   readonly cipher: CipherState;
@@ -17,6 +21,7 @@ export class SymmetricState {
 
   private constructor(
     private readonly crypto: CryptoProvider,
+    readonly suite: NoiseSuite,
     ck: Uint8Array,
     h: Uint8Array,
     cipher: CipherState,
@@ -26,21 +31,30 @@ export class SymmetricState {
     this.cipher = cipher;
   }
 
-  /** InitializeSymmetric(protocol_name). */
+  /** InitializeSymmetric(protocol_name): the functions are those of the suite the name ends in. */
   static initialize(crypto: CryptoProvider, protocolName: string): SymmetricState {
+    const suiteName = SUITE_OF_NAME.exec(protocolName)?.[1];
+    if (suiteName === undefined) throw new NoiseError("unsupported-protocol", `not a Noise protocol name`);
+    const suite = parseSuite(suiteName);
+    const hashLen = suite.hash.hashLen;
     const name = utf8(protocolName);
     let h: Uint8Array;
-    if (name.length <= HASHLEN) {
-      h = new Uint8Array(HASHLEN);
+    if (name.length <= hashLen) {
+      h = new Uint8Array(hashLen);
       h.set(name);
     } else {
-      h = crypto.blake2b(name);
+      h = suite.hash.hash(crypto, name);
     }
-    return new SymmetricState(crypto, h.slice(), h, new CipherState(crypto));
+    return new SymmetricState(crypto, suite, h.slice(), h, new CipherState(crypto, undefined, 0n, suite.cipher));
+  }
+
+  /** HASHLEN of the suite. */
+  get hashLen(): number {
+    return this.suite.hash.hashLen;
   }
 
   clone(): SymmetricState {
-    return new SymmetricState(this.crypto, this.#ck.slice(), this.#h.slice(), this.cipher.clone());
+    return new SymmetricState(this.crypto, this.suite, this.#ck.slice(), this.#h.slice(), this.cipher.clone());
   }
 
   get handshakeHash(): Uint8Array {
@@ -48,9 +62,10 @@ export class SymmetricState {
   }
 
   #hkdf(ikm: Uint8Array, outputs: 2 | 3): Uint8Array[] {
-    const okm = this.crypto.hkdf("blake2b512", ikm, this.#ck, EMPTY, HASHLEN * outputs);
+    const hashLen = this.hashLen;
+    const okm = this.crypto.hkdf(this.suite.hash.hmac, ikm, this.#ck, EMPTY, hashLen * outputs);
     const parts: Uint8Array[] = [];
-    for (let i = 0; i < outputs; i++) parts.push(okm.slice(i * HASHLEN, (i + 1) * HASHLEN));
+    for (let i = 0; i < outputs; i++) parts.push(okm.slice(i * hashLen, (i + 1) * hashLen));
     okm.fill(0);
     return parts;
   }
@@ -59,13 +74,13 @@ export class SymmetricState {
     const [ck, tempK] = this.#hkdf(ikm, 2) as [Uint8Array, Uint8Array];
     this.#ck.fill(0);
     this.#ck = ck;
-    // HASHLEN 64 > 32: the cipher key is the first 32 bytes.
+    // With HASHLEN 64 the cipher key is the first 32 bytes.
     this.cipher.initializeKey(tempK.subarray(0, 32));
     tempK.fill(0);
   }
 
   mixHash(data: Uint8Array): void {
-    this.#h = this.crypto.blake2b(concatBytes(this.#h, data));
+    this.#h = this.suite.hash.hash(this.crypto, concatBytes(this.#h, data));
   }
 
   mixKeyAndHash(ikm: Uint8Array): void {

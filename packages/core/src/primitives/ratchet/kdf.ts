@@ -12,6 +12,7 @@ export const PRIVATE_V1_ROOT_INFO = utf8("PrivateV1RootKey");
 
 const MK_PERSONAL = utf8("mk");
 const CK_PERSONAL = utf8("ck");
+const EMPTY = new Uint8Array(0);
 
 export interface RootStep {
   readonly rootKey: Uint8Array;
@@ -38,9 +39,15 @@ export function kdfRoot(
 
 /** KDF_CK: keyed BLAKE2b-256 of the empty message, key = chain key, personalization "mk" / "ck". */
 export function kdfChain(crypto: CryptoProvider, chainKey: Uint8Array): ChainStep {
-  const empty = new Uint8Array(0);
-  return {
-    messageKey: crypto.blake2b(empty, { dkLen: 32, key: chainKey, personalization: MK_PERSONAL }),
-    chainKey: crypto.blake2b(empty, { dkLen: 32, key: chainKey, personalization: CK_PERSONAL }),
-  };
+  return { messageKey: kdfMessageKey(crypto, chainKey), chainKey: kdfChainKey(crypto, chainKey) };
+}
+
+/** The "ck" half of KDF_CK: the next chain key. Walking a chain needs only this half. */
+export function kdfChainKey(crypto: CryptoProvider, chainKey: Uint8Array): Uint8Array {
+  return crypto.blake2b(EMPTY, { dkLen: 32, key: chainKey, personalization: CK_PERSONAL });
+}
+
+/** The "mk" half of KDF_CK: the message key at the chain key's position. */
+export function kdfMessageKey(crypto: CryptoProvider, chainKey: Uint8Array): Uint8Array {
+  return crypto.blake2b(EMPTY, { dkLen: 32, key: chainKey, personalization: MK_PERSONAL });
 }

@@ -9,6 +9,7 @@
 import { constantTimeEqual, zeroize } from "../../base/bytes.js";
 import { CryptoError } from "../../crypto/errors.js";
 import type { CryptoProvider, X25519KeyPair } from "../../crypto/provider.js";
+import { requireNotLowOrder } from "../../crypto/validate.js";
 import { RatchetError } from "./errors.js";
 import {
   headerAad,
@@ -17,8 +18,9 @@ import {
   type RatchetHeader,
   type RatchetMessage,
 } from "./header.js";
-import { DOUBLE_RATCHET_ROOT_INFO, kdfChain, kdfRoot } from "./kdf.js";
-import type { PastChain, RatchetState, SkippedKey } from "./state.js";
+import { DOUBLE_RATCHET_ROOT_INFO, kdfChain, kdfChainKey, kdfMessageKey, kdfRoot } from "./kdf.js";
+import { type ChainKeyAt, type ReceiverCache, sharedReceiverCache } from "./receiver-cache.js";
+import type { RatchetState, SkippedKey } from "./state.js";
 
 export interface DoubleRatchetOptions {
   readonly crypto: CryptoProvider;
@@ -34,6 +36,11 @@ export interface DoubleRatchetOptions {
   readonly skippedKeyMaxAgeMs?: number;
   /** Finished receiving chains remembered to classify late headers as replays; default 32. */
   readonly maxPastChains?: number;
+  /**
+   * In-memory walks and budgets that keep unauthenticated headers cheap (receiver-cache.ts); default one cache
+   * shared by the process. Never part of the state: losing it changes no result.
+   */
+  readonly receiverCache?: ReceiverCache;
 }
 
 export const DEFAULT_MAX_SKIP = 1000;
@@ -59,6 +66,7 @@ export class DoubleRatchet {
   readonly maxSkippedKeys: number;
   readonly skippedKeyMaxAgeMs: number;
   readonly maxPastChains: number;
+  readonly #cache: ReceiverCache;
 
   constructor(options: DoubleRatchetOptions) {
     this.crypto = options.crypto;
@@ -68,6 +76,7 @@ export class DoubleRatchet {
     this.maxSkippedKeys = options.maxSkippedKeys ?? 2 * this.maxSkip;
     this.skippedKeyMaxAgeMs = options.skippedKeyMaxAgeMs ?? DEFAULT_SKIPPED_KEY_MAX_AGE_MS;
     this.maxPastChains = options.maxPastChains ?? DEFAULT_MAX_PAST_CHAINS;
+    this.#cache = options.receiverCache ?? sharedReceiverCache;
     for (const [name, v] of [
       ["maxSkip", this.maxSkip],
       ["maxSkippedKeys", this.maxSkippedKeys],
@@ -193,40 +202,7 @@ export class DoubleRatchet {
         : fail("unknown-chain", "position past the end of a finished chain");
     }
     if (constantTimeEqual(header.dh, state.dhSelf.publicKey)) return fail("unknown-chain", "header carries our key");
-
-    // A new remote ratchet key: finish the current receiving chain up to pn, then step the root.
-    let s: RatchetState = { ...state, skipped: live };
-    const newSkipped: SkippedKey[] = [];
-    let pastChains: readonly PastChain[] = s.pastChains;
-    if (s.recvChainKey && s.dhRemote) {
-      const skip = this.#skip(s.recvChainKey, s.recvN, header.pn, s.dhRemote, now, newSkipped);
-      if (!skip) return fail("too-far-ahead", "too many skipped messages on the previous chain");
-      if (skip.chainKey !== s.recvChainKey) zeroize(skip.chainKey);
-      pastChains = [...pastChains, { dh: s.dhRemote, end: Math.max(s.recvN, header.pn) }].slice(-this.maxPastChains);
-    }
-    let dh: Uint8Array;
-    try {
-      dh = this.crypto.x25519(s.dhSelf.secretKey, header.dh);
-    } catch (e) {
-      zeroizeKeys(newSkipped);
-      if (e instanceof CryptoError && e.code === "low-order-point") return fail("low-order-key", "low-order key");
-      return fail("malformed-header", "unusable ratchet key");
-    }
-    const step = kdfRoot(this.crypto, s.rootKey, dh, this.rootInfo);
-    zeroize(dh);
-    s = {
-      ...s,
-      rootKey: step.rootKey,
-      recvChainKey: step.chainKey,
-      dhRemote: header.dh.slice(),
-      recvN: 0,
-      sendChainKey: undefined,
-      skipped: [...s.skipped, ...newSkipped],
-      pastChains,
-    };
-    const result = this.#receiveOnChain(s, header, ciphertext, now);
-    if (!result.ok) zeroizeKeys(newSkipped);
-    return result;
+    return this.#receiveNewChain({ ...state, skipped: live }, header, ciphertext, now);
   }
 
   /** Drops skipped keys older than the configured age; returns the same object when nothing expired. */
@@ -239,52 +215,128 @@ export class DoubleRatchet {
     return now - k.createdAt > this.skippedKeyMaxAgeMs;
   }
 
-  /** Skips to header.n on the state's receiving chain, decrypts, and steps past it. */
+  /**
+   * A message on the current receiving chain, at or after recvN. Before the AEAD only chain keys are walked,
+   * through the receiver cache (a second header on this chain walks nothing); the skipped message keys are
+   * derived once the message is authentic.
+   */
   #receiveOnChain(state: RatchetState, header: RatchetHeader, ciphertext: Uint8Array, now: number): DecryptResult {
-    const newSkipped: SkippedKey[] = [];
-    const skip = this.#skip(state.recvChainKey!, state.recvN, header.n, header.dh, now, newSkipped);
-    if (!skip) return fail("too-far-ahead", "too many skipped messages");
-    const { messageKey, chainKey } = kdfChain(this.crypto, skip.chainKey);
-    if (skip.chainKey !== state.recvChainKey) zeroize(skip.chainKey);
-    const plaintext = this.#open(messageKey, header, ciphertext);
-    zeroize(messageKey);
-    if (!plaintext) {
-      zeroize(chainKey);
-      zeroizeKeys(newSkipped);
-      return fail("auth-failed", "message authentication failed");
-    }
-    let skipped = [...state.skipped, ...newSkipped];
-    // Global cap: drop the oldest keys (the messages most likely lost for good).
-    if (skipped.length > this.maxSkippedKeys) skipped = skipped.slice(skipped.length - this.maxSkippedKeys);
+    if (header.n - state.recvN > this.maxSkip) return fail("too-far-ahead", "too many skipped messages");
+    const recvChainKey = state.recvChainKey!;
+    const keyAt =
+      header.n === state.recvN
+        ? undefined
+        : this.#cache.walks.walk(this.crypto, header.dh, state.recvN, recvChainKey, header.n);
+    const chainKey = keyAt ? keyAt(header.n) : recvChainKey;
+    const plaintext = this.#openAt(chainKey, header, ciphertext);
+    if (!plaintext) return fail("auth-failed", "message authentication failed");
+    const newSkipped = keyAt ? this.#skippedKeys(keyAt, state.recvN, header.n, header.dh, now) : [];
     return {
       ok: true,
       plaintext,
-      state: { ...state, recvChainKey: chainKey, recvN: header.n + 1, skipped },
+      state: {
+        ...state,
+        recvChainKey: kdfChainKey(this.crypto, chainKey),
+        recvN: header.n + 1,
+        skipped: this.#capSkipped([...state.skipped, ...newSkipped]),
+      },
     };
   }
 
   /**
-   * Derives and collects the keys for positions from..until-1; returns the chain key at `until`, or undefined
-   * when that would skip more than max_skip. Never mutates `chainKey`.
+   * A header with a ratchet key this state has not seen: the peer's next ratchet key, or a forgery. Everything
+   * that needs no key is checked first; the previous chain is finished only once the message is authentic.
    */
-  #skip(
-    chainKey: Uint8Array,
-    from: number,
-    until: number,
-    dh: Uint8Array,
-    now: number,
-    out: SkippedKey[],
-  ): { chainKey: Uint8Array } | undefined {
-    if (until <= from) return { chainKey };
-    if (until - from > this.maxSkip) return undefined;
-    let ck = chainKey;
-    for (let n = from; n < until; n++) {
-      const step = kdfChain(this.crypto, ck);
-      if (ck !== chainKey) zeroize(ck);
-      out.push({ dh: dh.slice(), n, messageKey: step.messageKey, createdAt: now });
-      ck = step.chainKey;
+  #receiveNewChain(state: RatchetState, header: RatchetHeader, ciphertext: Uint8Array, now: number): DecryptResult {
+    const finishing = state.recvChainKey !== undefined && state.dhRemote !== undefined;
+    if (finishing && header.pn - state.recvN > this.maxSkip) {
+      return fail("too-far-ahead", "too many skipped messages on the previous chain");
     }
-    return { chainKey: ck };
+    try {
+      requireNotLowOrder(header.dh);
+    } catch {
+      return fail("low-order-key", "low-order key");
+    }
+    // The peer takes a new ratchet key only after it received one of ours it had not seen, i.e. after we sent
+    // on our current key: until then (a DH step done, nothing sent since) no new key can be genuine.
+    if (state.dhRemote !== undefined && state.sendChainKey === undefined) {
+      return fail("unknown-chain", "no new ratchet key is possible before we send");
+    }
+    if (header.n > this.maxSkip) return fail("too-far-ahead", "too many skipped messages");
+    const budget = this.#cache.budget;
+    if (!budget.allows(state.dhSelf.publicKey, header.n, now, this.maxSkip)) {
+      return fail("too-far-ahead", "too many unauthenticated new-chain steps recently: a first message this far waits");
+    }
+
+    let dh: Uint8Array;
+    try {
+      dh = this.crypto.x25519(state.dhSelf.secretKey, header.dh);
+    } catch (e) {
+      if (e instanceof CryptoError && e.code === "low-order-point") return fail("low-order-key", "low-order key");
+      return fail("malformed-header", "unusable ratchet key");
+    }
+    const step = kdfRoot(this.crypto, state.rootKey, dh, this.rootInfo);
+    zeroize(dh);
+    // A new chain is walked outside the cache: a forger picks a fresh key each time, so nothing would be shared.
+    const keys: Uint8Array[] = [step.chainKey];
+    for (let n = 0; n < header.n; n++) keys.push(kdfChainKey(this.crypto, keys[n]!));
+    const plaintext = this.#openAt(keys[header.n]!, header, ciphertext);
+    if (!plaintext) {
+      budget.charge(state.dhSelf.publicKey, header.n, now);
+      for (const k of keys) zeroize(k);
+      zeroize(step.rootKey);
+      return fail("auth-failed", "message authentication failed");
+    }
+
+    let skipped = state.skipped;
+    let pastChains = state.pastChains;
+    if (finishing) {
+      const dhRemote = state.dhRemote!;
+      if (header.pn > state.recvN) {
+        const keyAt = this.#cache.walks.walk(this.crypto, dhRemote, state.recvN, state.recvChainKey!, header.pn - 1);
+        skipped = [...skipped, ...this.#skippedKeys(keyAt, state.recvN, header.pn, dhRemote, now)];
+      }
+      pastChains = [...pastChains, { dh: dhRemote, end: Math.max(state.recvN, header.pn) }].slice(-this.maxPastChains);
+    }
+    const newSkipped = this.#skippedKeys((n) => keys[n]!, 0, header.n, header.dh, now);
+    const recvChainKey = kdfChainKey(this.crypto, keys[header.n]!);
+    for (const k of keys) zeroize(k);
+    return {
+      ok: true,
+      plaintext,
+      state: {
+        ...state,
+        rootKey: step.rootKey,
+        recvChainKey,
+        dhRemote: header.dh.slice(),
+        recvN: header.n + 1,
+        sendChainKey: undefined,
+        skipped: this.#capSkipped([...skipped, ...newSkipped]),
+        pastChains,
+      },
+    };
+  }
+
+  /** The message keys of positions from..until-1 (authentic messages only: this is what a gap costs). */
+  #skippedKeys(keyAt: ChainKeyAt, from: number, until: number, dh: Uint8Array, now: number): SkippedKey[] {
+    const out: SkippedKey[] = [];
+    for (let n = from; n < until; n++) {
+      out.push({ dh: dh.slice(), n, messageKey: kdfMessageKey(this.crypto, keyAt(n)), createdAt: now });
+    }
+    return out;
+  }
+
+  /** Global cap: drop the oldest keys (the messages most likely lost for good). */
+  #capSkipped(skipped: SkippedKey[]): SkippedKey[] {
+    return skipped.length > this.maxSkippedKeys ? skipped.slice(skipped.length - this.maxSkippedKeys) : skipped;
+  }
+
+  /** Opens with the message key at `chainKey`'s position. */
+  #openAt(chainKey: Uint8Array, header: RatchetHeader, ciphertext: Uint8Array): Uint8Array | undefined {
+    const messageKey = kdfMessageKey(this.crypto, chainKey);
+    const plaintext = this.#open(messageKey, header, ciphertext);
+    zeroize(messageKey);
+    return plaintext;
   }
 
   #open(messageKey: Uint8Array, header: RatchetHeader, ciphertext: Uint8Array): Uint8Array | undefined {
@@ -314,8 +366,4 @@ function requireLength(bytes: Uint8Array, length: number, what: string): void {
   if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
     throw new RatchetError("malformed-header", `${what} must be ${length} bytes`);
   }
-}
-
-function zeroizeKeys(keys: SkippedKey[]): void {
-  for (const k of keys) zeroize(k.messageKey);
 }

@@ -36,8 +36,25 @@ export interface SdsOptions {
   readonly resendIntervalMs?: number;
   /** Resend a possibly-acknowledged message after this long (ms). Default 60,000. */
   readonly possiblyAckedResendIntervalMs?: number;
-  /** Resends before an outgoing message is declared lost. Default 10. */
+  /**
+   * While the peer is not heard from, each resend doubles the wait before the next one, up to this (ms).
+   * Default 30 minutes. A peer heard from within this long is online: messages are resent at the base interval.
+   */
+  readonly maxResendIntervalMs?: number;
+  /** An outgoing message not acknowledged this long after its first send is declared lost (ms). Default 7 days. */
+  readonly giveUpAfterMs?: number;
+  /** Resends before an outgoing message is declared lost, whatever its age. Default unbounded. */
   readonly maxResends?: number;
+  /**
+   * Keep the encoded message of each unacknowledged outgoing message in the state (default true). A caller
+   * that keeps its own wire form of each message (PrivateV1 keeps the sealed ciphertext, so that a resend is
+   * the same ratchet message) passes false, and `resend` outgoing entries then carry empty bytes.
+   */
+  readonly retainOutgoingBytes?: boolean;
+  /** Ids cited by one sync message at most; more owed acknowledgements go in further sync messages. Default 256. */
+  readonly maxAckRefsPerSync?: number;
+  /** Given-up ids remembered so that a late acknowledgement still reports them acknowledged. Default 1000. */
+  readonly abandonedWindow?: number;
   /** A missing dependency (or a message buffered this long) is declared lost after this (ms). Default 600,000. */
   readonly incomingLostAfterMs?: number;
   /** A sync message acknowledges delivered messages after this delay (ms) unless a reply cites them first. */
@@ -49,12 +66,16 @@ export interface SdsOptions {
   /** Bounds on buffered incoming messages. Defaults 1000 messages and 32 MiB. */
   readonly maxIncoming?: number;
   readonly maxIncomingBytes?: number;
-  /** Bound on tracked missing and lost ids, and on owed acks per sync. Defaults 1000 and 16. */
+  /** Bound on tracked missing and lost ids, and on owed acknowledgements. Defaults 1000 and 4096. */
   readonly maxTracked?: number;
   readonly maxAckOwed?: number;
   /** Put sender ids in causal history entries (js-waku does; costs ~40 bytes per entry). Default false. */
   readonly historySenderIds?: boolean;
-  /** Acknowledging a message acknowledges its causal history. Default true. */
+  /**
+   * Acknowledging a message acknowledges its causal history. Default false: a peer that declared a message
+   * lost and delivered its successor would otherwise acknowledge, through the successor, a message its
+   * application never got (docs/SDS.md).
+   */
   readonly transitiveAcks?: boolean;
 }
 
@@ -75,10 +96,24 @@ export type SdsEvent =
     }
   | { readonly type: "ephemeral"; readonly messageId: string; readonly senderId: string; readonly content: Uint8Array }
   | { readonly type: "missing"; readonly messages: readonly HistoryRef[] }
-  | { readonly type: "acked"; readonly messageId: string }
+  | {
+      readonly type: "acked";
+      readonly messageId: string;
+      /** The message had been given up (`outgoing-lost`) before this acknowledgement arrived. */
+      readonly late?: boolean;
+    }
   | { readonly type: "possibly-acked"; readonly messageId: string; readonly count: number }
   | { readonly type: "incoming-lost"; readonly messageIds: readonly string[] }
   | { readonly type: "outgoing-lost"; readonly messageId: string };
+
+export interface SdsSweepOptions {
+  /**
+   * Once `now` reaches this time (ms), a dependency missing since before it (or a message waiting since before
+   * it) is declared lost without waiting for the incoming-lost bound: the caller knows nothing older will
+   * come (PrivateV1 after a session reset, when the peer has sent again everything it still had).
+   */
+  readonly lostBefore?: number;
+}
 
 export interface SdsStep {
   readonly state: SdsState;
@@ -124,6 +159,8 @@ interface Draft extends Omit<Mutable<SdsState>, "known"> {
   lookups: number;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /** Lookups answered by scanning before an index is built. */
 const SCANNED_LOOKUPS = 8;
 
@@ -134,7 +171,12 @@ export class Sds {
   readonly possibleAcksThreshold: number;
   readonly resendIntervalMs: number;
   readonly possiblyAckedResendIntervalMs: number;
+  readonly maxResendIntervalMs: number;
+  readonly giveUpAfterMs: number;
   readonly maxResends: number;
+  readonly retainOutgoingBytes: boolean;
+  readonly maxAckRefsPerSync: number;
+  readonly abandonedWindow: number;
   readonly incomingLostAfterMs: number;
   readonly ackDelayMs: number;
   readonly syncIntervalMs: number | undefined;
@@ -153,7 +195,12 @@ export class Sds {
     this.possibleAcksThreshold = options.possibleAcksThreshold ?? 2;
     this.resendIntervalMs = options.resendIntervalMs ?? 30_000;
     this.possiblyAckedResendIntervalMs = options.possiblyAckedResendIntervalMs ?? 60_000;
-    this.maxResends = options.maxResends ?? 10;
+    this.maxResendIntervalMs = options.maxResendIntervalMs ?? 30 * 60_000;
+    this.giveUpAfterMs = options.giveUpAfterMs ?? 7 * 24 * 3_600_000;
+    this.maxResends = options.maxResends ?? Number.POSITIVE_INFINITY;
+    this.retainOutgoingBytes = options.retainOutgoingBytes ?? true;
+    this.maxAckRefsPerSync = Math.max(1, options.maxAckRefsPerSync ?? 256);
+    this.abandonedWindow = options.abandonedWindow ?? 1000;
     this.incomingLostAfterMs = options.incomingLostAfterMs ?? 600_000;
     this.ackDelayMs = options.ackDelayMs ?? 1000;
     this.syncIntervalMs = options.syncIntervalMs;
@@ -161,9 +208,9 @@ export class Sds {
     this.maxIncoming = options.maxIncoming ?? 1000;
     this.maxIncomingBytes = options.maxIncomingBytes ?? 32 * 1024 * 1024;
     this.maxTracked = options.maxTracked ?? 1000;
-    this.maxAckOwed = options.maxAckOwed ?? 16;
+    this.maxAckOwed = options.maxAckOwed ?? 4096;
     this.historySenderIds = options.historySenderIds ?? false;
-    this.transitiveAcks = options.transitiveAcks ?? true;
+    this.transitiveAcks = options.transitiveAcks ?? false;
   }
 
   /** A new channel; the Lamport clock starts at `now` (ms), as the spec requires. */
@@ -184,6 +231,8 @@ export class Sds {
       ackOwed: [],
       ackOwedSince: undefined,
       lastSentAt: undefined,
+      peerHeardAt: undefined,
+      abandoned: [],
     };
   }
 
@@ -213,7 +262,7 @@ export class Sds {
       messageId,
       lamport: d.lamport,
       dependencies: history.map((h) => h.messageId),
-      bytes,
+      bytes: this.retainOutgoingBytes ? bytes : EMPTY,
       firstSentAt: now,
       lastSentAt: now,
       resends: 0,
@@ -247,6 +296,8 @@ export class Sds {
     }
 
     const d = this.#draft(state);
+    // An authenticated message from the peer: it is reachable, so what waits for a resend need not wait long.
+    d.peerHeardAt = now;
     const isKnown = m.kind === "content" && this.#isKnown(d, m.messageId);
     if (m.kind === "content" && (isKnown || d.incoming.some((b) => b.messageId === m.messageId))) {
       // The sender did not see our acknowledgement: owe it again.
@@ -285,13 +336,19 @@ export class Sds {
    * Periodic work at `now`: declares long-missing dependencies lost (delivering what waited on them), resends
    * unacknowledged messages or gives up on them, and sends a sync message when an acknowledgement is due.
    */
-  sweep(state: SdsState, now: number): SdsStep & { readonly missing: readonly MissingMessage[] } {
+  sweep(
+    state: SdsState,
+    now: number,
+    options: SdsSweepOptions = {},
+  ): SdsStep & { readonly missing: readonly MissingMessage[] } {
     const d = this.#draft(state);
     const bound = this.incomingLostAfterMs;
-    const expired = new Set(d.missing.filter((x) => now - x.since >= bound).map((x) => x.messageId));
-    const waiting = new Set(d.incoming.filter((b) => now - b.receivedAt < bound).map((b) => b.messageId));
+    const cut = options.lostBefore !== undefined && now >= options.lostBefore ? options.lostBefore : undefined;
+    const gone = (since: number) => now - since >= bound || (cut !== undefined && since < cut);
+    const expired = new Set(d.missing.filter((x) => gone(x.since)).map((x) => x.messageId));
+    const waiting = new Set(d.incoming.filter((b) => !gone(b.receivedAt)).map((b) => b.messageId));
     for (const b of d.incoming) {
-      if (now - b.receivedAt < bound) continue;
+      if (!gone(b.receivedAt)) continue;
       for (const dep of b.dependencies) if (!this.#available(d, dep) && !waiting.has(dep)) expired.add(dep);
     }
     if (expired.size > 0) {
@@ -301,13 +358,13 @@ export class Sds {
 
     const keep: OutgoingMessage[] = [];
     for (const m of d.outgoing) {
-      const interval = m.possibleAcks > 0 ? this.possiblyAckedResendIntervalMs : this.resendIntervalMs;
-      if (now - m.lastSentAt < interval) keep.push(m);
-      else if (m.resends >= this.maxResends) d.events.push({ type: "outgoing-lost", messageId: m.messageId });
-      else {
+      if (now - m.firstSentAt >= this.giveUpAfterMs || m.resends >= this.maxResends) {
+        d.events.push({ type: "outgoing-lost", messageId: m.messageId });
+        this.#abandon(d, m.messageId);
+      } else if (this.#resendDue(d, m, now)) {
         keep.push({ ...m, lastSentAt: now, resends: m.resends + 1 });
         d.out.push({ messageId: m.messageId, bytes: m.bytes, kind: "resend" });
-      }
+      } else keep.push(m);
     }
     d.outgoing = keep;
 
@@ -321,32 +378,84 @@ export class Sds {
     return { ...step, missing: step.state.missing };
   }
 
-  /** Sends a sync message now (empty content, cites recent and owed ids, carries the filter unless "none"). */
-  sync(state: SdsState, now: number): SdsStep {
+  /**
+   * Sends a sync message now (empty content, cites recent and owed ids, carries the filter unless "none").
+   * With nothing to cite it sends nothing, unless `force` (a message whose only purpose is to exist).
+   */
+  sync(state: SdsState, now: number, options: { force?: boolean } = {}): SdsStep {
     const d = this.#draft(state);
-    this.#sync(d, now);
+    this.#sync(d, now, options.force ?? false);
     return this.#finish(d);
   }
 
-  #sync(d: Draft, now: number): void {
+  #sync(d: Draft, now: number, force = false): void {
     const refs = new Map<string, HistoryRef>();
     for (const h of this.#tail(d)) refs.set(h.messageId, h);
     for (const a of d.ackOwed) refs.set(a.messageId, this.#ref(a));
-    if (refs.size === 0) return; // nothing to say (js-waku skips such syncs too)
-    d.lamport = tick(d.lamport, now);
-    const messageId = `sync-${d.lamport}`;
-    const bytes = encodeSdsMessage({
-      senderId: d.senderId,
-      messageId,
-      channelId: d.channelId,
-      lamport: d.lamport,
-      causalHistory: [...refs.values()],
-      bloomFilter: this.bloomIn === "none" ? undefined : d.bloom,
-    });
+    if (refs.size === 0 && !force) return; // nothing to say (js-waku skips such syncs too)
+    const all = [...refs.values()];
+    // Every owed acknowledgement is cited exactly: large debts (after a catch-up) take several sync messages.
+    for (let at = 0; at < Math.max(all.length, 1); at += this.maxAckRefsPerSync) {
+      d.lamport = tick(d.lamport, now);
+      const messageId = `sync-${d.lamport}`;
+      const bytes = encodeSdsMessage({
+        senderId: d.senderId,
+        messageId,
+        channelId: d.channelId,
+        lamport: d.lamport,
+        causalHistory: all.slice(at, at + this.maxAckRefsPerSync),
+        bloomFilter: this.bloomIn === "none" ? undefined : d.bloom,
+      });
+      d.out.push({ messageId, bytes, kind: "sync" });
+    }
     d.ackOwed = [];
     d.ackOwedSince = undefined;
     d.lastSentAt = now;
-    d.out.push({ messageId, bytes, kind: "sync" });
+  }
+
+  /**
+   * Records that these unacknowledged messages were just put on the wire by the caller (sealed again in a new
+   * session), so the next resend of each is counted from now.
+   */
+  touch(state: SdsState, messageIds: readonly string[], now: number): SdsState {
+    if (messageIds.length === 0) return state;
+    const ids = new Set(messageIds);
+    const d = this.#draft(state);
+    d.outgoing = d.outgoing.map((m) => (ids.has(m.messageId) ? { ...m, lastSentAt: now } : m));
+    d.lastSentAt = now;
+    return this.#finish(d).state;
+  }
+
+  /**
+   * Owes an acknowledgement again for a message already delivered, when its sender shows it did not see ours
+   * (a resend that the encryption layer recognised as a replay). Returns the same state when `messageId` is
+   * not a delivered message of the peer.
+   */
+  reack(state: SdsState, messageId: string, senderId: string, now: number): SdsState {
+    if (senderId === state.senderId) return state;
+    const d = this.#draft(state);
+    if (!this.#isKnown(d, messageId)) return state;
+    this.#owe(d, { messageId, senderId }, now);
+    return this.#finish(d).state;
+  }
+
+  /**
+   * When an unacknowledged message is due again. While the peer is being heard from (within the last
+   * `maxResendIntervalMs`), it is online: resend after the base interval. Otherwise it is away: each resend
+   * doubles the wait, up to that cap, so a peer offline for days costs a few dozen resends per message.
+   */
+  #resendDue(d: Draft, m: OutgoingMessage, now: number): boolean {
+    const base = m.possibleAcks > 0 ? this.possiblyAckedResendIntervalMs : this.resendIntervalMs;
+    const since = now - m.lastSentAt;
+    const cap = Math.max(base, this.maxResendIntervalMs);
+    if (d.peerHeardAt !== undefined && now - d.peerHeardAt < cap) return since >= base;
+    return since >= Math.min(base * 2 ** Math.min(m.resends, 30), cap);
+  }
+
+  #abandon(d: Draft, id: string): void {
+    if (this.abandonedWindow <= 0) return;
+    d.abandoned.push(id);
+    if (d.abandoned.length > this.abandonedWindow) d.abandoned.splice(0, d.abandoned.length - this.abandonedWindow);
   }
 
   #draft(s: SdsState): Draft {
@@ -369,6 +478,8 @@ export class Sds {
       ackOwed: [...s.ackOwed],
       ackOwedSince: s.ackOwedSince,
       lastSentAt: s.lastSentAt,
+      peerHeardAt: s.peerHeardAt,
+      abandoned: [...s.abandoned],
       events: [],
       out: [],
       lostSet: undefined,
@@ -396,6 +507,8 @@ export class Sds {
       ackOwed: d.ackOwed,
       ackOwedSince: d.ackOwedSince,
       lastSentAt: d.lastSentAt,
+      peerHeardAt: d.peerHeardAt,
+      abandoned: d.abandoned,
     };
     return { state, outgoing: d.out, events: d.events };
   }
@@ -542,7 +655,15 @@ export class Sds {
     while (queue.length > 0) {
       const id = queue.pop()!;
       const at = d.outgoing.findIndex((o) => o.messageId === id);
-      if (at < 0) continue;
+      if (at < 0) {
+        // Given up earlier, yet the peer got it after all: report it acknowledged (only a direct citation).
+        const gone = d.abandoned.indexOf(id);
+        if (gone >= 0 && m.causalHistory.some((h) => h.messageId === id)) {
+          d.abandoned.splice(gone, 1);
+          d.events.push({ type: "acked", messageId: id, late: true });
+        }
+        continue;
+      }
       const [acked] = d.outgoing.splice(at, 1);
       d.events.push({ type: "acked", messageId: id });
       if (this.transitiveAcks) queue.push(...acked!.dependencies);

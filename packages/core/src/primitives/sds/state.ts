@@ -74,9 +74,15 @@ export interface SdsState {
   /** Since when we owe an acknowledgement (ms), if we do. */
   readonly ackOwedSince: number | undefined;
   readonly lastSentAt: number | undefined;
+  /** When the peer was last heard from (any authenticated message), if ever (ms). */
+  readonly peerHeardAt: number | undefined;
+  /** Our message ids given up (`outgoing-lost`), oldest first, bounded: a late acknowledgement still counts. */
+  readonly abandoned: readonly string[];
 }
 
 /**
+ * Version 4 adds when the peer was last heard from and the given-up ids (resends back off and give up by
+ * time; a late acknowledgement of a given-up message still counts). Older versions read with none of either.
  * Version 3 stores the `known` window (up to `historyWindow` ids, re-encoded with every message) packed as
  * bytes when its ids are lowercase hex of one length, as PrivateV1's are (`ByteWriter.hexList`; packed once
  * and then extended from state to state, see known.ts), and otherwise as version 2 does.
@@ -84,7 +90,7 @@ export interface SdsState {
  * mostly zeros in a young conversation) with `ByteWriter.sparseBytes`; version 1 (one length-prefixed
  * string per id, plain filter) and version 2 are still read.
  */
-export const SDS_STATE_VERSION = 3;
+export const SDS_STATE_VERSION = 4;
 
 export function serializeSdsState(state: SdsState): Uint8Array {
   return writeSdsState(new ByteWriter(), state).finish();
@@ -112,6 +118,8 @@ export function writeSdsState(w: ByteWriter, state: SdsState): ByteWriter {
   for (const a of state.ackOwed) w.string(a.messageId).string(a.senderId);
   optUint(w, state.ackOwedSince);
   optUint(w, state.lastSentAt);
+  optUint(w, state.peerHeardAt);
+  w.stringList(state.abandoned);
   return w;
 }
 
@@ -200,6 +208,8 @@ export function deserializeSdsState(bytes: Uint8Array): DeserializeSdsResult {
     for (let i = r.count(8); i > 0; i--) ackOwed.push({ messageId: r.string(), senderId: r.string() });
     const ackOwedSince = readOptUint(r);
     const lastSentAt = readOptUint(r);
+    const peerHeardAt = version >= 4 ? readOptUint(r) : undefined;
+    const abandoned = version >= 4 ? r.stringList() : [];
     if (!r.done) return bad("trailing bytes in SDS state");
     if (packed) rememberPacked(known, packed.width, packed.bytes);
     return {
@@ -220,6 +230,8 @@ export function deserializeSdsState(bytes: Uint8Array): DeserializeSdsResult {
         ackOwed,
         ackOwedSince,
         lastSentAt,
+        peerHeardAt,
+        abandoned,
       },
     };
   } catch (e) {

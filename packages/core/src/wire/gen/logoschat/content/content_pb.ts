@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file logoschat/content/content.proto.
  */
 export const file_logoschat_content_content: GenFile = /*@__PURE__*/
-  fileDesc("Ch9sb2dvc2NoYXQvY29udGVudC9jb250ZW50LnByb3RvEhFsb2dvc2NoYXQuY29udGVudCI/CgxDb250ZW50RnJhbWUSEQoJZG9tYWluX2lkGAEgASgNEgsKA3RhZxgCIAEoDRIPCgdwYXlsb2FkGAMgASgMIhsKC1RleHRDb250ZW50EgwKBHRleHQYASABKAliBnByb3RvMw");
+  fileDesc("Ch9sb2dvc2NoYXQvY29udGVudC9jb250ZW50LnByb3RvEhFsb2dvc2NoYXQuY29udGVudCI/CgxDb250ZW50RnJhbWUSEQoJZG9tYWluX2lkGAEgASgNEgsKA3RhZxgCIAEoDRIPCgdwYXlsb2FkGAMgASgMIhsKC1RleHRDb250ZW50EgwKBHRleHQYASABKAkirgEKC0ZpbGVDb250ZW50EhMKC3RyYW5zZmVyX2lkGAEgASgMEgwKBG5hbWUYAiABKAkSEgoKbWVkaWFfdHlwZRgDIAEoCRIMCgRzaXplGAQgASgEEg4KBnNoYTI1NhgFIAEoDBISCgpjaHVua19zaXplGAYgASgNEhMKC2NodW5rX2NvdW50GAcgASgNEhMKC2NodW5rX2luZGV4GAggASgNEgwKBGRhdGEYCSABKAwiJgoOUHJvZmlsZUNvbnRlbnQSFAoMZGlzcGxheV9uYW1lGAEgASgJIg4KDExlYXZlQ29udGVudGIGcHJvdG8z");
 
 /**
  * @generated from message logoschat.content.ContentFrame
@@ -59,4 +59,110 @@ export type TextContent = Message<"logoschat.content.TextContent"> & {
  */
 export const TextContentSchema: GenMessage<TextContent> = /*@__PURE__*/
   messageDesc(file_logoschat_content_content, 1);
+
+/**
+ * Tag 1: one chunk of a file. Every chunk repeats the file's description, so whichever arrives first
+ * describes the transfer; the chunks of one file share transfer_id.
+ *
+ * @generated from message logoschat.content.FileContent
+ */
+export type FileContent = Message<"logoschat.content.FileContent"> & {
+  /**
+   * 16 random bytes chosen by the sender.
+   *
+   * @generated from field: bytes transfer_id = 1;
+   */
+  transferId: Uint8Array;
+
+  /**
+   * A plain file name: no path separators, no control characters.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * A media type such as image/png (RFC 6838 type/subtype, no parameters).
+   *
+   * @generated from field: string media_type = 3;
+   */
+  mediaType: string;
+
+  /**
+   * Bytes in the whole file.
+   *
+   * @generated from field: uint64 size = 4;
+   */
+  size: bigint;
+
+  /**
+   * SHA-256 of the whole file.
+   *
+   * @generated from field: bytes sha256 = 5;
+   */
+  sha256: Uint8Array;
+
+  /**
+   * Bytes in every chunk but the last.
+   *
+   * @generated from field: uint32 chunk_size = 6;
+   */
+  chunkSize: number;
+
+  /**
+   * @generated from field: uint32 chunk_count = 7;
+   */
+  chunkCount: number;
+
+  /**
+   * @generated from field: uint32 chunk_index = 8;
+   */
+  chunkIndex: number;
+
+  /**
+   * @generated from field: bytes data = 9;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message logoschat.content.FileContent.
+ * Use `create(FileContentSchema)` to create a new message.
+ */
+export const FileContentSchema: GenMessage<FileContent> = /*@__PURE__*/
+  messageDesc(file_logoschat_content_content, 2);
+
+/**
+ * Tag 2: the display name the sender asks to be shown under (asserted by the sender, not verified).
+ *
+ * @generated from message logoschat.content.ProfileContent
+ */
+export type ProfileContent = Message<"logoschat.content.ProfileContent"> & {
+  /**
+   * @generated from field: string display_name = 1;
+   */
+  displayName: string;
+};
+
+/**
+ * Describes the message logoschat.content.ProfileContent.
+ * Use `create(ProfileContentSchema)` to create a new message.
+ */
+export const ProfileContentSchema: GenMessage<ProfileContent> = /*@__PURE__*/
+  messageDesc(file_logoschat_content_content, 3);
+
+/**
+ * Tag 3: the sender has left the conversation and will not read what is sent to it any more.
+ *
+ * @generated from message logoschat.content.LeaveContent
+ */
+export type LeaveContent = Message<"logoschat.content.LeaveContent"> & {
+};
+
+/**
+ * Describes the message logoschat.content.LeaveContent.
+ * Use `create(LeaveContentSchema)` to create a new message.
+ */
+export const LeaveContentSchema: GenMessage<LeaveContent> = /*@__PURE__*/
+  messageDesc(file_logoschat_content_content, 4);
 

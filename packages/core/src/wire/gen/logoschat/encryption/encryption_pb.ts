@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file logoschat/encryption/encryption.proto.
  */
 export const file_logoschat_encryption_encryption: GenFile = /*@__PURE__*/
-  fileDesc("CiVsb2dvc2NoYXQvZW5jcnlwdGlvbi9lbmNyeXB0aW9uLnByb3RvEhRsb2dvc2NoYXQuZW5jcnlwdGlvbiKlAgoQRW5jcnlwdGVkUGF5bG9hZBI0CglwbGFpbnRleHQYASABKAsyHy5sb2dvc2NoYXQuZW5jcnlwdGlvbi5QbGFpbnRleHRIABI8Cg1kb3VibGVyYXRjaGV0GAIgASgLMiMubG9nb3NjaGF0LmVuY3J5cHRpb24uRG91YmxlcmF0Y2hldEgAEkEKD2luYm94X2hhbmRzaGFrZRgDIAEoCzImLmxvZ29zY2hhdC5lbmNyeXB0aW9uLkluYm94SGFuZHNoYWtlVjFIABJMChVub2lzZV9pbmJveF9oYW5kc2hha2UYBCABKAsyKy5sb2dvc2NoYXQuZW5jcnlwdGlvbi5Ob2lzZUluYm94SGFuZHNoYWtlVjFIAEIMCgplbmNyeXB0aW9uIhwKCVBsYWludGV4dBIPCgdwYXlsb2FkGAEgASgMImUKDURvdWJsZXJhdGNoZXQSCgoCZGgYASABKAwSDwoHbXNnX251bRgCIAEoDRIWCg5wcmV2X2NoYWluX2xlbhgDIAEoDRISCgpjaXBoZXJ0ZXh0GAQgASgMEgsKA2F1eBgFIAEoCSLoAQoQSW5ib3hIYW5kc2hha2VWMRJECgZoZWFkZXIYASABKAsyNC5sb2dvc2NoYXQuZW5jcnlwdGlvbi5JbmJveEhhbmRzaGFrZVYxLkluYm94SGVhZGVyVjESDwoHcGF5bG9hZBgCIAEoDBp9Cg1JbmJveEhlYWRlclYxEhgKEGluaXRpYXRvcl9zdGF0aWMYASABKAwSGwoTaW5pdGlhdG9yX2VwaGVtZXJhbBgCIAEoDBIYChByZXNwb25kZXJfc3RhdGljGAMgASgMEhsKE3Jlc3BvbmRlcl9lcGhlbWVyYWwYBCABKAwicAoVTm9pc2VJbmJveEhhbmRzaGFrZVYxEhEKCWVwaGVtZXJhbBgBIAEoDBIPCgdrZXlfcmVmGAIgASgMEhgKEGVuY3J5cHRlZF9zdGF0aWMYAyABKAwSGQoRZW5jcnlwdGVkX3BheWxvYWQYBCABKAxiBnByb3RvMw");
+  fileDesc("CiVsb2dvc2NoYXQvZW5jcnlwdGlvbi9lbmNyeXB0aW9uLnByb3RvEhRsb2dvc2NoYXQuZW5jcnlwdGlvbiLHAwoQRW5jcnlwdGVkUGF5bG9hZBI0CglwbGFpbnRleHQYASABKAsyHy5sb2dvc2NoYXQuZW5jcnlwdGlvbi5QbGFpbnRleHRIABI8Cg1kb3VibGVyYXRjaGV0GAIgASgLMiMubG9nb3NjaGF0LmVuY3J5cHRpb24uRG91YmxlcmF0Y2hldEgAEkEKD2luYm94X2hhbmRzaGFrZRgDIAEoCzImLmxvZ29zY2hhdC5lbmNyeXB0aW9uLkluYm94SGFuZHNoYWtlVjFIABJMChVub2lzZV9pbmJveF9oYW5kc2hha2UYBCABKAsyKy5sb2dvc2NoYXQuZW5jcnlwdGlvbi5Ob2lzZUluYm94SGFuZHNoYWtlVjFIABJPChhub2lzZV9pbmJveF9oYW5kc2hha2VfdjIYBSABKAsyKy5sb2dvc2NoYXQuZW5jcnlwdGlvbi5Ob2lzZUluYm94SGFuZHNoYWtlVjJIABJPChhwcml2YXRlX3YxX3Nlc3Npb25fcmVzZXQYBiABKAsyKy5sb2dvc2NoYXQuZW5jcnlwdGlvbi5Qcml2YXRlVjFTZXNzaW9uUmVzZXRIAEIMCgplbmNyeXB0aW9uIhwKCVBsYWludGV4dBIPCgdwYXlsb2FkGAEgASgMImUKDURvdWJsZXJhdGNoZXQSCgoCZGgYASABKAwSDwoHbXNnX251bRgCIAEoDRIWCg5wcmV2X2NoYWluX2xlbhgDIAEoDRISCgpjaXBoZXJ0ZXh0GAQgASgMEgsKA2F1eBgFIAEoCSLoAQoQSW5ib3hIYW5kc2hha2VWMRJECgZoZWFkZXIYASABKAsyNC5sb2dvc2NoYXQuZW5jcnlwdGlvbi5JbmJveEhhbmRzaGFrZVYxLkluYm94SGVhZGVyVjESDwoHcGF5bG9hZBgCIAEoDBp9Cg1JbmJveEhlYWRlclYxEhgKEGluaXRpYXRvcl9zdGF0aWMYASABKAwSGwoTaW5pdGlhdG9yX2VwaGVtZXJhbBgCIAEoDBIYChByZXNwb25kZXJfc3RhdGljGAMgASgMEhsKE3Jlc3BvbmRlcl9lcGhlbWVyYWwYBCABKAwicAoVTm9pc2VJbmJveEhhbmRzaGFrZVYxEhEKCWVwaGVtZXJhbBgBIAEoDBIPCgdrZXlfcmVmGAIgASgMEhgKEGVuY3J5cHRlZF9zdGF0aWMYAyABKAwSGQoRZW5jcnlwdGVkX3BheWxvYWQYBCABKAwicAoVTm9pc2VJbmJveEhhbmRzaGFrZVYyEhEKCWVwaGVtZXJhbBgBIAEoDBIPCgdrZXlfcmVmGAIgASgMEhgKEGVuY3J5cHRlZF9zdGF0aWMYAyABKAwSGQoRZW5jcnlwdGVkX3BheWxvYWQYBCABKAwiSwoVUHJpdmF0ZVYxU2Vzc2lvblJlc2V0EhIKCmdlbmVyYXRpb24YASABKA0SEQoJZXBoZW1lcmFsGAIgASgMEgsKA3RhZxgDIAEoDGIGcHJvdG8z");
 
 /**
  * @generated from message logoschat.encryption.EncryptedPayload
@@ -41,12 +41,28 @@ export type EncryptedPayload = Message<"logoschat.encryption.EncryptedPayload"> 
     case: "inboxHandshake";
   } | {
     /**
-     * Parley: the InboxV1 Noise one-message handshake (next free field number).
+     * Parley: the InboxV1 Noise one-message handshake (next free field number). Read, no longer sent.
      *
      * @generated from field: logoschat.encryption.NoiseInboxHandshakeV1 noise_inbox_handshake = 4;
      */
     value: NoiseInboxHandshakeV1;
     case: "noiseInboxHandshake";
+  } | {
+    /**
+     * Parley: the same handshake with a key reference only its recipient can compute (InboxV1 version 2).
+     *
+     * @generated from field: logoschat.encryption.NoiseInboxHandshakeV2 noise_inbox_handshake_v2 = 5;
+     */
+    value: NoiseInboxHandshakeV2;
+    case: "noiseInboxHandshakeV2";
+  } | {
+    /**
+     * Parley: a PrivateV1 session reset (a fresh Double Ratchet for a conversation whose ratchets diverged).
+     *
+     * @generated from field: logoschat.encryption.PrivateV1SessionReset private_v1_session_reset = 6;
+     */
+    value: PrivateV1SessionReset;
+    case: "privateV1SessionReset";
   } | { case: undefined; value?: undefined };
 };
 
@@ -212,4 +228,87 @@ export type NoiseInboxHandshakeV1 = Message<"logoschat.encryption.NoiseInboxHand
  */
 export const NoiseInboxHandshakeV1Schema: GenMessage<NoiseInboxHandshakeV1> = /*@__PURE__*/
   messageDesc(file_logoschat_encryption_encryption, 4);
+
+/**
+ * InboxV1 version 2: the handshake of NoiseInboxHandshakeV1 (same Noise message), recognisable only by its
+ * recipient. With es = X25519(initiator ephemeral, recipient installation key), the Noise "es" DH:
+ *   invite id = lower_hex(BLAKE2b(dkLen 32, key = es, personal "InboxV1-invite", ephemeral || installation key))
+ *   key_ref   = BLAKE2b(dkLen 4, key = es, personal "InboxV1-keyref", ephemeral || bundle key)
+ * The envelope's hint is the salted hint of the invite id; nothing here names the recipient in clear.
+ *
+ * @generated from message logoschat.encryption.NoiseInboxHandshakeV2
+ */
+export type NoiseInboxHandshakeV2 = Message<"logoschat.encryption.NoiseInboxHandshakeV2"> & {
+  /**
+   * Initiator ephemeral public key (32 bytes, in clear as Noise sends it).
+   *
+   * @generated from field: bytes ephemeral = 1;
+   */
+  ephemeral: Uint8Array;
+
+  /**
+   * Which bundle key to use, keyed by es (above): only the holder of the installation key can test it.
+   *
+   * @generated from field: bytes key_ref = 2;
+   */
+  keyRef: Uint8Array;
+
+  /**
+   * Initiator static public key, encrypted (32 bytes + 16 tag).
+   *
+   * @generated from field: bytes encrypted_static = 3;
+   */
+  encryptedStatic: Uint8Array;
+
+  /**
+   * Encoded logoschat.inbox.InboxV1Frame, encrypted.
+   *
+   * @generated from field: bytes encrypted_payload = 4;
+   */
+  encryptedPayload: Uint8Array;
+};
+
+/**
+ * Describes the message logoschat.encryption.NoiseInboxHandshakeV2.
+ * Use `create(NoiseInboxHandshakeV2Schema)` to create a new message.
+ */
+export const NoiseInboxHandshakeV2Schema: GenMessage<NoiseInboxHandshakeV2> = /*@__PURE__*/
+  messageDesc(file_logoschat_encryption_encryption, 5);
+
+/**
+ * Parley's PrivateV1 session reset: starts generation `generation` of a conversation's Double Ratchet from
+ * DH(ephemeral, responder static) and DH(initiator static, responder static); both static keys are the
+ * conversation's installation keys, so only its two parties can make or open one.
+ *
+ * @generated from message logoschat.encryption.PrivateV1SessionReset
+ */
+export type PrivateV1SessionReset = Message<"logoschat.encryption.PrivateV1SessionReset"> & {
+  /**
+   * The new session's number: greater than the receiver's current one (replays of older resets are refused).
+   *
+   * @generated from field: uint32 generation = 1;
+   */
+  generation: number;
+
+  /**
+   * Initiator ephemeral public key (32 bytes).
+   *
+   * @generated from field: bytes ephemeral = 2;
+   */
+  ephemeral: Uint8Array;
+
+  /**
+   * ChaCha20-Poly1305 tag over nothing, with the handshake transcript as associated data (16 bytes).
+   *
+   * @generated from field: bytes tag = 3;
+   */
+  tag: Uint8Array;
+};
+
+/**
+ * Describes the message logoschat.encryption.PrivateV1SessionReset.
+ * Use `create(PrivateV1SessionResetSchema)` to create a new message.
+ */
+export const PrivateV1SessionResetSchema: GenMessage<PrivateV1SessionReset> = /*@__PURE__*/
+  messageDesc(file_logoschat_encryption_encryption, 6);
 

@@ -1,0 +1,2 @@
+// Vite imports the stylesheet for its side effect.
+declare module "*.css";
