@@ -2,8 +2,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   Client,
-  type ClientOptions,
   type ClientEvent,
+  type ClientOptions,
   type Clock,
   type Delivery,
   type DeliveryState,

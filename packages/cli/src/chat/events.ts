@@ -158,10 +158,9 @@ export function fromClientEvent(e: ClientEvent): ChatEvent {
  * What a dropped invite means to the user. Keyed: a flood replaces one notice instead of filling the screen;
  * senders of dropped invites retry by themselves.
  */
-function droppedNotice(e: Extract<ClientEvent, { type: "invite-dropped" }>): Omit<
-  Extract<ChatEvent, { type: "notice" }>,
-  "type"
-> {
+function droppedNotice(
+  e: Extract<ClientEvent, { type: "invite-dropped" }>,
+): Omit<Extract<ChatEvent, { type: "notice" }>, "type"> {
   const who = `key ${e.peer.slice(0, 16)}…`;
   if (e.reason === "expired") return { text: `a message request from ${who} expired unanswered and was deleted` };
   if (e.source === "group-control")

@@ -218,7 +218,8 @@ export function parseInput(raw: string): ChatCommand {
     case "refuse": {
       const kind = cmd.toLowerCase() as "accept" | "refuse";
       const n = Number(arg);
-      if (!arg || !Number.isInteger(n) || n < 1) return { kind: "invalid", message: `usage: /${kind} N (see /requests)` };
+      if (!arg || !Number.isInteger(n) || n < 1)
+        return { kind: "invalid", message: `usage: /${kind} N (see /requests)` };
       return { kind, n };
     }
     case "leave":

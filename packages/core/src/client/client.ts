@@ -55,6 +55,17 @@ import { ARCHIVED_NS, deleteConversationRecords, setArchived } from "./conversat
 import { ClientError, InboundError } from "./errors.js";
 import { EventStream } from "./event-stream.js";
 import { ClientGroups, emptyPlan, GROUP_V1, type GroupOrigin, type GroupPlan } from "./groups.js";
+import { controlCreatesState, PerSenderWindows, RateWindow } from "./invite-gate.js";
+import {
+  decodeExpiry,
+  decodeRequest,
+  encodeExpiry,
+  encodeRequest,
+  MAX_REFUSAL_MARKS,
+  MESSAGE_REQUEST_NS,
+  REFUSED_INVITE_NS,
+  type RequestFrame,
+} from "./message-requests.js";
 import {
   advance,
   CONVERSATION_INFO_NS,
@@ -69,17 +80,6 @@ import {
   MESSAGE_INDEX_NS,
   META_NS,
 } from "./records.js";
-import { controlCreatesState, PerSenderWindows, RateWindow } from "./invite-gate.js";
-import {
-  decodeExpiry,
-  decodeRequest,
-  encodeExpiry,
-  encodeRequest,
-  MAX_REFUSAL_MARKS,
-  MESSAGE_REQUEST_NS,
-  REFUSED_INVITE_NS,
-  type RequestFrame,
-} from "./message-requests.js";
 import { SerialExecutor } from "./serial.js";
 import { StateCache } from "./state-cache.js";
 import type {
@@ -830,7 +830,8 @@ export class Client {
     const request = policy.mode === "request" && s.conversation.type === PRIVATE_V1;
     const now = this.#clock.now();
     const peer = (c.frame as { initiator: string }).initiator;
-    const reason = request && this.#pending.size >= policy.maxPending ? "cap" : this.#inviteRate.admit(now) ? undefined : "rate";
+    const reason =
+      request && this.#pending.size >= policy.maxPending ? "cap" : this.#inviteRate.admit(now) ? undefined : "rate";
     if (reason) {
       this.#emit({ type: "invite-dropped", reason, source: "invite", peer });
       return { kind: "dropped", reason };
@@ -843,7 +844,8 @@ export class Client {
     const state = c.writes.find((op) => op.op === "put" && op.ns === CONVERSATION_STATE_NS && op.key === key);
     const frames: RequestFrame[] = [];
     for (const f of (s.frame as PrivateV1Opened | undefined)?.frames ?? [])
-      if (f.body.case === "content") frames.push({ messageId: f.messageId, timestamp: f.timestamp, content: f.body.value });
+      if (f.body.case === "content")
+        frames.push({ messageId: f.messageId, timestamp: f.timestamp, content: f.body.value });
     const expiresAt = now + policy.requestTtlMs;
     tx.put(
       MESSAGE_REQUEST_NS,

@@ -18,6 +18,7 @@ export class RateWindow {
 
   /** Records an admission at `now` and returns true, or returns false when the window is full. */
   admit(now: number): boolean {
+    if (this.limit === Number.POSITIVE_INFINITY) return true;
     while (this.#times.length > 0 && this.#times[0]! <= now - this.windowMs) this.#times.shift();
     if (this.#times.length >= this.limit) return false;
     this.#times.push(now);
@@ -33,6 +34,7 @@ export class RateWindow {
 /** One RateWindow per sender; windows gone idle are forgotten, so memory follows active senders only. */
 export class PerSenderWindows {
   readonly #windows = new Map<string, RateWindow>();
+  #pruned = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly limit: number,
@@ -42,7 +44,11 @@ export class PerSenderWindows {
   admit(sender: string, now: number): boolean {
     let w = this.#windows.get(sender);
     if (!w) {
-      for (const [k, v] of this.#windows) if (v.idle(now)) this.#windows.delete(k);
+      // At most one pass per window: the map holds the senders of the last two windows at most.
+      if (now - this.#pruned >= this.windowMs) {
+        this.#pruned = now;
+        for (const [k, v] of this.#windows) if (v.idle(now)) this.#windows.delete(k);
+      }
       w = new RateWindow(this.limit, this.windowMs);
       this.#windows.set(sender, w);
     }

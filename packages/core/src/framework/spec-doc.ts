@@ -105,7 +105,12 @@ function renderType(s: ConversationTypeSpec): string[] {
   if (s.nonGuarantees?.length) out.push("Not provided:", "", ...claims(s.nonGuarantees));
 
   if (s.bounds?.length) {
-    out.push("### Cost bounds", "", "| resource | bound | what an attacker can still cost | shown by |", "|---|---|---|---|");
+    out.push(
+      "### Cost bounds",
+      "",
+      "| resource | bound | what an attacker can still cost | shown by |",
+      "|---|---|---|---|",
+    );
     for (const b of s.bounds)
       out.push(
         `| ${cell(b.resource)} | ${cell(`${b.bound} ${b.description}`)} | ${cell(b.attackerCost)} | ${b.provenBy ? code(b.provenBy) : ""} |`,

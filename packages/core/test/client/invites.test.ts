@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { ClientError } from "../../src/client/index.js";
+import { MESSAGE_REQUEST_NS, REFUSED_INVITE_NS } from "../../src/client/message-requests.js";
 import { DEFAULT_SUITE, suiteId } from "../../src/conversations/group-v1/mls.js";
+import type { MemoryStore } from "../../src/framework/memory-store.js";
 import { GroupControlFrameSchema } from "../../src/wire/gen/logoschat/group/group_v1_pb.js";
 import { create, fromBinary, toBinary } from "../../src/wire/index.js";
-import { MESSAGE_REQUEST_NS, REFUSED_INVITE_NS } from "../../src/client/message-requests.js";
-import type { MemoryStore } from "../../src/framework/memory-store.js";
 import { messages, started } from "./harness.js";
 import { flood, inviteWorld, ofType, storeBytes } from "./invite-world.js";
 
@@ -119,7 +119,12 @@ describe("message requests", () => {
     const aliceTopic = (await alice.client.conversations())[0]!.contentTopic;
     expect(w.bus.endpoint("bob").hasSubscription(aliceTopic)).toBe(false);
     // Bob has not acknowledged: alice's first message is still only sent, and her resends stay one request.
-    expect(await alice.client.deliveryState(conversationId, (await alice.client.history(conversationId)).items[0]!.messageId)).toBe("sent");
+    expect(
+      await alice.client.deliveryState(
+        conversationId,
+        (await alice.client.history(conversationId)).items[0]!.messageId,
+      ),
+    ).toBe("sent");
     await w.run(5 * 60_000, 5_000);
     expect(await bob.client.messageRequests()).toHaveLength(1);
     expect(ofType(bob, "message-request")).toHaveLength(1);
