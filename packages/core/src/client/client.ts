@@ -12,6 +12,7 @@ import type { GroupEffect } from "../conversations/group-v1/index.js";
 import {
   currentBundle,
   INBOX_V1,
+  type InboxV1Opened,
   type InboxV1State,
   inboxContentTopic,
   inboxConversationId,
@@ -829,7 +830,7 @@ export class Client {
     const policy = this.#config.invites;
     const request = policy.mode === "request" && s.conversation.type === PRIVATE_V1;
     const now = this.#clock.now();
-    const peer = (c.frame as { initiator: string }).initiator;
+    const peer = (c.frame as InboxV1Opened).initiator;
     const reason =
       request && this.#pending.size >= policy.maxPending ? "cap" : this.#inviteRate.admit(now) ? undefined : "rate";
     if (reason) {
