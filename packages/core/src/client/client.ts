@@ -828,11 +828,14 @@ export class Client {
     if (this.#pending.has(id) || this.#refused.has(id))
       return { kind: "badly-formed", reason: "conversation-exists", conversationId: inbox };
     const policy = this.#config.invites;
-    const request = policy.mode === "request" && s.conversation.type === PRIVATE_V1;
     const now = this.#clock.now();
     const peer = (c.frame as InboxV1Opened).initiator;
-    const reason =
-      request && this.#pending.size >= policy.maxPending ? "cap" : this.#inviteRate.admit(now) ? undefined : "rate";
+    // The rate comes first: it also bounds the scan for a known contact below.
+    let reason: "rate" | "cap" | undefined = this.#inviteRate.admit(now) ? undefined : "rate";
+    let request = policy.mode === "request" && s.conversation.type === PRIVATE_V1;
+    // Someone the user already talks with (a PrivateV1 conversation it accepted or started) is not asked about.
+    if (!reason && request) request = !(await this.#pairwiseWith(new Transaction(this.#store), peer));
+    if (!reason && request && this.#pending.size >= policy.maxPending) reason = "cap";
     if (reason) {
       this.#emit({ type: "invite-dropped", reason, source: "invite", peer });
       return { kind: "dropped", reason };

@@ -54,11 +54,13 @@ export interface ClientConfig {
  */
 export interface InvitePolicy {
   /**
-   * "accept" (default): an admitted invite starts a conversation at once. "request": it becomes a message
-   * request (`messageRequests`) that the application accepts or refuses; nothing else is stored for it.
+   * "accept" (default): an admitted invite starts a conversation at once. "request": an invite from an
+   * installation this client has no PrivateV1 conversation with becomes a message request
+   * (`messageRequests`) that the application accepts or refuses; nothing else is stored for it. Invites from
+   * installations it already talks with start conversations as in accept mode.
    */
   readonly mode: "accept" | "request";
-  /** Most invites admitted (conversations started or requests raised) in any `windowMs`. Default 100. */
+  /** Most authenticated invites taken up in any `windowMs` (started, raised as requests, or over the cap). Default 100. */
   readonly perWindow: number;
   /** The rate window (ms). Default 1 minute. */
   readonly windowMs: number;

@@ -152,6 +152,26 @@ describe("message requests", () => {
     expect(page.items.filter((i) => i.messageId === messageId)).toHaveLength(1);
   }, 60_000);
 
+  it("a contact already accepted is not asked about again: its next invite starts a conversation", async () => {
+    const { w, bob, alice, bundle } = await setup("request-known");
+    await alice.client.startConversation(bundle, "first");
+    await w.run(2_000);
+    await bob.client.acceptRequest((await bob.client.messageRequests())[0]!.id);
+    const { conversationId } = await alice.client.startConversation(bundle, "second conversation");
+    await w.run(2_000);
+    expect(ofType(bob, "message-request")).toHaveLength(1);
+    expect(started(bob)).toHaveLength(2);
+    expect(messages(bob, started(bob)[1]!.conversationId)).toEqual(["second conversation"]);
+    expect(await bob.client.messageRequests()).toEqual([]);
+    await w.run(30_000);
+    expect(
+      await alice.client.deliveryState(
+        conversationId,
+        (await alice.client.history(conversationId)).items[0]!.messageId,
+      ),
+    ).toBe("acked");
+  }, 60_000);
+
   it("refusing leaves nothing behind but a refusal mark; resends of the invite raise nothing; the mark expires", async () => {
     const { w, bob, alice, bundle } = await setup("request-refuse");
     const before = dump(bob.store);
