@@ -71,6 +71,8 @@ export const memorySection: Section = async () => {
       crypto: new NodeCryptoProvider({ random: seededRandom(`bench/memory/${name}`) }),
       clock,
       autoSweep: false,
+      // The section measures what each conversation costs: the invite rate bound (issue 19) would stop it at 100.
+      config: { invites: { perWindow: Number.POSITIVE_INFINITY } },
     });
   const hub = await make("hub", hubStore, hubOut);
   const alice = await make("alice", aliceStore, aliceOut);

@@ -2,8 +2,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   Client,
-  type ClientConfig,
   type ClientEvent,
+  type ClientOptions,
   type Clock,
   type Delivery,
   type DeliveryState,
@@ -13,6 +13,7 @@ import {
 } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { SqliteStore } from "@parley/sqlite";
+import { fromClientEvent } from "./chat/events.js";
 import type { ChatEvent, ConversationSeed } from "./chat/model.js";
 import type { ChatHistoryItem, SentMessage } from "./chat/session.js";
 import { commandLine, dataDirError, profileOpenError } from "./errors.js";
@@ -37,7 +38,7 @@ export interface ProfileOptions {
   readonly dataDir: string;
   readonly name: string;
   readonly delivery?: Delivery;
-  readonly config?: Partial<ClientConfig>;
+  readonly config?: ClientOptions["config"];
   readonly clock?: Clock;
   /** Default true. */
   readonly autoSweep?: boolean;
@@ -301,6 +302,9 @@ export function toChatEvent(e: ClientEvent): ChatEvent {
     case "members-changed":
     case "removed":
     case "left":
+    case "message-request":
       return e;
+    case "invite-dropped":
+      return fromClientEvent(e);
   }
 }

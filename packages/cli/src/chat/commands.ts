@@ -27,7 +27,7 @@ import {
 } from "./model.js";
 import { conversationLabel, nameOf } from "./names.js";
 import { formatSize, time } from "./rows.js";
-import type { ChatSession } from "./session.js";
+import type { ChatRequest, ChatSession } from "./session.js";
 import type { Panel } from "./view.js";
 
 export interface CommandContext {
@@ -176,11 +176,42 @@ async function run(ctx: CommandContext, cmd: ChatCommand): Promise<void> {
           : `${conversationLabel(m, c)} is back in the bar`,
       );
     }
+    case "requests": {
+      const requests = await ctx.session.messageRequests();
+      return ctx.showPanel({ title: "message requests (/accept N, /refuse N)", lines: requestLines(m, requests) });
+    }
+    case "accept":
+    case "refuse":
+      return answer(ctx, cmd);
     case "new":
       return start(ctx, cmd);
     case "send":
       return send(ctx, current, cmd.text);
   }
+}
+
+/** The /requests panel: number, who, when, and the first message. */
+export function requestLines(m: ChatModel, requests: readonly ChatRequest[]): string[] {
+  if (requests.length === 0) return ["no message requests"];
+  return requests.map(
+    (r, i) =>
+      `${i + 1}. ${nameOf(m, r.peer)}  key ${r.peer.slice(0, 16)}…  ${time(r.receivedAt)}  ${r.text ? `"${r.text}"` : "(no message yet)"}`,
+  );
+}
+
+/** /accept N and /refuse N, numbered as /requests lists them now. */
+async function answer(ctx: CommandContext, cmd: Extract<ChatCommand, { kind: "accept" | "refuse" }>): Promise<void> {
+  const r = (await ctx.session.messageRequests())[cmd.n - 1];
+  if (!r) return say(ctx, `no message request ${cmd.n}; /requests shows them`, "error");
+  const who = nameOf(ctx.model(), r.peer);
+  ctx.showPanel(undefined);
+  if (cmd.kind === "refuse") {
+    await ctx.session.refuseRequest(r.id);
+    return say(ctx, `refused the message request from ${who}: deleted, and nothing was sent to them`);
+  }
+  const id = await ctx.session.acceptRequest(r.id);
+  ctx.update((x) => addConversation(x, { id, peer: r.peer }, true));
+  return ctx.resetScroll();
 }
 
 export function bundlePanel(bundle: string): Panel {

@@ -52,6 +52,8 @@ export type ChatEvent =
       readonly state: DeliveryState;
     }
   | { readonly type: "message-missing"; readonly conversationId: string; readonly missing: readonly string[] }
+  /** An invite from a new contact waits for the user's answer (/requests, /accept N, /refuse N). */
+  | { readonly type: "message-request"; readonly requestId: string; readonly peer: string }
   | { readonly type: "error"; readonly message: string; readonly conversationId?: string; readonly key?: string }
   /** Groups: the roster or the name changed; another member removed me; I left. */
   | { readonly type: "members-changed"; readonly conversationId: string; readonly label?: string }
@@ -145,9 +147,35 @@ export function fromClientEvent(e: ClientEvent): ChatEvent {
         conversationId: e.conversationId,
         level: "error",
       };
+    case "invite-dropped":
+      return { type: "notice", ...droppedNotice(e) };
     default:
       return e;
   }
+}
+
+/**
+ * What a dropped invite means to the user. Keyed: a flood replaces one notice instead of filling the screen;
+ * senders of dropped invites retry by themselves.
+ */
+function droppedNotice(
+  e: Extract<ClientEvent, { type: "invite-dropped" }>,
+): Omit<Extract<ChatEvent, { type: "notice" }>, "type"> {
+  const who = `key ${e.peer.slice(0, 16)}…`;
+  if (e.reason === "expired") return { text: `a message request from ${who} expired unanswered and was deleted` };
+  if (e.source === "group-control")
+    return { key: "group-invites", text: `group invitations from ${who} come too fast: some were dropped` };
+  return e.reason === "cap"
+    ? {
+        key: "invites",
+        level: "error",
+        text: "too many message requests are waiting: new invites are dropped until you /accept or /refuse some (/requests)",
+      }
+    : {
+        key: "invites",
+        level: "error",
+        text: "invites from new contacts arrive faster than allowed: some were dropped for now (their senders retry)",
+      };
 }
 
 /** Applies one event to the model. */
@@ -195,6 +223,11 @@ export function applyEvent(m: ChatModel, e: ChatEvent): ChatModel {
     }
     case "message-missing":
       return m;
+    case "message-request":
+      return notice(
+        m,
+        `message request from ${nameOf(m, e.peer)} (key ${e.peer.slice(0, 16)}…): /requests shows it, /accept N or /refuse N answers`,
+      );
     case "error":
       return e.key ? setNotice(m, e.key, e.message, "error") : notice(m, `error: ${e.message}`, undefined, "error");
     case "members-changed":

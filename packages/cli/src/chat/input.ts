@@ -19,6 +19,8 @@ export type ChatCommand =
   | { readonly kind: "archive" | "unarchive"; readonly n?: number }
   | { readonly kind: "send-file"; readonly path: string }
   | { readonly kind: "search"; readonly text: string }
+  | { readonly kind: "requests" }
+  | { readonly kind: "accept" | "refuse"; readonly n: number }
   | { readonly kind: "clear" }
   | { readonly kind: "help" }
   | { readonly kind: "quit" }
@@ -46,6 +48,12 @@ export const HELP: readonly (readonly [string, string])[] = [
   ["/nick NAME", "the display name my peers see (sent to each conversation; default: the profile name)"],
   ["/send PATH", "send a file (images too) to the current conversation"],
   ["/search TEXT", "search the history of every conversation"],
+  [
+    "/requests",
+    "list message requests: invites from new contacts waiting for your answer (parley chat --requests asks for them)",
+  ],
+  ["/accept N", "accept message request N: its conversation starts and its first message shows"],
+  ["/refuse N", "refuse message request N: it is deleted and nothing is sent to its sender"],
   ["/group NAME N [N…]", "create a group with the people of 1:1 conversations N… (MLS, GroupV1)"],
   ["/add N [N…]", "add the people of 1:1 conversations N… to the current group"],
   ["/remove N [N…]", "remove them from the current group"],
@@ -204,6 +212,16 @@ export function parseInput(raw: string): ChatCommand {
     }
     case "members":
       return { kind: "members" };
+    case "requests":
+      return { kind: "requests" };
+    case "accept":
+    case "refuse": {
+      const kind = cmd.toLowerCase() as "accept" | "refuse";
+      const n = Number(arg);
+      if (!arg || !Number.isInteger(n) || n < 1)
+        return { kind: "invalid", message: `usage: /${kind} N (see /requests)` };
+      return { kind, n };
+    }
     case "leave":
       return { kind: "leave" };
     case "delete":

@@ -156,6 +156,16 @@ export function profileSession(o: ProfileSessionOptions): ProfileSession {
     archive: (id, archived) => client.archiveConversation(id, archived),
     remove: (id) => client.deleteConversation(id),
     search: (text) => searchHistory(client, text),
+    async messageRequests() {
+      return (await client.messageRequests()).map((r) => ({
+        id: r.id,
+        peer: r.peer,
+        receivedAt: r.receivedAt,
+        text: r.messages.map((x) => describeContent(x.content).text).join(" "),
+      }));
+    },
+    acceptRequest: async (id) => (await client.acceptRequest(id)).conversationId,
+    refuseRequest: (id) => client.refuseRequest(id),
     async peerNames() {
       return new Map([...(await names.all())].map(([peer, n]) => [peer, n.name]));
     },

@@ -107,7 +107,12 @@ export async function runChat(flags: ChatFlags): Promise<number> {
     delivery = d;
     if (stopped) throw new Error("stopped");
     progress(`opening profile ${flags.name}…`);
-    const p = await Profile.open({ dataDir: flags.data, name: flags.name, delivery: d });
+    const p = await Profile.open({
+      dataDir: flags.data,
+      name: flags.name,
+      delivery: d,
+      ...(flags.requests ? { config: { invites: { mode: "request" } } } : {}),
+    });
     profile = p;
     if (stopped) throw new Error("stopped");
     session = profileSession({ profile: p, delivery: d, dataDir: flags.data, channel, stopped: () => stopped });

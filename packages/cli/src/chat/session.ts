@@ -37,6 +37,16 @@ export interface SearchResult {
   readonly text: string;
 }
 
+/** An invite waiting for the user's answer (the profile asks for message requests). */
+export interface ChatRequest {
+  readonly id: string;
+  /** The sender's installation key, lower hex. */
+  readonly peer: string;
+  readonly receivedAt: number;
+  /** Its first message as the screen shows it ("" when it did not travel with the invite). */
+  readonly text: string;
+}
+
 /** A received file chunk handed to the downloads folder, and what it says about the file. */
 export interface FileStatus {
   readonly received: number;
@@ -74,6 +84,10 @@ export interface ChatSession {
   /** Deletes the conversation, its history and its keys. */
   remove(conversationId: string): Promise<void>;
   search(text: string): Promise<readonly SearchResult[]>;
+  /** Message requests, oldest first; accepting starts the conversation (its events follow), refusing deletes it. */
+  messageRequests(): Promise<readonly ChatRequest[]>;
+  acceptRequest(id: string): Promise<string>;
+  refuseRequest(id: string): Promise<void>;
   /** Display names peers asserted, by installation key. */
   peerNames(): Promise<ReadonlyMap<string, string>>;
   /** The display name my peers are sent, and changing it. */

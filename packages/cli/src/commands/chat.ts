@@ -8,6 +8,8 @@ export interface ChatFlags {
   data: string;
   node?: string;
   cluster: number;
+  /** Invites from new contacts wait as message requests (/requests) instead of starting conversations. */
+  requests?: boolean;
 }
 
 /** `parley chat`: the interactive terminal chat (ink). */
@@ -21,6 +23,10 @@ export function chatCommand(): Command {
     .addOption(dataOption("data directory holding the profiles"))
     .option("--node <multiaddr>", "the node to use (default: the one `parley node --data DIR` is running)")
     .option("--cluster <n>", "Waku cluster id (must match the node)", (v) => parseCount("cluster", v), 42)
+    .option(
+      "--requests",
+      "ask before talking with new contacts: their invites wait as message requests (/requests, /accept N, /refuse N)",
+    )
     .addHelpText(
       "after",
       `

@@ -98,6 +98,9 @@ describe("chat input", () => {
       "unarchive",
       "delete",
       "clear",
+      "requests",
+      "accept",
+      "refuse",
       "help",
       "quit",
     ]) {

@@ -12,6 +12,7 @@ import type { GroupEffect } from "../conversations/group-v1/index.js";
 import {
   currentBundle,
   INBOX_V1,
+  type InboxV1Opened,
   type InboxV1State,
   inboxContentTopic,
   inboxConversationId,
@@ -34,13 +35,14 @@ import {
 import { decodePrivateState, encodePrivateState } from "../conversations/private-v1/state.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
 import {
+  CONVERSATION_STATE_NS,
   conversationKey,
   conversationWriteOps,
   loadConversationRefs,
   loadState,
   stateWriteOp,
 } from "../framework/conversation-store.js";
-import { Decoder } from "../framework/decoder.js";
+import { Decoder, type Readable } from "../framework/decoder.js";
 import type { Delivery } from "../framework/delivery.js";
 import { encodeEncryptedPayload, sealEnvelope } from "../framework/envelope.js";
 import { Registry } from "../framework/registry.js";
@@ -54,6 +56,17 @@ import { ARCHIVED_NS, deleteConversationRecords, setArchived } from "./conversat
 import { ClientError, InboundError } from "./errors.js";
 import { EventStream } from "./event-stream.js";
 import { ClientGroups, emptyPlan, GROUP_V1, type GroupOrigin, type GroupPlan } from "./groups.js";
+import { controlCreatesState, PerSenderWindows, RateWindow } from "./invite-gate.js";
+import {
+  decodeExpiry,
+  decodeRequest,
+  encodeExpiry,
+  encodeRequest,
+  MAX_REFUSAL_MARKS,
+  MESSAGE_REQUEST_NS,
+  REFUSED_INVITE_NS,
+  type RequestFrame,
+} from "./message-requests.js";
 import {
   advance,
   CONVERSATION_INFO_NS,
@@ -82,7 +95,22 @@ import type {
   HistoryPage,
   HistoryPageQuery,
   InboundOutcome,
+  InvitePolicy,
+  MessageRequest,
 } from "./types.js";
+
+/**
+ * Accept mode keeps the behaviour before message requests existed, within bounds: 100 invites a minute (a
+ * flood costs at most that many conversations per minute), 100 pending requests in request mode.
+ */
+export const DEFAULT_INVITE_POLICY: InvitePolicy = {
+  mode: "accept",
+  perWindow: 100,
+  windowMs: 60_000,
+  maxPending: 100,
+  requestTtlMs: 7 * 24 * 3600 * 1000,
+  groupControlPerSender: 50,
+};
 
 export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   bundle: DEFAULT_BUNDLE_POLICY,
@@ -95,6 +123,7 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   maxSkip: 1000,
   skippedKeyMaxAgeMs: 7 * 24 * 3600 * 1000,
   rawHints: false,
+  invites: DEFAULT_INVITE_POLICY,
 };
 
 /**
@@ -141,6 +170,11 @@ export class Client {
   readonly #subscriptions = new Map<string, () => void>();
   readonly #identity: Identity;
   readonly #autoSweep: boolean;
+  readonly #inviteRate: RateWindow;
+  readonly #controlRate: PerSenderWindows;
+  /** Pending message requests and refusal marks, by id (loaded at boot; bounded by maxPending / MAX_REFUSAL_MARKS). */
+  readonly #pending = new Map<string, { expiresAt: number; peer: string }>();
+  readonly #refused = new Map<string, number>();
   #groups!: ClientGroups;
   #seq = 0;
   #timer: TimerHandle | undefined;
@@ -152,7 +186,14 @@ export class Client {
     this.#crypto = options.crypto;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? ((n) => options.crypto.randomBytes(n));
-    this.#config = { ...DEFAULT_CLIENT_CONFIG, ...options.config };
+    this.#config = {
+      ...DEFAULT_CLIENT_CONFIG,
+      ...options.config,
+      invites: { ...DEFAULT_INVITE_POLICY, ...options.config?.invites },
+    };
+    const invites = this.#config.invites;
+    this.#inviteRate = new RateWindow(invites.perWindow, invites.windowMs);
+    this.#controlRate = new PerSenderWindows(invites.groupControlPerSender, invites.windowMs);
     this.#codecs = new ContentCodecs(options.codecs ?? []);
     this.#privateV1 = createPrivateV1Runtime({
       identity: { publicKey: identity.installation.publicKey, secretKey: identity.installation.secretKey },
@@ -243,6 +284,7 @@ export class Client {
       },
       client.#codecs,
     );
+    await client.#loadRequests();
     const refs = await loadConversationRefs(options.store);
     for (const ref of refs) client.#decoder.index.add(ref);
     for (const topic of new Set(refs.map((r) => r.contentTopic))) await client.#subscribe(topic);
@@ -609,6 +651,7 @@ export class Client {
    */
   sweep(): Promise<void> {
     return this.#step(async () => {
+      await this.#expireRequests();
       for (const ref of this.#decoder.index.topics().flatMap((t) => this.#decoder.index.conversationsOn(t))) {
         if (ref.type === PRIVATE_V1) await this.#sweepConversation(ref);
       }
@@ -680,7 +723,170 @@ export class Client {
     });
   }
 
+  // ---- message requests (request mode; message-requests.ts) ----
+
+  /** Invites waiting for the application's decision, oldest first. */
+  async messageRequests(): Promise<MessageRequest[]> {
+    const out: MessageRequest[] = [];
+    for (const { value } of await this.#store.scan(MESSAGE_REQUEST_NS)) {
+      const r = decodeRequest(value);
+      if (!r) continue;
+      const messages = r.frames.map((f) => ({
+        messageId: f.messageId,
+        content: this.#codecs.decode(f.content),
+        timestamp: f.timestamp,
+      }));
+      out.push({ id: r.id, peer: r.peer, receivedAt: r.receivedAt, expiresAt: r.expiresAt, messages });
+    }
+    return out.sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : 1));
+  }
+
+  /**
+   * Starts the request's conversation: its records are written, its topic subscribed, and the messages its
+   * invite carried are delivered now (once: the request is deleted in the same commit). Throws
+   * ClientError("unknown-request").
+   */
+  acceptRequest(id: string): Promise<{ conversationId: string }> {
+    return this.#step(async () => {
+      const r = decodeRequest(await this.#store.get(MESSAGE_REQUEST_NS, id));
+      if (!r) throw new ClientError("unknown-request", "no such message request");
+      const now = this.#clock.now();
+      const ref: ConversationRef = { id: r.id, type: r.type, contentTopic: r.contentTopic };
+      const info: ConversationInfo = {
+        id: r.id,
+        type: r.type,
+        peer: r.peer,
+        initiatedBy: "peer",
+        createdAt: now,
+        contentTopic: r.contentTopic,
+      };
+      const tx = new Transaction(this.#store);
+      tx.delete(MESSAGE_REQUEST_NS, id);
+      for (const op of conversationWriteOps(ref, r.state)) apply(tx, op);
+      tx.put(CONVERSATION_INFO_NS, r.id, encodeJson(info));
+      const events: ClientEvent[] = [
+        { type: "conversation-started", conversationId: r.id, peer: r.peer, initiatedBy: "peer" },
+      ];
+      for (const f of r.frames) {
+        this.#addHistory(tx, r.id, { ...f, direction: "in", storedAt: now, state: undefined, sender: r.peer });
+        const content = this.#codecs.decode(f.content);
+        events.push({ type: "message", conversationId: r.id, sender: r.peer, ...f, content });
+      }
+      await tx.commit();
+      this.#pending.delete(id);
+      this.#decoder.index.add(ref);
+      await this.#subscribe(ref.contentTopic);
+      this.#backfill(ref.contentTopic, r.receivedAt - 10 * 60_000);
+      for (const e of events) this.#emit(e);
+      return { conversationId: r.id };
+    });
+  }
+
+  /**
+   * Deletes the request: no conversation, record, history or subscription remains, only a refusal mark
+   * (until the bundle keys the invite could be sealed to have expired) that keeps the sender's resends of
+   * the same invite from raising it again. Nothing is sent to the sender. Throws ClientError("unknown-request").
+   */
+  refuseRequest(id: string): Promise<void> {
+    return this.#step(async () => {
+      if (!this.#pending.has(id) && !(await this.#store.get(MESSAGE_REQUEST_NS, id)))
+        throw new ClientError("unknown-request", "no such message request");
+      const tx = new Transaction(this.#store);
+      tx.delete(MESSAGE_REQUEST_NS, id);
+      const expiresAt = this.#clock.now() + this.#config.bundle.lifetimeMs;
+      tx.put(REFUSED_INVITE_NS, id, encodeExpiry(expiresAt));
+      // Marks are kept in expiry order (insertion order, one lifetime each): the oldest goes first.
+      const evicted = this.#refused.size >= MAX_REFUSAL_MARKS ? this.#refused.keys().next().value : undefined;
+      if (evicted !== undefined) tx.delete(REFUSED_INVITE_NS, evicted);
+      await tx.commit();
+      if (evicted !== undefined) this.#refused.delete(evicted);
+      this.#pending.delete(id);
+      this.#refused.set(id, expiresAt);
+    });
+  }
+
   // ---- internals ----
+
+  async #loadRequests(): Promise<void> {
+    for (const { value } of await this.#store.scan(MESSAGE_REQUEST_NS)) {
+      const r = decodeRequest(value);
+      if (r) this.#pending.set(r.id, { expiresAt: r.expiresAt, peer: r.peer });
+    }
+    const marks = (await this.#store.scan(REFUSED_INVITE_NS)).map((e) => [e.key, decodeExpiry(e.value) ?? 0] as const);
+    for (const [id, expiresAt] of marks.sort((a, b) => a[1] - b[1])) this.#refused.set(id, expiresAt);
+  }
+
+  /**
+   * The invite bounds, applied to an authenticated invite before anything of it is stored. Returns the
+   * outcome when the invite is handled here (a resend of a pending or refused one, a drop, a new request);
+   * undefined when it starts its conversation as before (accept mode).
+   */
+  async #admitInvite(c: Readable): Promise<InboundOutcome | undefined> {
+    const s = c.started[0]!;
+    const id = s.conversation.id;
+    const inbox = c.conversation.id;
+    if (this.#pending.has(id) || this.#refused.has(id))
+      return { kind: "badly-formed", reason: "conversation-exists", conversationId: inbox };
+    const policy = this.#config.invites;
+    const now = this.#clock.now();
+    const peer = (c.frame as InboxV1Opened).initiator;
+    // The rate comes first: it also bounds the scan for a known contact below.
+    let reason: "rate" | "cap" | undefined = this.#inviteRate.admit(now) ? undefined : "rate";
+    let request = policy.mode === "request" && s.conversation.type === PRIVATE_V1;
+    // Someone the user already talks with (a PrivateV1 conversation it accepted or started) is not asked about.
+    if (!reason && request) request = !(await this.#pairwiseWith(new Transaction(this.#store), peer));
+    if (!reason && request && this.#pending.size >= policy.maxPending) reason = "cap";
+    if (reason) {
+      this.#emit({ type: "invite-dropped", reason, source: "invite", peer });
+      return { kind: "dropped", reason };
+    }
+    if (!request) return undefined;
+    const key = conversationKey(s.conversation);
+    const tx = new Transaction(this.#store);
+    // Only the inbox's own state (a single-use bundle key retired) is written: the conversation waits.
+    for (const op of c.writes) if (op.key === conversationKey(c.conversation)) apply(tx, op);
+    const state = c.writes.find((op) => op.op === "put" && op.ns === CONVERSATION_STATE_NS && op.key === key);
+    const frames: RequestFrame[] = [];
+    for (const f of (s.frame as PrivateV1Opened | undefined)?.frames ?? [])
+      if (f.body.case === "content")
+        frames.push({ messageId: f.messageId, timestamp: f.timestamp, content: f.body.value });
+    const expiresAt = now + policy.requestTtlMs;
+    tx.put(
+      MESSAGE_REQUEST_NS,
+      id,
+      encodeRequest({
+        id,
+        type: s.conversation.type,
+        contentTopic: s.conversation.contentTopic,
+        peer,
+        receivedAt: now,
+        expiresAt,
+        state: state?.op === "put" ? state.value : new Uint8Array(),
+        frames,
+      }),
+    );
+    await tx.commit();
+    this.#pending.set(id, { expiresAt, peer });
+    this.#emit({ type: "message-request", requestId: id, peer });
+    return { kind: "readable", conversationId: inbox };
+  }
+
+  /** Deletes expired message requests (reported) and refusal marks. */
+  async #expireRequests(): Promise<void> {
+    const now = this.#clock.now();
+    const requests = [...this.#pending].filter(([, p]) => p.expiresAt <= now);
+    const marks = [...this.#refused].filter(([, t]) => t <= now).map(([id]) => id);
+    if (requests.length === 0 && marks.length === 0) return;
+    const tx = new Transaction(this.#store);
+    for (const [id] of requests) tx.delete(MESSAGE_REQUEST_NS, id);
+    for (const id of marks) tx.delete(REFUSED_INVITE_NS, id);
+    await tx.commit();
+    for (const id of marks) this.#refused.delete(id);
+    for (const [id, p] of requests) {
+      this.#pending.delete(id);
+      this.#emit({ type: "invite-dropped", reason: "expired", source: "invite", peer: p.peer, conversationId: id });
+    }
+  }
 
   #step<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new ClientError("closed", "client is closed"));
@@ -988,6 +1194,10 @@ export class Client {
       }
       return { kind: "badly-formed", reason: c.reason, ...(conversationId !== undefined && { conversationId }) };
     }
+    if (c.conversation.type === INBOX_V1 && c.started.length > 0) {
+      const handled = await this.#admitInvite(c);
+      if (handled) return handled;
+    }
     const now = this.#clock.now();
     const tx = new Transaction(this.#store);
     for (const op of c.writes) apply(tx, op);
@@ -1071,6 +1281,11 @@ export class Client {
           timestamp: f.timestamp,
         });
       } else if (f.body.case === "groupControl") {
+        if (controlCreatesState(f.body.value) && !this.#controlRate.admit(peer, now)) {
+          // Consumed without effect: the group engine's timeouts and re-welcome paths take over.
+          events.push({ type: "invite-dropped", reason: "rate", source: "group-control", peer, conversationId });
+          continue;
+        }
         // The group step joins this transaction: the pairwise frame is consumed exactly when its effect on
         // the group (a welcome joined, a key package answered) is stored.
         const groupEffects = await this.#groups.engine.receiveControl(tx, peer, f.body.value);

@@ -15,7 +15,9 @@ export type ClientErrorCode =
   | "no-pairwise-conversation"
   /** A group operation on a conversation that is not a group. */
   | "not-a-group"
-  | "publish-failed";
+  | "publish-failed"
+  /** `acceptRequest` / `refuseRequest` on an id that is not a pending message request. */
+  | "unknown-request";
 
 export class ClientError extends ParleyError {
   declare readonly code: ClientErrorCode;

@@ -42,6 +42,49 @@ export interface ClientConfig {
   readonly skippedKeyMaxAgeMs: number;
   /** Send raw conversation ids as hints with salt 0 (libchat behaviour; linkable). Default false. */
   readonly rawHints: boolean;
+  /** How invites from peers are admitted (bounds that hold in both modes; see docs/PROTOCOL.md, "Invite bounds"). */
+  readonly invites: InvitePolicy;
+}
+
+/**
+ * Anyone holding an intro bundle can send invites, each from a fresh installation. These bounds cap what
+ * invites make this client store; an invite over a bound is dropped before anything is stored and reported
+ * (`invite-dropped`). A dropped invite is not refused for good: the sender resends it until acknowledged, and
+ * a resend is admitted once the bound allows.
+ */
+export interface InvitePolicy {
+  /**
+   * "accept" (default): an admitted invite starts a conversation at once. "request": an invite from an
+   * installation this client has no PrivateV1 conversation with becomes a message request
+   * (`messageRequests`) that the application accepts or refuses; nothing else is stored for it. Invites from
+   * installations it already talks with start conversations as in accept mode.
+   */
+  readonly mode: "accept" | "request";
+  /** Most authenticated invites taken up in any `windowMs` (started, raised as requests, or over the cap). Default 100. */
+  readonly perWindow: number;
+  /** The rate window (ms). Default 1 minute. */
+  readonly windowMs: number;
+  /** Request mode: most message requests pending at once; beyond it invites are dropped ("cap"). Default 100. */
+  readonly maxPending: number;
+  /** A request neither accepted nor refused this long after it arrived is deleted ("expired"). Default 7 days. */
+  readonly requestTtlMs: number;
+  /**
+   * Group-control frames that make this client create state (key-package requests, welcomes), per pairwise
+   * peer in any `windowMs`; more are dropped ("rate"). They come from accepted conversations only. Default 50.
+   */
+  readonly groupControlPerSender: number;
+}
+
+/** A pending invite (request mode): accept it to start its conversation, or refuse it to delete it. */
+export interface MessageRequest {
+  /** Pass to `acceptRequest` / `refuseRequest`; once accepted, the conversation's id. */
+  readonly id: string;
+  /** The initiator's authenticated installation key, lower hex. */
+  readonly peer: string;
+  readonly receivedAt: number;
+  readonly expiresAt: number;
+  /** The content its invite carried (empty when the first message was too large to travel in the invite). */
+  readonly messages: readonly { readonly messageId: string; readonly content: Content; readonly timestamp: number }[];
 }
 
 export interface ClientOptions {
@@ -52,7 +95,8 @@ export interface ClientOptions {
   readonly clock?: Clock;
   /** Default: `crypto.randomBytes`. Used for envelope salts. */
   readonly random?: RandomSource;
-  readonly config?: Partial<ClientConfig>;
+  /** `invites` may be given in part; the rest keeps its defaults. */
+  readonly config?: Partial<Omit<ClientConfig, "invites">> & { readonly invites?: Partial<InvitePolicy> };
   /** Content codecs beyond text. */
   readonly codecs?: readonly ContentCodec[];
   /** Further conversation types (e.g. GroupV1) registered next to InboxV1 and PrivateV1. */
@@ -198,6 +242,26 @@ export type ClientEvent =
       readonly conversationId: string;
     }
   | {
+      /** Request mode: an invite is waiting for the application (`messageRequests`, `acceptRequest`, `refuseRequest`). */
+      readonly type: "message-request";
+      readonly requestId: string;
+      readonly peer: string;
+    }
+  | {
+      /**
+       * Something a peer sent was not admitted: an invite over the rate ("rate") or the pending cap ("cap"),
+       * a message request that expired ("expired"), or a group-control frame over its per-sender rate
+       * (`source` "group-control"). Nothing was stored for it.
+       */
+      readonly type: "invite-dropped";
+      readonly reason: "rate" | "cap" | "expired";
+      readonly source: "invite" | "group-control";
+      /** The authenticated sender, lower hex. */
+      readonly peer: string;
+      /** The request that expired, or the pairwise conversation a group-control frame came over. */
+      readonly conversationId?: string;
+    }
+  | {
       readonly type: "error";
       readonly error: ParleyError;
       readonly conversationId?: string;
@@ -207,6 +271,8 @@ export type ClientEvent =
 export type InboundOutcome =
   | { readonly kind: "readable"; readonly conversationId: string }
   | { readonly kind: "badly-formed"; readonly reason: string; readonly conversationId?: string }
-  | { readonly kind: "not-for-me" };
+  | { readonly kind: "not-for-me" }
+  /** An authenticated invite not admitted (over the rate or the pending cap); nothing stored. */
+  | { readonly kind: "dropped"; readonly reason: "rate" | "cap" };
 
 export type { ParleyError };

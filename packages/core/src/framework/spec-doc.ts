@@ -104,6 +104,20 @@ function renderType(s: ConversationTypeSpec): string[] {
   else out.push("_Not defined (SHOULD)._", "");
   if (s.nonGuarantees?.length) out.push("Not provided:", "", ...claims(s.nonGuarantees));
 
+  if (s.bounds?.length) {
+    out.push(
+      "### Cost bounds",
+      "",
+      "| resource | bound | what an attacker can still cost | shown by |",
+      "|---|---|---|---|",
+    );
+    for (const b of s.bounds)
+      out.push(
+        `| ${cell(b.resource)} | ${cell(`${b.bound} ${b.description}`)} | ${cell(b.attackerCost)} | ${b.provenBy ? code(b.provenBy) : ""} |`,
+      );
+    out.push("");
+  }
+
   out.push("### Decoding tree", "");
   if (s.decodingTree) out.push(...renderTree(s.decodingTree), "");
   else out.push("_Not defined (SHOULD)._", "");

@@ -145,6 +145,21 @@ export interface GuaranteeClaim extends Described {
   readonly provenBy?: string;
 }
 
+/**
+ * What a peer or an injector can make a receiver store or compute through this type, and the bound on it
+ * (issue 19): the resource, the bound (with the configuration that sets it), and what an attacker can still
+ * cost a victim within it.
+ */
+export interface CostBound extends Described {
+  /** What is bounded, e.g. "conversations started by invites". */
+  readonly resource: string;
+  /** The bound, e.g. "perWindow per windowMs (default 100 a minute)". */
+  readonly bound: string;
+  /** What an attacker can still cost the victim within the bound. */
+  readonly attackerCost: string;
+  readonly provenBy?: string;
+}
+
 /** What a decoding step ends in: exactly the three outcomes of the seed's deterministic decoding. */
 export type DecodingOutcome =
   | { readonly outcome: "readable"; readonly frame: string }
@@ -216,6 +231,8 @@ export interface ConversationTypeSpec {
   readonly nonGuarantees?: readonly GuaranteeClaim[];
   readonly decodingTree?: DecodingTree;
   readonly privacy?: PrivacySpec;
+  /** Bounds on what peers and injectors can cost a receiver (not a CONVERSATIONS requirement). */
+  readonly bounds?: readonly CostBound[];
 }
 
 /**

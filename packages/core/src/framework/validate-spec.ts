@@ -124,6 +124,13 @@ export function validateSpec(input: unknown): string[] {
     });
   }
 
+  if (input.bounds != null)
+    v.list(input, "bounds").forEach((b, i) => {
+      const o = v.asObj(b, `bounds[${i}]`);
+      for (const f of ["resource", "bound", "attackerCost", "description"] as const) v.text(o, `bounds[${i}].${f}`, f);
+      if (o.provenBy !== undefined) v.asText(o.provenBy, `bounds[${i}].provenBy`);
+    });
+
   if (input.decodingTree != null) validateTree(v, input.decodingTree, "decodingTree", frameNames);
 
   if (input.privacy != null) {

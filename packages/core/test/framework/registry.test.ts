@@ -132,6 +132,16 @@ describe("Registry: SHOULDs", () => {
     );
   });
 
+  it("cost bounds are optional, checked field by field, and rendered in the document", () => {
+    const spec = fullSpec();
+    const bound = { resource: "invites", bound: "100 a minute.", description: "Dropped beyond.", attackerCost: "CPU." };
+    const r = new Registry();
+    r.register({ ...spec, bounds: [bound] });
+    expect(renderConversationTypesDoc(r)).toContain("| invites | 100 a minute. Dropped beyond. | CPU. |");
+    expect(refusal({ ...spec, bounds: [{ ...bound, attackerCost: "" }] }).path).toBe("bounds[0].attackerCost");
+    expect(refusal({ ...spec, bounds: "none" }).path).toBe("bounds");
+  });
+
   it("refuses an unknown channel-binding outcome", () => {
     const spec = fullSpec();
     const privacy = structuredClone(spec.privacy!) as unknown as { channelBinding: Mutable };

@@ -3,6 +3,7 @@ import type { ConversationTypeSpec } from "../../framework/type-spec.js";
 const T = "packages/core/test/inbox-v1/inbox-v1.test.ts";
 const U = "packages/core/test/inbox-v1/unlinkable.test.ts";
 const C = "packages/core/test/client/client.test.ts";
+const I = "packages/core/test/client/invites.test.ts";
 
 /** InboxV1 as Parley implements it (DESIGN §3; INBOX spec `3d4eac0` "XK0" with the decisions in docs/PROTOCOL.md). */
 export const inboxV1Spec: ConversationTypeSpec = {
@@ -197,6 +198,63 @@ export const inboxV1Spec: ConversationTypeSpec = {
       },
     ],
   },
+  bounds: [
+    {
+      resource: "conversations started by invites (Client, accept mode)",
+      bound: "config.invites.perWindow per windowMs (default 100 a minute, sliding, counted in memory).",
+      description:
+        "Checked after the invite authenticates and before anything of it is stored; an invite over the rate " +
+        "is dropped with an invite-dropped event (reason rate) and writes nothing, so its sender's resend is " +
+        "admitted once the window allows.",
+      attackerCost:
+        "Accept mode has no total: a flood from fresh installations adds perWindow conversations (about 2 KB of " +
+        "store and one topic subscription each) every window for as long as it lasts, and keeps the window full, " +
+        "so legitimate invites wait for a resend after it (delayed, not lost while their senders resend). " +
+        "Request mode bounds the total.",
+      provenBy: I,
+    },
+    {
+      resource: "message requests (Client, request mode)",
+      bound:
+        "config.invites.maxPending pending at once (default 100), each at most one invite (Noise message <= 65,535 " +
+        "bytes) plus the PrivateV1 state; deleted after requestTtlMs (default 7 days).",
+      description:
+        "A request stores nothing else: no conversation record, state, history or subscription, and nothing is " +
+        "sent (no acknowledgement) until the application accepts it. Refusing deletes it and keeps a refusal mark " +
+        "(id and expiry, at most 1,000, each expiring with the bundle lifetime) so resends do not raise it again.",
+      attackerCost:
+        "An attacker can keep the pending list full (about 70 KB each at worst): new invites are then dropped " +
+        "(reason cap) until the application refuses requests or they expire, so new contacts reach the user only " +
+        "by retrying. Existing conversations are unaffected.",
+      provenBy: I,
+    },
+    {
+      resource: "CPU per invite",
+      bound: "Not bounded by the client: each envelope is processed once.",
+      description:
+        "Recognising an invite costs one X25519 and two BLAKE2 (every envelope on the topic pays this); an " +
+        "authentic one costs the Noise handshake and the PrivateV1 initiation before the rate check: about 1-2 ms " +
+        "with native crypto.",
+      attackerCost:
+        "Whatever rate the attacker can publish at on the inbox topic (Waku's relay rate limits bound it on the " +
+        "network, not here); dropped invites cost CPU only, never store.",
+      provenBy: I,
+    },
+    {
+      resource: "group invitations and key-package requests over accepted conversations",
+      bound:
+        "config.invites.groupControlPerSender per windowMs per pairwise peer (default 50 a minute) for control " +
+        "frames that create state (key-package request, welcome, re-welcome request).",
+      description:
+        "They arrive over a PrivateV1 conversation the user accepted, so their sender is authenticated and " +
+        "consented to; over the bound the frame is consumed without effect and reported (invite-dropped, source " +
+        "group-control); the group engine's timeouts and re-welcome paths recover a legitimate one.",
+      attackerCost:
+        "An accepted contact can make the client create up to that many key packages or group joins per minute " +
+        "until the user deletes the conversation.",
+      provenBy: I,
+    },
+  ],
   privacy: {
     contentTopicPolicy: {
       description:

@@ -1,0 +1,78 @@
+/**
+ * A world for invite tests: like harness.ts, on Node's native crypto so that floods of thousands of invites
+ * (each from a fresh installation, each a full Noise handshake on both sides) stay within seconds.
+ */
+import { NodeCryptoProvider } from "@parley/core/node";
+import { VirtualClock } from "../../src/base/virtual-clock.js";
+import { Client, type ClientEvent, type ClientOptions } from "../../src/client/index.js";
+import { seededRandom } from "../../src/crypto/index.js";
+import { MemoryDelivery } from "../../src/framework/memory-delivery.js";
+import { MemoryStore } from "../../src/framework/memory-store.js";
+import type { Peer, World } from "./harness.js";
+
+export function inviteWorld(seed: string): World {
+  const clock = new VirtualClock({ yieldToEventLoop: () => new Promise((r) => setImmediate(r)) });
+  const crypto = new NodeCryptoProvider({ random: seededRandom(`${seed}/bus`) });
+  const bus = new MemoryDelivery({ clock, crypto, seed, trace: false });
+  const attach = (peer: Peer) => {
+    (peer as { stop: () => void }).stop = peer.client.onEvent((e) => peer.events.push(e));
+  };
+  return {
+    clock,
+    bus,
+    crypto: crypto as unknown as World["crypto"],
+    async peer(name, config) {
+      const store = new MemoryStore();
+      const options: ClientOptions = {
+        store,
+        delivery: bus.endpoint(name),
+        crypto: new NodeCryptoProvider({ random: seededRandom(`${seed}/${name}`) }),
+        clock,
+        random: seededRandom(`${seed}/${name}/salt`),
+        ...(config !== undefined && { config }),
+      };
+      const peer: Peer = { name, client: await Client.create(options), store, events: [], options, stop: () => {} };
+      attach(peer);
+      return peer;
+    },
+    async run(ms, step = 500) {
+      for (let t = 0; t < ms; t += step) await clock.advanceAsync(Math.min(step, ms - t));
+    },
+    async restart(peer) {
+      peer.stop();
+      await peer.client.close();
+      peer.client = await Client.open({ ...peer.options, delivery: bus.endpoint(peer.name) });
+      attach(peer);
+    },
+  };
+}
+
+/**
+ * `count` invites to `bundle`, each from a new installation (its own store), published through the bus from
+ * one endpoint; each sender is closed at once (it never resends).
+ */
+export async function flood(w: World, bundle: string, count: number, seed: string): Promise<void> {
+  const clock = w.clock;
+  for (let i = 0; i < count; i++) {
+    const sender = await Client.create({
+      store: new MemoryStore(),
+      delivery: w.bus.endpoint("mallory"),
+      crypto: new NodeCryptoProvider({ random: seededRandom(`${seed}/${i}`) }),
+      clock,
+      autoSweep: false,
+    });
+    await sender.startConversation(bundle, `spam ${i}`);
+    await sender.close();
+  }
+}
+
+/** Bytes held by a MemoryStore: every key and value. */
+export function storeBytes(store: MemoryStore): number {
+  let n = 0;
+  for (const [ns, space] of store.snapshot()) for (const [k, v] of space) n += ns.length + k.length + v.length;
+  return n;
+}
+
+export function ofType<T extends ClientEvent["type"]>(peer: Peer, type: T): Extract<ClientEvent, { type: T }>[] {
+  return peer.events.filter((e): e is Extract<ClientEvent, { type: T }> => e.type === type);
+}
