@@ -145,9 +145,16 @@ export function fromClientEvent(e: ClientEvent): ChatEvent {
         conversationId: e.conversationId,
         level: "error",
       };
+    case "orphans-evicted":
+      return { type: "notice", text: orphansEvictedText(e.count, e.reason), conversationId: e.conversationId };
     default:
       return e;
   }
+}
+
+/** Held group messages dropped unread (ClientEvent `orphans-evicted`). */
+export function orphansEvictedText(count: number, reason: string): string {
+  return `${count === 1 ? "a message" : `${count} messages`} for an epoch not yet known dropped unread (${reason})`;
 }
 
 /** Applies one event to the model. */
