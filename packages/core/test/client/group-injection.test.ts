@@ -96,7 +96,7 @@ async function threeMembers(seed: string) {
 
 describe("GroupV1: injected messages for unknown epochs cost a member a bounded amount (#19)", () => {
   it("120 replays of a 100 KB message with random epoch_refs store nothing; later rounds cost as before", async () => {
-    const { w, stores, bob, carol, cid, topic, captured, eve, round } = await threeMembers("group-injection");
+    const { w, stores, bob, carol, cid, topic, captured, round } = await threeMembers("group-injection");
     const big = "x".repeat(100_000);
     await round(big);
     const bigEnvelope = captured.map(open).find((e) => e.gm.mlsMessage.length > 100_000)!;
@@ -109,9 +109,13 @@ describe("GroupV1: injected messages for unknown epochs cost a member a bounded 
 
     const rand = prng(19);
     const revisions = stores.map((s) => s.revision);
-    for (let i = 0; i < 120; i++) await eve.publish(topic, withRef(bigEnvelope, bytesOf(rand, 16)));
-    await Promise.all([bob, carol].map((p) => p.client.idle()));
-    // Nothing was written by the injection itself (no virtual time passed: no sweep ran).
+    // The injector's messages, as each member's subscription hands them over (no virtual time passes, so no
+    // sweep runs and any write would be the injection's).
+    for (let i = 0; i < 120; i++) {
+      const injected = withRef(bigEnvelope, bytesOf(rand, 16));
+      for (const p of [bob, carol])
+        expect(await p.client.ingest(topic, injected)).toMatchObject({ kind: "badly-formed", reason: "epoch-unknown" });
+    }
     expect(stores.map((s) => s.revision)).toEqual(revisions);
     // Each held message beyond the bound was dropped and reported; what is kept fits the byte bound.
     for (const p of [bob, carol]) {
@@ -136,7 +140,8 @@ describe("GroupV1: injected messages for unknown epochs cost a member a bounded 
     await w.run(DEFAULT_ORPHAN_LIMITS.ttlMs + 2_000);
     for (const p of [bob, carol]) {
       const evicted = p.events.flatMap((e) => (e.type === "orphans-evicted" && e.conversationId === cid ? [e] : []));
-      expect(evicted.reduce((n, e) => n + e.count, 0)).toBe(120);
+      // (At least: an orphan held before the attack, during the group's formation, may be among them.)
+      expect(evicted.reduce((n, e) => n + e.count, 0)).toBeGreaterThanOrEqual(120);
       expect(evicted.some((e) => e.reason === "expired")).toBe(true);
     }
 
@@ -153,6 +158,7 @@ describe("GroupV1: injected messages for unknown epochs cost a member a bounded 
     const { w, alice, bob, cid, topic, captured } = await threeMembers("group-injection-order");
     // alice's messages stop reaching bob; she renames (a commit) and sends in the new epoch; bob gets them
     // reversed: the message first (held: its epoch is unknown), then the commit, which releases it.
+    await w.run(15_000); // past bob's tail polling of the history, which would fetch them in order
     const n = captured.length;
     w.bus.setLinkFaults("alice", "bob", { drop: 1 });
     await alice.client.setGroupMetadata(cid, { name: "renamed" });
