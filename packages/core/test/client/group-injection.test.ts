@@ -49,7 +49,11 @@ function open(bytes: Uint8Array): Envelope {
   const env = fromBinary(EnvelopeV1Schema, bytes);
   const enc = fromBinary(EncryptedPayloadSchema, env.payload);
   if (enc.encryption.case !== "plaintext") throw new Error("not a group envelope");
-  return { hint: env.conversationHint, salt: env.salt, gm: fromBinary(GroupV1MessageSchema, enc.encryption.value.payload) };
+  return {
+    hint: env.conversationHint,
+    salt: env.salt,
+    gm: fromBinary(GroupV1MessageSchema, enc.encryption.value.payload),
+  };
 }
 
 /** Wraps GroupV1Message bytes the way a member would (the captured hint and salt stay valid). */
@@ -130,6 +134,7 @@ describe("GroupV1: injected messages for unknown epochs cost a member a bounded 
     const attacked = stores.map((s) => s.measure());
     await round("after the attack");
     const after = attacked.map((m) => m());
+    console.log("MEASURE", JSON.stringify({ before, after }));
     for (let i = 0; i < stores.length; i++) {
       expect(after[i]!.maxGroupRecord).toBeLessThanOrEqual(2 * before[i]!.maxGroupRecord);
       expect(after[i]!.bytes).toBeLessThanOrEqual(2 * before[i]!.bytes);
@@ -248,6 +253,7 @@ describe("GroupV1: injected messages for unknown epochs cost a member a bounded 
       const key = outcome.kind === "badly-formed" ? outcome.reason : outcome.kind;
       kinds.set(key, (kinds.get(key) ?? 0) + 1);
     }
+    console.log("MEASURE", JSON.stringify([...kinds]));
     expect(kinds.get("readable")).toBeUndefined();
     expect(store.revision).toBe(revision);
     // Held input was bounded by the buffer, not written; the group still works for bob.

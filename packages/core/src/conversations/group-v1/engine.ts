@@ -768,8 +768,7 @@ export class GroupV1Engine {
     const limits = this.orphans.limits;
     const plausible =
       payload.length <= limits.maxPayloadBytes &&
-      (!head ||
-        (epoch + BigInt(this.finality) >= head.epoch && epoch <= head.epoch + BigInt(limits.maxEpochsAhead)));
+      (!head || (epoch + BigInt(this.finality) >= head.epoch && epoch <= head.epoch + BigInt(limits.maxEpochsAhead)));
     const reason: HeldReason = !plausible ? "epoch-implausible" : unknown ? "epoch-unknown" : "epoch-unreadable";
     s.emit({ kind: "held", conversationId: s.cid, reason });
     if (!plausible) return;
