@@ -134,7 +134,6 @@ describe("GroupV1: injected messages for unknown epochs cost a member a bounded 
     const attacked = stores.map((s) => s.measure());
     await round("after the attack");
     const after = attacked.map((m) => m());
-    console.log("MEASURE", JSON.stringify({ before, after }));
     for (let i = 0; i < stores.length; i++) {
       expect(after[i]!.maxGroupRecord).toBeLessThanOrEqual(2 * before[i]!.maxGroupRecord);
       expect(after[i]!.bytes).toBeLessThanOrEqual(2 * before[i]!.bytes);
@@ -253,7 +252,6 @@ describe("GroupV1: injected messages for unknown epochs cost a member a bounded 
       const key = outcome.kind === "badly-formed" ? outcome.reason : outcome.kind;
       kinds.set(key, (kinds.get(key) ?? 0) + 1);
     }
-    console.log("MEASURE", JSON.stringify([...kinds]));
     expect(kinds.get("readable")).toBeUndefined();
     expect(store.revision).toBe(revision);
     // Held input was bounded by the buffer, not written; the group still works for bob.
