@@ -3,9 +3,10 @@
  * record's version 2, which holds no orphans: a version-1 record that held some decodes without them.
  */
 import { describe, expect, it } from "vitest";
-import { utf8 } from "../../src/base/bytes.js";
+import { fromUtf8, utf8 } from "../../src/base/bytes.js";
 import { DEFAULT_ORPHAN_LIMITS, type Orphan, OrphanBuffer } from "../../src/conversations/group-v1/orphans.js";
-import { decodeMeta, encodeMeta, META_VERSION } from "../../src/conversations/group-v1/records.js";
+import { decodeMeta, encodeMeta, META_VERSION, metaKey, NS } from "../../src/conversations/group-v1/records.js";
+import { createGroup, type MapStore, Net, sendText } from "./harness.js";
 
 const limits = { ...DEFAULT_ORPHAN_LIMITS, maxCount: 4, maxBytes: 1000, maxPerRef: 2, ttlMs: 10_000 };
 let n = 0;
@@ -88,5 +89,28 @@ describe("group record versions", () => {
     expect(decodeMeta(again)).toEqual(meta);
     // A version this code does not know is not guessed at.
     expect(decodeMeta(utf8(JSON.stringify({ ...v1, version: 3 })))).toBeUndefined();
+  });
+});
+
+describe("a stored version-1 group record", () => {
+  it("is read by this version: the group goes on, and the next write is version 2 without orphans", async () => {
+    const net = new Net(19);
+    const [a, b] = [await net.addMember("a"), await net.addMember("b")];
+    const cid = await createGroup(a!, [b!]);
+    await net.settle();
+    // b's record as version 1 wrote it: no version field, orphans (with payloads) inside.
+    const store = b!.store as MapStore;
+    const key = `${NS}\u0000${metaKey(cid)}`;
+    const v2 = JSON.parse(fromUtf8(store.data.get(key)!)!);
+    delete v2.version;
+    v2.orphans = [{ ref: "ff".repeat(16), epoch: { $big: "9" }, hash: "aa", payload: "00".repeat(50_000), at: 1 }];
+    store.data.set(key, utf8(JSON.stringify(v2)));
+    await sendText(a!, cid, "after the upgrade");
+    await net.settle();
+    expect(b!.text()).toContain("after the upgrade");
+    const written = JSON.parse(fromUtf8(store.data.get(key)!)!);
+    expect(written.version).toBe(META_VERSION);
+    expect(written.orphans).toBeUndefined();
+    expect(store.data.get(key)!.length).toBeLessThan(10_000);
   });
 });
