@@ -185,9 +185,9 @@ export type ClientEvent =
   | {
       /**
        * GroupV1: `count` messages that arrived for an epoch we could not read yet were dropped unread, before
-       * anything could authenticate them: `expired` (their epoch never came), `conversation-full` or
-       * `epoch-ref-full` (the in-memory bound was reached, e.g. by someone flooding the topic), `epoch-final`,
-       * `left`. Genuine ones are fetched again from the topic's history when their epoch arrives.
+       * anything could authenticate them: `expired` (their epoch never came), `conversation-full`,
+       * `epoch-ref-full` or `buffer-full` (an in-memory bound was reached, e.g. by someone flooding the topic),
+       * `epoch-final`, `left`. Genuine ones are fetched again from the topic's history when their epoch arrives.
        */
       readonly type: "orphans-evicted";
       readonly conversationId: string;

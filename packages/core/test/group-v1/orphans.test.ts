@@ -4,11 +4,25 @@
  */
 import { describe, expect, it } from "vitest";
 import { fromUtf8, utf8 } from "../../src/base/bytes.js";
-import { DEFAULT_ORPHAN_LIMITS, type Orphan, OrphanBuffer } from "../../src/conversations/group-v1/orphans.js";
+import {
+  DEFAULT_ORPHAN_LIMITS,
+  type Evictions,
+  type Orphan,
+  OrphanBuffer,
+} from "../../src/conversations/group-v1/orphans.js";
 import { decodeMeta, encodeMeta, META_VERSION, metaKey, NS } from "../../src/conversations/group-v1/records.js";
 import { createGroup, type MapStore, Net, sendText } from "./harness.js";
 
-const limits = { ...DEFAULT_ORPHAN_LIMITS, maxCount: 4, maxBytes: 1000, maxPerRef: 2, ttlMs: 10_000 };
+const limits = {
+  ...DEFAULT_ORPHAN_LIMITS,
+  maxCount: 4,
+  maxBytes: 1000,
+  maxTotalBytes: 1500,
+  maxPerRef: 2,
+  ttlMs: 10_000,
+};
+/** One conversation's evictions as [reason, count] pairs. */
+const of = (e: Evictions, cid = "c") => [...(e.get(cid) ?? [])];
 let n = 0;
 const orphan = (ref: string, size: number, at = 0, epoch = 5n): Orphan => ({
   ref,
@@ -22,21 +36,25 @@ const orphan = (ref: string, size: number, at = 0, epoch = 5n): Orphan => ({
 describe("OrphanBuffer", () => {
   it("bounds count per epoch ref, count and bytes per conversation; evicts the oldest and says why", () => {
     const b = new OrphanBuffer(limits);
-    expect([...b.add("c", orphan("r1", 10))]).toEqual([]);
+    expect(of(b.add("c", orphan("r1", 10)))).toEqual([]);
     b.add("c", orphan("r1", 10));
-    expect([...b.add("c", orphan("r1", 10))]).toEqual([["epoch-ref-full", 1]]);
+    expect(of(b.add("c", orphan("r1", 10)))).toEqual([["epoch-ref-full", 1]]);
     b.add("c", orphan("r2", 10));
     b.add("c", orphan("r3", 10));
     expect(b.size("c").count).toBe(4);
-    expect([...b.add("c", orphan("r4", 10))]).toEqual([["conversation-full", 1]]);
-    expect([...b.add("c", orphan("r5", 900))]).toEqual([["conversation-full", 1]]);
+    expect(of(b.add("c", orphan("r4", 10)))).toEqual([["conversation-full", 1]]);
+    expect(of(b.add("c", orphan("r5", 900)))).toEqual([["conversation-full", 1]]);
     expect(b.size("c")).toEqual({ count: 4, bytes: 930 });
     // The byte bound: three more of the oldest go.
-    expect([...b.add("c", orphan("r6", 100))]).toEqual([["conversation-full", 3]]);
+    expect(of(b.add("c", orphan("r6", 100)))).toEqual([["conversation-full", 3]]);
     expect(b.size("c")).toEqual({ count: 2, bytes: 1000 });
-    // Other conversations have their own bounds.
+    // Other conversations have their own bounds; over all of them, the fullest gives way first.
     b.add("d", orphan("r1", 10));
     expect(b.size("d").count).toBe(1);
+    const total = b.add("d", orphan("r2", 495));
+    expect(of(total, "c")).toEqual([["buffer-full", 1]]);
+    expect(of(total, "d")).toEqual([]);
+    expect(b.size().bytes).toBeLessThanOrEqual(1500);
     // An eviction is remembered once, with the earliest arrival, for the history fetch.
     expect(b.takeLostSince("c")).toBe(0);
     expect(b.takeLostSince("c")).toBeUndefined();
@@ -47,12 +65,12 @@ describe("OrphanBuffer", () => {
     b.add("c", orphan("r1", 10, 0));
     b.add("c", orphan("r2", 10, 5_000, 2n));
     b.add("c", orphan("r3", 10, 6_000));
-    expect([...b.sweep("c", 9_999)]).toEqual([]);
-    expect([...b.sweep("c", 10_000)]).toEqual([["expired", 1]]);
-    expect([...b.sweep("c", 10_000, 3n)]).toEqual([["epoch-final", 1]]);
+    expect(of(b.sweep("c", 9_999))).toEqual([]);
+    expect(of(b.sweep("c", 10_000))).toEqual([["expired", 1]]);
+    expect(of(b.sweep("c", 10_000, 3n))).toEqual([["epoch-final", 1]]);
     expect(b.take("c", "r3").map((o) => o.ref)).toEqual(["r3"]);
     expect(b.size("c")).toEqual({ count: 0, bytes: 0 });
-    expect([...b.clear("c")]).toEqual([]);
+    expect(of(b.clear("c"))).toEqual([]);
   });
 });
 

@@ -69,7 +69,7 @@ import {
   roster,
   suiteId,
 } from "./mls.js";
-import { DEFAULT_ORPHAN_LIMITS, type Orphan, OrphanBuffer, type OrphanEviction, type OrphanLimits } from "./orphans.js";
+import { DEFAULT_ORPHAN_LIMITS, type Evictions, type Orphan, OrphanBuffer, type OrphanLimits } from "./orphans.js";
 import {
   decodeMeta,
   encodeMeta,
@@ -1125,8 +1125,9 @@ export class GroupV1Engine {
     s.emit({ kind: "fetch-history", conversationId: s.cid, contentTopic: this.contentTopic(s.cid), since });
   }
 
-  private reportEvictions(s: Session, evicted: Map<OrphanEviction, number>): void {
-    for (const [reason, count] of evicted) s.emit({ kind: "orphans-evicted", conversationId: s.cid, reason, count });
+  private reportEvictions(s: Session, evicted: Evictions): void {
+    for (const [conversationId, counts] of evicted)
+      for (const [reason, count] of counts) s.emit({ kind: "orphans-evicted", conversationId, reason, count });
   }
 
   private async checkGaps(s: Session): Promise<void> {

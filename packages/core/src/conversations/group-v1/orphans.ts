@@ -13,6 +13,8 @@ export interface OrphanLimits {
   readonly maxCount: number;
   /** Payload bytes kept per conversation. */
   readonly maxBytes: number;
+  /** Payload bytes kept over all conversations (the fullest conversation gives way first). */
+  readonly maxTotalBytes: number;
   /** Orphans kept per epoch ref (within a conversation). */
   readonly maxPerRef: number;
   /** Largest payload kept (a Waku message is at most 150 KiB). */
@@ -26,6 +28,7 @@ export interface OrphanLimits {
 export const DEFAULT_ORPHAN_LIMITS: OrphanLimits = {
   maxCount: 128,
   maxBytes: 2 * 1024 * 1024,
+  maxTotalBytes: 16 * 1024 * 1024,
   maxPerRef: 32,
   maxPayloadBytes: 150 * 1024,
   maxEpochsAhead: 16,
@@ -46,7 +49,16 @@ export interface Orphan {
 }
 
 /** Why orphans were dropped unread (the `orphans-evicted` effect and Client event). */
-export type OrphanEviction = "expired" | "conversation-full" | "epoch-ref-full" | "epoch-final" | "left";
+export type OrphanEviction =
+  | "expired"
+  | "conversation-full"
+  | "epoch-ref-full"
+  | "buffer-full"
+  | "epoch-final"
+  | "left";
+
+/** Evictions by conversation, then reason: count. */
+export type Evictions = Map<string, Map<OrphanEviction, number>>;
 
 interface Bucket {
   /** Insertion order = arrival order: the oldest is first. */
@@ -58,6 +70,7 @@ interface Bucket {
 
 export class OrphanBuffer {
   readonly #buckets = new Map<string, Bucket>();
+  #total = 0;
 
   constructor(readonly limits: OrphanLimits) {}
 
@@ -66,23 +79,30 @@ export class OrphanBuffer {
   }
 
   /**
-   * Keeps `o`, evicting the oldest orphans of its ref, then of the conversation, until the bounds hold.
-   * Returns the evictions by reason (count), empty when none.
+   * Keeps `o`, evicting the oldest orphans of its ref, then of the conversation, then of the fullest
+   * conversation, until the bounds hold. Returns the evictions (empty when none).
    */
-  add(cid: string, o: Orphan): Map<OrphanEviction, number> {
-    const evicted = new Map<OrphanEviction, number>();
+  add(cid: string, o: Orphan): Evictions {
+    const out: Evictions = new Map();
     const b = this.#bucket(cid);
-    if (b.byHash.has(o.hash)) return evicted;
+    if (b.byHash.has(o.hash)) return out;
     b.byHash.set(o.hash, o);
     b.bytes += o.payload.length;
+    this.#total += o.payload.length;
     const sameRef = [...b.byHash.values()].filter((x) => x.ref === o.ref);
     for (const x of sameRef.slice(0, Math.max(0, sameRef.length - this.limits.maxPerRef)))
-      this.#evict(cid, b, x, "epoch-ref-full", evicted);
+      this.#evict(cid, b, x, "epoch-ref-full", out);
     for (const x of b.byHash.values()) {
       if (b.byHash.size <= this.limits.maxCount && b.bytes <= this.limits.maxBytes) break;
-      this.#evict(cid, b, x, "conversation-full", evicted);
+      this.#evict(cid, b, x, "conversation-full", out);
     }
-    return evicted;
+    while (this.#total > this.limits.maxTotalBytes && this.#buckets.size > 0) {
+      const [fullest, fb] = [...this.#buckets].reduce((m, e) => (e[1].bytes > m[1].bytes ? e : m));
+      const oldest = fb.byHash.values().next().value;
+      if (!oldest) break;
+      this.#evict(fullest, fb, oldest, "buffer-full", out);
+    }
+    return out;
   }
 
   /** Removes and returns the orphans waiting for `ref`, oldest first. */
@@ -106,22 +126,25 @@ export class OrphanBuffer {
   }
 
   /** Drops what expired, and what belongs to epochs below `floor` (final: nothing can use them). */
-  sweep(cid: string, now: number, floor?: bigint): Map<OrphanEviction, number> {
-    const evicted = new Map<OrphanEviction, number>();
+  sweep(cid: string, now: number, floor?: bigint): Evictions {
+    const out: Evictions = new Map();
     const b = this.#buckets.get(cid);
-    if (!b) return evicted;
+    if (!b) return out;
     for (const o of [...b.byHash.values()]) {
-      if (floor !== undefined && o.epoch < floor) this.#drop(cid, b, o, "epoch-final", evicted);
-      else if (now - o.arrived >= this.limits.ttlMs) this.#evict(cid, b, o, "expired", evicted);
+      if (floor !== undefined && o.epoch < floor) this.#drop(cid, b, o, "epoch-final", out);
+      else if (now - o.arrived >= this.limits.ttlMs) this.#evict(cid, b, o, "expired", out);
     }
-    return evicted;
+    return out;
   }
 
   /** Forgets the conversation's orphans (we left it). */
-  clear(cid: string): Map<OrphanEviction, number> {
-    const count = this.#buckets.get(cid)?.byHash.size ?? 0;
+  clear(cid: string): Evictions {
+    const b = this.#buckets.get(cid);
+    const out: Evictions = new Map();
+    if (!b) return out;
+    for (const o of [...b.byHash.values()]) this.#drop(cid, b, o, "left", out);
     this.#buckets.delete(cid);
-    return new Map(count > 0 ? [["left", count]] : []);
+    return out;
   }
 
   /**
@@ -135,8 +158,10 @@ export class OrphanBuffer {
     return t;
   }
 
-  /** Kept orphans and bytes of one conversation. */
-  size(cid: string): { count: number; bytes: number } {
+  /** Kept orphans and bytes of one conversation (or, without `cid`, bytes of all). */
+  size(cid?: string): { count: number; bytes: number } {
+    if (cid === undefined)
+      return { count: [...this.#buckets.values()].reduce((n, b) => n + b.byHash.size, 0), bytes: this.#total };
     const b = this.#buckets.get(cid);
     return { count: b?.byHash.size ?? 0, bytes: b?.bytes ?? 0 };
   }
@@ -151,14 +176,16 @@ export class OrphanBuffer {
   }
 
   /** Dropped before its epoch arrived: remember to look for it in history. */
-  #evict(cid: string, b: Bucket, o: Orphan, reason: OrphanEviction, out: Map<OrphanEviction, number>): void {
+  #evict(cid: string, b: Bucket, o: Orphan, reason: OrphanEviction, out: Evictions): void {
     b.lostSince = Math.min(b.lostSince ?? o.arrived, o.arrived);
     this.#drop(cid, b, o, reason, out);
   }
 
-  #drop(cid: string, b: Bucket, o: Orphan, reason: OrphanEviction, out: Map<OrphanEviction, number>): void {
+  #drop(cid: string, b: Bucket, o: Orphan, reason: OrphanEviction, out: Evictions): void {
     this.#remove(cid, b, o.hash);
-    out.set(reason, (out.get(reason) ?? 0) + 1);
+    let counts = out.get(cid);
+    if (!counts) out.set(cid, (counts = new Map()));
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
   }
 
   #remove(cid: string, b: Bucket, hash: string): void {
@@ -166,6 +193,7 @@ export class OrphanBuffer {
     if (!o) return;
     b.byHash.delete(hash);
     b.bytes -= o.payload.length;
+    this.#total -= o.payload.length;
     if (b.byHash.size === 0 && b.lostSince === undefined) this.#buckets.delete(cid);
   }
 }

@@ -127,7 +127,8 @@ export const groupV1Spec: ConversationTypeSpec = {
       description:
         "MLS AEAD and signatures; a rejected message changes no state (also group-v1/basic.test.ts). Nothing " +
         "unauthenticated is stored: a message for an epoch we cannot read yet is held in memory only, bounded per " +
-        "conversation (128 messages, 2 MiB) and per epoch ref (32), within 16 epochs above the head, for 120 s; " +
+        "conversation (128 messages, 2 MiB), per epoch ref (32) and in all (16 MiB), within 16 epochs above the " +
+        "head, for 120 s; " +
         "evictions are reported (`orphans-evicted`). An injector costs a member bounded memory and decoding, one " +
         "history fetch per recovery interval and at most one re-welcome request per rewelcomeAfterMs, never a " +
         "write: 120 replayed 100 KB messages with random epoch refs leave later rounds within 2x their bytes " +
