@@ -183,9 +183,9 @@ export class OrphanBuffer {
 
   #drop(cid: string, b: Bucket, o: Orphan, reason: OrphanEviction, out: Evictions): void {
     this.#remove(cid, b, o.hash);
-    let counts = out.get(cid);
-    if (!counts) out.set(cid, (counts = new Map()));
+    const counts = out.get(cid) ?? new Map<OrphanEviction, number>();
     counts.set(reason, (counts.get(reason) ?? 0) + 1);
+    out.set(cid, counts);
   }
 
   #remove(cid: string, b: Bucket, hash: string): void {
