@@ -13,7 +13,7 @@ import {
 } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { SqliteStore } from "@parley/sqlite";
-import { fromClientEvent } from "./chat/events.js";
+import { fromClientEvent, orphansEvictedText } from "./chat/events.js";
 import type { ChatEvent, ConversationSeed } from "./chat/model.js";
 import type { ChatHistoryItem, SentMessage } from "./chat/session.js";
 import { commandLine, dataDirError, profileOpenError } from "./errors.js";
@@ -290,6 +290,8 @@ export function toChatEvent(e: ClientEvent): ChatEvent {
         message: `${e.lost.length === 1 ? "a message" : `${e.lost.length} messages`} from this peer did not arrive and will not`,
         conversationId: e.conversationId,
       };
+    case "orphans-evicted":
+      return { type: "error", message: orphansEvictedText(e.count, e.reason), conversationId: e.conversationId };
     case "frame-dropped":
       return {
         type: "error",

@@ -149,6 +149,8 @@ export function fromClientEvent(e: ClientEvent): ChatEvent {
       };
     case "invite-dropped":
       return { type: "notice", ...droppedNotice(e) };
+    case "orphans-evicted":
+      return { type: "notice", text: orphansEvictedText(e.count, e.reason), conversationId: e.conversationId };
     default:
       return e;
   }
@@ -176,6 +178,11 @@ function droppedNotice(
         level: "error",
         text: "invites from new contacts arrive faster than allowed: some were dropped for now (their senders retry)",
       };
+}
+
+/** Held group messages dropped unread (ClientEvent `orphans-evicted`). */
+export function orphansEvictedText(count: number, reason: string): string {
+  return `${count === 1 ? "a message" : `${count} messages`} for an epoch not yet known dropped unread (${reason})`;
 }
 
 /** Applies one event to the model. */

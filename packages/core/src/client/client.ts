@@ -957,15 +957,17 @@ export class Client {
     const tx = new Transaction(this.#store);
     const effects = await this.#groups.engine.receive(tx, conversationId, message);
     const rejected = effects.find((e) => e.kind === "rejected");
+    // For an epoch we cannot read yet: nothing is written; only its effects run (evictions, history fetch).
+    const held = effects.find((e) => e.kind === "held");
     // Nothing written: a replay, our own echo, or a group we left. Quiet, like PrivateV1 replays.
-    if (!rejected && tx.size === 0) return { kind: "badly-formed", reason: "replay", conversationId };
+    if (!rejected && !held && tx.size === 0) return { kind: "badly-formed", reason: "replay", conversationId };
     const plan = emptyPlan();
     await this.#groups.plan(tx, effects, BY_PEER, plan);
     await tx.commit();
     await this.#runPlan(plan);
-    return rejected?.kind === "rejected"
-      ? { kind: "badly-formed", reason: rejected.reason, conversationId }
-      : { kind: "readable", conversationId };
+    if (rejected?.kind === "rejected") return { kind: "badly-formed", reason: rejected.reason, conversationId };
+    if (held?.kind === "held") return { kind: "badly-formed", reason: held.reason, conversationId };
+    return { kind: "readable", conversationId };
   }
 
   async #groupInfoRecord(conversationId: string): Promise<ConversationInfo> {

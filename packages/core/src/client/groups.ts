@@ -182,6 +182,11 @@ export class ClientGroups {
             return undefined;
           });
           break;
+        case "orphans-evicted":
+          plan.events.push({ type: e.kind, conversationId: e.conversationId, reason: e.reason, count: e.count });
+          break;
+        case "held":
+          break; // the step's outcome (Client.ingest), not an event: normal while a commit is on its way
         case "rejected":
           if (!QUIET.has(e.reason))
             plan.events.push({

@@ -1,7 +1,7 @@
 import type { Clock } from "../base/clock.js";
 import type { ParleyError } from "../base/errors.js";
 import type { Content, ContentCodec } from "../conversations/content/index.js";
-import type { GroupV1Options, MemberState } from "../conversations/group-v1/index.js";
+import type { GroupV1Options, MemberState, OrphanEviction } from "../conversations/group-v1/index.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
 import type { Delivery } from "../framework/delivery.js";
 import type { AnyConversationTypeRuntime } from "../framework/runtime.js";
@@ -225,6 +225,18 @@ export type ClientEvent =
       readonly type: "frame-dropped";
       readonly conversationId: string;
       readonly reason: string;
+    }
+  | {
+      /**
+       * GroupV1: `count` messages that arrived for an epoch we could not read yet were dropped unread, before
+       * anything could authenticate them: `expired` (their epoch never came), `conversation-full`,
+       * `epoch-ref-full` or `buffer-full` (an in-memory bound was reached, e.g. by someone flooding the topic),
+       * `epoch-final`, `left`. Genuine ones are fetched again from the topic's history when their epoch arrives.
+       */
+      readonly type: "orphans-evicted";
+      readonly conversationId: string;
+      readonly reason: OrphanEviction;
+      readonly count: number;
     }
   | {
       /** GroupV1: the roster, a member's pending state, the name or the head epoch changed (`groupMembers`). */

@@ -2,6 +2,10 @@
  * What the GroupV1 engine asks its caller (the Client, or a test router) to do, after the caller has
  * committed the step's transaction. The engine never performs I/O itself.
  */
+import type { OrphanEviction } from "./orphans.js";
+
+export type HeldReason = "epoch-unknown" | "epoch-unreadable" | "epoch-implausible";
+
 export type GroupEffect =
   /** Publish `payload` (an encoded EnvelopeV1) on the group's content topic. */
   | {
@@ -54,6 +58,19 @@ export type GroupEffect =
       readonly conversationId: string;
       readonly messageId: string;
       readonly state: "waiting" | "sent" | "lost";
+    }
+  /**
+   * A message for an epoch we cannot read yet: kept in memory only (`epoch-unknown`, `epoch-unreadable`: one we
+   * were removed in) until that epoch's keys arrive, or dropped unseen (`epoch-implausible`: too far from our
+   * head, or too large). Nothing was stored.
+   */
+  | { readonly kind: "held"; readonly conversationId: string; readonly reason: HeldReason }
+  /** `count` held messages were dropped unread (orphans.ts); genuine ones come back from history. */
+  | {
+      readonly kind: "orphans-evicted";
+      readonly conversationId: string;
+      readonly reason: OrphanEviction;
+      readonly count: number;
     }
   /** Input was rejected; nothing was stored. */
   | { readonly kind: "rejected"; readonly conversationId: string; readonly reason: string };

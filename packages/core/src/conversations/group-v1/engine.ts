@@ -50,7 +50,7 @@ import {
 import { SdsMessageSchema } from "../../wire/gen/logoschat/sds/sds_pb.js";
 import { conversationIdFromGroupId, GROUP_ID_BYTES, groupContentTopic } from "./address.js";
 import { bindCredential, type GroupIdentity, verifyCredential } from "./credential.js";
-import type { GroupEffect } from "./effects.js";
+import type { GroupEffect, HeldReason } from "./effects.js";
 import { GroupError } from "./errors.js";
 import { canonicalChain, chooseHead } from "./fork-choice.js";
 import { joinFromWelcome } from "./join.js";
@@ -69,12 +69,14 @@ import {
   roster,
   suiteId,
 } from "./mls.js";
+import { DEFAULT_ORPHAN_LIMITS, type Evictions, type Orphan, OrphanBuffer, type OrphanLimits } from "./orphans.js";
 import {
   decodeMeta,
   encodeMeta,
   type GroupMeta,
   type Intent,
   KP_NS,
+  META_VERSION,
   metaKey,
   type NodeInfo,
   NS,
@@ -109,7 +111,12 @@ export interface GroupV1Options {
   readonly tailRecoveryMs?: number;
   /** Largest commit published; adds beyond it are split into further commits (default fits a Waku message). */
   readonly maxCommitBytes?: number;
+  /** Bounds of the in-memory orphan buffer (orphans.ts; defaults DEFAULT_ORPHAN_LIMITS). */
+  readonly orphans?: Partial<OrphanLimits>;
 }
+
+/** How one message ended: only `processed` wrote anything (held and duplicate input leaves the store as is). */
+type Ingested = "processed" | "held" | "duplicate";
 
 export type MemberState = "member" | "pending" | "invited";
 
@@ -128,8 +135,10 @@ export interface GroupSummary extends GroupMetadata {
   readonly epochId: string;
 }
 
-const CAPS = { seen: 4096, processed: 4096, echoes: 512, recent: 8, orphans: 512, missing: 256 };
+const CAPS = { seen: 4096, processed: 4096, echoes: 512, recent: 8, missing: 256 };
 const MLS_VERSION = "mls10" as const;
+/** Epochs a removed member follows from one parent on the word of a clear `new_epoch_ref` (unauthenticated). */
+const MAX_STATELESS_CHILDREN = 2;
 
 /** States decoded in this process, keyed by conversation, epoch id and revision. */
 class StateCache {
@@ -249,6 +258,10 @@ class Session {
 
 export class GroupV1Engine {
   readonly cache = new StateCache(256);
+  /** Messages waiting for an epoch we cannot read yet: memory only (orphans.ts). */
+  readonly orphans: OrphanBuffer;
+  /** Last history fetch per group asked for by a held message (not stored: held input writes nothing). */
+  private readonly heldRecovery = new Map<string, number>();
   readonly config: ClientConfig;
   readonly self: string;
   private revCounter = 0;
@@ -281,6 +294,7 @@ export class GroupV1Engine {
     this.config = clientConfig(options.crypto, 2);
     this.self = toHex(options.identity.publicKey);
     this.revPrefix = toHex(this.random(6));
+    this.orphans = new OrphanBuffer({ ...DEFAULT_ORPHAN_LIMITS, ...options.orphans });
   }
 
   static async create(options: GroupV1Options): Promise<GroupV1Engine> {
@@ -378,6 +392,7 @@ export class GroupV1Engine {
 
   private newMeta(cid: string): GroupMeta {
     return {
+      version: META_VERSION,
       conversationId: cid,
       suite: suiteId(this.suiteName),
       self: this.self,
@@ -390,7 +405,6 @@ export class GroupV1Engine {
       seen: [],
       commits: [],
       echoes: [],
-      orphans: [],
       lamport: 0,
       recent: [],
       missing: [],
@@ -541,6 +555,7 @@ export class GroupV1Engine {
     this.reportLost(s, (o) => o.waitingSince !== undefined);
     s.meta.outbox = [];
     for (const n of [...s.meta.nodes]) s.dropNode(n.id);
+    this.reportEvictions(s, this.orphans.clear(cid));
     s.emit({ kind: "left", conversationId: cid });
     return s.flush();
   }
@@ -661,7 +676,8 @@ export class GroupV1Engine {
 
   /**
    * Handles one GroupV1Message (the `EncryptedPayload.plaintext.payload` of an envelope addressed to this
-   * group). Rejected input yields a single `rejected` effect and writes nothing.
+   * group). Rejected input yields a single `rejected` effect and writes nothing; so does input for an epoch
+   * we cannot read yet (a `held` effect: it waits in memory), and a replay.
    */
   async receive(tx: Transaction, cid: string, groupMessage: Uint8Array): Promise<GroupEffect[]> {
     const meta = await this.load(tx, cid);
@@ -670,7 +686,8 @@ export class GroupV1Engine {
     try {
       // Replays and own echoes (common: history fetches, relays) cost one hash and write nothing.
       if (this.alreadyHandled(s, groupMessage)) return [];
-      await this.ingest(s, groupMessage);
+      // Nothing authenticated happened: the step's effects (held, evictions, a history fetch) but no write.
+      if ((await this.ingest(s, groupMessage)) !== "processed") return s.effects;
       await this.reconcile(s);
       return s.flush();
     } catch (e) {
@@ -680,13 +697,13 @@ export class GroupV1Engine {
 
   private alreadyHandled(s: Session, payload: Uint8Array): boolean {
     const hash = this.shortHash(payload);
-    return s.meta.echoes.includes(hash) || s.meta.commits.includes(hash) || s.meta.orphans.some((o) => o.hash === hash);
+    return s.meta.echoes.includes(hash) || s.meta.commits.includes(hash) || this.orphans.has(s.cid, hash);
   }
 
-  private async ingest(s: Session, payload: Uint8Array): Promise<void> {
+  private async ingest(s: Session, payload: Uint8Array): Promise<Ingested> {
     const hash = this.shortHash(payload);
     // Own echoes and replays (history fetches, duplicates) are skipped before any decryption.
-    if (s.meta.echoes.includes(hash) || s.meta.commits.includes(hash)) return;
+    if (s.meta.echoes.includes(hash) || s.meta.commits.includes(hash)) return "duplicate";
     let ref: string;
     let newRef: string;
     let pm: PrivateMessage;
@@ -706,45 +723,66 @@ export class GroupV1Engine {
     const node = s.node(ref);
     if (!node) {
       this.orphan(s, ref, pm.epoch, payload, hash, true);
-      return;
+      return "held";
     }
     if (node.removed) {
       // A commit built on an epoch we cannot read (it removed us, or lies past such an epoch): the epoch it
       // creates, named by `new_epoch_ref`, joins the tree without state, so we follow that branch in the fork
       // choice with the same ids as its members. (Older senders do not name it: a placeholder stands for it.)
+      let followed = false;
       if (pm.contentType === "commit" && pm.epoch === node.epoch) {
         const id = newRef || this.shortHash(fromHex(`ff${node.id}`)!);
-        if (!s.node(id)) {
+        if (!s.node(id) && this.statelessChildren(s, node.id) < MAX_STATELESS_CHILDREN) {
           s.addNode({ id, parent: node.id, epoch: node.epoch + 1n, removed: true, committer: "" });
           await this.adoptOrphans(s, id);
+          followed = true;
         }
       }
       // Kept like an orphan: if a Welcome gives us this epoch's state (a re-add), it is processed then.
       this.orphan(s, ref, pm.epoch, payload, hash, false);
-      return;
+      return followed ? "processed" : "held";
     }
     if (pm.epoch !== node.epoch) throw new GroupError("bad-message", "epoch mismatch");
-    if (pm.contentType === "commit") await this.ingestCommit(s, node, pm, this.shortHash(mlsBytes));
-    else if (pm.contentType === "application") await this.ingestApplication(s, node, pm);
+    if (pm.contentType === "commit") {
+      if (!(await this.ingestCommit(s, node, pm, this.shortHash(mlsBytes)))) return "duplicate";
+    } else if (pm.contentType === "application") await this.ingestApplication(s, node, pm);
     else throw new GroupError("bad-message", "proposals are not used by GroupV1");
     pushCapped(s.meta.commits, hash, CAPS.processed);
     s.meta.lastActivity = this.now();
-    s.meta.orphans = s.meta.orphans.filter((o) => o.hash !== hash);
+    this.orphans.delete(s.cid, hash);
+    return "processed";
   }
 
-  /** `unknown`: its epoch is not in our tree at all (not merely one we cannot read). */
+  /** Epochs known only from a clear `new_epoch_ref` under `parent`: few, since nothing authenticates them. */
+  private statelessChildren(s: Session, parent: string): number {
+    return s.meta.nodes.filter((n) => n.parent === parent && n.removed && n.committer === "").length;
+  }
+
+  /**
+   * Keeps a message for an epoch we cannot read yet in the memory buffer, if plausible: not final, at most
+   * `maxEpochsAhead` above our head, not larger than a delivery message. Emits `held` with the outcome.
+   * `unknown`: its epoch is not in our tree at all (not merely one we cannot read).
+   */
   private orphan(s: Session, ref: string, epoch: bigint, payload: Uint8Array, hash: string, unknown: boolean): void {
     const head = s.node(s.meta.head);
-    if (head && epoch + BigInt(this.finality) < head.epoch) return; // final: nothing can use it any more
-    if (s.meta.orphans.some((o) => o.hash === hash)) return;
-    pushCapped(s.meta.orphans, { ref, epoch, hash, payload: toHex(payload), at: this.now() }, CAPS.orphans);
+    const limits = this.orphans.limits;
+    const plausible =
+      payload.length <= limits.maxPayloadBytes &&
+      (!head || (epoch + BigInt(this.finality) >= head.epoch && epoch <= head.epoch + BigInt(limits.maxEpochsAhead)));
+    const reason: HeldReason = !plausible ? "epoch-implausible" : unknown ? "epoch-unknown" : "epoch-unreadable";
+    s.emit({ kind: "held", conversationId: s.cid, reason });
+    if (!plausible) return;
+    const now = this.now();
+    const o: Orphan = { ref, epoch, hash, payload: payload.slice(), arrived: now, stuckSince: now };
+    this.reportEvictions(s, this.orphans.add(s.cid, o));
     // Above our head, or an unknown epoch as high as it (a competing commit we missed, which may win the fork
     // choice even when our head says we were removed): fetch the history that holds that commit.
     if (!head || epoch > head.epoch || (unknown && epoch === head.epoch)) this.maybeRecover(s);
   }
 
-  private async ingestCommit(s: Session, parent: NodeInfo, pm: PrivateMessage, commitHash: string): Promise<void> {
-    if (s.meta.commits.includes(commitHash)) return;
+  /** False when the commit was already processed (under another wrapper): nothing to do or write. */
+  private async ingestCommit(s: Session, parent: NodeInfo, pm: PrivateMessage, commitHash: string): Promise<boolean> {
+    if (s.meta.commits.includes(commitHash)) return false;
     const parentState = await s.state(parent.id);
     let committerLeaf: number | undefined;
     let result: Awaited<ReturnType<typeof processPrivateMessage>>;
@@ -763,7 +801,7 @@ export class GroupV1Engine {
     pushCapped(s.meta.commits, commitHash, CAPS.processed);
     const known = s.node(id);
     // A known epoch is only updated when we can now read one we knew without state (after a re-add).
-    if (known && !(known.removed && !removed)) return;
+    if (known && !(known.removed && !removed)) return true;
     const before = roster(parentState);
     const committer = before.find((r) => r.leafIndex === committerLeaf)?.identity ?? "";
     const epoch = parent.epoch + 1n;
@@ -771,6 +809,7 @@ export class GroupV1Engine {
     else s.addNode({ id, parent: parent.id, epoch, removed, committer }, removed ? undefined : next);
     this.confirm(s, committer);
     await this.adoptOrphans(s, id);
+    return true;
   }
 
   /**
@@ -801,14 +840,25 @@ export class GroupV1Engine {
     return epochId(this.crypto, { ...parent, groupContext: ctx });
   }
 
+  /**
+   * Processes what waited for epoch `id`, now readable. If orphans were evicted unread before, they may have
+   * been for it: one history fetch from the earliest of them brings genuine ones back.
+   */
   private async adoptOrphans(s: Session, id: string): Promise<void> {
-    const waiting = s.meta.orphans.filter((o) => o.ref === id);
-    s.meta.orphans = s.meta.orphans.filter((o) => o.ref !== id);
-    // Commits first, in arrival order, then application messages: an app message never depends on a commit
-    // of its own epoch, and commits may unlock further orphans.
+    const waiting = this.orphans.take(s.cid, id);
+    const lostSince = this.orphans.takeLostSince(s.cid);
+    if (lostSince !== undefined) {
+      const now = this.now();
+      s.meta.lastRecovery = now;
+      this.heldRecovery.set(s.cid, now);
+      const since = lostSince - 2 * this.recoveryInterval;
+      s.emit({ kind: "fetch-history", conversationId: s.cid, contentTopic: this.contentTopic(s.cid), since });
+    }
+    // In arrival order: an app message never depends on a commit of its own epoch, and commits may unlock
+    // further orphans.
     for (const o of waiting) {
       try {
-        await this.ingest(s, fromHex(o.payload)!);
+        await this.ingest(s, o.payload);
       } catch {
         // A bad orphan is dropped; it must not poison the message that unlocked it.
       }
@@ -1043,6 +1093,7 @@ export class GroupV1Engine {
       // A member whose head removed it still polls for a while: a branch keeping it may yet win.
       if (meta?.status !== "active" && meta?.status !== "removed") continue;
       const s = new Session(this, tx, meta);
+      this.reportEvictions(s, this.orphans.sweep(id, this.now()));
       await this.reconcile(s);
       await this.checkGaps(s);
       effects.push(...s.flush());
@@ -1054,17 +1105,29 @@ export class GroupV1Engine {
   async recover(tx: Transaction, cid: string): Promise<GroupEffect[]> {
     const s = await this.session(tx, cid);
     s.meta.lastRecovery = 0;
+    this.heldRecovery.delete(cid);
     this.maybeRecover(s);
     return s.flush();
   }
 
+  /**
+   * At most one history fetch per recoveryInterval and group, whatever asks for it; held input (which must
+   * write nothing) keeps its time in memory only.
+   */
   private maybeRecover(s: Session): void {
     const now = this.now();
-    if (now - s.meta.lastRecovery < this.recoveryInterval) return;
+    const last = Math.max(s.meta.lastRecovery, this.heldRecovery.get(s.cid) ?? 0);
+    if (now - last < this.recoveryInterval) return;
     // Ask only for what is newer than the previous fetch (minus a margin for clock skew and latency).
-    const since = s.meta.lastRecovery > 0 ? s.meta.lastRecovery - 2 * this.recoveryInterval : undefined;
+    const since = last > 0 ? last - 2 * this.recoveryInterval : undefined;
     s.meta.lastRecovery = now;
+    this.heldRecovery.set(s.cid, now);
     s.emit({ kind: "fetch-history", conversationId: s.cid, contentTopic: this.contentTopic(s.cid), since });
+  }
+
+  private reportEvictions(s: Session, evicted: Evictions): void {
+    for (const [conversationId, counts] of evicted)
+      for (const [reason, count] of counts) s.emit({ kind: "orphans-evicted", conversationId, reason, count });
   }
 
   private async checkGaps(s: Session): Promise<void> {
@@ -1075,11 +1138,11 @@ export class GroupV1Engine {
     // activity the member polls the topic's history (a Waku Store query for what is newer than its last one).
     if (now - (s.meta.lastActivity ?? 0) < this.tailWindow) this.maybeRecover(s);
     if (head.removed) return;
-    const ahead = s.meta.orphans.filter((o) => o.epoch > head.epoch);
+    const ahead = this.orphans.ahead(s.cid, head.epoch);
     const oldMissing = s.meta.missing.filter((m) => now - m.since >= this.recoveryInterval);
     if (ahead.length === 0 && oldMissing.length === 0) return;
     this.maybeRecover(s);
-    const stuckSince = Math.min(...ahead.map((o) => o.at));
+    const stuckSince = Math.min(...ahead.map((o) => o.stuckSince));
     if (ahead.length === 0 || now - stuckSince < this.rewelcomeAfter) return;
     // History did not fill the gap: ask the lowest-index other member to remove and re-add us.
     const others = (await this.headRoster(s)).filter((r) => r.identity !== this.self);
@@ -1087,7 +1150,7 @@ export class GroupV1Engine {
     if (!target) return;
     const keyPackage = await this.createKeyPackage(s.tx);
     this.control(s, target.identity, { case: "rewelcomeRequest", value: { conversationId: s.cid, keyPackage } });
-    for (const o of ahead) (o as { at: number }).at = now; // wait a full period before asking again
+    for (const o of ahead) o.stuckSince = now; // wait a full period before asking again
   }
 
   // ---------------------------------------------------------------- fork choice and convergence
@@ -1301,7 +1364,7 @@ export class GroupV1Engine {
     if (!head) return;
     const floor = head.epoch - BigInt(this.finality);
     for (const n of [...s.meta.nodes]) if (n.epoch < floor && n.id !== head.id) s.dropNode(n.id);
-    s.meta.orphans = s.meta.orphans.filter((o) => o.epoch >= floor);
+    this.reportEvictions(s, this.orphans.sweep(s.cid, this.now(), floor));
     // A message still waiting when its epoch becomes final waited in vain (its remover never re-committed).
     this.reportLost(s, (o) => o.epoch < floor && o.waitingSince !== undefined);
     s.meta.outbox = s.meta.outbox.filter((o) => o.epoch >= floor);

@@ -6,5 +6,6 @@ export * from "./errors.js";
 export * from "./fork-choice.js";
 export * from "./metadata.js";
 export { DEFAULT_SUITE } from "./mls.js";
+export { DEFAULT_ORPHAN_LIMITS, type OrphanEviction, type OrphanLimits } from "./orphans.js";
 export * from "./service.js";
 export { groupV1Spec } from "./spec.js";

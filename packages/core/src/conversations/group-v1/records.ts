@@ -1,6 +1,8 @@
 /**
  * What GroupV1 persists, and how. Namespace `group-v1`:
- * - `meta/{conversation id}`: the GroupMeta record below (JSON, bytes as hex), small and rewritten per step;
+ * - `meta/{conversation id}`: the GroupMeta record below (JSON, bytes as hex), small and rewritten per step.
+ *   Version 2 holds no orphans: nothing authenticates them yet, so they live in memory (orphans.ts). Version 1 (no `version` field) kept them here; decoding
+ *   it drops them (start-up fetches the topic's history, which brings them back if they were genuine);
  * - `node/{conversation id}/{epoch id}`: one encoded MLS GroupState per known epoch, without its tree
  *   (ts-mls encoding), and `tree/{conversation id}/{epoch id}`: that epoch's ratchet tree.
  * Namespace `group-v1-kp`: `{key package ref}` = our own key packages with their private keys, until used.
@@ -62,19 +64,12 @@ export interface OutboxEntry {
   readonly waitingSince?: number;
 }
 
-export interface Orphan {
-  readonly ref: string;
-  readonly epoch: bigint;
-  /** Short hash of the payload (dedup). */
-  readonly hash: string;
-  /** Encoded GroupV1Message (hex). */
-  readonly payload: string;
-  readonly at: number;
-}
-
 export type GroupStatus = "active" | "removed" | "left";
 
+export const META_VERSION = 2;
+
 export interface GroupMeta {
+  readonly version: typeof META_VERSION;
   readonly conversationId: string;
   readonly suite: number;
   readonly self: string;
@@ -91,7 +86,6 @@ export interface GroupMeta {
   commits: string[];
   /** Hashes of our own published payloads (echo filter). */
   echoes: string[];
-  orphans: Orphan[];
   lamport: number;
   /** Last message ids, carried as SDS causal history. */
   recent: string[];
@@ -112,17 +106,20 @@ export function encodeMeta(meta: GroupMeta): Uint8Array {
   return utf8(JSON.stringify(meta, (_k, v) => (typeof v === "bigint" ? { $big: v.toString() } : v)));
 }
 
-/** Total: undefined for anything that is not a meta record this version wrote. */
+/** Total: undefined for anything that is not a meta record of version 1 or 2 (version 1 is upgraded). */
 export function decodeMeta(bytes: Uint8Array): GroupMeta | undefined {
   const text = fromUtf8(bytes);
   if (text === undefined) return undefined;
   try {
-    const meta = JSON.parse(text, (_k, v) =>
+    const raw = JSON.parse(text, (_k, v) =>
       v !== null && typeof v === "object" && typeof v.$big === "string" && /^\d+$/.test(v.$big) ? BigInt(v.$big) : v,
-    ) as GroupMeta;
-    if (typeof meta?.conversationId !== "string" || !Array.isArray(meta.nodes) || typeof meta.head !== "string")
+    ) as (Omit<GroupMeta, "version"> & { version?: number; orphans?: unknown }) | null;
+    if (typeof raw?.conversationId !== "string" || !Array.isArray(raw.nodes) || typeof raw.head !== "string")
       return undefined;
-    return meta;
+    if (raw.version !== undefined && raw.version !== META_VERSION) return undefined;
+    // Version 1 stored unauthenticated orphans here: they are dropped, never loaded.
+    const { orphans: _dropped, ...rest } = raw;
+    return { ...rest, version: META_VERSION };
   } catch {
     return undefined;
   }

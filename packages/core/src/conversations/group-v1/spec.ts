@@ -4,6 +4,7 @@ const B = "packages/core/test/group-v1/basic.test.ts";
 const C = "packages/core/test/group-v1/convergence.test.ts";
 const L = "packages/core/test/group-v1/lifecycle.test.ts";
 const F = "packages/core/test/client/group-forks.test.ts";
+const I = "packages/core/test/client/group-injection.test.ts";
 
 /** GroupV1: MLS groups with fork-free membership; design and trade-offs in docs/GROUPS.md. */
 export const groupV1Spec: ConversationTypeSpec = {
@@ -123,8 +124,19 @@ export const groupV1Spec: ConversationTypeSpec = {
     },
     {
       property: "integrity",
-      description: "MLS AEAD and signatures; a rejected message changes no state.",
-      provenBy: B,
+      description:
+        "MLS AEAD and signatures; a rejected message changes no state (also group-v1/basic.test.ts). Nothing " +
+        "unauthenticated is stored: a message for an epoch we cannot read yet is held in memory only, bounded per " +
+        "conversation (128 messages, 2 MiB), per epoch ref (32) and in all (16 MiB), within 16 epochs above the " +
+        "head, for 120 s; " +
+        "evictions are reported (`orphans-evicted`). An injector costs a member bounded memory and decoding, one " +
+        "history fetch per recovery interval and at most one re-welcome request per rewelcomeAfterMs, never a " +
+        "write: 120 replayed 100 KB messages with random epoch refs leave later rounds within 2x their bytes " +
+        "written, and 100,000 garbage payloads from real group envelopes change no stored record.",
+      caveat:
+        "A member removed from an epoch follows up to two commits per parent on their clear new_epoch_ref, which " +
+        "nothing authenticates (docs/GROUPS.md §2).",
+      provenBy: I,
     },
     {
       property: "authentication",
@@ -150,7 +162,9 @@ export const groupV1Spec: ConversationTypeSpec = {
     {
       property: "dropped-message-observability",
       description:
-        "Messages for unknown epochs and gaps in SDS causal history trigger a history fetch, then a re-welcome.",
+        "Messages for unknown epochs and gaps in SDS causal history trigger a history fetch, then a re-welcome. " +
+        "Held messages dropped unread are reported (`orphans-evicted`, with a reason) and fetched again from " +
+        "history when their epoch arrives.",
       provenBy: L,
     },
     { property: "unlinkable-hints", description: "Salted per-message hints." },
@@ -188,8 +202,18 @@ export const groupV1Spec: ConversationTypeSpec = {
           { when: "group id is another group's", next: { outcome: "badly-formed", reason: "bad-message" } },
           { when: "hash already processed or own echo", next: { outcome: "not-for-me" } },
           {
-            when: "epoch_ref unknown (kept until that epoch is known)",
-            next: { outcome: "readable", frame: "GroupV1Message" },
+            when:
+              "epoch_ref unknown or an epoch we were removed in, and implausible: MLS epoch below head - 8 or " +
+              "above head + 16, or larger than 150 KiB (dropped unseen, nothing stored)",
+            next: { outcome: "badly-formed", reason: "epoch-implausible" },
+          },
+          {
+            when: "epoch_ref unknown (held in memory, bounded, until that epoch is known; nothing stored)",
+            next: { outcome: "badly-formed", reason: "epoch-unknown" },
+          },
+          {
+            when: "epoch_ref is an epoch we were removed in (held in memory for a re-add; nothing stored)",
+            next: { outcome: "badly-formed", reason: "epoch-unreadable" },
           },
           { when: "otherwise", next: "content" },
         ],
@@ -207,6 +231,7 @@ export const groupV1Spec: ConversationTypeSpec = {
         id: "commit",
         test: "MLS commit processing from the parent epoch",
         branches: [
+          { when: "same commit already processed (other clear fields)", next: { outcome: "not-for-me" } },
           { when: "MLS rejects it", next: { outcome: "badly-formed", reason: "bad-message" } },
           { when: "ok (a new epoch; the fork choice runs)", next: { outcome: "readable", frame: "GroupV1Message" } },
         ],
