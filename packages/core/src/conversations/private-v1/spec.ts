@@ -180,6 +180,10 @@ export const privateV1Spec: ConversationTypeSpec = {
           },
           { when: "sender_id is not the peer's id", next: { outcome: "badly-formed", reason: "sds-sender-mismatch" } },
           {
+            when: "must wait for dependencies and the buffer of waiting messages is full (the sender resends it)",
+            next: { outcome: "badly-formed", reason: "sds-buffer-full" },
+          },
+          {
             when: "ok (delivered, buffered, duplicate or sync)",
             next: { outcome: "readable", frame: "PrivateV1Frame" },
           },
