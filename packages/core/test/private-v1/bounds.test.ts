@@ -7,15 +7,19 @@
 import { describe, expect, it } from "vitest";
 import { SEGMENTS_NS, withSegmentRecords } from "../../src/conversations/private-v1/segment-records.js";
 import { MAX_SEG_SIZE, type OutgoingPayload, PrivateV1Engine } from "../../src/conversations/private-v1/session.js";
-import { decodePrivateState, encodePrivateState, type PrivateV1State } from "../../src/conversations/private-v1/state.js";
+import {
+  decodePrivateState,
+  encodePrivateState,
+  type PrivateV1State,
+} from "../../src/conversations/private-v1/state.js";
 import { seededRandom } from "../../src/crypto/index.js";
 import { NodeCryptoProvider } from "../../src/crypto/node.js";
 import { CONVERSATION_STATE_NS } from "../../src/framework/conversation-store.js";
 import { MemoryStore } from "../../src/framework/memory-store.js";
 import type { Store, WriteOp } from "../../src/framework/store.js";
-import type { EncryptedPayload } from "../../src/wire/index.js";
 import { ByteWriter } from "../../src/primitives/binary.js";
 import { serializeReassemblyState } from "../../src/primitives/segmentation/index.js";
+import type { EncryptedPayload } from "../../src/wire/index.js";
 import { dependencyBomb, partialFrame } from "../support/hostile-peer.js";
 import { sessionPair } from "../support/private-v1-session.js";
 
@@ -49,7 +53,10 @@ class Receiver {
       { op: "put", ns: CONVERSATION_STATE_NS, key: this.key, value: encodePrivateState(this.state) },
     ]);
   }
-  async open(p: OutgoingPayload | EncryptedPayload, now: number): Promise<{ frames: number; dropped: readonly string[] }> {
+  async open(
+    p: OutgoingPayload | EncryptedPayload,
+    now: number,
+  ): Promise<{ frames: number; dropped: readonly string[] }> {
     const r = this.engine.open(this.state, "payload" in p ? p.payload : p, now);
     if (!r.ok) throw new Error(r.reason);
     this.state = r.state;

@@ -109,7 +109,9 @@ const encodedParts = new WeakMap<Uint8Array, { readonly localId: string; readonl
 /** Parts read from a store's records for state bytes read from it (segment-records.ts), by those bytes. */
 const loadedParts = new WeakMap<Uint8Array, PartLookup>();
 
-export function partsOf(bytes: Uint8Array): { readonly localId: string; readonly reassembly: ReassemblyState } | undefined {
+export function partsOf(
+  bytes: Uint8Array,
+): { readonly localId: string; readonly reassembly: ReassemblyState } | undefined {
   return encodedParts.get(bytes);
 }
 
