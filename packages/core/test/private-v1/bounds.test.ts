@@ -214,6 +214,31 @@ describe("PrivateV1 bounds: the segment bomb", () => {
   });
 });
 
+describe("PrivateV1 bounds: the missing-dependency bomb", () => {
+  it("refuses what the buffer cannot hold without changing the state; the sweep after the bound releases the rest", async () => {
+    const engine = new PrivateV1Engine(crypto, { sds: { incomingLostAfterMs: 10 * 60_000 } });
+    const pair = sessionPair(crypto, engine);
+    let state = pair.bob;
+    const bomb = dependencyBomb(engine, pair.alice, 100, 1000, 2_000);
+    const reasons: string[] = [];
+    for (const payload of bomb.payloads) {
+      const r = engine.open(state, payload, 2_000);
+      if (r.ok) state = r.state;
+      else reasons.push(r.reason);
+    }
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(new Set(reasons)).toEqual(new Set(["sds-buffer-full"]));
+    const held = state.sds.incoming.length;
+    expect(held + reasons.length).toBe(100);
+    expect(encodePrivateState(state).length).toBeLessThan(160 * 1024);
+    const swept = engine.sweep(state, 2_000 + 10 * 60_000);
+    expect(swept.state.sds.incoming).toEqual([]);
+    expect(swept.effects.lost.length).toBeLessThanOrEqual(2_000);
+    // Their content is not a segment: each released message is a reported drop, not a frame.
+    expect(swept.effects.dropped).toHaveLength(held);
+  });
+});
+
 /** The version-2 bytes of a state: its version-3 encoding with the reassembly section inline again. */
 function asVersion2(v3: Uint8Array, state: PrivateV1State): Uint8Array {
   const view = new DataView(v3.buffer, v3.byteOffset, v3.byteLength);
