@@ -331,12 +331,13 @@ export class Sds {
 
     this.#reviewAcks(d, m);
     if (m.kind === "sync") {
-      this.#recordMissing(d, this.#honoured(m.causalHistory), now);
+      // A sync cites mostly our own ids (acknowledgements): only the unknown ones count towards the cap.
+      this.#recordMissing(d, this.#awaited(d, m.causalHistory), now);
       return { ok: true, status: "sync", message: m, ...this.#finish(d) };
     }
 
     // Only the dependencies not yet available are kept: what the message waits for, at most maxDependencies.
-    const awaited = this.#honoured(m.causalHistory.filter((h) => !this.#available(d, h.messageId)));
+    const awaited = this.#awaited(d, m.causalHistory);
     const buffered: BufferedMessage = {
       messageId: m.messageId,
       senderId: m.senderId,
@@ -758,9 +759,10 @@ export class Sds {
     d.events.push({ type: "incoming-lost", messageIds: ids });
   }
 
-  /** The last `maxDependencies` of a message's causal history: what we track of it. */
-  #honoured(refs: readonly HistoryRef[]): readonly HistoryRef[] {
-    return refs.length > this.maxDependencies ? refs.slice(-this.maxDependencies) : refs;
+  /** The last `maxDependencies` ids a message cites that are neither delivered nor lost: what we track of it. */
+  #awaited(d: Draft, refs: readonly HistoryRef[]): readonly HistoryRef[] {
+    const unknown = refs.filter((h) => !this.#available(d, h.messageId));
+    return unknown.length > this.maxDependencies ? unknown.slice(-this.maxDependencies) : unknown;
   }
 
   /**
