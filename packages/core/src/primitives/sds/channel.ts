@@ -71,8 +71,8 @@ export interface SdsOptions {
   readonly maxIncoming?: number;
   readonly maxIncomingBytes?: number;
   /**
-   * Bound on tracked missing and lost ids, on the dependencies all buffered messages wait for together, and
-   * on owed acknowledgements. Defaults 1000 and 4096.
+   * Bound on tracked missing ids and on the dependencies all buffered messages wait for together (default
+   * 1000), and on owed acknowledgements (default 4096).
    */
   readonly maxTracked?: number;
   /**
