@@ -2,6 +2,7 @@ import { classifySection } from "./classify.js";
 import { cryptoSection } from "./crypto.js";
 import { groupSection } from "./group.js";
 import type { Section } from "./harness.js";
+import { hostileSection } from "./hostile.js";
 import { memorySection } from "./memory.js";
 import { primitivesSection } from "./primitives.js";
 import { privateV1Section } from "./private-v1.js";
@@ -20,6 +21,7 @@ export const sections: Record<string, Section> = {
   waku,
   memory: memorySection,
   scaling: scalingSection,
+  hostile: hostileSection,
   // Loaded only when it runs: it brings vite and playwright-core.
   browser: async () => (await import("./browser.js")).browserSection(),
 };

@@ -32,6 +32,7 @@ import {
   type PrivateV1Runtime,
   type PrivateV1State,
 } from "../conversations/private-v1/index.js";
+import { withSegmentRecords } from "../conversations/private-v1/segment-records.js";
 import { decodePrivateState, encodePrivateState } from "../conversations/private-v1/state.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
 import {
@@ -181,7 +182,8 @@ export class Client {
   #closed = false;
 
   private constructor(options: ClientOptions, identity: Identity, seq: number) {
-    this.#store = this.#states.wrap(options.store);
+    // Parts of partly received PrivateV1 frames are records of their own, committed with their state.
+    this.#store = this.#states.wrap(withSegmentRecords(options.store));
     this.#delivery = options.delivery;
     this.#crypto = options.crypto;
     this.#clock = options.clock ?? systemClock;

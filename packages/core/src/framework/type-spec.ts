@@ -46,6 +46,8 @@ export const GUARANTEES = [
   "replay-protection",
   "causal-ordering",
   "unlinkable-hints",
+  /** What a peer or an injector can make a victim store or compute is bounded, per message and in total. */
+  "bounded-cost",
 ] as const;
 export type Guarantee = (typeof GUARANTEES)[number];
 

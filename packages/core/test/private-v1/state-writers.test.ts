@@ -60,11 +60,25 @@ function refReassembly(s: ReassemblyState): Uint8Array {
   return w.finish();
 }
 
+/** Reassembly version 2, as PrivateV1 state version 3 holds it: which parts arrived, not their bytes. */
+function refReassemblyIndex(s: ReassemblyState): Uint8Array {
+  const w = new ByteWriter().u8(2).u32(s.partial.length);
+  for (const p of s.partial) {
+    w.string(p.sender).raw(p.hash).u32(p.count).uint(p.firstSeenAt).u32(p.received);
+    p.parts.forEach((part, i) => {
+      if (part) w.u8(i);
+    });
+  }
+  w.u32(s.completed.length);
+  for (const c of s.completed) w.string(c.sender).raw(c.hash).uint(c.completedAt);
+  return w.finish();
+}
+
 function refPrivate(s: PrivateV1State): Uint8Array {
-  const w = new ByteWriter().u8(2).u8(s.role === "initiator" ? 0 : 1);
+  const w = new ByteWriter().u8(3).u8(s.role === "initiator" ? 0 : 1);
   w.string(s.localId).string(s.remoteId).string(s.contentTopic);
   w.raw(s.selfKey).raw(s.peerKey).uint(s.createdAt).uint(s.lastFrameTimestamp);
-  w.bytes(refRatchet(s.ratchet)).bytes(serializeSdsState(s.sds)).bytes(refReassembly(s.reassembly));
+  w.bytes(refRatchet(s.ratchet)).bytes(serializeSdsState(s.sds)).bytes(refReassemblyIndex(s.reassembly));
   w.u32(s.outbound.length);
   const list = (l: readonly string[]) => {
     w.u32(l.length);

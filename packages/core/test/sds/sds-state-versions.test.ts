@@ -91,10 +91,10 @@ describe("SDS state versions", () => {
     ["hex ids (packed)", hexId],
     ["other ids", textId],
   ] as const) {
-    it(`writes version 4 and reads it back to the same state and bytes: ${name}`, () => {
+    it(`writes version 5 and reads it back to the same state and bytes: ${name}`, () => {
       const { bob } = bobAfter(40, id);
       const bytes = serializeSdsState(bob);
-      expect(bytes[0]).toBe(4);
+      expect(bytes[0]).toBe(5);
       const back = deserializeSdsState(bytes);
       if (!back.ok) throw back.error;
       expect(back.state).toEqual(bob);
@@ -140,9 +140,9 @@ describe("SDS state versions", () => {
     }
   }
 
-  it("refuses an unknown version, every truncation of a version-4 state, and a packed list in version 2", () => {
+  it("refuses an unknown version, every truncation of a version-5 state, and a packed list in version 2", () => {
     const bytes = serializeSdsState(bobAfter(5, hexId).bob);
-    expect(deserializeSdsState(Uint8Array.of(5, ...bytes.subarray(1))).ok).toBe(false);
+    expect(deserializeSdsState(Uint8Array.of(6, ...bytes.subarray(1))).ok).toBe(false);
     expect(deserializeSdsState(Uint8Array.of(0, ...bytes.subarray(1))).ok).toBe(false);
     expect(deserializeSdsState(Uint8Array.of(2, ...bytes.subarray(1))).ok).toBe(false);
     for (let cut = 0; cut < bytes.length; cut += 3) expect(deserializeSdsState(bytes.subarray(0, cut)).ok).toBe(false);

@@ -564,12 +564,9 @@ export class PrivateV1Engine {
       now,
       current.sessionSince !== undefined ? { lostBefore: current.sessionSince + this.resetAfterMs } : {},
     );
-    let next: PrivateV1State = {
-      ...current,
-      sds: step.state,
-      reassembly: this.reassembler.collect(current.reassembly, now),
-    };
-    const applied = this.#apply(next, step.events, now);
+    const expired = this.reassembler.expire(current.reassembly, now);
+    let next: PrivateV1State = { ...current, sds: step.state, reassembly: expired.state };
+    const applied = this.#apply(next, step.events, now, expired.expired);
     next = applied.state;
     const sent = this.#encryptAll(next, step.outgoing, now);
     next = sent.state;
@@ -590,10 +587,12 @@ export class PrivateV1Engine {
     return { state: next, outgoing, effects: applied.effects };
   }
 
+  /** `expired`: incomplete frames the caller's expiry dropped, reported with what the events drop. */
   #apply(
     state: PrivateV1State,
     events: readonly SdsEvent[],
     now: number,
+    expired = 0,
   ): { state: PrivateV1State; effects: PrivateV1Effects } {
     let reassembly = state.reassembly;
     let outbound = state.outbound;
@@ -603,13 +602,16 @@ export class PrivateV1Engine {
     const updates: DeliveryUpdate[] = [];
     const missing: string[] = [];
     const lost: string[] = [];
-    const dropped: string[] = [];
+    const dropped: string[] = new Array(expired).fill("segment-expired");
     for (const e of events) {
       switch (e.type) {
         case "delivered": {
           const r = this.reassembler.push(reassembly, state.remoteId, e.content, now);
           reassembly = r.state;
           if (r.status === "rejected") dropped.push(`segment-${r.error?.code ?? "rejected"}`);
+          // Incomplete frames given up to keep the conversation's bound (bytes, count) or past their time.
+          for (let i = r.expired ?? 0; i > 0; i--) dropped.push("segment-expired");
+          for (let i = r.evicted ?? 0; i > 0; i--) dropped.push("segment-evicted");
           if (r.status !== "complete" || !r.payload) break;
           const frame = decodeFrame(r.payload);
           if (!frame) dropped.push("frame-decode");

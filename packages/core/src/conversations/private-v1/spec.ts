@@ -6,6 +6,7 @@ const F = "packages/core/test/client/faults.test.ts";
 const O = "packages/core/test/reliability/outages.test.ts";
 const S = "packages/core/test/reliability/scenario.test.ts";
 const R = "packages/core/test/private-v1/reset.test.ts";
+const H = "packages/core/test/reliability/hostile.test.ts";
 
 /** PrivateV1 (PRIVATE1 `ac0d17a`) as Parley implements it; decisions in docs/PROTOCOL.md. */
 export const privateV1Spec: ConversationTypeSpec = {
@@ -141,6 +142,23 @@ export const privateV1Spec: ConversationTypeSpec = {
         "days, bursts beyond max_skip and lossy, reordering networks.",
       provenBy: S,
     },
+    {
+      property: "bounded-cost",
+      description:
+        "What the authenticated peer can make us hold is bounded per conversation: of each SDS message at most 16 " +
+        "unknown dependencies are awaited; messages waiting for dependencies at most 1,000 (32 MiB, 1,000 awaited ids " +
+        "in all), beyond which a message is refused `sds-buffer-full` with nothing changed (its resend comes back); " +
+        "waiting messages are released once their dependencies are declared lost, and at most 256 lost ids are " +
+        "remembered. Parts of incomplete multi-segment frames are store records of their own (one per part), at most " +
+        "8 frames and 255 x 100,000 bytes, dropped `segment-expired` at the incoming-lost bound or `segment-evicted` " +
+        "(oldest first) beyond the bound, both reported as frame-dropped. After a segment bomb (254 of 255 " +
+        "segments) and a dependency bomb (100 messages citing 1,000 unknown ids each), later messages write within " +
+        "2x what they write in a conversation never attacked, and nothing of either is left after the bounds.",
+      caveat:
+        "Until the incoming-lost bound passes (8 days by default), the peer's own later messages wait behind what " +
+        "it withheld, and its partial frames keep up to 25.5 MB of records and memory per conversation.",
+      provenBy: H,
+    },
     { property: "deniability", description: "No signatures on messages: authentication is by shared keys only." },
     { property: "unlinkable-hints", description: "Salted per-message hints.", provenBy: C },
   ],
@@ -179,6 +197,10 @@ export const privateV1Spec: ConversationTypeSpec = {
             next: { outcome: "badly-formed", reason: "sds-wrong-channel" },
           },
           { when: "sender_id is not the peer's id", next: { outcome: "badly-formed", reason: "sds-sender-mismatch" } },
+          {
+            when: "must wait for dependencies and the buffer of waiting messages is full (the sender resends it)",
+            next: { outcome: "badly-formed", reason: "sds-buffer-full" },
+          },
           {
             when: "ok (delivered, buffered, duplicate or sync)",
             next: { outcome: "readable", frame: "PrivateV1Frame" },

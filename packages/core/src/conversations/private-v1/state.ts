@@ -1,10 +1,12 @@
+import { constantTimeEqual } from "../../base/bytes.js";
 import { ByteReader, ByteWriter, TruncatedInput } from "../../primitives/binary.js";
 import { deserializeRatchetState, type RatchetState, writeRatchetState } from "../../primitives/ratchet/index.js";
 import { deserializeSdsState, type SdsState, writeSdsState } from "../../primitives/sds/index.js";
 import {
   deserializeReassemblyState,
+  type PartLookup,
   type ReassemblyState,
-  writeReassemblyState,
+  writeReassemblyIndex,
 } from "../../primitives/segmentation/index.js";
 import type { Role } from "./ids.js";
 
@@ -76,11 +78,16 @@ export interface PendingReset {
 }
 
 /**
+ * Version 3 keeps the bytes of partly received multi-segment frames out of the state: it lists the parts
+ * received, and each part is its own store record (segment-records.ts), so that a step writes the part it
+ * received and not every part received before (one incomplete 255-segment frame made every later message
+ * write 25 MB). Versions 1 and 2 hold the parts inline and are still read; the first commit after moves them
+ * to their records.
  * Version 2 adds each outgoing segment's sealed payload, the receipts, the given-up frames and the session
  * reset fields; version 1 is still read (frames without payloads: their SDS state holds the plaintext, which
  * is sealed anew on resend; generation 0, no reset).
  */
-const VERSION = 2;
+const VERSION = 3;
 
 /**
  * Encoded parts that often stay the same from one state to the next (the reassembly state of a conversation
@@ -90,7 +97,37 @@ const reassemblyBytes = new WeakMap<ReassemblyState, Uint8Array | null>();
 const frameBytes = new WeakMap<OutboundFrame, Uint8Array | null>();
 
 function writeReassembly(w: ByteWriter, r: ReassemblyState): void {
-  w.sized((w) => writeReassemblyState(w, r));
+  w.sized((w) => writeReassemblyIndex(w, r));
+}
+
+/**
+ * The reassembly state each encoded state (by its bytes) holds, parts included, with the conversation's local
+ * id: what segment-records.ts writes as records when those bytes are committed, and what decoding the same
+ * bytes again in this process gets its parts from. Bytes are never modified once encoded.
+ */
+const encodedParts = new WeakMap<Uint8Array, { readonly localId: string; readonly reassembly: ReassemblyState }>();
+/** Parts read from a store's records for state bytes read from it (segment-records.ts), by those bytes. */
+const loadedParts = new WeakMap<Uint8Array, PartLookup>();
+
+export function partsOf(
+  bytes: Uint8Array,
+): { readonly localId: string; readonly reassembly: ReassemblyState } | undefined {
+  return encodedParts.get(bytes);
+}
+
+/** Where decoding `bytes` finds the parts of incomplete frames: records read with them, or its own encoding. */
+function lookupFor(bytes: Uint8Array): PartLookup | undefined {
+  const loaded = loadedParts.get(bytes);
+  if (loaded) return loaded;
+  const own = encodedParts.get(bytes);
+  if (!own) return undefined;
+  return (sender, hash, index) =>
+    own.reassembly.partial.find((p) => p.sender === sender && constantTimeEqual(p.hash, hash))?.parts[index];
+}
+
+/** Makes `decodePrivateState(bytes)` take the parts of incomplete frames from `parts`. */
+export function supplyParts(bytes: Uint8Array, parts: PartLookup): void {
+  loadedParts.set(bytes, parts);
 }
 
 function writeFrame(w: ByteWriter, o: OutboundFrame): void {
@@ -158,7 +195,9 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
     for (const f of p.first) w.bytes(f);
     w.uint(p.sentAt);
   }
-  return w.finish();
+  const bytes = w.finish();
+  encodedParts.set(bytes, { localId: s.localId, reassembly: s.reassembly });
+  return bytes;
 }
 
 /** Total: undefined for anything that is not a state written by `encodePrivateState`. */
@@ -166,7 +205,7 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
   try {
     const r = new ByteReader(bytes);
     const version = r.u8();
-    if (version !== 1 && version !== VERSION) return undefined;
+    if (version < 1 || version > VERSION) return undefined;
     const roleByte = r.u8();
     if (roleByte > 1) return undefined;
     const role: Role = roleByte === 0 ? "initiator" : "responder";
@@ -179,7 +218,10 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
     const lastFrameTimestamp = r.uint();
     const ratchet = deserializeRatchetState(r.bytes());
     const sds = deserializeSdsState(r.bytes());
-    const reassembly = deserializeReassemblyState(r.bytes());
+    const section = r.bytes();
+    // Versions 1 and 2 hold parts inline (reassembly version 1), version 3 only their indexes (version 2).
+    if (section[0] !== (version >= 3 ? 2 : 1)) return undefined;
+    const reassembly = deserializeReassemblyState(section, version >= 3 ? lookupFor(bytes) : undefined);
     if (!ratchet.ok || !sds.ok || !reassembly.ok) return undefined;
     const outbound: OutboundFrame[] = [];
     for (let n = r.count(8); n > 0; n--) outbound.push(readFrame(r, version));

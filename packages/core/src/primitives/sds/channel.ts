@@ -63,11 +63,28 @@ export interface SdsOptions {
   readonly syncIntervalMs?: number;
   /** Delivered ids remembered for duplicate detection and dependencies. Default 1000. */
   readonly historyWindow?: number;
-  /** Bounds on buffered incoming messages. Defaults 1000 messages and 32 MiB. */
+  /**
+   * Bounds on buffered incoming messages. Defaults 1000 messages and 32 MiB. A message that would exceed
+   * them is refused (`buffer-full`, nothing changes: its sender resends it), unless a buffered message waits
+   * for it, which may take the buffer up to twice the bounds.
+   */
   readonly maxIncoming?: number;
   readonly maxIncomingBytes?: number;
-  /** Bound on tracked missing and lost ids, and on owed acknowledgements. Defaults 1000 and 4096. */
+  /**
+   * Bound on tracked missing ids and on the dependencies all buffered messages wait for together (default
+   * 1000), and on owed acknowledgements (default 4096).
+   */
   readonly maxTracked?: number;
+  /**
+   * Unknown dependencies honoured per received message (the last ones it cites; the rest are neither
+   * awaited nor reported missing), so one message cannot make us track thousands of ids. Default 16.
+   */
+  readonly maxDependencies?: number;
+  /**
+   * Ids declared lost remembered (newest), so that a later message citing one does not wait for it again.
+   * Default 256: each later message re-encodes them, and a peer decides how many ids get declared lost.
+   */
+  readonly maxLost?: number;
   readonly maxAckOwed?: number;
   /** Put sender ids in causal history entries (js-waku does; costs ~40 bytes per entry). Default false. */
   readonly historySenderIds?: boolean;
@@ -132,6 +149,9 @@ export interface SdsReceiveOptions {
   readonly expectedSenderId?: string;
 }
 
+/** Unknown dependencies honoured per received message, unless configured (see `maxDependencies`). */
+export const DEFAULT_MAX_DEPENDENCIES = 16;
+
 /** Lamport values above this are refused: they would let a peer exhaust our uint64 clock. */
 const MAX_LAMPORT = 1n << 62n;
 
@@ -184,6 +204,8 @@ export class Sds {
   readonly maxIncoming: number;
   readonly maxIncomingBytes: number;
   readonly maxTracked: number;
+  readonly maxDependencies: number;
+  readonly maxLost: number;
   readonly maxAckOwed: number;
   readonly historySenderIds: boolean;
   readonly transitiveAcks: boolean;
@@ -208,6 +230,8 @@ export class Sds {
     this.maxIncoming = options.maxIncoming ?? 1000;
     this.maxIncomingBytes = options.maxIncomingBytes ?? 32 * 1024 * 1024;
     this.maxTracked = options.maxTracked ?? 1000;
+    this.maxDependencies = Math.max(1, options.maxDependencies ?? DEFAULT_MAX_DEPENDENCIES);
+    this.maxLost = options.maxLost ?? 256;
     this.maxAckOwed = options.maxAckOwed ?? 4096;
     this.historySenderIds = options.historySenderIds ?? false;
     this.transitiveAcks = options.transitiveAcks ?? false;
@@ -306,29 +330,34 @@ export class Sds {
     }
 
     this.#reviewAcks(d, m);
-    const dependencies = m.causalHistory.map((h) => h.messageId);
     if (m.kind === "sync") {
-      this.#recordMissing(d, m.causalHistory, now);
+      // A sync cites mostly our own ids (acknowledgements): only the unknown ones count towards the cap.
+      this.#recordMissing(d, this.#awaited(d, m.causalHistory), now);
       return { ok: true, status: "sync", message: m, ...this.#finish(d) };
     }
 
+    // Only the dependencies not yet available are kept: what the message waits for, at most maxDependencies.
+    const awaited = this.#awaited(d, m.causalHistory);
     const buffered: BufferedMessage = {
       messageId: m.messageId,
       senderId: m.senderId,
       lamport: m.lamport!,
-      dependencies,
+      dependencies: awaited.map((h) => h.messageId),
       content: m.content!,
       receivedAt: now,
     };
-    d.missing = d.missing.filter((x) => x.messageId !== m.messageId);
-    if (dependencies.every((id) => this.#available(d, id))) {
+    const wanted = d.missing.some((x) => x.messageId === m.messageId);
+    if (awaited.length === 0) {
+      if (wanted) d.missing = d.missing.filter((x) => x.messageId !== m.messageId);
       this.#deliver(d, buffered, now);
       this.#drain(d, now);
       return { ok: true, status: "delivered", message: m, ...this.#finish(d) };
     }
+    const refused = this.#refusal(d, buffered, wanted || d.incoming.some((b) => b.dependencies.includes(m.messageId)));
+    if (refused) return fail("buffer-full", refused);
+    if (wanted) d.missing = d.missing.filter((x) => x.messageId !== m.messageId);
     d.incoming.push(buffered);
-    this.#boundIncoming(d);
-    this.#recordMissing(d, m.causalHistory, now);
+    this.#recordMissing(d, awaited, now);
     return { ok: true, status: "buffered", message: m, ...this.#finish(d) };
   }
 
@@ -345,15 +374,18 @@ export class Sds {
     const bound = this.incomingLostAfterMs;
     const cut = options.lostBefore !== undefined && now >= options.lostBefore ? options.lostBefore : undefined;
     const gone = (since: number) => now - since >= bound || (cut !== undefined && since < cut);
-    const expired = new Set(d.missing.filter((x) => gone(x.since)).map((x) => x.messageId));
-    const waiting = new Set(d.incoming.filter((b) => !gone(b.receivedAt)).map((b) => b.messageId));
-    for (const b of d.incoming) {
-      if (!gone(b.receivedAt)) continue;
-      for (const dep of b.dependencies) if (!this.#available(d, dep) && !waiting.has(dep)) expired.add(dep);
-    }
-    if (expired.size > 0) {
-      this.#declareLost(d, [...expired]);
-      this.#drain(d, now);
+    // Both lists are bounded (maxTracked, maxIncoming): a sweep with nothing expired only reads timestamps.
+    if (d.missing.some((x) => gone(x.since)) || d.incoming.some((b) => gone(b.receivedAt))) {
+      const expired = new Set(d.missing.filter((x) => gone(x.since)).map((x) => x.messageId));
+      const waiting = new Set(d.incoming.filter((b) => !gone(b.receivedAt)).map((b) => b.messageId));
+      for (const b of d.incoming) {
+        if (!gone(b.receivedAt)) continue;
+        for (const dep of b.dependencies) if (!this.#available(d, dep) && !waiting.has(dep)) expired.add(dep);
+      }
+      if (expired.size > 0) {
+        this.#declareLost(d, [...expired]);
+        this.#drain(d, now);
+      }
     }
 
     const keep: OutgoingMessage[] = [];
@@ -703,27 +735,54 @@ export class Sds {
     if (fresh.length > 0) d.events.push({ type: "missing", messages: fresh });
   }
 
+  /**
+   * Declares ids lost: they no longer block what waits on them. Buffered messages stop waiting for them at
+   * once (not through `lost`, whose window may have dropped them again), so each is released exactly once.
+   */
   #declareLost(d: Draft, ids: string[]): void {
     const set = new Set(ids);
     d.missing = d.missing.filter((x) => !set.has(x.messageId));
+    d.incoming = d.incoming.map((b) =>
+      b.dependencies.some((id) => set.has(id))
+        ? { ...b, dependencies: b.dependencies.filter((id) => !set.has(id)) }
+        : b,
+    );
     for (const id of ids) {
       if (this.#isLost(d, id)) continue;
       d.lost.push(id);
       d.lostSet?.add(id);
     }
-    while (d.lost.length > this.maxTracked) {
-      const dropped = d.lost.shift()!;
-      d.lostSet?.delete(dropped);
+    if (d.lost.length > this.maxLost) {
+      // One splice, not a shift per id (that was quadratic in what a peer made us declare lost).
+      for (const dropped of d.lost.splice(0, d.lost.length - this.maxLost)) d.lostSet?.delete(dropped);
     }
     d.events.push({ type: "incoming-lost", messageIds: ids });
   }
 
-  /** Drops the oldest buffered messages beyond the bounds; their senders resend them (never acked). */
-  #boundIncoming(d: Draft): void {
-    let bytes = d.incoming.reduce((n, b) => n + b.content.length, 0);
-    while (d.incoming.length > 1 && (d.incoming.length > this.maxIncoming || bytes > this.maxIncomingBytes)) {
-      bytes -= d.incoming.shift()!.content.length;
+  /** The last `maxDependencies` ids a message cites that are neither delivered nor lost: what we track of it. */
+  #awaited(d: Draft, refs: readonly HistoryRef[]): readonly HistoryRef[] {
+    const unknown = refs.filter((h) => !this.#available(d, h.messageId));
+    return unknown.length > this.maxDependencies ? unknown.slice(-this.maxDependencies) : unknown;
+  }
+
+  /**
+   * Why a message that must wait is refused, if it is: the buffer is full (messages, bytes, or dependencies
+   * waited for). Refusing changes nothing, so the sender's resend brings it again once there is room; a
+   * message the buffer itself waits for (`needed`) may use up to twice the bounds, so a full buffer drains.
+   */
+  #refusal(d: Draft, m: BufferedMessage, needed: boolean): string | undefined {
+    if (d.incoming.length === 0) return undefined;
+    const scale = needed ? 2 : 1;
+    let bytes = m.content.length;
+    let awaited = m.dependencies.length;
+    for (const b of d.incoming) {
+      bytes += b.content.length;
+      awaited += b.dependencies.length;
     }
+    if (d.incoming.length + 1 > this.maxIncoming * scale) return "too many buffered messages";
+    if (bytes > this.maxIncomingBytes * scale) return "too many buffered bytes";
+    if (awaited > this.maxTracked * scale) return "too many awaited dependencies";
+    return undefined;
   }
 }
 

@@ -13,6 +13,11 @@ export type SdsErrorCode =
   | "empty-content"
   /** A message id already used in this channel. */
   | "duplicate-id"
+  /**
+   * A message that must wait for its dependencies, refused because the buffer of waiting messages is full
+   * (nothing changed: the sender's resend brings it again).
+   */
+  | "buffer-full"
   /** Serialized state that does not parse. */
   | "bad-state";
 

@@ -81,6 +81,11 @@ export interface SdsState {
 }
 
 /**
+ * Version 5 keeps the layout of version 4; what changes is what a buffered message's `dependencies` hold:
+ * only the ids it still waits for, at most `maxDependencies` (16 by default) of them, where earlier versions
+ * kept its whole causal history (a peer could make one message wait for thousands of ids). An older state is
+ * brought to that form as it is read: each buffered message keeps the last 16 of its dependencies that are
+ * neither delivered nor declared lost.
  * Version 4 adds when the peer was last heard from and the given-up ids (resends back off and give up by
  * time; a late acknowledgement of a given-up message still counts). Older versions read with none of either.
  * Version 3 stores the `known` window (up to `historyWindow` ids, re-encoded with every message) packed as
@@ -90,7 +95,10 @@ export interface SdsState {
  * mostly zeros in a young conversation) with `ByteWriter.sparseBytes`; version 1 (one length-prefixed
  * string per id, plain filter) and version 2 are still read.
  */
-export const SDS_STATE_VERSION = 4;
+export const SDS_STATE_VERSION = 5;
+
+/** Dependencies an older state's buffered message keeps (channel.ts's DEFAULT_MAX_DEPENDENCIES). */
+const MIGRATED_DEPENDENCIES = 16;
 
 export function serializeSdsState(state: SdsState): Uint8Array {
   return writeSdsState(new ByteWriter(), state).finish();
@@ -212,6 +220,7 @@ export function deserializeSdsState(bytes: Uint8Array): DeserializeSdsResult {
     const abandoned = version >= 4 ? r.stringList() : [];
     if (!r.done) return bad("trailing bytes in SDS state");
     if (packed) rememberPacked(known, packed.width, packed.bytes);
+    if (version < 5 && incoming.length > 0) awaitedOnly(incoming, known, lost);
     return {
       ok: true,
       state: {
@@ -237,6 +246,16 @@ export function deserializeSdsState(bytes: Uint8Array): DeserializeSdsResult {
   } catch (e) {
     if (e instanceof TruncatedInput) return bad("truncated SDS state");
     throw e;
+  }
+}
+
+/** Version 5's form of buffered messages: each keeps only the last dependencies it still waits for. */
+function awaitedOnly(incoming: BufferedMessage[], known: readonly string[], lost: readonly string[]): void {
+  const available = new Set([...known, ...lost]);
+  for (let i = 0; i < incoming.length; i++) {
+    const b = incoming[i]!;
+    const waits = b.dependencies.filter((id) => !available.has(id)).slice(-MIGRATED_DEPENDENCIES);
+    incoming[i] = { ...b, dependencies: waits };
   }
 }
 

@@ -61,11 +61,26 @@ export interface ReassemblyResult {
   readonly payload?: Uint8Array;
   /** Why, when status is "rejected". */
   readonly error?: SegmentationError;
+  /**
+   * Incomplete messages this step dropped: past the timeout (`expired`), or the oldest of this sender's,
+   * to make room within its quota (`evicted`). Counts, for the caller to report.
+   */
+  readonly expired?: number;
+  readonly evicted?: number;
 }
 
 export const EMPTY_REASSEMBLY: ReassemblyState = { partial: [], completed: [] };
 
+/**
+ * Version 1 holds every received part of each incomplete message inline; version 2 (`writeReassemblyIndex`)
+ * only which parts were received, their bytes kept elsewhere by the caller (PrivateV1 keeps one store record
+ * per part, see conversations/private-v1/segment-records.ts) and handed back to `deserializeReassemblyState`.
+ */
 const STATE_VERSION = 1;
+const INDEX_VERSION = 2;
+
+/** The bytes of one received part of an incomplete message, kept outside the state (see INDEX_VERSION). */
+export type PartLookup = (sender: string, hash: Uint8Array, index: number) => Uint8Array | undefined;
 
 export class Reassembler {
   readonly timeoutMs: number;
@@ -95,7 +110,19 @@ export class Reassembler {
 
   /** As `push`, for a segment already decoded and validated. */
   pushSegment(state: ReassemblyState, sender: string, segment: Segment, now: number): ReassemblyResult {
-    const collected = this.collect(state, now);
+    const { state: collected, expired } = this.expire(state, now);
+    const r = this.#push(state, collected, sender, segment, now);
+    return expired > 0 && r.state !== state ? { ...r, expired } : r;
+  }
+
+  /** `state` as the caller passed it (what a refused or duplicate segment leaves), `collected` after expiry. */
+  #push(
+    state: ReassemblyState,
+    collected: ReassemblyState,
+    sender: string,
+    segment: Segment,
+    now: number,
+  ): ReassemblyResult {
     let partial = collected.partial;
     const same = (p: { sender: string; hash: Uint8Array }) =>
       p.sender === sender && constantTimeEqual(p.hash, segment.hash);
@@ -138,28 +165,39 @@ export class Reassembler {
       return { state: { partial, completed }, status: "complete", payload };
     }
 
-    // Quotas: make room by dropping this sender's oldest other messages.
+    // Quotas: make room by dropping this sender's oldest other messages (reported as evicted).
     if (current.bytes > this.maxBytesPerSender) {
       return reject(state, "quota-exceeded", "message larger than the per-sender reassembly quota");
     }
-    const mine = () => partial.filter((p) => p.sender === sender);
-    while (
-      mine().length >= this.maxPartialPerSender ||
-      mine().reduce((n, p) => n + p.bytes, 0) + current.bytes > this.maxBytesPerSender
-    ) {
-      const oldest = mine()[0];
-      if (!oldest) break;
-      partial = partial.filter((p) => p !== oldest);
+    const mine = partial.filter((p) => p.sender === sender);
+    let count = mine.length;
+    let bytes = mine.reduce((n, p) => n + p.bytes, 0) + current.bytes;
+    const dropped = new Set<PartialMessage>();
+    for (const oldest of mine) {
+      if (count < this.maxPartialPerSender && bytes <= this.maxBytesPerSender) break;
+      dropped.add(oldest);
+      count--;
+      bytes -= oldest.bytes;
     }
-    return { state: { partial: [...partial, current], completed: collected.completed }, status: "pending" };
+    if (dropped.size > 0) partial = partial.filter((p) => !dropped.has(p));
+    const next: ReassemblyState = { partial: [...partial, current], completed: collected.completed };
+    return dropped.size > 0
+      ? { state: next, status: "pending", evicted: dropped.size }
+      : { state: next, status: "pending" };
   }
 
   /** Drops incomplete messages, and memories of completed ones, older than the timeout. */
   collect(state: ReassemblyState, now: number): ReassemblyState {
+    return this.expire(state, now).state;
+  }
+
+  /** As `collect`, also counting the incomplete messages it dropped (for the caller to report). */
+  expire(state: ReassemblyState, now: number): { state: ReassemblyState; expired: number } {
     const partial = state.partial.filter((p) => now - p.firstSeenAt <= this.timeoutMs);
     const completed = state.completed.filter((c) => now - c.completedAt <= this.timeoutMs);
-    if (partial.length === state.partial.length && completed.length === state.completed.length) return state;
-    return { partial, completed };
+    if (partial.length === state.partial.length && completed.length === state.completed.length)
+      return { state, expired: 0 };
+    return { state: { partial, completed }, expired: state.partial.length - partial.length };
   }
 }
 
@@ -173,6 +211,22 @@ export function writeReassemblyState<W extends ByteWriter>(w: W, state: Reassemb
   for (const p of state.partial) {
     w.string(p.sender).raw(p.hash).u32(p.count).uint(p.firstSeenAt);
     for (const part of p.parts) w.optBytes(part);
+  }
+  writeCompleted(w, state.completed);
+  return w;
+}
+
+/**
+ * Writes the state without the parts' bytes (version 2): for each incomplete message, the indexes received.
+ * Its size depends on how many parts arrived, not on their bytes.
+ */
+export function writeReassemblyIndex<W extends ByteWriter>(w: W, state: ReassemblyState): W {
+  w.u8(INDEX_VERSION).u32(state.partial.length);
+  for (const p of state.partial) {
+    w.string(p.sender).raw(p.hash).u32(p.count).uint(p.firstSeenAt).u32(p.received);
+    p.parts.forEach((part, i) => {
+      if (part !== undefined) w.u8(i);
+    });
   }
   writeCompleted(w, state.completed);
   return w;
@@ -236,44 +290,63 @@ function writeCompleted(w: ByteWriter, list: readonly CompletedMessage[]): void 
 }
 
 export type DeserializeReassemblyResult =
-  | { readonly ok: true; readonly state: ReassemblyState }
+  | { readonly ok: true; readonly state: ReassemblyState; readonly lostPartials: number }
   | { readonly ok: false; readonly error: SegmentationError };
 
-/** Total: never throws. */
-export function deserializeReassemblyState(bytes: Uint8Array): DeserializeReassemblyResult {
+/**
+ * Total: never throws. A version-2 state gets each part's bytes from `parts`; an incomplete message with a
+ * part that `parts` does not have is dropped (it could never complete), and counted in `lostPartials`.
+ */
+export function deserializeReassemblyState(bytes: Uint8Array, parts?: PartLookup): DeserializeReassemblyResult {
   try {
     const r = new ByteReader(bytes);
-    if (r.u8() !== STATE_VERSION) return badState("unknown reassembly state version");
+    const version = r.u8();
+    if (version !== STATE_VERSION && version !== INDEX_VERSION) return badState("unknown reassembly state version");
     const partial: PartialMessage[] = [];
+    let lostPartials = 0;
     for (let i = r.count(48); i > 0; i--) {
       const sender = r.string();
       const hash = r.raw(32);
       const count = r.u32();
       if (count < 1 || count > MAX_SEGMENTS) return badState("bad segment count in state");
       const firstSeenAt = r.uint();
-      const parts: (Uint8Array | undefined)[] = [];
+      const list: (Uint8Array | undefined)[] = new Array(count).fill(undefined);
       let received = 0;
       let size = 0;
-      for (let j = 0; j < count; j++) {
-        const part = r.optBytes();
-        parts.push(part);
-        if (part) {
-          received++;
-          size += part.length;
+      let whole = true;
+      const take = (j: number, part: Uint8Array | undefined) => {
+        if (!part) return;
+        list[j] = part;
+        received++;
+        size += part.length;
+      };
+      if (version === STATE_VERSION) for (let j = 0; j < count; j++) take(j, r.optBytes());
+      else {
+        const n = r.u32();
+        if (n > count) return badState("more parts than segments in state");
+        for (let k = 0; k < n; k++) {
+          const j = r.u8();
+          if (j >= count || list[j] !== undefined) return badState("bad part index in state");
+          const part = parts?.(sender, hash, j);
+          if (part === undefined) whole = false;
+          take(j, part ?? EMPTY_PART);
         }
       }
-      partial.push({ sender, hash, count, parts, received, bytes: size, firstSeenAt });
+      if (whole) partial.push({ sender, hash, count, parts: list, received, bytes: size, firstSeenAt });
+      else lostPartials++;
     }
     const completed: CompletedMessage[] = [];
     for (let i = r.count(44); i > 0; i--)
       completed.push({ sender: r.string(), hash: r.raw(32), completedAt: r.uint() });
     if (!r.done) return badState("trailing bytes in reassembly state");
-    return { ok: true, state: { partial, completed } };
+    return { ok: true, state: { partial, completed }, lostPartials };
   } catch (e) {
     if (e instanceof TruncatedInput) return badState("truncated reassembly state");
     throw e;
   }
 }
+
+const EMPTY_PART = new Uint8Array(0);
 
 function reject(state: ReassemblyState, code: SegmentationError["code"], message: string): ReassemblyResult {
   return { state, status: "rejected", error: new SegmentationError(code, message) };

@@ -1,0 +1,142 @@
+/**
+ * Section `hostile`: what a peer's input costs the receiver (issue #19), in bytes written and time.
+ *   - one large message (6, 12, 24 MB) through two Clients: the receiver's bytes written and ms, which grow
+ *     linearly now that each segment is its own record (before: 189 MB written for 6 MB, 739 MB for 12 MB);
+ *   - the SDS missing-dependency bomb (100 messages citing 1,000 unknown ids each): the receiver's state
+ *     bytes while it waits and per later message after the bound, against a channel never attacked.
+ * The hostile PrivateV1 payloads themselves are built in `packages/core/test/support/hostile-peer.ts`; the
+ * tests there check the bounds, this reports the numbers.
+ */
+import {
+  encodeSdsMessage,
+  MemoryStore,
+  type ScanOptions,
+  Sds,
+  type SdsState,
+  type Store,
+  type StoreEntry,
+  serializeSdsState,
+  utf8,
+  type WriteOp,
+} from "@parley/core";
+import { NodeCryptoProvider } from "@parley/core/node";
+import { parleyPair } from "./client-pair.js";
+import type { Row, SectionResult } from "./harness.js";
+
+/** A Store that counts the bytes committed to it. */
+class Counted implements Store {
+  bytes = 0;
+  constructor(readonly inner: Store) {}
+  get(ns: string, key: string): Promise<Uint8Array | undefined> {
+    return this.inner.get(ns, key);
+  }
+  scan(ns: string, options?: ScanOptions): Promise<StoreEntry[]> {
+    return this.inner.scan(ns, options);
+  }
+  commit(ops: readonly WriteOp[]): Promise<void> {
+    for (const op of ops) if (op.op === "put") this.bytes += op.value.length;
+    return this.inner.commit(ops);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+async function largeMessage(mb: number): Promise<Row[]> {
+  let counted: Counted | undefined;
+  const p = await parleyPair({
+    crypto: () => new NodeCryptoProvider(),
+    store: (name) => {
+      if (name === "alice") return new MemoryStore();
+      counted = new Counted(new MemoryStore());
+      return counted;
+    },
+  });
+  const before = counted!.bytes;
+  const t = performance.now();
+  await p.alice.send(p.aConv, "x".repeat(mb * 1_000_000));
+  for (const m of p.aOut.take()) await p.bob.ingest(m.topic, m.payload);
+  const ms = performance.now() - t;
+  await p.alice.close();
+  await p.bob.close();
+  return [
+    { name: `${mb} MB message: receiver bytes written`, value: counted!.bytes - before, unit: "bytes" },
+    { name: `${mb} MB message: send + receive`, value: ms, unit: "ms" },
+  ];
+}
+
+const hex = (n: number) => n.toString(16).padStart(32, "0");
+
+function dependencyBomb(): Row[] {
+  const sds = new Sds({ incomingLostAfterMs: 600_000 });
+  const t0 = 1_700_000_000_000;
+  const warm = () => {
+    let peer = sds.init("c", "peer", t0);
+    let me = sds.init("c", "me", t0);
+    for (let i = 0; i < 1000; i++) {
+      const s = sds.send(peer, utf8(`m${i}`), hex(i), t0 + i);
+      peer = s.state;
+      const r = sds.receive(me, s.outgoing[0]!.bytes, t0 + i);
+      if (r.ok) me = r.state;
+    }
+    return { peer, me };
+  };
+  const attacked = warm();
+  const control = warm();
+  let refused = 0;
+  for (let m = 0; m < 100; m++) {
+    const bytes = encodeSdsMessage({
+      senderId: "peer",
+      messageId: hex(0xb000_0000 + m),
+      channelId: "c",
+      lamport: BigInt(t0 + 5_000 + m),
+      causalHistory: Array.from({ length: 1000 }, (_, k) => ({ messageId: hex(0xf000_0000 + m * 10_000 + k) })),
+      content: utf8("bomb"),
+    });
+    const r = sds.receive(attacked.me, bytes, t0 + 5_000);
+    if (r.ok) attacked.me = r.state;
+    else refused++;
+  }
+  const waiting = serializeSdsState(attacked.me).length;
+  const later = (side: { peer: SdsState; me: SdsState }) => {
+    let me = sds.sweep(side.me, t0 + 700_000).state;
+    let peer = side.peer;
+    let bytes = 0;
+    for (let i = 0; i < 20; i++) {
+      const s = sds.send(peer, utf8(`later ${i}`), hex(0xa000_0000 + i), t0 + 701_000 + i);
+      peer = s.state;
+      const r = sds.receive(me, s.outgoing[0]!.bytes, t0 + 701_000 + i);
+      if (r.ok) me = r.state;
+      bytes += serializeSdsState(me).length;
+    }
+    return bytes / 20;
+  };
+  const after = later(attacked);
+  const clean = later(control);
+  return [
+    { name: "dependency bomb: messages refused (of 100)", value: refused, unit: "messages" },
+    { name: "dependency bomb: receiver state while waiting", value: waiting, unit: "bytes" },
+    {
+      name: "dependency bomb: state per later message after the bound",
+      value: after,
+      unit: "bytes",
+      ratio: after / clean,
+      baseline: "never attacked",
+    },
+    { name: "never attacked: state per later message", value: clean, unit: "bytes" },
+  ];
+}
+
+export async function hostileSection(): Promise<SectionResult> {
+  const rows: Row[] = [];
+  for (const mb of [6, 12, 24]) rows.push(...(await largeMessage(mb)));
+  rows.push(...dependencyBomb());
+  return {
+    section: "hostile",
+    rows,
+    notes: [
+      "Bytes written count the values committed to the receiver's Store; a large message writes its parts once (each a record) and then its history entry.",
+      "Before issue #19's bounds: 189 MB written for 6 MB and 739 MB for 12 MB (the state re-encoded every part with every segment); the dependency bomb carried 3.2 MB of state into every later message.",
+    ],
+  };
+}
