@@ -2,7 +2,6 @@ import type { ConversationTypeSpec } from "../../framework/type-spec.js";
 
 const T = "packages/core/test/private-v1/private-v1.test.ts";
 const C = "packages/core/test/client/client.test.ts";
-const F = "packages/core/test/client/faults.test.ts";
 const O = "packages/core/test/reliability/outages.test.ts";
 const S = "packages/core/test/reliability/scenario.test.ts";
 const R = "packages/core/test/private-v1/reset.test.ts";
