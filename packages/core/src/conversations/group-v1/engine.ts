@@ -905,7 +905,11 @@ export class GroupV1Engine {
         break;
       case "leaveRequest":
         if (!s.meta.leaving.some((l) => l.identity === sender.identity))
-          s.meta.leaving.push({ identity: sender.identity, since: this.now() });
+          s.meta.leaving.push({
+            identity: sender.identity,
+            since: this.now(),
+            key: toHex(sender.signaturePublicKey),
+          });
         break;
       default:
         break; // unknown frame types from newer versions are ignored
@@ -1171,9 +1175,14 @@ export class GroupV1Engine {
 
   private adoptLeaves(s: Session, ros: RosterEntry[]): void {
     const now = this.now();
-    s.meta.leaving = s.meta.leaving.filter((l) => ros.some((r) => r.identity === l.identity));
+    // A leave request is void once the leaf that sent it is gone (a request that arrives late, after its sender
+    // was removed and added again, must not remove the new leaf).
+    s.meta.leaving = s.meta.leaving.filter((l) =>
+      ros.some((r) => r.identity === l.identity && (l.key === undefined || toHex(r.signaturePublicKey) === l.key)),
+    );
     for (const l of s.meta.leaving) {
-      if (s.meta.intents.some((i) => i.kind === "remove" && i.identity === l.identity)) continue;
+      const pending = (i: Intent) => i.kind === "remove" && i.identity === l.identity && i.satisfiedAt === undefined;
+      if (s.meta.intents.some(pending)) continue;
       const designated = ros.filter((r) => r.identity !== l.identity).sort((a, b) => a.leafIndex - b.leafIndex)[0];
       if (designated?.identity === this.self || now - l.since >= this.leaveFailover)
         this.setIntent(s, { kind: "remove", identity: l.identity, since: now });
