@@ -85,6 +85,7 @@ import {
   treeKey,
 } from "./records.js";
 import { type ResendView, resendOutbox, waitingChanges } from "./resend.js";
+import type { GroupV1Reason } from "./spec.js";
 
 export interface GroupV1Options {
   readonly crypto: CryptoProvider;
@@ -703,7 +704,7 @@ export class GroupV1Engine {
       await this.reconcile(s);
       return s.flush();
     } catch (e) {
-      return [{ kind: "rejected", conversationId: cid, reason: e instanceof GroupError ? e.code : "bad-message" }];
+      return [{ kind: "rejected", conversationId: cid, reason: receiveReason(e) }];
     }
   }
 
@@ -1358,4 +1359,12 @@ export class GroupV1Engine {
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * How a rejected topic message is reported (`Client.ingest`): "bad-message", the one refusal of GroupV1's
+ * decoding tree, for anything about the message; the framework's "internal-error" when our own state failed.
+ */
+function receiveReason(e: unknown): GroupV1Reason | "internal-error" {
+  return e instanceof GroupError && e.code !== "bad-message" ? "internal-error" : "bad-message";
 }
