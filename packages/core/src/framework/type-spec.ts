@@ -183,6 +183,15 @@ export type ReasonsOf<T extends DecodingTree> = Extract<
   { readonly outcome: "badly-formed" }
 >["reason"];
 
+/** The `badly-formed` reasons a tree declares, at run time (tests hold runtimes to them). */
+export function treeReasons(tree: DecodingTree | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const n of tree?.nodes ?? [])
+    for (const b of n.branches)
+      if (typeof b.next !== "string" && b.next.outcome === "badly-formed") out.add(b.next.reason);
+  return out;
+}
+
 export type MoveOutcome = "rejected" | "harmless" | "accepted";
 
 /** SHOULD (the seed asks each type to weigh both): content-topic policy and channel binding. */

@@ -19,21 +19,12 @@ import type { InboundOutcome } from "../../src/client/types.js";
 import { conversationTypes } from "../../src/conversations/index.js";
 import { decodeEncryptedPayload, decodeEnvelope, encodeEnvelope } from "../../src/framework/envelope.js";
 import { MemoryStore } from "../../src/framework/memory-store.js";
-import { type DecodingTree, FRAMEWORK_DECODING_TREE } from "../../src/framework/type-spec.js";
+import { treeReasons as declaredReasons, FRAMEWORK_DECODING_TREE } from "../../src/framework/type-spec.js";
 import { GroupV1MessageSchema } from "../../src/wire/gen/logoschat/group/group_v1_pb.js";
 import { groupMessages, groupOf, key, type Peer, prng, setup } from "./group-world.js";
 
 const INPUTS = Number(process.env.PARLEY_INGEST_FUZZ ?? 100_000);
 const KINDS = new Set(["readable", "badly-formed", "not-for-me"]);
-
-/** Every `badly-formed` reason a tree declares. */
-export function declaredReasons(tree: DecodingTree | undefined): Set<string> {
-  const out = new Set<string>();
-  for (const n of tree?.nodes ?? [])
-    for (const b of n.branches)
-      if (typeof b.next !== "string" && b.next.outcome === "badly-formed") out.add(b.next.reason);
-  return out;
-}
 
 interface Captured {
   readonly topic: string;
