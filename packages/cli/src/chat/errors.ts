@@ -42,6 +42,10 @@ export function plainError(message: string): PlainError {
   if (/unknown-conversation/.test(message)) return { text: "that conversation no longer exists" };
   if (/no-pairwise-conversation/.test(message))
     return { text: "a group member must be someone you have a 1:1 conversation with" };
+  // A group command after /leave or a removal (GroupV1 "not-a-member"): only a member can add us back.
+  if (/^not-a-member:/.test(message))
+    return { text: "you are no longer in this group (you left or were removed); a member can add you again" };
+  if (/^already-a-member:/.test(message)) return { text: "already in the group" };
   if (/^closed:/.test(message)) return { text: "the profile is closing" };
   return { text: message };
 }

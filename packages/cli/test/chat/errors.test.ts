@@ -19,6 +19,9 @@ describe("errors in plain words", () => {
     expect(plainError("bundle-bad-signature: bad").text).toMatch(/forged or damaged/);
     expect(plainError("bundle-bad-base64: x").text).toMatch(/not a complete intro bundle/);
     expect(plainError("own-bundle: x").text).toMatch(/your own bundle/);
+    // /add after /leave (or after being removed), and /add of someone already in the group.
+    expect(plainError("not-a-member: not an active member of this group").text).toMatch(/a member can add you again/);
+    expect(plainError("already-a-member: already a member").text).toBe("already in the group");
     expect(plainError("something else").text).toBe("something else");
   });
 });

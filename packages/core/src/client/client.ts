@@ -958,7 +958,10 @@ export class Client {
   async #ingestGroup(conversationId: string, message: Uint8Array): Promise<InboundOutcome> {
     const tx = new Transaction(this.#store);
     const effects = await this.#groups.engine.receive(tx, conversationId, message);
-    const rejected = effects.find((e) => e.kind === "rejected");
+    // `receive` refuses a message with exactly one `rejected` effect and no writes; a `rejected` among other
+    // effects is a local commit refused while applying an accepted message (an error event, not the message's).
+    const only = effects.length === 1 ? effects[0] : undefined;
+    const rejected = only?.kind === "rejected" && tx.size === 0 ? only : undefined;
     // For an epoch we cannot read yet: nothing is written; only its effects run (evictions, history fetch).
     const held = effects.find((e) => e.kind === "held");
     // Nothing written: a replay, our own echo, or a group we left. Quiet, like PrivateV1 replays.

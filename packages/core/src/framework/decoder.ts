@@ -24,9 +24,15 @@ import type {
   StartedConversation,
 } from "./runtime.js";
 import type { Store, WriteOp } from "./store.js";
+import type { FrameworkReason } from "./type-spec.js";
 
-/** Reason codes the framework itself produces (types add their own, listed in their decoding trees). */
-export const FRAMEWORK_REASONS = [
+export type { FrameworkReason };
+
+/**
+ * Reason codes the framework itself produces (types add their own, listed in their decoding trees): exactly
+ * the reasons of FRAMEWORK_DECODING_TREE (`FrameworkReason` is derived from the tree; a test holds this list to it).
+ */
+export const FRAMEWORK_REASONS: readonly FrameworkReason[] = [
   "too-large",
   "envelope-decode",
   "hint-missing",
@@ -39,8 +45,7 @@ export const FRAMEWORK_REASONS = [
   "unknown-type",
   "conversation-exists",
   "internal-error",
-] as const;
-export type FrameworkReason = (typeof FRAMEWORK_REASONS)[number];
+];
 
 export const MAX_HINT_LENGTH = 512;
 
@@ -208,11 +213,12 @@ export class Decoder {
     const ctx = this.#context(ref, contentTopic, match);
     const opened = guard(() => runtime.open(state, payload, ctx));
     if (opened === FAILED || typeof opened !== "object" || opened === null) return badlyFormed("internal-error", ref);
-    if (!opened.ok)
-      return badlyFormed(
-        typeof opened.reason === "string" && REASON.test(opened.reason) ? opened.reason : "internal-error",
-        ref,
-      );
+    if (!opened.ok) {
+      // The type's own code (its runtime types it from its tree); anything that is not a code is the framework's.
+      if (typeof opened.reason === "string" && REASON.test(opened.reason))
+        return { kind: "badly-formed", reason: opened.reason, conversation: ref };
+      return badlyFormed("internal-error", ref);
+    }
 
     // Encode here so a state the runtime cannot serialise is caught now, not after the caller commits.
     const writes: WriteOp[] = [];
@@ -291,6 +297,6 @@ function guard<T>(fn: () => T): T | typeof FAILED {
   }
 }
 
-function badlyFormed(reason: string, conversation?: ConversationRef): BadlyFormed {
+function badlyFormed(reason: FrameworkReason, conversation?: ConversationRef): BadlyFormed {
   return conversation ? { kind: "badly-formed", reason, conversation } : { kind: "badly-formed", reason };
 }

@@ -91,9 +91,22 @@ export interface StartedConversation<S = unknown, F = unknown> {
   readonly frame?: F;
 }
 
+/**
+ * The only codes a claimant may refuse an invite with: an inbox reports them as its own, so its decoding tree
+ * lists exactly these (whatever type claims the invite).
+ */
+export const INVITE_REFUSALS = [
+  "invite-malformed",
+  "invite-unknown-discriminator",
+  "conversation-exists",
+  "invite-initial-refused",
+] as const;
+export type InviteRefusal = (typeof INVITE_REFUSALS)[number];
+
 export type AcceptResult<S = unknown, F = unknown> =
   | ({ readonly ok: true } & StartedConversation<S, F>)
-  | { readonly ok: false; readonly reason: string };
+  // "unclaimed-invite" and "internal-error" come from the framework's `claimInvite`, never from a claimant.
+  | { readonly ok: false; readonly reason: InviteRefusal | "unclaimed-invite" | "internal-error" };
 
 /** A type that starts conversations from invites delivered to an inbox. */
 export interface InboxClaim<S = unknown, F = unknown> {

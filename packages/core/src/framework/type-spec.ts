@@ -191,6 +191,24 @@ export interface DecodingTree {
   readonly nodes: readonly DecodingNode[];
 }
 
+/**
+ * The `badly-formed` reasons a tree declares, as a union of string literals (for a tree written `as const`).
+ * Runtimes type their failure codes with it, so a code the tree does not declare does not compile.
+ */
+export type ReasonsOf<T extends DecodingTree> = Extract<
+  T["nodes"][number]["branches"][number]["next"],
+  { readonly outcome: "badly-formed" }
+>["reason"];
+
+/** The `badly-formed` reasons a tree declares, at run time (tests hold runtimes to them). */
+export function treeReasons(tree: DecodingTree | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const n of tree?.nodes ?? [])
+    for (const b of n.branches)
+      if (typeof b.next !== "string" && b.next.outcome === "badly-formed") out.add(b.next.reason);
+  return out;
+}
+
 export type MoveOutcome = "rejected" | "harmless" | "accepted";
 
 /** SHOULD (the seed asks each type to weigh both): content-topic policy and channel binding. */
@@ -241,13 +259,17 @@ export interface ConversationTypeSpec {
  * The part of decoding every type shares, run by `Decoder.classify` before a type's own tree. Its reason
  * codes are the framework's `BadlyFormedReason`s.
  */
-export const FRAMEWORK_DECODING_TREE: DecodingTree = {
+export const FRAMEWORK_DECODING_TREE = {
   root: "size",
   nodes: [
     {
       id: "size",
       test: "message length",
       branches: [
+        {
+          when: "not bytes, or the topic is not a string",
+          next: { outcome: "badly-formed", reason: "internal-error" },
+        },
         { when: "> 150 KiB", next: { outcome: "badly-formed", reason: "too-large" } },
         { when: "otherwise", next: "envelope" },
       ],
@@ -296,6 +318,10 @@ export const FRAMEWORK_DECODING_TREE: DecodingTree = {
         { when: "decode fails", next: { outcome: "badly-formed", reason: "payload-decode" } },
         { when: "no arm set", next: { outcome: "badly-formed", reason: "payload-empty" } },
         {
+          when: "no runtime registered for the candidate's type",
+          next: { outcome: "badly-formed", reason: "unknown-type" },
+        },
+        {
           when: "arm not in the type's encryption.payloadArms",
           next: { outcome: "badly-formed", reason: "unexpected-encryption" },
         },
@@ -315,8 +341,23 @@ export const FRAMEWORK_DECODING_TREE: DecodingTree = {
       test: "the type's own decoding tree (runtime.open)",
       branches: [
         { when: "fails (code from the type's tree)", next: { outcome: "badly-formed", reason: "type-reason" } },
+        {
+          when: "throws, returns no result, or a state (its own or a started one's) that does not encode",
+          next: { outcome: "badly-formed", reason: "internal-error" },
+        },
+        {
+          when: "starts a conversation whose type is not registered",
+          next: { outcome: "badly-formed", reason: "unknown-type" },
+        },
+        {
+          when: "starts a conversation already known (a replayed invite), or one twice",
+          next: { outcome: "badly-formed", reason: "conversation-exists" },
+        },
         { when: "ok", next: { outcome: "readable", frame: "the type's frame" } },
       ],
     },
   ],
-};
+} as const satisfies DecodingTree;
+
+/** The reasons the framework itself produces ("type-reason" stands for the type's own codes). */
+export type FrameworkReason = Exclude<ReasonsOf<typeof FRAMEWORK_DECODING_TREE>, "type-reason">;

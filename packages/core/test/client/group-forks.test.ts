@@ -14,16 +14,21 @@
  * the counts and the waiting times of re-sends (virtual ms).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import type { ClientEvent } from "../../src/client/index.js";
 import type { Faults } from "../../src/framework/memory-delivery.js";
-import { groupOf, type Peer, setup } from "./group-world.js";
+import {
+  convergedAround as converged,
+  deliveries,
+  groupOf,
+  key,
+  type Peer,
+  prng,
+  rosterOf,
+  setup,
+} from "./group-world.js";
 
 const SEEDS = Number(process.env.PARLEY_GROUP_FORK_SEEDS ?? 20);
 const ROUNDS = 3;
 const FORK_FAULTS: Faults = { drop: 0.3, duplicate: 0.1, reorder: 0.2, reorderWindow: 300, delay: { min: 5, max: 80 } };
-
-type World = ReturnType<typeof setup>;
-type Delivery = Extract<ClientEvent, { type: "delivery-state" }>;
 
 interface Sent {
   readonly messageId: string;
@@ -52,45 +57,6 @@ const totals = {
   violations: 0,
 };
 
-/** mulberry32: the test's own choices (who acts, what, when), seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const key = (p: Peer) => p.client.installationKey;
-
-/** The roster `p` sees: members and pending members (who hold the epoch's keys), not invitees. */
-async function rosterOf(p: Peer, cid: string): Promise<string[]> {
-  const ms = await p.client.groupMembers(cid).catch(() => []);
-  return ms
-    .filter((m) => m.state !== "invited")
-    .map((m) => m.peer)
-    .sort();
-}
-
-async function invited(p: Peer, cid: string): Promise<boolean> {
-  return (await p.client.groupMembers(cid).catch(() => [])).some((m) => m.state === "invited");
-}
-
-/** Every member of `anchor`'s roster sees that roster, no invitee left, and the same head epoch. */
-async function converged(w: World, anchor: Peer, cid: string): Promise<boolean> {
-  const roster = await rosterOf(anchor, cid);
-  const head = (await anchor.client.groupInfo(cid)).epochId;
-  for (const p of w.peers.filter((q) => roster.includes(key(q)))) {
-    if ((await rosterOf(p, cid)).join() !== roster.join() || (await invited(p, cid))) return false;
-    const info = await p.client.groupInfo(cid).catch(() => undefined);
-    if (info?.status !== "active" || info.epochId !== head) return false;
-  }
-  return true;
-}
-
 /** Each client's view of the group, for a failure message. */
 async function describeGroup(ps: Peer[], cid: string): Promise<string> {
   const short = (k: string) => ps.find((p) => key(p) === k)?.name ?? k.slice(0, 6);
@@ -103,12 +69,6 @@ async function describeGroup(ps: Peer[], cid: string): Promise<string> {
     );
   }
   return lines.join("\n");
-}
-
-function deliveries(p: Peer, messageId: string): { state: string; at: number }[] {
-  return p.events.flatMap((e, i) =>
-    e.type === "delivery-state" && (e as Delivery).messageId === messageId ? [{ state: e.state, at: p.times[i]! }] : [],
-  );
 }
 
 async function forkRun(seed: number): Promise<void> {

@@ -192,3 +192,49 @@ export async function groupOf(w: ReturnType<typeof setup>, creator: Peer, others
   });
   return conversationId;
 }
+
+/** mulberry32: a property test's own choices (who acts, what, when), seeded. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const key = (p: Peer) => p.client.installationKey;
+
+/** The roster `p` sees: members and pending members (who hold the epoch's keys), not invitees. */
+export async function rosterOf(p: Peer, cid: string): Promise<string[]> {
+  const ms = await p.client.groupMembers(cid).catch(() => []);
+  return ms
+    .filter((m) => m.state !== "invited")
+    .map((m) => m.peer)
+    .sort();
+}
+
+async function invited(p: Peer, cid: string): Promise<boolean> {
+  return (await p.client.groupMembers(cid).catch(() => [])).some((m) => m.state === "invited");
+}
+
+/** Every member of `anchor`'s roster sees that roster, no invitee left, and the same head epoch. */
+export async function convergedAround(w: ReturnType<typeof setup>, anchor: Peer, cid: string): Promise<boolean> {
+  const roster = await rosterOf(anchor, cid);
+  const head = (await anchor.client.groupInfo(cid)).epochId;
+  for (const p of w.peers.filter((q) => roster.includes(key(q)))) {
+    if ((await rosterOf(p, cid)).join() !== roster.join() || (await invited(p, cid))) return false;
+    const info = await p.client.groupInfo(cid).catch(() => undefined);
+    if (info?.status !== "active" || info.epochId !== head) return false;
+  }
+  return true;
+}
+
+/** The delivery states `p` was told for one of its messages, with their virtual times. */
+export function deliveries(p: Peer, messageId: string): { state: string; at: number }[] {
+  return p.events.flatMap((e, i) =>
+    e.type === "delivery-state" && e.messageId === messageId ? [{ state: e.state, at: p.times[i]! }] : [],
+  );
+}

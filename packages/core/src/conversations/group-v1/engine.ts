@@ -75,6 +75,7 @@ import {
   encodeMeta,
   type GroupMeta,
   type Intent,
+  type IntentBody,
   KP_NS,
   META_VERSION,
   metaKey,
@@ -86,6 +87,7 @@ import {
   treeKey,
 } from "./records.js";
 import { type ResendView, resendOutbox, waitingChanges } from "./resend.js";
+import type { GroupV1Reason } from "./spec.js";
 
 export interface GroupV1Options {
   readonly crypto: CryptoProvider;
@@ -503,7 +505,9 @@ export class GroupV1Engine {
   /** Invites identities: requests their key packages over the pairwise conversations, then adds them. */
   async invite(tx: Transaction, cid: string, identities: string[]): Promise<GroupEffect[]> {
     const s = await this.activeSession(tx, cid);
-    this.checkCapacity(s, await this.headRoster(s), identities.length);
+    const ros = await this.headRoster(s);
+    this.refuseMembers(ros, identities);
+    this.checkCapacity(s, ros, identities.length);
     this.requestKeyPackages(s, identities);
     await this.reconcile(s);
     return s.flush();
@@ -513,9 +517,14 @@ export class GroupV1Engine {
   async addMembers(tx: Transaction, cid: string, keyPackages: Uint8Array[]): Promise<GroupEffect[]> {
     const s = await this.activeSession(tx, cid);
     const kps = await Promise.all(keyPackages.map((b) => this.checkKeyPackage(b)));
-    this.checkCapacity(s, await this.headRoster(s), kps.length);
+    const ros = await this.headRoster(s);
+    this.refuseMembers(
+      ros,
+      kps.map((kp) => this.identityOfKeyPackage(kp)),
+    );
+    this.checkCapacity(s, ros, kps.length);
     for (const kp of kps)
-      s.meta.intents.push({
+      this.setIntent(s, {
         kind: "add",
         identity: this.identityOfKeyPackage(kp),
         requestId: "",
@@ -529,7 +538,7 @@ export class GroupV1Engine {
   async removeMembers(tx: Transaction, cid: string, identities: string[]): Promise<GroupEffect[]> {
     if (identities.includes(this.self)) throw new GroupError("invalid-argument", "use leave() to remove yourself");
     const s = await this.activeSession(tx, cid);
-    for (const identity of identities) s.meta.intents.push({ kind: "remove", identity, since: this.now() });
+    for (const identity of identities) this.setIntent(s, { kind: "remove", identity, since: this.now() });
     await this.reconcile(s);
     return s.flush();
   }
@@ -587,11 +596,32 @@ export class GroupV1Engine {
       throw new GroupError("too-many-members", "group would exceed maxMembers");
   }
 
+  /**
+   * Adding someone already in the head roster would do nothing; say so at once instead. (A member whose leave
+   * is not committed yet is still in the roster: it can be added again once its removal is.)
+   */
+  private refuseMembers(ros: RosterEntry[], identities: string[]): void {
+    for (const identity of identities)
+      if (ros.some((r) => r.identity === identity))
+        throw new GroupError("already-a-member", "already a member of this group (at the head epoch)");
+  }
+
+  /**
+   * Records a membership change: the newest intent about a member replaces every older one about it, so a
+   * member removed (or who left) and added again is not held back by the finished removal, nor by the add
+   * that brought it in the first time (both stay until final, and would otherwise swallow the new request).
+   */
+  private setIntent(s: Session, intent: Extract<IntentBody, { kind: "add" | "remove" }>): void {
+    s.meta.intents = s.meta.intents.filter((i) => i.kind === "metadata" || i.identity !== intent.identity);
+    s.meta.intents.push(intent);
+  }
+
   private requestKeyPackages(s: Session, identities: string[]): void {
     for (const identity of identities) {
-      if (identity === this.self || s.meta.intents.some((i) => i.kind === "add" && i.identity === identity)) continue;
+      const pending = (i: Intent) => i.kind === "add" && i.identity === identity && i.satisfiedAt === undefined;
+      if (identity === this.self || s.meta.intents.some(pending)) continue;
       const requestId = `${s.cid}:${toHex(this.random(8))}`;
-      s.meta.intents.push({ kind: "add", identity, requestId, since: this.now() });
+      this.setIntent(s, { kind: "add", identity, requestId, since: this.now() });
       this.control(s, identity, {
         case: "keyPackageRequest",
         value: { requestId, conversationId: s.cid, cipherSuite: suiteId(this.suiteName) },
@@ -691,7 +721,7 @@ export class GroupV1Engine {
       await this.reconcile(s);
       return s.flush();
     } catch (e) {
-      return [{ kind: "rejected", conversationId: cid, reason: e instanceof GroupError ? e.code : "bad-message" }];
+      return [{ kind: "rejected", conversationId: cid, reason: receiveReason(e) }];
     }
   }
 
@@ -926,7 +956,11 @@ export class GroupV1Engine {
         break;
       case "leaveRequest":
         if (!s.meta.leaving.some((l) => l.identity === sender.identity))
-          s.meta.leaving.push({ identity: sender.identity, since: this.now() });
+          s.meta.leaving.push({
+            identity: sender.identity,
+            since: this.now(),
+            key: toHex(sender.signaturePublicKey),
+          });
         break;
       default:
         break; // unknown frame types from newer versions are ignored
@@ -1205,12 +1239,17 @@ export class GroupV1Engine {
 
   private adoptLeaves(s: Session, ros: RosterEntry[]): void {
     const now = this.now();
-    s.meta.leaving = s.meta.leaving.filter((l) => ros.some((r) => r.identity === l.identity));
+    // A leave request is void once the leaf that sent it is gone (a request that arrives late, after its sender
+    // was removed and added again, must not remove the new leaf).
+    s.meta.leaving = s.meta.leaving.filter((l) =>
+      ros.some((r) => r.identity === l.identity && (l.key === undefined || toHex(r.signaturePublicKey) === l.key)),
+    );
     for (const l of s.meta.leaving) {
-      if (s.meta.intents.some((i) => i.kind === "remove" && i.identity === l.identity)) continue;
+      const pending = (i: Intent) => i.kind === "remove" && i.identity === l.identity && i.satisfiedAt === undefined;
+      if (s.meta.intents.some(pending)) continue;
       const designated = ros.filter((r) => r.identity !== l.identity).sort((a, b) => a.leafIndex - b.leafIndex)[0];
       if (designated?.identity === this.self || now - l.since >= this.leaveFailover)
-        s.meta.intents.push({ kind: "remove", identity: l.identity, since: now });
+        this.setIntent(s, { kind: "remove", identity: l.identity, since: now });
     }
   }
 
@@ -1383,4 +1422,12 @@ export class GroupV1Engine {
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * How a rejected topic message is reported (`Client.ingest`): "bad-message", the one refusal of GroupV1's
+ * decoding tree, for anything about the message; the framework's "internal-error" when our own state failed.
+ */
+function receiveReason(e: unknown): GroupV1Reason | "internal-error" {
+  return e instanceof GroupError && e.code !== "bad-message" ? "internal-error" : "bad-message";
 }

@@ -8,7 +8,9 @@ export type GroupErrorCode =
   | "bad-message"
   | "bad-state"
   | "too-many-members"
-  | "invalid-argument";
+  | "invalid-argument"
+  /** Adding someone who is in the group at its head epoch. */
+  | "already-a-member";
 
 /** Every failure of GroupV1 surfaces as this error; `code` is stable, the message never holds key material. */
 export class GroupError extends ParleyError {

@@ -91,8 +91,12 @@ export interface GroupMeta {
   recent: string[];
   /** Ids referenced by others' causal history that we never received, with first-noticed time. */
   missing: { id: string; since: number }[];
-  /** Members that asked to leave, with the time we learned it. */
-  leaving: { identity: string; since: number }[];
+  /**
+   * Members that asked to leave, with the time we learned it and the signature key (hex) of the leaf that
+   * asked: a request only removes that leaf, never the member's leaf after it was added again. (Records
+   * written before `key` existed hold no key; such a request applies to any leaf of the member.)
+   */
+  leaving: { identity: string; since: number; key?: string }[];
   lastRecovery: number;
   /** Last send, receive or commit (drives the tail-loss history polling). */
   lastActivity?: number;

@@ -1,10 +1,88 @@
-import type { ConversationTypeSpec } from "../../framework/type-spec.js";
+import type { ConversationTypeSpec, DecodingTree, ReasonsOf } from "../../framework/type-spec.js";
 
 const B = "packages/core/test/group-v1/basic.test.ts";
 const C = "packages/core/test/group-v1/convergence.test.ts";
 const L = "packages/core/test/group-v1/lifecycle.test.ts";
 const F = "packages/core/test/client/group-forks.test.ts";
 const I = "packages/core/test/client/group-injection.test.ts";
+
+/** The decoding tree; `GroupV1Reason` (its badly-formed codes) types the runtime's failures. */
+export const groupV1DecodingTree = {
+  root: "arm",
+  nodes: [
+    {
+      id: "arm",
+      test: "EncryptedPayload arm",
+      branches: [
+        // The Client matches a group envelope only with a plaintext payload; any other is not the group's.
+        { when: "not plaintext", next: { outcome: "not-for-me" } },
+        { when: "otherwise", next: "message" },
+      ],
+    },
+    {
+      id: "message",
+      test: "GroupV1Message and MLS PrivateMessage decode, group id",
+      branches: [
+        { when: "undecodable or not a PrivateMessage", next: { outcome: "badly-formed", reason: "bad-message" } },
+        { when: "group id is another group's", next: { outcome: "badly-formed", reason: "bad-message" } },
+        {
+          when: "hash already processed, our own echo, or a group we left (nothing is written)",
+          next: { outcome: "badly-formed", reason: "replay" },
+        },
+        {
+          when:
+            "epoch_ref unknown or an epoch we were removed in, and implausible: MLS epoch below head - 8 or " +
+            "above head + 16, or larger than 150 KiB (dropped unseen, nothing stored)",
+          next: { outcome: "badly-formed", reason: "epoch-implausible" },
+        },
+        {
+          when: "epoch_ref unknown (held in memory, bounded, until that epoch is known; nothing stored)",
+          next: { outcome: "badly-formed", reason: "epoch-unknown" },
+        },
+        {
+          when: "epoch_ref is an epoch we were removed in (held in memory for a re-add; nothing stored)",
+          next: { outcome: "badly-formed", reason: "epoch-unreadable" },
+        },
+        { when: "otherwise", next: "content" },
+      ],
+    },
+    {
+      id: "content",
+      test: "MLS content type",
+      branches: [
+        { when: "commit", next: "commit" },
+        { when: "application", next: "application" },
+        { when: "proposal", next: { outcome: "badly-formed", reason: "bad-message" } },
+      ],
+    },
+    {
+      id: "commit",
+      test: "MLS commit processing from the parent epoch",
+      branches: [
+        {
+          when: "same commit already processed under other clear fields (nothing is written)",
+          next: { outcome: "badly-formed", reason: "replay" },
+        },
+        { when: "MLS rejects it", next: { outcome: "badly-formed", reason: "bad-message" } },
+        { when: "ok (a new epoch; the fork choice runs)", next: { outcome: "readable", frame: "GroupV1Message" } },
+      ],
+    },
+    {
+      id: "application",
+      test: "MLS decryption, SDS and GroupAppFrame checks",
+      branches: [
+        { when: "does not decrypt or verify", next: { outcome: "badly-formed", reason: "bad-message" } },
+        {
+          when: "SDS sender_id or channel_id disagree with the MLS sender or group",
+          next: { outcome: "badly-formed", reason: "bad-message" },
+        },
+        { when: "ok", next: { outcome: "readable", frame: "GroupAppFrame" } },
+      ],
+    },
+  ],
+} as const satisfies DecodingTree;
+
+export type GroupV1Reason = ReasonsOf<typeof groupV1DecodingTree>;
 
 /** GroupV1: MLS groups with fork-free membership; design and trade-offs in docs/GROUPS.md. */
 export const groupV1Spec: ConversationTypeSpec = {
@@ -183,73 +261,7 @@ export const groupV1Spec: ConversationTypeSpec = {
       description: "Members learn every sender (by design); outsiders see only the topic and the epoch reference.",
     },
   ],
-  decodingTree: {
-    root: "arm",
-    nodes: [
-      {
-        id: "arm",
-        test: "EncryptedPayload arm",
-        branches: [
-          { when: "not plaintext", next: { outcome: "badly-formed", reason: "unexpected-encryption" } },
-          { when: "otherwise", next: "message" },
-        ],
-      },
-      {
-        id: "message",
-        test: "GroupV1Message and MLS PrivateMessage decode, group id",
-        branches: [
-          { when: "undecodable or not a PrivateMessage", next: { outcome: "badly-formed", reason: "bad-message" } },
-          { when: "group id is another group's", next: { outcome: "badly-formed", reason: "bad-message" } },
-          { when: "hash already processed or own echo", next: { outcome: "not-for-me" } },
-          {
-            when:
-              "epoch_ref unknown or an epoch we were removed in, and implausible: MLS epoch below head - 8 or " +
-              "above head + 16, or larger than 150 KiB (dropped unseen, nothing stored)",
-            next: { outcome: "badly-formed", reason: "epoch-implausible" },
-          },
-          {
-            when: "epoch_ref unknown (held in memory, bounded, until that epoch is known; nothing stored)",
-            next: { outcome: "badly-formed", reason: "epoch-unknown" },
-          },
-          {
-            when: "epoch_ref is an epoch we were removed in (held in memory for a re-add; nothing stored)",
-            next: { outcome: "badly-formed", reason: "epoch-unreadable" },
-          },
-          { when: "otherwise", next: "content" },
-        ],
-      },
-      {
-        id: "content",
-        test: "MLS content type",
-        branches: [
-          { when: "commit", next: "commit" },
-          { when: "application", next: "application" },
-          { when: "proposal", next: { outcome: "badly-formed", reason: "bad-message" } },
-        ],
-      },
-      {
-        id: "commit",
-        test: "MLS commit processing from the parent epoch",
-        branches: [
-          { when: "same commit already processed (other clear fields)", next: { outcome: "not-for-me" } },
-          { when: "MLS rejects it", next: { outcome: "badly-formed", reason: "bad-message" } },
-          { when: "ok (a new epoch; the fork choice runs)", next: { outcome: "readable", frame: "GroupV1Message" } },
-        ],
-      },
-      {
-        id: "application",
-        test: "MLS decryption, SDS and GroupAppFrame checks",
-        branches: [
-          { when: "does not decrypt or verify", next: { outcome: "badly-formed", reason: "bad-message" } },
-          {
-            when: "SDS sender_id or channel_id disagree with the MLS sender or group",
-            next: { outcome: "badly-formed", reason: "bad-message" },
-          },
-          { when: "ok", next: { outcome: "readable", frame: "GroupAppFrame" } },
-        ],
-      },
-    ],
-  },
+  decodingTree: groupV1DecodingTree,
   privacy: {
     contentTopicPolicy: {
       description:

@@ -18,9 +18,8 @@ import {
   type NoiseInboxHandshakeV2,
 } from "../../wire/index.js";
 import { hintDesignates, inviteId, inviteKeyRef, inviteSecret } from "./addressing.js";
-import type { InboxErrorCode } from "./errors.js";
 import { respondInbox } from "./handshake.js";
-import { inboxV1Spec } from "./spec.js";
+import { type InboxV1Reason, inboxV1Spec } from "./spec.js";
 import { decodeInboxState, encodeInboxState, type InboxV1State, pruneExpired, retire } from "./state.js";
 
 /** What an accepted inbox message yields (the started conversations travel in `started`). */
@@ -75,7 +74,8 @@ export function rotateBundles(
   return currentBundle(crypto, retire(state, state.bundleKeys, "rotated", now), now, true);
 }
 
-function fail(reason: InboxErrorCode | string): OpenResult<InboxV1State, InboxV1Opened> {
+/** A refusal: a code of InboxV1's tree, or the framework's "internal-error" (a claimant that threw). */
+function fail(reason: InboxV1Reason | "internal-error"): OpenResult<InboxV1State, InboxV1Opened> {
   return { ok: false, reason };
 }
 

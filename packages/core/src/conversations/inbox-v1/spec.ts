@@ -1,9 +1,73 @@
-import type { ConversationTypeSpec } from "../../framework/type-spec.js";
+import type { ConversationTypeSpec, DecodingTree, ReasonsOf } from "../../framework/type-spec.js";
 
 const T = "packages/core/test/inbox-v1/inbox-v1.test.ts";
 const U = "packages/core/test/inbox-v1/unlinkable.test.ts";
 const C = "packages/core/test/client/client.test.ts";
 const I = "packages/core/test/client/invites.test.ts";
+
+/** The decoding tree; `InboxV1Reason` (its badly-formed codes) types the runtime's failures. */
+export const inboxV1DecodingTree = {
+  root: "arm",
+  nodes: [
+    {
+      id: "arm",
+      test: "EncryptedPayload arm, and how the envelope was addressed",
+      branches: [
+        { when: "noise_inbox_handshake_v2, recognised by its secret hint (secretHints)", next: "key" },
+        { when: "noise_inbox_handshake (version 1) under the inbox id's hint", next: "key" },
+        { when: "otherwise", next: { outcome: "badly-formed", reason: "unexpected-encryption" } },
+      ],
+    },
+    {
+      id: "key",
+      test: "key_ref against the inbox's bundle keys (version 2: recomputed under es for each kept key)",
+      branches: [
+        { when: "key_ref not 4 bytes", next: { outcome: "badly-formed", reason: "handshake-malformed" } },
+        { when: "es unusable (low-order ephemeral)", next: { outcome: "badly-formed", reason: "handshake-failed" } },
+        { when: "key expired", next: { outcome: "badly-formed", reason: "bundle-key-expired" } },
+        { when: "single-use key already used", next: { outcome: "badly-formed", reason: "bundle-key-used" } },
+        { when: "key rotated away", next: { outcome: "badly-formed", reason: "bundle-key-rotated" } },
+        { when: "no such key", next: { outcome: "badly-formed", reason: "unknown-bundle-key" } },
+        { when: "found", next: "noise" },
+      ],
+    },
+    {
+      id: "noise",
+      test: "Noise readMessage",
+      branches: [
+        { when: "field sizes wrong", next: { outcome: "badly-formed", reason: "handshake-malformed" } },
+        { when: "AEAD or key check fails", next: { outcome: "badly-formed", reason: "handshake-failed" } },
+        { when: "ok", next: "frame" },
+      ],
+    },
+    {
+      id: "frame",
+      test: "InboxV1Frame decode and arm",
+      branches: [
+        { when: "decode fails", next: { outcome: "badly-formed", reason: "inbox-frame-decode" } },
+        { when: "no arm", next: { outcome: "badly-formed", reason: "inbox-frame-empty" } },
+        { when: "no type claims the arm", next: { outcome: "badly-formed", reason: "unclaimed-invite" } },
+        // The claimant's refusals (framework INVITE_REFUSALS, the only codes an InboxClaim may return).
+        { when: "claimant: not an invite it reads", next: { outcome: "badly-formed", reason: "invite-malformed" } },
+        {
+          when: "claimant: unknown discriminator",
+          next: { outcome: "badly-formed", reason: "invite-unknown-discriminator" },
+        },
+        {
+          when: "claimant: the conversation is already known (a replayed invite)",
+          next: { outcome: "badly-formed", reason: "conversation-exists" },
+        },
+        {
+          when: "claimant: the invite's initial message does not open",
+          next: { outcome: "badly-formed", reason: "invite-initial-refused" },
+        },
+        { when: "accepted", next: { outcome: "readable", frame: "InboxV1Frame" } },
+      ],
+    },
+  ],
+} as const satisfies DecodingTree;
+
+export type InboxV1Reason = ReasonsOf<typeof inboxV1DecodingTree>;
 
 /** InboxV1 as Parley implements it (DESIGN §3; INBOX spec `3d4eac0` "XK0" with the decisions in docs/PROTOCOL.md). */
 export const inboxV1Spec: ConversationTypeSpec = {
@@ -148,56 +212,7 @@ export const inboxV1Spec: ConversationTypeSpec = {
       description: "Not analysed; the static-static term is absent (only es and se), as in Noise XK.",
     },
   ],
-  decodingTree: {
-    root: "arm",
-    nodes: [
-      {
-        id: "arm",
-        test: "EncryptedPayload arm, and how the envelope was addressed",
-        branches: [
-          { when: "noise_inbox_handshake_v2, recognised by its secret hint (secretHints)", next: "key" },
-          { when: "noise_inbox_handshake (version 1) under the inbox id's hint", next: "key" },
-          { when: "otherwise", next: { outcome: "badly-formed", reason: "unexpected-encryption" } },
-        ],
-      },
-      {
-        id: "key",
-        test: "key_ref against the inbox's bundle keys (version 2: recomputed under es for each kept key)",
-        branches: [
-          { when: "key_ref not 4 bytes", next: { outcome: "badly-formed", reason: "handshake-malformed" } },
-          { when: "es unusable (low-order ephemeral)", next: { outcome: "badly-formed", reason: "handshake-failed" } },
-          { when: "key expired", next: { outcome: "badly-formed", reason: "bundle-key-expired" } },
-          { when: "single-use key already used", next: { outcome: "badly-formed", reason: "bundle-key-used" } },
-          { when: "key rotated away", next: { outcome: "badly-formed", reason: "bundle-key-rotated" } },
-          { when: "no such key", next: { outcome: "badly-formed", reason: "unknown-bundle-key" } },
-          { when: "found", next: "noise" },
-        ],
-      },
-      {
-        id: "noise",
-        test: "Noise readMessage",
-        branches: [
-          { when: "field sizes wrong", next: { outcome: "badly-formed", reason: "handshake-malformed" } },
-          { when: "AEAD or key check fails", next: { outcome: "badly-formed", reason: "handshake-failed" } },
-          { when: "ok", next: "frame" },
-        ],
-      },
-      {
-        id: "frame",
-        test: "InboxV1Frame decode and arm",
-        branches: [
-          { when: "decode fails", next: { outcome: "badly-formed", reason: "inbox-frame-decode" } },
-          { when: "no arm", next: { outcome: "badly-formed", reason: "inbox-frame-empty" } },
-          { when: "no type claims the arm", next: { outcome: "badly-formed", reason: "unclaimed-invite" } },
-          {
-            when: "claimant refuses (e.g. conversation-exists)",
-            next: { outcome: "badly-formed", reason: "claimant-refused" },
-          },
-          { when: "accepted", next: { outcome: "readable", frame: "InboxV1Frame" } },
-        ],
-      },
-    ],
-  },
+  decodingTree: inboxV1DecodingTree,
   bounds: [
     {
       resource: "conversations started by invites (Client, accept mode)",

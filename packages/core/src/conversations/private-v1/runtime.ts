@@ -80,7 +80,7 @@ export function createPrivateV1Runtime(options: PrivateV1Options = {}): PrivateV
     const e = engine(ctx.crypto);
     const state0 = e.responder(input.sk, input.bundleKey, input.responderStatic, input.initiatorStatic, ctx.now);
     const r = e.open(state0, initial, ctx.now);
-    if (!r.ok) return { ok: false, reason: `initial-${r.reason}`.slice(0, 64) };
+    if (!r.ok) return { ok: false, reason: "invite-initial-refused" };
     return {
       ok: true,
       conversation: { id: ids.local, type: PRIVATE_V1, contentTopic: r.state.contentTopic },

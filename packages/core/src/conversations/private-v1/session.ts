@@ -36,6 +36,7 @@ import { create, type EncryptedPayload, EncryptedPayloadSchema, type PrivateV1Se
 import { decodeFrame, encodeFrame, frameId, type PrivateV1FrameBody } from "./frame.js";
 import { privateV1Base, privateV1Ids, type Role } from "./ids.js";
 import { makeReset, openReset } from "./reset.js";
+import type { PrivateV1Reason } from "./spec.js";
 import type { OutboundFrame, PendingInvite, PrivateV1State } from "./state.js";
 
 export const PRIVATE_V1 = "PrivateV1";
@@ -416,7 +417,7 @@ export class PrivateV1Engine {
     state: PrivateV1State,
     payload: EncryptedPayload,
     now: number,
-  ): { ok: true; state: PrivateV1State; opened: PrivateV1Opened } | { ok: false; reason: string } {
+  ): { ok: true; state: PrivateV1State; opened: PrivateV1Opened } | { ok: false; reason: PrivateV1Reason } {
     if (payload.encryption.case === "privateV1SessionReset")
       return this.#acceptReset(state, payload.encryption.value, now);
     if (payload.encryption.case !== "doubleratchet") return { ok: false, reason: "unexpected-encryption" };
@@ -435,7 +436,7 @@ export class PrivateV1Engine {
       return { ok: false, reason: decrypted.error.code };
     }
     const received = this.sds.receive(state.sds, decrypted.plaintext, now, { expectedSenderId: state.remoteId });
-    if (!received.ok) return { ok: false, reason: `sds-${received.error.code}` };
+    if (!received.ok) return { ok: false, reason: `sds-${received.error.code}` as const };
     this.#failures.delete(state.localId);
     // Anything opening under the current session shows the peer has it: a reset we started is done.
     let next: PrivateV1State = { ...state, ratchet: decrypted.state, sds: received.state, pendingReset: undefined };
@@ -472,7 +473,7 @@ export class PrivateV1Engine {
     state: PrivateV1State,
     reset: PrivateV1SessionReset,
     now: number,
-  ): { ok: true; state: PrivateV1State; opened: PrivateV1Opened } | { ok: false; reason: string } {
+  ): { ok: true; state: PrivateV1State; opened: PrivateV1Opened } | { ok: false; reason: PrivateV1Reason } {
     const identity = this.options.identity;
     if (!identity || !constantTimeEqual(identity.publicKey, state.selfKey))
       return { ok: false, reason: "reset-unsupported" };

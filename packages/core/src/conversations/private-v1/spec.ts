@@ -1,4 +1,4 @@
-import type { ConversationTypeSpec } from "../../framework/type-spec.js";
+import type { ConversationTypeSpec, DecodingTree, ReasonsOf } from "../../framework/type-spec.js";
 
 const T = "packages/core/test/private-v1/private-v1.test.ts";
 const C = "packages/core/test/client/client.test.ts";
@@ -6,6 +6,78 @@ const O = "packages/core/test/reliability/outages.test.ts";
 const S = "packages/core/test/reliability/scenario.test.ts";
 const R = "packages/core/test/private-v1/reset.test.ts";
 const H = "packages/core/test/reliability/hostile.test.ts";
+
+/** The decoding tree; `PrivateV1Reason` (its badly-formed codes) types the runtime's failures. */
+export const privateV1DecodingTree = {
+  root: "arm",
+  nodes: [
+    {
+      id: "arm",
+      test: "EncryptedPayload arm",
+      branches: [
+        { when: "private_v1_session_reset", next: "reset" },
+        { when: "not doubleratchet", next: { outcome: "badly-formed", reason: "unexpected-encryption" } },
+        { when: "otherwise", next: "ratchet" },
+      ],
+    },
+    {
+      id: "ratchet",
+      test: "Double Ratchet decrypt",
+      branches: [
+        { when: "header fields invalid", next: { outcome: "badly-formed", reason: "malformed-header" } },
+        { when: "low-order dh", next: { outcome: "badly-formed", reason: "low-order-key" } },
+        {
+          when: "a resend of a message already opened, or its key already used",
+          next: { outcome: "badly-formed", reason: "replay" },
+        },
+        { when: "skipped key expired", next: { outcome: "badly-formed", reason: "expired" } },
+        { when: "more than max_skip ahead", next: { outcome: "badly-formed", reason: "too-far-ahead" } },
+        { when: "unknown chain", next: { outcome: "badly-formed", reason: "unknown-chain" } },
+        { when: "AEAD fails", next: { outcome: "badly-formed", reason: "auth-failed" } },
+        { when: "ok", next: "sds" },
+      ],
+    },
+    {
+      id: "sds",
+      test: "SdsMessage decode and checks",
+      branches: [
+        { when: "not an SDS message", next: { outcome: "badly-formed", reason: "sds-malformed" } },
+        {
+          when: "channel_id is not this conversation's",
+          next: { outcome: "badly-formed", reason: "sds-wrong-channel" },
+        },
+        { when: "sender_id is our own id", next: { outcome: "badly-formed", reason: "sds-own-message" } },
+        { when: "sender_id is not the peer's id", next: { outcome: "badly-formed", reason: "sds-sender-mismatch" } },
+        {
+          when: "must wait for dependencies and the buffer of waiting messages is full (the sender resends it)",
+          next: { outcome: "badly-formed", reason: "sds-buffer-full" },
+        },
+        {
+          when: "ok (delivered, buffered, duplicate or sync)",
+          next: { outcome: "readable", frame: "PrivateV1Frame" },
+        },
+      ],
+    },
+    {
+      id: "reset",
+      test: "session reset (reset.ts): generation, then the tag over the transcript",
+      branches: [
+        {
+          when: "this client was built without its identity key",
+          next: { outcome: "badly-formed", reason: "reset-unsupported" },
+        },
+        {
+          when: "generation not newer (and not a winning concurrent reset)",
+          next: { outcome: "badly-formed", reason: "reset-replay" },
+        },
+        { when: "tag does not verify", next: { outcome: "badly-formed", reason: "reset-auth-failed" } },
+        { when: "ok (the next generation starts; no frame)", next: { outcome: "readable", frame: "PrivateV1Frame" } },
+      ],
+    },
+  ],
+} as const satisfies DecodingTree;
+
+export type PrivateV1Reason = ReasonsOf<typeof privateV1DecodingTree>;
 
 /** PrivateV1 (PRIVATE1 `ac0d17a`) as Parley implements it; decisions in docs/PROTOCOL.md. */
 export const privateV1Spec: ConversationTypeSpec = {
@@ -161,53 +233,7 @@ export const privateV1Spec: ConversationTypeSpec = {
     { property: "deniability", description: "No signatures on messages: authentication is by shared keys only." },
     { property: "unlinkable-hints", description: "Salted per-message hints.", provenBy: C },
   ],
-  decodingTree: {
-    root: "arm",
-    nodes: [
-      {
-        id: "arm",
-        test: "EncryptedPayload arm",
-        branches: [
-          { when: "not doubleratchet", next: { outcome: "badly-formed", reason: "unexpected-encryption" } },
-          { when: "otherwise", next: "ratchet" },
-        ],
-      },
-      {
-        id: "ratchet",
-        test: "Double Ratchet decrypt",
-        branches: [
-          { when: "header fields invalid", next: { outcome: "badly-formed", reason: "malformed-header" } },
-          { when: "low-order dh", next: { outcome: "badly-formed", reason: "low-order-key" } },
-          { when: "key already used", next: { outcome: "badly-formed", reason: "replay" } },
-          { when: "skipped key expired", next: { outcome: "badly-formed", reason: "expired" } },
-          { when: "more than max_skip ahead", next: { outcome: "badly-formed", reason: "too-far-ahead" } },
-          { when: "unknown chain", next: { outcome: "badly-formed", reason: "unknown-chain" } },
-          { when: "AEAD fails", next: { outcome: "badly-formed", reason: "auth-failed" } },
-          { when: "ok", next: "sds" },
-        ],
-      },
-      {
-        id: "sds",
-        test: "SdsMessage decode and checks",
-        branches: [
-          { when: "not an SDS message", next: { outcome: "badly-formed", reason: "sds-malformed" } },
-          {
-            when: "channel_id is not this conversation's",
-            next: { outcome: "badly-formed", reason: "sds-wrong-channel" },
-          },
-          { when: "sender_id is not the peer's id", next: { outcome: "badly-formed", reason: "sds-sender-mismatch" } },
-          {
-            when: "must wait for dependencies and the buffer of waiting messages is full (the sender resends it)",
-            next: { outcome: "badly-formed", reason: "sds-buffer-full" },
-          },
-          {
-            when: "ok (delivered, buffered, duplicate or sync)",
-            next: { outcome: "readable", frame: "PrivateV1Frame" },
-          },
-        ],
-      },
-    ],
-  },
+  decodingTree: privateV1DecodingTree,
   privacy: {
     contentTopicPolicy: {
       description:

@@ -10,7 +10,7 @@ import { constantTimeEqual, zeroize } from "../../base/bytes.js";
 import { CryptoError } from "../../crypto/errors.js";
 import type { CryptoProvider, X25519KeyPair } from "../../crypto/provider.js";
 import { requireNotLowOrder } from "../../crypto/validate.js";
-import { RatchetError } from "./errors.js";
+import { RatchetError, type RatchetErrorCode } from "./errors.js";
 import {
   headerAad,
   RATCHET_NONCE_LENGTH,
@@ -52,9 +52,12 @@ export interface EncryptResult {
   readonly message: RatchetMessage;
 }
 
+/** The codes `decrypt` can fail with (never "cannot-send" or "bad-state": those are the sender's and the loader's). */
+export type DecryptErrorCode = Exclude<RatchetErrorCode, "cannot-send" | "bad-state">;
+
 export type DecryptResult =
   | { readonly ok: true; readonly state: RatchetState; readonly plaintext: Uint8Array }
-  | { readonly ok: false; readonly error: RatchetError };
+  | { readonly ok: false; readonly error: RatchetError & { readonly code: DecryptErrorCode } };
 
 const U32_MAX = 0xffffffff;
 
@@ -354,8 +357,8 @@ export class DoubleRatchet {
   }
 }
 
-function fail(code: RatchetError["code"], message: string): DecryptResult {
-  return { ok: false, error: new RatchetError(code, message) };
+function fail(code: DecryptErrorCode, message: string): DecryptResult {
+  return { ok: false, error: new RatchetError(code, message) as RatchetError & { readonly code: DecryptErrorCode } };
 }
 
 function isU32(n: unknown): n is number {

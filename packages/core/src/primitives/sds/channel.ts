@@ -18,7 +18,7 @@ import {
   emptyBloom,
   PRIVATE_V1_BLOOM,
 } from "./bloom.js";
-import { SdsError } from "./errors.js";
+import { SdsError, type SdsErrorCode } from "./errors.js";
 import { derivePacked, giveIndex, KnownIndex, takeIndex } from "./known.js";
 import { type DecodedSdsMessage, decodeSdsMessage, encodeSdsMessage, type HistoryRef } from "./message.js";
 import type { BufferedMessage, LogEntry, MissingMessage, OutgoingMessage, OwedAck, SdsState } from "./state.js";
@@ -142,7 +142,13 @@ export type SdsReceiveStatus = "delivered" | "buffered" | "duplicate" | "sync" |
 
 export type SdsReceiveResult =
   | (SdsStep & { readonly ok: true; readonly status: SdsReceiveStatus; readonly message: DecodedSdsMessage })
-  | { readonly ok: false; readonly error: SdsError };
+  | { readonly ok: false; readonly error: SdsError & { readonly code: SdsReceiveErrorCode } };
+
+/** The codes `receive` can fail with (the others are the sender's and the state loader's). */
+export type SdsReceiveErrorCode = Extract<
+  SdsErrorCode,
+  "malformed" | "wrong-channel" | "own-message" | "sender-mismatch" | "buffer-full"
+>;
 
 export interface SdsReceiveOptions {
   /** The sender proven by the encryption layer; a different sender_id is rejected. */
@@ -797,6 +803,6 @@ function compareLog(a: { lamport: bigint; messageId: string }, b: { lamport: big
   return a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0;
 }
 
-function fail(code: SdsError["code"], message: string): SdsReceiveResult {
-  return { ok: false, error: new SdsError(code, message) };
+function fail(code: SdsReceiveErrorCode, message: string): SdsReceiveResult {
+  return { ok: false, error: new SdsError(code, message) as SdsError & { readonly code: SdsReceiveErrorCode } };
 }
