@@ -331,7 +331,6 @@ describe("declared decoding trees hold against the runtimes, both ways", () => {
     if (p.encryption.case !== "plaintext") throw new Error("arm");
     const gm = fromBinary(GroupV1MessageSchema, p.encryption.value.payload);
     const cut = toBinary(GroupV1MessageSchema, { ...gm, mlsMessage: gm.mlsMessage.slice(0, -40) });
-    const bad = create(EncryptedPayloadSchema, { encryption: { case: "plaintext", value: { payload: cut } } });
     const sealed = (group: Uint8Array) =>
       encodeEnvelope({
         conversationHint: env.hint,
