@@ -2,6 +2,7 @@ import type { ScanOptions, Store, StoreEntry, WriteOp } from "@parley/core";
 import type Database from "better-sqlite3-multiple-ciphers";
 import type { StoreKey } from "./encryption.js";
 import { SqliteStoreError, toSqliteStoreError } from "./errors.js";
+import { GroupCommit } from "./group-commit.js";
 import { decodeKey, encodeKey, prefixEnd } from "./keys.js";
 import type { HeldLock } from "./lock.js";
 import { openDatabase, type SqliteStoreInfo, type SqliteStoreOptions } from "./open.js";
@@ -17,6 +18,11 @@ class Connection {
   private readonly del: Statement | undefined;
   private readonly scans = new Map<string, Statement>();
   readonly apply: (ops: readonly WriteOp[]) => void;
+  /** Applies ops inside the open transaction, under a savepoint that is rolled back alone if they fail. */
+  readonly applyNested: (ops: readonly WriteOp[]) => void;
+  readonly begin: Statement | undefined;
+  readonly end: Statement | undefined;
+  readonly rollback: Statement | undefined;
 
   constructor(
     readonly db: Database.Database,
@@ -28,6 +34,9 @@ class Connection {
     if (!readonly) {
       this.put = db.prepare("INSERT OR REPLACE INTO kv (ns, key, value) VALUES (?, ?, ?)");
       this.del = db.prepare("DELETE FROM kv WHERE ns = ? AND key = ?");
+      this.begin = db.prepare("BEGIN IMMEDIATE");
+      this.end = db.prepare("COMMIT");
+      this.rollback = db.prepare("ROLLBACK");
     }
     const tx = db.transaction((ops: readonly WriteOp[]) => {
       // Each op is checked as it is applied: a malformed op throws after earlier ops ran, and the transaction
@@ -35,6 +44,8 @@ class Connection {
       for (let i = 0; i < ops.length; i++) this.applyOne(ops[i], i);
     });
     this.apply = (ops) => tx.immediate(ops);
+    // Called inside an open transaction, better-sqlite3 runs a transaction function under a SAVEPOINT.
+    this.applyNested = (ops) => tx(ops);
   }
 
   private applyOne(op: WriteOp | undefined, index: number): void {
@@ -70,7 +81,9 @@ class Connection {
 
 /**
  * The Store interface on SQLite (better-sqlite3-multiple-ciphers). One table `kv(ns, key, value)` holds
- * everything; `commit` runs one IMMEDIATE transaction, so a batch is either fully durable or absent.
+ * everything; a commit's ops are either fully durable or absent. Commits issued in the same event-loop turn
+ * share one IMMEDIATE transaction (group commit, see group-commit.ts): one fsync for a burst, each commit
+ * still whole or absent on its own, and each promise settled only after the shared COMMIT returned.
  *
  * Durability: WAL journal with synchronous=FULL, so a commit that returned has been fsynced to the WAL and
  * survives both a process kill (SIGKILL) and a power loss / OS crash (on macOS only with F_FULLFSYNC, which we
@@ -85,6 +98,9 @@ class Connection {
  */
 export class SqliteStore implements Store {
   private conn: Connection | undefined;
+  /** Undefined when the store was opened with `groupCommit: false`: one transaction per commit. */
+  private readonly group: GroupCommit | undefined;
+  private singleCommits = 0;
 
   private constructor(
     db: Database.Database,
@@ -93,6 +109,7 @@ export class SqliteStore implements Store {
     private readonly options: SqliteStoreOptions,
   ) {
     this.conn = new Connection(db, infoValue.readonly, lock);
+    if (options.groupCommit !== false) this.group = new GroupCommit();
   }
 
   /** Opens (creating if needed) and migrates a store. Fails with a SqliteStoreError; never leaves a handle open. */
@@ -110,10 +127,19 @@ export class SqliteStore implements Store {
     return this.infoValue;
   }
 
+  /** Commits accepted and the SQLite transactions (so fsyncs, on a file) they took, since the store opened. */
+  get stats(): { readonly commits: number; readonly transactions: number } {
+    const g = this.group;
+    return g === undefined
+      ? { commits: this.singleCommits, transactions: this.singleCommits }
+      : { commits: g.commits, transactions: g.transactions };
+  }
+
   async get(ns: string, key: string): Promise<Uint8Array | undefined> {
     const conn = this.connection();
     checkNs(ns);
     checkKey(key);
+    this.group?.settle(); // reads see durable state only
     try {
       const v = conn.get.get(ns, encodeKey(key)) as Buffer | undefined;
       return v === undefined ? undefined : ownBytes(v);
@@ -130,6 +156,7 @@ export class SqliteStore implements Store {
       throw new SqliteStoreError("invalid-options", "scan limit must be a non-negative integer");
     }
     if (limit === 0) return [];
+    this.group?.settle(); // reads see durable state only
     // Fold prefix/gte/lt into one byte range [lower, upper).
     let lower: Buffer | undefined;
     let upper: Buffer | undefined;
@@ -164,11 +191,13 @@ export class SqliteStore implements Store {
     if (this.infoValue.readonly) throw new SqliteStoreError("readonly", "the store was opened read-only");
     if (!Array.isArray(ops)) throw new SqliteStoreError("invalid-write", "commit takes an array of operations");
     if (ops.length === 0) return;
+    if (this.group !== undefined) return this.group.enqueue(conn, ops);
     try {
       conn.apply(ops);
     } catch (err) {
       throw toSqliteStoreError(err, "commit");
     }
+    this.singleCommits++;
   }
 
   /**
@@ -181,6 +210,7 @@ export class SqliteStore implements Store {
     if (this.infoValue.path === ":memory:") {
       throw new SqliteStoreError("invalid-options", "an in-memory database cannot be encrypted at rest");
     }
+    this.group?.settle();
     try {
       rewriteWithKey(conn.db, this.infoValue.path, newKey, this.options.busyTimeoutMs ?? 5000);
     } catch (err) {
@@ -206,6 +236,7 @@ export class SqliteStore implements Store {
   /** SQLite's full integrity check: [] when the file is sound, otherwise SQLite's findings. */
   async integrityCheck(): Promise<string[]> {
     const { db } = this.connection();
+    this.group?.settle();
     try {
       const msgs = (db.pragma("integrity_check") as { integrity_check: string }[]).map((r) => r.integrity_check);
       return msgs.length === 1 && msgs[0] === "ok" ? [] : msgs;
@@ -216,6 +247,8 @@ export class SqliteStore implements Store {
 
   /** Closes the database (checkpointing the WAL) and releases its lock. Idempotent. */
   async close(): Promise<void> {
+    // Commits already issued land before the connection goes.
+    if (this.conn !== undefined) this.group?.settle();
     const conn = this.conn;
     this.conn = undefined;
     // The holder record goes first: once the lock is released, the next holder writes its own.
