@@ -9,6 +9,13 @@ import { openDatabase, type SqliteStoreInfo, type SqliteStoreOptions } from "./o
 import { rewriteWithKey } from "./rekey.js";
 
 type Row = [Buffer, Buffer];
+
+/**
+ * Above this many bytes a value may spill into overflow pages: SQLite keeps at most ~1,002 payload bytes (ns +
+ * key + value) of an index b-tree cell (WITHOUT ROWID tables are index b-trees) on a 4 KiB page. A threshold
+ * below that only costs a needless DELETE for mid-sized values.
+ */
+const OVERFLOW_THRESHOLD = 500;
 type Statement = Database.Statement<unknown[], unknown>;
 
 /** One open database with its prepared statements; replaced as a whole by `rekey`. */
@@ -54,7 +61,12 @@ class Connection {
     checkKey(op.key, index);
     if (op.op === "put") {
       if (!(op.value instanceof Uint8Array)) throw invalidWrite(index, "put value must be a Uint8Array");
-      this.put!.run(op.ns, encodeKey(op.key), op.value);
+      const key = encodeKey(op.key);
+      // A value too large for its b-tree page lives in overflow pages. Replacing it in place allocates the new
+      // chain before freeing the old one, and secure_delete then writes the freed pages again as zeros: twice
+      // the pages. Deleting first frees (and zeroes) the old chain, and the new value reuses those very pages.
+      if (op.value.length > OVERFLOW_THRESHOLD) this.del!.run(op.ns, key);
+      this.put!.run(op.ns, key, op.value);
     } else if (op.op === "delete") {
       this.del!.run(op.ns, encodeKey(op.key));
     } else {
