@@ -1,5 +1,6 @@
 import type { ScanOptions, Store, StoreEntry, WriteOp } from "@parley/core";
 import type Database from "better-sqlite3-multiple-ciphers";
+import { checkKey, checkNs, checkOps } from "./checks.js";
 import type { StoreKey } from "./encryption.js";
 import { SqliteStoreError, toSqliteStoreError } from "./errors.js";
 import { GroupCommit } from "./group-commit.js";
@@ -24,9 +25,8 @@ class Connection {
   private readonly put: Statement | undefined;
   private readonly del: Statement | undefined;
   private readonly scans = new Map<string, Statement>();
+  /** Checks and applies a commit in its own IMMEDIATE transaction. */
   readonly apply: (ops: readonly WriteOp[]) => void;
-  /** Applies ops inside the open transaction, under a savepoint that is rolled back alone if they fail. */
-  readonly applyNested: (ops: readonly WriteOp[]) => void;
   readonly begin: Statement | undefined;
   readonly end: Statement | undefined;
   readonly rollback: Statement | undefined;
@@ -45,32 +45,29 @@ class Connection {
       this.end = db.prepare("COMMIT");
       this.rollback = db.prepare("ROLLBACK");
     }
-    const tx = db.transaction((ops: readonly WriteOp[]) => {
-      // Each op is checked as it is applied: a malformed op throws after earlier ops ran, and the transaction
-      // rolls them back. (This is the path the atomicity tests exercise.)
-      for (let i = 0; i < ops.length; i++) this.applyOne(ops[i], i);
-    });
-    this.apply = (ops) => tx.immediate(ops);
-    // Called inside an open transaction, better-sqlite3 runs a transaction function under a SAVEPOINT.
-    this.applyNested = (ops) => tx(ops);
+    const tx = db.transaction((ops: readonly WriteOp[]) => this.write(ops));
+    this.apply = (ops) => {
+      checkOps(ops);
+      tx.immediate(ops);
+    };
   }
 
-  private applyOne(op: WriteOp | undefined, index: number): void {
-    if (typeof op !== "object" || op === null) throw invalidWrite(index, "not an object");
-    checkNs(op.ns, index);
-    checkKey(op.key, index);
-    if (op.op === "put") {
-      if (!(op.value instanceof Uint8Array)) throw invalidWrite(index, "put value must be a Uint8Array");
+  /**
+   * Runs the statements of ops that `checkOps` accepted, inside the open transaction. Only SQLite itself can
+   * fail here (I/O, disk full); the caller then rolls the transaction back.
+   */
+  write(ops: readonly WriteOp[]): void {
+    for (const op of ops) {
       const key = encodeKey(op.key);
-      // A value too large for its b-tree page lives in overflow pages. Replacing it in place allocates the new
-      // chain before freeing the old one, and secure_delete then writes the freed pages again as zeros: twice
-      // the pages. Deleting first frees (and zeroes) the old chain, and the new value reuses those very pages.
-      if (op.value.length > OVERFLOW_THRESHOLD) this.del!.run(op.ns, key);
-      this.put!.run(op.ns, key, op.value);
-    } else if (op.op === "delete") {
-      this.del!.run(op.ns, encodeKey(op.key));
-    } else {
-      throw invalidWrite(index, `unknown op ${JSON.stringify((op as { op?: unknown }).op)}`);
+      if (op.op === "put") {
+        // A value too large for its b-tree page lives in overflow pages. Replacing it in place allocates the
+        // new chain before freeing the old one, and secure_delete then writes the freed pages again as zeros:
+        // twice the pages. Deleting first frees (and zeroes) the old chain, and the new value reuses them.
+        if (op.value.length > OVERFLOW_THRESHOLD) this.del!.run(op.ns, key);
+        this.put!.run(op.ns, key, op.value);
+      } else {
+        this.del!.run(op.ns, key);
+      }
     }
   }
 
@@ -271,27 +268,6 @@ export class SqliteStore implements Store {
   private connection(): Connection {
     if (this.conn === undefined) throw new SqliteStoreError("store-closed", "the store is closed");
     return this.conn;
-  }
-}
-
-function invalidWrite(index: number, why: string): SqliteStoreError {
-  return new SqliteStoreError("invalid-write", `operation ${index}: ${why}`);
-}
-
-/** Namespaces are TEXT (readable in the sqlite3 shell), so they must be well-formed UTF-16 to round-trip. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function checkNs(ns: unknown, index?: number): asserts ns is string {
-  if (typeof ns !== "string" || LONE_SURROGATE.test(ns)) {
-    const why = "namespace must be a well-formed string";
-    throw index === undefined ? new SqliteStoreError("invalid-options", why) : invalidWrite(index, why);
-  }
-}
-
-function checkKey(key: unknown, index?: number): asserts key is string {
-  if (typeof key !== "string") {
-    const why = "key must be a string";
-    throw index === undefined ? new SqliteStoreError("invalid-options", why) : invalidWrite(index, why);
   }
 }
 

@@ -9,6 +9,16 @@ const dir = mkdtempSync(join(tmpdir(), "parley-sqlite-pages-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const enc = new TextEncoder();
 
+/** Bytes this process handed to write syscalls (Linux: /proc/self/io); undefined elsewhere. */
+function bytesWritten(): number | undefined {
+  try {
+    const m = /^wchar: (\d+)$/m.exec(readFileSync("/proc/self/io", "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 describe("SqliteStore: bytes written when a large value is replaced", () => {
   /** Frames (pages) the WAL holds in its current generation. */
   function walFrames(path: string): number {
@@ -40,4 +50,29 @@ describe("SqliteStore: bytes written when a large value is replaced", () => {
     expect(file.includes(Buffer.from("NEW-STATE-MARKER"))).toBe(true);
     expect(file.includes(Buffer.from("OLD-STATE-MARKER"))).toBe(false);
   });
+
+  for (const groupCommit of [true, false]) {
+    it(`a state replaced step after step, growing and shrinking, costs its own pages per step (group commit ${groupCommit ? "on" : "off"})`, async () => {
+      const path = join(dir, `steps-${groupCommit}.db`);
+      const s = await SqliteStore.open({ path, groupCommit });
+      // A receiver's busy PrivateV1 state is ~52 KB (bench/src/client-steps.ts records one).
+      const sizes = [52_000, 53_000, 50_500, 54_000, 51_000, 53_500, 52_500, 49_000, 54_500, 52_000];
+      await s.commit([{ op: "put", ns: "state", key: "conv", value: big("S", 48_000) }]);
+      const before = walFrames(path);
+      const written0 = bytesWritten();
+      for (const [i, size] of sizes.entries()) {
+        await s.commit([
+          { op: "put", ns: "state", key: "conv", value: big(`S${i}`, size) },
+          { op: "put", ns: "history", key: `m${i}`, value: big(`H${i}`, 320) },
+          { op: "put", ns: "meta", key: "seq", value: enc.encode(String(i)) },
+        ]);
+      }
+      // ~13 overflow pages per state plus a few b-tree and header pages: <= 17 WAL frames (~70 KiB) per step.
+      // Writing the new chain to fresh pages and zeroing the old one (an in-place replace) takes ~29 frames; a
+      // savepoint around a commit this large also spills a statement journal to a temp file: ~137 KiB.
+      expect((walFrames(path) - before) / sizes.length).toBeLessThanOrEqual(17);
+      if (written0 !== undefined) expect((bytesWritten()! - written0) / sizes.length).toBeLessThanOrEqual(100 * 1024);
+      await s.close();
+    });
+  }
 });
