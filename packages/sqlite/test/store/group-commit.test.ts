@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { WriteOp } from "@parley/core";
 import { SqliteStore, SqliteStoreError } from "@parley/sqlite";
+import type Database from "better-sqlite3-multiple-ciphers";
 import { afterAll, describe, expect, it } from "vitest";
 
 const dir = mkdtempSync(join(tmpdir(), "parley-sqlite-group-"));
@@ -130,5 +131,30 @@ describe("SqliteStore: group commit", () => {
     const again = await SqliteStore.open({ path });
     expect(await text(again, "c")).toBe("before close");
     await again.close();
+  });
+
+  it("SQLite failing while it writes (disk full) rejects the whole batch, and nothing of it lands", async () => {
+    const path = freshPath();
+    const s = await SqliteStore.open({ path });
+    await s.commit([put("kept", "before")]);
+    // A full disk, made real by capping the file's size (reaching into the store: no API should offer this).
+    const db = (s as unknown as { conn: { db: Database.Database } }).conn.db;
+    const pages = db.pragma("page_count", { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages + 1}`);
+    const results = await Promise.allSettled([
+      s.commit([put("small", "fits")]),
+      s.commit([{ op: "put", ns: "g", key: "big", value: new Uint8Array(200_000) }]),
+      s.commit([put("after", "queued behind")]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "fulfilled"]);
+    expect(((results[1] as PromiseRejectedResult).reason as SqliteStoreError).code).toBe("disk-full");
+    db.pragma("max_page_count = 1073741823");
+    // The batch that failed left nothing; the commit issued after the failure started a new batch.
+    expect([await text(s, "kept"), await text(s, "small"), await text(s, "after")]).toEqual([
+      "before",
+      undefined,
+      "queued behind",
+    ]);
+    await s.close();
   });
 });
