@@ -11,13 +11,14 @@ import { rewriteWithKey } from "./rekey.js";
 
 type Row = [Buffer, Buffer];
 
+type Statement = Database.Statement<unknown[], unknown>;
+
 /**
  * Above this many bytes a value may spill into overflow pages: SQLite keeps at most ~1,002 payload bytes (ns +
  * key + value) of an index b-tree cell (WITHOUT ROWID tables are index b-trees) on a 4 KiB page. A threshold
  * below that only costs a needless DELETE for mid-sized values.
  */
 const OVERFLOW_THRESHOLD = 500;
-type Statement = Database.Statement<unknown[], unknown>;
 
 /** One open database with its prepared statements; replaced as a whole by `rekey`. */
 class Connection {
