@@ -10,6 +10,10 @@
  *
  * The peer baseline is libsignal's serialized SessionRecord after one pre-key message exchange, the state a
  * libsignal client persists per conversation (its in-memory cost is native and not visible to the JS heap).
+ *
+ * Busy conversations: a fresh record flatters both sides. The busy rows run the same traffic through a Client
+ * pair and a libsignal pair (BUSY one-way 256 B messages, the receiver answering every 32: an ack for Parley, a
+ * reply for libsignal, each a DH ratchet step) and compare the conversation state each side then persists.
  */
 
 import { setFlagsFromString } from "node:v8";
@@ -18,8 +22,9 @@ import { Client, type Clock, MemoryStore, seededRandom } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { CiphertextMessageType, processPreKeyBundle } from "@signalapp/libsignal-client";
 import { Capture } from "./capture.js";
+import { oneWay, parleyPair } from "./client-pair.js";
 import type { Row, Section } from "./harness.js";
-import { signalBundle, signalEncryptTo, signalParty, signalReceive } from "./libsignal.js";
+import { signalBundle, signalEncryptTo, signalPair, signalParty, signalReceive } from "./libsignal.js";
 
 /** Records publishes; the section hands the bytes to the receiver itself. */
 const clock: Clock = {
@@ -113,6 +118,7 @@ export const memorySection: Section = async () => {
       ratio: hubPer / signal,
       baseline: "libsignal SessionRecord",
     },
+    ...(await busyRows()),
   ];
   await hub.close();
   await alice.close();
@@ -125,6 +131,37 @@ export const memorySection: Section = async () => {
     ],
   };
 };
+
+const BUSY = 1_000;
+
+/** Conversation state after BUSY messages, Parley (PrivateV1 state) next to libsignal (SessionRecord). */
+async function busyRows(): Promise<Row[]> {
+  const stores = { alice: new MemoryStore(), bob: new MemoryStore() };
+  const p = await parleyPair({ crypto: () => new NodeCryptoProvider(), store: (name) => stores[name] });
+  const step = oneWay(p, "z".repeat(256));
+  for (let i = 0; i < BUSY; i++) await step();
+  const stateBytes = async (s: MemoryStore) =>
+    (await s.scan("framework.conversation-state")).reduce((n, e) => n + e.value.length, 0);
+  const parley = { sender: await stateBytes(stores.alice), receiver: await stateBytes(stores.bob) };
+  await p.alice.close();
+  await p.bob.close();
+
+  const { alice, bob } = await signalPair();
+  const body = new Uint8Array(256);
+  for (let i = 1; i <= BUSY; i++) {
+    await signalReceive(bob, alice, await signalEncryptTo(alice, bob, body));
+    if (i % 32 === 0) await signalReceive(alice, bob, await signalEncryptTo(bob, alice, new Uint8Array(8)));
+  }
+  const record = (from: typeof alice, to: typeof alice) => from.sessions.map.get(to.address.toString())!.length;
+  const signal = { sender: record(alice, bob), receiver: record(bob, alice) };
+  return (["sender", "receiver"] as const).map((side) => ({
+    name: `busy conversation state after ${BUSY} messages, ${side}`,
+    value: parley[side],
+    unit: "bytes",
+    ratio: parley[side] / signal[side],
+    baseline: `libsignal SessionRecord ${signal[side]} B`,
+  }));
+}
 
 /** Bytes of the receiver's SessionRecord after one PQXDH pre-key message. */
 async function signalSessionBytes(): Promise<number> {

@@ -4,7 +4,9 @@
  *   - 1:1 with acknowledgements (one-way, the receiver acks every 32): time and bytes per message at N;
  *   - idle conversations held: one sweep with K conversations, and the commits it makes;
  *   - content size: MiB/s send + receive for 1 and 5 MiB;
- *   - store kind: bytes written per 256 B message on a MemoryStore and on a SqliteStore file.
+ *   - store kind: bytes written per 256 B message on a MemoryStore and on a SqliteStore file;
+ *   - the SqliteStore-file curve: disk bytes and time per message at message N, group commit on and off, and
+ *     a burst of state commits (sqlite-file.ts).
  * "Bytes written" counts the values a step commits to its Store (a counting wrapper), so it compares across
  * store kinds and shows whether a step rewrites history or only what changed. Largest N: PARLEY_SCALING_MAX
  * (default 3,000; issue #17 asks for 10,000).
@@ -18,6 +20,7 @@ import { SqliteStore } from "@parley/sqlite";
 import { Capture } from "./capture.js";
 import { ManualClock, type ParleyPair, parleyPair } from "./client-pair.js";
 import { median, type Row, type SectionResult } from "./harness.js";
+import { sqliteFileCurve } from "./sqlite-file.js";
 
 /** A Store that counts what is committed to it. */
 class CountingStore implements Store {
@@ -223,6 +226,7 @@ export async function scalingSection(): Promise<SectionResult> {
     ...(await idleSweep()),
     ...(await contentSize()),
     ...(await storeKinds()),
+    ...(await sqliteFileCurve(POINTS, 64)),
   ];
   return {
     section: "scaling",
@@ -230,6 +234,7 @@ export async function scalingSection(): Promise<SectionResult> {
     notes: [
       `points at messages ${POINTS.join(", ")} (median of ${WINDOW} steps each); PARLEY_SCALING_MAX sets the largest`,
       "bytes written = keys + values committed to the sender's Store by its steps (a counting wrapper)",
+      "KiB to disk = bytes the process wrote (/proc/self/io wchar) during each side's calls: WAL frames and checkpoints; averaged over 64 messages (two ack cycles) per point",
     ],
   };
 }

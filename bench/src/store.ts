@@ -1,52 +1,32 @@
 /**
  * Store cost per message: what one chat message costs the store, SqliteStore (file, durable; file, encrypted;
- * :memory:) next to core's MemoryStore in the same run. A message step is what a client commits for one
- * message, in one transaction:
- *   send:    read the ratchet state; put ratchet state (400 B), history entry (1500 B), delivery state (200 B)
- *   receive: read the ratchet state; put ratchet state (400 B), history entry (1500 B), SDS state (200 B),
- *            delete one skipped message key
- * File stores fsync every commit (WAL, synchronous=FULL), so their numbers are mostly the disk's fsync time.
+ * :memory:) next to core's MemoryStore in the same run. A message step replays the commits a real Client
+ * makes for one 256 B message (recorded by client-steps.ts from a busy Client pair: full SDS window, acks every
+ * 32): the same namespaces, keys and value sizes, whole conversation state included. Message records (history,
+ * indexes) get a new key per step; the conversation's own records are overwritten.
+ * File stores fsync every transaction (WAL, synchronous=FULL), so their numbers are mostly the disk's fsync time.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryStore, type Store, type WriteOp } from "@parley/core";
+import { MemoryStore, type Store } from "@parley/core";
 import { SqliteStore } from "@parley/sqlite";
+import { type ClientSteps, committedBytes, recordClientSteps, replayedStep } from "./client-steps.js";
 import { compare, opsPerSecond, type Row, type Section } from "./harness.js";
 
-const RATCHET = randomBytes(400);
-const HISTORY = randomBytes(1500);
-const SMALL = randomBytes(200);
+/** Records a conversation keeps one of (overwritten by every step). */
+const OVERWRITTEN = new Set(["framework.conversation-state", "client.meta", "client.conversations"]);
 
-function stepper(store: Store) {
+function stepper(store: Store, steps: ClientSteps) {
   let n = 0;
-  return {
-    async send() {
-      const seq = n++;
-      await store.get("ratchet", "conv-1");
-      const ops: WriteOp[] = [
-        { op: "put", ns: "ratchet", key: "conv-1", value: RATCHET },
-        { op: "put", ns: "history", key: `conv-1/${String(seq).padStart(10, "0")}`, value: HISTORY },
-        { op: "put", ns: "delivery", key: `m/${seq}`, value: SMALL },
-      ];
-      await store.commit(ops);
-    },
-    async receive() {
-      const seq = n++;
-      await store.get("ratchet", "conv-1");
-      const ops: WriteOp[] = [
-        { op: "put", ns: "ratchet", key: "conv-1", value: RATCHET },
-        { op: "put", ns: "history", key: `conv-1/${String(seq).padStart(10, "0")}`, value: HISTORY },
-        { op: "put", ns: "sds", key: "conv-1", value: SMALL },
-        { op: "delete", ns: "skipped", key: `conv-1/${seq}` },
-      ];
-      await store.commit(ops);
-    },
+  const run = async (commits: ClientSteps["send"]) => {
+    for (const ops of replayedStep(commits, n++, (ns) => OVERWRITTEN.has(ns))) await store.commit(ops);
   };
+  return { send: () => run(steps.send), receive: () => run(steps.receive) };
 }
 
 export const store: Section = async () => {
+  const steps = await recordClientSteps();
   const dir = mkdtempSync(join(tmpdir(), "parley-bench-store-"));
   const key = "bench key";
   const stores: Record<string, Store> = {
@@ -60,7 +40,7 @@ export const store: Section = async () => {
   try {
     for (const kind of ["send", "receive"] as const) {
       const fns: Record<string, () => Promise<void>> = {};
-      for (const [name, s] of Object.entries(stores)) fns[name] = stepper(s)[kind];
+      for (const [name, s] of Object.entries(stores)) fns[name] = stepper(s, steps)[kind];
       const r = await compare(fns, 5, 300);
       const base = r.MemoryStore!;
       for (const name of Object.keys(stores)) {
@@ -101,6 +81,8 @@ export const store: Section = async () => {
     rows,
     notes: [
       "ratios are msg/s relative to MemoryStore in the same run: below 1 = slower",
+      `a step replays a real Client's commits: send ${steps.send.length} commits, ${committedBytes(steps.send)} B; ` +
+        `receive ${steps.receive.length} commits, ${committedBytes(steps.receive)} B (keys + values)`,
       "file stores fsync every commit (WAL + synchronous=FULL): durable across SIGKILL and power loss",
       `per message: ${perMsgUs.join("; ")}`,
       `temp dir on ${tmpdir()}`,

@@ -21,6 +21,11 @@ export interface SqliteStoreOptions {
    * example "parley chat --name alice"). Default: the process's command line.
    */
   readonly holder?: string;
+  /**
+   * Commits issued in the same event-loop turn share one transaction and one fsync (see group-commit.ts).
+   * Default true; false gives every commit its own transaction.
+   */
+  readonly groupCommit?: boolean;
   /** Unix milliseconds; used only to stamp migrations. Default Date.now. */
   readonly now?: () => number;
 }

@@ -1,14 +1,24 @@
 import type { ScanOptions, Store, StoreEntry, WriteOp } from "@parley/core";
 import type Database from "better-sqlite3-multiple-ciphers";
+import { checkKey, checkNs, checkOps } from "./checks.js";
 import type { StoreKey } from "./encryption.js";
 import { SqliteStoreError, toSqliteStoreError } from "./errors.js";
+import { GroupCommit } from "./group-commit.js";
 import { decodeKey, encodeKey, prefixEnd } from "./keys.js";
 import type { HeldLock } from "./lock.js";
 import { openDatabase, type SqliteStoreInfo, type SqliteStoreOptions } from "./open.js";
 import { rewriteWithKey } from "./rekey.js";
 
 type Row = [Buffer, Buffer];
+
 type Statement = Database.Statement<unknown[], unknown>;
+
+/**
+ * Above this many bytes a value may spill into overflow pages: SQLite keeps at most ~1,002 payload bytes (ns +
+ * key + value) of an index b-tree cell (WITHOUT ROWID tables are index b-trees) on a 4 KiB page. A threshold
+ * below that only costs a needless DELETE for mid-sized values.
+ */
+const OVERFLOW_THRESHOLD = 500;
 
 /** One open database with its prepared statements; replaced as a whole by `rekey`. */
 class Connection {
@@ -16,7 +26,11 @@ class Connection {
   private readonly put: Statement | undefined;
   private readonly del: Statement | undefined;
   private readonly scans = new Map<string, Statement>();
+  /** Checks and applies a commit in its own IMMEDIATE transaction. */
   readonly apply: (ops: readonly WriteOp[]) => void;
+  readonly begin: Statement | undefined;
+  readonly end: Statement | undefined;
+  readonly rollback: Statement | undefined;
 
   constructor(
     readonly db: Database.Database,
@@ -28,26 +42,33 @@ class Connection {
     if (!readonly) {
       this.put = db.prepare("INSERT OR REPLACE INTO kv (ns, key, value) VALUES (?, ?, ?)");
       this.del = db.prepare("DELETE FROM kv WHERE ns = ? AND key = ?");
+      this.begin = db.prepare("BEGIN IMMEDIATE");
+      this.end = db.prepare("COMMIT");
+      this.rollback = db.prepare("ROLLBACK");
     }
-    const tx = db.transaction((ops: readonly WriteOp[]) => {
-      // Each op is checked as it is applied: a malformed op throws after earlier ops ran, and the transaction
-      // rolls them back. (This is the path the atomicity tests exercise.)
-      for (let i = 0; i < ops.length; i++) this.applyOne(ops[i], i);
-    });
-    this.apply = (ops) => tx.immediate(ops);
+    const tx = db.transaction((ops: readonly WriteOp[]) => this.write(ops));
+    this.apply = (ops) => {
+      checkOps(ops);
+      tx.immediate(ops);
+    };
   }
 
-  private applyOne(op: WriteOp | undefined, index: number): void {
-    if (typeof op !== "object" || op === null) throw invalidWrite(index, "not an object");
-    checkNs(op.ns, index);
-    checkKey(op.key, index);
-    if (op.op === "put") {
-      if (!(op.value instanceof Uint8Array)) throw invalidWrite(index, "put value must be a Uint8Array");
-      this.put!.run(op.ns, encodeKey(op.key), op.value);
-    } else if (op.op === "delete") {
-      this.del!.run(op.ns, encodeKey(op.key));
-    } else {
-      throw invalidWrite(index, `unknown op ${JSON.stringify((op as { op?: unknown }).op)}`);
+  /**
+   * Runs the statements of ops that `checkOps` accepted, inside the open transaction. Only SQLite itself can
+   * fail here (I/O, disk full); the caller then rolls the transaction back.
+   */
+  write(ops: readonly WriteOp[]): void {
+    for (const op of ops) {
+      const key = encodeKey(op.key);
+      if (op.op === "put") {
+        // A value too large for its b-tree page lives in overflow pages. Replacing it in place allocates the
+        // new chain before freeing the old one, and secure_delete then writes the freed pages again as zeros:
+        // twice the pages. Deleting first frees (and zeroes) the old chain, and the new value reuses them.
+        if (op.value.length > OVERFLOW_THRESHOLD) this.del!.run(op.ns, key);
+        this.put!.run(op.ns, key, op.value);
+      } else {
+        this.del!.run(op.ns, key);
+      }
     }
   }
 
@@ -70,7 +91,9 @@ class Connection {
 
 /**
  * The Store interface on SQLite (better-sqlite3-multiple-ciphers). One table `kv(ns, key, value)` holds
- * everything; `commit` runs one IMMEDIATE transaction, so a batch is either fully durable or absent.
+ * everything; a commit's ops are either fully durable or absent. Commits issued in the same event-loop turn
+ * share one IMMEDIATE transaction (group commit, see group-commit.ts): one fsync for a burst, each commit
+ * still whole or absent on its own, and each promise settled only after the shared COMMIT returned.
  *
  * Durability: WAL journal with synchronous=FULL, so a commit that returned has been fsynced to the WAL and
  * survives both a process kill (SIGKILL) and a power loss / OS crash (on macOS only with F_FULLFSYNC, which we
@@ -85,6 +108,9 @@ class Connection {
  */
 export class SqliteStore implements Store {
   private conn: Connection | undefined;
+  /** Undefined when the store was opened with `groupCommit: false`: one transaction per commit. */
+  private readonly group: GroupCommit | undefined;
+  private singleCommits = 0;
 
   private constructor(
     db: Database.Database,
@@ -93,6 +119,7 @@ export class SqliteStore implements Store {
     private readonly options: SqliteStoreOptions,
   ) {
     this.conn = new Connection(db, infoValue.readonly, lock);
+    if (options.groupCommit !== false) this.group = new GroupCommit();
   }
 
   /** Opens (creating if needed) and migrates a store. Fails with a SqliteStoreError; never leaves a handle open. */
@@ -110,10 +137,19 @@ export class SqliteStore implements Store {
     return this.infoValue;
   }
 
+  /** Commits accepted and the SQLite transactions (so fsyncs, on a file) they took, since the store opened. */
+  get stats(): { readonly commits: number; readonly transactions: number } {
+    const g = this.group;
+    return g === undefined
+      ? { commits: this.singleCommits, transactions: this.singleCommits }
+      : { commits: g.commits, transactions: g.transactions };
+  }
+
   async get(ns: string, key: string): Promise<Uint8Array | undefined> {
     const conn = this.connection();
     checkNs(ns);
     checkKey(key);
+    this.group?.settle(); // reads see durable state only
     try {
       const v = conn.get.get(ns, encodeKey(key)) as Buffer | undefined;
       return v === undefined ? undefined : ownBytes(v);
@@ -130,6 +166,7 @@ export class SqliteStore implements Store {
       throw new SqliteStoreError("invalid-options", "scan limit must be a non-negative integer");
     }
     if (limit === 0) return [];
+    this.group?.settle(); // reads see durable state only
     // Fold prefix/gte/lt into one byte range [lower, upper).
     let lower: Buffer | undefined;
     let upper: Buffer | undefined;
@@ -164,11 +201,13 @@ export class SqliteStore implements Store {
     if (this.infoValue.readonly) throw new SqliteStoreError("readonly", "the store was opened read-only");
     if (!Array.isArray(ops)) throw new SqliteStoreError("invalid-write", "commit takes an array of operations");
     if (ops.length === 0) return;
+    if (this.group !== undefined) return this.group.enqueue(conn, ops);
     try {
       conn.apply(ops);
     } catch (err) {
       throw toSqliteStoreError(err, "commit");
     }
+    this.singleCommits++;
   }
 
   /**
@@ -181,6 +220,7 @@ export class SqliteStore implements Store {
     if (this.infoValue.path === ":memory:") {
       throw new SqliteStoreError("invalid-options", "an in-memory database cannot be encrypted at rest");
     }
+    this.group?.settle();
     try {
       rewriteWithKey(conn.db, this.infoValue.path, newKey, this.options.busyTimeoutMs ?? 5000);
     } catch (err) {
@@ -206,6 +246,7 @@ export class SqliteStore implements Store {
   /** SQLite's full integrity check: [] when the file is sound, otherwise SQLite's findings. */
   async integrityCheck(): Promise<string[]> {
     const { db } = this.connection();
+    this.group?.settle();
     try {
       const msgs = (db.pragma("integrity_check") as { integrity_check: string }[]).map((r) => r.integrity_check);
       return msgs.length === 1 && msgs[0] === "ok" ? [] : msgs;
@@ -216,6 +257,8 @@ export class SqliteStore implements Store {
 
   /** Closes the database (checkpointing the WAL) and releases its lock. Idempotent. */
   async close(): Promise<void> {
+    // Commits already issued land before the connection goes.
+    if (this.conn !== undefined) this.group?.settle();
     const conn = this.conn;
     this.conn = undefined;
     // The holder record goes first: once the lock is released, the next holder writes its own.
@@ -226,27 +269,6 @@ export class SqliteStore implements Store {
   private connection(): Connection {
     if (this.conn === undefined) throw new SqliteStoreError("store-closed", "the store is closed");
     return this.conn;
-  }
-}
-
-function invalidWrite(index: number, why: string): SqliteStoreError {
-  return new SqliteStoreError("invalid-write", `operation ${index}: ${why}`);
-}
-
-/** Namespaces are TEXT (readable in the sqlite3 shell), so they must be well-formed UTF-16 to round-trip. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function checkNs(ns: unknown, index?: number): asserts ns is string {
-  if (typeof ns !== "string" || LONE_SURROGATE.test(ns)) {
-    const why = "namespace must be a well-formed string";
-    throw index === undefined ? new SqliteStoreError("invalid-options", why) : invalidWrite(index, why);
-  }
-}
-
-function checkKey(key: unknown, index?: number): asserts key is string {
-  if (typeof key !== "string") {
-    const why = "key must be a string";
-    throw index === undefined ? new SqliteStoreError("invalid-options", why) : invalidWrite(index, why);
   }
 }
 
