@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^@parley\/core$/, replacement: src("./packages/core/src/index.ts") },
       { find: /^@parley\/sqlite$/, replacement: src("./packages/sqlite/src/index.ts") },
       { find: /^@parley\/waku$/, replacement: src("./packages/waku/src/index.ts") },
+      { find: /^@parley\/node$/, replacement: src("./packages/node/src/index.ts") },
       { find: /^@parley\/idb-store$/, replacement: src("./packages/idb-store/src/index.ts") },
     ],
   },

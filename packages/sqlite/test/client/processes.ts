@@ -1,5 +1,5 @@
 /**
- * Child processes of the client crash test: the Waku service node (the built `node-main`) and JSON-line
+ * Child processes of the client crash test: the Waku service node (the built `@parley/node` main) and JSON-line
  * parties (party-main.ts under tsx). Every wait is bounded; `killAll()` ends whatever a test left running.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { HUNG_AFTER_MS } from "./patience.js";
 
 export const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
-export const NODE_MAIN = fileURLToPath(new URL("../../../waku/dist/node-main.js", import.meta.url));
+export const NODE_MAIN = fileURLToPath(new URL("../../../node/dist/main.js", import.meta.url));
 const PARTY_MAIN = fileURLToPath(new URL("./party-main.ts", import.meta.url));
 
 const live = new Set<ChildProcess>();

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { HUNG_AFTER_MS } from "./patience.js";
+import { HUNG_AFTER_MS } from "../../../waku/test/helpers/patience.js";
 
 /**
  * Child processes for multi-process tests: the `parley node` program and JSON-line driven clients. Every
@@ -10,8 +10,9 @@ import { HUNG_AFTER_MS } from "./patience.js";
  * afterEach. A later chat-level test can reuse `JsonLinesProcess` with a Client-based script.
  */
 const repo = fileURLToPath(new URL("../../../../", import.meta.url));
-export const NODE_MAIN = fileURLToPath(new URL("../../src/node-main.ts", import.meta.url));
-export const PEER_MAIN = fileURLToPath(new URL("./peer-main.ts", import.meta.url));
+export const NODE_MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+/** A WakuDelivery client driven by JSON lines, from @parley/waku's own tests. */
+export const PEER_MAIN = fileURLToPath(new URL("../../../waku/test/helpers/peer-main.ts", import.meta.url));
 
 const live = new Set<ChildProcess>();
 

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 /**
  * `parley node` as a plain program: starts a Waku service node, prints one multiaddr per line, stops cleanly
- * on SIGINT/SIGTERM. The polyfill import must stay first (libp2p needs it as soon as it loads).
+ * on SIGINT/SIGTERM. The @parley/waku import must stay first: it loads the polyfill libp2p needs as soon as
+ * it loads.
  */
-import "./polyfill.js";
+import "@parley/waku";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type NodeOptions, startNode } from "./node.js";
 
-export const NODE_USAGE = `usage: node-main --data-dir DIR [options]
+export const NODE_USAGE = `usage: parley-node --data-dir DIR [options]
   --data-dir DIR          peer key and message archive (required)
   --host ADDR             interface to listen on (default 127.0.0.1; 0.0.0.0 for a LAN)
   --tcp-port N            TCP port (default 60000; 0 = any free port)

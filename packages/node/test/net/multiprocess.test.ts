@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { TEST_CAP_MS } from "../helpers/patience.js";
+import { TEST_CAP_MS } from "../../../waku/test/helpers/patience.js";
 import { freePort, JsonLinesProcess, killAll, NodeProcess, PEER_MAIN, type PeerEvent } from "../helpers/processes.js";
 
 const ALICE = "/logos-chat/1/alice/proto";

@@ -9,9 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryStore } from "@parley/core";
 import { StoreLockedError } from "@parley/sqlite";
+import { PEER_KEY_FILE, parsePeerAddress, WakuDelivery, WakuError } from "@parley/waku";
 import { afterEach, describe, expect, it } from "vitest";
-import { PEER_KEY_FILE, parsePeerAddress, startNode, WakuDelivery, WakuError } from "../../src/index.js";
-import { HUNG_AFTER_MS } from "../helpers/patience.js";
+import { HUNG_AFTER_MS } from "../../../waku/test/helpers/patience.js";
+import { startNode } from "../../src/index.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

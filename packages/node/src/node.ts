@@ -3,11 +3,16 @@ import { isIPv4 } from "node:net";
 import { join } from "node:path";
 import type { Store } from "@parley/core";
 import { FileLock, SqliteStore } from "@parley/sqlite";
-import { WakuDelivery } from "./delivery.js";
-import { WakuError } from "./errors.js";
-import { loadOrCreatePeerKey, peerKeyFromSeed } from "./peer-key.js";
-import { DEFAULT_NETWORK, type NetworkConfig } from "./sharding.js";
-import { MessageArchive, type RetentionPolicy } from "./store/archive.js";
+import {
+  DEFAULT_NETWORK,
+  loadOrCreatePeerKey,
+  MessageArchive,
+  type NetworkConfig,
+  peerKeyFromSeed,
+  type RetentionPolicy,
+  WakuDelivery,
+  WakuError,
+} from "@parley/waku";
 
 /** The archive's SQLite file inside the data directory. */
 export const ARCHIVE_FILE = "waku-store.sqlite";

@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryStore } from "@parley/core";
+import { PEER_KEY_FILE, WakuDelivery } from "@parley/waku";
 import { afterEach, describe, expect, it } from "vitest";
-import { PEER_KEY_FILE, type RunningNode, startNode, WakuDelivery } from "../../src/index.js";
-import { parseNodeArgs } from "../../src/node-main.js";
-import { Inbox, TEST_NETWORK, text } from "../helpers/memory-nodes.js";
-import { HUNG_AFTER_MS } from "../helpers/patience.js";
+import { Inbox, TEST_NETWORK, text } from "../../../waku/test/helpers/memory-nodes.js";
+import { HUNG_AFTER_MS } from "../../../waku/test/helpers/patience.js";
+import { parseNodeArgs, type RunningNode, startNode } from "../../src/index.js";
 
 const TOPIC = "/logos-chat/1/ws/proto";
 const cleanups: (() => unknown)[] = [];
