@@ -6,20 +6,26 @@
  */
 import "@parley/waku";
 import { realpathSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type NodeOptions, startNode } from "./node.js";
 
-export const NODE_USAGE = `usage: parley-node --data-dir DIR [options]
-  --data-dir DIR          peer key and message archive (required)
+/**
+ * The option names are those of `parley node`: --data DIR keeps the node's state in DIR/node, so `parley chat
+ * --data DIR` and this program agree on where it is. The older names stay as aliases for existing scripts.
+ */
+export const NODE_USAGE = `usage: parley-node --data DIR [options]
+  --data DIR              parley data directory: peer key and message archive in DIR/node
+                          (or --data-dir NODEDIR: the node's own directory, used as it is)
   --host ADDR             interface to listen on (default 127.0.0.1; 0.0.0.0 for a LAN)
-  --tcp-port N            TCP port (default 60000; 0 = any free port)
+  --port N                TCP port (default 60000; 0 = any free port; alias --tcp-port)
   --ws-port N             WebSocket port (default 60001; 0 = any; "off" disables)
   --cluster N             Waku cluster id (default 42)
   --num-shards N          shards in the cluster for autosharding (default 8)
   --shards A,B            shards to relay and archive (default all)
-  --bootstrap MULTIADDR   another node to stay connected to (repeatable)
-  --peer-key-seed TEXT    fixed dev identity instead of DIR/peer-key
+  --peer MULTIADDR        another node to stay connected to (repeatable; alias --bootstrap)
+  --peer-key-seed TEXT    fixed dev identity instead of the persisted peer-key
   --retention-messages N  keep at most N messages (default 100000)
   --retention-hours N     drop messages older than N hours (default 168)
   --retention-mb N        keep at most N MiB of messages (default 1024)`;
@@ -35,13 +41,16 @@ export function parseNodeArgs(argv: string[]): NodeOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
+      data: { type: "string" },
       "data-dir": { type: "string" },
       host: { type: "string" },
+      port: { type: "string" },
       "tcp-port": { type: "string" },
       "ws-port": { type: "string" },
       cluster: { type: "string" },
       "num-shards": { type: "string" },
       shards: { type: "string" },
+      peer: { type: "string", multiple: true },
       bootstrap: { type: "string", multiple: true },
       "peer-key-seed": { type: "string" },
       "retention-messages": { type: "string" },
@@ -51,13 +60,17 @@ export function parseNodeArgs(argv: string[]): NodeOptions {
     },
     strict: true,
   });
-  const dataDir = values["data-dir"];
-  if (!dataDir) throw new Error("--data-dir is required");
+  if (values.data !== undefined && values["data-dir"] !== undefined)
+    throw new Error("give --data or --data-dir, not both");
+  if (values.port !== undefined && values["tcp-port"] !== undefined)
+    throw new Error("give --port or its alias --tcp-port, not both");
+  const dataDir = values.data ? join(values.data, "node") : values["data-dir"];
+  if (!dataDir) throw new Error("--data is required");
   const ws = values["ws-port"];
   const retentionMessages = int("retention-messages", values["retention-messages"]);
   const retentionHours = int("retention-hours", values["retention-hours"]);
   const retentionMb = int("retention-mb", values["retention-mb"]);
-  const tcpPort = int("tcp-port", values["tcp-port"]);
+  const tcpPort = values.port !== undefined ? int("port", values.port) : int("tcp-port", values["tcp-port"]);
   const clusterId = int("cluster", values.cluster);
   const numShardsInCluster = int("num-shards", values["num-shards"]);
   const heartbeatIntervalMs = int("heartbeat", values.heartbeat);
@@ -69,7 +82,7 @@ export function parseNodeArgs(argv: string[]): NodeOptions {
     ...(clusterId !== undefined ? { clusterId } : {}),
     ...(numShardsInCluster !== undefined ? { numShardsInCluster } : {}),
     ...(values.shards ? { shards: values.shards.split(",").map((s) => int("shards", s.trim())!) } : {}),
-    bootstrap: (values.bootstrap ?? []).flatMap((b) => b.split(",")).filter(Boolean),
+    bootstrap: [...(values.peer ?? []), ...(values.bootstrap ?? [])].flatMap((b) => b.split(",")).filter(Boolean),
     ...(values["peer-key-seed"] ? { peerKeySeed: values["peer-key-seed"] } : {}),
     retention: {
       ...(retentionMessages !== undefined ? { maxMessages: retentionMessages } : {}),

@@ -32,7 +32,7 @@ describe("multi-process over 127.0.0.1 TCP", () => {
       const dataDir = mkdtempSync(join(tmpdir(), "parley-node-"));
       dirs.push(dataDir);
       const port = await freePort();
-      const args = ["--data-dir", dataDir, "--tcp-port", String(port), "--ws-port", "0"];
+      const args = ["--data", dataDir, "--port", String(port), "--ws-port", "0"];
       let node = await NodeProcess.start(args);
       expect(node.tcp).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/${port}/p2p/12D3Koo`));
       expect(node.multiaddrs.length + node.lines.length).toBeGreaterThan(0);

@@ -83,9 +83,9 @@ describe("node service on loopback", () => {
   it("parses the node command line and rejects bad values", () => {
     expect(
       parseNodeArgs([
-        "--data-dir",
+        "--data",
         "/d",
-        "--tcp-port",
+        "--port",
         "0",
         "--ws-port",
         "off",
@@ -93,7 +93,7 @@ describe("node service on loopback", () => {
         "7",
         "--shards",
         "1,2",
-        "--bootstrap",
+        "--peer",
         "/ip4/127.0.0.1/tcp/1/p2p/x,/ip4/127.0.0.1/tcp/2/p2p/y",
         "--retention-hours",
         "2",
@@ -101,7 +101,7 @@ describe("node service on loopback", () => {
         "10",
       ]),
     ).toMatchObject({
-      dataDir: "/d",
+      dataDir: join("/d", "node"),
       tcpPort: 0,
       wsPort: false,
       clusterId: 7,
@@ -109,8 +109,17 @@ describe("node service on loopback", () => {
       bootstrap: ["/ip4/127.0.0.1/tcp/1/p2p/x", "/ip4/127.0.0.1/tcp/2/p2p/y"],
       retention: { maxAgeMs: 7_200_000, maxBytes: 10 * 1024 * 1024 },
     });
-    expect(() => parseNodeArgs([])).toThrow(/--data-dir/);
-    expect(() => parseNodeArgs(["--data-dir", "/d", "--tcp-port", "-1"])).toThrow(/tcp-port/);
-    expect(() => parseNodeArgs(["--data-dir", "/d", "--nope"])).toThrow();
+    expect(() => parseNodeArgs([])).toThrow(/--data/);
+    expect(() => parseNodeArgs(["--data", "/d", "--port", "-1"])).toThrow(/port/);
+    expect(() => parseNodeArgs(["--data", "/d", "--nope"])).toThrow();
+  });
+
+  it("keeps the older option names as aliases: --data-dir is the node's own directory, --tcp-port, --bootstrap", () => {
+    const old = parseNodeArgs(["--data-dir", "/n", "--tcp-port", "5", "--bootstrap", "/ip4/127.0.0.1/tcp/1/p2p/x"]);
+    expect(old).toMatchObject({ dataDir: "/n", tcpPort: 5, bootstrap: ["/ip4/127.0.0.1/tcp/1/p2p/x"] });
+    // `parley node --data D` keeps its state in D/node: the same names mean the same directory here.
+    expect(parseNodeArgs(["--data", "/n"]).dataDir).toBe(join("/n", "node"));
+    expect(() => parseNodeArgs(["--data", "/d", "--data-dir", "/n"])).toThrow(/not both/);
+    expect(() => parseNodeArgs(["--data", "/d", "--port", "1", "--tcp-port", "2"])).toThrow(/not both/);
   });
 });

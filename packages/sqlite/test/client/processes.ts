@@ -86,7 +86,7 @@ export class NodeProcess extends Lines {
 
   static async start(dataDir: string): Promise<NodeProcess> {
     if (!existsSync(NODE_MAIN)) throw new Error(`${NODE_MAIN} is missing: build first (npx tsc -b)`);
-    const args = ["--data-dir", dataDir, "--tcp-port", "0", "--ws-port", "off", "--heartbeat", "100"];
+    const args = ["--data-dir", dataDir, "--port", "0", "--ws-port", "off", "--heartbeat", "100"];
     const p = new NodeProcess(track(spawn(process.execPath, [NODE_MAIN, ...args], { cwd: REPO, stdio: "pipe" })));
     p.address = p.lines[await p.waitLine((l) => l.startsWith("/ip4/127.0.0.1/tcp/"))]!;
     return p;

@@ -39,7 +39,7 @@ function run(name, args, cwd) {
 const dataDir = mkdtempSync(join(tmpdir(), "parley-interop-"));
 const node = run(
   "parley-node",
-  ["--import", "tsx", "packages/node/src/main.ts", "--data-dir", dataDir, "--tcp-port", "0", "--ws-port", "off"],
+  ["--import", "tsx", "packages/node/src/main.ts", "--data", dataDir, "--port", "0", "--ws-port", "off"],
   repo,
 );
 const addr = await node.wait((l) => l.startsWith("/ip4/"));
