@@ -9,6 +9,11 @@ export default defineConfig({
     alias: [
       { find: /^@parley\/core\/node$/, replacement: src("./packages/core/src/crypto/node.ts") },
       { find: /^@parley\/core\/web$/, replacement: src("./packages/core/src/crypto/web.ts") },
+      {
+        find: /^@parley\/core\/testing\/store-conformance$/,
+        replacement: src("./packages/core/src/testing/store-conformance.ts"),
+      },
+      { find: /^@parley\/core\/testing$/, replacement: src("./packages/core/src/testing/index.ts") },
       { find: /^@parley\/core$/, replacement: src("./packages/core/src/index.ts") },
       { find: /^@parley\/sqlite$/, replacement: src("./packages/sqlite/src/index.ts") },
       { find: /^@parley\/waku$/, replacement: src("./packages/waku/src/index.ts") },

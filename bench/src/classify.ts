@@ -9,14 +9,13 @@ import {
   type ConversationTypeSpec,
   conversationWriteOps,
   Decoder,
-  MemoryStore,
   Registry,
   sealEnvelope,
   seededRandom,
-  VirtualClock,
   wire,
 } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { MemoryStore, VirtualClock } from "@parley/core/testing";
 import { forgedRows } from "./forged.js";
 import { compare, type Section } from "./harness.js";
 

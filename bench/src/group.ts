@@ -11,8 +11,9 @@
  * every repetition starts from the same stored state (the engine never mutates stored state by itself).
  * Ratios are Parley ÷ raw in operations per second (below 1: Parley is slower).
  */
-import { type GroupEffect, GroupV1Engine, MemoryStore, systemClock, Transaction, wire } from "@parley/core";
+import { type GroupEffect, GroupV1Engine, systemClock, Transaction, wire } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { MemoryStore } from "@parley/core/testing";
 import {
   type CiphersuiteImpl,
   type ClientState,

@@ -13,7 +13,6 @@ import {
   type ConversationRef,
   type CryptoProvider,
   Decoder,
-  MemoryStore,
   PRIVATE_V1,
   type PrivateV1Engine,
   type PrivateV1State,
@@ -25,6 +24,7 @@ import {
   text as textContent,
 } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { MemoryStore } from "@parley/core/testing";
 
 type Wire = { topic: string; payload: Uint8Array };
 

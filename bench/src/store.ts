@@ -11,7 +11,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryStore, type Store, type WriteOp } from "@parley/core";
+import type { Store, WriteOp } from "@parley/core";
+import { MemoryStore } from "@parley/core/testing";
 import { SqliteStore } from "@parley/sqlite";
 import { compare, opsPerSecond, type Row, type Section } from "./harness.js";
 

@@ -1,6 +1,6 @@
 import { MemoryStore, Transaction, utf8 } from "@parley/core";
 import { describe, expect, it } from "vitest";
-import { storeConformance } from "../support/store-conformance.js";
+import { storeConformance } from "../../src/testing/store-conformance.js";
 
 storeConformance("MemoryStore", async () => new MemoryStore(), { propertyRuns: 300 });
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryStore } from "@parley/core";
+import { MemoryStore } from "@parley/core/testing";
 import { StoreLockedError } from "@parley/sqlite";
 import { PEER_KEY_FILE, parsePeerAddress, WakuDelivery, WakuError } from "@parley/waku";
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryStore } from "@parley/core";
+import { MemoryStore } from "@parley/core/testing";
 import { PEER_KEY_FILE, WakuDelivery } from "@parley/waku";
 import { afterEach, describe, expect, it } from "vitest";
 import { Inbox, TEST_NETWORK, text } from "../../../waku/test/helpers/memory-nodes.js";

@@ -1,4 +1,4 @@
-import { MemoryStore } from "@parley/core";
+import { MemoryStore } from "@parley/core/testing";
 import type { proto_store } from "@waku/proto";
 import { describe, expect, it } from "vitest";
 import { MessageArchive, messageHash, type WakuMessage } from "../../src/index.js";

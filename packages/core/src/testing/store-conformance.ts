@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ScanOptions, Store, StoreEntry, WriteOp } from "../../src/framework/store.js";
+import type { ScanOptions, Store, StoreEntry, WriteOp } from "../framework/store.js";
 
 export interface StoreConformanceOptions {
   /** Closes the store and opens the same storage again; given only for persistent stores. */
