@@ -1,6 +1,6 @@
 import { deserializeSdsState, Sds, type SdsState, serializeSdsState, toHex, utf8 } from "@parley/core";
 import { describe, expect, it } from "vitest";
-import { ByteWriter } from "../../src/primitives/binary.js";
+import { ByteWriter } from "../../src/base/binary.js";
 
 const T0 = 1_700_000_000_000;
 

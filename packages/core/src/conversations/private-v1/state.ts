@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter, TruncatedInput } from "../../primitives/binary.js";
+import { ByteReader, ByteWriter, TruncatedInput } from "../../base/binary.js";
 import { deserializeRatchetState, type RatchetState, writeRatchetState } from "../../primitives/ratchet/index.js";
 import { deserializeSdsState, type SdsState, writeSdsState } from "../../primitives/sds/index.js";
 import {

@@ -2,7 +2,7 @@
  * A tiny length-prefixed binary codec for persisted primitive state (ratchet, SDS, reassembly). State is not
  * a wire format, so protobuf's flexibility buys nothing here; a fixed layout keeps it compact and versioned.
  */
-import { fromUtf8, utf8 } from "../base/bytes.js";
+import { fromUtf8, utf8 } from "./bytes.js";
 
 /**
  * Scratch buffers of finished writers, reused by the next ones (persisted state is re-encoded on every message

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ByteReader, ByteWriter, TruncatedInput } from "../../src/primitives/binary.js";
+import { ByteReader, ByteWriter, TruncatedInput } from "../../src/base/binary.js";
 
 /** The layout spelled out the simple way (one chunk per field), as the first version of the codec wrote it. */
 function reference(ops: readonly Op[]): Uint8Array {
