@@ -1,10 +1,11 @@
 /** The Conversations framework: type specs and registry, envelope and hints, decoder, topics, runtime. */
+
+export { HintHasher, saltWords } from "../crypto/hint-hash.js";
 export * from "./conversation-store.js";
 export * from "./decoder.js";
 export * from "./delivery.js";
 export * from "./envelope.js";
 export * from "./errors.js";
-export { HintHasher, saltWords } from "./hint-hash.js";
 export * from "./hints.js";
 export * from "./memory-delivery.js";
 export * from "./memory-store.js";

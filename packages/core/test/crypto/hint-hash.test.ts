@@ -2,7 +2,7 @@ import { blake2s } from "@noble/hashes/blake2.js";
 import { HintHasher, NobleCryptoProvider, saltedHint, saltWords, toHex, u64be } from "@parley/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { digestWords } from "../../src/framework/hint-hash.js";
+import { digestWords } from "../../src/crypto/hint-hash.js";
 
 const crypto = new NobleCryptoProvider();
 
