@@ -381,10 +381,14 @@ describe("DoubleRatchet", () => {
     for (let i = 0; i < 3; i++) {
       const e = noble.encrypt(a, text(`x${i}`));
       a = e.state;
-      b = decryptOk(node, b, e.message).state;
+      const atBob = decryptOk(node, b, e.message);
+      expect(atBob.plaintext).toEqual(text(`x${i}`));
+      b = atBob.state;
       const f = node.encrypt(b, text(`y${i}`));
       b = f.state;
-      a = decryptOk(noble, a, f.message).state;
+      const atAlice = decryptOk(noble, a, f.message);
+      expect(atAlice.plaintext).toEqual(text(`y${i}`));
+      a = atAlice.state;
     }
   });
 });
