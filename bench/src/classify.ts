@@ -4,18 +4,11 @@
  * messages in the same run. A salted hint costs one BLAKE2s per conversation on the message's topic (100
  * here); a raw-id hint (libchat) costs a map lookup.
  */
-import {
-  type ConversationTypeRuntime,
-  type ConversationTypeSpec,
-  conversationWriteOps,
-  Decoder,
-  Registry,
-  sealEnvelope,
-  seededRandom,
-  wire,
-} from "@parley/core";
+import { type ConversationTypeRuntime, type ConversationTypeSpec, Registry } from "@parley/core";
+import { conversationWriteOps, Decoder, sealEnvelope } from "@parley/core/internals";
 import { NodeCryptoProvider } from "@parley/core/node";
-import { MemoryStore, VirtualClock } from "@parley/core/testing";
+import { MemoryStore, seededRandom, VirtualClock } from "@parley/core/testing";
+import * as wire from "@parley/core/wire";
 import { forgedRows } from "./forged.js";
 import { compare, type Section } from "./harness.js";
 

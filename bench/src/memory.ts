@@ -14,9 +14,9 @@
 
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { Client, type Clock, seededRandom } from "@parley/core";
+import { Client, type Clock } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
-import { MemoryStore } from "@parley/core/testing";
+import { MemoryStore, seededRandom } from "@parley/core/testing";
 import { CiphertextMessageType, processPreKeyBundle } from "@signalapp/libsignal-client";
 import { Capture } from "./capture.js";
 import type { Row, Section } from "./harness.js";

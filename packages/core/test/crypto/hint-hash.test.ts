@@ -1,5 +1,6 @@
 import { blake2s } from "@noble/hashes/blake2.js";
-import { HintHasher, NobleCryptoProvider, saltedHint, saltWords, toHex, u64be } from "@parley/core";
+import { NobleCryptoProvider, toHex } from "@parley/core";
+import { HintHasher, saltedHint, saltWords, u64be } from "@parley/core/internals";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { digestWords } from "../../src/crypto/hint-hash.js";

@@ -1,4 +1,6 @@
-import { MemoryStore, Transaction, utf8 } from "@parley/core";
+import { utf8 } from "@parley/core";
+import { Transaction } from "@parley/core/internals";
+import { MemoryStore } from "@parley/core/testing";
 import { describe, expect, it } from "vitest";
 import { storeConformance } from "../../src/testing/store-conformance.js";
 

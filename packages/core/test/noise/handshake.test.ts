@@ -1,5 +1,7 @@
-import { CipherState, HandshakeState, NoiseError, parseProtocolName, seededRandom, utf8 } from "@parley/core";
+import { NoiseError, utf8 } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { CipherState, HandshakeState, parseProtocolName } from "@parley/core/primitives";
+import { seededRandom } from "@parley/core/testing";
 import { describe, expect, it } from "vitest";
 
 const c = new NodeCryptoProvider({ random: seededRandom("noise-handshake") });

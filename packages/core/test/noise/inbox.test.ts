@@ -1,20 +1,15 @@
+import { type CryptoProvider, NobleCryptoProvider, NoiseError, toHex, utf8, type X25519KeyPair } from "@parley/core";
+import { NodeCryptoProvider } from "@parley/core/node";
 import {
-  type CryptoProvider,
   HandshakeState,
   INBOX_MIN_MESSAGE_LENGTH,
   INBOX_PROTOCOL_NAME,
   inboxInitiate,
   inboxRespond,
-  NobleCryptoProvider,
-  NoiseError,
   parseProtocolName,
-  seededRandom,
   splitInboxMessage,
-  toHex,
-  utf8,
-  type X25519KeyPair,
-} from "@parley/core";
-import { NodeCryptoProvider } from "@parley/core/node";
+} from "@parley/core/primitives";
+import { seededRandom } from "@parley/core/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

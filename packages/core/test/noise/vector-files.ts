@@ -3,14 +3,8 @@
  * runner that plays a vector through two HandshakeStates and their transport CipherStates.
  */
 import { readFileSync } from "node:fs";
-import {
-  type CipherState,
-  type CryptoProvider,
-  HandshakeState,
-  parseProtocolName,
-  toHex,
-  type X25519KeyPair,
-} from "@parley/core";
+import { type CryptoProvider, toHex, type X25519KeyPair } from "@parley/core";
+import { type CipherState, HandshakeState, parseProtocolName } from "@parley/core/primitives";
 import { expect } from "vitest";
 
 export interface NoiseVector {

@@ -1,5 +1,6 @@
-import { NobleCryptoProvider, parseProtocolName } from "@parley/core";
+import { NobleCryptoProvider } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { parseProtocolName } from "@parley/core/primitives";
 import { describe, expect, it } from "vitest";
 import { cacophonyVectors, flynnVectors, type NoiseVector, runVector } from "./vector-files.js";
 

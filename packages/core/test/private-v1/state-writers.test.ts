@@ -5,7 +5,8 @@
  * nested writers, no caches), over random states, random histories that fork back to older states and abandon
  * transitions, and the states of a real engine conversation.
  */
-import { fromHex, serializeSdsState, toHex, utf8 } from "@parley/core";
+import { fromHex, toHex, utf8 } from "@parley/core";
+import { serializeSdsState } from "@parley/core/primitives";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ByteWriter } from "../../src/base/binary.js";

@@ -4,21 +4,19 @@
  * ratchet key and random ciphertext, nothing else.
  */
 import { readFileSync } from "node:fs";
+import { NobleCryptoProvider, toHex, utf8 } from "@parley/core";
 import {
   ChainWalks,
   DoubleRatchet,
   FRESH_CHAIN_FREE_STEPS,
   FreshChainBudget,
-  NobleCryptoProvider,
   type RatchetHeader,
   type RatchetMessage,
   type RatchetState,
   type ReceiverCache,
-  seededRandom,
   serializeRatchetState,
-  toHex,
-  utf8,
-} from "@parley/core";
+} from "@parley/core/primitives";
+import { seededRandom } from "@parley/core/testing";
 import { describe, expect, it } from "vitest";
 import { CountingCrypto, type CryptoCounts } from "../support/counting-crypto.js";
 import { ratchetTranscript } from "./transcript.js";

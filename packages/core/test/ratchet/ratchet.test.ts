@@ -1,22 +1,19 @@
+import { type CryptoProvider, NobleCryptoProvider, toHex, utf8 } from "@parley/core";
+import { NodeCryptoProvider } from "@parley/core/node";
 import {
-  type CryptoProvider,
   DoubleRatchet,
   deserializeRatchetState,
   fromDoubleratchetProto,
   headerAad,
   kdfChain,
   kdfRoot,
-  NobleCryptoProvider,
   type RatchetMessage,
   type RatchetState,
-  seededRandom,
   serializeRatchetState,
   toDoubleratchetProto,
-  toHex,
-  utf8,
-  wire,
-} from "@parley/core";
-import { NodeCryptoProvider } from "@parley/core/node";
+} from "@parley/core/primitives";
+import { seededRandom } from "@parley/core/testing";
+import * as wire from "@parley/core/wire";
 import { describe, expect, it } from "vitest";
 
 const T0 = 1_700_000_000_000;

@@ -4,17 +4,9 @@
  * the serialized states after each step. `fixtures/ratchet/transcript-v1.json` holds what the ratchet of tree
  * 2a5f62f produced for it, so a change to how states are computed or stored shows as a byte difference.
  */
-import {
-  type CryptoProvider,
-  DoubleRatchet,
-  NobleCryptoProvider,
-  type RatchetMessage,
-  type RatchetState,
-  seededRandom,
-  serializeRatchetState,
-  toHex,
-  utf8,
-} from "@parley/core";
+import { type CryptoProvider, NobleCryptoProvider, toHex, utf8 } from "@parley/core";
+import { DoubleRatchet, type RatchetMessage, type RatchetState, serializeRatchetState } from "@parley/core/primitives";
+import { seededRandom } from "@parley/core/testing";
 
 export interface TranscriptStep {
   readonly step: string;

@@ -5,6 +5,7 @@
  * the same transition gives on a copy of its state that no cache knows about, every state encodes to the
  * bytes its copy encodes to, and `known` is exactly the last `historyWindow` ids delivered or sent.
  */
+import { toHex, utf8 } from "@parley/core";
 import {
   bloomHas,
   bloomInsert,
@@ -16,9 +17,7 @@ import {
   type SdsState,
   type SdsStep,
   serializeSdsState,
-  toHex,
-  utf8,
-} from "@parley/core";
+} from "@parley/core/primitives";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // js-waku's own hash (imported by path, as in sds.test.ts) as the reference.

@@ -3,6 +3,7 @@
  * with causal-history acknowledgements and Bloom filters read correctly in both directions. Both sides use
  * js-waku's Bloom parameters (10,000 / 0.001), which it hard-codes.
  */
+import { utf8 } from "@parley/core";
 import {
   decodeSdsMessage,
   JS_WAKU_BLOOM,
@@ -10,8 +11,7 @@ import {
   type SdsEvent,
   type SdsOptions,
   type SdsState,
-  utf8,
-} from "@parley/core";
+} from "@parley/core/primitives";
 import { Message, MessageChannel, MessageChannelEvent } from "@waku/sds";
 import { describe, expect, it } from "vitest";
 

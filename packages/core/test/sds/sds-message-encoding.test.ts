@@ -1,5 +1,7 @@
 /** The hand-written SDS message encoder writes exactly what the protobuf runtime writes for the same fields. */
-import { decodeSdsMessage, encodeSdsMessage, wire } from "@parley/core";
+
+import { decodeSdsMessage, encodeSdsMessage } from "@parley/core/primitives";
+import * as wire from "@parley/core/wire";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

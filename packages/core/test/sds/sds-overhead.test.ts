@@ -3,20 +3,19 @@
  * segment → SDS → Double Ratchet → EncryptedPayload → EnvelopeV1) stays under 1 KiB in steady state, because
  * content messages carry no Bloom filter (it rides in sync messages only). See docs/SDS.md.
  */
+import { NobleCryptoProvider, toHex } from "@parley/core";
 import {
   DoubleRatchet,
   messageIdFor,
-  NobleCryptoProvider,
   type RatchetState,
   Sds,
   type SdsOptions,
   type SdsState,
-  seededRandom,
   segmentPayload,
   toDoubleratchetProto,
-  toHex,
-  wire,
-} from "@parley/core";
+} from "@parley/core/primitives";
+import { seededRandom } from "@parley/core/testing";
+import * as wire from "@parley/core/wire";
 import { describe, expect, it } from "vitest";
 
 const T0 = 1_700_000_000_000;

@@ -3,7 +3,8 @@
  * delivers: every message is delivered exactly once, in causal order (for two parties: each sender's order),
  * and both sides see every message they sent acknowledged.
  */
-import { Sds, type SdsOptions, type SdsState, type SdsStep, utf8 } from "@parley/core";
+import { utf8 } from "@parley/core";
+import { Sds, type SdsOptions, type SdsState, type SdsStep } from "@parley/core/primitives";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

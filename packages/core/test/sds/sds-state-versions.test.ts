@@ -1,4 +1,5 @@
-import { deserializeSdsState, Sds, type SdsState, serializeSdsState, toHex, utf8 } from "@parley/core";
+import { toHex, utf8 } from "@parley/core";
+import { deserializeSdsState, Sds, type SdsState, serializeSdsState } from "@parley/core/primitives";
 import { describe, expect, it } from "vitest";
 import { ByteWriter } from "../../src/base/binary.js";
 

@@ -1,3 +1,4 @@
+import { NobleCryptoProvider, utf8 } from "@parley/core";
 import {
   bloomGeometry,
   bloomHas,
@@ -7,7 +8,6 @@ import {
   emptyBloom,
   JS_WAKU_BLOOM,
   messageIdFor,
-  NobleCryptoProvider,
   nimHashN,
   PRIVATE_V1_BLOOM,
   Sds,
@@ -15,8 +15,7 @@ import {
   type SdsOptions,
   type SdsState,
   serializeSdsState,
-  utf8,
-} from "@parley/core";
+} from "@parley/core/primitives";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // js-waku's Nim hash port (not exported by the package, so imported by path) as the reference for ours.

@@ -1,17 +1,15 @@
+import { NobleCryptoProvider, toHex, utf8 } from "@parley/core";
 import {
   DEFAULT_MAX_SEGMENT_SIZE,
   decodeSegment,
   deserializeReassemblyState,
   EMPTY_REASSEMBLY,
-  NobleCryptoProvider,
   Reassembler,
   type ReassemblyState,
   segmentPayload,
   serializeReassemblyState,
-  toHex,
-  utf8,
-  wire,
-} from "@parley/core";
+} from "@parley/core/primitives";
+import * as wire from "@parley/core/wire";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
