@@ -14,7 +14,7 @@ import {
   WireReader,
   WireWriter,
   wireText,
-} from "../primitives/protowire.js";
+} from "../wire/hand/protowire.js";
 import {
   type EncryptedPayload,
   EncryptedPayloadSchema,

@@ -9,7 +9,7 @@ import {
   WireReader,
   WireWriter,
   wireText,
-} from "../../primitives/protowire.js";
+} from "../../wire/hand/protowire.js";
 import { create, fromBinary, type PrivateV1Frame, PrivateV1FrameSchema, toBinary } from "../../wire/index.js";
 
 /** The frame arms this client understands; `content` is the only one that reaches the application. */

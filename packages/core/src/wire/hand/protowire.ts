@@ -5,7 +5,7 @@
  * anything it does not handle, and the callers then fall back to the protobuf runtime, so every input the
  * runtime accepts is still accepted with the same result.
  */
-import { utf8 } from "../base/bytes.js";
+import { utf8 } from "../../base/bytes.js";
 
 /** Wire types. */
 export const VARINT = 0;
