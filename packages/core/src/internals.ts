@@ -13,3 +13,4 @@ export * from "./crypto/hint-hash.js";
 export { xeddsaEdwardsPublicKey } from "./crypto/xeddsa.js";
 export * from "./framework/index.js";
 export * from "./identity/index.js";
+export * from "./wire/hand/private-v1-frame.js";

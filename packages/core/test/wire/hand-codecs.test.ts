@@ -6,7 +6,6 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeFrame, encodeFrame, type PrivateV1FrameBody } from "../../src/conversations/private-v1/frame.js";
 import { NobleCryptoProvider } from "../../src/crypto/index.js";
 import { decodeSegment, segmentPayload, validateSegment } from "../../src/primitives/segmentation/segment.js";
 import {
@@ -15,6 +14,7 @@ import {
   encodeEncryptedPayload,
   encodeEnvelope,
 } from "../../src/wire/hand/envelope.js";
+import { decodeFrame, encodeFrame, type PrivateV1FrameBody } from "../../src/wire/hand/private-v1-frame.js";
 import * as wire from "../../src/wire/index.js";
 
 const crypto = new NobleCryptoProvider();

@@ -1,16 +1,11 @@
+/**
+ * The PrivateV1 frame (`PrivateV1Frame`): its hand-written codec, checked against the protobuf runtime by
+ * test/wire/hand-codecs.test.ts, and its frame id.
+ */
 import { toHex } from "../../base/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
-import {
-  isUint32,
-  LEN,
-  lenFieldSize,
-  VARINT,
-  varintFieldSize,
-  WireReader,
-  WireWriter,
-  wireText,
-} from "../../wire/hand/protowire.js";
-import { create, fromBinary, type PrivateV1Frame, PrivateV1FrameSchema, toBinary } from "../../wire/index.js";
+import { create, fromBinary, type PrivateV1Frame, PrivateV1FrameSchema, toBinary } from "../index.js";
+import { isUint32, LEN, lenFieldSize, VARINT, varintFieldSize, WireReader, WireWriter, wireText } from "./protowire.js";
 
 /** The frame arms this client understands; `content` is the only one that reaches the application. */
 export type PrivateV1FrameBody =
