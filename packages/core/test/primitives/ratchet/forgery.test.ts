@@ -18,7 +18,7 @@ import {
 } from "@parley/core/primitives";
 import { seededRandom } from "@parley/core/testing";
 import { describe, expect, it } from "vitest";
-import { CountingCrypto, type CryptoCounts } from "../support/counting-crypto.js";
+import { CountingCrypto, type CryptoCounts } from "../../support/counting-crypto.js";
 import { ratchetTranscript } from "./transcript.js";
 
 const T0 = 1_700_000_000_000;
@@ -158,7 +158,7 @@ describe("forged ratchet headers cost a bounded amount of work", () => {
 
   it("the walk cache changes no result and no stored byte: the transcript matches the pre-cache fixture", () => {
     const fixture = JSON.parse(
-      readFileSync(new URL("../fixtures/ratchet/transcript-v1.json", import.meta.url), "utf8"),
+      readFileSync(new URL("../../fixtures/ratchet/transcript-v1.json", import.meta.url), "utf8"),
     ) as ReturnType<typeof ratchetTranscript>;
     expect(fixture.steps).toHaveLength(41);
     /** A cache that forgets everything before every walk: the cache lost at the worst moments. */

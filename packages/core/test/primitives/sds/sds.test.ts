@@ -19,7 +19,7 @@ import {
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // js-waku's Nim hash port (not exported by the package, so imported by path) as the reference for ours.
-import { hashN as jsHashN } from "../../../../node_modules/@waku/sds/dist/nim_hashn/nim_hashn.mjs";
+import { hashN as jsHashN } from "../../../../../node_modules/@waku/sds/dist/nim_hashn/nim_hashn.mjs";
 
 const T0 = 1_700_000_000_000;
 const crypto = new NobleCryptoProvider();

@@ -1,7 +1,7 @@
 import { toHex, utf8 } from "@parley/core";
 import { deserializeSdsState, Sds, type SdsState, serializeSdsState } from "@parley/core/primitives";
 import { describe, expect, it } from "vitest";
-import { ByteWriter } from "../../src/base/binary.js";
+import { ByteWriter } from "../../../src/base/binary.js";
 
 const T0 = 1_700_000_000_000;
 

@@ -21,13 +21,13 @@ import {
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // js-waku's own hash (imported by path, as in sds.test.ts) as the reference.
-import { hashN as jsHashN } from "../../../../node_modules/@waku/sds/dist/nim_hashn/nim_hashn.mjs";
-import { PrivateV1Engine } from "../../src/conversations/private-v1/session.js";
-import { decodePrivateState, encodePrivateState } from "../../src/conversations/private-v1/state.js";
-import { NobleCryptoProvider, seededRandom } from "../../src/crypto/index.js";
-import { bloomGeometry } from "../../src/primitives/sds/bloom.js";
-import { KnownIndex } from "../../src/primitives/sds/known.js";
-import { sessionPair } from "../support/private-v1-session.js";
+import { hashN as jsHashN } from "../../../../../node_modules/@waku/sds/dist/nim_hashn/nim_hashn.mjs";
+import { PrivateV1Engine } from "../../../src/conversations/private-v1/session.js";
+import { decodePrivateState, encodePrivateState } from "../../../src/conversations/private-v1/state.js";
+import { NobleCryptoProvider, seededRandom } from "../../../src/crypto/index.js";
+import { bloomGeometry } from "../../../src/primitives/sds/bloom.js";
+import { KnownIndex } from "../../../src/primitives/sds/known.js";
+import { sessionPair } from "../../support/private-v1-session.js";
 
 const T0 = 1_700_000_000_000;
 

@@ -30,7 +30,7 @@ export interface NoiseVector {
 const bytes = (hex: string | undefined) => (hex === undefined ? undefined : Uint8Array.from(Buffer.from(hex, "hex")));
 
 function fixture(name: string): string {
-  return readFileSync(new URL(`../fixtures/noise/${name}`, import.meta.url), "utf8");
+  return readFileSync(new URL(`../../fixtures/noise/${name}`, import.meta.url), "utf8");
 }
 
 /** flynn/noise's `vectors.txt` format: blank-line separated blocks of `key=hex` lines. */

@@ -2,7 +2,7 @@
 import { toHex } from "@parley/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ByteReader, ByteWriter, packHex, TruncatedInput } from "../../src/base/binary.js";
+import { ByteReader, ByteWriter, packHex, TruncatedInput } from "../../../src/base/binary.js";
 
 describe("hex lists", () => {
   it("round-trip packed lowercase hex ids, and are refused where not allowed, truncated or inconsistent", () => {
