@@ -9,9 +9,18 @@ export default defineConfig({
     alias: [
       { find: /^@parley\/core\/node$/, replacement: src("./packages/core/src/crypto/node.ts") },
       { find: /^@parley\/core\/web$/, replacement: src("./packages/core/src/crypto/web.ts") },
+      {
+        find: /^@parley\/core\/testing\/store-conformance$/,
+        replacement: src("./packages/core/src/testing/store-conformance.ts"),
+      },
+      { find: /^@parley\/core\/primitives$/, replacement: src("./packages/core/src/primitives/index.ts") },
+      { find: /^@parley\/core\/wire$/, replacement: src("./packages/core/src/wire/index.ts") },
+      { find: /^@parley\/core\/internals$/, replacement: src("./packages/core/src/internals.ts") },
+      { find: /^@parley\/core\/testing$/, replacement: src("./packages/core/src/testing/index.ts") },
       { find: /^@parley\/core$/, replacement: src("./packages/core/src/index.ts") },
       { find: /^@parley\/sqlite$/, replacement: src("./packages/sqlite/src/index.ts") },
       { find: /^@parley\/waku$/, replacement: src("./packages/waku/src/index.ts") },
+      { find: /^@parley\/node$/, replacement: src("./packages/node/src/index.ts") },
       { find: /^@parley\/idb-store$/, replacement: src("./packages/idb-store/src/index.ts") },
     ],
   },

@@ -4,19 +4,11 @@
  * messages in the same run. A salted hint costs one BLAKE2s per conversation on the message's topic (100
  * here); a raw-id hint (libchat) costs a map lookup.
  */
-import {
-  type ConversationTypeRuntime,
-  type ConversationTypeSpec,
-  conversationWriteOps,
-  Decoder,
-  MemoryStore,
-  Registry,
-  sealEnvelope,
-  seededRandom,
-  VirtualClock,
-  wire,
-} from "@parley/core";
+import { type ConversationTypeRuntime, type ConversationTypeSpec, Registry } from "@parley/core";
+import { conversationWriteOps, Decoder, sealEnvelope } from "@parley/core/internals";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { MemoryStore, seededRandom, VirtualClock } from "@parley/core/testing";
+import * as wire from "@parley/core/wire";
 import { forgedRows } from "./forged.js";
 import { compare, type Section } from "./harness.js";
 
@@ -124,7 +116,7 @@ export const classifySection: Section = async () => {
     ],
     notes: [
       `${CONVERSATIONS} conversations over ${TOPICS} topics (${CONVERSATIONS / TOPICS} per topic); envelopes sealed with the ${crypto.name} provider`,
-      `a salted hint costs one BLAKE2s-256 per conversation on the message's topic (framework/hint-hash.ts): ${Math.round(
+      `a salted hint costs one BLAKE2s-256 per conversation on the message's topic (crypto/hint-hash.ts): ${Math.round(
         results.salted! * (CONVERSATIONS / TOPICS),
       ).toLocaleString("en-US")} hint hashes/s`,
       ...forged.notes,

@@ -3,7 +3,8 @@
  * a manual clock. Pure (no Node API): the `private-v1` section runs it in Node, the `browser` section bundles
  * it into Chromium, so both measure the same steps.
  */
-import { Client, type Clock, type CryptoProvider, MemoryStore, type Store } from "@parley/core";
+import { Client, type Clock, type CryptoProvider, type Store } from "@parley/core";
+import { MemoryStore } from "@parley/core/testing";
 import { Capture } from "./capture.js";
 
 export class ManualClock implements Clock {

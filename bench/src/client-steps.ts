@@ -3,8 +3,9 @@
  * the receiver, recorded from a Client pair after a warm-up (SDS window full, acks every 32 messages), so the
  * store benchmarks write real state sizes and keys instead of made-up ones.
  */
-import { MemoryStore, type ScanOptions, type Store, type StoreEntry, type WriteOp } from "@parley/core";
+import type { ScanOptions, Store, StoreEntry, WriteOp } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { MemoryStore } from "@parley/core/testing";
 import { oneWay, parleyPair } from "./client-pair.js";
 
 /** A MemoryStore that keeps a copy of every commit while `recording` is set. */

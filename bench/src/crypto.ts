@@ -3,15 +3,10 @@
  * (what browsers run) on each primitive, measured in the same run. Ratio = noble ops/s ÷ node ops/s.
  * "fresh keys" rows cycle through more keys than the node provider's KeyObject cache holds.
  */
-import {
-  type CryptoProvider,
-  inboxInitiate,
-  inboxRespond,
-  NobleCryptoProvider,
-  seededRandom,
-  utf8,
-} from "@parley/core";
+import { type CryptoProvider, NobleCryptoProvider, utf8 } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { inboxInitiate, inboxRespond } from "@parley/core/primitives";
+import { seededRandom } from "@parley/core/testing";
 import { compare, type Row, type Section } from "./harness.js";
 
 const FRESH = 1024;

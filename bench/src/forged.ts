@@ -9,7 +9,9 @@
  * Rows give envelopes per second; the ratios are garbage's rate ÷ the forgery's (how many garbage envelopes
  * one forgery costs). None of them changes the receiver's state.
  */
-import { decodeEncryptedPayload, decodeEnvelope, encodeEncryptedPayload, encodeEnvelope, wire } from "@parley/core";
+
+import { decodeEncryptedPayload, decodeEnvelope, encodeEncryptedPayload, encodeEnvelope } from "@parley/core/internals";
+import * as wire from "@parley/core/wire";
 import { compare, type Row } from "./harness.js";
 import { pipelinePair } from "./pipeline.js";
 

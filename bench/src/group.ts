@@ -14,8 +14,11 @@
  * so every repetition starts from the same stored state (the engine never mutates stored state by itself).
  * Ratios are Parley ÷ raw in operations per second (below 1: Parley is slower).
  */
-import { type GroupEffect, GroupV1Engine, MemoryStore, systemClock, Transaction, wire } from "@parley/core";
+import { systemClock } from "@parley/core";
+import { type GroupEffect, GroupV1Engine, Transaction } from "@parley/core/internals";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { MemoryStore } from "@parley/core/testing";
+import * as wire from "@parley/core/wire";
 import {
   type CiphersuiteImpl,
   type ClientState,

@@ -7,19 +7,10 @@
  * The hostile PrivateV1 payloads themselves are built in `packages/core/test/support/hostile-peer.ts`; the
  * tests there check the bounds, this reports the numbers.
  */
-import {
-  encodeSdsMessage,
-  MemoryStore,
-  type ScanOptions,
-  Sds,
-  type SdsState,
-  type Store,
-  type StoreEntry,
-  serializeSdsState,
-  utf8,
-  type WriteOp,
-} from "@parley/core";
+import { type ScanOptions, type Store, type StoreEntry, utf8, type WriteOp } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { encodeSdsMessage, Sds, type SdsState, serializeSdsState } from "@parley/core/primitives";
+import { MemoryStore } from "@parley/core/testing";
 import { parleyPair } from "./client-pair.js";
 import type { Row, SectionResult } from "./harness.js";
 

@@ -18,8 +18,9 @@
 
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { Client, type Clock, MemoryStore, seededRandom } from "@parley/core";
+import { Client, type Clock } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { MemoryStore, seededRandom } from "@parley/core/testing";
 import { CiphertextMessageType, processPreKeyBundle } from "@signalapp/libsignal-client";
 import { Capture } from "./capture.js";
 import { oneWay, parleyPair } from "./client-pair.js";

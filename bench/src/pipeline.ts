@@ -12,19 +12,20 @@ import {
   ContentCodecs,
   type ConversationRef,
   type CryptoProvider,
-  Decoder,
-  MemoryStore,
   PRIVATE_V1,
+  Registry,
+  text as textContent,
+} from "@parley/core";
+import {
+  Decoder,
   type PrivateV1Engine,
   type PrivateV1State,
   privateV1,
-  Registry,
   sealEnvelope,
-  seededRandom,
   stateWriteOp,
-  text as textContent,
-} from "@parley/core";
+} from "@parley/core/internals";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { MemoryStore, seededRandom } from "@parley/core/testing";
 
 type Wire = { topic: string; payload: Uint8Array };
 

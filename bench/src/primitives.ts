@@ -4,23 +4,21 @@
  * step per message). SDS bytes per message for a 256-byte content, ours (filter in sync messages only) next to
  * js-waku's choice (its 18,752-byte filter in every message), and the whole PrivateV1 stack on the wire.
  */
+import { type CryptoProvider, NobleCryptoProvider, toHex } from "@parley/core";
+import { NodeCryptoProvider } from "@parley/core/node";
 import {
-  type CryptoProvider,
   DoubleRatchet,
   JS_WAKU_BLOOM,
   messageIdFor,
-  NobleCryptoProvider,
   type RatchetState,
   Sds,
   type SdsOptions,
   type SdsState,
-  seededRandom,
   segmentPayload,
   toDoubleratchetProto,
-  toHex,
-  wire,
-} from "@parley/core";
-import { NodeCryptoProvider } from "@parley/core/node";
+} from "@parley/core/primitives";
+import { seededRandom } from "@parley/core/testing";
+import * as wire from "@parley/core/wire";
 import { compare, type Row, type Section } from "./harness.js";
 
 const T0 = 1_700_000_000_000;

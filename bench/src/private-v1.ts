@@ -6,18 +6,17 @@
  * Parley runs on the node:crypto provider. Ratios are Parley ÷ peer (ops/s: below 1 means slower).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { ContentCodecs, text as textContent } from "@parley/core";
 import {
-  ContentCodecs,
   encodeEncryptedPayload,
   encodeFrame,
   MAX_SEG_SIZE,
   PrivateV1Engine,
   sealEnvelope,
-  seededRandom,
-  segmentPayload,
-  text as textContent,
-} from "@parley/core";
+} from "@parley/core/internals";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { segmentPayload } from "@parley/core/primitives";
+import { seededRandom } from "@parley/core/testing";
 import { processPreKeyBundle } from "@signalapp/libsignal-client";
 import { oneWay, parleyPair, pingPong } from "./client-pair.js";
 import { compare, type Row, type Section } from "./harness.js";

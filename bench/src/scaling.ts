@@ -14,8 +14,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client, MemoryStore, type ScanOptions, type Store, type StoreEntry, type WriteOp } from "@parley/core";
+import { Client, type ScanOptions, type Store, type StoreEntry, type WriteOp } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { MemoryStore } from "@parley/core/testing";
 import { SqliteStore } from "@parley/sqlite";
 import { Capture } from "./capture.js";
 import { ManualClock, type ParleyPair, parleyPair } from "./client-pair.js";

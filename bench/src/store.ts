@@ -9,7 +9,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryStore, type Store } from "@parley/core";
+import type { Store } from "@parley/core";
+import { MemoryStore } from "@parley/core/testing";
 import { SqliteStore } from "@parley/sqlite";
 import { type ClientSteps, committedBytes, recordClientSteps, replayedStep } from "./client-steps.js";
 import { compare, opsPerSecond, type Row, type Section } from "./harness.js";

@@ -17,8 +17,6 @@ export {
   type WakuMessage,
 } from "./message.js";
 export { METADATA_CODEC } from "./metadata.js";
-export { ARCHIVE_FILE, LOCK_FILE, type NodeOptions, type RunningNode, startNode } from "./node.js";
-export { NODE_USAGE, parseNodeArgs, runNode } from "./node-main.js";
 export { loadOrCreatePeerKey, PEER_KEY_FILE, peerKeyFromSeed } from "./peer-key.js";
 export { MAX_RELAY_MESSAGE_BYTES, RELAY_CODEC } from "./relay.js";
 export {

@@ -15,7 +15,7 @@ interface NodeFlags {
   heartbeat?: number;
 }
 
-/** `parley node`: the @parley/waku service node (relay + Store history in SQLite) in the foreground. */
+/** `parley node`: the @parley/node service node (relay + Store history in SQLite) in the foreground. */
 export function nodeCommand(): Command {
   return new Command("node")
     .summary("run a Waku service node: relay plus Store history for clients that were offline")
@@ -68,7 +68,7 @@ async function runNode(flags: NodeFlags): Promise<number> {
     process.on("SIGINT", () => resolve());
     process.on("SIGTERM", () => resolve());
   });
-  const { startNode } = await import("@parley/waku");
+  const { startNode } = await import("@parley/node");
   const dir = nodeDir(flags.data);
   await mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
     throw dataDirError(err, flags.data);

@@ -108,7 +108,7 @@ async function findOrStartNode(flags: WebFlags): Promise<PageNode> {
   const running = await readFile(nodeAddressFile(flags.data), "utf8").catch(() => "");
   const ws = running.split("\n").find((l) => l.startsWith("/") && l.includes("/ws"));
   if (ws) return { address: ws, stop: none };
-  const { startNode } = await import("@parley/waku");
+  const { startNode } = await import("@parley/node");
   // One node per data directory: a node already running there without a WebSocket address refuses this one.
   const started = await startNode({
     dataDir: nodeDir(flags.data),

@@ -22,7 +22,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
   const t = new Transcript(options.write, options.paceMs ?? (process.stdout.isTTY ? 700 : 0));
   const dir = await mkdtemp(join(tmpdir(), "parley-demo-"));
   const started = performance.now();
-  const { startNode } = await import("@parley/waku");
+  const { startNode } = await import("@parley/node");
   const actors: Actor[] = [];
   let node: Awaited<ReturnType<typeof startNode>> | undefined;
   try {

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryDelivery, VirtualClock } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { MemoryDelivery, VirtualClock } from "@parley/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { Profile, toChatEvent } from "../../src/profile.js";
 

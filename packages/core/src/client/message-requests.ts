@@ -6,7 +6,7 @@
  * conversation record and no history. Refusing deletes the request and keeps only a refusal mark (id and
  * expiry) so that the sender's resends of the same invite do not raise it again.
  */
-import { ByteReader, ByteWriter, TruncatedInput } from "../primitives/binary.js";
+import { ByteReader, ByteWriter, TruncatedInput } from "../base/binary.js";
 
 /** key = the request's id (the local id its conversation takes when accepted) -> encoded PendingRequest. */
 export const MESSAGE_REQUEST_NS = "client.message-requests";

@@ -1,6 +1,7 @@
 /** Store layout of the client's own records (conversation list, history). Conversation states live in the framework's namespaces. */
+
+import { ByteReader, ByteWriter, TruncatedInput } from "../base/binary.js";
 import { fromUtf8, utf8 } from "../base/bytes.js";
-import { ByteReader, ByteWriter, TruncatedInput } from "../primitives/binary.js";
 import type { ConversationInfo, DeliveryState } from "./types.js";
 
 /** key "inbox" -> JSON ConversationRef of this client's inbox (present once an identity exists). */

@@ -8,6 +8,7 @@
  * Inputs are NOT validated here: the providers validate and normalise options first (validate.ts).
  * Single-threaded and never re-entered, so the scratch arrays are shared; they are wiped after a keyed hash.
  */
+import { BLAKE2_SIGMA } from "./blake2-tables.js";
 
 // Initialisation vector (SHA-512's), as [low, high] 32-bit halves of each 64-bit word.
 const IV = Int32Array.of(
@@ -30,16 +31,7 @@ const IV = Int32Array.of(
 );
 
 // Message word schedule: 12 rounds (rounds 10 and 11 repeat 0 and 1), pre-doubled to index the halves.
-const SIGMA = Uint8Array.from(
-  [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3, 11, 8,
-    12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4, 7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8, 9, 0, 5, 7, 2,
-    4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13, 2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9, 12, 5, 1, 15, 14, 13,
-    4, 10, 0, 7, 6, 3, 9, 2, 8, 11, 13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10, 6, 15, 14, 9, 11, 3, 0, 8, 12,
-    2, 13, 7, 1, 4, 10, 5, 10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-    12, 13, 14, 15, 14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3,
-  ].map((i) => 2 * i),
-);
+const SIGMA = Uint8Array.from([...BLAKE2_SIGMA, ...BLAKE2_SIGMA.subarray(0, 32)], (i) => 2 * i);
 
 const BLOCK = 128;
 const h = new Int32Array(16); // chaining state

@@ -7,8 +7,8 @@
  * plus one BLAKE2s per conversation on THAT topic, never a pass over every conversation.
  */
 import { fromHex, toHex, u64be, utf8 } from "../base/bytes.js";
+import { digestWords, HintHasher, saltWords } from "../crypto/hint-hash.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
-import { digestWords, HintHasher, saltWords } from "./hint-hash.js";
 import type { ConversationRef, HintMatch } from "./runtime.js";
 
 /** 32-byte BLAKE2s output as lower hex. */
@@ -43,7 +43,7 @@ export interface HintCandidate {
 
 interface Entry {
   readonly ref: ConversationRef;
-  /** BLAKE2s over u64be(salt) || utf8(id) with the id part laid out once (see hint-hash.ts). */
+  /** BLAKE2s over u64be(salt) || utf8(id) with the id part laid out once (see crypto/hint-hash.ts). */
   readonly hasher: HintHasher;
 }
 

@@ -1,14 +1,11 @@
 /** The Conversations framework: type specs and registry, envelope and hints, decoder, topics, runtime. */
+
 export * from "./conversation-store.js";
 export * from "./decoder.js";
 export * from "./delivery.js";
 export * from "./envelope.js";
 export * from "./errors.js";
-export { HintHasher, saltWords } from "./hint-hash.js";
 export * from "./hints.js";
-export * from "./memory-delivery.js";
-export * from "./memory-store.js";
-export * from "./prng.js";
 export * from "./registry.js";
 export * from "./runtime.js";
 export * from "./spec-doc.js";

@@ -4,12 +4,15 @@
  * random order (message ids). Values are copied on the way in and on the way out, so no caller can mutate
  * stored bytes through a reference it holds.
  */
-import { ParleyError } from "../base/errors.js";
-import { compareKeys, inRange, type ScanOptions, type Store, type StoreEntry, type WriteOp } from "./store.js";
-
-export class StoreError extends ParleyError {
-  declare readonly code: "store-closed" | "invalid-write";
-}
+import {
+  compareKeys,
+  inRange,
+  type ScanOptions,
+  type Store,
+  type StoreEntry,
+  StoreError,
+  type WriteOp,
+} from "./store.js";
 
 interface Namespace {
   readonly values: Map<string, Uint8Array>;

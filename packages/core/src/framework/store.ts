@@ -6,6 +6,13 @@
  * Keys are strings compared by UTF-16 code unit order (ASCII keys sort as bytes); values are bytes.
  * A client drives one store from one logical writer at a time (it serialises its own steps).
  */
+import { ParleyError } from "../base/errors.js";
+
+/** A store used against its contract: written after `close`, or given a malformed write. */
+export class StoreError extends ParleyError {
+  declare readonly code: "store-closed" | "invalid-write";
+}
+
 export type WriteOp =
   | { readonly op: "put"; readonly ns: string; readonly key: string; readonly value: Uint8Array }
   | { readonly op: "delete"; readonly ns: string; readonly key: string };

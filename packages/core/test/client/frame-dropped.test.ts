@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { lenFieldSize, varintFieldSize, WireWriter, wireText } from "../../src/primitives/protowire.js";
+import { lenFieldSize, varintFieldSize, WireWriter, wireText } from "../../src/wire/hand/protowire.js";
 import { messages, world } from "./harness.js";
 
 /**
@@ -14,8 +14,8 @@ const EMPTY_FRAME = "<<empty-frame>>";
 
 const holds = (bytes: Uint8Array, marker: string) => new TextDecoder().decode(bytes).includes(marker);
 
-vi.mock("../../src/conversations/private-v1/frame.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../src/conversations/private-v1/frame.js")>();
+vi.mock("../../src/wire/hand/private-v1-frame.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../src/wire/hand/private-v1-frame.js")>();
   return {
     ...real,
     encodeFrame: (conversationId: string, timestamp: number, body: Parameters<typeof real.encodeFrame>[2]) => {

@@ -1,7 +1,8 @@
 import { ED25519_TORSION_SUBGROUP, ed25519 } from "@noble/curves/ed25519.js";
 import { sha512 } from "@noble/hashes/sha2.js";
-import { NobleCryptoProvider, seededRandom } from "@parley/core";
+import { NobleCryptoProvider } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { seededRandom } from "@parley/core/testing";
 import { describe, expect, it } from "vitest";
 import { hex } from "./providers.js";
 

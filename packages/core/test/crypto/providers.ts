@@ -1,5 +1,6 @@
-import { type CryptoProvider, NobleCryptoProvider, seededRandom } from "@parley/core";
+import { type CryptoProvider, NobleCryptoProvider } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { seededRandom } from "@parley/core/testing";
 
 /** Both providers, seeded so every run is reproducible. */
 export function bothProviders(seed: string): CryptoProvider[] {

@@ -1,4 +1,5 @@
-import { defaultRandom, seededRandom, toHex } from "@parley/core";
+import { defaultRandom, toHex } from "@parley/core";
+import { seededRandom } from "@parley/core/testing";
 import { describe, expect, it } from "vitest";
 
 describe("randomness sources", () => {

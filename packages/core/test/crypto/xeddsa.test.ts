@@ -1,6 +1,8 @@
 import { createPublicKey, verify } from "node:crypto";
-import { CryptoError, NobleCryptoProvider, seededRandom, utf8, xeddsaEdwardsPublicKey } from "@parley/core";
+import { CryptoError, NobleCryptoProvider, utf8 } from "@parley/core";
+import { xeddsaEdwardsPublicKey } from "@parley/core/internals";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { seededRandom } from "@parley/core/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

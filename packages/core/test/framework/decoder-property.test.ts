@@ -3,7 +3,8 @@
  * bit flips, insertions, hand-built protobuf with wrong wire types and huge lengths, valid hints with garbage
  * payloads) give zero exceptions, zero store changes, and always exactly one of the three outcomes.
  */
-import { type Classification, Decoder, encodeEnvelope, type Store, saltedHint, toHex, utf8 } from "@parley/core";
+import { type Store, toHex, utf8 } from "@parley/core";
+import { type Classification, Decoder, encodeEnvelope, saltedHint } from "@parley/core/internals";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { plaintextPayload, sealedEnvelope } from "./fixtures.js";

@@ -1,17 +1,14 @@
+import { MAX_PAYLOAD_BYTES, Registry, toHex } from "@parley/core";
 import {
   type Classification,
   conversationWriteOps,
   Decoder,
   encodeEnvelope,
-  MAX_PAYLOAD_BYTES,
-  MemoryStore,
-  Registry,
   saltedHint,
   sealEnvelope,
-  toHex,
-  VirtualClock,
-  wire,
-} from "@parley/core";
+} from "@parley/core/internals";
+import { MemoryStore, VirtualClock } from "@parley/core/testing";
+import * as wire from "@parley/core/wire";
 import { beforeEach, describe, expect, it } from "vitest";
 import { plaintextPayload, sealedEnvelope, sealedPayload, sealedRuntime } from "./fixtures.js";
 import { inviteBytes, makeWorld, TOPIC_A, TOPIC_B, TOPIC_C, type World } from "./setup.js";

@@ -14,11 +14,11 @@ import {
   fromHex,
   fromUtf8,
   type RandomSource,
-  sealEnvelope,
   toHex,
   utf8,
-  wire,
 } from "@parley/core";
+import { sealEnvelope } from "@parley/core/internals";
+import * as wire from "@parley/core/wire";
 
 export function fullSpec(name = "SealedTestV1"): ConversationTypeSpec {
   return {

@@ -1,15 +1,6 @@
-import {
-  concatBytes,
-  type DeliveredMessage,
-  type Faults,
-  MAX_PAYLOAD_BYTES,
-  MemoryDelivery,
-  NobleCryptoProvider,
-  toHex,
-  u64be,
-  utf8,
-  VirtualClock,
-} from "@parley/core";
+import { concatBytes, type DeliveredMessage, MAX_PAYLOAD_BYTES, NobleCryptoProvider, toHex, utf8 } from "@parley/core";
+import { u64be } from "@parley/core/internals";
+import { type Faults, MemoryDelivery, VirtualClock } from "@parley/core/testing";
 import { describe, expect, it } from "vitest";
 
 const crypto = new NobleCryptoProvider();

@@ -1,4 +1,4 @@
-import { MemoryStore } from "@parley/core";
-import { storeConformance } from "../support/store-conformance.js";
+import { MemoryStore } from "@parley/core/testing";
+import { storeConformance } from "../../src/testing/store-conformance.js";
 
 storeConformance("MemoryStore", () => new MemoryStore());

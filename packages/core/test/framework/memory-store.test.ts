@@ -1,6 +1,8 @@
-import { MemoryStore, Transaction, utf8 } from "@parley/core";
+import { utf8 } from "@parley/core";
+import { Transaction } from "@parley/core/internals";
+import { MemoryStore } from "@parley/core/testing";
 import { describe, expect, it } from "vitest";
-import { storeConformance } from "../support/store-conformance.js";
+import { storeConformance } from "../../src/testing/store-conformance.js";
 
 storeConformance("MemoryStore", async () => new MemoryStore(), { propertyRuns: 300 });
 

@@ -5,11 +5,11 @@ import {
   MUSTS,
   REQUIREMENT_TITLES,
   Registry,
-  renderConversationTypesDoc,
   SHOULDS,
   SpecError,
   validateDecodingTree,
 } from "@parley/core";
+import { renderConversationTypesDoc } from "@parley/core/internals";
 import { describe, expect, it } from "vitest";
 import { fullSpec, inboxRuntime, sealedRuntime } from "./fixtures.js";
 

@@ -3,15 +3,8 @@
  * recognise declares `secretHints`, and `Decoder.classify` asks it about envelopes no id hint matched, on
  * topics where such a conversation lives, and nowhere else.
  */
-import {
-  type ConversationTypeRuntime,
-  conversationWriteOps,
-  encodeEnvelope,
-  Registry,
-  SpecError,
-  toHex,
-  u64be,
-} from "@parley/core";
+import { type ConversationTypeRuntime, Registry, SpecError, toHex } from "@parley/core";
+import { conversationWriteOps, encodeEnvelope, u64be } from "@parley/core/internals";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   fullSpec,

@@ -2,16 +2,13 @@
 import {
   type ConversationRef,
   type CryptoProvider,
-  conversationWriteOps,
-  Decoder,
-  MemoryStore,
   NobleCryptoProvider,
   type RandomSource,
   Registry,
-  seededRandom,
   utf8,
-  VirtualClock,
 } from "@parley/core";
+import { conversationWriteOps, Decoder } from "@parley/core/internals";
+import { MemoryStore, seededRandom, VirtualClock } from "@parley/core/testing";
 import { inboxRuntime, sealedRuntime } from "./fixtures.js";
 
 export const TOPIC_A = "/logos-chat/1/aaaaaaaaaaaaaaaa/proto";

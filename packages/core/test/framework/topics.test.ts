@@ -1,13 +1,6 @@
 import { blake2b } from "@noble/hashes/blake2.js";
-import {
-  CONTENT_TOPIC_PREFIX,
-  contentTopic,
-  deliveryAddress,
-  NobleCryptoProvider,
-  parseContentTopic,
-  toHex,
-  utf8,
-} from "@parley/core";
+import { NobleCryptoProvider, toHex, utf8 } from "@parley/core";
+import { CONTENT_TOPIC_PREFIX, contentTopic, deliveryAddress, parseContentTopic } from "@parley/core/internals";
 import { describe, expect, it } from "vitest";
 
 const crypto = new NobleCryptoProvider();

@@ -1,4 +1,4 @@
-import { VirtualClock } from "@parley/core";
+import { VirtualClock } from "@parley/core/testing";
 import { describe, expect, it } from "vitest";
 
 describe("VirtualClock", () => {

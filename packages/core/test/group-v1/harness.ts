@@ -4,7 +4,8 @@
  * member to member (standing in for the PrivateV1 conversations the Client will use).
  */
 import { fromBinary } from "@bufbuild/protobuf";
-import { type Clock, type Store, Transaction, toHex } from "@parley/core";
+import { type Clock, type Store, toHex } from "@parley/core";
+import { Transaction } from "@parley/core/internals";
 import { type GroupEffect, GroupV1Engine, type GroupV1Options } from "../../src/conversations/group-v1/index.js";
 import { NodeCryptoProvider } from "../../src/crypto/node.js";
 import { saltedHint } from "../../src/framework/hints.js";

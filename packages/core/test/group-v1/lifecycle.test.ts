@@ -1,4 +1,4 @@
-import { Transaction } from "@parley/core";
+import { Transaction } from "@parley/core/internals";
 import { describe, expect, it } from "vitest";
 import { createGroup, type Member, Net, sendText, view } from "./harness.js";
 

@@ -5,7 +5,8 @@
  * removal to be re-applied, send in the fork point's epoch, lost) and who reads the message in each.
  */
 import { fromBinary } from "@bufbuild/protobuf";
-import { Transaction, toHex } from "@parley/core";
+import { toHex } from "@parley/core";
+import { Transaction } from "@parley/core/internals";
 import { describe, expect, it } from "vitest";
 import type { GroupEffect } from "../../src/conversations/group-v1/index.js";
 import { EncryptedPayloadSchema } from "../../src/wire/gen/logoschat/encryption/encryption_pb.js";

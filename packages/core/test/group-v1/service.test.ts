@@ -3,16 +3,9 @@
  * VirtualClock, MemoryStore per member, pairwise control frames through a lossless in-test channel (standing
  * in for PrivateV1, which has its own reliability).
  */
-import {
-  type GroupEffect,
-  GroupV1Engine,
-  GroupV1Service,
-  MemoryDelivery,
-  MemoryStore,
-  Transaction,
-  toHex,
-  VirtualClock,
-} from "@parley/core";
+import { toHex } from "@parley/core";
+import { type GroupEffect, GroupV1Engine, GroupV1Service, Transaction } from "@parley/core/internals";
+import { MemoryDelivery, MemoryStore, VirtualClock } from "@parley/core/testing";
 import { describe, expect, it } from "vitest";
 import { crypto } from "./harness.js";
 

@@ -5,6 +5,7 @@
  * reported. Costs are counted in bytes written to the store, never in time.
  */
 import { describe, expect, it } from "vitest";
+import { ByteWriter } from "../../src/base/binary.js";
 import { SEGMENTS_NS, withSegmentRecords } from "../../src/conversations/private-v1/segment-records.js";
 import { MAX_SEG_SIZE, type OutgoingPayload, PrivateV1Engine } from "../../src/conversations/private-v1/session.js";
 import {
@@ -17,7 +18,6 @@ import { NodeCryptoProvider } from "../../src/crypto/node.js";
 import { CONVERSATION_STATE_NS } from "../../src/framework/conversation-store.js";
 import { MemoryStore } from "../../src/framework/memory-store.js";
 import type { Store, WriteOp } from "../../src/framework/store.js";
-import { ByteWriter } from "../../src/primitives/binary.js";
 import { serializeReassemblyState } from "../../src/primitives/segmentation/index.js";
 import type { EncryptedPayload } from "../../src/wire/index.js";
 import { dependencyBomb, partialFrame } from "../support/hostile-peer.js";

@@ -5,9 +5,11 @@
  * nested writers, no caches), over random states, random histories that fork back to older states and abandon
  * transitions, and the states of a real engine conversation.
  */
-import { fromHex, serializeSdsState, toHex, utf8 } from "@parley/core";
+import { fromHex, toHex, utf8 } from "@parley/core";
+import { serializeSdsState } from "@parley/core/primitives";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ByteWriter } from "../../src/base/binary.js";
 import { PrivateV1Engine } from "../../src/conversations/private-v1/session.js";
 import {
   decodePrivateState,
@@ -16,7 +18,6 @@ import {
 } from "../../src/conversations/private-v1/state.js";
 import { seededRandom } from "../../src/crypto/index.js";
 import { NodeCryptoProvider } from "../../src/crypto/node.js";
-import { ByteWriter } from "../../src/primitives/binary.js";
 import {
   deserializeRatchetState,
   type RatchetState,

@@ -3,12 +3,13 @@
  * attacks of issue #19): SDS messages citing ids that never existed, and the segments of a frame of which
  * some are never sent. Each returns the sender's next state and the payloads to deliver.
  */
-import { encodeFrame } from "../../src/conversations/private-v1/frame.js";
+
 import { MAX_SEG_SIZE, type PrivateV1Engine } from "../../src/conversations/private-v1/session.js";
 import type { PrivateV1State } from "../../src/conversations/private-v1/state.js";
 import { toDoubleratchetProto } from "../../src/primitives/ratchet/index.js";
 import { encodeSdsMessage, messageIdFor } from "../../src/primitives/sds/index.js";
 import { segmentPayload } from "../../src/primitives/segmentation/index.js";
+import { encodeFrame } from "../../src/wire/hand/private-v1-frame.js";
 import { create, type EncryptedPayload, EncryptedPayloadSchema } from "../../src/wire/index.js";
 
 export interface Sealed {

@@ -6,15 +6,15 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeFrame, encodeFrame, type PrivateV1FrameBody } from "../../src/conversations/private-v1/frame.js";
 import { NobleCryptoProvider } from "../../src/crypto/index.js";
+import { decodeSegment, segmentPayload, validateSegment } from "../../src/primitives/segmentation/segment.js";
 import {
   decodeEncryptedPayload,
   decodeEnvelope,
   encodeEncryptedPayload,
   encodeEnvelope,
-} from "../../src/framework/envelope.js";
-import { decodeSegment, segmentPayload, validateSegment } from "../../src/primitives/segmentation/segment.js";
+} from "../../src/wire/hand/envelope.js";
+import { decodeFrame, encodeFrame, type PrivateV1FrameBody } from "../../src/wire/hand/private-v1-frame.js";
 import * as wire from "../../src/wire/index.js";
 
 const crypto = new NobleCryptoProvider();

@@ -1,7 +1,7 @@
 /** Runs core's Store conformance suite over IdbStore: plain and encrypted, each with reopening. */
 import type { Store } from "@parley/core";
+import { storeConformance } from "@parley/core/testing/store-conformance";
 import { IdbStore } from "@parley/idb-store";
-import { storeConformance } from "../../../core/test/support/store-conformance.js";
 
 let n = 0;
 

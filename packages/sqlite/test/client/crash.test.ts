@@ -1,6 +1,6 @@
 /**
  * The Client on SqliteStore under SIGKILL, with real processes and a real network: a Waku service node
- * (`node-main`, relay + Store) on 127.0.0.1, a peer process and a victim process, each a core Client on its
+ * (`@parley/node`, relay + Store) on 127.0.0.1, a peer process and a victim process, each a core Client on its
  * own SQLite file with WakuDelivery. The peer sends numbered messages all along; the victim sends numbered
  * messages and receives the peer's. The victim is SIGKILLed at random moments (some during start-up: open,
  * WAL recovery, catch-up; most 100–1500 ms into its activity) and started again on its file; it catches up

@@ -1,5 +1,5 @@
 /**
- * Child processes of the client crash test: the Waku service node (the built `node-main`) and JSON-line
+ * Child processes of the client crash test: the Waku service node (the built `@parley/node` main) and JSON-line
  * parties (party-main.ts under tsx). Every wait is bounded; `killAll()` ends whatever a test left running.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { HUNG_AFTER_MS } from "./patience.js";
 
 export const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
-export const NODE_MAIN = fileURLToPath(new URL("../../../waku/dist/node-main.js", import.meta.url));
+export const NODE_MAIN = fileURLToPath(new URL("../../../node/dist/main.js", import.meta.url));
 const PARTY_MAIN = fileURLToPath(new URL("./party-main.ts", import.meta.url));
 
 const live = new Set<ChildProcess>();
@@ -86,7 +86,7 @@ export class NodeProcess extends Lines {
 
   static async start(dataDir: string): Promise<NodeProcess> {
     if (!existsSync(NODE_MAIN)) throw new Error(`${NODE_MAIN} is missing: build first (npx tsc -b)`);
-    const args = ["--data-dir", dataDir, "--tcp-port", "0", "--ws-port", "off", "--heartbeat", "100"];
+    const args = ["--data-dir", dataDir, "--port", "0", "--ws-port", "off", "--heartbeat", "100"];
     const p = new NodeProcess(track(spawn(process.execPath, [NODE_MAIN, ...args], { cwd: REPO, stdio: "pipe" })));
     p.address = p.lines[await p.waitLine((l) => l.startsWith("/ip4/127.0.0.1/tcp/"))]!;
     return p;

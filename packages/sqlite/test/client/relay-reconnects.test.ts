@@ -11,7 +11,8 @@
  * relay), from the 14th it graylisted them (their messages ignored). Store history still worked, hiding it.
  * Fix: packages/waku/src/relay.ts sets `IPColocationFactorWeight: 0`. (Belongs in packages/waku/test/relay.)
  */
-import { MemoryStore } from "@parley/core";
+
+import { MemoryStore } from "@parley/core/testing";
 import { MessageArchive, WakuDelivery } from "@parley/waku";
 import { afterEach, describe, expect, it } from "vitest";
 import { HUNG_AFTER_MS } from "./patience.js";

@@ -9,14 +9,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  Client,
-  type ClientEvent,
-  type ClientOptions,
-  MemoryDelivery,
-  NobleCryptoProvider,
-  VirtualClock,
-} from "@parley/core";
+import { Client, type ClientEvent, type ClientOptions, NobleCryptoProvider } from "@parley/core";
+import { MemoryDelivery, VirtualClock } from "@parley/core/testing";
 import { SqliteStore, SqliteStoreError } from "@parley/sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Store } from "@parley/core";
+import { storeConformance } from "@parley/core/testing/store-conformance";
 import { SqliteStore } from "@parley/sqlite";
 import { afterAll } from "vitest";
-import { storeConformance } from "../../../core/test/support/store-conformance.js";
 
 const dir = mkdtempSync(join(tmpdir(), "parley-sqlite-conf-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

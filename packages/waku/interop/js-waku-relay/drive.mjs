@@ -1,4 +1,4 @@
-// Orchestrates: Parley node (node-main) ← Parley client (peer-main) and js-waku relay node, over 127.0.0.1 TCP.
+// Orchestrates: Parley node (@parley/node main) ← Parley client (peer-main) and js-waku relay node, over 127.0.0.1 TCP.
 // Usage: node drive.mjs /path/to/repo /path/to/scratch-with-js-waku
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -39,7 +39,7 @@ function run(name, args, cwd) {
 const dataDir = mkdtempSync(join(tmpdir(), "parley-interop-"));
 const node = run(
   "parley-node",
-  ["--import", "tsx", "packages/waku/src/node-main.ts", "--data-dir", dataDir, "--tcp-port", "0", "--ws-port", "off"],
+  ["--import", "tsx", "packages/node/src/main.ts", "--data", dataDir, "--port", "0", "--ws-port", "off"],
   repo,
 );
 const addr = await node.wait((l) => l.startsWith("/ip4/"));

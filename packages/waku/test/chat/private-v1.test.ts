@@ -4,7 +4,8 @@
  * from the node's Store.
  */
 import { randomBytes } from "node:crypto";
-import { Client, type ClientEvent, MemoryStore, NobleCryptoProvider } from "@parley/core";
+import { Client, type ClientEvent, NobleCryptoProvider } from "@parley/core";
+import { MemoryStore } from "@parley/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageArchive, WakuDelivery } from "../../src/index.js";
 import { TEST_NETWORK } from "../helpers/memory-nodes.js";

@@ -5,7 +5,8 @@
 
 import type { Message } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
-import { MemoryStore, toHex } from "@parley/core";
+import { toHex } from "@parley/core";
+import { MemoryStore } from "@parley/core/testing";
 import { messageHashStr } from "@waku/message-hash";
 import { createDecoder, createLightNode, type IDecodedMessage, type LightNode, Protocols } from "@waku/sdk";
 import { createRoutingInfo } from "@waku/utils";

@@ -1,4 +1,4 @@
-import { MemoryStore } from "@parley/core";
+import { MemoryStore } from "@parley/core/testing";
 import type { proto_store } from "@waku/proto";
 import { describe, expect, it } from "vitest";
 import { MessageArchive, messageHash, type WakuMessage } from "../../src/index.js";
@@ -157,8 +157,12 @@ describe("MessageArchive (Store v3 semantics)", () => {
     const archive = new MessageArchive(new MemoryStore());
     for (let n = 1; n <= 5; n++)
       await archive.insert(PT, { payload: new Uint8Array(1000).fill(n), contentTopic: A, timestamp: BigInt(n) });
-    const r = await archive.query(req({}), 2500);
-    expect(r.status === 200 && r.messages.length).toBe(2);
-    expect(r.status === 200 && r.cursor).toBeDefined();
+    const first = await archive.query(req({}), 2500);
+    if (first.status !== 200) expect.fail(`status ${first.status}`);
+    expect(first.messages.map((m) => m.message.payload[0])).toEqual([1, 2]);
+    expect(first.cursor).toBeInstanceOf(Uint8Array);
+    const rest = await archive.query(req({ paginationCursor: first.cursor! }), 2500);
+    if (rest.status !== 200) expect.fail(`status ${rest.status}`);
+    expect(rest.messages.map((m) => m.message.payload[0])).toEqual([3, 4]);
   });
 });

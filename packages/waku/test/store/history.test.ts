@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { MemoryStore } from "@parley/core";
+import { MemoryStore } from "@parley/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageArchive, WakuDelivery, WakuError } from "../../src/index.js";
 import { Inbox, TEST_NETWORK, text } from "../helpers/memory-nodes.js";

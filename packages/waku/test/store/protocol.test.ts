@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { MemoryStore } from "@parley/core";
+import { MemoryStore } from "@parley/core/testing";
 import { proto_store } from "@waku/proto";
 import * as lp from "it-length-prefixed";
 import { afterEach, describe, expect, it } from "vitest";

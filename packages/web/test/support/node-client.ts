@@ -2,8 +2,9 @@
  * A Parley user in Node, built from the libraries as `parley chat` builds it (Client, WakuDelivery over TCP to
  * the same node), with its events kept so a test can wait for one.
  */
-import { Client, type ClientEvent, MemoryStore } from "@parley/core";
+import { Client, type ClientEvent } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { MemoryStore } from "@parley/core/testing";
 import { WakuDelivery } from "@parley/waku";
 import { WAIT_MS } from "./stack.js";
 

@@ -1,6 +1,6 @@
+import { ByteReader, ByteWriter, TruncatedInput } from "../../base/binary.js";
 import { type BundleKey, type BundlePolicy, decodeBundleKey, encodeBundleKey } from "../../identity/bundle-keys.js";
 import type { Installation } from "../../identity/installation.js";
-import { ByteReader, ByteWriter, TruncatedInput } from "../../primitives/binary.js";
 
 /** Why a bundle key is no longer usable; kept so a late invite gets a precise typed error. */
 export type RetiredReason = "expired" | "used" | "rotated";

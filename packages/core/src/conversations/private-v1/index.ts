@@ -1,4 +1,3 @@
-export * from "./frame.js";
 export * from "./ids.js";
 export * from "./runtime.js";
 export * from "./segment-records.js";

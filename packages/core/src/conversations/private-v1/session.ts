@@ -32,8 +32,8 @@ import {
   SegmentationError,
   segmentPayload,
 } from "../../primitives/segmentation/index.js";
+import { decodeFrame, encodeFrame, frameId, type PrivateV1FrameBody } from "../../wire/hand/private-v1-frame.js";
 import { create, type EncryptedPayload, EncryptedPayloadSchema, type PrivateV1SessionReset } from "../../wire/index.js";
-import { decodeFrame, encodeFrame, frameId, type PrivateV1FrameBody } from "./frame.js";
 import { privateV1Base, privateV1Ids, type Role } from "./ids.js";
 import { makeReset, openReset } from "./reset.js";
 import type { PrivateV1Reason } from "./spec.js";

@@ -1,5 +1,5 @@
+import { ByteReader, ByteWriter, TruncatedInput } from "../../base/binary.js";
 import { constantTimeEqual } from "../../base/bytes.js";
-import { ByteReader, ByteWriter, TruncatedInput } from "../../primitives/binary.js";
 import { deserializeRatchetState, type RatchetState, writeRatchetState } from "../../primitives/ratchet/index.js";
 import { deserializeSdsState, type SdsState, writeSdsState } from "../../primitives/sds/index.js";
 import {

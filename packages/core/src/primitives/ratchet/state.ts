@@ -2,8 +2,9 @@
  * Double Ratchet state: plain immutable data. Every transition returns a new object, so a caller that rejects
  * a message simply keeps the old state (nothing to roll back).
  */
+
+import { ByteReader, ByteWriter, TruncatedInput } from "../../base/binary.js";
 import type { X25519KeyPair } from "../../crypto/provider.js";
-import { ByteReader, ByteWriter, TruncatedInput } from "../binary.js";
 import { RatchetError } from "./errors.js";
 
 /** A message key kept for a message that has not arrived yet (out of order or lost). */

@@ -12,7 +12,7 @@
  * it, drop it, start another transition from an older one) cannot make them wrong: a state without them
  * gets them rebuilt.
  */
-import { packHex } from "../binary.js";
+import { packHex } from "../../base/binary.js";
 
 /** Id → the position of its last occurrence, counted from the first id the index ever held. */
 export class KnownIndex {

@@ -2,7 +2,7 @@
  * The state of one SDS channel as immutable plain data, and its versioned binary form. Transitions live in
  * channel.ts; every one returns a new state, so the caller commits it (or not) together with other layers.
  */
-import { ByteReader, ByteWriter, TruncatedInput } from "../binary.js";
+import { ByteReader, ByteWriter, TruncatedInput } from "../../base/binary.js";
 import { SdsError } from "./errors.js";
 import { packedKnown, rememberPacked } from "./known.js";
 

@@ -3,9 +3,10 @@
  * not commit keeps the old one. Memory is bounded per sender (sets and bytes) and incomplete sets are
  * garbage-collected after a timeout.
  */
+
+import { ByteReader, ByteWriter, TruncatedInput } from "../../base/binary.js";
 import { concatBytes, constantTimeEqual } from "../../base/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
-import { ByteReader, ByteWriter, TruncatedInput } from "../binary.js";
 import { SegmentationError } from "./errors.js";
 import {
   DEFAULT_MAX_SEGMENT_SIZE,

@@ -3,8 +3,8 @@
  * data segments, no parity. The hash is original Keccak-256 of the whole payload.
  */
 import type { CryptoProvider } from "../../crypto/provider.js";
+import { lenFieldSize, varintFieldSize, WireReader, WireWriter } from "../../wire/hand/protowire.js";
 import { fromBinary, type SegmentMessage, SegmentMessageSchema } from "../../wire/index.js";
-import { lenFieldSize, varintFieldSize, WireReader, WireWriter } from "../protowire.js";
 import { SegmentationError } from "./errors.js";
 
 export const MAX_SEGMENTS = 255;
