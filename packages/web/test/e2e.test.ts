@@ -4,7 +4,7 @@
  * (each a browser profile of their own), Carol a Node client on the libraries. Every wait is for an event
  * or a condition on the page, with generous caps; nothing is skipped (a missing Chromium fails).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -234,8 +234,8 @@ describe("Parley in Chromium", () => {
     await page.keyboard.press("Alt+ArrowDown");
     await page.locator("#conversation-title", { hasText: "Team" }).waitFor({ timeout: WAIT_MS });
     await page.getByRole("button", { name: "Members" }).click();
-    const shots = join(tmpdir(), "parley-web-screens");
-    mkdirSync(shots, { recursive: true });
+    // A directory of this run's own: two test runs on one machine must not write one file.
+    const shots = mkdtempSync(join(tmpdir(), "parley-web-screens-"));
     const file = join(shots, "main-view.png");
     await page.screenshot({ path: file, fullPage: true });
     console.log(`screenshot of the main view: ${file}`);
