@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MemoryDelivery, VirtualClock } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
+import { MemoryDelivery, VirtualClock } from "@parley/core/testing";
 import type { WakuDelivery } from "@parley/waku";
 import { afterEach, expect, it } from "vitest";
 import { Channel } from "../../src/chat/channel.js";

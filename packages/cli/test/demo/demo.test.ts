@@ -1,5 +1,6 @@
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { TEST_CAP_MS } from "../helpers/patience.js";
@@ -8,8 +9,10 @@ describe("parley demo", () => {
   it(
     "plays the whole scenario over a real node and exits 0 with a readable transcript, leaving no data behind",
     async () => {
-      const before = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith("parley-demo-")));
-      const r = await runCli(["demo"]);
+      // The demo's temporary directory goes under one of this test's own (TMPDIR), so what is left behind is
+      // the demo's alone, whatever else runs on the machine.
+      const tmp = mkdtempSync(join(tmpdir(), "parley-demo-test-"));
+      const r = await runCli(["demo"], undefined, { TMPDIR: tmp });
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
       const out = r.stdout;
       // The steps, in order.
@@ -57,7 +60,8 @@ describe("parley demo", () => {
         /✔ done in [\d.]+ s: 7 1:1 messages, each delivered exactly once and in order, 2 of them from the node's history, every one of Alice's acked; 7 group deliveries, each exactly once, none to Carol after her removal\./,
       );
       expect(out).not.toMatch(/error:/);
-      const after = readdirSync(tmpdir()).filter((f) => f.startsWith("parley-demo-") && !before.has(f));
+      const after = readdirSync(tmp);
+      rmSync(tmp, { recursive: true, force: true });
       expect(after).toEqual([]);
     },
     TEST_CAP_MS,
