@@ -230,7 +230,8 @@ describe("Parley in Chromium", () => {
     // The keyboard moves between conversations (Alt+Up / Alt+Down) from the composer, where focus is.
     await page.keyboard.press("Alt+ArrowUp");
     await page.locator("#conversation-title", { hasText: "Carol" }).waitFor({ timeout: WAIT_MS });
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("composer-input");
+    // The composer takes focus in an effect after the switch renders: wait for it, bounded only against a hang.
+    await page.waitForFunction(() => document.activeElement?.id === "composer-input", null, { timeout: WAIT_MS });
     await page.keyboard.press("Alt+ArrowDown");
     await page.locator("#conversation-title", { hasText: "Team" }).waitFor({ timeout: WAIT_MS });
     await page.getByRole("button", { name: "Members" }).click();
