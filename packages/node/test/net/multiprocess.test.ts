@@ -7,6 +7,10 @@ import { freePort, JsonLinesProcess, killAll, NodeProcess, PEER_MAIN, type PeerE
 
 const ALICE = "/logos-chat/1/alice/proto";
 const BOB = "/logos-chat/1/bob/proto";
+/** Probes travel here, so the node's archive of the inbox topics holds only the test's messages. */
+const PROBE = "/logos-chat/1/probe/proto";
+const PROBES = 40;
+const PROBE_WAIT_MS = 3_000;
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -21,6 +25,25 @@ async function client(node: NodeProcess, inbox: string): Promise<JsonLinesProces
   const mesh = await p.call({ cmd: "wait-mesh", topic: inbox }, "mesh");
   expect(mesh.ok).toBe(true);
   return p;
+}
+
+/**
+ * A client's own mesh says nothing of the node's: until the node has taken in the receiver's subscription, it
+ * relays nothing to it (relay promises no delivery; the Store and resends cover that). Probes go out until
+ * one arrives, so the live legs below start once the relay path exists; bounded by a count of probes.
+ */
+async function relayReady(from: JsonLinesProcess, to: JsonLinesProcess): Promise<void> {
+  await to.call({ cmd: "subscribe", topic: PROBE }, "subscribed");
+  for (let i = 0; i < PROBES; i++) {
+    await from.call({ cmd: "publish", topic: PROBE, text: `probe ${i}` }, "published");
+    try {
+      await to.next("message", (e) => e.topic === PROBE, PROBE_WAIT_MS);
+      return;
+    } catch {
+      // not yet: the next probe (an earlier one arriving late is accepted as well)
+    }
+  }
+  throw new Error(`no probe reached the receiver after ${PROBES} probes`);
 }
 
 const published = (e: PeerEvent) => e.result as { ok: boolean; hash?: string; error?: string };
@@ -39,15 +62,21 @@ describe("multi-process over 127.0.0.1 TCP", () => {
 
       const alice = await client(node, ALICE);
       let bob = await client(node, BOB);
+      await relayReady(alice, bob);
+      await relayReady(bob, alice);
 
       // Live, both ways.
       const r1 = published(await alice.call({ cmd: "publish", topic: BOB, text: "hi bob" }, "published"));
       expect(r1.ok, JSON.stringify(r1)).toBe(true);
-      const got1 = await bob.next("message");
+      const got1 = await bob.next("message", (e) => e.topic === BOB);
       expect(got1).toMatchObject({ topic: BOB, text: "hi bob", hash: r1.hash });
       const r2 = published(await bob.call({ cmd: "publish", topic: ALICE, text: "hi alice" }, "published"));
       expect(r2.ok).toBe(true);
-      expect(await alice.next("message")).toMatchObject({ topic: ALICE, text: "hi alice", hash: r2.hash });
+      expect(await alice.next("message", (e) => e.topic === ALICE)).toMatchObject({
+        topic: ALICE,
+        text: "hi alice",
+        hash: r2.hash,
+      });
 
       // Bob goes offline; Alice keeps writing (the node relays and archives).
       bob.send({ cmd: "stop" });
@@ -89,6 +118,7 @@ describe("multi-process over 127.0.0.1 TCP", () => {
       // And live relay resumes through the restarted node (static peers redial).
       const mesh = await alice.call({ cmd: "wait-mesh", topic: BOB }, "mesh");
       expect(mesh.ok).toBe(true);
+      await relayReady(alice, bob);
       const r3 = published(await alice.call({ cmd: "publish", topic: BOB, text: "after restart" }, "published"));
       expect(r3.ok, JSON.stringify(r3)).toBe(true);
       expect(await bob.next("message", (e) => e.text === "after restart")).toMatchObject({ hash: r3.hash });
