@@ -1,6 +1,7 @@
 import { VirtualClock } from "../../src/base/virtual-clock.js";
 import { Client, type ClientEvent, type ClientOptions } from "../../src/client/index.js";
 import { NobleCryptoProvider, seededRandom } from "../../src/crypto/index.js";
+import type { CryptoProvider } from "../../src/crypto/provider.js";
 import { type Faults, MemoryDelivery } from "../../src/framework/memory-delivery.js";
 import { MemoryStore } from "../../src/framework/memory-store.js";
 
@@ -25,9 +26,13 @@ export interface World {
   restart(peer: Peer): Promise<void>;
 }
 
-export function world(seed: string, faults?: Faults): World {
+/** The crypto of one participant (and of the bus), from a seed label; noble unless a test needs speed. */
+export type CryptoFor = (label: string) => CryptoProvider;
+const nobleFor: CryptoFor = (label) => new NobleCryptoProvider({ random: seededRandom(label) });
+
+export function world(seed: string, faults?: Faults, cryptoFor: CryptoFor = nobleFor): World {
   const clock = new VirtualClock({ yieldToEventLoop: () => new Promise((r) => setImmediate(r)) });
-  const crypto = new NobleCryptoProvider({ random: seededRandom(`${seed}/bus`) });
+  const crypto = cryptoFor(`${seed}/bus`) as NobleCryptoProvider;
   const bus = new MemoryDelivery({ clock, crypto, seed, faults, trace: false });
   const attach = (peer: Peer) => {
     const stop = peer.client.onEvent((e) => peer.events.push(e));
@@ -42,7 +47,7 @@ export function world(seed: string, faults?: Faults): World {
       const options: ClientOptions = {
         store,
         delivery: bus.endpoint(name),
-        crypto: new NobleCryptoProvider({ random: seededRandom(`${seed}/${name}`) }),
+        crypto: cryptoFor(`${seed}/${name}`),
         clock,
         random: seededRandom(`${seed}/${name}/salt`),
         ...(config !== undefined && { config }),

@@ -3,48 +3,13 @@
  * (each from a fresh installation, each a full Noise handshake on both sides) stay within seconds.
  */
 import { NodeCryptoProvider } from "@parley/core/node";
-import { VirtualClock } from "../../src/base/virtual-clock.js";
-import { Client, type ClientEvent, type ClientOptions } from "../../src/client/index.js";
+import { Client } from "../../src/client/index.js";
 import { seededRandom } from "../../src/crypto/index.js";
-import { MemoryDelivery } from "../../src/framework/memory-delivery.js";
 import { MemoryStore } from "../../src/framework/memory-store.js";
-import type { Peer, World } from "./harness.js";
+import { type World, world } from "./harness.js";
 
 export function inviteWorld(seed: string): World {
-  const clock = new VirtualClock({ yieldToEventLoop: () => new Promise((r) => setImmediate(r)) });
-  const crypto = new NodeCryptoProvider({ random: seededRandom(`${seed}/bus`) });
-  const bus = new MemoryDelivery({ clock, crypto, seed, trace: false });
-  const attach = (peer: Peer) => {
-    (peer as { stop: () => void }).stop = peer.client.onEvent((e) => peer.events.push(e));
-  };
-  return {
-    clock,
-    bus,
-    crypto: crypto as unknown as World["crypto"],
-    async peer(name, config) {
-      const store = new MemoryStore();
-      const options: ClientOptions = {
-        store,
-        delivery: bus.endpoint(name),
-        crypto: new NodeCryptoProvider({ random: seededRandom(`${seed}/${name}`) }),
-        clock,
-        random: seededRandom(`${seed}/${name}/salt`),
-        ...(config !== undefined && { config }),
-      };
-      const peer: Peer = { name, client: await Client.create(options), store, events: [], options, stop: () => {} };
-      attach(peer);
-      return peer;
-    },
-    async run(ms, step = 500) {
-      for (let t = 0; t < ms; t += step) await clock.advanceAsync(Math.min(step, ms - t));
-    },
-    async restart(peer) {
-      peer.stop();
-      await peer.client.close();
-      peer.client = await Client.open({ ...peer.options, delivery: bus.endpoint(peer.name) });
-      attach(peer);
-    },
-  };
+  return world(seed, undefined, (label) => new NodeCryptoProvider({ random: seededRandom(label) }));
 }
 
 /**
