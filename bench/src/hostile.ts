@@ -7,43 +7,25 @@
  * The hostile PrivateV1 payloads themselves are built in `packages/core/test/support/hostile-peer.ts`; the
  * tests there check the bounds, this reports the numbers.
  */
-import { type ScanOptions, type Store, type StoreEntry, utf8, type WriteOp } from "@parley/core";
+import { utf8 } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { encodeSdsMessage, Sds, type SdsState, serializeSdsState } from "@parley/core/primitives";
 import { MemoryStore } from "@parley/core/testing";
 import { parleyPair } from "./client-pair.js";
+import { CountingStore } from "./counting-store.js";
 import type { Row, SectionResult } from "./harness.js";
 
-/** A Store that counts the bytes committed to it. */
-class Counted implements Store {
-  bytes = 0;
-  constructor(readonly inner: Store) {}
-  get(ns: string, key: string): Promise<Uint8Array | undefined> {
-    return this.inner.get(ns, key);
-  }
-  scan(ns: string, options?: ScanOptions): Promise<StoreEntry[]> {
-    return this.inner.scan(ns, options);
-  }
-  commit(ops: readonly WriteOp[]): Promise<void> {
-    for (const op of ops) if (op.op === "put") this.bytes += op.value.length;
-    return this.inner.commit(ops);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
-
 async function largeMessage(mb: number): Promise<Row[]> {
-  let counted: Counted | undefined;
+  let counted: CountingStore | undefined;
   const p = await parleyPair({
     crypto: () => new NodeCryptoProvider(),
     store: (name) => {
       if (name === "alice") return new MemoryStore();
-      counted = new Counted(new MemoryStore());
+      counted = new CountingStore(new MemoryStore());
       return counted;
     },
   });
-  const before = counted!.bytes;
+  const before = counted!.valueBytes;
   const t = performance.now();
   await p.alice.send(p.aConv, "x".repeat(mb * 1_000_000));
   for (const m of p.aOut.take()) await p.bob.ingest(m.topic, m.payload);
@@ -51,7 +33,7 @@ async function largeMessage(mb: number): Promise<Row[]> {
   await p.alice.close();
   await p.bob.close();
   return [
-    { name: `${mb} MB message: receiver bytes written`, value: counted!.bytes - before, unit: "bytes" },
+    { name: `${mb} MB message: receiver bytes written`, value: counted!.valueBytes - before, unit: "bytes" },
     { name: `${mb} MB message: send + receive`, value: ms, unit: "ms" },
   ];
 }

@@ -14,35 +14,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client, type ScanOptions, type Store, type StoreEntry, type WriteOp } from "@parley/core";
+import { Client, type Store } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { MemoryStore } from "@parley/core/testing";
 import { SqliteStore } from "@parley/sqlite";
 import { Capture } from "./capture.js";
 import { ManualClock, type ParleyPair, parleyPair } from "./client-pair.js";
+import { CountingStore } from "./counting-store.js";
 import { median, type Row, type SectionResult } from "./harness.js";
 import { sqliteFileCurve } from "./sqlite-file.js";
-
-/** A Store that counts what is committed to it. */
-class CountingStore implements Store {
-  bytes = 0;
-  commits = 0;
-  constructor(readonly inner: Store) {}
-  get(ns: string, key: string): Promise<Uint8Array | undefined> {
-    return this.inner.get(ns, key);
-  }
-  scan(ns: string, options?: ScanOptions): Promise<StoreEntry[]> {
-    return this.inner.scan(ns, options);
-  }
-  commit(ops: readonly WriteOp[]): Promise<void> {
-    this.commits++;
-    for (const op of ops) this.bytes += op.key.length + op.ns.length + (op.op === "put" ? op.value.length : 0);
-    return this.inner.commit(ops);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 const crypto = (_name: string) => new NodeCryptoProvider();
 const MAX = Number(process.env.PARLEY_SCALING_MAX ?? 3_000);
