@@ -205,6 +205,7 @@ async function answer(ctx: CommandContext, cmd: Extract<ChatCommand, { kind: "ac
   if (!r) return say(ctx, `no message request ${cmd.n}; /requests shows them`, "error");
   const who = nameOf(ctx.model(), r.peer);
   ctx.showPanel(undefined);
+  ctx.update((m) => clearNotice(m, `request:${r.id}`));
   if (cmd.kind === "refuse") {
     await ctx.session.refuseRequest(r.id);
     return say(ctx, `refused the message request from ${who}: deleted, and nothing was sent to them`);

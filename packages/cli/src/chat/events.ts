@@ -231,8 +231,10 @@ export function applyEvent(m: ChatModel, e: ChatEvent): ChatModel {
     case "message-missing":
       return m;
     case "message-request":
-      return notice(
+      // Keyed by the request: answering it (/accept, /refuse) takes the notice away.
+      return setNotice(
         m,
+        `request:${e.requestId}`,
         `message request from ${nameOf(m, e.peer)} (key ${e.peer.slice(0, 16)}…): /requests shows it, /accept N or /refuse N answers`,
       );
     case "error":

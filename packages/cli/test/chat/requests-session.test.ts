@@ -69,6 +69,14 @@ it("a profile asking for requests lists them, accepts one into a conversation an
   clock.advance(1_000);
   await carol.start(await bob.bundle(), "hello from carol");
   await settle();
+  // The screen takes in the Client's events as they come: here, up to the two requests (each a notice).
+  const events = channel[Symbol.asyncIterator]();
+  for (let requests = 0; requests < 2; ) {
+    const { value: e } = await events.next();
+    model = applyEvent(model, e);
+    if (e.type === "message-request") requests++;
+  }
+  expect(model.notices.filter((n) => n.text.startsWith("message request from"))).toHaveLength(2);
   await runLine(ctx, "/requests");
   const lines = (panel?.lines ?? []).map(String);
   expect(lines).toHaveLength(2);
@@ -79,13 +87,15 @@ it("a profile asking for requests lists them, accepts one into a conversation an
   await runLine(ctx, "/refuse 2");
   await runLine(ctx, "/accept 1");
   await runLine(ctx, "/accept 5");
+  // Answered requests take their notices with them.
   expect(model.notices.map((n) => n.text)).toEqual([
     expect.stringContaining("refused the message request from"),
     "no message request 5; /requests shows them",
   ]);
   await settle();
   // The Client's events reach the screen through the session's channel, up to the accepted first message.
-  for await (const e of channel) {
+  for (;;) {
+    const { value: e } = await events.next();
     model = applyEvent(model, e);
     if (e.type === "message" && e.text === "hello from alice") break;
   }
