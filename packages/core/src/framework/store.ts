@@ -42,10 +42,21 @@ export interface Store {
 }
 
 /**
+ * What one step of a conversation type may do with the step's transaction: read (seeing its own writes) and
+ * stage writes. Committing is the Client's: a type never commits, so everything of one step lands at once.
+ */
+export interface TransactionView {
+  get(ns: string, key: string): Promise<Uint8Array | undefined>;
+  scan(ns: string, options?: ScanOptions): Promise<StoreEntry[]>;
+  put(ns: string, key: string, value: Uint8Array): void;
+  delete(ns: string, key: string): void;
+}
+
+/**
  * A unit of work over a Store: reads see the transaction's own pending writes; nothing reaches the store
  * until `commit()`, which applies all writes in one atomic batch. Dropping a transaction discards it.
  */
-export class Transaction {
+export class Transaction implements TransactionView {
   private readonly pending = new Map<string, WriteOp>();
   private done = false;
 
