@@ -13,8 +13,8 @@ import {
 } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { SqliteStore } from "@parley/sqlite";
-import { fromClientEvent, orphansEvictedText } from "./chat/events.js";
-import type { ChatEvent, ConversationSeed } from "./chat/model.js";
+import { describeContent } from "./chat/events.js";
+import type { ConversationSeed } from "./chat/model.js";
 import type { ChatHistoryItem, SentMessage } from "./chat/session.js";
 import { commandLine, dataDirError, profileOpenError } from "./errors.js";
 import { profilePath } from "./paths.js";
@@ -168,23 +168,6 @@ export class Profile {
     }));
   }
 
-  /** The Client's events with content rendered as text, and groups named (kind and name come from the store). */
-  async *events(): AsyncGenerator<ChatEvent> {
-    for await (const e of this.client.events()) {
-      const c = toChatEvent(e);
-      if (c.type === "conversation-started" || c.type === "members-changed") {
-        const info = (await this.client.conversations()).find((x) => x.id === c.conversationId);
-        if (info?.type === GROUP_TYPE) {
-          yield c.type === "conversation-started"
-            ? { ...c, kind: "group", label: info.name || "group" }
-            : { ...c, label: info.name || "group" };
-          continue;
-        }
-      }
-      yield c;
-    }
-  }
-
   async start(bundle: string, text: string): Promise<SentMessage> {
     const timestamp = this.now();
     const r = await this.client.startConversation(bundle.trim(), text);
@@ -260,53 +243,7 @@ export class Profile {
 
 type Content = Extract<ClientEvent, { type: "message" }>["content"];
 
+/** A history item's content as one line of text (the same words the chat screen uses). */
 export function contentText(content: Content): string {
-  if (content.kind === "text" && typeof (content as { text?: unknown }).text === "string")
-    return (content as { text: string }).text;
-  if (content.kind === "unsupported") return "[content this version cannot show]";
-  return `[${content.kind}]`;
-}
-
-export function toChatEvent(e: ClientEvent): ChatEvent {
-  switch (e.type) {
-    case "message":
-      return {
-        type: "message",
-        conversationId: e.conversationId,
-        messageId: e.messageId,
-        text: contentText(e.content),
-        timestamp: e.timestamp,
-        sender: e.sender,
-      };
-    case "error":
-      return {
-        type: "error",
-        message: `${e.error.code}: ${e.error.message}`,
-        ...(e.conversationId ? { conversationId: e.conversationId } : {}),
-      };
-    case "message-lost":
-      return {
-        type: "error",
-        message: `${e.lost.length === 1 ? "a message" : `${e.lost.length} messages`} from this peer did not arrive and will not`,
-        conversationId: e.conversationId,
-      };
-    case "orphans-evicted":
-      return { type: "error", message: orphansEvictedText(e.count, e.reason), conversationId: e.conversationId };
-    case "frame-dropped":
-      return {
-        type: "error",
-        message: `a message could not be shown (${e.reason}); the sender may use a newer version`,
-        conversationId: e.conversationId,
-      };
-    case "conversation-started":
-    case "delivery-state":
-    case "message-missing":
-    case "members-changed":
-    case "removed":
-    case "left":
-    case "message-request":
-      return e;
-    case "invite-dropped":
-      return fromClientEvent(e);
-  }
+  return describeContent(content).text;
 }

@@ -1,8 +1,9 @@
 import type { ClientConfig } from "@parley/core";
 import type { WakuDelivery } from "@parley/waku";
+import { fromClientEvent } from "../chat/events.js";
 import type { DeliveryState } from "../chat/model.js";
 import { connectClient, waitConnected } from "../network.js";
-import { Profile, toChatEvent } from "../profile.js";
+import { Profile } from "../profile.js";
 import type { Transcript } from "./transcript.js";
 
 export interface Received {
@@ -74,7 +75,7 @@ export class Actor {
       config: DEMO_CLIENT_CONFIG,
     });
     this.dir.people.set(this.profile.client.installationKey, this.name);
-    this.unlisten = this.profile.client.onEvent((e) => this.onEvent(toChatEvent(e)));
+    this.unlisten = this.profile.client.onEvent((e) => this.onEvent(fromClientEvent(e)));
     if (!(await waitConnected(this.delivery, 10_000))) throw new Error(`${this.name} could not reach the node`);
   }
 
@@ -170,7 +171,7 @@ export class Actor {
     this.earlyStates.delete(messageId);
   }
 
-  private onEvent(e: ReturnType<typeof toChatEvent>): void {
+  private onEvent(e: ReturnType<typeof fromClientEvent>): void {
     switch (e.type) {
       case "conversation-started": {
         this.started.push({ conversationId: e.conversationId, peer: e.peer });

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { MemoryDelivery, VirtualClock } from "@parley/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { Profile, toChatEvent } from "../../src/profile.js";
+import { fromClientEvent } from "../../src/chat/events.js";
+import { Profile } from "../../src/profile.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -40,7 +41,7 @@ describe("profile catch-up from history", () => {
     const bob = await open("bob", "bob-1");
     const texts: string[] = [];
     bob.client.onEvent((e) => {
-      const c = toChatEvent(e);
+      const c = fromClientEvent(e);
       if (c.type === "message") texts.push(c.text);
     });
     const r = await bob.catchUp();

@@ -7,8 +7,9 @@
  *   events: ready, bundle, sent, conversation-started, message, delivery-state, caught-up, error, stopped
  */
 import { createInterface } from "node:readline";
+import { fromClientEvent } from "../../src/chat/events.js";
 import { connectClient, waitConnected } from "../../src/network.js";
-import { Profile, toChatEvent } from "../../src/profile.js";
+import { Profile } from "../../src/profile.js";
 import { HUNG_AFTER_MS } from "./patience.js";
 
 const [dataDir, name, node] = process.argv.slice(2) as [string, string, string];
@@ -17,7 +18,7 @@ const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const delivery = await connectClient({ node, heartbeatIntervalMs: 100 });
 const profile = await Profile.open({ dataDir, name, delivery, config: { sweepIntervalMs: 300, ackDelayMs: 200 } });
 profile.client.onEvent((e) => {
-  const c = toChatEvent(e);
+  const c = fromClientEvent(e);
   out({ event: c.type, ...c, type: undefined });
 });
 out({ event: "ready", connected: await waitConnected(delivery, HUNG_AFTER_MS) });
