@@ -2,8 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ByteWriter } from "../../../src/base/binary.js";
 import { concatBytes } from "../../../src/base/bytes.js";
-import { DeviceListBook } from "../../../src/identity/account/device-list-book.js";
 import { type SignedDeviceList, signDeviceList } from "../../../src/identity/account/device-list.js";
+import { DeviceListBook } from "../../../src/identity/account/device-list-book.js";
 import { account, code, crypto, device } from "./fixtures.js";
 
 const alice = account();

@@ -116,7 +116,15 @@ describe("device list: every refusal", () => {
     many.sort((a, b) => Buffer.compare(a.installationKey, b.installationKey));
     expect(verifyRaw(rawSignedList(owner, { devices: many }))).toBe("device-list-malformed");
     expect(verifyRaw(rawSignedList(owner, { devices: many.slice(0, MAX_DEVICES) }))).toBeUndefined();
-    for (const name of ["", "x".repeat(65), "tab\there", "bell\u0007", "evil\u202etxt", "iso\u2066late", "é".repeat(33)])
+    for (const name of [
+      "",
+      "x".repeat(65),
+      "tab\there",
+      "bell\u0007",
+      "evil\u202etxt",
+      "iso\u2066late",
+      "é".repeat(33),
+    ])
       expect(verifyRaw(rawSignedList(owner, { devices: [{ ...ok[0]!, name }] })), name).toBe("device-list-malformed");
     expect(verifyRaw(rawSignedList(owner, { devices: [{ ...ok[0]!, name: "é".repeat(32) }] }))).toBeUndefined();
     const late = { ...ok[0]!, addedAt: BigInt(Number.MAX_SAFE_INTEGER) + 1n };

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { base64urlDecode, base64urlEncode, concatBytes, toHex, utf8 } from "../../../src/base/bytes.js";
-import { createBundleKey, DEFAULT_BUNDLE_POLICY } from "../../../src/identity/bundle-keys.js";
-import { createInstallation } from "../../../src/identity/installation.js";
 import { encodeLinkCode, LINK_CODE_PREFIX, parseLinkCode } from "../../../src/identity/account/link-code.js";
 import { linkSas, SAS_WORD_COUNT, sameSas } from "../../../src/identity/account/sas.js";
 import { SAS_WORDS } from "../../../src/identity/account/words.js";
+import { createBundleKey, DEFAULT_BUNDLE_POLICY } from "../../../src/identity/bundle-keys.js";
+import { createInstallation } from "../../../src/identity/installation.js";
 import { type IntroBundle, parseIntroBundle, signIntroBundle } from "../../../src/identity/intro-bundle.js";
 import { inboxInitiate, inboxRespond } from "../../../src/primitives/noise/inbox.js";
 import { code, crypto, LOW_ORDER } from "./fixtures.js";
@@ -97,7 +97,10 @@ describe("link code", () => {
 /** The primary runs the InboxV1 handshake to a bundle; the device holding `responder` answers it. */
 function handshake(
   bundle: IntroBundle,
-  responder: { installation: { publicKey: Uint8Array; secretKey: Uint8Array }; key: { publicKey: Uint8Array; secretKey: Uint8Array } },
+  responder: {
+    installation: { publicKey: Uint8Array; secretKey: Uint8Array };
+    key: { publicKey: Uint8Array; secretKey: Uint8Array };
+  },
 ) {
   const primary = crypto.x25519GenerateKeyPair();
   const sent = inboxInitiate(crypto, {
