@@ -114,7 +114,7 @@ export function removeDevice(
 ): SignedDeviceList {
   const devices = current.devices.filter((d) => !sameBytes(d.installationKey, installationKey));
   if (devices.length === current.devices.length)
-    throw new AccountError("device-list-malformed", "the device is not on the list");
+    throw new AccountError("device-list-unknown-device", "the device is not on the list");
   return signDeviceList(crypto, key, nextVersion(current), devices);
 }
 

@@ -16,6 +16,8 @@ export type AccountErrorCode =
   | "device-list-duplicate-device"
   | "device-list-bad-signature"
   | "device-list-wrong-account"
+  /** Signer side: removing a device the list does not hold. */
+  | "device-list-unknown-device"
   // Device list book (device-list-book.ts).
   | "device-list-rollback"
   | "device-list-fork"
