@@ -86,6 +86,9 @@ export function signDeviceList(
   version: bigint,
   devices: readonly Device[],
 ): SignedDeviceList {
+  if (version < 0n || version > U64_MAX) throw new AccountError("device-list-malformed", "a version is a u64");
+  if (!devices.every((d) => Number.isSafeInteger(d.addedAt) && d.addedAt >= 0))
+    throw new AccountError("device-list-malformed", "a device time is a non-negative integer of ms");
   const bytes = encodeDeviceList({ accountKey: key.publicKey, version, devices });
   const checked = readDeviceList(crypto, bytes);
   if (!checked.ok) throw checked.error;

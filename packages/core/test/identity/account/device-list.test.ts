@@ -83,6 +83,10 @@ describe("device list: signing and the canonical encoding", () => {
 
   it("a signer cannot make a list readers would refuse: it throws with the reader's code", () => {
     expect(thrown(() => signDeviceList(crypto, owner, 1n, []))).toBe("device-list-malformed");
+    expect(thrown(() => signDeviceList(crypto, owner, -1n, [phone]))).toBe("device-list-malformed");
+    expect(thrown(() => signDeviceList(crypto, owner, 1n << 64n, [phone]))).toBe("device-list-malformed");
+    for (const addedAt of [-1, 1.5, Number.NaN, 2 ** 53])
+      expect(thrown(() => signDeviceList(crypto, owner, 1n, [{ ...phone, addedAt }]))).toBe("device-list-malformed");
     expect(thrown(() => signDeviceList(crypto, owner, 1n, [phone, { ...laptop, name: "a\u202eb" }]))).toBe(
       "device-list-malformed",
     );
