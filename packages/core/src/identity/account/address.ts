@@ -43,13 +43,18 @@ function signedMessage(accountKey: Uint8Array, ephemeralKey: Uint8Array): Uint8A
   return concatBytes(PREFIX_BYTES, accountKey, ephemeralKey);
 }
 
-/** An address for this device (`installationSecret`) and one of its bundle keys, under the account's list. */
+/**
+ * An address for this device (`installationSecret`) and one of its bundle keys, under the account's list. Throws
+ * `address-device-not-listed` or `address-bad-key`, as a reader would refuse the address.
+ */
 export function makeAccountAddress(
   crypto: CryptoProvider,
   installationSecret: Uint8Array,
   ephemeralKey: Uint8Array,
   deviceList: SignedDeviceList,
 ): AccountAddress {
+  if (!isUsableX25519Key(crypto, ephemeralKey))
+    throw new AccountError("address-bad-key", "the bundle key is not a usable X25519 key");
   const installationKey = crypto.x25519PublicKey(installationSecret);
   if (!deviceList.list.devices.some((d) => sameBytes(d.installationKey, installationKey)))
     throw new AccountError("address-device-not-listed", "this device is not on the account's list");

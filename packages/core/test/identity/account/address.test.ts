@@ -10,7 +10,6 @@ import {
   parseAccountAddress,
 } from "../../../src/identity/account/address.js";
 import { MAX_DEVICE_NAME_BYTES, MAX_DEVICES, signDeviceList } from "../../../src/identity/account/device-list.js";
-import { AccountError } from "../../../src/identity/account/errors.js";
 import { AccountAddressSchema, create, SignedDeviceListSchema, toBinary } from "../../../src/wire/index.js";
 import { account, code, crypto, device, LOW_ORDER } from "./fixtures.js";
 
@@ -65,7 +64,12 @@ describe("account address", () => {
 
   it("a device makes an address only for an account whose list names it", () => {
     const stranger = crypto.x25519GenerateKeyPair();
-    expect(() => makeAccountAddress(crypto, stranger.secretKey, bundleKey, list)).toThrow(AccountError);
+    expect(() => makeAccountAddress(crypto, stranger.secretKey, bundleKey, list)).toThrow(
+      expect.objectContaining({ code: "address-device-not-listed" }),
+    );
+    expect(() => makeAccountAddress(crypto, phoneKeys.secretKey, LOW_ORDER, list)).toThrow(
+      expect.objectContaining({ code: "address-bad-key" }),
+    );
   });
 
   it("the longest list still fits the length bound", () => {
