@@ -24,8 +24,13 @@ function checksum(crypto: CryptoProvider, seed: Uint8Array): Uint8Array {
   return crypto.blake2b(seed, { dkLen: CHECKSUM_BYTES, personalization: PERSONAL });
 }
 
+/**
+ * The code to show the user once. Byte buffers that held the seed are wiped here; the string itself cannot be
+ * (JavaScript strings are immutable), so a caller shows it and drops it.
+ */
 export function encodeRecoveryCode(crypto: CryptoProvider, key: AccountKey): string {
-  const payload = concatBytes(key.secretKey, checksum(crypto, key.secretKey));
+  const sum = checksum(crypto, key.secretKey);
+  const payload = concatBytes(key.secretKey, sum);
   let chars = "";
   let acc = 0;
   let bits = 0;
@@ -37,7 +42,7 @@ export function encodeRecoveryCode(crypto: CryptoProvider, key: AccountKey): str
       chars += ALPHABET[(acc >> bits) & 31]!;
     }
   }
-  zeroize(payload);
+  zeroize(payload, sum);
   const groups: string[] = [];
   for (let i = 0; i < chars.length; i += GROUP) groups.push(chars.slice(i, i + GROUP));
   return groups.join("-");
