@@ -1,3 +1,4 @@
+export * from "./account/index.js";
 export * from "./bundle-keys.js";
 export * from "./errors.js";
 export * from "./installation.js";
