@@ -1,7 +1,7 @@
 /**
  * The GroupV1 engine: MLS groups (ts-mls) with fork-free membership, exactly-once delivery and full
  * persistence. Pure with respect to persistence: every entry point reads through the caller's
- * `Transaction`, computes in memory, and only on success writes the whole new state back into that
+ * transaction (a `TransactionView`: it never commits), computes in memory, and only on success writes the whole new state back into that
  * transaction; the caller commits it, then routes the returned effects (publish, pairwise control frames,
  * app events). A message that fails anywhere leaves the stored state untouched.
  *
@@ -37,7 +37,7 @@ import { fromHex, toHex } from "../../base/bytes.js";
 import type { Clock } from "../../base/clock.js";
 import type { CryptoProvider, RandomSource } from "../../crypto/provider.js";
 import { saltedHint } from "../../framework/hints.js";
-import type { Transaction } from "../../framework/store.js";
+import type { TransactionView } from "../../framework/store.js";
 import { EncryptedPayloadSchema } from "../../wire/gen/logoschat/encryption/encryption_pb.js";
 import { EnvelopeV1Schema } from "../../wire/gen/logoschat/envelope/envelope_pb.js";
 import {
@@ -171,7 +171,7 @@ class Session {
   readonly usedKeyPackages = new Set<string>();
   constructor(
     readonly engine: GroupV1Engine,
-    readonly tx: Transaction,
+    readonly tx: TransactionView,
     readonly meta: GroupMeta,
   ) {}
 
@@ -330,7 +330,7 @@ export class GroupV1Engine {
    * A fresh key package (RFC 9420 MLSMessage bytes) whose credential binds a new MLS signature key to our
    * identity. Its private keys are stored in the transaction until a Welcome uses them.
    */
-  async createKeyPackage(tx: Transaction): Promise<Uint8Array> {
+  async createKeyPackage(tx: TransactionView): Promise<Uint8Array> {
     const sig = await this.suite.signature.keygen();
     const credential = {
       credentialType: "basic" as const,
@@ -381,12 +381,12 @@ export class GroupV1Engine {
 
   // ---------------------------------------------------------------- loading
 
-  private async load(tx: Transaction, cid: string): Promise<GroupMeta | undefined> {
+  private async load(tx: TransactionView, cid: string): Promise<GroupMeta | undefined> {
     const bytes = await tx.get(NS, metaKey(cid));
     return bytes ? decodeMeta(bytes) : undefined;
   }
 
-  private async session(tx: Transaction, cid: string): Promise<Session> {
+  private async session(tx: TransactionView, cid: string): Promise<Session> {
     const meta = await this.load(tx, cid);
     if (!meta) throw new GroupError("unknown-group", "no such group");
     return new Session(this, tx, meta);
@@ -417,13 +417,13 @@ export class GroupV1Engine {
     };
   }
 
-  async listGroups(tx: Transaction): Promise<string[]> {
+  async listGroups(tx: TransactionView): Promise<string[]> {
     return (await tx.scan(NS, { prefix: "meta/" })).map((e) => e.key.slice(5));
   }
 
   // ---------------------------------------------------------------- queries
 
-  async members(tx: Transaction, cid: string): Promise<GroupMember[]> {
+  async members(tx: TransactionView, cid: string): Promise<GroupMember[]> {
     const s = await this.session(tx, cid);
     const out: GroupMember[] = [];
     const head = s.node(s.meta.head);
@@ -439,7 +439,7 @@ export class GroupV1Engine {
     return out;
   }
 
-  async summary(tx: Transaction, cid: string): Promise<GroupSummary> {
+  async summary(tx: TransactionView, cid: string): Promise<GroupSummary> {
     const s = await this.session(tx, cid);
     const head = s.node(s.meta.head) ?? { id: "", epoch: -1n, removed: true };
     let meta: GroupMetadata = { name: "", description: "" };
@@ -467,7 +467,7 @@ export class GroupV1Engine {
    * are added together in ONE commit once their key packages arrive (or after keyPackageTimeoutMs).
    */
   async createGroup(
-    tx: Transaction,
+    tx: TransactionView,
     input: { name?: string; description?: string; keyPackages?: Uint8Array[]; invite?: string[] },
   ): Promise<{ conversationId: string; effects: GroupEffect[] }> {
     const kps = await Promise.all((input.keyPackages ?? []).map((b) => this.checkKeyPackage(b)));
@@ -503,7 +503,7 @@ export class GroupV1Engine {
   }
 
   /** Invites identities: requests their key packages over the pairwise conversations, then adds them. */
-  async invite(tx: Transaction, cid: string, identities: string[]): Promise<GroupEffect[]> {
+  async invite(tx: TransactionView, cid: string, identities: string[]): Promise<GroupEffect[]> {
     const s = await this.activeSession(tx, cid);
     const ros = await this.headRoster(s);
     this.refuseMembers(ros, identities);
@@ -514,7 +514,7 @@ export class GroupV1Engine {
   }
 
   /** Adds members whose key packages the caller already holds, in one commit. */
-  async addMembers(tx: Transaction, cid: string, keyPackages: Uint8Array[]): Promise<GroupEffect[]> {
+  async addMembers(tx: TransactionView, cid: string, keyPackages: Uint8Array[]): Promise<GroupEffect[]> {
     const s = await this.activeSession(tx, cid);
     const kps = await Promise.all(keyPackages.map((b) => this.checkKeyPackage(b)));
     const ros = await this.headRoster(s);
@@ -535,7 +535,7 @@ export class GroupV1Engine {
     return s.flush();
   }
 
-  async removeMembers(tx: Transaction, cid: string, identities: string[]): Promise<GroupEffect[]> {
+  async removeMembers(tx: TransactionView, cid: string, identities: string[]): Promise<GroupEffect[]> {
     if (identities.includes(this.self)) throw new GroupError("invalid-argument", "use leave() to remove yourself");
     const s = await this.activeSession(tx, cid);
     for (const identity of identities) this.setIntent(s, { kind: "remove", identity, since: this.now() });
@@ -543,7 +543,7 @@ export class GroupV1Engine {
     return s.flush();
   }
 
-  async setMetadata(tx: Transaction, cid: string, meta: GroupMetadata): Promise<GroupEffect[]> {
+  async setMetadata(tx: TransactionView, cid: string, meta: GroupMetadata): Promise<GroupEffect[]> {
     const s = await this.activeSession(tx, cid);
     s.meta.intents = s.meta.intents.filter((i) => i.kind !== "metadata");
     s.meta.intents.push({ kind: "metadata", name: meta.name, description: meta.description, since: this.now() });
@@ -556,7 +556,7 @@ export class GroupV1Engine {
    * once. MLS does not let a member commit its own removal; the lowest-index other member commits it, and
    * any member does after leaveFailoverMs, the fork choice keeping those competing commits safe.
    */
-  async leave(tx: Transaction, cid: string): Promise<GroupEffect[]> {
+  async leave(tx: TransactionView, cid: string): Promise<GroupEffect[]> {
     const s = await this.activeSession(tx, cid);
     await this.sendFrame(s, { case: "leaveRequest", value: {} });
     s.meta.status = "left";
@@ -571,7 +571,7 @@ export class GroupV1Engine {
 
   /** Sends application content (an encoded ContentFrame) to the group. */
   async send(
-    tx: Transaction,
+    tx: TransactionView,
     cid: string,
     content: Uint8Array,
   ): Promise<{ messageId: string; effects: GroupEffect[] }> {
@@ -580,7 +580,7 @@ export class GroupV1Engine {
     return { messageId, effects: s.flush() };
   }
 
-  private async activeSession(tx: Transaction, cid: string): Promise<Session> {
+  private async activeSession(tx: TransactionView, cid: string): Promise<Session> {
     const s = await this.session(tx, cid);
     if (s.meta.status !== "active") throw new GroupError("not-a-member", "not an active member of this group");
     return s;
@@ -709,7 +709,7 @@ export class GroupV1Engine {
    * group). Rejected input yields a single `rejected` effect and writes nothing; so does input for an epoch
    * we cannot read yet (a `held` effect: it waits in memory), and a replay.
    */
-  async receive(tx: Transaction, cid: string, groupMessage: Uint8Array): Promise<GroupEffect[]> {
+  async receive(tx: TransactionView, cid: string, groupMessage: Uint8Array): Promise<GroupEffect[]> {
     const meta = await this.load(tx, cid);
     if (!meta || meta.status === "left") return [];
     const s = new Session(this, tx, meta);
@@ -980,7 +980,7 @@ export class GroupV1Engine {
    * Handles a GroupControlFrame that arrived over the pairwise conversation with `from` (identity hex; the
    * pairwise channel authenticates it). Returns effects; a bad frame yields `rejected` and writes nothing.
    */
-  async receiveControl(tx: Transaction, from: string, frame: Uint8Array): Promise<GroupEffect[]> {
+  async receiveControl(tx: TransactionView, from: string, frame: Uint8Array): Promise<GroupEffect[]> {
     let control: GroupControlFrame["control"];
     try {
       control = fromBinary(GroupControlFrameSchema, frame).control;
@@ -1005,7 +1005,7 @@ export class GroupV1Engine {
     }
   }
 
-  private async onKeyPackageRequest(tx: Transaction, from: string, requestId: string, suite: number) {
+  private async onKeyPackageRequest(tx: TransactionView, from: string, requestId: string, suite: number) {
     if (suite !== suiteId(this.suiteName)) throw new GroupError("bad-key-package", "unsupported ciphersuite");
     const keyPackage = await this.createKeyPackage(tx);
     const frame = toBinary(
@@ -1015,7 +1015,7 @@ export class GroupV1Engine {
     return [{ kind: "control", conversationId: requestId.split(":")[0] ?? "", to: from, frame } as GroupEffect];
   }
 
-  private async onKeyPackageResponse(tx: Transaction, from: string, requestId: string, bytes: Uint8Array) {
+  private async onKeyPackageResponse(tx: TransactionView, from: string, requestId: string, bytes: Uint8Array) {
     const cid = requestId.split(":")[0] ?? "";
     const s = await this.activeSession(tx, cid);
     const idx = s.meta.intents.findIndex((i) => i.kind === "add" && i.requestId === requestId && i.identity === from);
@@ -1027,7 +1027,7 @@ export class GroupV1Engine {
     return s.flush();
   }
 
-  private async onWelcome(tx: Transaction, from: string, bytes: Uint8Array, claimedCid: string) {
+  private async onWelcome(tx: TransactionView, from: string, bytes: Uint8Array, claimedCid: string) {
     let welcome: Welcome | undefined;
     try {
       const m = decodeMlsMessage(bytes, 0);
@@ -1081,7 +1081,7 @@ export class GroupV1Engine {
     return s.flush();
   }
 
-  private async onRewelcomeRequest(tx: Transaction, from: string, cid: string, bytes: Uint8Array) {
+  private async onRewelcomeRequest(tx: TransactionView, from: string, cid: string, bytes: Uint8Array) {
     const s = await this.activeSession(tx, cid);
     const kp = await this.checkKeyPackage(bytes, from);
     if (!(await this.headRoster(s)).some((r) => r.identity === from)) return [];
@@ -1105,7 +1105,7 @@ export class GroupV1Engine {
     };
   }
 
-  private async takeOwnKeyPackage(tx: Transaction, mlsBytes: Uint8Array) {
+  private async takeOwnKeyPackage(tx: TransactionView, mlsBytes: Uint8Array) {
     const m = decodeMlsMessage(mlsBytes, 0);
     if (m?.[0].wireformat !== "mls_key_package") throw new GroupError("bad-state", "own key package");
     const ref = toHex(await makeKeyPackageRef(m[0].keyPackage, this.suite.hash));
@@ -1120,7 +1120,7 @@ export class GroupV1Engine {
    * Time-driven work for every group (or one): key-package timeouts, leave failover, gap recovery (history
    * fetch, then re-welcome). The Client calls it from a timer and after start-up.
    */
-  async tick(tx: Transaction, cid?: string): Promise<GroupEffect[]> {
+  async tick(tx: TransactionView, cid?: string): Promise<GroupEffect[]> {
     const effects: GroupEffect[] = [];
     for (const id of cid ? [cid] : await this.listGroups(tx)) {
       const meta = await this.load(tx, id);
@@ -1136,7 +1136,7 @@ export class GroupV1Engine {
   }
 
   /** Asks for the group's history (after a restart or when a gap is suspected). */
-  async recover(tx: Transaction, cid: string): Promise<GroupEffect[]> {
+  async recover(tx: TransactionView, cid: string): Promise<GroupEffect[]> {
     const s = await this.session(tx, cid);
     s.meta.lastRecovery = 0;
     this.heldRecovery.delete(cid);
