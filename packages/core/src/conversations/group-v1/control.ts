@@ -134,7 +134,7 @@ async function onWelcome(
   if (known) s.reviveNode(id, from, state);
   else s.addNode({ id, parent: "", epoch: state.groupContext.epoch, removed: false, committer: from }, state);
   // The key package stays until this join is final: a re-sent Welcome (fork resolution) may reuse it.
-  meta.announced.push(`kp:${mine.key}:${state.groupContext.epoch}`);
+  meta.keyPackageJoins.push({ ref: mine.key, epoch: state.groupContext.epoch });
   if (fresh) s.emit({ kind: "subscribe", conversationId: cid, contentTopic: ctx.contentTopic(cid) });
   // Commits made between the Welcome and our subscription were published before we listened: fetch them.
   s.meta.lastRecovery = 0;

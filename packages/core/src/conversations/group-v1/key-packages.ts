@@ -15,7 +15,7 @@ import type { TransactionView } from "../../framework/store.js";
 import { bindCredential, verifyCredential } from "./credential.js";
 import { GroupError } from "./errors.js";
 import { capabilities } from "./mls.js";
-import { KP_NS } from "./records.js";
+import { type KeyPackageJoin, KP_NS } from "./records.js";
 import { type EngineContext, MLS_VERSION } from "./session.js";
 
 /**
@@ -97,4 +97,19 @@ export async function takeOwnKeyPackage(ctx: EngineContext, tx: TransactionView,
   const value = await tx.get(KP_NS, ref);
   tx.delete(KP_NS, ref);
   return decodeOwnKeyPackage(value!);
+}
+
+/**
+ * Joins at an epoch below `floor` are final and forgotten; a key package is released (to be deleted) once no
+ * join with it is left, since re-sent Welcomes (fork resolution) reuse one key package at several epochs.
+ */
+export function releaseFinalJoins(
+  joins: readonly KeyPackageJoin[],
+  floor: bigint,
+): { kept: KeyPackageJoin[]; released: string[] } {
+  const kept = joins.filter((j) => j.epoch >= floor);
+  const released = new Set(
+    joins.filter((j) => j.epoch < floor && !kept.some((k) => k.ref === j.ref)).map((j) => j.ref),
+  );
+  return { kept, released: [...released] };
 }

@@ -8,6 +8,7 @@ import { decodeKeyPackage } from "ts-mls/keyPackage.js";
 import { fromHex } from "../../base/bytes.js";
 import { canonicalChain, chooseHead } from "./fork-choice.js";
 import { adoptLeaves, trackIntents } from "./intents.js";
+import { releaseFinalJoins } from "./key-packages.js";
 import { encodeMetadata, type GroupMetadata, METADATA_EXTENSION_TYPE } from "./metadata.js";
 import { epochId, ownLeafIndex, type RosterEntry, roster } from "./mls.js";
 import { control, encryptAndPublish, publish } from "./outbound.js";
@@ -185,14 +186,8 @@ function prune(s: Session): void {
   // A message still waiting when its epoch becomes final waited in vain (its remover never re-committed).
   reportLost(s, (o) => o.epoch < floor && o.waitingSince !== undefined);
   s.meta.outbox = s.meta.outbox.filter((o) => o.epoch >= floor);
-  // Key packages used to join become useless once the join is final: every join with it, since re-sent
-  // Welcomes (fork resolution) reuse one key package for joins at several epochs.
-  const joins = s.meta.announced.flatMap((a) => {
-    const m = /^kp:([0-9a-f]+):(\d+)$/.exec(a);
-    return m ? [{ a, ref: m[1]!, final: BigInt(m[2]!) < floor }] : [];
-  });
-  for (const j of joins.filter((x) => x.final)) {
-    s.meta.announced = s.meta.announced.filter((x) => x !== j.a);
-    if (!joins.some((x) => x.ref === j.ref && !x.final)) s.usedKeyPackages.add(j.ref);
-  }
+  // Key packages used to join become useless once the join is final: every join with it.
+  const joins = releaseFinalJoins(s.meta.keyPackageJoins, floor);
+  s.meta.keyPackageJoins = joins.kept;
+  for (const ref of joins.released) s.usedKeyPackages.add(ref);
 }

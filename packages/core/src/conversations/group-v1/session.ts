@@ -294,6 +294,7 @@ export function newMeta(ctx: EngineContext, cid: string): GroupMeta {
     leaving: [],
     lastRecovery: 0,
     announced: [],
+    keyPackageJoins: [],
     createdAt: ctx.now(),
   };
 }
