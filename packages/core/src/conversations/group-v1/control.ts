@@ -3,7 +3,7 @@
  * requests and responses, Welcomes (joining a group, or re-joining one we were removed from) and
  * re-welcome requests from members stuck behind a gap.
  */
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { type ClientState, decodeMlsMessage, type Welcome } from "ts-mls";
 import { encodeKeyPackage } from "ts-mls/keyPackage.js";
 import { toHex } from "../../base/bytes.js";
@@ -15,10 +15,9 @@ import { adoptOrphans } from "./inbound.js";
 import { joinFromWelcome } from "./join.js";
 import { checkKeyPackage, createKeyPackage, decodeOwnKeyPackage } from "./key-packages.js";
 import { epochId, roster, suiteId } from "./mls.js";
-import { sendFrame } from "./outbound.js";
+import { controlEffect, sendFrame } from "./outbound.js";
 import { reconcile } from "./reconcile.js";
-import type { Intent } from "./records.js";
-import { KP_NS } from "./records.js";
+import { type Intent, KP_NS } from "./records.js";
 import { maybeRecover } from "./recovery.js";
 import { activeSession, type EngineContext, loadMeta, newMeta, Session } from "./session.js";
 
@@ -65,11 +64,9 @@ async function onKeyPackageRequest(
 ): Promise<GroupEffect[]> {
   if (suite !== suiteId(ctx.suiteName)) throw new GroupError("bad-key-package", "unsupported ciphersuite");
   const keyPackage = await createKeyPackage(ctx, tx);
-  const frame = toBinary(
-    GroupControlFrameSchema,
-    create(GroupControlFrameSchema, { control: { case: "keyPackageResponse", value: { requestId, keyPackage } } }),
-  );
-  return [{ kind: "control", conversationId: requestId.split(":")[0] ?? "", to: from, frame }];
+  return [
+    controlEffect(groupOfRequest(requestId), from, { case: "keyPackageResponse", value: { requestId, keyPackage } }),
+  ];
 }
 
 async function onKeyPackageResponse(
@@ -79,8 +76,7 @@ async function onKeyPackageResponse(
   requestId: string,
   bytes: Uint8Array,
 ): Promise<GroupEffect[]> {
-  const cid = requestId.split(":")[0] ?? "";
-  const s = await activeSession(ctx, tx, cid);
+  const s = await activeSession(ctx, tx, groupOfRequest(requestId));
   const idx = s.meta.intents.findIndex((i) => i.kind === "add" && i.requestId === requestId && i.identity === from);
   if (idx < 0) return [];
   const kp = await checkKeyPackage(ctx, bytes, from);
@@ -118,11 +114,9 @@ async function onWelcome(
   const cid = toHex(state.groupContext.groupId);
   if (cid !== claimedCid) throw new GroupError("bad-message", "welcome names another group");
   if (!roster(state).some((r) => r.identity === from)) throw new GroupError("bad-message", "welcome from a non-member");
-  let meta = await loadMeta(tx, cid);
-  const fresh = !meta || meta.status === "left";
-  if (!meta || meta.status === "left") {
-    meta = newMeta(ctx, cid);
-  }
+  const stored = await loadMeta(tx, cid);
+  const fresh = !stored || stored.status === "left";
+  const meta = fresh ? newMeta(ctx, cid) : stored;
   const s = new Session(ctx, tx, meta);
   const id = epochId(ctx.crypto, state);
   const known = s.node(id);
@@ -147,6 +141,11 @@ async function onWelcome(
     s.emit({ kind: "joined", conversationId: cid, contentTopic: ctx.contentTopic(cid) });
   }
   return s.flush();
+}
+
+/** Key-package request ids are `<conversation id>:<random>` (intents.ts, requestKeyPackages). */
+function groupOfRequest(requestId: string): string {
+  return requestId.split(":")[0] ?? "";
 }
 
 async function onRewelcomeRequest(

@@ -183,15 +183,7 @@ async function ingestCommit(s: Session, parent: NodeInfo, pm: PrivateMessage, co
  * from public data of the commit exactly as the remaining members compute it.
  */
 async function removedEpochId(ctx: EngineContext, parent: ClientState, pm: PrivateMessage): Promise<string> {
-  const u = await unprotectPrivateMessage(
-    parent.keySchedule.senderDataSecret,
-    pm,
-    parent.secretTree,
-    parent.ratchetTree,
-    parent.groupContext,
-    parent.clientConfig.keyRetentionConfig,
-    ctx.suite,
-  );
+  const u = await unprotect(ctx, parent, pm);
   if (u.content.content.contentType !== "commit") throw new GroupError("bad-message", "expected a commit");
   const nextContext = await nextEpochContext(
     parent.groupContext,
@@ -203,6 +195,19 @@ async function removedEpochId(ctx: EngineContext, parent: ClientState, pm: Priva
     ctx.suite.hash,
   );
   return epochId(ctx.crypto, { ...parent, groupContext: nextContext });
+}
+
+/** Decrypts a PrivateMessage of `state`'s epoch (its content and the secret tree after it). */
+function unprotect(ctx: EngineContext, state: ClientState, pm: PrivateMessage) {
+  return unprotectPrivateMessage(
+    state.keySchedule.senderDataSecret,
+    pm,
+    state.secretTree,
+    state.ratchetTree,
+    state.groupContext,
+    state.clientConfig.keyRetentionConfig,
+    ctx.suite,
+  );
 }
 
 /**
@@ -237,15 +242,7 @@ async function ingestApplication(s: Session, node: NodeInfo, pm: PrivateMessage)
   let sender: RosterEntry | undefined;
   let data: Uint8Array;
   try {
-    const u = await unprotectPrivateMessage(
-      state.keySchedule.senderDataSecret,
-      pm,
-      state.secretTree,
-      state.ratchetTree,
-      state.groupContext,
-      state.clientConfig.keyRetentionConfig,
-      ctx.suite,
-    );
+    const u = await unprotect(ctx, state, pm);
     const content = u.content.content;
     if (content.contentType !== "application" || content.sender.senderType !== "member") throw new Error();
     const leaf = content.sender.leafIndex;

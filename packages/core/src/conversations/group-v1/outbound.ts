@@ -14,6 +14,7 @@ import {
   GroupV1MessageSchema,
 } from "../../wire/gen/logoschat/group/group_v1_pb.js";
 import { SdsMessageSchema } from "../../wire/gen/logoschat/sds/sds_pb.js";
+import type { GroupEffect } from "./effects.js";
 import { pushCapped } from "./records.js";
 import { CAPS, MLS_VERSION, type Session } from "./session.js";
 
@@ -86,12 +87,15 @@ export function publish(s: Session, epochRef: string, mlsMessage: Uint8Array, ne
   });
 }
 
+type ControlShape = MessageInitShape<typeof GroupControlFrameSchema>["control"];
+
 /** A GroupControlFrame for `to`, carried by the host over the pairwise conversation with it. */
-export function control(
-  s: Session,
-  to: string,
-  control: MessageInitShape<typeof GroupControlFrameSchema>["control"],
-): void {
+export function controlEffect(conversationId: string, to: string, control: ControlShape): GroupEffect {
   const frame = toBinary(GroupControlFrameSchema, create(GroupControlFrameSchema, { control }));
-  s.emit({ kind: "control", conversationId: s.cid, to, frame });
+  return { kind: "control", conversationId, to, frame };
+}
+
+/** Emits a control frame about this session's group. */
+export function control(s: Session, to: string, control: ControlShape): void {
+  s.emit(controlEffect(s.cid, to, control));
 }
