@@ -1,8 +1,11 @@
 /**
  * What GroupV1 persists, and how. Namespace `group-v1`:
  * - `meta/{conversation id}`: the GroupMeta record below (JSON, bytes as hex), small and rewritten per step.
- *   Version 2 holds no orphans: nothing authenticates them yet, so they live in memory (orphans.ts). Version 1 (no `version` field) kept them here; decoding
- *   it drops them (start-up fetches the topic's history, which brings them back if they were genuine);
+ *   Version 3 keeps the joins that hold one of our key packages as typed records (`keyPackageJoins`); versions
+ *   1 and 2 kept them as `"kp:<ref>:<epoch>"` strings among `announced`, converted when read. Since version 2
+ *   the record holds no orphans: nothing authenticates them yet, so they live in memory (orphans.ts). Version 1
+ *   (no `version` field) kept them here; decoding it drops them (start-up fetches the topic's history, which
+ *   brings them back if they were genuine);
  * - `node/{conversation id}/{epoch id}`: one encoded MLS GroupState per known epoch, without its tree
  *   (ts-mls encoding), and `tree/{conversation id}/{epoch id}`: that epoch's ratchet tree.
  * Namespace `group-v1-kp`: `{key package ref}` = our own key packages with their private keys, until used.
@@ -66,7 +69,18 @@ export interface OutboxEntry {
 
 export type GroupStatus = "active" | "removed" | "left";
 
-export const META_VERSION = 2;
+export const META_VERSION = 3;
+
+/**
+ * A join by Welcome with one of our key packages. The key package stays until every join with it is final:
+ * a Welcome re-sent after a lost fork reuses it, for a join at another epoch.
+ */
+export interface KeyPackageJoin {
+  /** KeyPackageRef of our key package (lower hex): its key in namespace `group-v1-kp`. */
+  readonly ref: string;
+  /** Epoch number of the Welcome's epoch. */
+  readonly epoch: bigint;
+}
 
 export interface GroupMeta {
   readonly version: typeof META_VERSION;
@@ -102,6 +116,8 @@ export interface GroupMeta {
   lastActivity?: number;
   /** Joined announcements already queued, by epoch id of the welcome. */
   announced: string[];
+  /** Joins that keep one of our key packages (version 3; earlier versions kept them in `announced`). */
+  keyPackageJoins: KeyPackageJoin[];
   createdAt: number;
 }
 
@@ -110,7 +126,7 @@ export function encodeMeta(meta: GroupMeta): Uint8Array {
   return utf8(JSON.stringify(meta, (_k, v) => (typeof v === "bigint" ? { $big: v.toString() } : v)));
 }
 
-/** Total: undefined for anything that is not a meta record of version 1 or 2 (version 1 is upgraded). */
+/** Total: undefined for anything that is not a meta record of version 1, 2 or 3 (1 and 2 are upgraded). */
 export function decodeMeta(bytes: Uint8Array): GroupMeta | undefined {
   const text = fromUtf8(bytes);
   if (text === undefined) return undefined;
@@ -120,13 +136,45 @@ export function decodeMeta(bytes: Uint8Array): GroupMeta | undefined {
     ) as (Omit<GroupMeta, "version"> & { version?: number; orphans?: unknown }) | null;
     if (typeof raw?.conversationId !== "string" || !Array.isArray(raw.nodes) || typeof raw.head !== "string")
       return undefined;
-    if (raw.version !== undefined && raw.version !== META_VERSION) return undefined;
+    if (!Array.isArray(raw.announced)) return undefined;
     // Version 1 stored unauthenticated orphans here: they are dropped, never loaded.
     const { orphans: _dropped, ...rest } = raw;
+    if (raw.version === undefined || raw.version === 2)
+      return { ...rest, version: META_VERSION, ...splitAnnounced(raw.announced) };
+    if (raw.version !== META_VERSION) return undefined;
+    if (!Array.isArray(raw.keyPackageJoins) || !raw.keyPackageJoins.every(isKeyPackageJoin)) return undefined;
     return { ...rest, version: META_VERSION };
   } catch {
     return undefined;
   }
+}
+
+function isKeyPackageJoin(j: unknown): j is KeyPackageJoin {
+  const r = j as Partial<KeyPackageJoin> | null;
+  return typeof r?.ref === "string" && /^[0-9a-f]+$/.test(r.ref) && typeof r.epoch === "bigint";
+}
+
+/**
+ * Versions 1 and 2 kept key-package joins as `"kp:<ref>:<epoch>"` among the announced epoch ids. Such a string
+ * that does not parse matched nothing there either (it was never released): it is dropped.
+ */
+function splitAnnounced(announced: readonly unknown[]): Pick<GroupMeta, "announced" | "keyPackageJoins"> {
+  const out: Pick<GroupMeta, "announced" | "keyPackageJoins"> = { announced: [], keyPackageJoins: [] };
+  for (const a of announced) {
+    if (typeof a !== "string") continue;
+    if (!a.startsWith("kp:")) out.announced.push(a);
+    else {
+      const join = decodeLegacyJoin(a);
+      if (join) out.keyPackageJoins.push(join);
+    }
+  }
+  return out;
+}
+
+/** Total: the key-package join of a version-1 or 2 `"kp:<ref>:<epoch>"` entry, undefined if it is not one. */
+export function decodeLegacyJoin(entry: string): KeyPackageJoin | undefined {
+  const m = /^kp:([0-9a-f]+):(\d+)$/.exec(entry);
+  return m ? { ref: m[1]!, epoch: BigInt(m[2]!) } : undefined;
 }
 
 export function pushCapped<T>(list: T[], item: T, cap: number): void {

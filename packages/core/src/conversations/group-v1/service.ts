@@ -8,7 +8,7 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import type { DeliveredMessage, Delivery } from "../../framework/delivery.js";
 import { saltedHint } from "../../framework/hints.js";
-import { type Store, Transaction } from "../../framework/store.js";
+import { type Store, Transaction, type TransactionView } from "../../framework/store.js";
 import { EncryptedPayloadSchema } from "../../wire/gen/logoschat/encryption/encryption_pb.js";
 import { EnvelopeV1Schema } from "../../wire/gen/logoschat/envelope/envelope_pb.js";
 import type { GroupEffect } from "./effects.js";
@@ -48,7 +48,7 @@ export class GroupV1Service {
   }
 
   /** Runs one engine step: serialized, committed, then routed. */
-  step<T>(fn: (tx: Transaction) => Promise<T>, effectsOf: (r: T) => GroupEffect[] = (r) => r as GroupEffect[]) {
+  step<T>(fn: (tx: TransactionView) => Promise<T>, effectsOf: (r: T) => GroupEffect[] = (r) => r as GroupEffect[]) {
     this.#pending++;
     const run = this.#queue.then(async () => {
       try {

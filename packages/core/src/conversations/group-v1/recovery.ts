@@ -1,0 +1,79 @@
+/**
+ * Recovery (docs/GROUPS.md §3): history fetches paced per group, the periodic work of `tick` (orphan expiry,
+ * key-package timeouts and leave failover through reconcile, tail-loss polling, gap detection) and, when
+ * history does not fill a gap, the request to be re-welcomed.
+ */
+import type { TransactionView } from "../../framework/store.js";
+import type { GroupEffect } from "./effects.js";
+import { createKeyPackage } from "./key-packages.js";
+import { control } from "./outbound.js";
+import { reconcile } from "./reconcile.js";
+import { type EngineContext, listGroups, loadMeta, openSession, Session } from "./session.js";
+
+/**
+ * Time-driven work for every group (or one): key-package timeouts, leave failover, gap recovery (history
+ * fetch, then re-welcome).
+ */
+export async function tick(ctx: EngineContext, tx: TransactionView, cid?: string): Promise<GroupEffect[]> {
+  const effects: GroupEffect[] = [];
+  for (const id of cid ? [cid] : await listGroups(tx)) {
+    const meta = await loadMeta(tx, id);
+    // A member whose head removed it still polls for a while: a branch keeping it may yet win.
+    if (meta?.status !== "active" && meta?.status !== "removed") continue;
+    const s = new Session(ctx, tx, meta);
+    s.reportEvictions(ctx.orphans.sweep(id, ctx.now()));
+    await reconcile(s);
+    await checkGaps(s);
+    effects.push(...s.flush());
+  }
+  return effects;
+}
+
+/** Asks for the group's history (after a restart or when a gap is suspected). */
+export async function recover(ctx: EngineContext, tx: TransactionView, cid: string): Promise<GroupEffect[]> {
+  const s = await openSession(ctx, tx, cid);
+  s.meta.lastRecovery = 0;
+  ctx.heldRecovery.delete(cid);
+  maybeRecover(s);
+  return s.flush();
+}
+
+/**
+ * At most one history fetch per recoveryInterval and group, whatever asks for it; held input (which must
+ * write nothing) keeps its time in memory only.
+ */
+export function maybeRecover(s: Session): void {
+  const ctx = s.ctx;
+  const now = ctx.now();
+  const last = Math.max(s.meta.lastRecovery, ctx.heldRecovery.get(s.cid) ?? 0);
+  if (now - last < ctx.recoveryInterval) return;
+  // Ask only for what is newer than the previous fetch (minus a margin for clock skew and latency).
+  const since = last > 0 ? last - 2 * ctx.recoveryInterval : undefined;
+  s.meta.lastRecovery = now;
+  ctx.heldRecovery.set(s.cid, now);
+  s.emit({ kind: "fetch-history", conversationId: s.cid, contentTopic: ctx.contentTopic(s.cid), since });
+}
+
+async function checkGaps(s: Session): Promise<void> {
+  const ctx = s.ctx;
+  const head = s.node(s.meta.head);
+  if (!head) return;
+  const now = ctx.now();
+  // Tail losses: the last messages of a burst are revealed by no later message, so for a while after any
+  // activity the member polls the topic's history (a Waku Store query for what is newer than its last one).
+  if (now - (s.meta.lastActivity ?? 0) < ctx.tailWindow) maybeRecover(s);
+  if (head.removed) return;
+  const ahead = ctx.orphans.ahead(s.cid, head.epoch);
+  const oldMissing = s.meta.missing.filter((m) => now - m.since >= ctx.recoveryInterval);
+  if (ahead.length === 0 && oldMissing.length === 0) return;
+  maybeRecover(s);
+  const stuckSince = Math.min(...ahead.map((o) => o.stuckSince));
+  if (ahead.length === 0 || now - stuckSince < ctx.rewelcomeAfter) return;
+  // History did not fill the gap: ask the lowest-index other member to remove and re-add us.
+  const others = (await s.headRoster()).filter((r) => r.identity !== ctx.self);
+  const target = others.sort((a, b) => a.leafIndex - b.leafIndex)[0];
+  if (!target) return;
+  const keyPackage = await createKeyPackage(ctx, s.tx);
+  control(s, target.identity, { case: "rewelcomeRequest", value: { conversationId: s.cid, keyPackage } });
+  for (const o of ahead) o.stuckSince = now; // wait a full period before asking again
+}
