@@ -21,6 +21,7 @@ export default defineConfig({
       { find: /^@parley\/sqlite$/, replacement: src("./packages/sqlite/src/index.ts") },
       { find: /^@parley\/waku$/, replacement: src("./packages/waku/src/index.ts") },
       { find: /^@parley\/node$/, replacement: src("./packages/node/src/index.ts") },
+      { find: /^@parley\/test-support\/(\w+)$/, replacement: src("./packages/test-support/src/$1.ts") },
       { find: /^@parley\/idb-store$/, replacement: src("./packages/idb-store/src/index.ts") },
     ],
   },

@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TEST_CAP_MS } from "@parley/test-support/patience";
 import { afterEach, describe, expect, it } from "vitest";
 import { killAll, type RunResult, runCli } from "../helpers/cli.js";
-import { TEST_CAP_MS } from "../helpers/patience.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
+import { TEST_CAP_MS } from "@parley/test-support/patience";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { TEST_CAP_MS } from "../helpers/patience.js";
 
 describe("parley --help", { timeout: TEST_CAP_MS }, () => {
   it("lists every command with a description and examples", async () => {

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TEST_CAP_MS } from "@parley/test-support/patience";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { TEST_CAP_MS } from "../helpers/patience.js";
 
 const dirs: string[] = [];
 afterEach(() => {

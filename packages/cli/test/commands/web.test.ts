@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CliProcess, killAll, runCli } from "../helpers/cli.js";
+import { CliProcess, killAll, readNodeAddresses, runCli } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "parley-web-cmd-"));
 afterAll(async () => {
@@ -61,9 +61,7 @@ describe("parley web", () => {
     const web = CliProcess.start(["web", "--data", data, "--root", root, "--port", "0", "--heartbeat", "100"]);
     const url = await web.waitLine((l) => l.startsWith("http://127.0.0.1:"), 60_000);
 
-    const addrs = readFileSync(join(data, "node", "multiaddrs"), "utf8")
-      .split("\n")
-      .filter(Boolean);
+    const addrs = readNodeAddresses(data);
     const ws = addrs.find((a) => a.includes("/ws/p2p/"))!;
     expect(ws).toBeDefined();
     const config = await get(url, "/config.json");

@@ -1,9 +1,9 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TEST_CAP_MS } from "@parley/test-support/patience";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { TEST_CAP_MS } from "../helpers/patience.js";
 
 describe("parley demo", () => {
   it(

@@ -7,10 +7,10 @@
  *   events: ready, bundle, sent, conversation-started, message, delivery-state, caught-up, error, stopped
  */
 import { createInterface } from "node:readline";
+import { HUNG_AFTER_MS } from "@parley/test-support/patience";
 import { fromClientEvent } from "../../src/chat/events.js";
 import { connectClient, waitConnected } from "../../src/network.js";
 import { Profile } from "../../src/profile.js";
-import { HUNG_AFTER_MS } from "./patience.js";
 
 const [dataDir, name, node] = process.argv.slice(2) as [string, string, string];
 const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);

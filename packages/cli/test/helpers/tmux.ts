@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { HUNG_AFTER_MS } from "@parley/test-support/patience";
 import { MAIN, REPO } from "./cli.js";
-import { HUNG_AFTER_MS } from "./patience.js";
 
 /**
  * A private tmux server (its own socket, so nothing else is touched) whose windows run `parley chat`.

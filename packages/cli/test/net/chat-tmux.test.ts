@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { TEST_CAP_MS } from "@parley/test-support/patience";
+import { removeTempDirs, tempDir } from "@parley/test-support/temp";
 import { afterEach, describe, expect, it } from "vitest";
 import { hasTmux, killAll, runCli, startNode } from "../helpers/cli.js";
-import { TEST_CAP_MS } from "../helpers/patience.js";
 import { Tmux } from "../helpers/tmux.js";
 
 const tmuxPresent = hasTmux();
@@ -13,14 +11,14 @@ const cleanups: (() => void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) c();
   await killAll();
+  removeTempDirs();
 });
 
 describe.skipIf(!tmuxPresent)("parley chat driven in tmux", () => {
   it(
     "users chat through a real parley node: bundle, /new, ticks, /name; Bob quits, Alice writes, Bob restarts and reads it from the node's history; a second conversation shows unread and Tab switches; a group of three",
     async () => {
-      const data = mkdtempSync(join(tmpdir(), "parley-cli-tmux-"));
-      cleanups.push(() => rmSync(data, { recursive: true, force: true }));
+      const data = tempDir("parley-cli-tmux-");
       const { node, addr } = await startNode(data);
       const tmux = new Tmux();
       cleanups.push(() => tmux.kill());

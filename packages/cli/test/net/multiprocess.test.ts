@@ -1,100 +1,35 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { HUNG_AFTER_MS, TEST_CAP_MS } from "@parley/test-support/patience";
+import { JsonLinesChild, spawnNode } from "@parley/test-support/processes";
+import { removeTempDirs, tempDir } from "@parley/test-support/temp";
 import { afterEach, describe, expect, it } from "vitest";
-import { killAll, REPO, startNode, terminate } from "../helpers/cli.js";
-import { HUNG_AFTER_MS, TEST_CAP_MS } from "../helpers/patience.js";
+import { killAll, startNode } from "../helpers/cli.js";
 
 const PEER = fileURLToPath(new URL("../helpers/chat-peer.ts", import.meta.url));
-type Event = { event: string } & Record<string, unknown>;
 
-const peers = new Set<ChildProcess>();
-const dirs: string[] = [];
 afterEach(async () => {
-  await Promise.all([...peers].map((p) => terminate(p, "SIGKILL", 1_000)));
-  peers.clear();
   await killAll();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  removeTempDirs();
 });
 
-/** A chat client process (library + profile, as `parley chat` uses them) driven by JSON lines. */
-class Peer {
-  readonly events: Event[] = [];
-  private cursor = 0;
-  private wake?: () => void;
-  stderr = "";
-
-  constructor(readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on("line", (l) => {
-      if (l.startsWith("{")) this.events.push(JSON.parse(l) as Event);
-      this.wake?.();
-    });
-    child.stderr!.on("data", (d: Buffer) => {
-      this.stderr += d.toString();
-    });
-    child.once("exit", () => this.wake?.());
-  }
-
+/** A chat client process (library + profile, as `parley chat` uses them) driven by JSON lines; an error event fails a wait. */
+class Peer extends JsonLinesChild {
   static async start(data: string, name: string, node: string): Promise<Peer> {
-    const child = spawn(process.execPath, ["--import", "tsx", PEER, data, name, node], {
-      cwd: REPO,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    peers.add(child);
-    const p = new Peer(child);
+    const p = new Peer(spawnNode(PEER, [data, name, node], { tsx: true }), "event", "error");
     expect((await p.next("ready")).connected).toBe(true);
     return p;
   }
 
-  send(c: Record<string, unknown>): void {
-    this.child.stdin!.write(`${JSON.stringify(c)}\n`);
-  }
-
-  /** The next event of that kind (after the last one returned) that `where` accepts. */
-  async next(event: string, where: (e: Event) => boolean = () => true, timeoutMs = HUNG_AFTER_MS): Promise<Event> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      for (let i = this.cursor; i < this.events.length; i++) {
-        const e = this.events[i]!;
-        if (e.event === "error") throw new Error(`peer error: ${String(e.message)}`);
-        if (e.event === event && where(e)) {
-          this.cursor = i + 1;
-          return e;
-        }
-      }
-      if (this.child.exitCode !== null) throw new Error(`peer exited; stderr: ${this.stderr}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${event}; events: ${JSON.stringify(this.events)}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, left);
-        this.wake = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
-    }
-  }
-
-  /** Waits for an event anywhere in the log (order-independent). */
-  async seen(event: string, where: (e: Event) => boolean, timeoutMs = HUNG_AFTER_MS): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.events.some((e) => e.event === event && where(e))) {
-      if (Date.now() > deadline) throw new Error(`never saw ${event}; events: ${JSON.stringify(this.events)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
   texts(): string[] {
-    return this.events.filter((e) => e.event === "message").map((e) => String(e.text));
+    return this.events()
+      .filter((e) => e.event === "message")
+      .map((e) => String(e.text));
   }
 
-  async stop(): Promise<void> {
+  override async stop(): Promise<number | null> {
     this.send({ cmd: "stop" });
     await this.next("stopped");
-    await terminate(this.child, "SIGTERM", HUNG_AFTER_MS);
+    return super.stop("SIGTERM", HUNG_AFTER_MS);
   }
 }
 
@@ -102,8 +37,7 @@ describe("multi-process over 127.0.0.1 TCP", () => {
   it(
     "parley node + two client processes chat; one stops, receives what was sent meanwhile from the node's history after a restart",
     async () => {
-      const data = mkdtempSync(join(tmpdir(), "parley-cli-mp-"));
-      dirs.push(data);
+      const data = tempDir("parley-cli-mp-");
       const { node, addr } = await startNode(data);
       const alice = await Peer.start(data, "alice", addr);
       let bob = await Peer.start(data, "bob", addr);

@@ -4,26 +4,21 @@
  * that process, touches none of its files, and the first keeps working. A node killed with SIGKILL leaves
  * nothing that blocks the next start.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { HUNG_AFTER_MS, TEST_CAP_MS } from "@parley/test-support/patience";
+import { removeTempDirs, tempDir } from "@parley/test-support/temp";
 import { WakuDelivery } from "@parley/waku";
 import { afterEach, describe, expect, it } from "vitest";
+import { nodeAddressFile } from "../../src/paths.js";
 import { hasTmux, killAll, runCli, startNode } from "../helpers/cli.js";
-import { HUNG_AFTER_MS, TEST_CAP_MS } from "../helpers/patience.js";
 import { Tmux } from "../helpers/tmux.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
   await killAll();
+  removeTempDirs();
 });
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "parley-cli-one-writer-"));
-  cleanups.push(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
 
 /** The command line of a live process (Linux), to show that the pid in a message is the holder's. */
 function commandOf(pid: number): string | undefined {
@@ -35,9 +30,9 @@ describe("one parley node per --data", () => {
   it(
     "a second node is refused at once with the first's pid, changes nothing, and the first keeps serving; after a SIGKILL the next one starts",
     async () => {
-      const data = tempDir();
+      const data = tempDir("parley-cli-one-writer-");
       const first = await startNode(data);
-      const addrFile = join(data, "node", "multiaddrs");
+      const addrFile = nodeAddressFile(data);
       const published = readFileSync(addrFile, "utf8");
 
       const second = await runCli(["node", "--data", data, "--port", "0", "--ws-port", "off"]);
@@ -78,7 +73,7 @@ describe.skipIf(!tmuxPresent)("one parley chat per profile", () => {
   it(
     "a second chat (and intro) on an open profile exits 1 at once naming the first; the first keeps chatting",
     async () => {
-      const data = tempDir();
+      const data = tempDir("parley-cli-one-writer-");
       const { node, addr } = await startNode(data);
       const tmux = new Tmux();
       cleanups.push(() => tmux.kill());

@@ -25,6 +25,7 @@ import { decodeInboxState, encodeInboxState } from "../conversations/inbox-v1/st
 import {
   createPrivateV1Runtime,
   PRIVATE_V1,
+  PRIVATE_V1_DISCRIMINATOR,
   type PrivateV1Effects,
   type PrivateV1Engine,
   PrivateV1Error,
@@ -383,7 +384,7 @@ export class Client {
           inline ? { case: "content", value: contentBytes } : { case: "placeholder", value: { counter: 0 } },
           now,
         );
-        const invite = { discriminator: "default", initialMessage: first.outgoing[0]!.payload };
+        const invite = { discriminator: PRIVATE_V1_DISCRIMINATOR, initialMessage: first.outgoing[0]!.payload };
         return toBinary(
           InboxV1FrameSchema,
           create(InboxV1FrameSchema, { frameType: { case: "invitePrivateV1", value: invite } }),

@@ -93,6 +93,22 @@ function renderType(s: ConversationTypeSpec): string[] {
     "",
   );
 
+  if (s.wireIdentity) {
+    const w = s.wireIdentity;
+    out.push(
+      "### Identity on the wire",
+      "",
+      `**Payloads:** ${w.payload}`,
+      "",
+      `**Start:** ${w.start}`,
+      "",
+      `**libchat's ${s.name}:** ${w.libchat}`,
+      "",
+      `Shown by: ${code(w.provenBy)}`,
+      "",
+    );
+  }
+
   out.push("### Membership", "");
   if (s.membership) {
     const max = s.membership.max === null ? "no protocol limit" : String(s.membership.max);

@@ -231,6 +231,22 @@ export interface PrivacySpec {
   };
 }
 
+/**
+ * How a payload of this type, and an invite that starts one, is told apart on the wire from every other type,
+ * libchat's type of the same name included (LIP-236: a changed type is a new type). Nothing in clear may name
+ * the type (that would link payloads), so identity comes from what only the recipient can check.
+ */
+export interface WireIdentitySpec {
+  /** What makes an inbound payload this type's: the hint's conversation, the EncryptedPayload arm, the frame. */
+  readonly payload: string;
+  /** What names this type when a conversation of it starts (e.g. an invite arm and its discriminator). */
+  readonly start: string;
+  /** Where it differs from libchat's same-named type, and what each side does with the other's payloads. */
+  readonly libchat: string;
+  /** The test that shows a payload or invite of another type is refused or not-for-me, never read as this one. */
+  readonly provenBy: string;
+}
+
 export interface ConversationTypeSpec {
   /** The type's identifier, version included, e.g. "PrivateV1". Incompatible versions are new types. */
   readonly name: string;
@@ -253,6 +269,8 @@ export interface ConversationTypeSpec {
   readonly privacy?: PrivacySpec;
   /** Bounds on what peers and injectors can cost a receiver (not a CONVERSATIONS requirement). */
   readonly bounds?: readonly CostBound[];
+  /** How the type is identified on the wire (LIP-236 immutability; not a CONVERSATIONS requirement). */
+  readonly wireIdentity?: WireIdentitySpec;
 }
 
 /**

@@ -131,6 +131,11 @@ export function validateSpec(input: unknown): string[] {
       if (o.provenBy !== undefined) v.asText(o.provenBy, `bounds[${i}].provenBy`);
     });
 
+  if (input.wireIdentity != null) {
+    const w = v.asObj(input.wireIdentity, "wireIdentity");
+    for (const f of ["payload", "start", "libchat", "provenBy"] as const) v.text(w, `wireIdentity.${f}`, f);
+  }
+
   if (input.decodingTree != null) validateTree(v, input.decodingTree, "decodingTree", frameNames);
 
   if (input.privacy != null) {

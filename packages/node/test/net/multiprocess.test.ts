@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { TEST_CAP_MS } from "@parley/test-support/patience";
+import { removeTempDirs, tempDir } from "@parley/test-support/temp";
 import { afterEach, describe, expect, it } from "vitest";
-import { TEST_CAP_MS } from "../../../waku/test/helpers/patience.js";
 import { freePort, JsonLinesProcess, killAll, NodeProcess, PEER_MAIN, type PeerEvent } from "../helpers/processes.js";
 
 const ALICE = "/logos-chat/1/alice/proto";
@@ -12,10 +10,9 @@ const PROBE = "/logos-chat/1/probe/proto";
 const PROBES = 40;
 const PROBE_WAIT_MS = 3_000;
 
-const dirs: string[] = [];
 afterEach(async () => {
   await killAll();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  removeTempDirs();
 });
 
 async function client(node: NodeProcess, inbox: string): Promise<JsonLinesProcess> {
@@ -52,8 +49,7 @@ describe("multi-process over 127.0.0.1 TCP", () => {
   it(
     "node + two clients: live both ways; a stopped client catches up from the node's Store; the node keeps its address and history across a restart",
     async () => {
-      const dataDir = mkdtempSync(join(tmpdir(), "parley-node-"));
-      dirs.push(dataDir);
+      const dataDir = tempDir("parley-node-");
       const port = await freePort();
       const args = ["--data", dataDir, "--port", String(port), "--ws-port", "0"];
       let node = await NodeProcess.start(args);

@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryStore } from "@parley/core/testing";
 import { StoreLockedError } from "@parley/sqlite";
+import { HUNG_AFTER_MS } from "@parley/test-support/patience";
 import { PEER_KEY_FILE, parsePeerAddress, WakuDelivery, WakuError } from "@parley/waku";
 import { afterEach, describe, expect, it } from "vitest";
-import { HUNG_AFTER_MS } from "../../../waku/test/helpers/patience.js";
 import { startNode } from "../../src/index.js";
 
 const cleanups: (() => unknown)[] = [];

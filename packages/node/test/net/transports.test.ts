@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryStore } from "@parley/core/testing";
+import { HUNG_AFTER_MS } from "@parley/test-support/patience";
 import { PEER_KEY_FILE, WakuDelivery } from "@parley/waku";
 import { afterEach, describe, expect, it } from "vitest";
 import { Inbox, TEST_NETWORK, text } from "../../../waku/test/helpers/memory-nodes.js";
-import { HUNG_AFTER_MS } from "../../../waku/test/helpers/patience.js";
 import { parseNodeArgs, type RunningNode, startNode } from "../../src/index.js";
 
 const TOPIC = "/logos-chat/1/ws/proto";

@@ -28,10 +28,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, type Delivery, NobleCryptoProvider } from "@parley/core";
 import { SqliteStore } from "@parley/sqlite";
+import { HUNG_AFTER_MS, STALLED_AFTER_MS } from "@parley/test-support/patience";
 import { afterAll, afterEach, describe, expect, it, onTestFailed } from "vitest";
 import { prng } from "../durability/child.js";
 import { isPrefixSequence, type Ledger, ledger } from "./ledger.js";
-import { HUNG_AFTER_MS, STALLED_AFTER_MS } from "./patience.js";
 import { killAll, NodeProcess, type PartyEvent, PartyProcess } from "./processes.js";
 
 const KILLS = {

@@ -22,9 +22,9 @@ import { createInterface } from "node:readline";
 import { Client, type Delivery } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { SqliteStore } from "@parley/sqlite";
+import { HUNG_AFTER_MS } from "@parley/test-support/patience";
 import { WakuDelivery } from "@parley/waku";
 import { ledger, numberOf } from "./ledger.js";
-import { HUNG_AFTER_MS } from "./patience.js";
 
 const args = process.argv.slice(2);
 if (args.length !== 8 || args.some((a) => !a))

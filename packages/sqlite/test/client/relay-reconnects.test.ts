@@ -13,9 +13,9 @@
  */
 
 import { MemoryStore } from "@parley/core/testing";
+import { HUNG_AFTER_MS } from "@parley/test-support/patience";
 import { MessageArchive, WakuDelivery } from "@parley/waku";
 import { afterEach, describe, expect, it } from "vitest";
-import { HUNG_AFTER_MS } from "./patience.js";
 
 const NETWORK = { clusterId: 42, numShardsInCluster: 8 } as const;
 const TOPIC = "/logos-chat/1/reconnects/proto";

@@ -1,6 +1,7 @@
 /** Runs a crash-test child under tsx and SIGKILLs it at a chosen moment; collects its stdout lines. */
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { HUNG_AFTER_MS } from "@parley/test-support/patience";
+import { ChildLines, hasExited, spawnNode } from "@parley/test-support/processes";
 
 const TSCONFIG = fileURLToPath(new URL("./tsconfig.json", import.meta.url));
 
@@ -19,52 +20,36 @@ export interface ChildRun {
  * slow the machine, and the kill still lands at an arbitrary point of what follows). A safety timer kills it
  * if it hangs.
  */
-export function runAndKill(
+export async function runAndKill(
   script: string,
   args: string[],
   beforeReady: boolean,
   delayMs: number,
   afterCommits = 0,
 ): Promise<ChildRun> {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-    env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnNode(script, args, { tsx: true, env: { TSX_TSCONFIG_PATH: TSCONFIG }, stdin: "ignore" });
   const run: ChildRun = { lines: [], sawReady: false, signal: null, stderr: "" };
-  let buffered = "";
   let timer: NodeJS.Timeout | undefined;
   const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    if (!hasExited(child)) child.kill("SIGKILL");
   };
   if (beforeReady) timer = setTimeout(kill, delayMs);
-  const safety = setTimeout(kill, 120_000);
+  const safety = setTimeout(kill, HUNG_AFTER_MS);
   let commits = 0;
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk: string) => {
-    buffered += chunk;
-    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      run.lines.push(line);
-      if (line.startsWith("ready") && !run.sawReady) run.sawReady = true;
-      else if (line.startsWith("c ")) commits++;
-      if (!beforeReady && timer === undefined && run.sawReady && commits >= afterCommits) {
-        timer = setTimeout(kill, delayMs);
-      }
+  const output = new ChildLines(child, (line) => {
+    if (line.startsWith("ready") && !run.sawReady) run.sawReady = true;
+    else if (line.startsWith("c ")) commits++;
+    if (!beforeReady && timer === undefined && run.sawReady && commits >= afterCommits) {
+      timer = setTimeout(kill, delayMs);
     }
   });
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    run.stderr += chunk;
-  });
-  return new Promise((resolve) => {
-    child.on("close", (_code, signal) => {
-      clearTimeout(timer);
-      clearTimeout(safety);
-      run.signal = signal;
-      resolve(run);
-    });
-  });
+  await output.closed;
+  clearTimeout(timer);
+  clearTimeout(safety);
+  run.lines.push(...output.lines);
+  run.stderr = output.stderr;
+  run.signal = child.signalCode;
+  return run;
 }
 
 /** A small seeded generator (mulberry32) so a failing schedule of kills can be replayed. */

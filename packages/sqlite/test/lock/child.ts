@@ -1,64 +1,23 @@
 /** Drives holder.ts in a child process: its stdout lines, commands on stdin, waits bounded by events. */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { ChildLines, killAll, spawnNode } from "@parley/test-support/processes";
 
 const HOLDER = fileURLToPath(new URL("./holder.ts", import.meta.url));
 const TSCONFIG = fileURLToPath(new URL("../durability/tsconfig.json", import.meta.url));
-/** A cap for a child's answer that only a hung child reaches (start-up under tsx on a loaded machine included). */
-const ANSWER_CAP_MS = 120_000;
 
-const live = new Set<ChildProcess>();
-
-export class Holder {
-  readonly lines: string[] = [];
-  private wake: (() => void) | undefined;
-  private readonly exited: Promise<number | null>;
-
-  private constructor(readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on("line", (l) => {
-      this.lines.push(l);
-      this.wake?.();
-    });
-    this.exited = new Promise((resolve) =>
-      child.once("exit", (code) => {
-        live.delete(child);
-        this.wake?.();
-        resolve(code);
-      }),
-    );
-  }
-
+export class Holder extends ChildLines {
   static spawn(args: readonly string[]): Holder {
-    const child = spawn(process.execPath, ["--import", "tsx", HOLDER, ...args], {
-      env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    live.add(child);
-    return new Holder(child);
+    const env = { TSX_TSCONFIG_PATH: TSCONFIG };
+    return new Holder(spawnNode(HOLDER, args, { tsx: true, env, stderr: "inherit" }));
   }
 
   get pid(): number {
     return this.child.pid!;
   }
 
-  /** The first line from index `from` on that matches, waiting for lines or the exit; fails if it exits first. */
+  /** The first line from index `from` on that matches; fails if the holder exits first. */
   async line(match: (l: string) => boolean, from = 0): Promise<string> {
-    const deadline = Date.now() + ANSWER_CAP_MS;
-    let seen = from;
-    for (;;) {
-      for (; seen < this.lines.length; seen++) if (match(this.lines[seen]!)) return this.lines[seen]!;
-      if (this.child.exitCode !== null || this.child.signalCode !== null)
-        throw new Error(`holder exited (${this.child.exitCode ?? this.child.signalCode}): ${this.lines.join(" | ")}`);
-      if (Date.now() > deadline) throw new Error(`holder never answered: ${this.lines.join(" | ")}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 1_000);
-        this.wake = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
-    }
+    return this.lines[await this.waitIndex(match, from)]!;
   }
 
   /** "ready <pid>" or "locked <json>": whichever comes first. */
@@ -73,28 +32,15 @@ export class Holder {
 
   async send(command: string, answer: (l: string) => boolean): Promise<string> {
     const before = this.lines.length;
-    this.child.stdin!.write(`${command}\n`);
+    this.write(command);
     return this.line(answer, before);
   }
 
   exit(): Promise<number | null> {
-    return this.exited;
-  }
-
-  kill(): Promise<number | null> {
-    this.child.kill("SIGKILL");
-    return this.exited;
+    return this.closed;
   }
 }
 
-export async function killHolders(): Promise<void> {
-  await Promise.all(
-    [...live].map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          c.once("exit", () => resolve());
-          c.kill("SIGKILL");
-        }),
-    ),
-  );
+export function killHolders(): Promise<void> {
+  return killAll("SIGKILL");
 }

@@ -6,10 +6,10 @@
 import { randomBytes } from "node:crypto";
 import { Client, type ClientEvent, NobleCryptoProvider } from "@parley/core";
 import { MemoryStore } from "@parley/core/testing";
+import { HUNG_AFTER_MS, TEST_CAP_MS } from "@parley/test-support/patience";
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageArchive, WakuDelivery } from "../../src/index.js";
 import { TEST_NETWORK } from "../helpers/memory-nodes.js";
-import { HUNG_AFTER_MS, TEST_CAP_MS } from "../helpers/patience.js";
 
 const SHARD_PROBE = "/logos-chat/1/probe/proto"; // every /logos-chat/1 topic shares this shard
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { DeliveredMessage } from "@parley/core";
+import { HUNG_AFTER_MS } from "@parley/test-support/patience";
 import { WakuDelivery, type WakuDeliveryOptions } from "../../src/index.js";
-import { HUNG_AFTER_MS } from "./patience.js";
 
 /** Test networks: fast heartbeat, private cluster, every node stopped by `stop()`. */
 export const TEST_NETWORK = { clusterId: 42, numShardsInCluster: 8 } as const;

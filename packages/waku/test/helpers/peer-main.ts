@@ -6,8 +6,8 @@
  * {event:"stopped"}.
  */
 import { createInterface } from "node:readline";
+import { HUNG_AFTER_MS } from "@parley/test-support/patience";
 import { WakuDelivery } from "../../src/index.js";
-import { HUNG_AFTER_MS } from "./patience.js";
 
 const bootstrap = process.argv.slice(2);
 const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);

@@ -7,13 +7,13 @@ import type { Message } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
 import { toHex } from "@parley/core";
 import { MemoryStore } from "@parley/core/testing";
+import { eventually, HUNG_AFTER_MS, TEST_CAP_MS } from "@parley/test-support/patience";
 import { messageHashStr } from "@waku/message-hash";
 import { createDecoder, createLightNode, type IDecodedMessage, type LightNode, Protocols } from "@waku/sdk";
 import { createRoutingInfo } from "@waku/utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageArchive, WakuDelivery } from "../../src/index.js";
 import { TEST_NETWORK, text } from "../helpers/memory-nodes.js";
-import { eventually, HUNG_AFTER_MS, TEST_CAP_MS } from "../helpers/patience.js";
 
 const ALICE = "/logos-chat/1/alice/proto";
 const BOB = "/logos-chat/1/bob/proto";

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { MemoryStore } from "@parley/core/testing";
+import { eventually, HUNG_AFTER_MS } from "@parley/test-support/patience";
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageArchive, WakuDelivery, WakuError } from "../../src/index.js";
 import { Inbox, TEST_NETWORK, text } from "../helpers/memory-nodes.js";
-import { eventually, HUNG_AFTER_MS } from "../helpers/patience.js";
 
 const ALICE = "/logos-chat/1/alice/proto";
 const BOB = "/logos-chat/1/bob/proto";

@@ -3,76 +3,31 @@
  * free loopback ports) and a `parley web` process serving the built page, plus headless Chromium (Debian's,
  * through playwright-core). Every wait is bounded and generous; `stop()` ends whatever was started.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { ChildLines, REPO, spawnNode } from "@parley/test-support/processes";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { CHROMIUM_ARGS, chromiumPath } from "./chromium.js";
 
-export const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
 const MAIN = fileURLToPath(new URL("../../../cli/dist/main.js", import.meta.url));
 
 /** Generous caps: the machine is shared and slow at times; tests wait for conditions, never for time. */
 export const WAIT_MS = 60_000;
 
-class Child {
-  readonly lines: string[] = [];
-  stderr = "";
-  #wake: (() => void) | undefined;
-
-  constructor(readonly process: ChildProcess) {
-    createInterface({ input: process.stdout! }).on("line", (l) => {
-      this.lines.push(l);
-      this.#wake?.();
-    });
-    process.stderr!.on("data", (d: Buffer) => {
-      this.stderr += d.toString();
-    });
-    process.once("exit", () => this.#wake?.());
+/** A `parley` process; its waits are capped at WAIT_MS, and stopping it gives it 10 s before SIGKILL. */
+class Child extends ChildLines {
+  line(match: (l: string) => boolean): Promise<string> {
+    return this.waitLine(match, WAIT_MS);
   }
 
-  async line(match: (l: string) => boolean, timeoutMs = WAIT_MS): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.lines.find(match);
-      if (hit) return hit;
-      if (this.process.exitCode !== null || this.process.signalCode !== null)
-        throw new Error(`parley exited (${this.process.exitCode ?? this.process.signalCode}): ${this.stderr}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for output; stderr: ${this.stderr}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, left);
-        this.#wake = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
-    }
-  }
-
-  stop(): Promise<void> {
-    const p = this.process;
-    if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(() => p.kill("SIGKILL"), 10_000);
-      p.once("exit", () => {
-        clearTimeout(t);
-        resolve();
-      });
-      p.kill("SIGTERM");
-    });
+  override stop(): Promise<number | null> {
+    return super.stop("SIGTERM", 10_000);
   }
 }
 
 function parley(args: readonly string[]): Child {
-  return new Child(
-    spawn(process.execPath, [MAIN, ...args], {
-      cwd: REPO,
-      env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    }),
-  );
+  return new Child(spawnNode(MAIN, args, { stdin: "ignore" }));
 }
 
 export interface Stack {

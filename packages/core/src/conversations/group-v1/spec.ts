@@ -1,5 +1,8 @@
 import type { ConversationTypeSpec, DecodingTree, ReasonsOf } from "../../framework/type-spec.js";
 
+/** The test that shows no other type's payload or invite is read as this one. */
+const TYPE_IDENTITY = "packages/core/test/framework/type-identity.test.ts";
+
 const B = "packages/core/test/group-v1/basic.test.ts";
 const C = "packages/core/test/group-v1/convergence.test.ts";
 const L = "packages/core/test/group-v1/lifecycle.test.ts";
@@ -281,5 +284,19 @@ export const groupV1Spec: ConversationTypeSpec = {
       movedToOtherTopic: "rejected",
       provenBy: B,
     },
+  },
+  wireIdentity: {
+    payload:
+      "EncryptedPayload arm plaintext (1) holding a GroupV1Message, under the salted hint of the group id (32 hex " +
+      "characters, a length no other type's id has) on the group's topic; MLS (the epoch's keys and the sender's " +
+      "leaf signature) then authenticates it. Another arm under a group hint is not-for-me.",
+    start:
+      "No invite arm: a member joins by an MLS Welcome in a group_control frame (PrivateV1Frame field 12) of its " +
+      "PrivateV1 conversation with the adder, so a group can only be started through Parley's PrivateV1.",
+    libchat:
+      "The id and delivery-address derivations are libchat's; the frames (GroupV1Message with epoch refs, fork " +
+      "choice, control over PrivateV1) are ours. A libchat client cannot join (it reads no group_control), and a " +
+      "libchat payload under a group id we hold fails the GroupV1Message decode or MLS with the tree's codes.",
+    provenBy: TYPE_IDENTITY,
   },
 };

@@ -1,5 +1,8 @@
 import type { ConversationTypeSpec, DecodingTree, ReasonsOf } from "../../framework/type-spec.js";
 
+/** The test that shows no other type's payload or invite is read as this one. */
+const TYPE_IDENTITY = "packages/core/test/framework/type-identity.test.ts";
+
 const T = "packages/core/test/inbox-v1/inbox-v1.test.ts";
 const U = "packages/core/test/inbox-v1/unlinkable.test.ts";
 const C = "packages/core/test/client/client.test.ts";
@@ -107,7 +110,8 @@ export const inboxV1Spec: ConversationTypeSpec = {
       name: "InvitePrivateV1",
       schema: "logoschat.invite.InvitePrivateV1",
       description:
-        "discriminator = 5 ('default'), initial_message = 6: the first PrivateV1 payload (a Doubleratchet arm).",
+        "discriminator = 5 (the started type and version: 'parley/private-v1/1'; 'default' from Parley before it " +
+        "named the type), initial_message = 6: the first PrivateV1 payload (a Doubleratchet arm).",
     },
     {
       name: "NoiseInboxHandshakeV2",
@@ -295,5 +299,21 @@ export const inboxV1Spec: ConversationTypeSpec = {
       movedToOtherTopic: "rejected",
       provenBy: T,
     },
+  },
+  wireIdentity: {
+    payload:
+      "Parley's Noise inbox handshakes: noise_inbox_handshake_v2 (arm 5) under the salted hint of the invite's own " +
+      "secret id (64 hex characters), which only the recipient can test (secretHints); version 1's " +
+      "noise_inbox_handshake (arm 4) under the hint of the inbox id (128 hex characters). Any other arm under an " +
+      "inbox hint is unexpected-encryption.",
+    start:
+      "An inbox exists with its installation key and is started by nobody. The invites it carries start other " +
+      "types: the InboxV1Frame arm names the claiming type (invite_private_v1 = 1: PrivateV1), and that type's own " +
+      "field names its version (PrivateV1's discriminator).",
+    libchat:
+      "libchat's InboxV1 sends an X3DH-style inbox_handshake (arm 3) under the raw inbox id; we refuse it with " +
+      "unexpected-encryption and store nothing, and libchat does not know arms 4 and 5. Only the inbox id " +
+      "derivation and the InboxV1Frame arm are shared.",
+    provenBy: TYPE_IDENTITY,
   },
 };

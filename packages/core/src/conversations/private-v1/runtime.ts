@@ -3,6 +3,7 @@ import type { CryptoProvider } from "../../crypto/provider.js";
 import type { AcceptResult, ConversationTypeRuntime, OpenContext, OpenResult } from "../../framework/runtime.js";
 import type { EncryptedPayload, InvitePrivateV1 } from "../../wire/index.js";
 import { privateV1Ids } from "./ids.js";
+import { isPrivateV1Discriminator } from "./invite.js";
 import {
   PrivateV1Engine as Engine,
   PRIVATE_V1,
@@ -12,9 +13,6 @@ import {
 } from "./session.js";
 import { privateV1Spec } from "./spec.js";
 import { decodePrivateState, encodePrivateState, type PrivateV1State } from "./state.js";
-
-/** The discriminator libchat sends and expects. */
-export const DEFAULT_DISCRIMINATOR = "default";
 
 /** What InboxV1 hands over with an `invitePrivateV1` arm (declared here too; the shapes agree structurally). */
 interface InviteContext {
@@ -69,9 +67,8 @@ export function createPrivateV1Runtime(options: PrivateV1Options = {}): PrivateV
   function accept(arm: string, input: unknown, ctx: OpenContext): AcceptResult<PrivateV1State, PrivateV1Opened> {
     if (arm !== "invitePrivateV1" || !isInviteContext(input)) return { ok: false, reason: "invite-malformed" };
     const invite = input.invite as InvitePrivateV1;
-    if (invite.discriminator !== DEFAULT_DISCRIMINATOR && invite.discriminator !== "") {
-      return { ok: false, reason: "invite-unknown-discriminator" };
-    }
+    // Another type's invite (or a later version of ours) is refused, never read as ours.
+    if (!isPrivateV1Discriminator(invite.discriminator)) return { ok: false, reason: "invite-unknown-discriminator" };
     const initial = invite.initialMessage;
     if (initial?.encryption.case !== "doubleratchet") return { ok: false, reason: "invite-malformed" };
     const ids = privateV1Ids(ctx.crypto, input.sk, "responder");

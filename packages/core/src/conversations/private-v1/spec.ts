@@ -1,5 +1,8 @@
 import type { ConversationTypeSpec, DecodingTree, ReasonsOf } from "../../framework/type-spec.js";
 
+/** The test that shows no other type's payload or invite is read as this one. */
+const TYPE_IDENTITY = "packages/core/test/framework/type-identity.test.ts";
+
 const T = "packages/core/test/private-v1/private-v1.test.ts";
 const C = "packages/core/test/client/client.test.ts";
 const O = "packages/core/test/reliability/outages.test.ts";
@@ -252,5 +255,22 @@ export const privateV1Spec: ConversationTypeSpec = {
       movedToOtherTopic: "rejected",
       provenBy: T,
     },
+  },
+  wireIdentity: {
+    payload:
+      "The hint (salted BLAKE2s, or raw) designates a PrivateV1 local id (36 hex characters, a length no other " +
+      "type's id has) on the conversation's topic, and the arm is doubleratchet (2) or private_v1_session_reset (6); " +
+      "the AEAD, whose associated data starts with 'PrivateV1' and both installation keys, then authenticates it.",
+    start:
+      "An InboxV1 invite arm invite_private_v1 whose discriminator (InvitePrivateV1 field 5) is " +
+      "'parley/private-v1/1' (PRIVATE_V1_DISCRIMINATOR: our type, version 1). 'default' and '' (Parley before the " +
+      "type was named) are read as the same version: they arrive only inside Parley's Noise inbox handshakes. Any " +
+      "other value is refused with invite-unknown-discriminator and stores nothing.",
+    libchat:
+      "Same ids, KDFs and frame numbers, but libchat has no session reset, exact SDS acknowledgements or our " +
+      "segmentation rules. Its invites say 'default' inside its inbox_handshake arm, which our InboxV1 refuses; " +
+      "ours say 'parley/private-v1/1', which a receiver expecting 'default' refuses instead of starting a " +
+      "conversation it only partly speaks.",
+    provenBy: TYPE_IDENTITY,
   },
 };
