@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { ClientEvent } from "@parley/core";
+import { TEST_CAP_MS } from "@parley/test-support/patience";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeUser } from "./support/node-client.js";
 import {
@@ -49,7 +50,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe("Parley in Chromium", () => {
+describe("Parley in Chromium", { timeout: TEST_CAP_MS }, () => {
   it("the first screen's files are small: the protocol and network code is a second chunk", () => {
     const page = join(dir, "page");
     const html = readFileSync(join(page, "index.html"), "utf8");

@@ -6,14 +6,15 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { HUNG_AFTER_MS } from "@parley/test-support/patience";
 import { ChildLines, REPO, spawnNode } from "@parley/test-support/processes";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { CHROMIUM_ARGS, chromiumPath } from "./chromium.js";
 
 const MAIN = fileURLToPath(new URL("../../../cli/dist/main.js", import.meta.url));
 
-/** Generous caps: the machine is shared and slow at times; tests wait for conditions, never for time. */
-export const WAIT_MS = 60_000;
+/** Tests wait for conditions, never for time; a wait fails only when the run is hung (the shared cap). */
+export const WAIT_MS = HUNG_AFTER_MS;
 
 /** A `parley` process; its waits are capped at WAIT_MS, and stopping it gives it 10 s before SIGKILL. */
 class Child extends ChildLines {
