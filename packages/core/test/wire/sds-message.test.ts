@@ -18,7 +18,6 @@ import { bytes, damaged, rawEncode, rawFields, runtime, text, U64 } from "./prot
 
 const hexId = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString("hex"));
 const id = fc.oneof({ weight: 3, arbitrary: hexId }, { weight: 2, arbitrary: text });
-const maybeBytes = fc.option(bytes, { nil: undefined });
 const historyRef = fc.record(
   { messageId: id, retrievalHint: bytes, senderId: fc.oneof(hexId, text) },
   { requiredKeys: ["messageId"] },
