@@ -242,7 +242,8 @@ export class WireReader {
     const end = start + length;
     for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return undefined;
     this.pos = end;
-    return length <= 4096
+    // Short strings are cheaper by char codes; ids (32 hex and up) by the native decoder (exact on ASCII).
+    return length <= 16
       ? String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[])
       : asciiDecoder.decode(buf.subarray(start, end));
   }
