@@ -1,10 +1,11 @@
 /**
  * Segmentation as PRIVATE1 configures it: every payload is wrapped (a single segment has count 1), at most 255
- * data segments, no parity. The hash is original Keccak-256 of the whole payload.
+ * data segments, no parity. The hash is original Keccak-256 of the whole payload. The wire codec of
+ * `SegmentMessage` is wire/hand/segment.ts.
  */
 import type { CryptoProvider } from "../../crypto/provider.js";
-import { lenFieldSize, varintFieldSize, WireReader, WireWriter } from "../../wire/hand/protowire.js";
-import { fromBinary, type SegmentMessage, SegmentMessageSchema } from "../../wire/index.js";
+import { decodeSegmentMessage, encodeSegmentMessage } from "../../wire/hand/segment.js";
+import type { SegmentMessage } from "../../wire/index.js";
 import { SegmentationError } from "./errors.js";
 
 export const MAX_SEGMENTS = 255;
@@ -39,27 +40,9 @@ export function segmentPayload(
   const hash = crypto.keccak256(payload);
   const out: Uint8Array[] = [];
   for (let index = 0; index < count; index++) {
-    out.push(encodeSegment(hash, index, count, payload.subarray(index * size, (index + 1) * size)));
+    out.push(encodeSegmentMessage(hash, index, count, payload.subarray(index * size, (index + 1) * size)));
   }
   return out;
-}
-
-/**
- * Exactly the bytes `toBinary(SegmentMessageSchema, ...)` writes for a data segment (fields in number order,
- * zero values left out), written by hand. `index` and `count` are at most 255 here.
- */
-function encodeSegment(hash: Uint8Array, index: number, count: number, payload: Uint8Array): Uint8Array {
-  const w = new WireWriter(
-    (hash.length > 0 ? lenFieldSize(hash.length) : 0) +
-      (index !== 0 ? varintFieldSize(index) : 0) +
-      (count !== 0 ? varintFieldSize(count) : 0) +
-      (payload.length > 0 ? lenFieldSize(payload.length) : 0),
-  );
-  if (hash.length > 0) w.bytes(1, hash);
-  if (index !== 0) w.varintField(2, index);
-  if (count !== 0) w.varintField(3, count);
-  if (payload.length > 0) w.bytes(4, payload);
-  return w.finish();
 }
 
 export interface DecodeSegmentOptions {
@@ -75,42 +58,8 @@ export type DecodeSegmentResult =
 
 /** Total: never throws. Enforces the receiver MUSTs of the segmentation spec for data segments. */
 export function decodeSegment(bytes: Uint8Array, options: DecodeSegmentOptions = {}): DecodeSegmentResult {
-  let m = readCanonicalSegment(bytes);
-  if (m === undefined) {
-    try {
-      m = fromBinary(SegmentMessageSchema, bytes);
-    } catch {
-      return fail("malformed", "not a SegmentMessage");
-    }
-  }
-  return validateSegment(m, options);
-}
-
-/**
- * The canonical layout without the runtime: fields 1..6 each at most once and in order, nothing else.
- * Anything else (undefined) goes to `fromBinary`, which then decides, so the result is the same.
- */
-function readCanonicalSegment(bytes: Uint8Array): SegmentMessage | undefined {
-  const r = new WireReader(bytes);
-  const entireMessageHash = r.bytesField(1);
-  if (entireMessageHash === undefined) return undefined;
-  const index = r.uint32Field(2);
-  const segmentCount = r.uint32Field(3);
-  if (index < 0 || segmentCount < 0) return undefined;
-  const payload = r.bytesField(4);
-  if (payload === undefined) return undefined;
-  const paritySegmentIndex = r.uint32Field(5);
-  const paritySegmentsCount = r.uint32Field(6);
-  if (paritySegmentIndex < 0 || paritySegmentsCount < 0 || !r.done) return undefined;
-  return {
-    $typeName: "logoschat.segmentation.SegmentMessage",
-    entireMessageHash,
-    index,
-    segmentCount,
-    payload,
-    paritySegmentIndex,
-    paritySegmentsCount,
-  };
+  const m = decodeSegmentMessage(bytes);
+  return m === undefined ? fail("malformed", "not a SegmentMessage") : validateSegment(m, options);
 }
 
 export function validateSegment(m: SegmentMessage, options: DecodeSegmentOptions = {}): DecodeSegmentResult {

@@ -1,6 +1,6 @@
 /**
  * A tiny protobuf wire toolkit for the hand-written codecs of the per-message frames (envelope, encrypted
- * payload, PrivateV1 frame, segment). Writing: sizes are computed first, then one exact buffer is filled.
+ * payload, PrivateV1 frame, segment, SDS message). Writing: sizes are computed first, then one exact buffer is filled.
  * Reading: a strict cursor for the canonical layout only; it never throws, it answers `undefined`/-1 for
  * anything it does not handle, and the callers then fall back to the protobuf runtime, so every input the
  * runtime accepts is still accepted with the same result.
@@ -34,14 +34,19 @@ export function wireText(text: string): WireText {
   return text;
 }
 
-/** Size of a length-delimited field (tag below 16, so one byte) with `length` bytes of content. */
-export function lenFieldSize(length: number): number {
-  return 1 + varintSize(length) + length;
+/** Bytes the tag of `field` takes (one byte below field 16). */
+export function tagSize(field: number): number {
+  return field < 16 ? 1 : varintSize(field * 8);
 }
 
-/** Size of a varint field (tag below 16) holding a non-negative safe integer. */
-export function varintFieldSize(n: number): number {
-  return 1 + varintSize(n);
+/** Size of a length-delimited field (by default a field below 16) with `length` bytes of content. */
+export function lenFieldSize(length: number, field = 1): number {
+  return tagSize(field) + varintSize(length) + length;
+}
+
+/** Size of a varint field (by default a field below 16) holding a non-negative safe integer. */
+export function varintFieldSize(n: number, field = 1): number {
+  return tagSize(field) + varintSize(n);
 }
 
 /** Fills an exactly sized buffer; every method appends. */
@@ -133,10 +138,20 @@ export class WireReader {
     return this.pos === this.buf.length;
   }
 
-  /** Consumes the one-byte tag `field << 3 | wireType` when it is next. */
+  /** Consumes the tag `field << 3 | wireType` (minimally encoded, field below 2048) when it is next. */
   at(field: number, wireType: number): boolean {
-    if (this.pos < this.buf.length && this.buf[this.pos] === field * 8 + wireType) {
-      this.pos++;
+    const tag = field * 8 + wireType;
+    const buf = this.buf;
+    const p = this.pos;
+    if (tag < 0x80) {
+      if (p < buf.length && buf[p] === tag) {
+        this.pos = p + 1;
+        return true;
+      }
+      return false;
+    }
+    if (p + 1 < buf.length && buf[p] === ((tag & 0x7f) | 0x80) && buf[p + 1] === tag >> 7) {
+      this.pos = p + 2;
       return true;
     }
     return false;
@@ -227,7 +242,8 @@ export class WireReader {
     const end = start + length;
     for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return undefined;
     this.pos = end;
-    return length <= 4096
+    // Short strings are cheaper by char codes; ids (32 hex and up) by the native decoder (exact on ASCII).
+    return length <= 16
       ? String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[])
       : asciiDecoder.decode(buf.subarray(start, end));
   }
