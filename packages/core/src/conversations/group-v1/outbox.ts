@@ -60,20 +60,13 @@ export class Outbox {
   }
 
   /**
-   * For `before`, the waiting entries read at the start of a reconciliation: every entry that started or
-   * stopped waiting since, in sending order (entries dropped since are reported by their callers).
+   * `before` (entries read earlier in this step) as they are now, with every entry this step wrote since:
+   * what resend.ts `waitingChanges` compares to tell what started or stopped waiting.
    */
-  waitingChanges(before: readonly OutboxEntry[]): { messageId: string; state: "waiting" | "sent" }[] {
+  current(before: readonly OutboxEntry[]): OutboxEntry[] {
     const now = new Map(before.map((o) => [o.messageId, o] as const));
     for (const [id, o] of this.changed) o ? now.set(id, o) : now.delete(id);
-    const waited = new Set(before.map((o) => o.messageId));
-    return [...now.values()]
-      .sort((a, b) => a.seq - b.seq)
-      .flatMap((o) =>
-        (o.waitingSince !== undefined) === waited.has(o.messageId)
-          ? []
-          : [{ messageId: o.messageId, state: o.waitingSince === undefined ? ("sent" as const) : ("waiting" as const) }],
-      );
+    return [...now.values()].sort((a, b) => a.seq - b.seq);
   }
 
   /** Moves the entries of a version 1-3 record (kept inside it, in sending order) into records. */

@@ -12,9 +12,9 @@ import { releaseFinalJoins } from "./key-packages.js";
 import { encodeMetadata, type GroupMetadata, METADATA_EXTENSION_TYPE } from "./metadata.js";
 import { epochId, ownLeafIndex, type RosterEntry, roster } from "./mls.js";
 import { control, encryptAndPublish, publish } from "./outbound.js";
-import { type NodeInfo, type OutboxEntry, pushCapped } from "./records.js";
+import type { NodeInfo, OutboxEntry } from "./records.js";
 import { type ResendView, resendOutbox, waitingChanges } from "./resend.js";
-import { CAPS, MLS_VERSION, type Session } from "./session.js";
+import { MLS_VERSION, type Session } from "./session.js";
 
 /**
  * Brings the member to the fork-choice head and makes it act on it: status, leave handling, re-sending
@@ -23,9 +23,12 @@ import { CAPS, MLS_VERSION, type Session } from "./session.js";
  * released within the same step (our own removal re-committed at once) never waited for the application.
  */
 export async function reconcile(s: Session): Promise<void> {
-  const before = await s.outbox.entries((_id, _epoch, waiting) => waiting > 0);
+  // Only waiting entries can stop waiting, and only entries this step rewrites can start.
+  const before = (await s.outbox.entries((_id, _epoch, waiting) => waiting > 0)).filter(
+    (o) => o.waitingSince !== undefined,
+  );
   await converge(s);
-  for (const c of s.outbox.waitingChanges(before.filter((o) => o.waitingSince !== undefined)))
+  for (const c of waitingChanges(before, s.outbox.current(before)))
     s.emit({ kind: "delivery", conversationId: s.cid, ...c });
 }
 
@@ -43,7 +46,11 @@ async function converge(s: Session): Promise<void> {
         s.meta.intents = [];
         // Messages of branches that lost can no longer be sent again: we hold no keys of the head.
         const chain = canonicalChain(s.meta.nodes, head.id);
-        await dropOutbox(s, () => true, (o) => !chain.has(o.epochId));
+        await dropOutbox(
+          s,
+          () => true,
+          (o) => !chain.has(o.epochId),
+        );
         s.emit({ kind: "removed", conversationId: s.cid });
       }
       await prune(s);
@@ -196,6 +203,8 @@ async function prune(s: Session): Promise<void> {
   if (!head) return;
   const floor = head.epoch - BigInt(s.ctx.finality);
   for (const n of [...s.meta.nodes]) if (n.epoch < floor && n.id !== head.id) s.dropNode(n.id);
+  // A final epoch can never be the head again: its Joined announcement need not be remembered.
+  s.meta.announced = s.meta.announced.filter((id) => s.node(id));
   s.reportEvictions(s.ctx.orphans.sweep(s.cid, s.ctx.now(), floor));
   // A message still waiting when its epoch becomes final waited in vain (its remover never re-committed).
   await dropOutbox(

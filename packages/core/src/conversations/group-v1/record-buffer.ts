@@ -41,8 +41,8 @@ export class RecordBuffer {
   }
 
   private space(ns: string): Map<string, Uint8Array | null> {
-    let s = this.writes.get(ns);
-    if (!s) this.writes.set(ns, (s = new Map()));
+    const s = this.writes.get(ns) ?? new Map<string, Uint8Array | null>();
+    this.writes.set(ns, s);
     return s;
   }
 }
