@@ -3,6 +3,7 @@
  *   - 1:1 with the peer offline (nothing acknowledged): time and bytes written per send at message N;
  *   - 1:1 with acknowledgements (one-way, the receiver acks every 32): time and bytes per message at N;
  *   - idle conversations held: one sweep with K conversations, and the commits it makes;
+ *   - GroupV1, 10 members: time and bytes written per send and per receive at message N (group-scaling.ts);
  *   - content size: MiB/s send + receive for 1 and 5 MiB;
  *   - store kind: bytes written per 256 B message on a MemoryStore and on a SqliteStore file;
  *   - the SqliteStore-file curve: disk bytes and time per message at message N, group commit on and off, and
@@ -21,6 +22,7 @@ import { SqliteStore } from "@parley/sqlite";
 import { Capture } from "./capture.js";
 import { ManualClock, type ParleyPair, parleyPair } from "./client-pair.js";
 import { CountingStore } from "./counting-store.js";
+import { groupCurve } from "./group-scaling.js";
 import { median, type Row, type SectionResult } from "./harness.js";
 import { sqliteFileCurve } from "./sqlite-file.js";
 
@@ -204,6 +206,7 @@ export async function scalingSection(): Promise<SectionResult> {
   const rows = [
     ...(await peerOffline()),
     ...(await acknowledged()),
+    ...(await groupCurve([1, 100, 1_000, 2_000])),
     ...(await idleSweep()),
     ...(await contentSize()),
     ...(await storeKinds()),

@@ -33,7 +33,7 @@ describe("key-package joins in the group record", () => {
   it("a version-2 record is read: its kp strings become typed joins, the epoch ids stay announced", () => {
     const meta = decodeMeta(utf8(V2_FIXTURE))!;
     expect(meta.version).toBe(META_VERSION);
-    expect(META_VERSION).toBe(3);
+    expect(META_VERSION).toBe(4);
     expect(meta.announced).toEqual([EPOCH_ID]);
     // The malformed entries were never released by version 2 either (its regex did not match them).
     expect(meta.keyPackageJoins).toEqual([
@@ -42,7 +42,7 @@ describe("key-package joins in the group record", () => {
     ]);
     // Written back in the new form: typed records, no strings to parse.
     const json = JSON.parse(fromUtf8(encodeMeta(meta))!);
-    expect(json.version).toBe(3);
+    expect(json.version).toBe(4);
     expect(json.announced).toEqual([EPOCH_ID]);
     expect(json.keyPackageJoins).toEqual([
       { ref: REF, epoch: { $big: "3" } },
@@ -51,7 +51,7 @@ describe("key-package joins in the group record", () => {
     expect(decodeMeta(encodeMeta(meta))).toEqual(meta);
   });
 
-  it("a version-3 record round-trips; a malformed join or an unknown version is refused, not guessed at", () => {
+  it("a version-4 record round-trips; a malformed join or an unknown version is refused, not guessed at", () => {
     const meta = decodeMeta(utf8(V2_FIXTURE))!;
     const bytes = encodeMeta(meta);
     expect(decodeMeta(bytes)).toEqual(meta);
@@ -62,7 +62,7 @@ describe("key-package joins in the group record", () => {
     expect(variant({ keyPackageJoins: [null] })).toBeUndefined();
     expect(variant({ keyPackageJoins: undefined })).toBeUndefined();
     expect(variant({ announced: "x" })).toBeUndefined();
-    expect(variant({ version: 4 })).toBeUndefined();
+    expect(variant({ version: 5 })).toBeUndefined();
     // Version 2 records carry no typed joins: a stray field of that name is not trusted over the strings.
     expect(variant({ version: 2, keyPackageJoins: [{ ref: "ff", epoch: { $big: "1" } }] })?.keyPackageJoins).toEqual(
       [],
@@ -96,7 +96,7 @@ describe("key-package joins in the group record", () => {
     expect(releaseFinalJoins(joins, 7n)).toEqual({ kept: [], released: ["aa", "bb"] });
   });
 
-  for (const version of [3, 2] as const)
+  for (const version of [4, 2] as const)
     it(`a joined member's key package is deleted once its join is final (record stored as version ${version})`, async () => {
       const net = new Net(31, { finalityDepth: 2 });
       const [a, b] = [await net.addMember("a"), await net.addMember("b")];
@@ -119,7 +119,7 @@ describe("key-package joins in the group record", () => {
         await net.settle();
       }
       const written = JSON.parse(fromUtf8(store.data.get(key)!)!);
-      expect(written.version).toBe(3);
+      expect(written.version).toBe(4);
       expect(written.keyPackageJoins).toEqual([]);
       expect(written.announced.some((x: string) => x.startsWith("kp:"))).toBe(false);
       expect(store.data.has(kpKey)).toBe(false);

@@ -47,7 +47,7 @@ export async function receive(
   const s = new Session(ctx, tx, meta);
   try {
     // Replays and own echoes (common: history fetches, relays) cost one hash and write nothing.
-    if (alreadyHandled(s, groupMessage)) return [];
+    if (await alreadyHandled(s, groupMessage)) return [];
     // Nothing authenticated happened: the step's effects (held, evictions, a history fetch) but no write.
     if ((await ingest(s, groupMessage)) !== "processed") return s.effects;
     await reconcile(s);
@@ -57,16 +57,21 @@ export async function receive(
   }
 }
 
-function alreadyHandled(s: Session, payload: Uint8Array): boolean {
+async function alreadyHandled(s: Session, payload: Uint8Array): Promise<boolean> {
   const hash = s.ctx.shortHash(payload);
-  return s.meta.echoes.includes(hash) || s.meta.commits.includes(hash) || s.ctx.orphans.has(s.cid, hash);
+  return s.ctx.orphans.has(s.cid, hash) || (await replayed(s, hash));
+}
+
+/** Our own echo, or a message or commit already processed. */
+async function replayed(s: Session, hash: string): Promise<boolean> {
+  return (await s.echoes.has(hash)) || (await s.processed.has(hash));
 }
 
 async function ingest(s: Session, payload: Uint8Array): Promise<Ingested> {
   const ctx = s.ctx;
   const hash = ctx.shortHash(payload);
   // Own echoes and replays (history fetches, duplicates) are skipped before any decryption.
-  if (s.meta.echoes.includes(hash) || s.meta.commits.includes(hash)) return "duplicate";
+  if (await replayed(s, hash)) return "duplicate";
   let ref: string;
   let newRef: string;
   let pm: PrivateMessage;
@@ -110,7 +115,7 @@ async function ingest(s: Session, payload: Uint8Array): Promise<Ingested> {
     if (!(await ingestCommit(s, node, pm, ctx.shortHash(mlsBytes)))) return "duplicate";
   } else if (pm.contentType === "application") await ingestApplication(s, node, pm);
   else throw new GroupError("bad-message", "proposals are not used by GroupV1");
-  pushCapped(s.meta.commits, hash, CAPS.processed);
+  await s.processed.add(hash);
   s.meta.lastActivity = ctx.now();
   ctx.orphans.delete(s.cid, hash);
   return "processed";
@@ -147,7 +152,7 @@ function orphan(s: Session, ref: string, epoch: bigint, payload: Uint8Array, has
 /** False when the commit was already processed (under another wrapper): nothing to do or write. */
 async function ingestCommit(s: Session, parent: NodeInfo, pm: PrivateMessage, commitHash: string): Promise<boolean> {
   const ctx = s.ctx;
-  if (s.meta.commits.includes(commitHash)) return false;
+  if (await s.processed.has(commitHash)) return false;
   const parentState = await s.state(parent.id);
   let committerLeaf: number | undefined;
   let result: Awaited<ReturnType<typeof processPrivateMessage>>;
@@ -163,7 +168,7 @@ async function ingestCommit(s: Session, parent: NodeInfo, pm: PrivateMessage, co
   const next = result.newState;
   const removed = next.groupActiveState.kind === "removedFromGroup";
   const id = removed ? await removedEpochId(ctx, parentState, pm) : epochId(ctx.crypto, next);
-  pushCapped(s.meta.commits, commitHash, CAPS.processed);
+  await s.processed.add(commitHash);
   const known = s.node(id);
   // A known epoch is only updated when we can now read one we knew without state (after a re-add).
   if (known && !(known.removed && !removed)) return true;
@@ -265,13 +270,13 @@ async function ingestApplication(s: Session, node: NodeInfo, pm: PrivateMessage)
   if (sds.senderId !== sender.identity || sds.channelId !== s.cid || !/^[0-9a-f]{32}$/.test(sds.messageId))
     throw new GroupError("bad-message", "application frame does not match its MLS sender or group");
   confirm(s, sender.identity);
-  if (s.meta.seen.includes(sds.messageId)) return;
-  pushCapped(s.meta.seen, sds.messageId, CAPS.seen);
+  if (await s.seen.has(sds.messageId)) return;
+  await s.seen.add(sds.messageId);
   pushCapped(s.meta.recent, sds.messageId, CAPS.recent);
   s.meta.missing = s.meta.missing.filter((m) => m.id !== sds.messageId);
   s.meta.lamport = Math.max(s.meta.lamport, Number(sds.lamportTimestamp ?? 0n));
   for (const h of sds.causalHistory)
-    if (!s.meta.seen.includes(h.messageId) && !s.meta.missing.some((m) => m.id === h.messageId))
+    if (!s.meta.missing.some((m) => m.id === h.messageId) && !(await s.seen.has(h.messageId)))
       pushCapped(s.meta.missing, { id: h.messageId, since: ctx.now() }, CAPS.missing);
   switch (frame.frameType.case) {
     case "content":

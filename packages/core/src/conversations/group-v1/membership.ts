@@ -14,7 +14,7 @@ import { checkKeyPackage, createKeyPackage, identityOfKeyPackage, takeOwnKeyPack
 import { encodeMetadata, type GroupMetadata, METADATA_EXTENSION_TYPE } from "./metadata.js";
 import { epochId, type RosterEntry } from "./mls.js";
 import { sendFrame } from "./outbound.js";
-import { reconcile, reportLost } from "./reconcile.js";
+import { dropOutbox, reconcile } from "./reconcile.js";
 import { activeSession, type EngineContext, newMeta, Session } from "./session.js";
 
 export interface CreateGroupInput {
@@ -145,8 +145,11 @@ export async function leave(ctx: EngineContext, tx: TransactionView, cid: string
   await sendFrame(s, { case: "leaveRequest", value: {} });
   s.meta.status = "left";
   s.meta.intents = [];
-  reportLost(s, (o) => o.waitingSince !== undefined);
-  s.meta.outbox = [];
+  await dropOutbox(
+    s,
+    () => true,
+    (o) => o.waitingSince !== undefined,
+  );
   for (const n of [...s.meta.nodes]) s.dropNode(n.id);
   s.reportEvictions(ctx.orphans.clear(cid));
   s.emit({ kind: "left", conversationId: cid });

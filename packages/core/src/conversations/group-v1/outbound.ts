@@ -37,9 +37,9 @@ export async function sendFrame(
   });
   const plaintext = toBinary(SdsMessageSchema, sds);
   const head = s.headNode();
-  pushCapped(s.meta.seen, messageId, CAPS.seen);
+  await s.seen.add(messageId);
   pushCapped(s.meta.recent, messageId, CAPS.recent);
-  s.meta.outbox.push({ messageId, plaintext: toHex(plaintext), epochId: head.id, epoch: head.epoch });
+  s.outbox.add({ messageId, plaintext: toHex(plaintext), epochId: head.id, epoch: head.epoch });
   s.meta.lastActivity = ctx.now();
   await encryptAndPublish(s, plaintext);
   return messageId;
@@ -54,11 +54,16 @@ export async function encryptAndPublish(s: Session, plaintext: Uint8Array, epoch
     wireformat: "mls_private_message",
     privateMessage: r.privateMessage,
   });
-  publish(s, epochId, bytes);
+  await publish(s, epochId, bytes);
 }
 
 /** `newEpochRef`: for a commit, the epoch it creates (lets members removed by that branch follow it). */
-export function publish(s: Session, epochRef: string, mlsMessage: Uint8Array, newEpochRef?: string): void {
+export async function publish(
+  s: Session,
+  epochRef: string,
+  mlsMessage: Uint8Array,
+  newEpochRef?: string,
+): Promise<void> {
   const ctx = s.ctx;
   const gm = toBinary(
     GroupV1MessageSchema,
@@ -68,7 +73,7 @@ export function publish(s: Session, epochRef: string, mlsMessage: Uint8Array, ne
       newEpochRef: newEpochRef ? fromHex(newEpochRef)! : new Uint8Array(),
     }),
   );
-  pushCapped(s.meta.echoes, ctx.shortHash(gm), CAPS.echoes);
+  await s.echoes.add(ctx.shortHash(gm));
   const saltBytes = ctx.random(8);
   const salt = new DataView(saltBytes.buffer, saltBytes.byteOffset, 8).getBigUint64(0, false);
   const envelope = create(EnvelopeV1Schema, {

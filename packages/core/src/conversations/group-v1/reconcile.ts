@@ -12,9 +12,9 @@ import { releaseFinalJoins } from "./key-packages.js";
 import { encodeMetadata, type GroupMetadata, METADATA_EXTENSION_TYPE } from "./metadata.js";
 import { epochId, ownLeafIndex, type RosterEntry, roster } from "./mls.js";
 import { control, encryptAndPublish, publish } from "./outbound.js";
-import { type NodeInfo, type OutboxEntry, pushCapped } from "./records.js";
+import type { NodeInfo, OutboxEntry } from "./records.js";
 import { type ResendView, resendOutbox, waitingChanges } from "./resend.js";
-import { CAPS, MLS_VERSION, type Session } from "./session.js";
+import { MLS_VERSION, type Session } from "./session.js";
 
 /**
  * Brings the member to the fork-choice head and makes it act on it: status, leave handling, re-sending
@@ -23,9 +23,13 @@ import { CAPS, MLS_VERSION, type Session } from "./session.js";
  * released within the same step (our own removal re-committed at once) never waited for the application.
  */
 export async function reconcile(s: Session): Promise<void> {
-  const before = [...s.meta.outbox];
+  // Only waiting entries can stop waiting, and only entries this step rewrites can start.
+  const before = (await s.outbox.entries((_id, _epoch, waiting) => waiting > 0)).filter(
+    (o) => o.waitingSince !== undefined,
+  );
   await converge(s);
-  for (const c of waitingChanges(before, s.meta.outbox)) s.emit({ kind: "delivery", conversationId: s.cid, ...c });
+  for (const c of waitingChanges(before, s.outbox.current(before)))
+    s.emit({ kind: "delivery", conversationId: s.cid, ...c });
 }
 
 async function converge(s: Session): Promise<void> {
@@ -42,11 +46,14 @@ async function converge(s: Session): Promise<void> {
         s.meta.intents = [];
         // Messages of branches that lost can no longer be sent again: we hold no keys of the head.
         const chain = canonicalChain(s.meta.nodes, head.id);
-        reportLost(s, (o) => !chain.has(o.epochId));
-        s.meta.outbox = [];
+        await dropOutbox(
+          s,
+          () => true,
+          (o) => !chain.has(o.epochId),
+        );
         s.emit({ kind: "removed", conversationId: s.cid });
       }
-      prune(s);
+      await prune(s);
       return;
     }
     if (s.meta.status === "removed") s.meta.status = "active";
@@ -61,7 +68,7 @@ async function converge(s: Session): Promise<void> {
     // look pending again (re-adding someone, with a key package its owner already deleted).
     if (!(await commitIntents(s, state, ros))) break;
   }
-  prune(s);
+  await prune(s);
 }
 
 /**
@@ -70,7 +77,8 @@ async function converge(s: Session): Promise<void> {
  */
 async function resendLostMessages(s: Session, head: NodeInfo): Promise<void> {
   const chain = canonicalChain(s.meta.nodes, head.id);
-  if (s.meta.outbox.every((o) => chain.has(o.epochId))) return;
+  const lostEpoch = (epochId: string) => !chain.has(epochId);
+  if (!s.outbox.any(lostEpoch)) return;
   const view: ResendView = {
     nodes: s.meta.nodes,
     head,
@@ -81,17 +89,30 @@ async function resendLostMessages(s: Session, head: NodeInfo): Promise<void> {
     removing: new Set(s.meta.intents.flatMap((i) => (i.kind === "remove" && !i.satisfiedAt ? [i.identity] : []))),
     floor: head.epoch - BigInt(s.ctx.finality),
   };
-  const r = await resendOutbox(s.meta.outbox, chain, view, s.ctx.now(), (o, epochId) =>
+  // Only the entries of epochs off the chain can move: the others are neither read nor rewritten.
+  const entries = await s.outbox.entries(lostEpoch);
+  const r = await resendOutbox(entries, chain, view, s.ctx.now(), (o, epochId) =>
     encryptAndPublish(s, fromHex(o.plaintext)!, epochId),
   );
-  s.meta.outbox = r.outbox;
+  s.outbox.replace(entries, r.outbox);
   for (const messageId of r.lost) s.emit({ kind: "delivery", conversationId: s.cid, messageId, state: "lost" });
 }
 
-/** Reports the outbox entries `which` selects as never to be sent again (callers then drop them). */
-export function reportLost(s: Session, which: (o: OutboxEntry) => boolean): void {
-  for (const o of s.meta.outbox)
-    if (which(o)) s.emit({ kind: "delivery", conversationId: s.cid, messageId: o.messageId, state: "lost" });
+/**
+ * Drops the outbox entries of the epochs `epochs` selects, reporting those `lost` selects as never to be sent
+ * again. Each entry is read and deleted once in its life: a step that drops many (an epoch with many messages
+ * became final) pays for the sends that stored them.
+ */
+export async function dropOutbox(
+  s: Session,
+  epochs: (epochId: string, epoch: bigint, waiting: number) => boolean,
+  lost: (o: OutboxEntry) => boolean,
+): Promise<void> {
+  if (!s.outbox.any(epochs)) return;
+  const entries = await s.outbox.entries(epochs);
+  for (const o of entries)
+    if (lost(o)) s.emit({ kind: "delivery", conversationId: s.cid, messageId: o.messageId, state: "lost" });
+  s.outbox.drop(entries);
 }
 
 /** Commits every pending intent in one commit on the head (adds split if it would not fit); false if none. */
@@ -163,8 +184,8 @@ async function commitIntents(s: Session, state: ClientState, ros: RosterEntry[])
   s.addNode({ id, parent: parent.id, epoch: next.groupContext.epoch, removed: false, committer: ctx.self }, next);
   s.meta.head = id;
   s.meta.lastActivity = ctx.now();
-  pushCapped(s.meta.commits, ctx.shortHash(commitBytes), CAPS.processed);
-  publish(s, parent.id, commitBytes, id);
+  await s.processed.add(ctx.shortHash(commitBytes));
+  await publish(s, parent.id, commitBytes, id);
   if (r.welcome) {
     const welcome = encodeMlsMessage({ version: MLS_VERSION, wireformat: "mls_welcome", welcome: r.welcome });
     for (const identity of added) {
@@ -177,15 +198,20 @@ async function commitIntents(s: Session, state: ClientState, ros: RosterEntry[])
 }
 
 /** Drops what is final: epoch states (forward secrecy), orphans, outbox entries and used key packages. */
-function prune(s: Session): void {
+async function prune(s: Session): Promise<void> {
   const head = s.node(s.meta.head);
   if (!head) return;
   const floor = head.epoch - BigInt(s.ctx.finality);
   for (const n of [...s.meta.nodes]) if (n.epoch < floor && n.id !== head.id) s.dropNode(n.id);
+  // A final epoch can never be the head again: its Joined announcement need not be remembered.
+  s.meta.announced = s.meta.announced.filter((id) => s.node(id));
   s.reportEvictions(s.ctx.orphans.sweep(s.cid, s.ctx.now(), floor));
   // A message still waiting when its epoch becomes final waited in vain (its remover never re-committed).
-  reportLost(s, (o) => o.epoch < floor && o.waitingSince !== undefined);
-  s.meta.outbox = s.meta.outbox.filter((o) => o.epoch >= floor);
+  await dropOutbox(
+    s,
+    (_id, epoch) => epoch < floor,
+    (o) => o.waitingSince !== undefined,
+  );
   // Key packages used to join become useless once the join is final: every join with it.
   const joins = releaseFinalJoins(s.meta.keyPackageJoins, floor);
   s.meta.keyPackageJoins = joins.kept;

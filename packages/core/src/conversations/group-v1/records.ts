@@ -1,13 +1,20 @@
 /**
  * What GroupV1 persists, and how. Namespace `group-v1`:
- * - `meta/{conversation id}`: the GroupMeta record below (JSON, bytes as hex), small and rewritten per step.
- *   Version 3 keeps the joins that hold one of our key packages as typed records (`keyPackageJoins`); versions
- *   1 and 2 kept them as `"kp:<ref>:<epoch>"` strings among `announced`, converted when read. Since version 2
- *   the record holds no orphans: nothing authenticates them yet, so they live in memory (orphans.ts). Version 1
- *   (no `version` field) kept them here; decoding it drops them (start-up fetches the topic's history, which
- *   brings them back if they were genuine);
+ * - `meta/{conversation id}`: the GroupMeta record below (JSON, bytes as hex), small and rewritten per step:
+ *   nothing in it grows with the number of messages (version 4). Versions 1 to 3 kept the outbox and the
+ *   seen, processed and echo ids here, so every step rewrote the whole history; reading one of them hands
+ *   those lists over as `legacy` and the step that writes the record moves them into the records below.
+ *   Version 3 keeps the joins that hold one of our key packages as typed records (`keyPackageJoins`);
+ *   versions 1 and 2 kept them as `"kp:<ref>:<epoch>"` strings among `announced`, converted when read. Since
+ *   version 2 the record holds no orphans: nothing authenticates them yet, so they live in memory
+ *   (orphans.ts). Version 1 (no `version` field) kept them here; decoding it drops them (start-up fetches the
+ *   topic's history, which brings them back if they were genuine);
  * - `node/{conversation id}/{epoch id}`: one encoded MLS GroupState per known epoch, without its tree
  *   (ts-mls encoding), and `tree/{conversation id}/{epoch id}`: that epoch's ratchet tree.
+ * Namespace `group-v1-out`: `{conversation id}/{epoch id}/{seq}` = one sent message kept for re-sending
+ * (OutboxEntry, JSON), deleted when its epoch is final (outbox.ts); the meta record counts them per epoch.
+ * Namespace `group-v1-ids`: the bounded sets of recent ids (seen message ids, processed and echoed payload
+ * hashes) as records, a ring of slots per set (stored-set.ts).
  * Namespace `group-v1-kp`: `{key package ref}` = our own key packages with their private keys, until used.
  * Everything a restart needs is here: no MLS state lives only in memory.
  */
@@ -16,6 +23,8 @@ import type { EpochNode } from "./fork-choice.js";
 
 export const NS = "group-v1";
 export const KP_NS = "group-v1-kp";
+export const OUTBOX_NS = "group-v1-out";
+export const IDS_NS = "group-v1-ids";
 export const metaKey = (cid: string) => `meta/${cid}`;
 export const nodeKey = (cid: string, epochId: string) => `node/${cid}/${epochId}`;
 export const treeKey = (cid: string, epochId: string) => `tree/${cid}/${epochId}`;
@@ -54,6 +63,8 @@ export type IntentBody =
   | { readonly kind: "metadata"; readonly name: string; readonly description: string; readonly since: number };
 
 export interface OutboxEntry {
+  /** Order of sending within the group (re-sends keep it): entries are re-sent in this order. */
+  readonly seq: number;
   readonly messageId: string;
   /** Encoded SdsMessage (hex): re-encrypted as is if its epoch loses the fork choice. */
   readonly plaintext: string;
@@ -69,7 +80,30 @@ export interface OutboxEntry {
 
 export type GroupStatus = "active" | "removed" | "left";
 
-export const META_VERSION = 3;
+/** How many outbox entries are stored with one epoch, and how many of them wait (outbox.ts). */
+export interface OutboxEpoch {
+  readonly epochId: string;
+  readonly epoch: bigint;
+  readonly count: number;
+  readonly waiting: number;
+}
+
+/** The bounded id sets kept as records (stored-set.ts), by name: how many ids each has taken in. */
+export interface SetCounters {
+  seen: number;
+  processed: number;
+  echoes: number;
+}
+
+/** What versions 1 to 3 kept inside the meta record and version 4 keeps as records of their own. */
+export interface LegacyLists {
+  readonly outbox: readonly Omit<OutboxEntry, "seq">[];
+  readonly seen: readonly string[];
+  readonly commits: readonly string[];
+  readonly echoes: readonly string[];
+}
+
+export const META_VERSION = 4;
 
 /**
  * A join by Welcome with one of our key packages. The key package stays until every join with it is final:
@@ -93,13 +127,18 @@ export interface GroupMeta {
   /** Members known to have processed their Welcome (sent something in the group). */
   confirmed: string[];
   intents: Intent[];
-  outbox: OutboxEntry[];
-  /** Recently delivered message ids (exactly-once delivery across re-sends). */
-  seen: string[];
-  /** Hashes of processed messages (GroupV1Message payloads) and commits: replays are skipped. */
-  commits: string[];
-  /** Hashes of our own published payloads (echo filter). */
-  echoes: string[];
+  /** The outbox by epoch (its entries are records in OUTBOX_NS); bounded by the epochs that are not final. */
+  outboxEpochs: OutboxEpoch[];
+  /** Next outbox `seq`. */
+  outboxSeq: number;
+  /**
+   * Recently delivered message ids (exactly-once delivery across re-sends), hashes of processed messages
+   * (GroupV1Message payloads) and commits (replays are skipped), hashes of our own published payloads (echo
+   * filter): sets kept as records (stored-set.ts); here, how many ids each has taken in.
+   */
+  sets: SetCounters;
+  /** Lists of a version 1-3 record, not yet moved into their records (never encoded). */
+  legacy?: LegacyLists;
   lamport: number;
   /** Last message ids, carried as SDS causal history. */
   recent: string[];
@@ -121,32 +160,96 @@ export interface GroupMeta {
   createdAt: number;
 }
 
-export function encodeMeta(meta: GroupMeta): Uint8Array {
-  // Epoch numbers are bigints; they travel as {"$big": "<decimal>"} so no user string can be mistaken for one.
-  return utf8(JSON.stringify(meta, (_k, v) => (typeof v === "bigint" ? { $big: v.toString() } : v)));
+/** JSON with bigints as {"$big": "<decimal>"}, so no user string can be mistaken for one. */
+export function encodeJson(value: unknown): Uint8Array {
+  return utf8(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? { $big: v.toString() } : v)));
 }
 
-/** Total: undefined for anything that is not a meta record of version 1, 2 or 3 (1 and 2 are upgraded). */
-export function decodeMeta(bytes: Uint8Array): GroupMeta | undefined {
+/** Total: the value of `encodeJson` bytes, undefined for anything else. */
+export function decodeJson(bytes: Uint8Array): unknown {
   const text = fromUtf8(bytes);
   if (text === undefined) return undefined;
   try {
-    const raw = JSON.parse(text, (_k, v) =>
+    return JSON.parse(text, (_k, v) =>
       v !== null && typeof v === "object" && typeof v.$big === "string" && /^\d+$/.test(v.$big) ? BigInt(v.$big) : v,
-    ) as (Omit<GroupMeta, "version"> & { version?: number; orphans?: unknown }) | null;
-    if (typeof raw?.conversationId !== "string" || !Array.isArray(raw.nodes) || typeof raw.head !== "string")
-      return undefined;
-    if (!Array.isArray(raw.announced)) return undefined;
-    // Version 1 stored unauthenticated orphans here: they are dropped, never loaded.
-    const { orphans: _dropped, ...rest } = raw;
-    if (raw.version === undefined || raw.version === 2)
-      return { ...rest, version: META_VERSION, ...splitAnnounced(raw.announced) };
-    if (raw.version !== META_VERSION) return undefined;
-    if (!Array.isArray(raw.keyPackageJoins) || !raw.keyPackageJoins.every(isKeyPackageJoin)) return undefined;
-    return { ...rest, version: META_VERSION };
+    );
   } catch {
     return undefined;
   }
+}
+
+export function encodeMeta(meta: GroupMeta): Uint8Array {
+  const { legacy: _moved, ...stored } = meta;
+  return encodeJson(stored);
+}
+
+type RawMeta = Omit<GroupMeta, "version"> &
+  Partial<LegacyLists> & { version?: number; orphans?: unknown; outbox?: Omit<OutboxEntry, "seq">[] };
+
+/** Total: undefined for anything that is not a meta record of version 1 to 4 (1 to 3 are upgraded). */
+export function decodeMeta(bytes: Uint8Array): GroupMeta | undefined {
+  const raw = decodeJson(bytes) as RawMeta | null | undefined;
+  if (typeof raw?.conversationId !== "string" || !Array.isArray(raw.nodes) || typeof raw.head !== "string")
+    return undefined;
+  if (!Array.isArray(raw.announced)) return undefined;
+  // Version 1 stored unauthenticated orphans here: they are dropped, never loaded.
+  const { orphans: _dropped, outbox, seen, commits, echoes, ...rest } = raw;
+  if (raw.version === undefined || raw.version === 2 || raw.version === 3) {
+    const lists = { outbox: outbox ?? [], seen: seen ?? [], commits: commits ?? [], echoes: echoes ?? [] };
+    if (!Object.values(lists).every(Array.isArray) || !lists.outbox.every(isLegacyEntry)) return undefined;
+    const joins = raw.version === 3 ? { announced: raw.announced, keyPackageJoins: raw.keyPackageJoins } : undefined;
+    if (joins && (!Array.isArray(joins.keyPackageJoins) || !joins.keyPackageJoins.every(isKeyPackageJoin)))
+      return undefined;
+    const empty = Object.values(lists).every((l) => l.length === 0);
+    return {
+      ...rest,
+      version: META_VERSION,
+      ...(joins ?? splitAnnounced(raw.announced)),
+      outboxEpochs: [],
+      outboxSeq: 0,
+      sets: { seen: 0, processed: 0, echoes: 0 },
+      ...(empty ? {} : { legacy: lists }),
+    };
+  }
+  if (raw.version !== META_VERSION) return undefined;
+  if (!Array.isArray(raw.keyPackageJoins) || !raw.keyPackageJoins.every(isKeyPackageJoin)) return undefined;
+  if (!Array.isArray(raw.outboxEpochs) || !raw.outboxEpochs.every(isOutboxEpoch)) return undefined;
+  if (!Number.isSafeInteger(raw.outboxSeq) || !isSetCounters(raw.sets)) return undefined;
+  return { ...rest, version: META_VERSION };
+}
+
+function isLegacyEntry(e: unknown): e is Omit<OutboxEntry, "seq"> {
+  const r = e as Partial<OutboxEntry> | null;
+  return (
+    typeof r?.messageId === "string" &&
+    typeof r.plaintext === "string" &&
+    /^([0-9a-f]{2})*$/.test(r.plaintext) &&
+    typeof r.epochId === "string" &&
+    typeof r.epoch === "bigint"
+  );
+}
+
+/** Total: an outbox record (`outbox.ts`), undefined for anything else. */
+export function decodeOutboxEntry(bytes: Uint8Array): OutboxEntry | undefined {
+  const e = decodeJson(bytes) as Partial<OutboxEntry> | undefined;
+  if (!isLegacyEntry(e) || !Number.isSafeInteger((e as Partial<OutboxEntry>).seq)) return undefined;
+  if (e.waitingSince !== undefined && typeof e.waitingSince !== "number") return undefined;
+  return e as OutboxEntry;
+}
+
+function isOutboxEpoch(e: unknown): e is OutboxEpoch {
+  const r = e as Partial<OutboxEpoch> | null;
+  return (
+    typeof r?.epochId === "string" &&
+    typeof r.epoch === "bigint" &&
+    Number.isSafeInteger(r.count) &&
+    Number.isSafeInteger(r.waiting)
+  );
+}
+
+function isSetCounters(c: unknown): c is SetCounters {
+  const r = c as Partial<SetCounters> | null;
+  return Number.isSafeInteger(r?.seen) && Number.isSafeInteger(r?.processed) && Number.isSafeInteger(r?.echoes);
 }
 
 function isKeyPackageJoin(j: unknown): j is KeyPackageJoin {

@@ -88,7 +88,8 @@ export async function resendOutbox(
     if (d?.kind === "send") {
       await encrypt(o, d.epochId);
       const epoch = view.nodes.find((n) => n.id === d.epochId)!.epoch;
-      kept.push({ messageId: o.messageId, plaintext: o.plaintext, epochId: d.epochId, epoch });
+      const { waitingSince: _sent, ...entry } = o;
+      kept.push({ ...entry, epochId: d.epochId, epoch });
     } else if (d?.kind === "wait") kept.push(o.waitingSince === undefined ? { ...o, waitingSince: now } : o);
     else if (d?.kind === "lost") lost.push(o.messageId);
     else kept.push(o);

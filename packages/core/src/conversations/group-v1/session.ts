@@ -15,6 +15,8 @@ import type { GroupEffect } from "./effects.js";
 import { GroupError } from "./errors.js";
 import { clientConfig, decodeState, encodeState, encodeTree, type RosterEntry, roster, suiteId } from "./mls.js";
 import { DEFAULT_ORPHAN_LIMITS, type Evictions, OrphanBuffer, type OrphanLimits } from "./orphans.js";
+import { Outbox } from "./outbox.js";
+import { RecordBuffer } from "./record-buffer.js";
 import {
   decodeMeta,
   encodeMeta,
@@ -27,6 +29,7 @@ import {
   nodeKey,
   treeKey,
 } from "./records.js";
+import { StoredSet } from "./stored-set.js";
 
 export interface GroupV1Options {
   readonly crypto: CryptoProvider;
@@ -56,7 +59,7 @@ export interface GroupV1Options {
   readonly orphans?: Partial<OrphanLimits>;
 }
 
-/** Caps of the meta record's bounded lists. */
+/** Caps of the bounded id sets (stored-set.ts) and of the meta record's bounded lists. */
 export const CAPS = { seen: 4096, processed: 4096, echoes: 512, recent: 8, missing: 256 };
 export const MLS_VERSION = "mls10" as const;
 
@@ -144,6 +147,15 @@ export class EngineContext {
 /** One step over one group: reads through the transaction, buffers every write until `flush`. */
 export class Session {
   readonly effects: GroupEffect[] = [];
+  /** Records other than the meta record and epoch states, written at `flush`. */
+  readonly records: RecordBuffer;
+  readonly outbox: Outbox;
+  /** Delivered message ids (ours included): exactly once across re-sends. */
+  readonly seen: StoredSet;
+  /** Hashes of processed GroupV1Message payloads and commits: replays are skipped. */
+  readonly processed: StoredSet;
+  /** Hashes of our own published payloads: echoes are skipped. */
+  readonly echoes: StoredSet;
   private readonly states = new Map<string, ClientState>();
   private readonly dirty = new Set<string>();
   private readonly deleted = new Set<string>();
@@ -154,7 +166,24 @@ export class Session {
     readonly ctx: EngineContext,
     readonly tx: TransactionView,
     readonly meta: GroupMeta,
-  ) {}
+  ) {
+    this.records = new RecordBuffer(tx);
+    this.outbox = new Outbox(this.records, meta);
+    const set = (name: "seen" | "processed" | "echoes", cap: number) =>
+      new StoredSet(this.records, meta.sets, name, meta.conversationId, cap);
+    this.seen = set("seen", CAPS.seen);
+    this.processed = set("processed", CAPS.processed);
+    this.echoes = set("echoes", CAPS.echoes);
+    // A version 1-3 record: its lists move into their records when this step writes (never before).
+    const legacy = meta.legacy;
+    if (legacy) {
+      delete meta.legacy;
+      this.outbox.adopt(legacy.outbox);
+      this.seen.adopt(legacy.seen);
+      this.processed.adopt(legacy.commits);
+      this.echoes.adopt(legacy.echoes);
+    }
+  }
 
   get cid(): string {
     return this.meta.conversationId;
@@ -245,6 +274,7 @@ export class Session {
       this.tx.delete(NS, treeKey(this.cid, id));
     }
     for (const ref of this.usedKeyPackages) this.tx.delete(KP_NS, ref);
+    this.records.flush();
     this.tx.put(NS, metaKey(this.cid), encodeMeta(this.meta));
     return this.effects;
   }
@@ -284,10 +314,9 @@ export function newMeta(ctx: EngineContext, cid: string): GroupMeta {
     nodes: [],
     confirmed: [],
     intents: [],
-    outbox: [],
-    seen: [],
-    commits: [],
-    echoes: [],
+    outboxEpochs: [],
+    outboxSeq: 0,
+    sets: { seen: 0, processed: 0, echoes: 0 },
     lamport: 0,
     recent: [],
     missing: [],
