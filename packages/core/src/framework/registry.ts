@@ -4,6 +4,7 @@
  * accepted with a warning (or refused when the registry is strict).
  */
 import { SpecError } from "./errors.js";
+import type { StartKind } from "./lifecycle.js";
 import type { AnyConversationTypeRuntime, ConversationTypeRuntime } from "./runtime.js";
 import type { ConversationTypeSpec } from "./type-spec.js";
 import { validateSpec } from "./validate-spec.js";
@@ -23,6 +24,8 @@ export interface RegistryOptions {
 export class Registry {
   readonly #types = new Map<string, RegisteredType>();
   readonly #inboxArms = new Map<string, string>();
+  /** Capabilities the Client needs exactly one type for: `start:pairwise`, `start:group`, `carry`, `control`. */
+  readonly #capabilities = new Map<string, string>();
   readonly #requireShoulds: boolean;
 
   constructor(options: RegistryOptions = {}) {
@@ -48,6 +51,7 @@ export class Registry {
     const registered: RegisteredType = Object.freeze({ spec, runtime, warnings: Object.freeze([...warnings]) });
     this.#types.set(spec.name, registered);
     for (const arm of runtime?.inbox?.arms ?? []) this.#inboxArms.set(arm, spec.name);
+    for (const c of capabilitiesOf(runtime)) this.#capabilities.set(c, spec.name);
     return registered;
   }
 
@@ -65,6 +69,31 @@ export class Registry {
     return name === undefined ? undefined : this.runtime(name);
   }
 
+  /** The runtime that starts conversations of this kind (at most one per registry). */
+  starter(kind: StartKind): AnyConversationTypeRuntime | undefined {
+    return this.#capability(`start:${kind}`);
+  }
+
+  /** The runtime that carries control payloads between peers (at most one). */
+  carrier(): AnyConversationTypeRuntime | undefined {
+    return this.#capability("carry");
+  }
+
+  /** The runtime that consumes control payloads (at most one). */
+  controlConsumer(): AnyConversationTypeRuntime | undefined {
+    return this.#capability("control");
+  }
+
+  /** Every registered runtime, in registration order. */
+  runtimes(): AnyConversationTypeRuntime[] {
+    return [...this.#types.values()].flatMap((t) => (t.runtime ? [t.runtime] : []));
+  }
+
+  #capability(name: string): AnyConversationTypeRuntime | undefined {
+    const type = this.#capabilities.get(name);
+    return type === undefined ? undefined : this.runtime(type);
+  }
+
   /** Every registered spec, in registration order. */
   specs(): ConversationTypeSpec[] {
     return [...this.#types.values()].map((t) => t.spec);
@@ -75,12 +104,31 @@ export class Registry {
     return [...this.#types.values()].flatMap((t) => t.warnings);
   }
 
+  /** Each declared capability needs its method, and the single-owner ones may be declared by one type only. */
+  #checkLifecycle(spec: ConversationTypeSpec, runtime: AnyConversationTypeRuntime): void {
+    const l = runtime.lifecycle;
+    if (l === undefined) return;
+    const fail = (what: string, path: string) => {
+      throw new SpecError("invalid-spec", `conversation type ${spec.name}: ${what}`, spec.name, path);
+    };
+    for (const ns of l.namespaces ?? [])
+      if (typeof ns !== "string" || ns.length === 0 || ns.startsWith("framework.") || ns.startsWith("client."))
+        fail(`namespace "${String(ns)}" is not the type's to declare`, "lifecycle.namespaces");
+    for (const c of capabilitiesOf(runtime)) {
+      const method = NEEDS[c]!;
+      if (typeof l[method] !== "function") fail(`declares ${c} but lacks ${method}()`, `lifecycle.${method}`);
+      const owner = this.#capabilities.get(c);
+      if (owner !== undefined) fail(`capability ${c} is already provided by ${owner}`, "lifecycle");
+    }
+  }
+
   #checkRuntime(spec: ConversationTypeSpec, runtime: AnyConversationTypeRuntime): void {
     for (const method of ["open", "encodeState", "decodeState"] as const) {
       if (typeof runtime[method] !== "function") {
         throw new SpecError("invalid-spec", `conversation type ${spec.name}: runtime lacks ${method}()`, spec.name);
       }
     }
+    this.#checkLifecycle(spec, runtime);
     if (runtime.secretHints !== undefined && typeof runtime.secretHints.matches !== "function") {
       throw new SpecError("invalid-spec", `conversation type ${spec.name}: secretHints needs matches()`, spec.name);
     }
@@ -101,6 +149,24 @@ export class Registry {
       }
     }
   }
+}
+
+const NEEDS: Record<string, "start" | "carry" | "control"> = {
+  "start:pairwise": "start",
+  "start:group": "start",
+  carry: "carry",
+  control: "control",
+};
+
+/** The single-owner capabilities a runtime declares. */
+function capabilitiesOf(runtime: AnyConversationTypeRuntime | undefined): string[] {
+  const l = runtime?.lifecycle;
+  if (!l) return [];
+  return [
+    ...(l.starts ?? []).map((k) => `start:${k}`),
+    ...(l.carriesControl ? ["carry"] : []),
+    ...(l.consumesControl ? ["control"] : []),
+  ];
 }
 
 function isRuntime(entry: object): boolean {

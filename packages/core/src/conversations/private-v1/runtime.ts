@@ -3,6 +3,7 @@ import type { CryptoProvider } from "../../crypto/provider.js";
 import type { AcceptResult, ConversationTypeRuntime, OpenContext, OpenResult } from "../../framework/runtime.js";
 import type { EncryptedPayload, InvitePrivateV1 } from "../../wire/index.js";
 import { privateV1Ids } from "./ids.js";
+import { privateV1Lifecycle } from "./lifecycle.js";
 import {
   PrivateV1Engine as Engine,
   PRIVATE_V1,
@@ -95,6 +96,7 @@ export function createPrivateV1Runtime(options: PrivateV1Options = {}): PrivateV
     encodeState: encodePrivateState,
     decodeState: decodePrivateState,
     inbox: { arms: ["invitePrivateV1"], accept },
+    lifecycle: privateV1Lifecycle(engine, options.identity),
     engine,
   };
 }
