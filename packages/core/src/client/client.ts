@@ -12,28 +12,16 @@ import type { GroupEffect } from "../conversations/group-v1/index.js";
 import {
   currentBundle,
   INBOX_V1,
-  type InboxV1Opened,
   type InboxV1State,
   inboxContentTopic,
   inboxConversationId,
   inboxV1,
-  initiateInbox,
   newInboxState,
   rotateBundles,
 } from "../conversations/inbox-v1/index.js";
 import { decodeInboxState, encodeInboxState } from "../conversations/inbox-v1/state.js";
-import {
-  createPrivateV1Runtime,
-  PRIVATE_V1,
-  type PrivateV1Effects,
-  type PrivateV1Engine,
-  PrivateV1Error,
-  type PrivateV1Opened,
-  type PrivateV1Runtime,
-  type PrivateV1State,
-} from "../conversations/private-v1/index.js";
+import { createPrivateV1Runtime } from "../conversations/private-v1/index.js";
 import { withSegmentRecords } from "../conversations/private-v1/segment-records.js";
-import { decodePrivateState, encodePrivateState } from "../conversations/private-v1/state.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
 import {
   CONVERSATION_STATE_NS,
@@ -45,18 +33,21 @@ import {
 } from "../framework/conversation-store.js";
 import { Decoder, type Readable } from "../framework/decoder.js";
 import type { Delivery } from "../framework/delivery.js";
-import { encodeEncryptedPayload, sealEnvelope } from "../framework/envelope.js";
+import { sealEnvelope } from "../framework/envelope.js";
+import { LifecycleError } from "../framework/errors.js";
+import type { Effect, Outgoing, StepContext } from "../framework/lifecycle.js";
 import { Registry } from "../framework/registry.js";
-import type { ConversationRef } from "../framework/runtime.js";
+import type { AnyConversationTypeRuntime, ConversationRef } from "../framework/runtime.js";
+import { ScopedTransaction } from "../framework/scoped-transaction.js";
 import { type Store, Transaction, type WriteOp } from "../framework/store.js";
 import { DEFAULT_BUNDLE_POLICY } from "../identity/bundle-keys.js";
 import { createInstallation, type Installation } from "../identity/installation.js";
-import { type IntroBundle, parseIntroBundle } from "../identity/intro-bundle.js";
-import { create, type EncryptedPayload, InboxV1FrameSchema, toBinary } from "../wire/index.js";
+import { parseIntroBundle } from "../identity/intro-bundle.js";
 import { ARCHIVED_NS, deleteConversationRecords, setArchived } from "./conversation-admin.js";
+import { type ControlIn, deliveryChange, EffectApplier, newPlan, type StepPlan } from "./effects.js";
 import { ClientError, InboundError } from "./errors.js";
 import { EventStream } from "./event-stream.js";
-import { ClientGroups, emptyPlan, GROUP_V1, type GroupOrigin, type GroupPlan } from "./groups.js";
+import { ClientGroups, GROUP_V1, type GroupOrigin } from "./groups.js";
 import { controlCreatesState, PerSenderWindows, RateWindow } from "./invite-gate.js";
 import {
   decodeExpiry,
@@ -69,7 +60,6 @@ import {
   type RequestFrame,
 } from "./message-requests.js";
 import {
-  advance,
   CONVERSATION_INFO_NS,
   decodeHistory,
   decodeInfo,
@@ -127,12 +117,6 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   invites: DEFAULT_INVITE_POLICY,
 };
 
-/**
- * Content up to this size travels inside the invite (0-RTT); larger content follows on the conversation's
- * topic, and the invite carries a placeholder frame. Keeps the invite within one Noise message (65,535 bytes).
- */
-export const INVITE_INLINE_CONTENT_BYTES = 48 * 1024;
-
 const BY_ME: GroupOrigin = { initiatedBy: "me", from: "" };
 const BY_PEER: GroupOrigin = { initiatedBy: "peer", from: "" };
 
@@ -154,7 +138,8 @@ interface Identity {
 
 export class Client {
   readonly #store: Store;
-  readonly #states = new StateCache<PrivateV1State>({ encode: encodePrivateState, decode: decodePrivateState });
+  /** Committed conversation states of every type, decoded (each type's runtime is its codec). */
+  readonly #states = new StateCache<unknown>();
   readonly #delivery: Delivery;
   readonly #crypto: CryptoProvider;
   readonly #clock: Clock;
@@ -163,8 +148,9 @@ export class Client {
   readonly #codecs: ContentCodecs;
   readonly #registry = new Registry();
   readonly #decoder: Decoder;
-  readonly #privateV1: PrivateV1Runtime;
-  readonly #engine: PrivateV1Engine;
+  readonly #effects: EffectApplier;
+  /** States a step staged, by transaction: what its later reads of the same conversation see. */
+  readonly #staged = new WeakMap<Transaction, Map<string, unknown>>();
   readonly #serial = new SerialExecutor();
   readonly #events = new EventStream<ClientEvent>();
   readonly #groupControl = new Set<(m: GroupControlMessage) => void>();
@@ -197,7 +183,7 @@ export class Client {
     this.#inviteRate = new RateWindow(invites.perWindow, invites.windowMs);
     this.#controlRate = new PerSenderWindows(invites.groupControlPerSender, invites.windowMs);
     this.#codecs = new ContentCodecs(options.codecs ?? []);
-    this.#privateV1 = createPrivateV1Runtime({
+    const privateV1 = createPrivateV1Runtime({
       identity: { publicKey: identity.installation.publicKey, secretKey: identity.installation.secretKey },
       maxSkip: this.#config.maxSkip,
       skippedKeyMaxAgeMs: this.#config.skippedKeyMaxAgeMs,
@@ -209,15 +195,24 @@ export class Client {
         ackDelayMs: this.#config.ackDelayMs,
       },
     });
-    this.#engine = this.#privateV1.engine(this.#crypto);
-    this.#registry.register(inboxV1);
-    // The decoder reads PrivateV1 states through the cache: cached bytes decode to their state for free.
-    this.#registry.register({
-      ...this.#privateV1,
-      encodeState: (state) => this.#states.encode(state),
-      decodeState: (bytes) => this.#states.decode(bytes),
+    // Every type's states go through the cache: cached bytes decode to their state for free.
+    for (const t of [inboxV1, privateV1, ...(options.types ?? [])] as AnyConversationTypeRuntime[]) {
+      this.#registry.register({
+        ...t,
+        encodeState: (state) => this.#states.encodeAs({ encode: (x) => t.encodeState(x) }, state),
+        decodeState: (bytes) => this.#states.decodeAs({ decode: (b) => t.decodeState(b) }, bytes),
+      });
+    }
+    this.#effects = new EffectApplier({
+      now: () => this.#clock.now(),
+      decodeContent: (bytes) => this.#codecs.decode(bytes),
+      addHistory: (tx, cid, record) => this.#addHistory(tx, cid, record),
+      publish: (cid, outgoing) => this.#publishAll(outgoing, cid),
+      markSent: (cid, ids, plan) => this.#markSent(cid, ids, plan),
+      carry: (tx, peer, payload) => this.#carry(tx, peer, payload),
+      control: (tx, m, plan) => this.#controlIn(tx, m, plan),
+      fetchHistory: (topic, since) => this.#backfill(topic, since ?? 0),
     });
-    for (const t of options.types ?? []) this.#registry.register(t);
     this.#decoder = new Decoder({
       registry: this.#registry,
       crypto: this.#crypto,
@@ -359,87 +354,26 @@ export class Client {
    * Throws IntroBundleError for a malformed or forged bundle.
    */
   startConversation(bundle: string, content: Content | string): Promise<{ conversationId: string; messageId: string }> {
+    // Checked here so a bad bundle is refused before any step is queued (the type parses it again).
     const parsed = parseIntroBundle(this.#crypto, bundle);
     if (!parsed.ok) return Promise.reject(parsed.error);
     if (constantTimeEqual(parsed.bundle.installationKey, this.#identity.installation.publicKey)) {
       return Promise.reject(new ClientError("own-bundle", "this bundle belongs to this client"));
     }
     const contentBytes = this.#encodeContent(content);
-    return this.#step(() => this.#start(parsed.bundle, contentBytes));
-  }
-
-  async #start(bundle: IntroBundle, contentBytes: Uint8Array): Promise<{ conversationId: string; messageId: string }> {
-    const now = this.#clock.now();
-    const inline = contentBytes.length <= INVITE_INLINE_CONTENT_BYTES;
-    const me = this.#identity.installation;
-    let first: ReturnType<PrivateV1Engine["send"]> | undefined;
-    const initiated = initiateInbox(this.#crypto, {
-      installation: me,
-      bundle,
-      frame: (secrets) => {
-        const s0 = this.#engine.initiator(secrets.sk, bundle.ephemeralKey, me.publicKey, bundle.installationKey, now);
-        first = this.#engine.send(
-          s0,
-          inline ? { case: "content", value: contentBytes } : { case: "placeholder", value: { counter: 0 } },
-          now,
+    const starter = this.#registry.starter("pairwise");
+    if (!starter?.lifecycle?.start) return Promise.reject(new ClientError("unknown-conversation", "no pairwise type"));
+    const start = starter.lifecycle.start;
+    return this.#step(async () => {
+      const { value } = await this.#unit(async (tx, plan) => {
+        const r = await lifecycleCall(() =>
+          start(this.#context(tx, starter), { kind: "pairwise", bundle, content: contentBytes }),
         );
-        const invite = { discriminator: "default", initialMessage: first.outgoing[0]!.payload };
-        return toBinary(
-          InboxV1FrameSchema,
-          create(InboxV1FrameSchema, { frameType: { case: "invitePrivateV1", value: invite } }),
-        );
-      },
+        await this.#effects.apply(tx, r.effects, plan);
+        return r.value;
+      });
+      return value;
     });
-    const sent = first!;
-    // The envelope is hinted by the invite's own id, which only the peer can recompute (InboxV1 version 2).
-    const peerInbox = initiated.inviteId;
-    const peerTopic = inboxContentTopic(this.#crypto, bundle.installationKey);
-    let state = this.#engine.withInvite(sent.state, {
-      payload: encodeEncryptedPayload(initiated.payload),
-      conversationHint: peerInbox,
-      contentTopic: peerTopic,
-      sdsId: sent.outgoing[0]!.sdsId!,
-    });
-    const outgoing = [
-      { conversationHint: peerInbox, contentTopic: peerTopic, payload: initiated.payload },
-      ...sent.outgoing.slice(1),
-    ];
-    let messageId = sent.messageId;
-    let timestamp = sent.timestamp;
-    if (!inline) {
-      const r = this.#sendFrame(state, contentBytes, now);
-      state = r.state;
-      messageId = r.messageId;
-      timestamp = r.timestamp;
-      outgoing.push(...r.outgoing);
-    }
-    const ref: ConversationRef = { id: state.localId, type: PRIVATE_V1, contentTopic: state.contentTopic };
-    const info: ConversationInfo = {
-      id: ref.id,
-      type: PRIVATE_V1,
-      peer: toHex(bundle.installationKey),
-      initiatedBy: "me",
-      createdAt: now,
-      contentTopic: ref.contentTopic,
-    };
-    const tx = new Transaction(this.#store);
-    for (const op of conversationWriteOps(ref, this.#states.encode(state))) apply(tx, op);
-    tx.put(CONVERSATION_INFO_NS, ref.id, encodeJson(info));
-    this.#addHistory(tx, ref.id, {
-      messageId,
-      direction: "out",
-      timestamp,
-      storedAt: now,
-      state: "queued",
-      content: contentBytes,
-    });
-    await tx.commit();
-    this.#decoder.index.add(ref);
-    await this.#subscribe(ref.contentTopic);
-    this.#emit({ type: "conversation-started", conversationId: ref.id, peer: info.peer, initiatedBy: "me" });
-    this.#emit({ type: "delivery-state", conversationId: ref.id, messageId, state: "queued" });
-    if (await this.#publishAll(outgoing, ref.id)) await this.#markSent(ref.id, [messageId]);
-    return { conversationId: ref.id, messageId };
   }
 
   /** Sends content in a conversation. Resolves once it is committed (and published, when the network allows). */
@@ -448,26 +382,16 @@ export class Client {
     return this.#step(async () => {
       const info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
       if (info?.type === GROUP_V1) return this.#sendGroup(conversationId, contentBytes);
-      const { ref, state } = await this.#loadPrivate(conversationId, info);
-      const now = this.#clock.now();
-      const r = this.#sendFrame(state, contentBytes, now);
-      const tx = new Transaction(this.#store);
-      apply(tx, stateWriteOp(ref, this.#states.encode(r.state)));
-      const record: HistoryRecord = {
-        messageId: r.messageId,
-        direction: "out",
-        timestamp: r.timestamp,
-        storedAt: now,
-        state: "queued",
-        content: contentBytes,
-      };
-      const key = this.#addHistory(tx, ref.id, record);
-      await tx.commit();
-      this.#emit({ type: "delivery-state", conversationId: ref.id, messageId: r.messageId, state: "queued" });
-      // Nothing to publish while a new session cannot send yet (after a reset): it stays queued until sealed.
-      if (r.outgoing.length > 0 && (await this.#publishAll(r.outgoing, ref.id)))
-        await this.#markRecordSent(ref.id, key, record);
-      return { messageId: r.messageId };
+      const runtime = info && this.#registry.runtime(info.type);
+      const send = runtime?.lifecycle?.send;
+      if (!info || !runtime || !send) throw new ClientError("unknown-conversation", "no such conversation");
+      const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
+      const { value } = await this.#unit(async (tx, plan) => {
+        const r = await lifecycleCall(() => send(this.#context(tx, runtime), ref, contentBytes));
+        await this.#effects.apply(tx, r.effects, plan);
+        return r.value;
+      });
+      return { messageId: value };
     });
   }
 
@@ -477,18 +401,19 @@ export class Client {
    */
   sendGroupControl(conversationId: string, payload: Uint8Array): Promise<{ messageId: string }> {
     return this.#step(async () => {
-      const { ref, state } = await this.#loadPrivate(conversationId);
-      const now = this.#clock.now();
-      let r: ReturnType<PrivateV1Engine["send"]>;
-      try {
-        r = this.#engine.send(state, { case: "groupControl", value: payload }, now);
-      } catch (e) {
-        if (e instanceof PrivateV1Error) throw new ClientError("content-too-large", e.message);
-        throw e;
-      }
-      await this.#store.commit([stateWriteOp(ref, this.#states.encode(r.state))]);
-      await this.#publishAll(r.outgoing, ref.id);
-      return { messageId: r.messageId };
+      const info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
+      const carrier = this.#registry.carrier();
+      const carry = carrier?.lifecycle?.carry;
+      if (!info || !carrier || !carry || info.type !== carrier.spec.name)
+        throw new ClientError("unknown-conversation", "no such pairwise conversation");
+      const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
+      const { value } = await this.#unit(async (tx, plan) => {
+        const r = await lifecycleCall(() => carry(this.#context(tx, carrier), ref, payload));
+        if (!r) throw new ClientError("unknown-conversation", "conversation state unreadable");
+        await this.#effects.apply(tx, r.effects, plan);
+        return r.value;
+      });
+      return { messageId: value };
     });
   }
 
@@ -654,9 +579,8 @@ export class Client {
   sweep(): Promise<void> {
     return this.#step(async () => {
       await this.#expireRequests();
-      for (const ref of this.#decoder.index.topics().flatMap((t) => this.#decoder.index.conversationsOn(t))) {
-        if (ref.type === PRIVATE_V1) await this.#sweepConversation(ref);
-      }
+      for (const ref of this.#decoder.index.topics().flatMap((t) => this.#decoder.index.conversationsOn(t)))
+        await this.#wake(ref);
       await this.#groupStep(BY_PEER, async (tx) => ({ value: undefined, effects: await this.#groups.engine.tick(tx) }));
     });
   }
@@ -831,11 +755,13 @@ export class Client {
       return { kind: "badly-formed", reason: "conversation-exists", conversationId: inbox };
     const policy = this.#config.invites;
     const now = this.#clock.now();
-    const peer = (c.frame as InboxV1Opened).initiator;
+    // What the started conversation is, in the neutral vocabulary: its peer and the messages its invite carried.
+    const effects = this.#openedEffects(s.conversation, s.frame, s.state, { now });
+    const peer = effects.find((e) => e.kind === "conversation")?.peer ?? "";
     // The rate comes first: it also bounds the scan for a known contact below.
     let reason: "rate" | "cap" | undefined = this.#inviteRate.admit(now) ? undefined : "rate";
-    let request = policy.mode === "request" && s.conversation.type === PRIVATE_V1;
-    // Someone the user already talks with (a PrivateV1 conversation it accepted or started) is not asked about.
+    let request = policy.mode === "request" && this.#registry.starter("pairwise")?.spec.name === s.conversation.type;
+    // Someone the user already talks with (a pairwise conversation it accepted or started) is not asked about.
     if (!reason && request) request = !(await this.#pairwiseWith(new Transaction(this.#store), peer));
     if (!reason && request && this.#pending.size >= policy.maxPending) reason = "cap";
     if (reason) {
@@ -849,9 +775,8 @@ export class Client {
     for (const op of c.writes) if (op.key === conversationKey(c.conversation)) apply(tx, op);
     const state = c.writes.find((op) => op.op === "put" && op.ns === CONVERSATION_STATE_NS && op.key === key);
     const frames: RequestFrame[] = [];
-    for (const f of (s.frame as PrivateV1Opened | undefined)?.frames ?? [])
-      if (f.body.case === "content")
-        frames.push({ messageId: f.messageId, timestamp: f.timestamp, content: f.body.value });
+    for (const e of effects)
+      if (e.kind === "message") frames.push({ messageId: e.messageId, timestamp: e.timestamp, content: e.content });
     const expiresAt = now + policy.requestTtlMs;
     tx.put(
       MESSAGE_REQUEST_NS,
@@ -913,15 +838,34 @@ export class Client {
     origin: GroupOrigin,
     fn: (tx: Transaction) => Promise<{ value: T; effects: readonly GroupEffect[]; events?: ClientEvent[] }>,
   ): Promise<{ value: T; published: boolean }> {
-    const tx = new Transaction(this.#store);
-    const r = await fn(tx);
-    const plan: GroupPlan = { events: [...(r.events ?? [])], after: [] };
-    await this.#groups.plan(tx, r.effects, origin, plan);
-    await tx.commit();
-    return { value: r.value, published: await this.#runPlan(plan) };
+    return this.#unit(async (tx, plan) => {
+      const r = await fn(tx);
+      plan.events.push(...(r.events ?? []));
+      await this.#groups.plan(tx, r.effects, origin, plan);
+      return r.value;
+    });
   }
 
-  async #runPlan(plan: GroupPlan): Promise<boolean> {
+  /**
+   * One unit of work: the step's transaction, the type's step (which stages writes and returns effects
+   * applied into `plan`), ONE commit, and only then routing, events and publishing. Returns whether every
+   * publish was accepted.
+   */
+  async #unit<T>(fn: (tx: Transaction, plan: StepPlan) => Promise<T>): Promise<{ value: T; published: boolean }> {
+    const tx = new Transaction(this.#store);
+    const plan = newPlan();
+    const value = await fn(tx, plan);
+    await tx.commit();
+    return { value, published: await this.#finish(plan) };
+  }
+
+  /** After a commit: route and watch new conversations, emit events, then publish and notify in order. */
+  async #finish(plan: StepPlan): Promise<boolean> {
+    for (const w of plan.watch) {
+      this.#decoder.index.add(w.ref);
+      await this.#subscribe(w.ref.contentTopic);
+      if (w.since !== undefined) this.#backfill(w.ref.contentTopic, w.since);
+    }
     for (const e of plan.events) this.#emit(e);
     let ok = true;
     for (const f of plan.after) if ((await f()) === false) ok = false;
@@ -951,7 +895,7 @@ export class Client {
       return { value: r.messageId, effects: r.effects, events: [queued] };
     });
     // Groups have no per-message acknowledgements: a published message is "sent", and stays so.
-    if (published) await this.#markSent(conversationId, [messageId]);
+    if (published) await this.#markSent(conversationId, [messageId], newPlan());
     return { messageId };
   }
 
@@ -966,10 +910,10 @@ export class Client {
     const held = effects.find((e) => e.kind === "held");
     // Nothing written: a replay, our own echo, or a group we left. Quiet, like PrivateV1 replays.
     if (!rejected && !held && tx.size === 0) return { kind: "badly-formed", reason: "replay", conversationId };
-    const plan = emptyPlan();
+    const plan = newPlan();
     await this.#groups.plan(tx, effects, BY_PEER, plan);
     await tx.commit();
-    await this.#runPlan(plan);
+    await this.#finish(plan);
     if (rejected?.kind === "rejected") return { kind: "badly-formed", reason: rejected.reason, conversationId };
     if (held?.kind === "held") return { kind: "badly-formed", reason: held.reason, conversationId };
     return { kind: "readable", conversationId };
@@ -996,14 +940,16 @@ export class Client {
   }
 
   /**
-   * The PrivateV1 conversation group-control frames to `peer` travel on. With several, one the peer started
+   * The conversation of the control carrier's type that control payloads to `peer` travel on. With several, one the peer started
    * is preferred (its invite reached us, so it works both ways), then the newest.
    */
   async #pairwiseWith(tx: Transaction, peer: string): Promise<ConversationInfo | undefined> {
+    const type = this.#registry.carrier()?.spec.name;
+    if (type === undefined) return undefined;
     let best: ConversationInfo | undefined;
     for (const { value } of await tx.scan(CONVERSATION_INFO_NS)) {
       const info = decodeInfo(value);
-      if (info?.type !== PRIVATE_V1 || info.peer !== peer) continue;
+      if (!info || info.type !== type || info.peer !== peer) continue;
       const rank = (i: ConversationInfo) => (i.initiatedBy === "peer" ? 1 : 0);
       if (!best || rank(info) > rank(best) || (rank(info) === rank(best) && info.createdAt >= best.createdAt))
         best = info;
@@ -1013,21 +959,91 @@ export class Client {
 
   /** Sends a group-control frame to `peer` within `tx` (see GroupHost.sendControl). */
   async #controlInTx(tx: Transaction, peer: string, frame: Uint8Array): Promise<(() => Promise<boolean>) | undefined> {
+    const effects = await this.#carry(tx, peer, frame);
+    if (!effects) return undefined;
+    const plan = newPlan();
+    await this.#effects.apply(tx, effects, plan);
+    return () => this.#finish(plan);
+  }
+
+  /** A control payload to `peer` through the carrier type, staged in `tx`; undefined when it cannot travel. */
+  async #carry(tx: Transaction, peer: string, payload: Uint8Array): Promise<readonly Effect[] | undefined> {
+    const carrier = this.#registry.carrier();
+    const carry = carrier?.lifecycle?.carry;
+    if (!carrier || !carry) return undefined;
     const info = await this.#pairwiseWith(tx, peer);
     if (!info) return undefined;
-    const bytes = await tx.get("framework.conversation-state", `${PRIVATE_V1}:${info.id}`);
-    const state = bytes && this.#states.decode(bytes);
-    if (!state) return undefined;
-    let r: ReturnType<PrivateV1Engine["send"]>;
+    const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
     try {
-      r = this.#engine.send(state, { case: "groupControl", value: frame }, this.#clock.now());
+      return (await carry(this.#context(tx, carrier), ref, payload))?.effects;
     } catch (e) {
-      if (e instanceof PrivateV1Error) return undefined; // too large to segment: the engine's re-welcome path heals
+      // Too large to carry: the consumer's re-welcome path heals.
+      if (e instanceof LifecycleError) return undefined;
       throw e;
     }
-    const ref: ConversationRef = { id: info.id, type: PRIVATE_V1, contentTopic: info.contentTopic };
-    apply(tx, stateWriteOp(ref, this.#states.encode(r.state)));
-    return () => this.#publishAll(r.outgoing, info.id);
+  }
+
+  /** A received control payload: rate-limited per sender, consumed in this transaction, then listeners. */
+  async #controlIn(tx: Transaction, m: ControlIn, plan: StepPlan): Promise<void> {
+    const { peer, conversationId } = m;
+    if (controlCreatesState(m.payload) && !this.#controlRate.admit(peer, this.#clock.now())) {
+      // Consumed without effect: the group engine's timeouts and re-welcome paths take over.
+      plan.events.push({ type: "invite-dropped", reason: "rate", source: "group-control", peer, conversationId });
+      return;
+    }
+    const message: GroupControlMessage = { conversationId, peer, messageId: m.messageId, payload: m.payload };
+    plan.after.push(async () => {
+      for (const h of this.#groupControl) {
+        try {
+          h(message);
+        } catch (e) {
+          this.#emit({ type: "error", conversationId, error: asParley(e) });
+        }
+      }
+      return undefined;
+    });
+    // The group step joins this transaction: the pairwise frame is consumed exactly when its effect on
+    // the group (a welcome joined, a key package answered) is stored.
+    const groupEffects = await this.#groups.engine.receiveControl(tx, peer, m.payload);
+    await this.#groups.plan(tx, groupEffects, { initiatedBy: "peer", from: peer }, plan);
+  }
+
+  /**
+   * The context of one step of `runtime`'s type: the step's transaction scoped to the type's namespaces,
+   * and its conversation states (staged in this step, else committed: from the cache or the store).
+   */
+  #context(tx: Transaction, runtime: AnyConversationTypeRuntime): StepContext<unknown> {
+    const type = runtime.spec.name;
+    const stage = this.#staged.get(tx) ?? new Map<string, unknown>();
+    this.#staged.set(tx, stage);
+    const encode = (ref: ConversationRef, state: unknown) => {
+      stage.set(conversationKey(ref), state);
+      return runtime.encodeState(state);
+    };
+    return {
+      crypto: this.#crypto,
+      random: this.#random,
+      now: this.#clock.now(),
+      tx: new ScopedTransaction(tx, runtime.lifecycle?.namespaces ?? []),
+      states: {
+        get: async (id) => {
+          const key = conversationKey({ type, id });
+          if (stage.has(key)) return stage.get(key);
+          // Written in this step by someone else (the decoder's next state): read through the transaction.
+          if (!tx.staged(CONVERSATION_STATE_NS, key)) {
+            const cached = this.#states.state(key);
+            if (cached !== undefined) return cached;
+          }
+          const bytes = await tx.get(CONVERSATION_STATE_NS, key);
+          return bytes && runtime.decodeState(bytes);
+        },
+        put: (ref, state) => apply(tx, stateWriteOp(ref, encode(ref, state))),
+        create: (ref, state) => {
+          for (const op of conversationWriteOps(ref, encode(ref, state))) apply(tx, op);
+        },
+      },
+      isKnownConversation: (id) => this.#decoder.index.has(id),
+    };
   }
 
   async #publishRaw(contentTopic: string, payload: Uint8Array, conversationId: string): Promise<boolean> {
@@ -1041,43 +1057,11 @@ export class Client {
     return r.ok;
   }
 
-  #sendFrame(state: PrivateV1State, contentBytes: Uint8Array, now: number): ReturnType<PrivateV1Engine["send"]> {
-    try {
-      return this.#engine.send(state, { case: "content", value: contentBytes }, now);
-    } catch (e) {
-      if (e instanceof PrivateV1Error) throw new ClientError("content-too-large", e.message);
-      throw e;
-    }
-  }
-
   async #inboxState(): Promise<InboxV1State> {
     const bytes = await this.#store.get("framework.conversation-state", `${INBOX_V1}:${this.#identity.inbox.id}`);
     const state = bytes && decodeInboxState(bytes);
     if (!state) throw new ClientError("no-identity", "inbox state unreadable");
     return state;
-  }
-
-  /** `known`: the conversation's record when the caller has just read it (saves a second read and decode). */
-  async #loadPrivate(
-    conversationId: string,
-    known?: ConversationInfo,
-  ): Promise<{ ref: ConversationRef; state: PrivateV1State }> {
-    const info = known ?? decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
-    if (!info || info.type !== PRIVATE_V1)
-      throw new ClientError("unknown-conversation", "no such PrivateV1 conversation");
-    const ref: ConversationRef = { id: info.id, type: PRIVATE_V1, contentTopic: info.contentTopic };
-    const state = await this.#privateState(info.id);
-    if (!state) throw new ClientError("unknown-conversation", "conversation state unreadable");
-    return { ref, state };
-  }
-
-  /** A PrivateV1 state as last committed: from the cache, else read and decoded from the store. */
-  async #privateState(conversationId: string): Promise<PrivateV1State | undefined> {
-    const key = `${PRIVATE_V1}:${conversationId}`;
-    const cached = this.#states.state(key);
-    if (cached) return cached;
-    const bytes = await this.#store.get("framework.conversation-state", key);
-    return bytes && this.#states.decode(bytes);
   }
 
   /** Returns the record's history key. */
@@ -1090,61 +1074,43 @@ export class Client {
   }
 
   /**
-   * `#markSent` for a record this step just committed as queued: steps are serialised, so nothing can have
-   * changed it since, and the record need not be read back and decoded.
+   * Marks messages `sent` in a step of its own, after their publishing. Records the step itself wrote as
+   * `queued` are written without reading them back: steps are serialised, nothing changed them since.
    */
-  async #markRecordSent(conversationId: string, key: string, record: HistoryRecord): Promise<void> {
-    await this.#store.commit([{ op: "put", ns: HISTORY_NS, key, value: encodeHistory({ ...record, state: "sent" }) }]);
-    this.#emit({ type: "delivery-state", conversationId, messageId: record.messageId, state: "sent" });
-  }
-
-  /** Updates delivery states in `tx`; returns the events to emit after commit. */
-  async #updateStates(
-    tx: Transaction,
-    conversationId: string,
-    updates: readonly { messageId: string; state: DeliveryState }[],
-  ): Promise<ClientEvent[]> {
-    const events: ClientEvent[] = [];
-    for (const u of updates) {
-      const keyBytes = await tx.get(MESSAGE_INDEX_NS, `${conversationId}/${u.messageId}`);
-      const key = keyBytes && fromUtf8(keyBytes);
-      if (!key) continue;
-      const bytes = await tx.get(HISTORY_NS, key);
-      const record = bytes && decodeHistory(bytes);
-      if (!record) continue;
-      const next = advance(record.state, u.state);
-      if (!next) continue;
-      tx.put(HISTORY_NS, key, encodeHistory({ ...record, state: next }));
-      events.push({ type: "delivery-state", conversationId, messageId: u.messageId, state: next });
-    }
-    return events;
-  }
-
-  async #markSent(conversationId: string, messageIds: readonly string[]): Promise<void> {
+  async #markSent(conversationId: string, messageIds: readonly string[], plan: StepPlan): Promise<void> {
     const tx = new Transaction(this.#store);
-    const events = await this.#updateStates(
-      tx,
-      conversationId,
-      messageIds.map((messageId) => ({ messageId, state: "sent" as const })),
-    );
+    const events: ClientEvent[] = [];
+    for (const messageId of messageIds) {
+      const known = plan.queued.get(messageId);
+      if (known) {
+        tx.put(HISTORY_NS, known.key, encodeHistory({ ...known.record, state: "sent" }));
+        events.push({ type: "delivery-state", conversationId, messageId, state: "sent" });
+        continue;
+      }
+      const event = await deliveryChange(tx, conversationId, messageId, "sent", "advance");
+      if (event) events.push(event);
+    }
     await tx.commit();
     for (const e of events) this.#emit(e);
   }
 
   /** Publishes in order; true when every payload was accepted by the delivery. */
   async #publishAll(
-    outgoing: readonly { conversationHint: string; contentTopic: string; payload: EncryptedPayload }[],
+    outgoing: readonly (Outgoing | { readonly contentTopic: string; readonly sealed: Uint8Array })[],
     conversationId: string,
   ): Promise<boolean> {
     let ok = true;
     for (const o of outgoing) {
-      const bytes = sealEnvelope({
-        crypto: this.#crypto,
-        random: this.#random,
-        conversationId: o.conversationHint,
-        payload: o.payload,
-        rawHint: this.#config.rawHints,
-      });
+      const bytes =
+        "sealed" in o
+          ? o.sealed
+          : sealEnvelope({
+              crypto: this.#crypto,
+              random: this.#random,
+              conversationId: o.hint,
+              payload: o.payload,
+              rawHint: this.#config.rawHints,
+            });
       const r = await this.#delivery.publish(o.contentTopic, bytes);
       if (!r.ok) {
         ok = false;
@@ -1201,154 +1167,45 @@ export class Client {
       }
       return { kind: "badly-formed", reason: c.reason, ...(conversationId !== undefined && { conversationId }) };
     }
-    if (c.conversation.type === INBOX_V1 && c.started.length > 0) {
+    if (c.started.length > 0) {
       const handled = await this.#admitInvite(c);
       if (handled) return handled;
     }
-    const now = this.#clock.now();
-    const tx = new Transaction(this.#store);
-    for (const op of c.writes) apply(tx, op);
-    const events: ClientEvent[] = [];
-    const after: (() => void)[] = [];
-    const plan = emptyPlan();
-    const started: ConversationRef[] = [];
-    for (const s of c.started) {
-      const ref = s.conversation;
-      started.push(ref);
-      const peer = ref.type === PRIVATE_V1 ? toHex((s.state as PrivateV1State).peerKey) : "";
-      const info: ConversationInfo = {
-        id: ref.id,
-        type: ref.type,
-        peer,
-        initiatedBy: "peer",
-        createdAt: now,
-        contentTopic: ref.contentTopic,
-      };
-      tx.put(CONVERSATION_INFO_NS, ref.id, encodeJson(info));
-      events.push({ type: "conversation-started", conversationId: ref.id, peer, initiatedBy: "peer" });
-      if (ref.type === PRIVATE_V1 && s.frame) {
-        await this.#applyEffects(tx, ref.id, peer, s.frame as PrivateV1Opened, now, events, after, plan);
-      }
-    }
-    if (c.conversation.type === PRIVATE_V1) {
-      const state = c.nextState as PrivateV1State;
-      await this.#applyEffects(
-        tx,
-        c.conversation.id,
-        toHex(state.peerKey),
-        c.frame as PrivateV1Opened,
-        now,
-        events,
-        after,
-        plan,
-      );
-    }
-    await tx.commit();
-    for (const ref of started) {
-      this.#decoder.index.add(ref);
-      await this.#subscribe(ref.contentTopic);
-      this.#backfill(ref.contentTopic, now - 10 * 60_000);
-    }
-    for (const e of events) this.#emit(e);
-    for (const f of after) f();
-    await this.#runPlan(plan);
+    await this.#unit(async (tx, plan) => {
+      for (const op of c.writes) apply(tx, op);
+      const now = this.#clock.now();
+      const effects: Effect[] = [];
+      for (const s of c.started) effects.push(...this.#openedEffects(s.conversation, s.frame, s.state, { now }));
+      effects.push(...this.#openedEffects(c.conversation, c.frame, c.nextState, undefined));
+      await this.#effects.apply(tx, effects, plan);
+    });
     return { kind: "readable", conversationId: c.conversation.id };
   }
 
-  async #applyEffects(
-    tx: Transaction,
-    conversationId: string,
-    peer: string,
-    effects: PrivateV1Effects,
-    now: number,
-    events: ClientEvent[],
-    after: (() => void)[],
-    plan: GroupPlan,
-  ): Promise<void> {
-    for (const f of effects.frames) {
-      if (f.body.case === "content") {
-        // The application sees a message once, whatever the layers below let through twice (a copy sealed
-        // again in a new session after its SDS id left the duplicate window): the message index is permanent.
-        if (await tx.get(MESSAGE_INDEX_NS, `${conversationId}/${f.messageId}`)) continue;
-        this.#addHistory(tx, conversationId, {
-          messageId: f.messageId,
-          direction: "in",
-          timestamp: f.timestamp,
-          storedAt: now,
-          state: undefined,
-          content: f.body.value,
-          sender: peer,
-        });
-        events.push({
-          type: "message",
-          conversationId,
-          messageId: f.messageId,
-          sender: peer,
-          content: this.#codecs.decode(f.body.value),
-          timestamp: f.timestamp,
-        });
-      } else if (f.body.case === "groupControl") {
-        if (controlCreatesState(f.body.value) && !this.#controlRate.admit(peer, now)) {
-          // Consumed without effect: the group engine's timeouts and re-welcome paths take over.
-          events.push({ type: "invite-dropped", reason: "rate", source: "group-control", peer, conversationId });
-          continue;
-        }
-        // The group step joins this transaction: the pairwise frame is consumed exactly when its effect on
-        // the group (a welcome joined, a key package answered) is stored.
-        const groupEffects = await this.#groups.engine.receiveControl(tx, peer, f.body.value);
-        await this.#groups.plan(tx, groupEffects, { initiatedBy: "peer", from: peer }, plan);
-        const m: GroupControlMessage = { conversationId, peer, messageId: f.messageId, payload: f.body.value };
-        after.push(() => {
-          for (const h of this.#groupControl) {
-            try {
-              h(m);
-            } catch (e) {
-              this.#emit({ type: "error", conversationId, error: asParley(e) });
-            }
-          }
-        });
-      }
-      // Placeholders carry nothing for the application.
-    }
-    events.push(...(await this.#updateStates(tx, conversationId, effects.deliveryUpdates)));
-    if (effects.missing.length > 0) events.push({ type: "message-missing", conversationId, missing: effects.missing });
-    if (effects.lost.length > 0) events.push({ type: "message-lost", conversationId, lost: effects.lost });
-    for (const reason of effects.dropped) events.push({ type: "frame-dropped", conversationId, reason });
+  /** What an opened frame means, in the type's own words (`lifecycle.opened`). */
+  #openedEffects(ref: ConversationRef, frame: unknown, state: unknown, started: { now: number } | undefined): Effect[] {
+    const opened = this.#registry.runtime(ref.type)?.lifecycle?.opened;
+    if (opened && frame !== undefined) return opened(frame, state, ref, started);
+    if (!started) return [];
+    // A type that says nothing of its frames: the conversation starts with its record and its topic watched.
+    return [
+      { kind: "conversation", ref, peer: "", initiatedBy: "peer" },
+      { kind: "watch", ref, since: started.now - 10 * 60_000 },
+    ];
   }
 
-  async #sweepConversation(ref: ConversationRef): Promise<void> {
-    const state = await this.#privateState(ref.id);
-    if (!state) return;
-    const now = this.#clock.now();
-    const r = this.#engine.sweep(state, now);
-    const e = r.effects;
-    if (
-      r.outgoing.length === 0 &&
-      e.deliveryUpdates.length === 0 &&
-      e.frames.length === 0 &&
-      e.lost.length === 0 &&
-      r.state.reassembly === state.reassembly &&
-      r.state.sds === state.sds &&
-      r.state.ratchet === state.ratchet &&
-      r.state.pendingReset === state.pendingReset &&
-      r.state.outbound === state.outbound
-    )
-      return;
+  /** Periodic work on one conversation; a conversation whose type reports nothing changed commits nothing. */
+  async #wake(ref: ConversationRef): Promise<void> {
+    const runtime = this.#registry.runtime(ref.type);
+    const wake = runtime?.lifecycle?.wake;
+    if (!runtime || !wake) return;
     const tx = new Transaction(this.#store);
-    apply(tx, stateWriteOp(ref, this.#states.encode(r.state)));
-    const events: ClientEvent[] = [];
-    const after: (() => void)[] = [];
-    const plan = emptyPlan();
-    await this.#applyEffects(tx, ref.id, toHex(state.peerKey), e, now, events, after, plan);
+    const effects = await wake(this.#context(tx, runtime), ref);
+    if (!effects) return;
+    const plan = newPlan();
+    await this.#effects.apply(tx, effects, plan);
     await tx.commit();
-    for (const ev of events) this.#emit(ev);
-    for (const f of after) f();
-    await this.#runPlan(plan);
-    if (r.outgoing.length > 0 && (await this.#publishAll(r.outgoing, ref.id))) {
-      const resent = new Set(r.outgoing.map((o) => o.sdsId).filter((x) => x !== undefined));
-      const frames = r.state.outbound.filter((o) => o.segments.some((s) => resent.has(s))).map((o) => o.messageId);
-      if (frames.length > 0) await this.#markSent(ref.id, frames);
-    }
+    await this.#finish(plan);
   }
 
   #armSweep(): void {
@@ -1361,6 +1218,17 @@ export class Client {
         })
         .finally(() => this.#armSweep());
     });
+  }
+}
+
+/** Runs a type's step, reporting its refusals in the Client's words. */
+async function lifecycleCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof LifecycleError)
+      throw new ClientError(e.code === "content-too-large" ? "content-too-large" : "unknown-conversation", e.message);
+    throw e;
   }
 }
 

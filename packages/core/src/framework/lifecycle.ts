@@ -184,7 +184,10 @@ export interface TypeLifecycle<S = unknown, F = unknown> {
   /** Whether it carries control payloads between peers (`carry`) and whether it consumes them (`control`). */
   readonly carriesControl?: boolean;
   readonly consumesControl?: boolean;
-  start?(ctx: StepContext<S>, request: StartRequest): Promise<StepResult<{ conversationId: string; messageId: string }>>;
+  start?(
+    ctx: StepContext<S>,
+    request: StartRequest,
+  ): Promise<StepResult<{ conversationId: string; messageId: string }>>;
   /** Throws a ParleyError with code `content-too-large` for content the type cannot send. */
   send?(ctx: StepContext<S>, ref: ConversationRef, content: Uint8Array): Promise<StepResult<string>>;
   /**

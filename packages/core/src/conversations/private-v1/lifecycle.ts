@@ -7,7 +7,14 @@ import { toHex } from "../../base/bytes.js";
 import type { CryptoProvider, X25519KeyPair } from "../../crypto/provider.js";
 import { encodeEncryptedPayload } from "../../framework/envelope.js";
 import { LifecycleError } from "../../framework/errors.js";
-import type { Effect, Outgoing, StartRequest, StepContext, StepResult, TypeLifecycle } from "../../framework/lifecycle.js";
+import type {
+  Effect,
+  Outgoing,
+  StartRequest,
+  StepContext,
+  StepResult,
+  TypeLifecycle,
+} from "../../framework/lifecycle.js";
 import type { ConversationRef } from "../../framework/runtime.js";
 import { parseIntroBundle } from "../../identity/intro-bundle.js";
 import type { PrivateV1FrameBody } from "../../wire/hand/private-v1-frame.js";
@@ -60,8 +67,12 @@ export function privateV1Lifecycle(
     return state;
   }
 
-  async function start(ctx: Ctx, request: StartRequest): Promise<StepResult<{ conversationId: string; messageId: string }>> {
-    if (request.kind !== "pairwise" || !identity) throw new LifecycleError("unsupported", "PrivateV1 starts pairwise only");
+  async function start(
+    ctx: Ctx,
+    request: StartRequest,
+  ): Promise<StepResult<{ conversationId: string; messageId: string }>> {
+    if (request.kind !== "pairwise" || !identity)
+      throw new LifecycleError("unsupported", "PrivateV1 starts pairwise only");
     const parsed = parseIntroBundle(ctx.crypto, request.bundle);
     if (!parsed.ok) throw parsed.error;
     const bundle = parsed.bundle;

@@ -32,9 +32,11 @@ export function effectsOf(ref: ConversationRef, peer: string, e: PrivateV1Effect
   }
   for (const u of e.deliveryUpdates)
     out.push({ kind: "delivery", conversationId, messageId: u.messageId, state: u.state, rule: "advance" });
-  if (e.missing.length > 0) out.push({ kind: "notice", notice: { kind: "message-missing", conversationId, missing: e.missing } });
+  if (e.missing.length > 0)
+    out.push({ kind: "notice", notice: { kind: "message-missing", conversationId, missing: e.missing } });
   if (e.lost.length > 0) out.push({ kind: "notice", notice: { kind: "message-lost", conversationId, lost: e.lost } });
-  for (const reason of e.dropped) out.push({ kind: "notice", notice: { kind: "frame-dropped", conversationId, reason } });
+  for (const reason of e.dropped)
+    out.push({ kind: "notice", notice: { kind: "frame-dropped", conversationId, reason } });
   return out;
 }
 
