@@ -21,7 +21,6 @@ import {
 } from "../conversations/inbox-v1/index.js";
 import { decodeInboxState, encodeInboxState } from "../conversations/inbox-v1/state.js";
 import { createPrivateV1Runtime } from "../conversations/private-v1/index.js";
-import { withSegmentRecords } from "../conversations/private-v1/segment-records.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
 import {
   CONVERSATION_STATE_NS,
@@ -150,7 +149,7 @@ export class Client {
   readonly #decoder: Decoder;
   readonly #effects: EffectApplier;
   /** States a step staged, by transaction: what its later reads of the same conversation see. */
-  readonly #staged = new WeakMap<Transaction, Map<string, unknown>>();
+  readonly #staged = new WeakMap<Transaction, Map<string, Staged>>();
   readonly #serial = new SerialExecutor();
   readonly #events = new EventStream<ClientEvent>();
   readonly #groupControl = new Set<(m: GroupControlMessage) => void>();
@@ -168,8 +167,7 @@ export class Client {
   #closed = false;
 
   private constructor(options: ClientOptions, identity: Identity, seq: number) {
-    // Parts of partly received PrivateV1 frames are records of their own, committed with their state.
-    this.#store = this.#states.wrap(withSegmentRecords(options.store));
+    this.#store = this.#states.wrap(options.store);
     this.#delivery = options.delivery;
     this.#crypto = options.crypto;
     this.#clock = options.clock ?? systemClock;
@@ -218,9 +216,13 @@ export class Client {
       crypto: this.#crypto,
       store: this.#store,
       clock: this.#clock,
-      loadState: (ref) => {
+      loadState: async (ref) => {
         const cached = this.#states.bytes(conversationKey(ref));
-        return cached ? Promise.resolve(cached) : loadState(this.#store, ref);
+        if (cached) return cached;
+        const bytes = await loadState(this.#store, ref);
+        const runtime = this.#registry.runtime(ref.type);
+        if (bytes && runtime) await this.#loadRecords(new Transaction(this.#store), runtime, ref, bytes);
+        return bytes;
       },
     });
     this.#identity = identity;
@@ -610,7 +612,7 @@ export class Client {
         throw new ClientError("unknown-conversation", "no such conversation");
       const tx = new Transaction(this.#store);
       setArchived(tx, conversationId, archived, this.#clock.now());
-      await tx.commit();
+      await this.#commit(tx);
     });
   }
 
@@ -637,7 +639,11 @@ export class Client {
       }
       const tx = new Transaction(this.#store);
       const d = await deleteConversationRecords(tx, info, info.type !== GROUP_V1, this.inboxTopic);
-      await tx.commit();
+      const runtime = this.#registry.runtime(info.type);
+      const records = runtime?.lifecycle?.records;
+      if (records && d.removed)
+        await records.forget(new ScopedTransaction(tx, runtime.lifecycle?.namespaces ?? []), d.removed);
+      await this.#commit(tx);
       if (!d.removed || !d.tombstone) return;
       this.#decoder.index.remove(d.removed);
       this.#decoder.index.add(d.tombstone);
@@ -698,7 +704,7 @@ export class Client {
         const content = this.#codecs.decode(f.content);
         events.push({ type: "message", conversationId: r.id, sender: r.peer, ...f, content });
       }
-      await tx.commit();
+      await this.#commit(tx);
       this.#pending.delete(id);
       this.#decoder.index.add(ref);
       await this.#subscribe(ref.contentTopic);
@@ -724,7 +730,7 @@ export class Client {
       // Marks are kept in expiry order (insertion order, one lifetime each): the oldest goes first.
       const evicted = this.#refused.size >= MAX_REFUSAL_MARKS ? this.#refused.keys().next().value : undefined;
       if (evicted !== undefined) tx.delete(REFUSED_INVITE_NS, evicted);
-      await tx.commit();
+      await this.#commit(tx);
       if (evicted !== undefined) this.#refused.delete(evicted);
       this.#pending.delete(id);
       this.#refused.set(id, expiresAt);
@@ -792,7 +798,7 @@ export class Client {
         frames,
       }),
     );
-    await tx.commit();
+    await this.#commit(tx);
     this.#pending.set(id, { expiresAt, peer });
     this.#emit({ type: "message-request", requestId: id, peer });
     return { kind: "readable", conversationId: inbox };
@@ -807,7 +813,7 @@ export class Client {
     const tx = new Transaction(this.#store);
     for (const [id] of requests) tx.delete(MESSAGE_REQUEST_NS, id);
     for (const id of marks) tx.delete(REFUSED_INVITE_NS, id);
-    await tx.commit();
+    await this.#commit(tx);
     for (const id of marks) this.#refused.delete(id);
     for (const [id, p] of requests) {
       this.#pending.delete(id);
@@ -855,7 +861,7 @@ export class Client {
     const tx = new Transaction(this.#store);
     const plan = newPlan();
     const value = await fn(tx, plan);
-    await tx.commit();
+    await this.#commit(tx);
     return { value, published: await this.#finish(plan) };
   }
 
@@ -912,7 +918,7 @@ export class Client {
     if (!rejected && !held && tx.size === 0) return { kind: "badly-formed", reason: "replay", conversationId };
     const plan = newPlan();
     await this.#groups.plan(tx, effects, BY_PEER, plan);
-    await tx.commit();
+    await this.#commit(tx);
     await this.#finish(plan);
     if (rejected?.kind === "rejected") return { kind: "badly-formed", reason: rejected.reason, conversationId };
     if (held?.kind === "held") return { kind: "badly-formed", reason: held.reason, conversationId };
@@ -1014,10 +1020,9 @@ export class Client {
    */
   #context(tx: Transaction, runtime: AnyConversationTypeRuntime): StepContext<unknown> {
     const type = runtime.spec.name;
-    const stage = this.#staged.get(tx) ?? new Map<string, unknown>();
-    this.#staged.set(tx, stage);
+    const stage = this.#stageOf(tx);
     const encode = (ref: ConversationRef, state: unknown) => {
-      stage.set(conversationKey(ref), state);
+      stage.set(conversationKey(ref), { ref, state, runtime });
       return runtime.encodeState(state);
     };
     return {
@@ -1028,13 +1033,15 @@ export class Client {
       states: {
         get: async (id) => {
           const key = conversationKey({ type, id });
-          if (stage.has(key)) return stage.get(key);
+          const own = stage.get(key);
+          if (own) return own.state;
           // Written in this step by someone else (the decoder's next state): read through the transaction.
           if (!tx.staged(CONVERSATION_STATE_NS, key)) {
             const cached = this.#states.state(key);
             if (cached !== undefined) return cached;
           }
           const bytes = await tx.get(CONVERSATION_STATE_NS, key);
+          if (bytes) await this.#loadRecords(tx, runtime, { id, type, contentTopic: "" }, bytes);
           return bytes && runtime.decodeState(bytes);
         },
         put: (ref, state) => apply(tx, stateWriteOp(ref, encode(ref, state))),
@@ -1090,7 +1097,7 @@ export class Client {
       const event = await deliveryChange(tx, conversationId, messageId, "sent", "advance");
       if (event) events.push(event);
     }
-    await tx.commit();
+    await this.#commit(tx);
     for (const e of events) this.#emit(e);
   }
 
@@ -1173,6 +1180,12 @@ export class Client {
     }
     await this.#unit(async (tx, plan) => {
       for (const op of c.writes) apply(tx, op);
+      const stage = this.#stageOf(tx);
+      const next = [{ conversation: c.conversation, state: c.nextState }, ...c.started];
+      for (const { conversation: ref, state } of next) {
+        const runtime = this.#registry.runtime(ref.type);
+        if (runtime) stage.set(conversationKey(ref), { ref, state, runtime });
+      }
       const now = this.#clock.now();
       const effects: Effect[] = [];
       for (const s of c.started) effects.push(...this.#openedEffects(s.conversation, s.frame, s.state, { now }));
@@ -1194,6 +1207,33 @@ export class Client {
     ];
   }
 
+  #stageOf(tx: Transaction): Map<string, Staged> {
+    const stage = this.#staged.get(tx) ?? new Map<string, Staged>();
+    this.#staged.set(tx, stage);
+    return stage;
+  }
+
+  /** Reads what a state read from the store keeps in its type's records (not needed for bytes decoded here). */
+  async #loadRecords(
+    tx: Transaction,
+    runtime: AnyConversationTypeRuntime,
+    ref: ConversationRef,
+    bytes: Uint8Array,
+  ): Promise<void> {
+    const records = runtime.lifecycle?.records;
+    if (!records || this.#states.knows(bytes)) return;
+    await records.load(new ScopedTransaction(tx, runtime.lifecycle?.namespaces ?? []), ref, bytes);
+  }
+
+  /** Commits a step: first every staged state's records are made to match it (the type's `records.stage`). */
+  async #commit(tx: Transaction): Promise<void> {
+    for (const { ref, state, runtime } of this.#staged.get(tx)?.values() ?? []) {
+      const records = runtime.lifecycle?.records;
+      if (records) await records.stage(new ScopedTransaction(tx, runtime.lifecycle?.namespaces ?? []), ref, state);
+    }
+    await tx.commit();
+  }
+
   /** Periodic work on one conversation; a conversation whose type reports nothing changed commits nothing. */
   async #wake(ref: ConversationRef): Promise<void> {
     const runtime = this.#registry.runtime(ref.type);
@@ -1204,7 +1244,7 @@ export class Client {
     if (!effects) return;
     const plan = newPlan();
     await this.#effects.apply(tx, effects, plan);
-    await tx.commit();
+    await this.#commit(tx);
     await this.#finish(plan);
   }
 
@@ -1235,6 +1275,13 @@ async function lifecycleCall<T>(fn: () => Promise<T>): Promise<T> {
 function apply(tx: Transaction, op: WriteOp): void {
   if (op.op === "put") tx.put(op.ns, op.key, op.value);
   else tx.delete(op.ns, op.key);
+}
+
+/** A state a step staged, with its type: what its later reads see, and whose records are written at commit. */
+interface Staged {
+  readonly ref: ConversationRef;
+  readonly state: unknown;
+  readonly runtime: AnyConversationTypeRuntime;
 }
 
 function asParley(e: unknown): ParleyError {

@@ -47,6 +47,11 @@ export class StateCache<S> {
     return state;
   }
 
+  /** Whether these bytes were encoded or decoded here (decoding them again costs nothing). */
+  knows(bytes: Uint8Array): boolean {
+    return this.#known.has(bytes);
+  }
+
   /** The committed bytes of a state key (`${type}:${id}`), when cached. */
   bytes(key: string): Uint8Array | undefined {
     const e = this.#entries.get(key);

@@ -45,6 +45,22 @@ export interface StepContext<S = unknown> {
   isKnownConversation(id: string): boolean;
 }
 
+/** Reading only: a store, or a step's transaction. */
+export type ReadView = Pick<TransactionView, "get" | "scan">;
+
+/**
+ * For a type whose state keeps part of itself in records of its own namespaces (PrivateV1's segment parts):
+ * the Client calls these around every state it reads from or commits to the store.
+ */
+export interface StateRecords<S> {
+  /** Before `decodeState(bytes)` of bytes read from the store: reads what the state keeps in its records. */
+  load(view: ReadView, ref: ConversationRef, bytes: Uint8Array): Promise<void>;
+  /** Before the commit of a step that staged `state`: makes its records match it. */
+  stage(view: TransactionView, ref: ConversationRef, state: S): Promise<void>;
+  /** The conversation is deleted: deletes its records. */
+  forget(view: TransactionView, ref: ConversationRef): Promise<void>;
+}
+
 /** One envelope to publish: the Client seals `payload` under a fresh salted hint of `hint`. */
 export interface Outgoing {
   readonly hint: string;
@@ -179,6 +195,8 @@ export interface ConversationSummary {
 export interface TypeLifecycle<S = unknown, F = unknown> {
   /** Store namespaces the type's steps may touch beyond its conversation states. */
   readonly namespaces?: readonly string[];
+  /** Present when the type's state keeps part of itself in records of its namespaces. */
+  readonly records?: StateRecords<S>;
   /** The kinds of `StartRequest` it handles. */
   readonly starts?: readonly StartKind[];
   /** Whether it carries control payloads between peers (`carry`) and whether it consumes them (`control`). */

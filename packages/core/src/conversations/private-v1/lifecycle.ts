@@ -22,7 +22,7 @@ import { create, InboxV1FrameSchema, toBinary } from "../../wire/index.js";
 import { inboxContentTopic } from "../inbox-v1/address.js";
 import { initiateInbox } from "../inbox-v1/handshake.js";
 import { effectsOf, openedEffects } from "./outcome.js";
-import { SEGMENTS_NS } from "./segment-records.js";
+import { SEGMENTS_NS, segmentRecords } from "./segment-records.js";
 import {
   type OutgoingPayload,
   PRIVATE_V1,
@@ -189,6 +189,7 @@ export function privateV1Lifecycle(
 
   return {
     namespaces: [SEGMENTS_NS],
+    records: segmentRecords(),
     starts: ["pairwise"],
     carriesControl: true,
     start,
