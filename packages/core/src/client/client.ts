@@ -8,7 +8,7 @@ import { constantTimeEqual, fromUtf8, toHex, utf8 } from "../base/bytes.js";
 import { type Clock, systemClock, type TimerHandle } from "../base/clock.js";
 import type { ParleyError } from "../base/errors.js";
 import { type Content, ContentCodecs, type TextContent } from "../conversations/content/index.js";
-import type { GroupEffect } from "../conversations/group-v1/index.js";
+import { createGroupV1Runtime } from "../conversations/group-v1/runtime.js";
 import {
   currentBundle,
   INBOX_V1,
@@ -24,17 +24,18 @@ import { createPrivateV1Runtime } from "../conversations/private-v1/index.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
 import {
   CONVERSATION_STATE_NS,
+  CONVERSATIONS_NS,
   conversationKey,
   conversationWriteOps,
   loadConversationRefs,
   loadState,
   stateWriteOp,
 } from "../framework/conversation-store.js";
-import { Decoder, type Readable } from "../framework/decoder.js";
+import { Decoder, type Readable, type ToReceive } from "../framework/decoder.js";
 import type { Delivery } from "../framework/delivery.js";
 import { sealEnvelope } from "../framework/envelope.js";
 import { LifecycleError } from "../framework/errors.js";
-import type { Effect, Outgoing, StepContext } from "../framework/lifecycle.js";
+import type { Command, Effect, Outgoing, StepContext } from "../framework/lifecycle.js";
 import { Registry } from "../framework/registry.js";
 import type { AnyConversationTypeRuntime, ConversationRef } from "../framework/runtime.js";
 import { ScopedTransaction } from "../framework/scoped-transaction.js";
@@ -46,8 +47,7 @@ import { ARCHIVED_NS, deleteConversationRecords, setArchived } from "./conversat
 import { type ControlIn, deliveryChange, EffectApplier, newPlan, type StepPlan } from "./effects.js";
 import { ClientError, InboundError } from "./errors.js";
 import { EventStream } from "./event-stream.js";
-import { ClientGroups, GROUP_V1, type GroupOrigin } from "./groups.js";
-import { controlCreatesState, PerSenderWindows, RateWindow } from "./invite-gate.js";
+import { PerSenderWindows, RateWindow } from "./invite-gate.js";
 import {
   decodeExpiry,
   decodeRequest,
@@ -116,9 +116,6 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   invites: DEFAULT_INVITE_POLICY,
 };
 
-const BY_ME: GroupOrigin = { initiatedBy: "me", from: "" };
-const BY_PEER: GroupOrigin = { initiatedBy: "peer", from: "" };
-
 /** Rejections that are normal consequences of resends and redundancy, not worth an error event. */
 const QUIET_REASONS = new Set(["conversation-exists", "replay"]);
 
@@ -161,7 +158,6 @@ export class Client {
   /** Pending message requests and refusal marks, by id (loaded at boot; bounded by maxPending / MAX_REFUSAL_MARKS). */
   readonly #pending = new Map<string, { expiresAt: number; peer: string }>();
   readonly #refused = new Map<string, number>();
-  #groups!: ClientGroups;
   #seq = 0;
   #timer: TimerHandle | undefined;
   #closed = false;
@@ -194,13 +190,8 @@ export class Client {
       },
     });
     // Every type's states go through the cache: cached bytes decode to their state for free.
-    for (const t of [inboxV1, privateV1, ...(options.types ?? [])] as AnyConversationTypeRuntime[]) {
-      this.#registry.register({
-        ...t,
-        encodeState: (state) => this.#states.encodeAs({ encode: (x) => t.encodeState(x) }, state),
-        decodeState: (bytes) => this.#states.decodeAs({ decode: (b) => t.decodeState(b) }, bytes),
-      });
-    }
+    for (const t of [inboxV1, privateV1, ...(options.types ?? [])] as AnyConversationTypeRuntime[])
+      this.#registry.register(cached(t, this.#states));
     this.#effects = new EffectApplier({
       now: () => this.#clock.now(),
       decodeContent: (bytes) => this.#codecs.decode(bytes),
@@ -270,37 +261,37 @@ export class Client {
 
   static async #boot(options: ClientOptions, identity: Identity, seq: number): Promise<Client> {
     const client = new Client(options, identity, seq);
-    client.#groups = await ClientGroups.create(
-      { crypto: client.#crypto, installation: identity.installation, clock: client.#clock },
-      options.groups,
-      {
-        now: () => client.#clock.now(),
-        addHistory: (tx, cid, record) => client.#addHistory(tx, cid, record),
-        sendControl: (tx, peer, frame) => client.#controlInTx(tx, peer, frame),
-        publish: async (topic, payload, cid) => client.#publishRaw(topic, payload, cid),
-        subscribe: (topic) => client.#subscribe(topic),
-        fetchHistory: (topic, since) => client.#backfill(topic, since ?? 0),
-      },
-      client.#codecs,
+    client.#registry.register(
+      cached(
+        await createGroupV1Runtime({
+          ...options.groups,
+          crypto: client.#crypto,
+          identity: { publicKey: identity.installation.publicKey, secretKey: identity.installation.secretKey },
+          clock: client.#clock,
+        }),
+        client.#states,
+      ),
     );
     await client.#loadRequests();
     const refs = await loadConversationRefs(options.store);
     for (const ref of refs) client.#decoder.index.add(ref);
     for (const topic of new Set(refs.map((r) => r.contentTopic))) await client.#subscribe(topic);
-    // Every group we are (or may again be) a member of: listen on its topic, then ask its history for
-    // what was published while we were away (the engine also resumes its timers from the store).
-    const groups: string[] = [];
+    // Conversations whose type resumes them (a group we are, or may again be, a member of): listen on its
+    // topic, then ask its history for what was published while we were away.
+    const resumed: { runtime: AnyConversationTypeRuntime; ref: ConversationRef }[] = [];
     for (const info of await client.conversations()) {
-      if (info.type !== GROUP_V1 || info.status === "left") continue;
-      client.#groups.track(info.id);
-      await client.#subscribe(client.#groups.ref(info.id).contentTopic);
-      groups.push(info.id);
+      const runtime = client.#registry.runtime(info.type);
+      if (!runtime?.lifecycle?.resume || info.status === "left") continue;
+      const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
+      client.#decoder.index.add(ref);
+      await client.#subscribe(ref.contentTopic);
+      resumed.push({ runtime, ref });
     }
-    for (const cid of groups) {
+    for (const { runtime, ref } of resumed) {
+      const resume = runtime.lifecycle!.resume!;
       await client.#step(() =>
-        client.#groupStep({ initiatedBy: "peer", from: "" }, async (tx) => {
-          const effects = await client.#groups.engine.recover(tx, cid);
-          return { value: undefined, effects };
+        client.#unit(async (tx, plan) => {
+          await client.#effects.apply(tx, await resume(client.#context(tx, runtime), ref), plan);
         }),
       );
     }
@@ -374,7 +365,7 @@ export class Client {
         await this.#effects.apply(tx, r.effects, plan);
         return r.value;
       });
-      return value;
+      return { conversationId: value.conversationId, messageId: value.messageId ?? "" };
     });
   }
 
@@ -383,7 +374,6 @@ export class Client {
     const contentBytes = this.#encodeContent(content);
     return this.#step(async () => {
       const info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
-      if (info?.type === GROUP_V1) return this.#sendGroup(conversationId, contentBytes);
       const runtime = info && this.#registry.runtime(info.type);
       const send = runtime?.lifecycle?.send;
       if (!info || !runtime || !send) throw new ClientError("unknown-conversation", "no such conversation");
@@ -441,13 +431,14 @@ export class Client {
     const members = this.#peerList(input.members);
     return this.#step(async () => {
       await this.#requirePairwise(members);
-      const { value } = await this.#groupStep(BY_ME, async (tx) => {
-        const r = await this.#groups.engine.createGroup(tx, {
-          name: input.name,
-          description: input.description ?? "",
-          invite: members,
-        });
-        return { value: r.conversationId, effects: r.effects };
+      const starter = this.#registry.starter("group");
+      const start = starter?.lifecycle?.start;
+      if (!starter || !start) throw new ClientError("not-a-group", "no group type");
+      const request = { kind: "group", name: input.name, description: input.description ?? "", members } as const;
+      const { value } = await this.#unit(async (tx, plan) => {
+        const r = await lifecycleCall(() => start(this.#context(tx, starter), request));
+        await this.#effects.apply(tx, r.effects, plan);
+        return r.value.conversationId;
       });
       return { conversationId: value };
     });
@@ -455,43 +446,36 @@ export class Client {
 
   /** Invites more members (key packages over the pairwise conversations, then one commit). */
   addGroupMembers(conversationId: string, peers: readonly string[]): Promise<void> {
-    const list = this.#peerList(peers);
-    return this.#groupCommand(conversationId, async (tx) => {
-      await this.#requirePairwise(list, tx);
-      return this.#groups.engine.invite(tx, conversationId, list);
-    });
+    const members = this.#peerList(peers);
+    return this.#command(conversationId, { kind: "add-members", members }, (tx) => this.#requirePairwise(members, tx));
   }
 
   /** Removes members; they receive nothing sent after they saw the removal's commit. */
   removeGroupMembers(conversationId: string, peers: readonly string[]): Promise<void> {
-    const list = this.#peerList(peers);
-    return this.#groupCommand(conversationId, (tx) => this.#groups.engine.removeMembers(tx, conversationId, list));
+    return this.#command(conversationId, { kind: "remove-members", members: this.#peerList(peers) });
   }
 
   /** Leaves the group (a member still in it commits the removal) and forgets its keys at once. */
   leaveGroup(conversationId: string): Promise<void> {
-    return this.#groupCommand(conversationId, (tx) => this.#groups.engine.leave(tx, conversationId));
+    return this.#command(conversationId, { kind: "leave" });
   }
 
   /** Renames the group; the change is committed like a membership change and reaches every member. */
   setGroupMetadata(conversationId: string, meta: { name: string; description?: string }): Promise<void> {
-    return this.#groupCommand(conversationId, async (tx) => {
-      const description = meta.description ?? (await this.#groups.engine.summary(tx, conversationId)).description;
-      return this.#groups.engine.setMetadata(tx, conversationId, { name: meta.name, description });
-    });
+    return this.#command(conversationId, { kind: "set-metadata", ...meta });
   }
 
   /** The roster at the group's head epoch, plus members invited whose key package has not arrived yet. */
   async groupMembers(conversationId: string): Promise<GroupMemberInfo[]> {
-    await this.#groupInfoRecord(conversationId);
-    const members = await this.#groups.engine.members(new Transaction(this.#store), conversationId);
-    return members.map((m) => ({ peer: m.identity, state: m.state, self: m.self }));
+    const { runtime, ref } = await this.#group(conversationId);
+    const members = await runtime.lifecycle!.members!(this.#context(new Transaction(this.#store), runtime), ref);
+    return members.map((m) => ({ peer: m.peer, state: m.state as GroupMemberInfo["state"], self: m.self }));
   }
 
   /** Name, description, our status and the head epoch of a group. */
   async groupInfo(conversationId: string): Promise<GroupInfo> {
-    const info = await this.#groupInfoRecord(conversationId);
-    const s = await this.#groups.engine.summary(new Transaction(this.#store), conversationId);
+    const { runtime, ref, info } = await this.#group(conversationId);
+    const s = await runtime.lifecycle!.summary!(this.#context(new Transaction(this.#store), runtime), ref);
     const readable = s.status === "active";
     return {
       conversationId,
@@ -583,7 +567,6 @@ export class Client {
       await this.#expireRequests();
       for (const ref of this.#decoder.index.topics().flatMap((t) => this.#decoder.index.conversationsOn(t)))
         await this.#wake(ref);
-      await this.#groupStep(BY_PEER, async (tx) => ({ value: undefined, effects: await this.#groups.engine.tick(tx) }));
     });
   }
 
@@ -630,16 +613,19 @@ export class Client {
     return this.#step(async () => {
       let info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
       if (!info) throw new ClientError("unknown-conversation", "no such conversation");
-      if (info.type === GROUP_V1 && info.status !== "left" && info.status !== "removed") {
-        await this.#groupStep(BY_ME, async (tx) => ({
-          value: undefined,
-          effects: await this.#groups.engine.leave(tx, conversationId),
-        }));
+      const runtime = this.#registry.runtime(info.type);
+      const command = runtime?.lifecycle?.command;
+      if (runtime && command && info.status !== "left" && info.status !== "removed") {
+        const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
+        await this.#unit(async (tx, plan) => {
+          await this.#effects.apply(tx, await command(this.#context(tx, runtime), ref, { kind: "leave" }), plan);
+        });
         info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId)) ?? info;
       }
       const tx = new Transaction(this.#store);
-      const d = await deleteConversationRecords(tx, info, info.type !== GROUP_V1, this.inboxTopic);
-      const runtime = this.#registry.runtime(info.type);
+      // Only a conversation the framework lists (whose keys are its state record) leaves a tombstone.
+      const listed = await tx.get(CONVERSATIONS_NS, conversationKey(info));
+      const d = await deleteConversationRecords(tx, info, listed !== undefined, this.inboxTopic);
       const records = runtime?.lifecycle?.records;
       if (records && d.removed)
         await records.forget(new ScopedTransaction(tx, runtime.lifecycle?.namespaces ?? []), d.removed);
@@ -648,7 +634,7 @@ export class Client {
       this.#decoder.index.remove(d.removed);
       this.#decoder.index.add(d.tombstone);
       const topic = d.removed.contentTopic;
-      if (this.#decoder.index.conversationsOn(topic).length === 0 && !this.#groups.hasTopic(topic)) {
+      if (this.#decoder.index.conversationsOn(topic).length === 0) {
         this.#subscriptions.get(topic)?.();
         this.#subscriptions.delete(topic);
       }
@@ -836,23 +822,6 @@ export class Client {
   }
 
   /**
-   * One group step: the engine reads and writes through one transaction, the effects add their store writes
-   * (history, conversation record, PrivateV1 states of control sends) to it, it commits, and only then are
-   * publishing and events done. Returns whether every publish was accepted.
-   */
-  async #groupStep<T>(
-    origin: GroupOrigin,
-    fn: (tx: Transaction) => Promise<{ value: T; effects: readonly GroupEffect[]; events?: ClientEvent[] }>,
-  ): Promise<{ value: T; published: boolean }> {
-    return this.#unit(async (tx, plan) => {
-      const r = await fn(tx);
-      plan.events.push(...(r.events ?? []));
-      await this.#groups.plan(tx, r.effects, origin, plan);
-      return r.value;
-    });
-  }
-
-  /**
    * One unit of work: the step's transaction, the type's step (which stages writes and returns effects
    * applied into `plan`), ONE commit, and only then routing, events and publishing. Returns whether every
    * publish was accepted.
@@ -878,58 +847,31 @@ export class Client {
     return ok;
   }
 
-  #groupCommand(conversationId: string, fn: (tx: Transaction) => Promise<GroupEffect[]>): Promise<void> {
+  /** A typed command on a conversation whose type takes commands (a group). */
+  #command(conversationId: string, command: Command, check?: (tx: Transaction) => Promise<void>): Promise<void> {
     return this.#step(async () => {
-      await this.#groupInfoRecord(conversationId);
-      await this.#groupStep(BY_ME, async (tx) => ({ value: undefined, effects: await fn(tx) }));
-    });
-  }
-
-  async #sendGroup(conversationId: string, contentBytes: Uint8Array): Promise<{ messageId: string }> {
-    const now = this.#clock.now();
-    const { value: messageId, published } = await this.#groupStep(BY_ME, async (tx) => {
-      const r = await this.#groups.engine.send(tx, conversationId, contentBytes);
-      this.#addHistory(tx, conversationId, {
-        messageId: r.messageId,
-        direction: "out",
-        timestamp: now,
-        storedAt: now,
-        state: "queued",
-        content: contentBytes,
+      const { runtime, ref } = await this.#group(conversationId);
+      await this.#unit(async (tx, plan) => {
+        await check?.(tx);
+        await this.#effects.apply(
+          tx,
+          await runtime.lifecycle!.command!(this.#context(tx, runtime), ref, command),
+          plan,
+        );
       });
-      const queued: ClientEvent = { type: "delivery-state", conversationId, messageId: r.messageId, state: "queued" };
-      return { value: r.messageId, effects: r.effects, events: [queued] };
     });
-    // Groups have no per-message acknowledgements: a published message is "sent", and stays so.
-    if (published) await this.#markSent(conversationId, [messageId], newPlan());
-    return { messageId };
   }
 
-  async #ingestGroup(conversationId: string, message: Uint8Array): Promise<InboundOutcome> {
-    const tx = new Transaction(this.#store);
-    const effects = await this.#groups.engine.receive(tx, conversationId, message);
-    // `receive` refuses a message with exactly one `rejected` effect and no writes; a `rejected` among other
-    // effects is a local commit refused while applying an accepted message (an error event, not the message's).
-    const only = effects.length === 1 ? effects[0] : undefined;
-    const rejected = only?.kind === "rejected" && tx.size === 0 ? only : undefined;
-    // For an epoch we cannot read yet: nothing is written; only its effects run (evictions, history fetch).
-    const held = effects.find((e) => e.kind === "held");
-    // Nothing written: a replay, our own echo, or a group we left. Quiet, like PrivateV1 replays.
-    if (!rejected && !held && tx.size === 0) return { kind: "badly-formed", reason: "replay", conversationId };
-    const plan = newPlan();
-    await this.#groups.plan(tx, effects, BY_PEER, plan);
-    await this.#commit(tx);
-    await this.#finish(plan);
-    if (rejected?.kind === "rejected") return { kind: "badly-formed", reason: rejected.reason, conversationId };
-    if (held?.kind === "held") return { kind: "badly-formed", reason: held.reason, conversationId };
-    return { kind: "readable", conversationId };
-  }
-
-  async #groupInfoRecord(conversationId: string): Promise<ConversationInfo> {
+  /** A conversation of the group type (commands and queries). */
+  async #group(
+    conversationId: string,
+  ): Promise<{ runtime: AnyConversationTypeRuntime; ref: ConversationRef; info: ConversationInfo }> {
     const info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
     if (!info) throw new ClientError("unknown-conversation", "no such conversation");
-    if (info.type !== GROUP_V1) throw new ClientError("not-a-group", "this conversation is not a group");
-    return info;
+    const runtime = this.#registry.starter("group");
+    if (!runtime || info.type !== runtime.spec.name)
+      throw new ClientError("not-a-group", "this conversation is not a group");
+    return { runtime, ref: { id: info.id, type: info.type, contentTopic: info.contentTopic }, info };
   }
 
   #peerList(peers: readonly string[]): string[] {
@@ -963,15 +905,6 @@ export class Client {
     return best;
   }
 
-  /** Sends a group-control frame to `peer` within `tx` (see GroupHost.sendControl). */
-  async #controlInTx(tx: Transaction, peer: string, frame: Uint8Array): Promise<(() => Promise<boolean>) | undefined> {
-    const effects = await this.#carry(tx, peer, frame);
-    if (!effects) return undefined;
-    const plan = newPlan();
-    await this.#effects.apply(tx, effects, plan);
-    return () => this.#finish(plan);
-  }
-
   /** A control payload to `peer` through the carrier type, staged in `tx`; undefined when it cannot travel. */
   async #carry(tx: Transaction, peer: string, payload: Uint8Array): Promise<readonly Effect[] | undefined> {
     const carrier = this.#registry.carrier();
@@ -992,7 +925,9 @@ export class Client {
   /** A received control payload: rate-limited per sender, consumed in this transaction, then listeners. */
   async #controlIn(tx: Transaction, m: ControlIn, plan: StepPlan): Promise<void> {
     const { peer, conversationId } = m;
-    if (controlCreatesState(m.payload) && !this.#controlRate.admit(peer, this.#clock.now())) {
+    const consumer = this.#registry.controlConsumer();
+    const creates = consumer?.lifecycle?.controlCreatesState?.(m.payload) ?? false;
+    if (creates && !this.#controlRate.admit(peer, this.#clock.now())) {
       // Consumed without effect: the group engine's timeouts and re-welcome paths take over.
       plan.events.push({ type: "invite-dropped", reason: "rate", source: "group-control", peer, conversationId });
       return;
@@ -1008,10 +943,11 @@ export class Client {
       }
       return undefined;
     });
-    // The group step joins this transaction: the pairwise frame is consumed exactly when its effect on
-    // the group (a welcome joined, a key package answered) is stored.
-    const groupEffects = await this.#groups.engine.receiveControl(tx, peer, m.payload);
-    await this.#groups.plan(tx, groupEffects, { initiatedBy: "peer", from: peer }, plan);
+    // The consumer's step joins this transaction: the pairwise frame is consumed exactly when its effect
+    // (a welcome joined, a key package answered) is stored.
+    const control = consumer?.lifecycle?.control;
+    if (consumer && control)
+      await this.#effects.apply(tx, await control(this.#context(tx, consumer), peer, m.payload), plan);
   }
 
   /**
@@ -1051,17 +987,6 @@ export class Client {
       },
       isKnownConversation: (id) => this.#decoder.index.has(id),
     };
-  }
-
-  async #publishRaw(contentTopic: string, payload: Uint8Array, conversationId: string): Promise<boolean> {
-    const r = await this.#delivery.publish(contentTopic, payload);
-    if (!r.ok)
-      this.#emit({
-        type: "error",
-        conversationId,
-        error: new ClientError("publish-failed", `publish failed: ${r.error}`),
-      });
-    return r.ok;
   }
 
   async #inboxState(): Promise<InboxV1State> {
@@ -1159,10 +1084,9 @@ export class Client {
   }
 
   async #ingest(contentTopic: string, payload: Uint8Array): Promise<InboundOutcome> {
-    const group = this.#groups.match(contentTopic, payload);
-    if (group) return this.#ingestGroup(group.conversationId, group.message);
     const c = await this.#decoder.classify(payload, contentTopic);
     if (c.kind === "not-for-me") return { kind: "not-for-me" };
+    if (c.kind === "receive") return this.#receive(c);
     if (c.kind === "badly-formed") {
       const conversationId = c.conversation?.id;
       if (!QUIET_REASONS.has(c.reason)) {
@@ -1193,6 +1117,22 @@ export class Client {
       await this.#effects.apply(tx, effects, plan);
     });
     return { kind: "readable", conversationId: c.conversation.id };
+  }
+
+  /** A payload for a type that receives in the step's transaction (its state spans many records). */
+  async #receive(c: ToReceive): Promise<InboundOutcome> {
+    const ref = c.conversation;
+    const runtime = this.#registry.runtime(ref.type);
+    const receive = runtime?.lifecycle?.receive;
+    if (!runtime || !receive) return { kind: "badly-formed", reason: "unknown-type", conversationId: ref.id };
+    const { value: outcome } = await this.#unit(async (tx, plan) => {
+      const r = await receive(this.#context(tx, runtime), ref, c.payload);
+      await this.#effects.apply(tx, r.effects, plan);
+      return r.outcome;
+    });
+    return outcome.ok
+      ? { kind: "readable", conversationId: ref.id }
+      : { kind: "badly-formed", reason: outcome.reason, conversationId: ref.id };
   }
 
   /** What an opened frame means, in the type's own words (`lifecycle.opened`). */
@@ -1275,6 +1215,15 @@ async function lifecycleCall<T>(fn: () => Promise<T>): Promise<T> {
 function apply(tx: Transaction, op: WriteOp): void {
   if (op.op === "put") tx.put(op.ns, op.key, op.value);
   else tx.delete(op.ns, op.key);
+}
+
+/** A runtime whose states go through the client's cache: cached bytes decode to their state for free. */
+function cached(t: AnyConversationTypeRuntime, states: StateCache<unknown>): AnyConversationTypeRuntime {
+  return {
+    ...t,
+    encodeState: (state) => states.encodeAs({ encode: (x) => t.encodeState(x) }, state),
+    decodeState: (bytes) => states.decodeAs({ decode: (b) => t.decodeState(b) }, bytes),
+  };
 }
 
 /** A state a step staged, with its type: what its later reads see, and whose records are written at commit. */

@@ -164,8 +164,9 @@ export class EffectApplier {
       initiatedBy: old?.initiatedBy ?? e.initiatedBy,
       createdAt: old?.createdAt ?? this.host.now(),
       contentTopic: e.ref.contentTopic,
-      ...(e.name !== undefined && { name: e.name }),
-      ...(e.description !== undefined && { description: e.description }),
+      // A type that cannot read them any more (a group left) leaves out name and description: the last known stay.
+      ...((e.name ?? old?.name) !== undefined && { name: e.name ?? old?.name }),
+      ...((e.description ?? old?.description) !== undefined && { description: e.description ?? old?.description }),
       ...(e.status !== undefined && { status: e.status }),
     };
     if (!old) {

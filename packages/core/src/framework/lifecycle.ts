@@ -160,6 +160,9 @@ export type StartRequest =
 
 export type StartKind = StartRequest["kind"];
 
+/** What `receive` made of a payload: taken, or refused with a code of the type's decoding tree. */
+export type ReceiveOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
 export interface StepResult<T> {
   readonly value: T;
   readonly effects: readonly Effect[];
@@ -202,10 +205,11 @@ export interface TypeLifecycle<S = unknown, F = unknown> {
   /** Whether it carries control payloads between peers (`carry`) and whether it consumes them (`control`). */
   readonly carriesControl?: boolean;
   readonly consumesControl?: boolean;
+  /** `messageId`: the first message's, when the request carried one. */
   start?(
     ctx: StepContext<S>,
     request: StartRequest,
-  ): Promise<StepResult<{ conversationId: string; messageId: string }>>;
+  ): Promise<StepResult<{ conversationId: string; messageId?: string }>>;
   /** Throws a ParleyError with code `content-too-large` for content the type cannot send. */
   send?(ctx: StepContext<S>, ref: ConversationRef, content: Uint8Array): Promise<StepResult<string>>;
   /**
@@ -224,4 +228,19 @@ export interface TypeLifecycle<S = unknown, F = unknown> {
   control?(ctx: StepContext<S>, peer: string, payload: Uint8Array): Promise<readonly Effect[]>;
   /** Whether a control payload would make this type store something (it is rate-limited per sender). */
   controlCreatesState?(payload: Uint8Array): boolean;
+  /**
+   * The transactional alternative to `open`, for a type whose state spans many records of its namespaces
+   * (the decoder classifies its envelopes as `receive` and the Client calls this in the step's transaction).
+   * A refused payload writes nothing.
+   */
+  receive?(
+    ctx: StepContext<S>,
+    ref: ConversationRef,
+    payload: EncryptedPayload,
+  ): Promise<{ readonly outcome: ReceiveOutcome; readonly effects: readonly Effect[] }>;
+  /** At boot, for each conversation of the type not left: routing, watching, recovery. */
+  resume?(ctx: StepContext<S>, ref: ConversationRef): Promise<readonly Effect[]>;
+  command?(ctx: StepContext<S>, ref: ConversationRef, command: Command): Promise<readonly Effect[]>;
+  members?(ctx: StepContext<S>, ref: ConversationRef): Promise<readonly MemberSummary[]>;
+  summary?(ctx: StepContext<S>, ref: ConversationRef): Promise<ConversationSummary>;
 }
