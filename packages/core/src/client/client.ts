@@ -7,20 +7,8 @@
 import { constantTimeEqual, fromUtf8, toHex, utf8 } from "../base/bytes.js";
 import { type Clock, systemClock, type TimerHandle } from "../base/clock.js";
 import type { ParleyError } from "../base/errors.js";
+import { builtinTypes, identityInbox } from "../conversations/catalog.js";
 import { type Content, ContentCodecs, type TextContent } from "../conversations/content/index.js";
-import { createGroupV1Runtime } from "../conversations/group-v1/runtime.js";
-import {
-  currentBundle,
-  INBOX_V1,
-  type InboxV1State,
-  inboxContentTopic,
-  inboxConversationId,
-  inboxV1,
-  newInboxState,
-  rotateBundles,
-} from "../conversations/inbox-v1/index.js";
-import { decodeInboxState, encodeInboxState } from "../conversations/inbox-v1/state.js";
-import { createPrivateV1Runtime } from "../conversations/private-v1/index.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
 import {
   CONVERSATION_STATE_NS,
@@ -177,21 +165,8 @@ export class Client {
     this.#inviteRate = new RateWindow(invites.perWindow, invites.windowMs);
     this.#controlRate = new PerSenderWindows(invites.groupControlPerSender, invites.windowMs);
     this.#codecs = new ContentCodecs(options.codecs ?? []);
-    const privateV1 = createPrivateV1Runtime({
-      identity: { publicKey: identity.installation.publicKey, secretKey: identity.installation.secretKey },
-      maxSkip: this.#config.maxSkip,
-      skippedKeyMaxAgeMs: this.#config.skippedKeyMaxAgeMs,
-      sds: {
-        resendIntervalMs: this.#config.resendAfterMs,
-        maxResendIntervalMs: this.#config.maxResendIntervalMs,
-        giveUpAfterMs: this.#config.giveUpAfterMs,
-        maxResends: Math.max(0, this.#config.maxSends - 1),
-        ackDelayMs: this.#config.ackDelayMs,
-      },
-    });
-    // Every type's states go through the cache: cached bytes decode to their state for free.
-    for (const t of [inboxV1, privateV1, ...(options.types ?? [])] as AnyConversationTypeRuntime[])
-      this.#registry.register(cached(t, this.#states));
+    // An application's types claim their capabilities first (built-in types yield them at boot).
+    for (const t of options.types ?? []) this.#registry.register(cached(t, this.#states));
     this.#effects = new EffectApplier({
       now: () => this.#clock.now(),
       decodeContent: (bytes) => this.#codecs.decode(bytes),
@@ -229,13 +204,9 @@ export class Client {
     const now = clock.now();
     const installation = createInstallation(options.crypto, now);
     const policy = { ...DEFAULT_BUNDLE_POLICY, ...options.config?.bundle };
-    const inbox: ConversationRef = {
-      id: inboxConversationId(options.crypto, installation.publicKey),
-      type: INBOX_V1,
-      contentTopic: inboxContentTopic(options.crypto, installation.publicKey),
-    };
+    const inbox = identityInbox.ref(options.crypto, installation.publicKey);
     const ops: WriteOp[] = [
-      ...conversationWriteOps(inbox, encodeInboxState(newInboxState(installation, policy))),
+      ...conversationWriteOps(inbox, identityInbox.create(installation, policy)),
       { op: "put", ns: META_NS, key: "inbox", value: encodeJson(inbox) },
     ];
     await options.store.commit(ops);
@@ -246,12 +217,12 @@ export class Client {
   static async open(options: ClientOptions): Promise<Client> {
     const inbox = decodeJson<ConversationRef>(await options.store.get(META_NS, "inbox"));
     if (!inbox) throw new ClientError("no-identity", "the store holds no identity: use Client.create");
-    const stateBytes = await options.store.get("framework.conversation-state", `${inbox.type}:${inbox.id}`);
-    const state = stateBytes && decodeInboxState(stateBytes);
-    if (!state) throw new ClientError("no-identity", "the stored identity is unreadable");
+    const stateBytes = await loadState(options.store, inbox);
+    const installation = stateBytes && identityInbox.installation(stateBytes);
+    if (!installation) throw new ClientError("no-identity", "the stored identity is unreadable");
     const seqBytes = await options.store.get(META_NS, "seq");
     const seq = seqBytes ? Number(fromUtf8(seqBytes) ?? "0") : 0;
-    return Client.#boot(options, { installation: state.installation, inbox }, seq);
+    return Client.#boot(options, { installation, inbox }, seq);
   }
 
   /** `open` when the store holds an identity, `create` otherwise. */
@@ -261,21 +232,30 @@ export class Client {
 
   static async #boot(options: ClientOptions, identity: Identity, seq: number): Promise<Client> {
     const client = new Client(options, identity, seq);
-    client.#registry.register(
-      cached(
-        await createGroupV1Runtime({
-          ...options.groups,
-          crypto: client.#crypto,
-          identity: { publicKey: identity.installation.publicKey, secretKey: identity.installation.secretKey },
-          clock: client.#clock,
-        }),
-        client.#states,
-      ),
-    );
+    const config = client.#config;
+    const types = await builtinTypes({
+      crypto: client.#crypto,
+      clock: client.#clock,
+      identity: { publicKey: identity.installation.publicKey, secretKey: identity.installation.secretKey },
+      pairwise: {
+        maxSkip: config.maxSkip,
+        skippedKeyMaxAgeMs: config.skippedKeyMaxAgeMs,
+        sds: {
+          resendIntervalMs: config.resendAfterMs,
+          maxResendIntervalMs: config.maxResendIntervalMs,
+          giveUpAfterMs: config.giveUpAfterMs,
+          maxResends: Math.max(0, config.maxSends - 1),
+          ackDelayMs: config.ackDelayMs,
+        },
+      },
+      groups: options.groups ?? {},
+    });
+    for (const t of types) client.#registry.register(cached(t, client.#states), { yieldCapabilities: true });
     await client.#loadRequests();
     const refs = await loadConversationRefs(options.store);
     for (const ref of refs) client.#decoder.index.add(ref);
     for (const topic of new Set(refs.map((r) => r.contentTopic))) await client.#subscribe(topic);
+    await client.#standing();
     // Conversations whose type resumes them (a group we are, or may again be, a member of): listen on its
     // topic, then ask its history for what was published while we were away.
     const resumed: { runtime: AnyConversationTypeRuntime; ref: ConversationRef }[] = [];
@@ -326,19 +306,18 @@ export class Client {
   /** The intro bundle to share: reused until half its lifetime has passed (or after each use if single-use). */
   introBundle(options: { fresh?: boolean } = {}): Promise<string> {
     return this.#step(async () => {
-      const state = await this.#inboxState();
-      const r = currentBundle(this.#crypto, state, this.#clock.now(), options.fresh ?? false);
-      if (r.state !== state) await this.#store.commit([stateWriteOp(this.#identity.inbox, encodeInboxState(r.state))]);
-      return r.key.bundle;
+      const r = identityInbox.bundle(this.#crypto, await this.#inboxState(), this.#clock.now(), options.fresh ?? false);
+      if (r.state) await this.#store.commit([stateWriteOp(this.#identity.inbox, r.state)]);
+      return r.bundle;
     });
   }
 
   /** Retires every bundle handed out so far (their invites are refused from now on) and returns a new one. */
   rotateIntroBundle(): Promise<string> {
     return this.#step(async () => {
-      const r = rotateBundles(this.#crypto, await this.#inboxState(), this.#clock.now());
-      await this.#store.commit([stateWriteOp(this.#identity.inbox, encodeInboxState(r.state))]);
-      return r.key.bundle;
+      const r = identityInbox.rotate(this.#crypto, await this.#inboxState(), this.#clock.now());
+      await this.#store.commit([stateWriteOp(this.#identity.inbox, r.state)]);
+      return r.bundle;
     });
   }
 
@@ -884,7 +863,7 @@ export class Client {
   async #requirePairwise(peers: readonly string[], tx?: Transaction): Promise<void> {
     for (const p of peers)
       if (!(await this.#pairwiseWith(tx ?? new Transaction(this.#store), p)))
-        throw new ClientError("no-pairwise-conversation", "no PrivateV1 conversation with this member");
+        throw new ClientError("no-pairwise-conversation", "no pairwise conversation with this member");
   }
 
   /**
@@ -965,6 +944,7 @@ export class Client {
       crypto: this.#crypto,
       random: this.#random,
       now: this.#clock.now(),
+      self: this.installationKey,
       tx: new ScopedTransaction(tx, runtime.lifecycle?.namespaces ?? []),
       states: {
         get: async (id) => {
@@ -989,11 +969,24 @@ export class Client {
     };
   }
 
-  async #inboxState(): Promise<InboxV1State> {
-    const bytes = await this.#store.get("framework.conversation-state", `${INBOX_V1}:${this.#identity.inbox.id}`);
-    const state = bytes && decodeInboxState(bytes);
-    if (!state) throw new ClientError("no-identity", "inbox state unreadable");
-    return state;
+  /** The inbox's stored state (bytes: only the identity inbox reads them). */
+  async #inboxState(): Promise<Uint8Array> {
+    const bytes = await loadState(this.#store, this.#identity.inbox);
+    if (!bytes) throw new ClientError("no-identity", "inbox state unreadable");
+    return bytes;
+  }
+
+  /** Standing conversations of types that declare one (a type's own inbox): created once, then routed. */
+  async #standing(): Promise<void> {
+    const self = this.installationKey;
+    for (const runtime of this.#registry.runtimes()) {
+      const standing = runtime.lifecycle?.standing?.(self);
+      if (!standing) continue;
+      if (!this.#decoder.index.has(standing.ref.id))
+        await this.#store.commit(conversationWriteOps(standing.ref, runtime.encodeState(standing.state)));
+      this.#decoder.index.add(standing.ref);
+      await this.#subscribe(standing.ref.contentTopic);
+    }
   }
 
   /** Returns the record's history key. */

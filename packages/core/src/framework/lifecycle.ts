@@ -39,6 +39,8 @@ export interface StepContext<S = unknown> {
   readonly random: RandomSource;
   /** The injected clock's time at the step, Unix milliseconds. */
   readonly now: number;
+  /** This installation's public key, lower hex. */
+  readonly self: string;
   /** The step's transaction, limited to the namespaces the type declares (`TypeLifecycle.namespaces`). */
   readonly tx: TransactionView;
   readonly states: ConversationStates<S>;
@@ -200,6 +202,11 @@ export interface TypeLifecycle<S = unknown, F = unknown> {
   readonly namespaces?: readonly string[];
   /** Present when the type's state keeps part of itself in records of its namespaces. */
   readonly records?: StateRecords<S>;
+  /**
+   * A conversation the type keeps for every installation from the start (its own inbox): created once with
+   * this state, then routed and watched like any other.
+   */
+  standing?(self: string): { readonly ref: ConversationRef; readonly state: S };
   /** The kinds of `StartRequest` it handles. */
   readonly starts?: readonly StartKind[];
   /** Whether it carries control payloads between peers (`carry`) and whether it consumes them (`control`). */

@@ -16,6 +16,14 @@ export interface RegisteredType {
   readonly warnings: readonly string[];
 }
 
+export interface RegisterOptions {
+  /**
+   * Capabilities already provided by a type registered before are left to it instead of refused (the
+   * built-in types yield to an application's own, e.g. another pairwise starter).
+   */
+  readonly yieldCapabilities?: boolean;
+}
+
 export interface RegistryOptions {
   /** Refuse types that miss a SHOULD instead of warning. */
   readonly requireShoulds?: boolean;
@@ -36,7 +44,10 @@ export class Registry {
    * Registers a spec (for documentation and checks) or a runtime (which also makes the type decodable).
    * Throws `SpecError` (`missing-must`, `invalid-spec`, `duplicate-type`); returns the SHOULD warnings.
    */
-  register<S, F>(entry: ConversationTypeSpec | ConversationTypeRuntime<S, F>): RegisteredType {
+  register<S, F>(
+    entry: ConversationTypeSpec | ConversationTypeRuntime<S, F>,
+    options: RegisterOptions = {},
+  ): RegisteredType {
     const runtime = isRuntime(entry) ? (entry as unknown as AnyConversationTypeRuntime) : undefined;
     const input: unknown = runtime ? runtime.spec : entry;
     const warnings = validateSpec(input);
@@ -47,11 +58,11 @@ export class Registry {
     if (this.#requireShoulds && warnings.length > 0) {
       throw new SpecError("invalid-spec", `${warnings.join("; ")} (registry requires SHOULDs)`, spec.name);
     }
-    if (runtime) this.#checkRuntime(spec, runtime);
+    if (runtime) this.#checkRuntime(spec, runtime, options.yieldCapabilities ?? false);
     const registered: RegisteredType = Object.freeze({ spec, runtime, warnings: Object.freeze([...warnings]) });
     this.#types.set(spec.name, registered);
     for (const arm of runtime?.inbox?.arms ?? []) this.#inboxArms.set(arm, spec.name);
-    for (const c of capabilitiesOf(runtime)) this.#capabilities.set(c, spec.name);
+    for (const c of capabilitiesOf(runtime)) if (!this.#capabilities.has(c)) this.#capabilities.set(c, spec.name);
     return registered;
   }
 
@@ -105,7 +116,7 @@ export class Registry {
   }
 
   /** Each declared capability needs its method, and the single-owner ones may be declared by one type only. */
-  #checkLifecycle(spec: ConversationTypeSpec, runtime: AnyConversationTypeRuntime): void {
+  #checkLifecycle(spec: ConversationTypeSpec, runtime: AnyConversationTypeRuntime, yieldTaken: boolean): void {
     const l = runtime.lifecycle;
     if (l === undefined) return;
     const fail = (what: string, path: string) => {
@@ -118,17 +129,17 @@ export class Registry {
       const method = NEEDS[c]!;
       if (typeof l[method] !== "function") fail(`declares ${c} but lacks ${method}()`, `lifecycle.${method}`);
       const owner = this.#capabilities.get(c);
-      if (owner !== undefined) fail(`capability ${c} is already provided by ${owner}`, "lifecycle");
+      if (owner !== undefined && !yieldTaken) fail(`capability ${c} is already provided by ${owner}`, "lifecycle");
     }
   }
 
-  #checkRuntime(spec: ConversationTypeSpec, runtime: AnyConversationTypeRuntime): void {
+  #checkRuntime(spec: ConversationTypeSpec, runtime: AnyConversationTypeRuntime, yieldTaken: boolean): void {
     for (const method of ["open", "encodeState", "decodeState"] as const) {
       if (typeof runtime[method] !== "function") {
         throw new SpecError("invalid-spec", `conversation type ${spec.name}: runtime lacks ${method}()`, spec.name);
       }
     }
-    this.#checkLifecycle(spec, runtime);
+    this.#checkLifecycle(spec, runtime, yieldTaken);
     if (runtime.secretHints !== undefined && typeof runtime.secretHints.matches !== "function") {
       throw new SpecError("invalid-spec", `conversation type ${spec.name}: secretHints needs matches()`, spec.name);
     }
