@@ -11,7 +11,6 @@ import { builtinTypes, identityInbox } from "../conversations/catalog.js";
 import { type Content, ContentCodecs, type TextContent } from "../conversations/content/index.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
 import {
-  CONVERSATION_STATE_NS,
   CONVERSATIONS_NS,
   conversationKey,
   conversationWriteOps,
@@ -19,11 +18,11 @@ import {
   loadState,
   stateWriteOp,
 } from "../framework/conversation-store.js";
-import { Decoder, type Readable, type ToReceive } from "../framework/decoder.js";
+import { Decoder, type ToReceive } from "../framework/decoder.js";
 import type { Delivery } from "../framework/delivery.js";
 import { sealEnvelope } from "../framework/envelope.js";
 import { LifecycleError } from "../framework/errors.js";
-import type { Command, Effect, Outgoing, StepContext } from "../framework/lifecycle.js";
+import type { Command, Effect, Outgoing } from "../framework/lifecycle.js";
 import { Registry } from "../framework/registry.js";
 import type { AnyConversationTypeRuntime, ConversationRef } from "../framework/runtime.js";
 import { ScopedTransaction } from "../framework/scoped-transaction.js";
@@ -36,16 +35,7 @@ import { type ControlIn, deliveryChange, EffectApplier, newPlan, type StepPlan }
 import { ClientError, InboundError } from "./errors.js";
 import { EventStream } from "./event-stream.js";
 import { PerSenderWindows, RateWindow } from "./invite-gate.js";
-import {
-  decodeExpiry,
-  decodeRequest,
-  encodeExpiry,
-  encodeRequest,
-  MAX_REFUSAL_MARKS,
-  MESSAGE_REQUEST_NS,
-  REFUSED_INVITE_NS,
-  type RequestFrame,
-} from "./message-requests.js";
+import { Outbox } from "./outbox.js";
 import {
   CONVERSATION_INFO_NS,
   decodeHistory,
@@ -59,8 +49,10 @@ import {
   MESSAGE_INDEX_NS,
   META_NS,
 } from "./records.js";
+import { Requests } from "./requests.js";
 import { SerialExecutor } from "./serial.js";
 import { StateCache } from "./state-cache.js";
+import { apply, cached, Steps } from "./step.js";
 import type {
   ClientConfig,
   ClientEvent,
@@ -133,9 +125,12 @@ export class Client {
   readonly #registry = new Registry();
   readonly #decoder: Decoder;
   readonly #effects: EffectApplier;
-  /** States a step staged, by transaction: what its later reads of the same conversation see. */
-  readonly #staged = new WeakMap<Transaction, Map<string, Staged>>();
+  readonly #steps: Steps;
+  readonly #requests: Requests;
   readonly #serial = new SerialExecutor();
+  readonly #outbox = new Outbox((conversationId, e) => {
+    if (!this.#closed) this.#emit({ type: "error", conversationId, error: asParley(e) });
+  });
   readonly #events = new EventStream<ClientEvent>();
   readonly #groupControl = new Set<(m: GroupControlMessage) => void>();
   readonly #subscriptions = new Map<string, () => void>();
@@ -143,9 +138,6 @@ export class Client {
   readonly #autoSweep: boolean;
   readonly #inviteRate: RateWindow;
   readonly #controlRate: PerSenderWindows;
-  /** Pending message requests and refusal marks, by id (loaded at boot; bounded by maxPending / MAX_REFUSAL_MARKS). */
-  readonly #pending = new Map<string, { expiresAt: number; peer: string }>();
-  readonly #refused = new Map<string, number>();
   #seq = 0;
   #timer: TimerHandle | undefined;
   #closed = false;
@@ -171,8 +163,6 @@ export class Client {
       now: () => this.#clock.now(),
       decodeContent: (bytes) => this.#codecs.decode(bytes),
       addHistory: (tx, cid, record) => this.#addHistory(tx, cid, record),
-      publish: (cid, outgoing) => this.#publishAll(outgoing, cid),
-      markSent: (cid, ids, plan) => this.#markSent(cid, ids, plan),
       carry: (tx, peer, payload) => this.#carry(tx, peer, payload),
       control: (tx, m, plan) => this.#controlIn(tx, m, plan),
       fetchHistory: (topic, since) => this.#backfill(topic, since ?? 0),
@@ -187,11 +177,34 @@ export class Client {
         if (cached) return cached;
         const bytes = await loadState(this.#store, ref);
         const runtime = this.#registry.runtime(ref.type);
-        if (bytes && runtime) await this.#loadRecords(new Transaction(this.#store), runtime, ref, bytes);
+        if (bytes && runtime) await this.#steps.loadRecords(new Transaction(this.#store), runtime, ref, bytes);
         return bytes;
       },
     });
     this.#identity = identity;
+    this.#steps = new Steps({
+      store: this.#store,
+      states: this.#states,
+      crypto: this.#crypto,
+      random: this.#random,
+      clock: this.#clock,
+      self: () => this.installationKey,
+      isKnownConversation: (id) => this.#decoder.index.has(id),
+      finish: (plan) => this.#finish(plan),
+    });
+    this.#requests = new Requests({
+      store: this.#store,
+      steps: this.#steps,
+      config: this.#config,
+      inviteRate: this.#inviteRate,
+      now: () => this.#clock.now(),
+      emit: (e) => this.#emit(e),
+      decodeContent: (bytes) => this.#codecs.decode(bytes),
+      addHistory: (tx, cid, record) => this.#addHistory(tx, cid, record),
+      isPairwise: (type) => this.#registry.starter("pairwise")?.spec.name === type,
+      knowsPeer: async (tx, peer) => (await this.#pairwiseWith(tx, peer)) !== undefined,
+      openedEffects: (ref, frame, state, started) => this.#openedEffects(ref, frame, state, started),
+    });
     this.#seq = seq;
     this.#autoSweep = options.autoSweep ?? true;
   }
@@ -251,7 +264,7 @@ export class Client {
       groups: options.groups ?? {},
     });
     for (const t of types) client.#registry.register(cached(t, client.#states), { yieldCapabilities: true });
-    await client.#loadRequests();
+    await client.#requests.load();
     const refs = await loadConversationRefs(options.store);
     for (const ref of refs) client.#decoder.index.add(ref);
     for (const topic of new Set(refs.map((r) => r.contentTopic))) await client.#subscribe(topic);
@@ -270,8 +283,8 @@ export class Client {
     for (const { runtime, ref } of resumed) {
       const resume = runtime.lifecycle!.resume!;
       await client.#step(() =>
-        client.#unit(async (tx, plan) => {
-          await client.#effects.apply(tx, await resume(client.#context(tx, runtime), ref), plan);
+        client.#steps.unit(async (tx, plan) => {
+          await client.#effects.apply(tx, await resume(client.#steps.context(tx, runtime), ref), plan);
         }),
       );
     }
@@ -337,9 +350,9 @@ export class Client {
     if (!starter?.lifecycle?.start) return Promise.reject(new ClientError("unknown-conversation", "no pairwise type"));
     const start = starter.lifecycle.start;
     return this.#step(async () => {
-      const { value } = await this.#unit(async (tx, plan) => {
+      const value = await this.#steps.unit(async (tx, plan) => {
         const r = await lifecycleCall(() =>
-          start(this.#context(tx, starter), { kind: "pairwise", bundle, content: contentBytes }),
+          start(this.#steps.context(tx, starter), { kind: "pairwise", bundle, content: contentBytes }),
         );
         await this.#effects.apply(tx, r.effects, plan);
         return r.value;
@@ -357,8 +370,8 @@ export class Client {
       const send = runtime?.lifecycle?.send;
       if (!info || !runtime || !send) throw new ClientError("unknown-conversation", "no such conversation");
       const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
-      const { value } = await this.#unit(async (tx, plan) => {
-        const r = await lifecycleCall(() => send(this.#context(tx, runtime), ref, contentBytes));
+      const value = await this.#steps.unit(async (tx, plan) => {
+        const r = await lifecycleCall(() => send(this.#steps.context(tx, runtime), ref, contentBytes));
         await this.#effects.apply(tx, r.effects, plan);
         return r.value;
       });
@@ -378,8 +391,8 @@ export class Client {
       if (!info || !carrier || !carry || info.type !== carrier.spec.name)
         throw new ClientError("unknown-conversation", "no such pairwise conversation");
       const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
-      const { value } = await this.#unit(async (tx, plan) => {
-        const r = await lifecycleCall(() => carry(this.#context(tx, carrier), ref, payload));
+      const value = await this.#steps.unit(async (tx, plan) => {
+        const r = await lifecycleCall(() => carry(this.#steps.context(tx, carrier), ref, payload));
         if (!r) throw new ClientError("unknown-conversation", "conversation state unreadable");
         await this.#effects.apply(tx, r.effects, plan);
         return r.value;
@@ -414,8 +427,8 @@ export class Client {
       const start = starter?.lifecycle?.start;
       if (!starter || !start) throw new ClientError("not-a-group", "no group type");
       const request = { kind: "group", name: input.name, description: input.description ?? "", members } as const;
-      const { value } = await this.#unit(async (tx, plan) => {
-        const r = await lifecycleCall(() => start(this.#context(tx, starter), request));
+      const value = await this.#steps.unit(async (tx, plan) => {
+        const r = await lifecycleCall(() => start(this.#steps.context(tx, starter), request));
         await this.#effects.apply(tx, r.effects, plan);
         return r.value.conversationId;
       });
@@ -447,14 +460,14 @@ export class Client {
   /** The roster at the group's head epoch, plus members invited whose key package has not arrived yet. */
   async groupMembers(conversationId: string): Promise<GroupMemberInfo[]> {
     const { runtime, ref } = await this.#group(conversationId);
-    const members = await runtime.lifecycle!.members!(this.#context(new Transaction(this.#store), runtime), ref);
+    const members = await runtime.lifecycle!.members!(this.#steps.context(new Transaction(this.#store), runtime), ref);
     return members.map((m) => ({ peer: m.peer, state: m.state as GroupMemberInfo["state"], self: m.self }));
   }
 
   /** Name, description, our status and the head epoch of a group. */
   async groupInfo(conversationId: string): Promise<GroupInfo> {
     const { runtime, ref, info } = await this.#group(conversationId);
-    const s = await runtime.lifecycle!.summary!(this.#context(new Transaction(this.#store), runtime), ref);
+    const s = await runtime.lifecycle!.summary!(this.#steps.context(new Transaction(this.#store), runtime), ref);
     const readable = s.status === "active";
     return {
       conversationId,
@@ -543,15 +556,20 @@ export class Client {
    */
   sweep(): Promise<void> {
     return this.#step(async () => {
-      await this.#expireRequests();
+      await this.#requests.expire();
       for (const ref of this.#decoder.index.topics().flatMap((t) => this.#decoder.index.conversationsOn(t)))
         await this.#wake(ref);
     });
   }
 
   /** Resolves when every step queued so far has finished. */
-  idle(): Promise<void> {
-    return this.#serial.idle();
+  async idle(): Promise<void> {
+    // Steps queue publications, and publications queue their `sent` steps: wait until both are quiet.
+    for (;;) {
+      await this.#serial.idle();
+      if (this.#outbox.idle) return;
+      await this.#outbox.drain();
+    }
   }
 
   /** Stops timers and subscriptions and ends `events()`. The store and delivery stay open (the caller owns them). */
@@ -561,7 +579,7 @@ export class Client {
     this.#timer?.cancel();
     for (const unsubscribe of this.#subscriptions.values()) unsubscribe();
     this.#subscriptions.clear();
-    await this.#serial.idle();
+    await this.idle();
     this.#events.end();
   }
 
@@ -574,7 +592,7 @@ export class Client {
         throw new ClientError("unknown-conversation", "no such conversation");
       const tx = new Transaction(this.#store);
       setArchived(tx, conversationId, archived, this.#clock.now());
-      await this.#commit(tx);
+      await this.#steps.commit(tx);
     });
   }
 
@@ -596,8 +614,8 @@ export class Client {
       const command = runtime?.lifecycle?.command;
       if (runtime && command && info.status !== "left" && info.status !== "removed") {
         const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
-        await this.#unit(async (tx, plan) => {
-          await this.#effects.apply(tx, await command(this.#context(tx, runtime), ref, { kind: "leave" }), plan);
+        await this.#steps.unit(async (tx, plan) => {
+          await this.#effects.apply(tx, await command(this.#steps.context(tx, runtime), ref, { kind: "leave" }), plan);
         });
         info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId)) ?? info;
       }
@@ -608,7 +626,7 @@ export class Client {
       const records = runtime?.lifecycle?.records;
       if (records && d.removed)
         await records.forget(new ScopedTransaction(tx, runtime.lifecycle?.namespaces ?? []), d.removed);
-      await this.#commit(tx);
+      await this.#steps.commit(tx);
       if (!d.removed || !d.tombstone) return;
       this.#decoder.index.remove(d.removed);
       this.#decoder.index.add(d.tombstone);
@@ -623,19 +641,8 @@ export class Client {
   // ---- message requests (request mode; message-requests.ts) ----
 
   /** Invites waiting for the application's decision, oldest first. */
-  async messageRequests(): Promise<MessageRequest[]> {
-    const out: MessageRequest[] = [];
-    for (const { value } of await this.#store.scan(MESSAGE_REQUEST_NS)) {
-      const r = decodeRequest(value);
-      if (!r) continue;
-      const messages = r.frames.map((f) => ({
-        messageId: f.messageId,
-        content: this.#codecs.decode(f.content),
-        timestamp: f.timestamp,
-      }));
-      out.push({ id: r.id, peer: r.peer, receivedAt: r.receivedAt, expiresAt: r.expiresAt, messages });
-    }
-    return out.sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : 1));
+  messageRequests(): Promise<MessageRequest[]> {
+    return this.#requests.list();
   }
 
   /**
@@ -644,39 +651,7 @@ export class Client {
    * ClientError("unknown-request").
    */
   acceptRequest(id: string): Promise<{ conversationId: string }> {
-    return this.#step(async () => {
-      const r = decodeRequest(await this.#store.get(MESSAGE_REQUEST_NS, id));
-      if (!r) throw new ClientError("unknown-request", "no such message request");
-      const now = this.#clock.now();
-      const ref: ConversationRef = { id: r.id, type: r.type, contentTopic: r.contentTopic };
-      const info: ConversationInfo = {
-        id: r.id,
-        type: r.type,
-        peer: r.peer,
-        initiatedBy: "peer",
-        createdAt: now,
-        contentTopic: r.contentTopic,
-      };
-      const tx = new Transaction(this.#store);
-      tx.delete(MESSAGE_REQUEST_NS, id);
-      for (const op of conversationWriteOps(ref, r.state)) apply(tx, op);
-      tx.put(CONVERSATION_INFO_NS, r.id, encodeJson(info));
-      const events: ClientEvent[] = [
-        { type: "conversation-started", conversationId: r.id, peer: r.peer, initiatedBy: "peer" },
-      ];
-      for (const f of r.frames) {
-        this.#addHistory(tx, r.id, { ...f, direction: "in", storedAt: now, state: undefined, sender: r.peer });
-        const content = this.#codecs.decode(f.content);
-        events.push({ type: "message", conversationId: r.id, sender: r.peer, ...f, content });
-      }
-      await this.#commit(tx);
-      this.#pending.delete(id);
-      this.#decoder.index.add(ref);
-      await this.#subscribe(ref.contentTopic);
-      this.#backfill(ref.contentTopic, r.receivedAt - 10 * 60_000);
-      for (const e of events) this.#emit(e);
-      return { conversationId: r.id };
-    });
+    return this.#step(() => this.#requests.accept(id));
   }
 
   /**
@@ -685,106 +660,10 @@ export class Client {
    * the same invite from raising it again. Nothing is sent to the sender. Throws ClientError("unknown-request").
    */
   refuseRequest(id: string): Promise<void> {
-    return this.#step(async () => {
-      if (!this.#pending.has(id) && !(await this.#store.get(MESSAGE_REQUEST_NS, id)))
-        throw new ClientError("unknown-request", "no such message request");
-      const tx = new Transaction(this.#store);
-      tx.delete(MESSAGE_REQUEST_NS, id);
-      const expiresAt = this.#clock.now() + this.#config.bundle.lifetimeMs;
-      tx.put(REFUSED_INVITE_NS, id, encodeExpiry(expiresAt));
-      // Marks are kept in expiry order (insertion order, one lifetime each): the oldest goes first.
-      const evicted = this.#refused.size >= MAX_REFUSAL_MARKS ? this.#refused.keys().next().value : undefined;
-      if (evicted !== undefined) tx.delete(REFUSED_INVITE_NS, evicted);
-      await this.#commit(tx);
-      if (evicted !== undefined) this.#refused.delete(evicted);
-      this.#pending.delete(id);
-      this.#refused.set(id, expiresAt);
-    });
+    return this.#step(() => this.#requests.refuse(id));
   }
 
   // ---- internals ----
-
-  async #loadRequests(): Promise<void> {
-    for (const { value } of await this.#store.scan(MESSAGE_REQUEST_NS)) {
-      const r = decodeRequest(value);
-      if (r) this.#pending.set(r.id, { expiresAt: r.expiresAt, peer: r.peer });
-    }
-    const marks = (await this.#store.scan(REFUSED_INVITE_NS)).map((e) => [e.key, decodeExpiry(e.value) ?? 0] as const);
-    for (const [id, expiresAt] of marks.sort((a, b) => a[1] - b[1])) this.#refused.set(id, expiresAt);
-  }
-
-  /**
-   * The invite bounds, applied to an authenticated invite before anything of it is stored. Returns the
-   * outcome when the invite is handled here (a resend of a pending or refused one, a drop, a new request);
-   * undefined when it starts its conversation as before (accept mode).
-   */
-  async #admitInvite(c: Readable): Promise<InboundOutcome | undefined> {
-    const s = c.started[0]!;
-    const id = s.conversation.id;
-    const inbox = c.conversation.id;
-    if (this.#pending.has(id) || this.#refused.has(id))
-      return { kind: "badly-formed", reason: "conversation-exists", conversationId: inbox };
-    const policy = this.#config.invites;
-    const now = this.#clock.now();
-    // What the started conversation is, in the neutral vocabulary: its peer and the messages its invite carried.
-    const effects = this.#openedEffects(s.conversation, s.frame, s.state, { now });
-    const peer = effects.find((e) => e.kind === "conversation")?.peer ?? "";
-    // The rate comes first: it also bounds the scan for a known contact below.
-    let reason: "rate" | "cap" | undefined = this.#inviteRate.admit(now) ? undefined : "rate";
-    let request = policy.mode === "request" && this.#registry.starter("pairwise")?.spec.name === s.conversation.type;
-    // Someone the user already talks with (a pairwise conversation it accepted or started) is not asked about.
-    if (!reason && request) request = !(await this.#pairwiseWith(new Transaction(this.#store), peer));
-    if (!reason && request && this.#pending.size >= policy.maxPending) reason = "cap";
-    if (reason) {
-      this.#emit({ type: "invite-dropped", reason, source: "invite", peer });
-      return { kind: "dropped", reason };
-    }
-    if (!request) return undefined;
-    const key = conversationKey(s.conversation);
-    const tx = new Transaction(this.#store);
-    // Only the inbox's own state (a single-use bundle key retired) is written: the conversation waits.
-    for (const op of c.writes) if (op.key === conversationKey(c.conversation)) apply(tx, op);
-    const state = c.writes.find((op) => op.op === "put" && op.ns === CONVERSATION_STATE_NS && op.key === key);
-    const frames: RequestFrame[] = [];
-    for (const e of effects)
-      if (e.kind === "message") frames.push({ messageId: e.messageId, timestamp: e.timestamp, content: e.content });
-    const expiresAt = now + policy.requestTtlMs;
-    tx.put(
-      MESSAGE_REQUEST_NS,
-      id,
-      encodeRequest({
-        id,
-        type: s.conversation.type,
-        contentTopic: s.conversation.contentTopic,
-        peer,
-        receivedAt: now,
-        expiresAt,
-        state: state?.op === "put" ? state.value : new Uint8Array(),
-        frames,
-      }),
-    );
-    await this.#commit(tx);
-    this.#pending.set(id, { expiresAt, peer });
-    this.#emit({ type: "message-request", requestId: id, peer });
-    return { kind: "readable", conversationId: inbox };
-  }
-
-  /** Deletes expired message requests (reported) and refusal marks. */
-  async #expireRequests(): Promise<void> {
-    const now = this.#clock.now();
-    const requests = [...this.#pending].filter(([, p]) => p.expiresAt <= now);
-    const marks = [...this.#refused].filter(([, t]) => t <= now).map(([id]) => id);
-    if (requests.length === 0 && marks.length === 0) return;
-    const tx = new Transaction(this.#store);
-    for (const [id] of requests) tx.delete(MESSAGE_REQUEST_NS, id);
-    for (const id of marks) tx.delete(REFUSED_INVITE_NS, id);
-    await this.#commit(tx);
-    for (const id of marks) this.#refused.delete(id);
-    for (const [id, p] of requests) {
-      this.#pending.delete(id);
-      this.#emit({ type: "invite-dropped", reason: "expired", source: "invite", peer: p.peer, conversationId: id });
-    }
-  }
 
   #step<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new ClientError("closed", "client is closed"));
@@ -801,40 +680,38 @@ export class Client {
   }
 
   /**
-   * One unit of work: the step's transaction, the type's step (which stages writes and returns effects
-   * applied into `plan`), ONE commit, and only then routing, events and publishing. Returns whether every
-   * publish was accepted.
+   * After a commit: route and watch new conversations, emit events, notify listeners, and hand the
+   * envelopes to the outbox (published in commit order per conversation, without holding the serial step).
    */
-  async #unit<T>(fn: (tx: Transaction, plan: StepPlan) => Promise<T>): Promise<{ value: T; published: boolean }> {
-    const tx = new Transaction(this.#store);
-    const plan = newPlan();
-    const value = await fn(tx, plan);
-    await this.#commit(tx);
-    return { value, published: await this.#finish(plan) };
-  }
-
-  /** After a commit: route and watch new conversations, emit events, then publish and notify in order. */
-  async #finish(plan: StepPlan): Promise<boolean> {
+  async #finish(plan: StepPlan): Promise<void> {
     for (const w of plan.watch) {
       this.#decoder.index.add(w.ref);
       await this.#subscribe(w.ref.contentTopic);
       if (w.since !== undefined) this.#backfill(w.ref.contentTopic, w.since);
     }
     for (const e of plan.events) this.#emit(e);
-    let ok = true;
-    for (const f of plan.after) if ((await f()) === false) ok = false;
-    return ok;
+    for (const f of plan.after) f();
+    for (const p of plan.publish) {
+      const { conversationId, markSent } = p;
+      this.#outbox.add({
+        conversationId,
+        publish: () => this.#publishAll(p.outgoing, conversationId),
+        // Marking `sent` is its own small step (run even while closing: the publication happened).
+        ...(markSent &&
+          markSent.length > 0 && { accepted: () => this.#serial.run(() => this.#markSent(conversationId, markSent)) }),
+      });
+    }
   }
 
   /** A typed command on a conversation whose type takes commands (a group). */
   #command(conversationId: string, command: Command, check?: (tx: Transaction) => Promise<void>): Promise<void> {
     return this.#step(async () => {
       const { runtime, ref } = await this.#group(conversationId);
-      await this.#unit(async (tx, plan) => {
+      await this.#steps.unit(async (tx, plan) => {
         await check?.(tx);
         await this.#effects.apply(
           tx,
-          await runtime.lifecycle!.command!(this.#context(tx, runtime), ref, command),
+          await runtime.lifecycle!.command!(this.#steps.context(tx, runtime), ref, command),
           plan,
         );
       });
@@ -893,7 +770,7 @@ export class Client {
     if (!info) return undefined;
     const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
     try {
-      return (await carry(this.#context(tx, carrier), ref, payload))?.effects;
+      return (await carry(this.#steps.context(tx, carrier), ref, payload))?.effects;
     } catch (e) {
       // Too large to carry: the consumer's re-welcome path heals.
       if (e instanceof LifecycleError) return undefined;
@@ -912,7 +789,7 @@ export class Client {
       return;
     }
     const message: GroupControlMessage = { conversationId, peer, messageId: m.messageId, payload: m.payload };
-    plan.after.push(async () => {
+    plan.after.push(() => {
       for (const h of this.#groupControl) {
         try {
           h(message);
@@ -920,53 +797,12 @@ export class Client {
           this.#emit({ type: "error", conversationId, error: asParley(e) });
         }
       }
-      return undefined;
     });
     // The consumer's step joins this transaction: the pairwise frame is consumed exactly when its effect
     // (a welcome joined, a key package answered) is stored.
     const control = consumer?.lifecycle?.control;
     if (consumer && control)
-      await this.#effects.apply(tx, await control(this.#context(tx, consumer), peer, m.payload), plan);
-  }
-
-  /**
-   * The context of one step of `runtime`'s type: the step's transaction scoped to the type's namespaces,
-   * and its conversation states (staged in this step, else committed: from the cache or the store).
-   */
-  #context(tx: Transaction, runtime: AnyConversationTypeRuntime): StepContext<unknown> {
-    const type = runtime.spec.name;
-    const stage = this.#stageOf(tx);
-    const encode = (ref: ConversationRef, state: unknown) => {
-      stage.set(conversationKey(ref), { ref, state, runtime });
-      return runtime.encodeState(state);
-    };
-    return {
-      crypto: this.#crypto,
-      random: this.#random,
-      now: this.#clock.now(),
-      self: this.installationKey,
-      tx: new ScopedTransaction(tx, runtime.lifecycle?.namespaces ?? []),
-      states: {
-        get: async (id) => {
-          const key = conversationKey({ type, id });
-          const own = stage.get(key);
-          if (own) return own.state;
-          // Written in this step by someone else (the decoder's next state): read through the transaction.
-          if (!tx.staged(CONVERSATION_STATE_NS, key)) {
-            const cached = this.#states.state(key);
-            if (cached !== undefined) return cached;
-          }
-          const bytes = await tx.get(CONVERSATION_STATE_NS, key);
-          if (bytes) await this.#loadRecords(tx, runtime, { id, type, contentTopic: "" }, bytes);
-          return bytes && runtime.decodeState(bytes);
-        },
-        put: (ref, state) => apply(tx, stateWriteOp(ref, encode(ref, state))),
-        create: (ref, state) => {
-          for (const op of conversationWriteOps(ref, encode(ref, state))) apply(tx, op);
-        },
-      },
-      isKnownConversation: (id) => this.#decoder.index.has(id),
-    };
+      await this.#effects.apply(tx, await control(this.#steps.context(tx, consumer), peer, m.payload), plan);
   }
 
   /** The inbox's stored state (bytes: only the identity inbox reads them). */
@@ -999,23 +835,17 @@ export class Client {
   }
 
   /**
-   * Marks messages `sent` in a step of its own, after their publishing. Records the step itself wrote as
-   * `queued` are written without reading them back: steps are serialised, nothing changed them since.
+   * Marks messages `sent`, in a step of its own once the outbox published them: an acknowledgement that came
+   * in between wins (the change only advances).
    */
-  async #markSent(conversationId: string, messageIds: readonly string[], plan: StepPlan): Promise<void> {
+  async #markSent(conversationId: string, messageIds: readonly string[]): Promise<void> {
     const tx = new Transaction(this.#store);
     const events: ClientEvent[] = [];
     for (const messageId of messageIds) {
-      const known = plan.queued.get(messageId);
-      if (known) {
-        tx.put(HISTORY_NS, known.key, encodeHistory({ ...known.record, state: "sent" }));
-        events.push({ type: "delivery-state", conversationId, messageId, state: "sent" });
-        continue;
-      }
       const event = await deliveryChange(tx, conversationId, messageId, "sent", "advance");
       if (event) events.push(event);
     }
-    await this.#commit(tx);
+    await this.#steps.commit(tx);
     for (const e of events) this.#emit(e);
   }
 
@@ -1092,16 +922,15 @@ export class Client {
       return { kind: "badly-formed", reason: c.reason, ...(conversationId !== undefined && { conversationId }) };
     }
     if (c.started.length > 0) {
-      const handled = await this.#admitInvite(c);
+      const handled = await this.#requests.admit(c);
       if (handled) return handled;
     }
-    await this.#unit(async (tx, plan) => {
+    await this.#steps.unit(async (tx, plan) => {
       for (const op of c.writes) apply(tx, op);
-      const stage = this.#stageOf(tx);
       const next = [{ conversation: c.conversation, state: c.nextState }, ...c.started];
       for (const { conversation: ref, state } of next) {
         const runtime = this.#registry.runtime(ref.type);
-        if (runtime) stage.set(conversationKey(ref), { ref, state, runtime });
+        if (runtime) this.#steps.stage(tx, runtime, ref, state);
       }
       const now = this.#clock.now();
       const effects: Effect[] = [];
@@ -1118,8 +947,8 @@ export class Client {
     const runtime = this.#registry.runtime(ref.type);
     const receive = runtime?.lifecycle?.receive;
     if (!runtime || !receive) return { kind: "badly-formed", reason: "unknown-type", conversationId: ref.id };
-    const { value: outcome } = await this.#unit(async (tx, plan) => {
-      const r = await receive(this.#context(tx, runtime), ref, c.payload);
+    const outcome = await this.#steps.unit(async (tx, plan) => {
+      const r = await receive(this.#steps.context(tx, runtime), ref, c.payload);
       await this.#effects.apply(tx, r.effects, plan);
       return r.outcome;
     });
@@ -1140,44 +969,17 @@ export class Client {
     ];
   }
 
-  #stageOf(tx: Transaction): Map<string, Staged> {
-    const stage = this.#staged.get(tx) ?? new Map<string, Staged>();
-    this.#staged.set(tx, stage);
-    return stage;
-  }
-
-  /** Reads what a state read from the store keeps in its type's records (not needed for bytes decoded here). */
-  async #loadRecords(
-    tx: Transaction,
-    runtime: AnyConversationTypeRuntime,
-    ref: ConversationRef,
-    bytes: Uint8Array,
-  ): Promise<void> {
-    const records = runtime.lifecycle?.records;
-    if (!records || this.#states.knows(bytes)) return;
-    await records.load(new ScopedTransaction(tx, runtime.lifecycle?.namespaces ?? []), ref, bytes);
-  }
-
-  /** Commits a step: first every staged state's records are made to match it (the type's `records.stage`). */
-  async #commit(tx: Transaction): Promise<void> {
-    for (const { ref, state, runtime } of this.#staged.get(tx)?.values() ?? []) {
-      const records = runtime.lifecycle?.records;
-      if (records) await records.stage(new ScopedTransaction(tx, runtime.lifecycle?.namespaces ?? []), ref, state);
-    }
-    await tx.commit();
-  }
-
   /** Periodic work on one conversation; a conversation whose type reports nothing changed commits nothing. */
   async #wake(ref: ConversationRef): Promise<void> {
     const runtime = this.#registry.runtime(ref.type);
     const wake = runtime?.lifecycle?.wake;
     if (!runtime || !wake) return;
     const tx = new Transaction(this.#store);
-    const effects = await wake(this.#context(tx, runtime), ref);
+    const effects = await wake(this.#steps.context(tx, runtime), ref);
     if (!effects) return;
     const plan = newPlan();
     await this.#effects.apply(tx, effects, plan);
-    await this.#commit(tx);
+    await this.#steps.commit(tx);
     await this.#finish(plan);
   }
 
@@ -1203,27 +1005,6 @@ async function lifecycleCall<T>(fn: () => Promise<T>): Promise<T> {
       throw new ClientError(e.code === "content-too-large" ? "content-too-large" : "unknown-conversation", e.message);
     throw e;
   }
-}
-
-function apply(tx: Transaction, op: WriteOp): void {
-  if (op.op === "put") tx.put(op.ns, op.key, op.value);
-  else tx.delete(op.ns, op.key);
-}
-
-/** A runtime whose states go through the client's cache: cached bytes decode to their state for free. */
-function cached(t: AnyConversationTypeRuntime, states: StateCache<unknown>): AnyConversationTypeRuntime {
-  return {
-    ...t,
-    encodeState: (state) => states.encodeAs({ encode: (x) => t.encodeState(x) }, state),
-    decodeState: (bytes) => states.decodeAs({ decode: (b) => t.decodeState(b) }, bytes),
-  };
-}
-
-/** A state a step staged, with its type: what its later reads see, and whose records are written at commit. */
-interface Staged {
-  readonly ref: ConversationRef;
-  readonly state: unknown;
-  readonly runtime: AnyConversationTypeRuntime;
 }
 
 function asParley(e: unknown): ParleyError {

@@ -6,7 +6,7 @@
  */
 import { fromUtf8 } from "../base/bytes.js";
 import type { Content } from "../conversations/content/index.js";
-import type { Effect, Outgoing } from "../framework/lifecycle.js";
+import type { Effect } from "../framework/lifecycle.js";
 import type { ConversationRef } from "../framework/runtime.js";
 import type { Transaction } from "../framework/store.js";
 import {
@@ -22,17 +22,21 @@ import {
 } from "./records.js";
 import type { ClientEvent, ConversationInfo, DeliveryState } from "./types.js";
 
-/** What one step does after its commit, in this order: watch topics, emit events, run `after`. */
+/** Envelopes a step publishes after its commit (through the outbox), and the messages they make `sent`. */
+export type Publish = Omit<Extract<Effect, { kind: "publish" }>, "kind">;
+
+/**
+ * What one step does after its commit, in this order: watch topics, emit events, run `after` (listeners,
+ * history fetches), hand `publish` to the outbox.
+ */
 export interface StepPlan {
   readonly watch: { readonly ref: ConversationRef; readonly since?: number }[];
   readonly events: ClientEvent[];
-  /** Publishing and listeners; each says whether its publishing was accepted (undefined: nothing published). */
-  readonly after: (() => Promise<boolean | undefined>)[];
-  /** Records this step wrote as `queued`, by message id: marking them `sent` needs no read back. */
-  readonly queued: Map<string, { readonly key: string; readonly record: HistoryRecord }>;
+  readonly after: (() => void)[];
+  readonly publish: Publish[];
 }
 
-export const newPlan = (): StepPlan => ({ watch: [], events: [], after: [], queued: new Map() });
+export const newPlan = (): StepPlan => ({ watch: [], events: [], after: [], publish: [] });
 
 /** A received control payload, as the consuming type and `onGroupControl` listeners get it. */
 export interface ControlIn {
@@ -47,12 +51,6 @@ export interface EffectHost {
   now(): number;
   decodeContent(bytes: Uint8Array): Content;
   addHistory(tx: Transaction, conversationId: string, record: HistoryRecord): string;
-  /** Publishes in order after the commit; true when every envelope was accepted. */
-  publish(
-    conversationId: string,
-    outgoing: readonly (Outgoing | { readonly contentTopic: string; readonly sealed: Uint8Array })[],
-  ): Promise<boolean>;
-  markSent(conversationId: string, messageIds: readonly string[], plan: StepPlan): Promise<void>;
   /** A control payload for `peer` through the carrier type, in `tx`; undefined when it cannot travel. */
   carry(tx: Transaction, peer: string, payload: Uint8Array): Promise<readonly Effect[] | undefined>;
   /** A received control payload for the consumer type, in `tx`. */
@@ -109,8 +107,7 @@ export class EffectApplier {
           state: "queued",
           content: e.content,
         };
-        const key = host.addHistory(tx, e.conversationId, record);
-        plan.queued.set(e.messageId, { key, record });
+        host.addHistory(tx, e.conversationId, record);
         plan.events.push({
           type: "delivery-state",
           conversationId: e.conversationId,
@@ -129,13 +126,11 @@ export class EffectApplier {
         plan.events.push({ type: kind, ...rest } as ClientEvent);
         return;
       }
-      case "publish":
-        plan.after.push(async () => {
-          const ok = await host.publish(e.conversationId, e.outgoing);
-          if (ok && e.markSent && e.markSent.length > 0) await host.markSent(e.conversationId, e.markSent, plan);
-          return ok;
-        });
+      case "publish": {
+        const { kind: _, ...publish } = e;
+        plan.publish.push(publish);
         return;
+      }
       case "control-out": {
         // Without a pairwise conversation the payload cannot travel; the consumer's timeouts take over.
         const carried = await host.carry(tx, e.peer, e.payload);
@@ -145,10 +140,7 @@ export class EffectApplier {
       case "control-in":
         return host.control(tx, e, plan);
       case "fetch-history":
-        plan.after.push(async () => {
-          host.fetchHistory(e.contentTopic, e.since);
-          return undefined;
-        });
+        plan.after.push(() => host.fetchHistory(e.contentTopic, e.since));
         return;
     }
   }
