@@ -112,7 +112,31 @@ export {
 } from "./framework/delivery.js";
 // Custom conversation types: the spec vocabulary, the runtime interface and the registry that checks them.
 export { MissingMustError, SpecError, type SpecErrorCode } from "./framework/errors.js";
-export { type RegisteredType, Registry, type RegistryOptions } from "./framework/registry.js";
+export type {
+  Command,
+  ConversationStates,
+  ConversationStatus,
+  ConversationSummary,
+  DeliveryRule,
+  Effect,
+  MemberSummary,
+  Notice,
+  Outgoing,
+  ReadView,
+  ReceiveOutcome,
+  StartKind,
+  StartRequest,
+  StateRecords,
+  StepContext,
+  StepResult,
+  TypeLifecycle,
+} from "./framework/lifecycle.js";
+export {
+  type RegisteredType,
+  type RegisterOptions,
+  Registry,
+  type RegistryOptions,
+} from "./framework/registry.js";
 export type {
   AcceptResult,
   AnyConversationTypeRuntime,

@@ -7,70 +7,36 @@
 import { constantTimeEqual, fromUtf8, toHex, utf8 } from "../base/bytes.js";
 import { type Clock, systemClock, type TimerHandle } from "../base/clock.js";
 import type { ParleyError } from "../base/errors.js";
+import { builtinTypes, identityInbox } from "../conversations/catalog.js";
 import { type Content, ContentCodecs, type TextContent } from "../conversations/content/index.js";
-import type { GroupEffect } from "../conversations/group-v1/index.js";
-import {
-  currentBundle,
-  INBOX_V1,
-  type InboxV1Opened,
-  type InboxV1State,
-  inboxContentTopic,
-  inboxConversationId,
-  inboxV1,
-  initiateInbox,
-  newInboxState,
-  rotateBundles,
-} from "../conversations/inbox-v1/index.js";
-import { decodeInboxState, encodeInboxState } from "../conversations/inbox-v1/state.js";
-import {
-  createPrivateV1Runtime,
-  PRIVATE_V1,
-  PRIVATE_V1_DISCRIMINATOR,
-  type PrivateV1Effects,
-  type PrivateV1Engine,
-  PrivateV1Error,
-  type PrivateV1Opened,
-  type PrivateV1Runtime,
-  type PrivateV1State,
-} from "../conversations/private-v1/index.js";
-import { withSegmentRecords } from "../conversations/private-v1/segment-records.js";
-import { decodePrivateState, encodePrivateState } from "../conversations/private-v1/state.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
 import {
-  CONVERSATION_STATE_NS,
+  CONVERSATIONS_NS,
   conversationKey,
   conversationWriteOps,
   loadConversationRefs,
   loadState,
   stateWriteOp,
 } from "../framework/conversation-store.js";
-import { Decoder, type Readable } from "../framework/decoder.js";
+import { Decoder, type ToReceive } from "../framework/decoder.js";
 import type { Delivery } from "../framework/delivery.js";
-import { encodeEncryptedPayload, sealEnvelope } from "../framework/envelope.js";
+import { sealEnvelope } from "../framework/envelope.js";
+import { LifecycleError } from "../framework/errors.js";
+import type { Command, Effect, Outgoing } from "../framework/lifecycle.js";
 import { Registry } from "../framework/registry.js";
-import type { ConversationRef } from "../framework/runtime.js";
+import type { AnyConversationTypeRuntime, ConversationRef } from "../framework/runtime.js";
+import { ScopedTransaction } from "../framework/scoped-transaction.js";
 import { type Store, Transaction, type WriteOp } from "../framework/store.js";
 import { DEFAULT_BUNDLE_POLICY } from "../identity/bundle-keys.js";
 import { createInstallation, type Installation } from "../identity/installation.js";
-import { type IntroBundle, parseIntroBundle } from "../identity/intro-bundle.js";
-import { create, type EncryptedPayload, InboxV1FrameSchema, toBinary } from "../wire/index.js";
+import { parseIntroBundle } from "../identity/intro-bundle.js";
 import { ARCHIVED_NS, deleteConversationRecords, setArchived } from "./conversation-admin.js";
+import { type ControlIn, deliveryChange, EffectApplier, newPlan, type StepPlan } from "./effects.js";
 import { ClientError, InboundError } from "./errors.js";
 import { EventStream } from "./event-stream.js";
-import { ClientGroups, emptyPlan, GROUP_V1, type GroupOrigin, type GroupPlan } from "./groups.js";
-import { controlCreatesState, PerSenderWindows, RateWindow } from "./invite-gate.js";
+import { PerSenderWindows, RateWindow } from "./invite-gate.js";
+import { Outbox } from "./outbox.js";
 import {
-  decodeExpiry,
-  decodeRequest,
-  encodeExpiry,
-  encodeRequest,
-  MAX_REFUSAL_MARKS,
-  MESSAGE_REQUEST_NS,
-  REFUSED_INVITE_NS,
-  type RequestFrame,
-} from "./message-requests.js";
-import {
-  advance,
   CONVERSATION_INFO_NS,
   decodeHistory,
   decodeInfo,
@@ -83,8 +49,10 @@ import {
   MESSAGE_INDEX_NS,
   META_NS,
 } from "./records.js";
+import { Requests } from "./requests.js";
 import { SerialExecutor } from "./serial.js";
 import { StateCache } from "./state-cache.js";
+import { apply, cached, Steps } from "./step.js";
 import type {
   ClientConfig,
   ClientEvent,
@@ -128,15 +96,6 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   invites: DEFAULT_INVITE_POLICY,
 };
 
-/**
- * Content up to this size travels inside the invite (0-RTT); larger content follows on the conversation's
- * topic, and the invite carries a placeholder frame. Keeps the invite within one Noise message (65,535 bytes).
- */
-export const INVITE_INLINE_CONTENT_BYTES = 48 * 1024;
-
-const BY_ME: GroupOrigin = { initiatedBy: "me", from: "" };
-const BY_PEER: GroupOrigin = { initiatedBy: "peer", from: "" };
-
 /** Rejections that are normal consequences of resends and redundancy, not worth an error event. */
 const QUIET_REASONS = new Set(["conversation-exists", "replay"]);
 
@@ -155,7 +114,8 @@ interface Identity {
 
 export class Client {
   readonly #store: Store;
-  readonly #states = new StateCache<PrivateV1State>({ encode: encodePrivateState, decode: decodePrivateState });
+  /** Committed conversation states of every type, decoded (each type's runtime is its codec). */
+  readonly #states = new StateCache<unknown>();
   readonly #delivery: Delivery;
   readonly #crypto: CryptoProvider;
   readonly #clock: Clock;
@@ -164,9 +124,13 @@ export class Client {
   readonly #codecs: ContentCodecs;
   readonly #registry = new Registry();
   readonly #decoder: Decoder;
-  readonly #privateV1: PrivateV1Runtime;
-  readonly #engine: PrivateV1Engine;
+  readonly #effects: EffectApplier;
+  readonly #steps: Steps;
+  readonly #requests: Requests;
   readonly #serial = new SerialExecutor();
+  readonly #outbox = new Outbox((conversationId, e) => {
+    if (!this.#closed) this.#emit({ type: "error", conversationId, error: asParley(e) });
+  });
   readonly #events = new EventStream<ClientEvent>();
   readonly #groupControl = new Set<(m: GroupControlMessage) => void>();
   readonly #subscriptions = new Map<string, () => void>();
@@ -174,17 +138,12 @@ export class Client {
   readonly #autoSweep: boolean;
   readonly #inviteRate: RateWindow;
   readonly #controlRate: PerSenderWindows;
-  /** Pending message requests and refusal marks, by id (loaded at boot; bounded by maxPending / MAX_REFUSAL_MARKS). */
-  readonly #pending = new Map<string, { expiresAt: number; peer: string }>();
-  readonly #refused = new Map<string, number>();
-  #groups!: ClientGroups;
   #seq = 0;
   #timer: TimerHandle | undefined;
   #closed = false;
 
   private constructor(options: ClientOptions, identity: Identity, seq: number) {
-    // Parts of partly received PrivateV1 frames are records of their own, committed with their state.
-    this.#store = this.#states.wrap(withSegmentRecords(options.store));
+    this.#store = this.#states.wrap(options.store);
     this.#delivery = options.delivery;
     this.#crypto = options.crypto;
     this.#clock = options.clock ?? systemClock;
@@ -198,38 +157,54 @@ export class Client {
     this.#inviteRate = new RateWindow(invites.perWindow, invites.windowMs);
     this.#controlRate = new PerSenderWindows(invites.groupControlPerSender, invites.windowMs);
     this.#codecs = new ContentCodecs(options.codecs ?? []);
-    this.#privateV1 = createPrivateV1Runtime({
-      identity: { publicKey: identity.installation.publicKey, secretKey: identity.installation.secretKey },
-      maxSkip: this.#config.maxSkip,
-      skippedKeyMaxAgeMs: this.#config.skippedKeyMaxAgeMs,
-      sds: {
-        resendIntervalMs: this.#config.resendAfterMs,
-        maxResendIntervalMs: this.#config.maxResendIntervalMs,
-        giveUpAfterMs: this.#config.giveUpAfterMs,
-        maxResends: Math.max(0, this.#config.maxSends - 1),
-        ackDelayMs: this.#config.ackDelayMs,
-      },
+    // An application's types claim their capabilities first (built-in types yield them at boot).
+    for (const t of options.types ?? []) this.#registry.register(cached(t, this.#states));
+    this.#effects = new EffectApplier({
+      now: () => this.#clock.now(),
+      decodeContent: (bytes) => this.#codecs.decode(bytes),
+      addHistory: (tx, cid, record) => this.#addHistory(tx, cid, record),
+      carry: (tx, peer, payload) => this.#carry(tx, peer, payload),
+      control: (tx, m, plan) => this.#controlIn(tx, m, plan),
+      fetchHistory: (topic, since) => this.#backfill(topic, since ?? 0),
     });
-    this.#engine = this.#privateV1.engine(this.#crypto);
-    this.#registry.register(inboxV1);
-    // The decoder reads PrivateV1 states through the cache: cached bytes decode to their state for free.
-    this.#registry.register({
-      ...this.#privateV1,
-      encodeState: (state) => this.#states.encode(state),
-      decodeState: (bytes) => this.#states.decode(bytes),
-    });
-    for (const t of options.types ?? []) this.#registry.register(t);
     this.#decoder = new Decoder({
       registry: this.#registry,
       crypto: this.#crypto,
       store: this.#store,
       clock: this.#clock,
-      loadState: (ref) => {
+      loadState: async (ref) => {
         const cached = this.#states.bytes(conversationKey(ref));
-        return cached ? Promise.resolve(cached) : loadState(this.#store, ref);
+        if (cached) return cached;
+        const bytes = await loadState(this.#store, ref);
+        const runtime = this.#registry.runtime(ref.type);
+        if (bytes && runtime) await this.#steps.loadRecords(new Transaction(this.#store), runtime, ref, bytes);
+        return bytes;
       },
     });
     this.#identity = identity;
+    this.#steps = new Steps({
+      store: this.#store,
+      states: this.#states,
+      crypto: this.#crypto,
+      random: this.#random,
+      clock: this.#clock,
+      self: () => this.installationKey,
+      isKnownConversation: (id) => this.#decoder.index.has(id),
+      finish: (plan) => this.#finish(plan),
+    });
+    this.#requests = new Requests({
+      store: this.#store,
+      steps: this.#steps,
+      config: this.#config,
+      inviteRate: this.#inviteRate,
+      now: () => this.#clock.now(),
+      emit: (e) => this.#emit(e),
+      decodeContent: (bytes) => this.#codecs.decode(bytes),
+      addHistory: (tx, cid, record) => this.#addHistory(tx, cid, record),
+      isPairwise: (type) => this.#registry.starter("pairwise")?.spec.name === type,
+      knowsPeer: async (tx, peer) => (await this.#pairwiseWith(tx, peer)) !== undefined,
+      openedEffects: (ref, frame, state, started) => this.#openedEffects(ref, frame, state, started),
+    });
     this.#seq = seq;
     this.#autoSweep = options.autoSweep ?? true;
   }
@@ -242,13 +217,9 @@ export class Client {
     const now = clock.now();
     const installation = createInstallation(options.crypto, now);
     const policy = { ...DEFAULT_BUNDLE_POLICY, ...options.config?.bundle };
-    const inbox: ConversationRef = {
-      id: inboxConversationId(options.crypto, installation.publicKey),
-      type: INBOX_V1,
-      contentTopic: inboxContentTopic(options.crypto, installation.publicKey),
-    };
+    const inbox = identityInbox.ref(options.crypto, installation.publicKey);
     const ops: WriteOp[] = [
-      ...conversationWriteOps(inbox, encodeInboxState(newInboxState(installation, policy))),
+      ...conversationWriteOps(inbox, identityInbox.create(installation, policy)),
       { op: "put", ns: META_NS, key: "inbox", value: encodeJson(inbox) },
     ];
     await options.store.commit(ops);
@@ -259,12 +230,12 @@ export class Client {
   static async open(options: ClientOptions): Promise<Client> {
     const inbox = decodeJson<ConversationRef>(await options.store.get(META_NS, "inbox"));
     if (!inbox) throw new ClientError("no-identity", "the store holds no identity: use Client.create");
-    const stateBytes = await options.store.get("framework.conversation-state", `${inbox.type}:${inbox.id}`);
-    const state = stateBytes && decodeInboxState(stateBytes);
-    if (!state) throw new ClientError("no-identity", "the stored identity is unreadable");
+    const stateBytes = await loadState(options.store, inbox);
+    const installation = stateBytes && identityInbox.installation(stateBytes);
+    if (!installation) throw new ClientError("no-identity", "the stored identity is unreadable");
     const seqBytes = await options.store.get(META_NS, "seq");
     const seq = seqBytes ? Number(fromUtf8(seqBytes) ?? "0") : 0;
-    return Client.#boot(options, { installation: state.installation, inbox }, seq);
+    return Client.#boot(options, { installation, inbox }, seq);
   }
 
   /** `open` when the store holds an identity, `create` otherwise. */
@@ -274,37 +245,46 @@ export class Client {
 
   static async #boot(options: ClientOptions, identity: Identity, seq: number): Promise<Client> {
     const client = new Client(options, identity, seq);
-    client.#groups = await ClientGroups.create(
-      { crypto: client.#crypto, installation: identity.installation, clock: client.#clock },
-      options.groups,
-      {
-        now: () => client.#clock.now(),
-        addHistory: (tx, cid, record) => client.#addHistory(tx, cid, record),
-        sendControl: (tx, peer, frame) => client.#controlInTx(tx, peer, frame),
-        publish: async (topic, payload, cid) => client.#publishRaw(topic, payload, cid),
-        subscribe: (topic) => client.#subscribe(topic),
-        fetchHistory: (topic, since) => client.#backfill(topic, since ?? 0),
+    const config = client.#config;
+    const types = await builtinTypes({
+      crypto: client.#crypto,
+      clock: client.#clock,
+      identity: { publicKey: identity.installation.publicKey, secretKey: identity.installation.secretKey },
+      pairwise: {
+        maxSkip: config.maxSkip,
+        skippedKeyMaxAgeMs: config.skippedKeyMaxAgeMs,
+        sds: {
+          resendIntervalMs: config.resendAfterMs,
+          maxResendIntervalMs: config.maxResendIntervalMs,
+          giveUpAfterMs: config.giveUpAfterMs,
+          maxResends: Math.max(0, config.maxSends - 1),
+          ackDelayMs: config.ackDelayMs,
+        },
       },
-      client.#codecs,
-    );
-    await client.#loadRequests();
+      groups: options.groups ?? {},
+    });
+    for (const t of types) client.#registry.register(cached(t, client.#states), { yieldCapabilities: true });
+    await client.#requests.load();
     const refs = await loadConversationRefs(options.store);
     for (const ref of refs) client.#decoder.index.add(ref);
     for (const topic of new Set(refs.map((r) => r.contentTopic))) await client.#subscribe(topic);
-    // Every group we are (or may again be) a member of: listen on its topic, then ask its history for
-    // what was published while we were away (the engine also resumes its timers from the store).
-    const groups: string[] = [];
+    await client.#standing();
+    // Conversations whose type resumes them (a group we are, or may again be, a member of): listen on its
+    // topic, then ask its history for what was published while we were away.
+    const resumed: { runtime: AnyConversationTypeRuntime; ref: ConversationRef }[] = [];
     for (const info of await client.conversations()) {
-      if (info.type !== GROUP_V1 || info.status === "left") continue;
-      client.#groups.track(info.id);
-      await client.#subscribe(client.#groups.ref(info.id).contentTopic);
-      groups.push(info.id);
+      const runtime = client.#registry.runtime(info.type);
+      if (!runtime?.lifecycle?.resume || info.status === "left") continue;
+      const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
+      client.#decoder.index.add(ref);
+      await client.#subscribe(ref.contentTopic);
+      resumed.push({ runtime, ref });
     }
-    for (const cid of groups) {
+    for (const { runtime, ref } of resumed) {
+      const resume = runtime.lifecycle!.resume!;
       await client.#step(() =>
-        client.#groupStep({ initiatedBy: "peer", from: "" }, async (tx) => {
-          const effects = await client.#groups.engine.recover(tx, cid);
-          return { value: undefined, effects };
+        client.#steps.unit(async (tx, plan) => {
+          await client.#effects.apply(tx, await resume(client.#steps.context(tx, runtime), ref), plan);
         }),
       );
     }
@@ -339,19 +319,18 @@ export class Client {
   /** The intro bundle to share: reused until half its lifetime has passed (or after each use if single-use). */
   introBundle(options: { fresh?: boolean } = {}): Promise<string> {
     return this.#step(async () => {
-      const state = await this.#inboxState();
-      const r = currentBundle(this.#crypto, state, this.#clock.now(), options.fresh ?? false);
-      if (r.state !== state) await this.#store.commit([stateWriteOp(this.#identity.inbox, encodeInboxState(r.state))]);
-      return r.key.bundle;
+      const r = identityInbox.bundle(this.#crypto, await this.#inboxState(), this.#clock.now(), options.fresh ?? false);
+      if (r.state) await this.#store.commit([stateWriteOp(this.#identity.inbox, r.state)]);
+      return r.bundle;
     });
   }
 
   /** Retires every bundle handed out so far (their invites are refused from now on) and returns a new one. */
   rotateIntroBundle(): Promise<string> {
     return this.#step(async () => {
-      const r = rotateBundles(this.#crypto, await this.#inboxState(), this.#clock.now());
-      await this.#store.commit([stateWriteOp(this.#identity.inbox, encodeInboxState(r.state))]);
-      return r.key.bundle;
+      const r = identityInbox.rotate(this.#crypto, await this.#inboxState(), this.#clock.now());
+      await this.#store.commit([stateWriteOp(this.#identity.inbox, r.state)]);
+      return r.bundle;
     });
   }
 
@@ -360,87 +339,26 @@ export class Client {
    * Throws IntroBundleError for a malformed or forged bundle.
    */
   startConversation(bundle: string, content: Content | string): Promise<{ conversationId: string; messageId: string }> {
+    // Checked here so a bad bundle is refused before any step is queued (the type parses it again).
     const parsed = parseIntroBundle(this.#crypto, bundle);
     if (!parsed.ok) return Promise.reject(parsed.error);
     if (constantTimeEqual(parsed.bundle.installationKey, this.#identity.installation.publicKey)) {
       return Promise.reject(new ClientError("own-bundle", "this bundle belongs to this client"));
     }
     const contentBytes = this.#encodeContent(content);
-    return this.#step(() => this.#start(parsed.bundle, contentBytes));
-  }
-
-  async #start(bundle: IntroBundle, contentBytes: Uint8Array): Promise<{ conversationId: string; messageId: string }> {
-    const now = this.#clock.now();
-    const inline = contentBytes.length <= INVITE_INLINE_CONTENT_BYTES;
-    const me = this.#identity.installation;
-    let first: ReturnType<PrivateV1Engine["send"]> | undefined;
-    const initiated = initiateInbox(this.#crypto, {
-      installation: me,
-      bundle,
-      frame: (secrets) => {
-        const s0 = this.#engine.initiator(secrets.sk, bundle.ephemeralKey, me.publicKey, bundle.installationKey, now);
-        first = this.#engine.send(
-          s0,
-          inline ? { case: "content", value: contentBytes } : { case: "placeholder", value: { counter: 0 } },
-          now,
+    const starter = this.#registry.starter("pairwise");
+    if (!starter?.lifecycle?.start) return Promise.reject(new ClientError("unknown-conversation", "no pairwise type"));
+    const start = starter.lifecycle.start;
+    return this.#step(async () => {
+      const value = await this.#steps.unit(async (tx, plan) => {
+        const r = await lifecycleCall(() =>
+          start(this.#steps.context(tx, starter), { kind: "pairwise", bundle, content: contentBytes }),
         );
-        const invite = { discriminator: PRIVATE_V1_DISCRIMINATOR, initialMessage: first.outgoing[0]!.payload };
-        return toBinary(
-          InboxV1FrameSchema,
-          create(InboxV1FrameSchema, { frameType: { case: "invitePrivateV1", value: invite } }),
-        );
-      },
+        await this.#effects.apply(tx, r.effects, plan);
+        return r.value;
+      });
+      return { conversationId: value.conversationId, messageId: value.messageId ?? "" };
     });
-    const sent = first!;
-    // The envelope is hinted by the invite's own id, which only the peer can recompute (InboxV1 version 2).
-    const peerInbox = initiated.inviteId;
-    const peerTopic = inboxContentTopic(this.#crypto, bundle.installationKey);
-    let state = this.#engine.withInvite(sent.state, {
-      payload: encodeEncryptedPayload(initiated.payload),
-      conversationHint: peerInbox,
-      contentTopic: peerTopic,
-      sdsId: sent.outgoing[0]!.sdsId!,
-    });
-    const outgoing = [
-      { conversationHint: peerInbox, contentTopic: peerTopic, payload: initiated.payload },
-      ...sent.outgoing.slice(1),
-    ];
-    let messageId = sent.messageId;
-    let timestamp = sent.timestamp;
-    if (!inline) {
-      const r = this.#sendFrame(state, contentBytes, now);
-      state = r.state;
-      messageId = r.messageId;
-      timestamp = r.timestamp;
-      outgoing.push(...r.outgoing);
-    }
-    const ref: ConversationRef = { id: state.localId, type: PRIVATE_V1, contentTopic: state.contentTopic };
-    const info: ConversationInfo = {
-      id: ref.id,
-      type: PRIVATE_V1,
-      peer: toHex(bundle.installationKey),
-      initiatedBy: "me",
-      createdAt: now,
-      contentTopic: ref.contentTopic,
-    };
-    const tx = new Transaction(this.#store);
-    for (const op of conversationWriteOps(ref, this.#states.encode(state))) apply(tx, op);
-    tx.put(CONVERSATION_INFO_NS, ref.id, encodeJson(info));
-    this.#addHistory(tx, ref.id, {
-      messageId,
-      direction: "out",
-      timestamp,
-      storedAt: now,
-      state: "queued",
-      content: contentBytes,
-    });
-    await tx.commit();
-    this.#decoder.index.add(ref);
-    await this.#subscribe(ref.contentTopic);
-    this.#emit({ type: "conversation-started", conversationId: ref.id, peer: info.peer, initiatedBy: "me" });
-    this.#emit({ type: "delivery-state", conversationId: ref.id, messageId, state: "queued" });
-    if (await this.#publishAll(outgoing, ref.id)) await this.#markSent(ref.id, [messageId]);
-    return { conversationId: ref.id, messageId };
   }
 
   /** Sends content in a conversation. Resolves once it is committed (and published, when the network allows). */
@@ -448,27 +366,16 @@ export class Client {
     const contentBytes = this.#encodeContent(content);
     return this.#step(async () => {
       const info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
-      if (info?.type === GROUP_V1) return this.#sendGroup(conversationId, contentBytes);
-      const { ref, state } = await this.#loadPrivate(conversationId, info);
-      const now = this.#clock.now();
-      const r = this.#sendFrame(state, contentBytes, now);
-      const tx = new Transaction(this.#store);
-      apply(tx, stateWriteOp(ref, this.#states.encode(r.state)));
-      const record: HistoryRecord = {
-        messageId: r.messageId,
-        direction: "out",
-        timestamp: r.timestamp,
-        storedAt: now,
-        state: "queued",
-        content: contentBytes,
-      };
-      const key = this.#addHistory(tx, ref.id, record);
-      await tx.commit();
-      this.#emit({ type: "delivery-state", conversationId: ref.id, messageId: r.messageId, state: "queued" });
-      // Nothing to publish while a new session cannot send yet (after a reset): it stays queued until sealed.
-      if (r.outgoing.length > 0 && (await this.#publishAll(r.outgoing, ref.id)))
-        await this.#markRecordSent(ref.id, key, record);
-      return { messageId: r.messageId };
+      const runtime = info && this.#registry.runtime(info.type);
+      const send = runtime?.lifecycle?.send;
+      if (!info || !runtime || !send) throw new ClientError("unknown-conversation", "no such conversation");
+      const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
+      const value = await this.#steps.unit(async (tx, plan) => {
+        const r = await lifecycleCall(() => send(this.#steps.context(tx, runtime), ref, contentBytes));
+        await this.#effects.apply(tx, r.effects, plan);
+        return r.value;
+      });
+      return { messageId: value };
     });
   }
 
@@ -478,18 +385,19 @@ export class Client {
    */
   sendGroupControl(conversationId: string, payload: Uint8Array): Promise<{ messageId: string }> {
     return this.#step(async () => {
-      const { ref, state } = await this.#loadPrivate(conversationId);
-      const now = this.#clock.now();
-      let r: ReturnType<PrivateV1Engine["send"]>;
-      try {
-        r = this.#engine.send(state, { case: "groupControl", value: payload }, now);
-      } catch (e) {
-        if (e instanceof PrivateV1Error) throw new ClientError("content-too-large", e.message);
-        throw e;
-      }
-      await this.#store.commit([stateWriteOp(ref, this.#states.encode(r.state))]);
-      await this.#publishAll(r.outgoing, ref.id);
-      return { messageId: r.messageId };
+      const info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
+      const carrier = this.#registry.carrier();
+      const carry = carrier?.lifecycle?.carry;
+      if (!info || !carrier || !carry || info.type !== carrier.spec.name)
+        throw new ClientError("unknown-conversation", "no such pairwise conversation");
+      const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
+      const value = await this.#steps.unit(async (tx, plan) => {
+        const r = await lifecycleCall(() => carry(this.#steps.context(tx, carrier), ref, payload));
+        if (!r) throw new ClientError("unknown-conversation", "conversation state unreadable");
+        await this.#effects.apply(tx, r.effects, plan);
+        return r.value;
+      });
+      return { messageId: value };
     });
   }
 
@@ -515,13 +423,14 @@ export class Client {
     const members = this.#peerList(input.members);
     return this.#step(async () => {
       await this.#requirePairwise(members);
-      const { value } = await this.#groupStep(BY_ME, async (tx) => {
-        const r = await this.#groups.engine.createGroup(tx, {
-          name: input.name,
-          description: input.description ?? "",
-          invite: members,
-        });
-        return { value: r.conversationId, effects: r.effects };
+      const starter = this.#registry.starter("group");
+      const start = starter?.lifecycle?.start;
+      if (!starter || !start) throw new ClientError("not-a-group", "no group type");
+      const request = { kind: "group", name: input.name, description: input.description ?? "", members } as const;
+      const value = await this.#steps.unit(async (tx, plan) => {
+        const r = await lifecycleCall(() => start(this.#steps.context(tx, starter), request));
+        await this.#effects.apply(tx, r.effects, plan);
+        return r.value.conversationId;
       });
       return { conversationId: value };
     });
@@ -529,43 +438,36 @@ export class Client {
 
   /** Invites more members (key packages over the pairwise conversations, then one commit). */
   addGroupMembers(conversationId: string, peers: readonly string[]): Promise<void> {
-    const list = this.#peerList(peers);
-    return this.#groupCommand(conversationId, async (tx) => {
-      await this.#requirePairwise(list, tx);
-      return this.#groups.engine.invite(tx, conversationId, list);
-    });
+    const members = this.#peerList(peers);
+    return this.#command(conversationId, { kind: "add-members", members }, (tx) => this.#requirePairwise(members, tx));
   }
 
   /** Removes members; they receive nothing sent after they saw the removal's commit. */
   removeGroupMembers(conversationId: string, peers: readonly string[]): Promise<void> {
-    const list = this.#peerList(peers);
-    return this.#groupCommand(conversationId, (tx) => this.#groups.engine.removeMembers(tx, conversationId, list));
+    return this.#command(conversationId, { kind: "remove-members", members: this.#peerList(peers) });
   }
 
   /** Leaves the group (a member still in it commits the removal) and forgets its keys at once. */
   leaveGroup(conversationId: string): Promise<void> {
-    return this.#groupCommand(conversationId, (tx) => this.#groups.engine.leave(tx, conversationId));
+    return this.#command(conversationId, { kind: "leave" });
   }
 
   /** Renames the group; the change is committed like a membership change and reaches every member. */
   setGroupMetadata(conversationId: string, meta: { name: string; description?: string }): Promise<void> {
-    return this.#groupCommand(conversationId, async (tx) => {
-      const description = meta.description ?? (await this.#groups.engine.summary(tx, conversationId)).description;
-      return this.#groups.engine.setMetadata(tx, conversationId, { name: meta.name, description });
-    });
+    return this.#command(conversationId, { kind: "set-metadata", ...meta });
   }
 
   /** The roster at the group's head epoch, plus members invited whose key package has not arrived yet. */
   async groupMembers(conversationId: string): Promise<GroupMemberInfo[]> {
-    await this.#groupInfoRecord(conversationId);
-    const members = await this.#groups.engine.members(new Transaction(this.#store), conversationId);
-    return members.map((m) => ({ peer: m.identity, state: m.state, self: m.self }));
+    const { runtime, ref } = await this.#group(conversationId);
+    const members = await runtime.lifecycle!.members!(this.#steps.context(new Transaction(this.#store), runtime), ref);
+    return members.map((m) => ({ peer: m.peer, state: m.state as GroupMemberInfo["state"], self: m.self }));
   }
 
   /** Name, description, our status and the head epoch of a group. */
   async groupInfo(conversationId: string): Promise<GroupInfo> {
-    const info = await this.#groupInfoRecord(conversationId);
-    const s = await this.#groups.engine.summary(new Transaction(this.#store), conversationId);
+    const { runtime, ref, info } = await this.#group(conversationId);
+    const s = await runtime.lifecycle!.summary!(this.#steps.context(new Transaction(this.#store), runtime), ref);
     const readable = s.status === "active";
     return {
       conversationId,
@@ -654,17 +556,20 @@ export class Client {
    */
   sweep(): Promise<void> {
     return this.#step(async () => {
-      await this.#expireRequests();
-      for (const ref of this.#decoder.index.topics().flatMap((t) => this.#decoder.index.conversationsOn(t))) {
-        if (ref.type === PRIVATE_V1) await this.#sweepConversation(ref);
-      }
-      await this.#groupStep(BY_PEER, async (tx) => ({ value: undefined, effects: await this.#groups.engine.tick(tx) }));
+      await this.#requests.expire();
+      for (const ref of this.#decoder.index.topics().flatMap((t) => this.#decoder.index.conversationsOn(t)))
+        await this.#wake(ref);
     });
   }
 
   /** Resolves when every step queued so far has finished. */
-  idle(): Promise<void> {
-    return this.#serial.idle();
+  async idle(): Promise<void> {
+    // Steps queue publications, and publications queue their `sent` steps: wait until both are quiet.
+    for (;;) {
+      await this.#serial.idle();
+      if (this.#outbox.idle) return;
+      await this.#outbox.drain();
+    }
   }
 
   /** Stops timers and subscriptions and ends `events()`. The store and delivery stay open (the caller owns them). */
@@ -674,7 +579,7 @@ export class Client {
     this.#timer?.cancel();
     for (const unsubscribe of this.#subscriptions.values()) unsubscribe();
     this.#subscriptions.clear();
-    await this.#serial.idle();
+    await this.idle();
     this.#events.end();
   }
 
@@ -687,7 +592,7 @@ export class Client {
         throw new ClientError("unknown-conversation", "no such conversation");
       const tx = new Transaction(this.#store);
       setArchived(tx, conversationId, archived, this.#clock.now());
-      await tx.commit();
+      await this.#steps.commit(tx);
     });
   }
 
@@ -705,21 +610,28 @@ export class Client {
     return this.#step(async () => {
       let info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
       if (!info) throw new ClientError("unknown-conversation", "no such conversation");
-      if (info.type === GROUP_V1 && info.status !== "left" && info.status !== "removed") {
-        await this.#groupStep(BY_ME, async (tx) => ({
-          value: undefined,
-          effects: await this.#groups.engine.leave(tx, conversationId),
-        }));
+      const runtime = this.#registry.runtime(info.type);
+      const command = runtime?.lifecycle?.command;
+      if (runtime && command && info.status !== "left" && info.status !== "removed") {
+        const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
+        await this.#steps.unit(async (tx, plan) => {
+          await this.#effects.apply(tx, await command(this.#steps.context(tx, runtime), ref, { kind: "leave" }), plan);
+        });
         info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId)) ?? info;
       }
       const tx = new Transaction(this.#store);
-      const d = await deleteConversationRecords(tx, info, info.type !== GROUP_V1, this.inboxTopic);
-      await tx.commit();
+      // Only a conversation the framework lists (whose keys are its state record) leaves a tombstone.
+      const listed = await tx.get(CONVERSATIONS_NS, conversationKey(info));
+      const d = await deleteConversationRecords(tx, info, listed !== undefined, this.inboxTopic);
+      const records = runtime?.lifecycle?.records;
+      if (records && d.removed)
+        await records.forget(new ScopedTransaction(tx, runtime.lifecycle?.namespaces ?? []), d.removed);
+      await this.#steps.commit(tx);
       if (!d.removed || !d.tombstone) return;
       this.#decoder.index.remove(d.removed);
       this.#decoder.index.add(d.tombstone);
       const topic = d.removed.contentTopic;
-      if (this.#decoder.index.conversationsOn(topic).length === 0 && !this.#groups.hasTopic(topic)) {
+      if (this.#decoder.index.conversationsOn(topic).length === 0) {
         this.#subscriptions.get(topic)?.();
         this.#subscriptions.delete(topic);
       }
@@ -729,19 +641,8 @@ export class Client {
   // ---- message requests (request mode; message-requests.ts) ----
 
   /** Invites waiting for the application's decision, oldest first. */
-  async messageRequests(): Promise<MessageRequest[]> {
-    const out: MessageRequest[] = [];
-    for (const { value } of await this.#store.scan(MESSAGE_REQUEST_NS)) {
-      const r = decodeRequest(value);
-      if (!r) continue;
-      const messages = r.frames.map((f) => ({
-        messageId: f.messageId,
-        content: this.#codecs.decode(f.content),
-        timestamp: f.timestamp,
-      }));
-      out.push({ id: r.id, peer: r.peer, receivedAt: r.receivedAt, expiresAt: r.expiresAt, messages });
-    }
-    return out.sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : 1));
+  messageRequests(): Promise<MessageRequest[]> {
+    return this.#requests.list();
   }
 
   /**
@@ -750,39 +651,7 @@ export class Client {
    * ClientError("unknown-request").
    */
   acceptRequest(id: string): Promise<{ conversationId: string }> {
-    return this.#step(async () => {
-      const r = decodeRequest(await this.#store.get(MESSAGE_REQUEST_NS, id));
-      if (!r) throw new ClientError("unknown-request", "no such message request");
-      const now = this.#clock.now();
-      const ref: ConversationRef = { id: r.id, type: r.type, contentTopic: r.contentTopic };
-      const info: ConversationInfo = {
-        id: r.id,
-        type: r.type,
-        peer: r.peer,
-        initiatedBy: "peer",
-        createdAt: now,
-        contentTopic: r.contentTopic,
-      };
-      const tx = new Transaction(this.#store);
-      tx.delete(MESSAGE_REQUEST_NS, id);
-      for (const op of conversationWriteOps(ref, r.state)) apply(tx, op);
-      tx.put(CONVERSATION_INFO_NS, r.id, encodeJson(info));
-      const events: ClientEvent[] = [
-        { type: "conversation-started", conversationId: r.id, peer: r.peer, initiatedBy: "peer" },
-      ];
-      for (const f of r.frames) {
-        this.#addHistory(tx, r.id, { ...f, direction: "in", storedAt: now, state: undefined, sender: r.peer });
-        const content = this.#codecs.decode(f.content);
-        events.push({ type: "message", conversationId: r.id, sender: r.peer, ...f, content });
-      }
-      await tx.commit();
-      this.#pending.delete(id);
-      this.#decoder.index.add(ref);
-      await this.#subscribe(ref.contentTopic);
-      this.#backfill(ref.contentTopic, r.receivedAt - 10 * 60_000);
-      for (const e of events) this.#emit(e);
-      return { conversationId: r.id };
-    });
+    return this.#step(() => this.#requests.accept(id));
   }
 
   /**
@@ -791,105 +660,10 @@ export class Client {
    * the same invite from raising it again. Nothing is sent to the sender. Throws ClientError("unknown-request").
    */
   refuseRequest(id: string): Promise<void> {
-    return this.#step(async () => {
-      if (!this.#pending.has(id) && !(await this.#store.get(MESSAGE_REQUEST_NS, id)))
-        throw new ClientError("unknown-request", "no such message request");
-      const tx = new Transaction(this.#store);
-      tx.delete(MESSAGE_REQUEST_NS, id);
-      const expiresAt = this.#clock.now() + this.#config.bundle.lifetimeMs;
-      tx.put(REFUSED_INVITE_NS, id, encodeExpiry(expiresAt));
-      // Marks are kept in expiry order (insertion order, one lifetime each): the oldest goes first.
-      const evicted = this.#refused.size >= MAX_REFUSAL_MARKS ? this.#refused.keys().next().value : undefined;
-      if (evicted !== undefined) tx.delete(REFUSED_INVITE_NS, evicted);
-      await tx.commit();
-      if (evicted !== undefined) this.#refused.delete(evicted);
-      this.#pending.delete(id);
-      this.#refused.set(id, expiresAt);
-    });
+    return this.#step(() => this.#requests.refuse(id));
   }
 
   // ---- internals ----
-
-  async #loadRequests(): Promise<void> {
-    for (const { value } of await this.#store.scan(MESSAGE_REQUEST_NS)) {
-      const r = decodeRequest(value);
-      if (r) this.#pending.set(r.id, { expiresAt: r.expiresAt, peer: r.peer });
-    }
-    const marks = (await this.#store.scan(REFUSED_INVITE_NS)).map((e) => [e.key, decodeExpiry(e.value) ?? 0] as const);
-    for (const [id, expiresAt] of marks.sort((a, b) => a[1] - b[1])) this.#refused.set(id, expiresAt);
-  }
-
-  /**
-   * The invite bounds, applied to an authenticated invite before anything of it is stored. Returns the
-   * outcome when the invite is handled here (a resend of a pending or refused one, a drop, a new request);
-   * undefined when it starts its conversation as before (accept mode).
-   */
-  async #admitInvite(c: Readable): Promise<InboundOutcome | undefined> {
-    const s = c.started[0]!;
-    const id = s.conversation.id;
-    const inbox = c.conversation.id;
-    if (this.#pending.has(id) || this.#refused.has(id))
-      return { kind: "badly-formed", reason: "conversation-exists", conversationId: inbox };
-    const policy = this.#config.invites;
-    const now = this.#clock.now();
-    const peer = (c.frame as InboxV1Opened).initiator;
-    // The rate comes first: it also bounds the scan for a known contact below.
-    let reason: "rate" | "cap" | undefined = this.#inviteRate.admit(now) ? undefined : "rate";
-    let request = policy.mode === "request" && s.conversation.type === PRIVATE_V1;
-    // Someone the user already talks with (a PrivateV1 conversation it accepted or started) is not asked about.
-    if (!reason && request) request = !(await this.#pairwiseWith(new Transaction(this.#store), peer));
-    if (!reason && request && this.#pending.size >= policy.maxPending) reason = "cap";
-    if (reason) {
-      this.#emit({ type: "invite-dropped", reason, source: "invite", peer });
-      return { kind: "dropped", reason };
-    }
-    if (!request) return undefined;
-    const key = conversationKey(s.conversation);
-    const tx = new Transaction(this.#store);
-    // Only the inbox's own state (a single-use bundle key retired) is written: the conversation waits.
-    for (const op of c.writes) if (op.key === conversationKey(c.conversation)) apply(tx, op);
-    const state = c.writes.find((op) => op.op === "put" && op.ns === CONVERSATION_STATE_NS && op.key === key);
-    const frames: RequestFrame[] = [];
-    for (const f of (s.frame as PrivateV1Opened | undefined)?.frames ?? [])
-      if (f.body.case === "content")
-        frames.push({ messageId: f.messageId, timestamp: f.timestamp, content: f.body.value });
-    const expiresAt = now + policy.requestTtlMs;
-    tx.put(
-      MESSAGE_REQUEST_NS,
-      id,
-      encodeRequest({
-        id,
-        type: s.conversation.type,
-        contentTopic: s.conversation.contentTopic,
-        peer,
-        receivedAt: now,
-        expiresAt,
-        state: state?.op === "put" ? state.value : new Uint8Array(),
-        frames,
-      }),
-    );
-    await tx.commit();
-    this.#pending.set(id, { expiresAt, peer });
-    this.#emit({ type: "message-request", requestId: id, peer });
-    return { kind: "readable", conversationId: inbox };
-  }
-
-  /** Deletes expired message requests (reported) and refusal marks. */
-  async #expireRequests(): Promise<void> {
-    const now = this.#clock.now();
-    const requests = [...this.#pending].filter(([, p]) => p.expiresAt <= now);
-    const marks = [...this.#refused].filter(([, t]) => t <= now).map(([id]) => id);
-    if (requests.length === 0 && marks.length === 0) return;
-    const tx = new Transaction(this.#store);
-    for (const [id] of requests) tx.delete(MESSAGE_REQUEST_NS, id);
-    for (const id of marks) tx.delete(REFUSED_INVITE_NS, id);
-    await tx.commit();
-    for (const id of marks) this.#refused.delete(id);
-    for (const [id, p] of requests) {
-      this.#pending.delete(id);
-      this.#emit({ type: "invite-dropped", reason: "expired", source: "invite", peer: p.peer, conversationId: id });
-    }
-  }
 
   #step<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new ClientError("closed", "client is closed"));
@@ -906,81 +680,54 @@ export class Client {
   }
 
   /**
-   * One group step: the engine reads and writes through one transaction, the effects add their store writes
-   * (history, conversation record, PrivateV1 states of control sends) to it, it commits, and only then are
-   * publishing and events done. Returns whether every publish was accepted.
+   * After a commit: route and watch new conversations, emit events, notify listeners, and hand the
+   * envelopes to the outbox (published in commit order per conversation, without holding the serial step).
    */
-  async #groupStep<T>(
-    origin: GroupOrigin,
-    fn: (tx: Transaction) => Promise<{ value: T; effects: readonly GroupEffect[]; events?: ClientEvent[] }>,
-  ): Promise<{ value: T; published: boolean }> {
-    const tx = new Transaction(this.#store);
-    const r = await fn(tx);
-    const plan: GroupPlan = { events: [...(r.events ?? [])], after: [] };
-    await this.#groups.plan(tx, r.effects, origin, plan);
-    await tx.commit();
-    return { value: r.value, published: await this.#runPlan(plan) };
-  }
-
-  async #runPlan(plan: GroupPlan): Promise<boolean> {
+  async #finish(plan: StepPlan): Promise<void> {
+    for (const w of plan.watch) {
+      this.#decoder.index.add(w.ref);
+      await this.#subscribe(w.ref.contentTopic);
+      if (w.since !== undefined) this.#backfill(w.ref.contentTopic, w.since);
+    }
     for (const e of plan.events) this.#emit(e);
-    let ok = true;
-    for (const f of plan.after) if ((await f()) === false) ok = false;
-    return ok;
-  }
-
-  #groupCommand(conversationId: string, fn: (tx: Transaction) => Promise<GroupEffect[]>): Promise<void> {
-    return this.#step(async () => {
-      await this.#groupInfoRecord(conversationId);
-      await this.#groupStep(BY_ME, async (tx) => ({ value: undefined, effects: await fn(tx) }));
-    });
-  }
-
-  async #sendGroup(conversationId: string, contentBytes: Uint8Array): Promise<{ messageId: string }> {
-    const now = this.#clock.now();
-    const { value: messageId, published } = await this.#groupStep(BY_ME, async (tx) => {
-      const r = await this.#groups.engine.send(tx, conversationId, contentBytes);
-      this.#addHistory(tx, conversationId, {
-        messageId: r.messageId,
-        direction: "out",
-        timestamp: now,
-        storedAt: now,
-        state: "queued",
-        content: contentBytes,
+    for (const f of plan.after) f();
+    for (const p of plan.publish) {
+      const { conversationId, markSent } = p;
+      this.#outbox.add({
+        conversationId,
+        publish: () => this.#publishAll(p.outgoing, conversationId),
+        // Marking `sent` is its own small step (run even while closing: the publication happened).
+        ...(markSent &&
+          markSent.length > 0 && { accepted: () => this.#serial.run(() => this.#markSent(conversationId, markSent)) }),
       });
-      const queued: ClientEvent = { type: "delivery-state", conversationId, messageId: r.messageId, state: "queued" };
-      return { value: r.messageId, effects: r.effects, events: [queued] };
+    }
+  }
+
+  /** A typed command on a conversation whose type takes commands (a group). */
+  #command(conversationId: string, command: Command, check?: (tx: Transaction) => Promise<void>): Promise<void> {
+    return this.#step(async () => {
+      const { runtime, ref } = await this.#group(conversationId);
+      await this.#steps.unit(async (tx, plan) => {
+        await check?.(tx);
+        await this.#effects.apply(
+          tx,
+          await runtime.lifecycle!.command!(this.#steps.context(tx, runtime), ref, command),
+          plan,
+        );
+      });
     });
-    // Groups have no per-message acknowledgements: a published message is "sent", and stays so.
-    if (published) await this.#markSent(conversationId, [messageId]);
-    return { messageId };
   }
 
-  async #ingestGroup(conversationId: string, message: Uint8Array): Promise<InboundOutcome> {
-    const tx = new Transaction(this.#store);
-    const effects = await this.#groups.engine.receive(tx, conversationId, message);
-    // `receive` refuses a message with exactly one `rejected` effect and no writes; a `rejected` among other
-    // effects is a local commit refused while applying an accepted message (an error event, not the message's).
-    const only = effects.length === 1 ? effects[0] : undefined;
-    const rejected = only?.kind === "rejected" && tx.size === 0 ? only : undefined;
-    // For an epoch we cannot read yet: nothing is written; only its effects run (evictions, history fetch).
-    const held = effects.find((e) => e.kind === "held");
-    // Nothing written: a replay, our own echo, or a group we left. Quiet, like PrivateV1 replays.
-    if (!rejected && !held && tx.size === 0) return { kind: "badly-formed", reason: "replay", conversationId };
-    const plan = emptyPlan();
-    await this.#groups.plan(tx, effects, BY_PEER, plan);
-    await tx.commit();
-    await this.#runPlan(plan);
-    if (rejected?.kind === "rejected") return { kind: "badly-formed", reason: rejected.reason, conversationId };
-    if (held?.kind === "held") return { kind: "badly-formed", reason: held.reason, conversationId };
-    return { kind: "readable", conversationId };
-  }
-
-  async #groupInfoRecord(conversationId: string): Promise<ConversationInfo> {
+  /** A conversation of the group type (commands and queries). */
+  async #group(
+    conversationId: string,
+  ): Promise<{ runtime: AnyConversationTypeRuntime; ref: ConversationRef; info: ConversationInfo }> {
     const info = decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
     if (!info) throw new ClientError("unknown-conversation", "no such conversation");
-    if (info.type !== GROUP_V1) throw new ClientError("not-a-group", "this conversation is not a group");
-    return info;
+    const runtime = this.#registry.starter("group");
+    if (!runtime || info.type !== runtime.spec.name)
+      throw new ClientError("not-a-group", "this conversation is not a group");
+    return { runtime, ref: { id: info.id, type: info.type, contentTopic: info.contentTopic }, info };
   }
 
   #peerList(peers: readonly string[]): string[] {
@@ -993,18 +740,20 @@ export class Client {
   async #requirePairwise(peers: readonly string[], tx?: Transaction): Promise<void> {
     for (const p of peers)
       if (!(await this.#pairwiseWith(tx ?? new Transaction(this.#store), p)))
-        throw new ClientError("no-pairwise-conversation", "no PrivateV1 conversation with this member");
+        throw new ClientError("no-pairwise-conversation", "no pairwise conversation with this member");
   }
 
   /**
-   * The PrivateV1 conversation group-control frames to `peer` travel on. With several, one the peer started
+   * The conversation of the control carrier's type that control payloads to `peer` travel on. With several, one the peer started
    * is preferred (its invite reached us, so it works both ways), then the newest.
    */
   async #pairwiseWith(tx: Transaction, peer: string): Promise<ConversationInfo | undefined> {
+    const type = this.#registry.carrier()?.spec.name;
+    if (type === undefined) return undefined;
     let best: ConversationInfo | undefined;
     for (const { value } of await tx.scan(CONVERSATION_INFO_NS)) {
       const info = decodeInfo(value);
-      if (info?.type !== PRIVATE_V1 || info.peer !== peer) continue;
+      if (!info || info.type !== type || info.peer !== peer) continue;
       const rank = (i: ConversationInfo) => (i.initiatedBy === "peer" ? 1 : 0);
       if (!best || rank(info) > rank(best) || (rank(info) === rank(best) && info.createdAt >= best.createdAt))
         best = info;
@@ -1012,73 +761,68 @@ export class Client {
     return best;
   }
 
-  /** Sends a group-control frame to `peer` within `tx` (see GroupHost.sendControl). */
-  async #controlInTx(tx: Transaction, peer: string, frame: Uint8Array): Promise<(() => Promise<boolean>) | undefined> {
+  /** A control payload to `peer` through the carrier type, staged in `tx`; undefined when it cannot travel. */
+  async #carry(tx: Transaction, peer: string, payload: Uint8Array): Promise<readonly Effect[] | undefined> {
+    const carrier = this.#registry.carrier();
+    const carry = carrier?.lifecycle?.carry;
+    if (!carrier || !carry) return undefined;
     const info = await this.#pairwiseWith(tx, peer);
     if (!info) return undefined;
-    const bytes = await tx.get("framework.conversation-state", `${PRIVATE_V1}:${info.id}`);
-    const state = bytes && this.#states.decode(bytes);
-    if (!state) return undefined;
-    let r: ReturnType<PrivateV1Engine["send"]>;
+    const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
     try {
-      r = this.#engine.send(state, { case: "groupControl", value: frame }, this.#clock.now());
+      return (await carry(this.#steps.context(tx, carrier), ref, payload))?.effects;
     } catch (e) {
-      if (e instanceof PrivateV1Error) return undefined; // too large to segment: the engine's re-welcome path heals
-      throw e;
-    }
-    const ref: ConversationRef = { id: info.id, type: PRIVATE_V1, contentTopic: info.contentTopic };
-    apply(tx, stateWriteOp(ref, this.#states.encode(r.state)));
-    return () => this.#publishAll(r.outgoing, info.id);
-  }
-
-  async #publishRaw(contentTopic: string, payload: Uint8Array, conversationId: string): Promise<boolean> {
-    const r = await this.#delivery.publish(contentTopic, payload);
-    if (!r.ok)
-      this.#emit({
-        type: "error",
-        conversationId,
-        error: new ClientError("publish-failed", `publish failed: ${r.error}`),
-      });
-    return r.ok;
-  }
-
-  #sendFrame(state: PrivateV1State, contentBytes: Uint8Array, now: number): ReturnType<PrivateV1Engine["send"]> {
-    try {
-      return this.#engine.send(state, { case: "content", value: contentBytes }, now);
-    } catch (e) {
-      if (e instanceof PrivateV1Error) throw new ClientError("content-too-large", e.message);
+      // Too large to carry: the consumer's re-welcome path heals.
+      if (e instanceof LifecycleError) return undefined;
       throw e;
     }
   }
 
-  async #inboxState(): Promise<InboxV1State> {
-    const bytes = await this.#store.get("framework.conversation-state", `${INBOX_V1}:${this.#identity.inbox.id}`);
-    const state = bytes && decodeInboxState(bytes);
-    if (!state) throw new ClientError("no-identity", "inbox state unreadable");
-    return state;
+  /** A received control payload: rate-limited per sender, consumed in this transaction, then listeners. */
+  async #controlIn(tx: Transaction, m: ControlIn, plan: StepPlan): Promise<void> {
+    const { peer, conversationId } = m;
+    const consumer = this.#registry.controlConsumer();
+    const creates = consumer?.lifecycle?.controlCreatesState?.(m.payload) ?? false;
+    if (creates && !this.#controlRate.admit(peer, this.#clock.now())) {
+      // Consumed without effect: the group engine's timeouts and re-welcome paths take over.
+      plan.events.push({ type: "invite-dropped", reason: "rate", source: "group-control", peer, conversationId });
+      return;
+    }
+    const message: GroupControlMessage = { conversationId, peer, messageId: m.messageId, payload: m.payload };
+    plan.after.push(() => {
+      for (const h of this.#groupControl) {
+        try {
+          h(message);
+        } catch (e) {
+          this.#emit({ type: "error", conversationId, error: asParley(e) });
+        }
+      }
+    });
+    // The consumer's step joins this transaction: the pairwise frame is consumed exactly when its effect
+    // (a welcome joined, a key package answered) is stored.
+    const control = consumer?.lifecycle?.control;
+    if (consumer && control)
+      await this.#effects.apply(tx, await control(this.#steps.context(tx, consumer), peer, m.payload), plan);
   }
 
-  /** `known`: the conversation's record when the caller has just read it (saves a second read and decode). */
-  async #loadPrivate(
-    conversationId: string,
-    known?: ConversationInfo,
-  ): Promise<{ ref: ConversationRef; state: PrivateV1State }> {
-    const info = known ?? decodeInfo(await this.#store.get(CONVERSATION_INFO_NS, conversationId));
-    if (!info || info.type !== PRIVATE_V1)
-      throw new ClientError("unknown-conversation", "no such PrivateV1 conversation");
-    const ref: ConversationRef = { id: info.id, type: PRIVATE_V1, contentTopic: info.contentTopic };
-    const state = await this.#privateState(info.id);
-    if (!state) throw new ClientError("unknown-conversation", "conversation state unreadable");
-    return { ref, state };
+  /** The inbox's stored state (bytes: only the identity inbox reads them). */
+  async #inboxState(): Promise<Uint8Array> {
+    const bytes = await loadState(this.#store, this.#identity.inbox);
+    if (!bytes) throw new ClientError("no-identity", "inbox state unreadable");
+    return bytes;
   }
 
-  /** A PrivateV1 state as last committed: from the cache, else read and decoded from the store. */
-  async #privateState(conversationId: string): Promise<PrivateV1State | undefined> {
-    const key = `${PRIVATE_V1}:${conversationId}`;
-    const cached = this.#states.state(key);
-    if (cached) return cached;
-    const bytes = await this.#store.get("framework.conversation-state", key);
-    return bytes && this.#states.decode(bytes);
+  /** Standing conversations of types that declare one (a type's own inbox): created once, then routed. */
+  async #standing(): Promise<void> {
+    const self = this.installationKey;
+    for (const runtime of this.#registry.runtimes()) {
+      const standing = runtime.lifecycle?.standing?.(self);
+      if (!standing) continue;
+      if (!this.#decoder.index.has(standing.ref.id))
+        await this.#store.commit(conversationWriteOps(standing.ref, runtime.encodeState(standing.state)));
+      this.#decoder.index.add(standing.ref);
+      await this.#subscribe(standing.ref.contentTopic);
+    }
   }
 
   /** Returns the record's history key. */
@@ -1091,61 +835,37 @@ export class Client {
   }
 
   /**
-   * `#markSent` for a record this step just committed as queued: steps are serialised, so nothing can have
-   * changed it since, and the record need not be read back and decoded.
+   * Marks messages `sent`, in a step of its own once the outbox published them: an acknowledgement that came
+   * in between wins (the change only advances).
    */
-  async #markRecordSent(conversationId: string, key: string, record: HistoryRecord): Promise<void> {
-    await this.#store.commit([{ op: "put", ns: HISTORY_NS, key, value: encodeHistory({ ...record, state: "sent" }) }]);
-    this.#emit({ type: "delivery-state", conversationId, messageId: record.messageId, state: "sent" });
-  }
-
-  /** Updates delivery states in `tx`; returns the events to emit after commit. */
-  async #updateStates(
-    tx: Transaction,
-    conversationId: string,
-    updates: readonly { messageId: string; state: DeliveryState }[],
-  ): Promise<ClientEvent[]> {
-    const events: ClientEvent[] = [];
-    for (const u of updates) {
-      const keyBytes = await tx.get(MESSAGE_INDEX_NS, `${conversationId}/${u.messageId}`);
-      const key = keyBytes && fromUtf8(keyBytes);
-      if (!key) continue;
-      const bytes = await tx.get(HISTORY_NS, key);
-      const record = bytes && decodeHistory(bytes);
-      if (!record) continue;
-      const next = advance(record.state, u.state);
-      if (!next) continue;
-      tx.put(HISTORY_NS, key, encodeHistory({ ...record, state: next }));
-      events.push({ type: "delivery-state", conversationId, messageId: u.messageId, state: next });
-    }
-    return events;
-  }
-
   async #markSent(conversationId: string, messageIds: readonly string[]): Promise<void> {
     const tx = new Transaction(this.#store);
-    const events = await this.#updateStates(
-      tx,
-      conversationId,
-      messageIds.map((messageId) => ({ messageId, state: "sent" as const })),
-    );
-    await tx.commit();
+    const events: ClientEvent[] = [];
+    for (const messageId of messageIds) {
+      const event = await deliveryChange(tx, conversationId, messageId, "sent", "advance");
+      if (event) events.push(event);
+    }
+    await this.#steps.commit(tx);
     for (const e of events) this.#emit(e);
   }
 
   /** Publishes in order; true when every payload was accepted by the delivery. */
   async #publishAll(
-    outgoing: readonly { conversationHint: string; contentTopic: string; payload: EncryptedPayload }[],
+    outgoing: readonly (Outgoing | { readonly contentTopic: string; readonly sealed: Uint8Array })[],
     conversationId: string,
   ): Promise<boolean> {
     let ok = true;
     for (const o of outgoing) {
-      const bytes = sealEnvelope({
-        crypto: this.#crypto,
-        random: this.#random,
-        conversationId: o.conversationHint,
-        payload: o.payload,
-        rawHint: this.#config.rawHints,
-      });
+      const bytes =
+        "sealed" in o
+          ? o.sealed
+          : sealEnvelope({
+              crypto: this.#crypto,
+              random: this.#random,
+              conversationId: o.hint,
+              payload: o.payload,
+              rawHint: this.#config.rawHints,
+            });
       const r = await this.#delivery.publish(o.contentTopic, bytes);
       if (!r.ok) {
         ok = false;
@@ -1187,10 +907,9 @@ export class Client {
   }
 
   async #ingest(contentTopic: string, payload: Uint8Array): Promise<InboundOutcome> {
-    const group = this.#groups.match(contentTopic, payload);
-    if (group) return this.#ingestGroup(group.conversationId, group.message);
     const c = await this.#decoder.classify(payload, contentTopic);
     if (c.kind === "not-for-me") return { kind: "not-for-me" };
+    if (c.kind === "receive") return this.#receive(c);
     if (c.kind === "badly-formed") {
       const conversationId = c.conversation?.id;
       if (!QUIET_REASONS.has(c.reason)) {
@@ -1202,154 +921,66 @@ export class Client {
       }
       return { kind: "badly-formed", reason: c.reason, ...(conversationId !== undefined && { conversationId }) };
     }
-    if (c.conversation.type === INBOX_V1 && c.started.length > 0) {
-      const handled = await this.#admitInvite(c);
+    if (c.started.length > 0) {
+      const handled = await this.#requests.admit(c);
       if (handled) return handled;
     }
-    const now = this.#clock.now();
-    const tx = new Transaction(this.#store);
-    for (const op of c.writes) apply(tx, op);
-    const events: ClientEvent[] = [];
-    const after: (() => void)[] = [];
-    const plan = emptyPlan();
-    const started: ConversationRef[] = [];
-    for (const s of c.started) {
-      const ref = s.conversation;
-      started.push(ref);
-      const peer = ref.type === PRIVATE_V1 ? toHex((s.state as PrivateV1State).peerKey) : "";
-      const info: ConversationInfo = {
-        id: ref.id,
-        type: ref.type,
-        peer,
-        initiatedBy: "peer",
-        createdAt: now,
-        contentTopic: ref.contentTopic,
-      };
-      tx.put(CONVERSATION_INFO_NS, ref.id, encodeJson(info));
-      events.push({ type: "conversation-started", conversationId: ref.id, peer, initiatedBy: "peer" });
-      if (ref.type === PRIVATE_V1 && s.frame) {
-        await this.#applyEffects(tx, ref.id, peer, s.frame as PrivateV1Opened, now, events, after, plan);
+    await this.#steps.unit(async (tx, plan) => {
+      for (const op of c.writes) apply(tx, op);
+      const next = [{ conversation: c.conversation, state: c.nextState }, ...c.started];
+      for (const { conversation: ref, state } of next) {
+        const runtime = this.#registry.runtime(ref.type);
+        if (runtime) this.#steps.stage(tx, runtime, ref, state);
       }
-    }
-    if (c.conversation.type === PRIVATE_V1) {
-      const state = c.nextState as PrivateV1State;
-      await this.#applyEffects(
-        tx,
-        c.conversation.id,
-        toHex(state.peerKey),
-        c.frame as PrivateV1Opened,
-        now,
-        events,
-        after,
-        plan,
-      );
-    }
-    await tx.commit();
-    for (const ref of started) {
-      this.#decoder.index.add(ref);
-      await this.#subscribe(ref.contentTopic);
-      this.#backfill(ref.contentTopic, now - 10 * 60_000);
-    }
-    for (const e of events) this.#emit(e);
-    for (const f of after) f();
-    await this.#runPlan(plan);
+      const now = this.#clock.now();
+      const effects: Effect[] = [];
+      for (const s of c.started) effects.push(...this.#openedEffects(s.conversation, s.frame, s.state, { now }));
+      effects.push(...this.#openedEffects(c.conversation, c.frame, c.nextState, undefined));
+      await this.#effects.apply(tx, effects, plan);
+    });
     return { kind: "readable", conversationId: c.conversation.id };
   }
 
-  async #applyEffects(
-    tx: Transaction,
-    conversationId: string,
-    peer: string,
-    effects: PrivateV1Effects,
-    now: number,
-    events: ClientEvent[],
-    after: (() => void)[],
-    plan: GroupPlan,
-  ): Promise<void> {
-    for (const f of effects.frames) {
-      if (f.body.case === "content") {
-        // The application sees a message once, whatever the layers below let through twice (a copy sealed
-        // again in a new session after its SDS id left the duplicate window): the message index is permanent.
-        if (await tx.get(MESSAGE_INDEX_NS, `${conversationId}/${f.messageId}`)) continue;
-        this.#addHistory(tx, conversationId, {
-          messageId: f.messageId,
-          direction: "in",
-          timestamp: f.timestamp,
-          storedAt: now,
-          state: undefined,
-          content: f.body.value,
-          sender: peer,
-        });
-        events.push({
-          type: "message",
-          conversationId,
-          messageId: f.messageId,
-          sender: peer,
-          content: this.#codecs.decode(f.body.value),
-          timestamp: f.timestamp,
-        });
-      } else if (f.body.case === "groupControl") {
-        if (controlCreatesState(f.body.value) && !this.#controlRate.admit(peer, now)) {
-          // Consumed without effect: the group engine's timeouts and re-welcome paths take over.
-          events.push({ type: "invite-dropped", reason: "rate", source: "group-control", peer, conversationId });
-          continue;
-        }
-        // The group step joins this transaction: the pairwise frame is consumed exactly when its effect on
-        // the group (a welcome joined, a key package answered) is stored.
-        const groupEffects = await this.#groups.engine.receiveControl(tx, peer, f.body.value);
-        await this.#groups.plan(tx, groupEffects, { initiatedBy: "peer", from: peer }, plan);
-        const m: GroupControlMessage = { conversationId, peer, messageId: f.messageId, payload: f.body.value };
-        after.push(() => {
-          for (const h of this.#groupControl) {
-            try {
-              h(m);
-            } catch (e) {
-              this.#emit({ type: "error", conversationId, error: asParley(e) });
-            }
-          }
-        });
-      }
-      // Placeholders carry nothing for the application.
-    }
-    events.push(...(await this.#updateStates(tx, conversationId, effects.deliveryUpdates)));
-    if (effects.missing.length > 0) events.push({ type: "message-missing", conversationId, missing: effects.missing });
-    if (effects.lost.length > 0) events.push({ type: "message-lost", conversationId, lost: effects.lost });
-    for (const reason of effects.dropped) events.push({ type: "frame-dropped", conversationId, reason });
+  /** A payload for a type that receives in the step's transaction (its state spans many records). */
+  async #receive(c: ToReceive): Promise<InboundOutcome> {
+    const ref = c.conversation;
+    const runtime = this.#registry.runtime(ref.type);
+    const receive = runtime?.lifecycle?.receive;
+    if (!runtime || !receive) return { kind: "badly-formed", reason: "unknown-type", conversationId: ref.id };
+    const outcome = await this.#steps.unit(async (tx, plan) => {
+      const r = await receive(this.#steps.context(tx, runtime), ref, c.payload);
+      await this.#effects.apply(tx, r.effects, plan);
+      return r.outcome;
+    });
+    return outcome.ok
+      ? { kind: "readable", conversationId: ref.id }
+      : { kind: "badly-formed", reason: outcome.reason, conversationId: ref.id };
   }
 
-  async #sweepConversation(ref: ConversationRef): Promise<void> {
-    const state = await this.#privateState(ref.id);
-    if (!state) return;
-    const now = this.#clock.now();
-    const r = this.#engine.sweep(state, now);
-    const e = r.effects;
-    if (
-      r.outgoing.length === 0 &&
-      e.deliveryUpdates.length === 0 &&
-      e.frames.length === 0 &&
-      e.lost.length === 0 &&
-      r.state.reassembly === state.reassembly &&
-      r.state.sds === state.sds &&
-      r.state.ratchet === state.ratchet &&
-      r.state.pendingReset === state.pendingReset &&
-      r.state.outbound === state.outbound
-    )
-      return;
+  /** What an opened frame means, in the type's own words (`lifecycle.opened`). */
+  #openedEffects(ref: ConversationRef, frame: unknown, state: unknown, started: { now: number } | undefined): Effect[] {
+    const opened = this.#registry.runtime(ref.type)?.lifecycle?.opened;
+    if (opened && frame !== undefined) return opened(frame, state, ref, started);
+    if (!started) return [];
+    // A type that says nothing of its frames: the conversation starts with its record and its topic watched.
+    return [
+      { kind: "conversation", ref, peer: "", initiatedBy: "peer" },
+      { kind: "watch", ref, since: started.now - 10 * 60_000 },
+    ];
+  }
+
+  /** Periodic work on one conversation; a conversation whose type reports nothing changed commits nothing. */
+  async #wake(ref: ConversationRef): Promise<void> {
+    const runtime = this.#registry.runtime(ref.type);
+    const wake = runtime?.lifecycle?.wake;
+    if (!runtime || !wake) return;
     const tx = new Transaction(this.#store);
-    apply(tx, stateWriteOp(ref, this.#states.encode(r.state)));
-    const events: ClientEvent[] = [];
-    const after: (() => void)[] = [];
-    const plan = emptyPlan();
-    await this.#applyEffects(tx, ref.id, toHex(state.peerKey), e, now, events, after, plan);
-    await tx.commit();
-    for (const ev of events) this.#emit(ev);
-    for (const f of after) f();
-    await this.#runPlan(plan);
-    if (r.outgoing.length > 0 && (await this.#publishAll(r.outgoing, ref.id))) {
-      const resent = new Set(r.outgoing.map((o) => o.sdsId).filter((x) => x !== undefined));
-      const frames = r.state.outbound.filter((o) => o.segments.some((s) => resent.has(s))).map((o) => o.messageId);
-      if (frames.length > 0) await this.#markSent(ref.id, frames);
-    }
+    const effects = await wake(this.#steps.context(tx, runtime), ref);
+    if (!effects) return;
+    const plan = newPlan();
+    await this.#effects.apply(tx, effects, plan);
+    await this.#steps.commit(tx);
+    await this.#finish(plan);
   }
 
   #armSweep(): void {
@@ -1365,9 +996,15 @@ export class Client {
   }
 }
 
-function apply(tx: Transaction, op: WriteOp): void {
-  if (op.op === "put") tx.put(op.ns, op.key, op.value);
-  else tx.delete(op.ns, op.key);
+/** Runs a type's step, reporting its refusals in the Client's words. */
+async function lifecycleCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof LifecycleError)
+      throw new ClientError(e.code === "content-too-large" ? "content-too-large" : "unknown-conversation", e.message);
+    throw e;
+  }
 }
 
 function asParley(e: unknown): ParleyError {

@@ -4,8 +4,6 @@
  * state (key-package requests, welcomes). Counts live in memory: a restart opens a fresh window, which a
  * flooder gains nothing from (the pending cap and the stored requests survive restarts).
  */
-import { GroupControlFrameSchema } from "../wire/gen/logoschat/group/group_v1_pb.js";
-import { fromBinary } from "../wire/index.js";
 
 /** Sliding window: at most `limit` admissions in any `windowMs`. Holds at most `limit` timestamps. */
 export class RateWindow {
@@ -54,19 +52,4 @@ export class PerSenderWindows {
     }
     return w.admit(now);
   }
-}
-
-/**
- * Whether a GroupControlFrame makes the receiver create state: a key-package request (a new key package
- * stored), a welcome (a group joined) or a re-welcome request (a commit). Undecodable frames are not
- * counted: the group engine rejects them without storing anything.
- */
-export function controlCreatesState(frame: Uint8Array): boolean {
-  let kind: string | undefined;
-  try {
-    kind = fromBinary(GroupControlFrameSchema, frame).control.case;
-  } catch {
-    return false;
-  }
-  return kind === "keyPackageRequest" || kind === "welcome" || kind === "rewelcomeRequest";
 }

@@ -19,22 +19,37 @@ export class StateCache<S> {
   readonly #entries = new Map<string, { readonly bytes: Uint8Array; readonly state: S }>();
 
   constructor(
-    private readonly codec: { encode(state: S): Uint8Array; decode(bytes: Uint8Array): S | undefined },
+    /** The codec of `encode` / `decode`; a cache of several types' states uses `encodeAs` / `decodeAs`. */
+    private readonly codec?: { encode(state: S): Uint8Array; decode(bytes: Uint8Array): S | undefined },
     private readonly capacity = STATE_CACHE_SIZE,
   ) {}
 
   encode(state: S): Uint8Array {
-    const bytes = this.codec.encode(state);
+    return this.encodeAs(this.codec!, state);
+  }
+
+  decode(bytes: Uint8Array): S | undefined {
+    return this.decodeAs(this.codec!, bytes);
+  }
+
+  /** `encode` with a given codec: one cache serves the states of every type (each with its own codec). */
+  encodeAs<T extends S>(codec: { encode(state: T): Uint8Array }, state: T): Uint8Array {
+    const bytes = codec.encode(state);
     this.#known.set(bytes, state);
     return bytes;
   }
 
-  decode(bytes: Uint8Array): S | undefined {
+  decodeAs<T extends S>(codec: { decode(bytes: Uint8Array): T | undefined }, bytes: Uint8Array): T | undefined {
     const hit = this.#known.get(bytes);
-    if (hit !== undefined) return hit;
-    const state = this.codec.decode(bytes);
+    if (hit !== undefined) return hit as T;
+    const state = codec.decode(bytes);
     if (state !== undefined) this.#known.set(bytes, state);
     return state;
+  }
+
+  /** Whether these bytes were encoded or decoded here (decoding them again costs nothing). */
+  knows(bytes: Uint8Array): boolean {
+    return this.#known.has(bytes);
   }
 
   /** The committed bytes of a state key (`${type}:${id}`), when cached. */

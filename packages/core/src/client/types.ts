@@ -1,9 +1,10 @@
 import type { Clock } from "../base/clock.js";
 import type { ParleyError } from "../base/errors.js";
+import type { GroupTypeOptions, MemberState, OrphanEviction } from "../conversations/catalog.js";
 import type { Content, ContentCodec } from "../conversations/content/index.js";
-import type { GroupV1Options, MemberState, OrphanEviction } from "../conversations/group-v1/index.js";
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
 import type { Delivery } from "../framework/delivery.js";
+import type { DeliveryState } from "../framework/lifecycle.js";
 import type { AnyConversationTypeRuntime } from "../framework/runtime.js";
 import type { Store } from "../framework/store.js";
 import type { BundlePolicy } from "../identity/bundle-keys.js";
@@ -12,7 +13,7 @@ import type { BundlePolicy } from "../identity/bundle-keys.js";
  * queued → sent → possibly-acked → acked, or lost once the give-up bound is reached; `acked` means the peer's
  * application got the message, and a late acknowledgement moves `lost` to `acked`.
  */
-export type DeliveryState = "queued" | "sent" | "possibly-acked" | "acked" | "lost";
+export type { DeliveryState } from "../framework/lifecycle.js";
 
 export interface ClientConfig {
   /** Lifetime and single-use policy of intro bundles. */
@@ -107,7 +108,7 @@ export interface ClientOptions {
   readonly groups?: GroupOptions;
 }
 
-export type GroupOptions = Partial<Omit<GroupV1Options, "crypto" | "identity" | "clock">>;
+export type GroupOptions = Partial<Omit<GroupTypeOptions, "crypto" | "identity" | "clock">>;
 
 export type GroupStatus = "active" | "removed" | "left";
 

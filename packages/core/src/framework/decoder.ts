@@ -1,6 +1,7 @@
 /**
  * Deterministic decoding: `classify(bytes, contentTopic)` puts every message into exactly one of
- * `readable`, `badly-formed` (with a reason code) or `not-for-me`, following `FRAMEWORK_DECODING_TREE` and
+ * `readable`, `badly-formed` (with a reason code) or `not-for-me` (or `receive`: handed to a type that
+ * classifies in its step's transaction), following `FRAMEWORK_DECODING_TREE` and
  * then the candidate type's own tree (its runtime's `open`).
  *
  * Total: it never throws, on any input. Side-effect free: it only reads the store, and runtimes are pure,
@@ -61,6 +62,18 @@ export interface Readable {
   readonly writes: readonly WriteOp[];
 }
 
+/**
+ * For a type that receives transactionally (`lifecycle.receive`: its state spans many records): the envelope
+ * is addressed to `conversation` and its payload arm is the type's; the caller hands `payload` to the type
+ * in its step's transaction, which classifies it further.
+ */
+export interface ToReceive {
+  readonly kind: "receive";
+  readonly conversation: ConversationRef;
+  readonly payload: EncryptedPayload;
+  readonly hint: HintMatch;
+}
+
 export interface BadlyFormed {
   readonly kind: "badly-formed";
   readonly reason: string;
@@ -72,7 +85,7 @@ export interface NotForMe {
   readonly kind: "not-for-me";
 }
 
-export type Classification = Readable | BadlyFormed | NotForMe;
+export type Classification = Readable | ToReceive | BadlyFormed | NotForMe;
 
 export interface DecoderOptions {
   readonly registry: Registry;
@@ -136,7 +149,7 @@ export class Decoder {
     let failure: BadlyFormed | undefined;
     for (const candidate of candidates) {
       const result = await this.#tryCandidate(candidate, decoded.value, contentTopic);
-      if (result.kind === "readable") return result;
+      if (result.kind !== "badly-formed") return result;
       failure ??= result;
     }
     return failure!;
@@ -178,11 +191,13 @@ export class Decoder {
     c: HintCandidate,
     payload: EncryptedPayload,
     contentTopic: string,
-  ): Promise<Readable | BadlyFormed> {
+  ): Promise<Readable | ToReceive | BadlyFormed> {
     const ref = c.conversation;
     const runtime = this.#registry.runtime(ref.type);
     if (!runtime) return badlyFormed("unknown-type", ref);
     if (!acceptsArm(runtime, payload)) return badlyFormed("unexpected-encryption", ref);
+    if (typeof runtime.lifecycle?.receive === "function")
+      return { kind: "receive", conversation: ref, payload, hint: c.match };
     const state = await this.#state(runtime, ref);
     if (state === UNAVAILABLE) return badlyFormed("state-unavailable", ref);
     return this.#open(runtime, ref, state, payload, contentTopic, c.match);

@@ -32,3 +32,10 @@ export class MissingMustError extends SpecError {
     );
   }
 }
+
+export type LifecycleErrorCode = "content-too-large" | "state-unavailable" | "unsupported";
+
+/** Why a conversation type's step refused a request (the Client reports it in its own words). */
+export class LifecycleError extends ParleyError {
+  declare readonly code: LifecycleErrorCode;
+}

@@ -4,6 +4,7 @@
  * accepted with a warning (or refused when the registry is strict).
  */
 import { SpecError } from "./errors.js";
+import type { StartKind } from "./lifecycle.js";
 import type { AnyConversationTypeRuntime, ConversationTypeRuntime } from "./runtime.js";
 import type { ConversationTypeSpec } from "./type-spec.js";
 import { validateSpec } from "./validate-spec.js";
@@ -15,6 +16,14 @@ export interface RegisteredType {
   readonly warnings: readonly string[];
 }
 
+export interface RegisterOptions {
+  /**
+   * Capabilities already provided by a type registered before are left to it instead of refused (the
+   * built-in types yield to an application's own, e.g. another pairwise starter).
+   */
+  readonly yieldCapabilities?: boolean;
+}
+
 export interface RegistryOptions {
   /** Refuse types that miss a SHOULD instead of warning. */
   readonly requireShoulds?: boolean;
@@ -23,6 +32,8 @@ export interface RegistryOptions {
 export class Registry {
   readonly #types = new Map<string, RegisteredType>();
   readonly #inboxArms = new Map<string, string>();
+  /** Capabilities the Client needs exactly one type for: `start:pairwise`, `start:group`, `carry`, `control`. */
+  readonly #capabilities = new Map<string, string>();
   readonly #requireShoulds: boolean;
 
   constructor(options: RegistryOptions = {}) {
@@ -33,7 +44,10 @@ export class Registry {
    * Registers a spec (for documentation and checks) or a runtime (which also makes the type decodable).
    * Throws `SpecError` (`missing-must`, `invalid-spec`, `duplicate-type`); returns the SHOULD warnings.
    */
-  register<S, F>(entry: ConversationTypeSpec | ConversationTypeRuntime<S, F>): RegisteredType {
+  register<S, F>(
+    entry: ConversationTypeSpec | ConversationTypeRuntime<S, F>,
+    options: RegisterOptions = {},
+  ): RegisteredType {
     const runtime = isRuntime(entry) ? (entry as unknown as AnyConversationTypeRuntime) : undefined;
     const input: unknown = runtime ? runtime.spec : entry;
     const warnings = validateSpec(input);
@@ -44,10 +58,11 @@ export class Registry {
     if (this.#requireShoulds && warnings.length > 0) {
       throw new SpecError("invalid-spec", `${warnings.join("; ")} (registry requires SHOULDs)`, spec.name);
     }
-    if (runtime) this.#checkRuntime(spec, runtime);
+    if (runtime) this.#checkRuntime(spec, runtime, options.yieldCapabilities ?? false);
     const registered: RegisteredType = Object.freeze({ spec, runtime, warnings: Object.freeze([...warnings]) });
     this.#types.set(spec.name, registered);
     for (const arm of runtime?.inbox?.arms ?? []) this.#inboxArms.set(arm, spec.name);
+    for (const c of capabilitiesOf(runtime)) if (!this.#capabilities.has(c)) this.#capabilities.set(c, spec.name);
     return registered;
   }
 
@@ -65,6 +80,31 @@ export class Registry {
     return name === undefined ? undefined : this.runtime(name);
   }
 
+  /** The runtime that starts conversations of this kind (at most one per registry). */
+  starter(kind: StartKind): AnyConversationTypeRuntime | undefined {
+    return this.#capability(`start:${kind}`);
+  }
+
+  /** The runtime that carries control payloads between peers (at most one). */
+  carrier(): AnyConversationTypeRuntime | undefined {
+    return this.#capability("carry");
+  }
+
+  /** The runtime that consumes control payloads (at most one). */
+  controlConsumer(): AnyConversationTypeRuntime | undefined {
+    return this.#capability("control");
+  }
+
+  /** Every registered runtime, in registration order. */
+  runtimes(): AnyConversationTypeRuntime[] {
+    return [...this.#types.values()].flatMap((t) => (t.runtime ? [t.runtime] : []));
+  }
+
+  #capability(name: string): AnyConversationTypeRuntime | undefined {
+    const type = this.#capabilities.get(name);
+    return type === undefined ? undefined : this.runtime(type);
+  }
+
   /** Every registered spec, in registration order. */
   specs(): ConversationTypeSpec[] {
     return [...this.#types.values()].map((t) => t.spec);
@@ -75,12 +115,31 @@ export class Registry {
     return [...this.#types.values()].flatMap((t) => t.warnings);
   }
 
-  #checkRuntime(spec: ConversationTypeSpec, runtime: AnyConversationTypeRuntime): void {
+  /** Each declared capability needs its method, and the single-owner ones may be declared by one type only. */
+  #checkLifecycle(spec: ConversationTypeSpec, runtime: AnyConversationTypeRuntime, yieldTaken: boolean): void {
+    const l = runtime.lifecycle;
+    if (l === undefined) return;
+    const fail = (what: string, path: string) => {
+      throw new SpecError("invalid-spec", `conversation type ${spec.name}: ${what}`, spec.name, path);
+    };
+    for (const ns of l.namespaces ?? [])
+      if (typeof ns !== "string" || ns.length === 0 || ns.startsWith("framework.") || ns.startsWith("client."))
+        fail(`namespace "${String(ns)}" is not the type's to declare`, "lifecycle.namespaces");
+    for (const c of capabilitiesOf(runtime)) {
+      const method = NEEDS[c]!;
+      if (typeof l[method] !== "function") fail(`declares ${c} but lacks ${method}()`, `lifecycle.${method}`);
+      const owner = this.#capabilities.get(c);
+      if (owner !== undefined && !yieldTaken) fail(`capability ${c} is already provided by ${owner}`, "lifecycle");
+    }
+  }
+
+  #checkRuntime(spec: ConversationTypeSpec, runtime: AnyConversationTypeRuntime, yieldTaken: boolean): void {
     for (const method of ["open", "encodeState", "decodeState"] as const) {
       if (typeof runtime[method] !== "function") {
         throw new SpecError("invalid-spec", `conversation type ${spec.name}: runtime lacks ${method}()`, spec.name);
       }
     }
+    this.#checkLifecycle(spec, runtime, yieldTaken);
     if (runtime.secretHints !== undefined && typeof runtime.secretHints.matches !== "function") {
       throw new SpecError("invalid-spec", `conversation type ${spec.name}: secretHints needs matches()`, spec.name);
     }
@@ -101,6 +160,24 @@ export class Registry {
       }
     }
   }
+}
+
+const NEEDS: Record<string, "start" | "carry" | "control"> = {
+  "start:pairwise": "start",
+  "start:group": "start",
+  carry: "carry",
+  control: "control",
+};
+
+/** The single-owner capabilities a runtime declares. */
+function capabilitiesOf(runtime: AnyConversationTypeRuntime | undefined): string[] {
+  const l = runtime?.lifecycle;
+  if (!l) return [];
+  return [
+    ...(l.starts ?? []).map((k) => `start:${k}`),
+    ...(l.carriesControl ? ["carry"] : []),
+    ...(l.consumesControl ? ["control"] : []),
+  ];
 }
 
 function isRuntime(entry: object): boolean {

@@ -8,6 +8,7 @@
  */
 import type { CryptoProvider } from "../crypto/provider.js";
 import type { EncryptedPayload } from "../wire/index.js";
+import type { TypeLifecycle } from "./lifecycle.js";
 import type { ConversationTypeSpec } from "./type-spec.js";
 
 /** A known conversation as the framework sees it: enough to route, nothing secret. */
@@ -139,6 +140,8 @@ export interface ConversationTypeRuntime<S = unknown, F = unknown> {
   readonly inbox?: InboxClaim<S, F>;
   /** Present when the type's envelopes carry a hint only the conversation's owner can recognise. */
   readonly secretHints?: SecretHints<S>;
+  /** Everything beyond receiving: start, send, periodic work, control payloads (lifecycle.ts). */
+  readonly lifecycle?: TypeLifecycle<S, F>;
 }
 
 /** A runtime of any type, as the registry and decoder hold them. */

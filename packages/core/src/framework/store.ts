@@ -98,6 +98,11 @@ export class Transaction implements TransactionView {
     this.pending.set(Transaction.id(ns, key), { op: "delete", ns, key });
   }
 
+  /** Whether this transaction holds an uncommitted write of (ns, key). */
+  staged(ns: string, key: string): boolean {
+    return this.pending.has(Transaction.id(ns, key));
+  }
+
   get size(): number {
     return this.pending.size;
   }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ByteWriter } from "../../src/base/binary.js";
-import { SEGMENTS_NS, withSegmentRecords } from "../../src/conversations/private-v1/segment-records.js";
+import { SEGMENTS_NS, segmentRecords } from "../../src/conversations/private-v1/segment-records.js";
 import { MAX_SEG_SIZE, type OutgoingPayload, PrivateV1Engine } from "../../src/conversations/private-v1/session.js";
 import {
   decodePrivateState,
@@ -17,7 +17,7 @@ import { seededRandom } from "../../src/crypto/index.js";
 import { NodeCryptoProvider } from "../../src/crypto/node.js";
 import { CONVERSATION_STATE_NS } from "../../src/framework/conversation-store.js";
 import { MemoryStore } from "../../src/framework/memory-store.js";
-import type { Store, WriteOp } from "../../src/framework/store.js";
+import { Transaction, type WriteOp } from "../../src/framework/store.js";
 import { serializeReassemblyState } from "../../src/primitives/segmentation/index.js";
 import type { EncryptedPayload } from "../../src/wire/index.js";
 import { dependencyBomb, partialFrame } from "../support/hostile-peer.js";
@@ -35,23 +35,22 @@ class CountingStore extends MemoryStore {
   }
 }
 
-/** Bob's side as a client keeps it: every step's state committed through the segment-records store. */
+/** Bob's side as a client keeps it: every step's state committed with its segment records, in one commit. */
 class Receiver {
-  readonly store: Store;
+  readonly records = segmentRecords();
   constructor(
     readonly engine: PrivateV1Engine,
     public state: PrivateV1State,
     readonly base: CountingStore,
-  ) {
-    this.store = withSegmentRecords(base);
-  }
+  ) {}
   get key(): string {
     return `PrivateV1:${this.state.localId}`;
   }
   async commit(): Promise<void> {
-    await this.store.commit([
-      { op: "put", ns: CONVERSATION_STATE_NS, key: this.key, value: encodePrivateState(this.state) },
-    ]);
+    const tx = new Transaction(this.base);
+    tx.put(CONVERSATION_STATE_NS, this.key, encodePrivateState(this.state));
+    await this.records.stage(tx, { id: this.state.localId, type: "PrivateV1", contentTopic: "" }, this.state);
+    await tx.commit();
   }
   async open(
     p: OutgoingPayload | EncryptedPayload,
@@ -72,6 +71,14 @@ class Receiver {
   async parts(): Promise<number> {
     return (await this.base.scan(SEGMENTS_NS)).length;
   }
+}
+
+/** A state read from the store as a client reads it: its bytes, then its part records. */
+async function readState(store: MemoryStore, key: string): Promise<Uint8Array | undefined> {
+  const bytes = await store.get(CONVERSATION_STATE_NS, key);
+  const id = key.slice("PrivateV1:".length);
+  if (bytes) await segmentRecords().load(store, { id, type: "PrivateV1", contentTopic: "" }, bytes);
+  return bytes;
 }
 
 function setup() {
@@ -156,7 +163,7 @@ describe("PrivateV1 bounds: the segment bomb", () => {
     const s = ctx.engine.send(ctx.alice, big(5 * MAX_SEG_SIZE - 200), 2_000);
     for (const p of s.outgoing.slice(0, 4)) await ctx.bob.open(p, 2_000);
     // A new process: nothing in memory, everything from the store.
-    const bytes = await withSegmentRecords(ctx.bob.base).get(CONVERSATION_STATE_NS, ctx.bob.key);
+    const bytes = await readState(ctx.bob.base, ctx.bob.key);
     const restored = decodePrivateState(bytes!)!;
     expect(restored.reassembly.partial[0]!.received).toBe(4);
     const again = new Receiver(ctx.engine, restored, ctx.bob.base);
@@ -202,7 +209,7 @@ describe("PrivateV1 bounds: the segment bomb", () => {
     expect(v2[0]).toBe(2);
     const base = new CountingStore();
     await base.commit([{ op: "put", ns: CONVERSATION_STATE_NS, key: ctx.bob.key, value: v2 }]);
-    const read = await withSegmentRecords(base).get(CONVERSATION_STATE_NS, ctx.bob.key);
+    const read = await readState(base, ctx.bob.key);
     const state = decodePrivateState(read!)!;
     expect(state.reassembly.partial[0]!.received).toBe(3);
     const bob = new Receiver(ctx.engine, state, base);

@@ -17,7 +17,7 @@ export const groupV1DecodingTree = {
       id: "arm",
       test: "EncryptedPayload arm",
       branches: [
-        // The Client matches a group envelope only with a plaintext payload; any other is not the group's.
+        // Unreachable through the framework, which refuses other arms first (unexpected-encryption).
         { when: "not plaintext", next: { outcome: "not-for-me" } },
         { when: "otherwise", next: "message" },
       ],
@@ -35,7 +35,8 @@ export const groupV1DecodingTree = {
         {
           when:
             "epoch_ref unknown or an epoch we were removed in, and implausible: MLS epoch below head - 8 or " +
-            "above head + 16, or larger than 150 KiB (dropped unseen, nothing stored)",
+            "above head + 16, or larger than 150 KiB (only through the engine: the framework refuses such an " +
+            "envelope first, too-large) (dropped unseen, nothing stored)",
           next: { outcome: "badly-formed", reason: "epoch-implausible" },
         },
         {

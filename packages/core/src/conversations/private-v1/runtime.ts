@@ -4,6 +4,7 @@ import type { AcceptResult, ConversationTypeRuntime, OpenContext, OpenResult } f
 import type { EncryptedPayload, InvitePrivateV1 } from "../../wire/index.js";
 import { privateV1Ids } from "./ids.js";
 import { isPrivateV1Discriminator } from "./invite.js";
+import { privateV1Lifecycle } from "./lifecycle.js";
 import {
   PrivateV1Engine as Engine,
   PRIVATE_V1,
@@ -92,6 +93,7 @@ export function createPrivateV1Runtime(options: PrivateV1Options = {}): PrivateV
     encodeState: encodePrivateState,
     decodeState: decodePrivateState,
     inbox: { arms: ["invitePrivateV1"], accept },
+    lifecycle: privateV1Lifecycle(engine, options.identity),
     engine,
   };
 }

@@ -6,21 +6,20 @@
  * message of its conversation re-encode and write 25 MB, and a legitimate large frame cost time quadratic in
  * its size.
  *
- * `withSegmentRecords(store)` is the store a client works on: committing a PrivateV1 state adds the puts of
- * its new parts and the deletes of the parts it no longer holds (completed, expired, evicted) to the same
- * atomic commit; reading a PrivateV1 state reads its parts with it, so the state decodes whole. Everything
- * else passes through unchanged.
+ * PrivateV1 keeps these records itself, through its step's transaction view (`TypeLifecycle.records`): before
+ * a step commits a state, `stage` writes the parts it holds that are not yet records and deletes the records
+ * of parts it no longer holds (completed, expired, evicted); reading a state from the store, `load` reads its
+ * parts with it, so the state decodes whole. Stored bytes are those of the former store decorator.
  */
 import { toHex } from "../../base/bytes.js";
-import { CONVERSATION_STATE_NS } from "../../framework/conversation-store.js";
-import type { Store, WriteOp } from "../../framework/store.js";
+import type { ReadView, StateRecords } from "../../framework/lifecycle.js";
+import type { ConversationRef } from "../../framework/runtime.js";
+import type { TransactionView } from "../../framework/store.js";
 import type { ReassemblyState } from "../../primitives/segmentation/index.js";
-import { PRIVATE_V1 } from "./session.js";
-import { partsOf, supplyParts } from "./state.js";
+import type { PrivateV1State } from "./state.js";
+import { supplyParts } from "./state.js";
 
 export const SEGMENTS_NS = "private-v1.segments";
-
-const STATE_PREFIX = `${PRIVATE_V1}:`;
 
 function partKey(localId: string, hash: Uint8Array, index: number): string {
   return `${localId}/${toHex(hash)}/${index.toString(16).padStart(2, "0")}`;
@@ -36,66 +35,36 @@ function recordsOf(localId: string, reassembly: ReassemblyState): Map<string, Ui
   return out;
 }
 
-/** What was last committed for a state key: its part keys, and the reassembly state they are the parts of. */
-interface Committed {
-  readonly keys: ReadonlySet<string>;
-  readonly reassembly: WeakRef<ReassemblyState>;
+/** A conversation's part records as stored (and staged), by key. */
+async function storedKeys(view: ReadView, localId: string): Promise<Set<string>> {
+  return new Set((await view.scan(SEGMENTS_NS, { prefix: `${localId}/` })).map((e) => e.key));
 }
 
-export function withSegmentRecords(store: Store): Store {
-  const committed = new Map<string, Committed>();
-  const stored = async (localId: string) =>
-    new Set((await store.scan(SEGMENTS_NS, { prefix: `${localId}/` })).map((e) => e.key));
-
+/** Records of PrivateV1 states: one instance per client (it remembers which reassembly states it wrote). */
+export function segmentRecords(): StateRecords<PrivateV1State> {
+  // Reassembly states whose parts this process staged as records. States are immutable and a new reassembly
+  // state is a new object, so a state whose reassembly is listed needs no write; a failed commit makes the
+  // client read its states again from the store (new objects), so nothing listed can be missing there.
+  const staged = new WeakSet<ReassemblyState>();
   return {
-    async get(ns, key) {
-      const bytes = await store.get(ns, key);
+    async load(view: ReadView, ref: ConversationRef, bytes: Uint8Array): Promise<void> {
       // Version 3 and later keep their parts in records (version byte first).
-      if (bytes && ns === CONVERSATION_STATE_NS && key.startsWith(STATE_PREFIX) && (bytes[0] ?? 0) >= 3) {
-        const localId = key.slice(STATE_PREFIX.length);
-        const entries = await store.scan(SEGMENTS_NS, { prefix: `${localId}/` });
-        if (entries.length > 0) {
-          const parts = new Map(entries.map((e) => [e.key, e.value] as const));
-          supplyParts(bytes, (_sender, hash, index) => parts.get(partKey(localId, hash, index)));
-        }
-      }
-      return bytes;
+      if ((bytes[0] ?? 0) < 3) return;
+      const entries = await view.scan(SEGMENTS_NS, { prefix: `${ref.id}/` });
+      if (entries.length === 0) return;
+      const parts = new Map(entries.map((e) => [e.key, e.value] as const));
+      supplyParts(bytes, (_sender, hash, index) => parts.get(partKey(ref.id, hash, index)));
     },
-    scan: (ns, options) => store.scan(ns, options),
-    close: () => store.close(),
-    async commit(ops) {
-      const extra: WriteOp[] = [];
-      const next = new Map<string, Committed | undefined>();
-      for (const op of ops) {
-        if (op.ns !== CONVERSATION_STATE_NS || !op.key.startsWith(STATE_PREFIX)) continue;
-        const localId = op.key.slice(STATE_PREFIX.length);
-        const before = committed.get(op.key);
-        const parts = op.op === "put" ? partsOf(op.value) : undefined;
-        if (op.op === "put" && !parts) {
-          // Bytes not encoded in this process: what their records are is unknown until read again.
-          next.set(op.key, undefined);
-          continue;
-        }
-        if (parts && before?.reassembly.deref() === parts.reassembly) continue;
-        const had = before?.keys ?? (await stored(localId));
-        const records = parts ? recordsOf(localId, parts.reassembly) : new Map<string, Uint8Array>();
-        for (const [key, value] of records) if (!had.has(key)) extra.push({ op: "put", ns: SEGMENTS_NS, key, value });
-        for (const key of had) if (!records.has(key)) extra.push({ op: "delete", ns: SEGMENTS_NS, key });
-        next.set(
-          op.key,
-          parts ? { keys: new Set(records.keys()), reassembly: new WeakRef(parts.reassembly) } : undefined,
-        );
-      }
-      try {
-        await store.commit(extra.length > 0 ? [...ops, ...extra] : ops);
-      } catch (e) {
-        for (const key of next.keys()) committed.delete(key);
-        throw e;
-      }
-      for (const [key, c] of next) {
-        if (c) committed.set(key, c);
-        else committed.delete(key);
-      }
+    async stage(view: TransactionView, ref: ConversationRef, state: PrivateV1State): Promise<void> {
+      if (staged.has(state.reassembly)) return;
+      const had = await storedKeys(view, ref.id);
+      const records = recordsOf(ref.id, state.reassembly);
+      for (const [key, value] of records) if (!had.has(key)) view.put(SEGMENTS_NS, key, value);
+      for (const key of had) if (!records.has(key)) view.delete(SEGMENTS_NS, key);
+      staged.add(state.reassembly);
+    },
+    async forget(view: TransactionView, ref: ConversationRef): Promise<void> {
+      for (const key of await storedKeys(view, ref.id)) view.delete(SEGMENTS_NS, key);
     },
   };
 }

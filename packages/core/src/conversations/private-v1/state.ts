@@ -109,12 +109,6 @@ const encodedParts = new WeakMap<Uint8Array, { readonly localId: string; readonl
 /** Parts read from a store's records for state bytes read from it (segment-records.ts), by those bytes. */
 const loadedParts = new WeakMap<Uint8Array, PartLookup>();
 
-export function partsOf(
-  bytes: Uint8Array,
-): { readonly localId: string; readonly reassembly: ReassemblyState } | undefined {
-  return encodedParts.get(bytes);
-}
-
 /** Where decoding `bytes` finds the parts of incomplete frames: records read with them, or its own encoding. */
 function lookupFor(bytes: Uint8Array): PartLookup | undefined {
   const loaded = loadedParts.get(bytes);

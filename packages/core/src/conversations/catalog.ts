@@ -1,0 +1,37 @@
+/**
+ * The conversation types built into every Client, one line each: adding a type is its folder plus a line
+ * here (or, for an application's own type, `ClientOptions.types`). The Client reaches the types only through
+ * this file and the registry; it never names one.
+ */
+import type { Clock } from "../base/clock.js";
+import type { CryptoProvider, X25519KeyPair } from "../crypto/provider.js";
+import type { AnyConversationTypeRuntime } from "../framework/runtime.js";
+import type { GroupV1Options } from "./group-v1/engine.js";
+import { createGroupV1Runtime } from "./group-v1/runtime.js";
+import { inboxV1 } from "./inbox-v1/runtime.js";
+import { createPrivateV1Runtime } from "./private-v1/runtime.js";
+import type { PrivateV1Options } from "./private-v1/session.js";
+
+export type { GroupV1Options as GroupTypeOptions, MemberState } from "./group-v1/engine.js";
+export type { OrphanEviction } from "./group-v1/orphans.js";
+export { type IdentityInbox, identityInbox } from "./inbox-v1/identity.js";
+
+/** What the built-in types are configured with. */
+export interface BuiltinTypesOptions {
+  readonly crypto: CryptoProvider;
+  readonly clock: Clock;
+  readonly identity: X25519KeyPair;
+  /** The pairwise type's bounds and timers. */
+  readonly pairwise: Omit<PrivateV1Options, "identity">;
+  /** The group type's options. */
+  readonly groups: Partial<Omit<GroupV1Options, "crypto" | "identity" | "clock">>;
+}
+
+export async function builtinTypes(o: BuiltinTypesOptions): Promise<AnyConversationTypeRuntime[]> {
+  const group = { ...o.groups, crypto: o.crypto, identity: o.identity, clock: o.clock };
+  return [
+    inboxV1,
+    createPrivateV1Runtime({ ...o.pairwise, identity: o.identity }),
+    await createGroupV1Runtime(group),
+  ] as AnyConversationTypeRuntime[];
+}

@@ -1,0 +1,43 @@
+/**
+ * The Client dispatches only through the registry: no file under `src/client/` names a built-in type (its
+ * identifiers, constants or strings) or imports a type's folder; the built-in types reach the Client through
+ * one catalog (`conversations/catalog.ts`). Comments may name types (they explain), code may not.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const CLIENT = fileURLToPath(new URL("../../src/client/", import.meta.url));
+const TYPE_NAME = /PrivateV1|GroupV1|InboxV1|PRIVATE_V1|GROUP_V1|INBOX_V1/;
+const TYPE_IMPORT = /from\s+["'][^"']*conversations\/(private-v1|group-v1|inbox-v1)\//;
+
+/** The source without its comments (strings and code stay). */
+function code(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+}
+
+/** Every line of `source` that names a type or imports a type's folder. */
+function violations(source: string): string[] {
+  return code(source)
+    .split("\n")
+    .filter((l) => TYPE_NAME.test(l) || TYPE_IMPORT.test(l))
+    .map((l) => l.trim());
+}
+
+describe("client/ dispatches only through the registry", () => {
+  it("finds a type name or a type import when there is one (the check can fail)", () => {
+    expect(violations(`import { PRIVATE_V1 } from "../conversations/private-v1/index.js";`)).toHaveLength(1);
+    expect(violations(`const t = "GroupV1";`)).toHaveLength(1);
+    expect(violations(`import { x } from "../conversations/inbox-v1/state.js";`)).toHaveLength(1);
+    expect(violations(`const s = c.frame as InboxV1Opened;`)).toHaveLength(1);
+    expect(violations(`/** Starts a PrivateV1 conversation. */\nconst ok = 1; // GroupV1 too`)).toEqual([]);
+  });
+
+  it("no file under src/client names a built-in type or imports its folder", () => {
+    const files = readdirSync(CLIENT).filter((f) => f.endsWith(".ts"));
+    expect(files.length).toBeGreaterThan(5);
+    const found = files.flatMap((f) => violations(readFileSync(join(CLIENT, f), "utf8")).map((l) => `${f}: ${l}`));
+    expect(found).toEqual([]);
+  });
+});
