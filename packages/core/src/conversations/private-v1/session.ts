@@ -20,6 +20,7 @@ import {
 } from "../../primitives/ratchet/index.js";
 import {
   messageIdFor,
+  resolveSdsConfig,
   Sds,
   type SdsEvent,
   type SdsOptions,
@@ -150,7 +151,7 @@ export class PrivateV1Engine {
     readonly crypto: CryptoProvider,
     readonly options: PrivateV1Options = {},
   ) {
-    const giveUp = new Sds(options.sds).giveUpAfterMs;
+    const giveUp = resolveSdsConfig(options.sds).giveUpAfterMs;
     this.sds = new Sds({
       incomingLostAfterMs: giveUp + LOST_MARGIN_MS,
       ...options.sds,
@@ -168,7 +169,7 @@ export class PrivateV1Engine {
     // A partial frame waits as long as the missing message it waits for may still come.
     this.reassembler = new Reassembler(crypto, {
       maxSegmentSize: MAX_SEG_SIZE,
-      timeoutMs: options.reassemblyTimeoutMs ?? this.sds.incomingLostAfterMs,
+      timeoutMs: options.reassemblyTimeoutMs ?? this.sds.config.incomingLostAfterMs,
     });
   }
 
@@ -578,7 +579,11 @@ export class PrivateV1Engine {
     // A reset the peer has not answered yet travels again (with the new session's first message), ahead of
     // what it makes readable.
     const pr = next.pendingReset;
-    if (pr && reset.outgoing.length === 0 && (outgoing.length > 0 || now - pr.sentAt >= this.sds.resendIntervalMs)) {
+    if (
+      pr &&
+      reset.outgoing.length === 0 &&
+      (outgoing.length > 0 || now - pr.sentAt >= this.sds.config.resendIntervalMs)
+    ) {
       const again = [pr.payload, ...pr.first].map(decodeEncryptedPayload).flatMap((r) => (r.ok ? [r.value] : []));
       outgoing.unshift(
         ...again.map((payload) => ({ conversationHint: next.remoteId, contentTopic: next.contentTopic, payload })),

@@ -14,67 +14,22 @@
  * the state whose speed-ups (window index, packed window, lost set) are draft.ts and known.ts.
  */
 import { reackStep, writeSync } from "./ack-debt.js";
-import { type BloomGeometry, bloomGeometry, emptyBloom, PRIVATE_V1_BLOOM } from "./bloom.js";
+import { emptyBloom } from "./bloom.js";
 import { finishDraft, openDraft } from "./draft.js";
 import type { SdsReceiveOptions, SdsReceiveResult, SdsStep, SdsSweepOptions } from "./events.js";
-import { DEFAULT_MAX_DEPENDENCIES, type SdsConfig, type SdsOptions } from "./options.js";
+import { resolveSdsConfig, type SdsConfig, type SdsOptions } from "./options.js";
 import { receiveStep } from "./receive.js";
 import { touchStep } from "./resend.js";
 import { sendStep } from "./send.js";
 import type { MissingMessage, SdsState } from "./state.js";
 import { sweepStep } from "./sweep.js";
 
-export class Sds implements SdsConfig {
-  readonly causalHistorySize: number;
-  readonly geometry: BloomGeometry;
-  readonly bloomIn: "all" | "sync" | "none";
-  readonly possibleAcksThreshold: number;
-  readonly resendIntervalMs: number;
-  readonly possiblyAckedResendIntervalMs: number;
-  readonly maxResendIntervalMs: number;
-  readonly giveUpAfterMs: number;
-  readonly maxResends: number;
-  readonly retainOutgoingBytes: boolean;
-  readonly maxAckRefsPerSync: number;
-  readonly abandonedWindow: number;
-  readonly incomingLostAfterMs: number;
-  readonly ackDelayMs: number;
-  readonly syncIntervalMs: number | undefined;
-  readonly historyWindow: number;
-  readonly maxIncoming: number;
-  readonly maxIncomingBytes: number;
-  readonly maxTracked: number;
-  readonly maxDependencies: number;
-  readonly maxLost: number;
-  readonly maxAckOwed: number;
-  readonly historySenderIds: boolean;
-  readonly transitiveAcks: boolean;
+export class Sds {
+  /** The options with their defaults applied; every step reads it. */
+  readonly config: SdsConfig;
 
   constructor(options: SdsOptions = {}) {
-    this.causalHistorySize = options.causalHistorySize ?? 3;
-    this.geometry = bloomGeometry(options.bloom ?? PRIVATE_V1_BLOOM);
-    this.bloomIn = options.bloomIn ?? "sync";
-    this.possibleAcksThreshold = options.possibleAcksThreshold ?? 2;
-    this.resendIntervalMs = options.resendIntervalMs ?? 30_000;
-    this.possiblyAckedResendIntervalMs = options.possiblyAckedResendIntervalMs ?? 60_000;
-    this.maxResendIntervalMs = options.maxResendIntervalMs ?? 30 * 60_000;
-    this.giveUpAfterMs = options.giveUpAfterMs ?? 7 * 24 * 3_600_000;
-    this.maxResends = options.maxResends ?? Number.POSITIVE_INFINITY;
-    this.retainOutgoingBytes = options.retainOutgoingBytes ?? true;
-    this.maxAckRefsPerSync = Math.max(1, options.maxAckRefsPerSync ?? 256);
-    this.abandonedWindow = options.abandonedWindow ?? 1000;
-    this.incomingLostAfterMs = options.incomingLostAfterMs ?? 600_000;
-    this.ackDelayMs = options.ackDelayMs ?? 1000;
-    this.syncIntervalMs = options.syncIntervalMs;
-    this.historyWindow = options.historyWindow ?? 1000;
-    this.maxIncoming = options.maxIncoming ?? 1000;
-    this.maxIncomingBytes = options.maxIncomingBytes ?? 32 * 1024 * 1024;
-    this.maxTracked = options.maxTracked ?? 1000;
-    this.maxDependencies = Math.max(1, options.maxDependencies ?? DEFAULT_MAX_DEPENDENCIES);
-    this.maxLost = options.maxLost ?? 256;
-    this.maxAckOwed = options.maxAckOwed ?? 4096;
-    this.historySenderIds = options.historySenderIds ?? false;
-    this.transitiveAcks = options.transitiveAcks ?? false;
+    this.config = resolveSdsConfig(options);
   }
 
   /** A new channel; the Lamport clock starts at `now` (ms), as the spec requires. */
@@ -83,7 +38,7 @@ export class Sds implements SdsConfig {
       channelId,
       senderId,
       lamport: BigInt(Math.floor(now)),
-      bloom: emptyBloom(this.geometry),
+      bloom: emptyBloom(this.config.geometry),
       bloomCount: 0,
       recent: [],
       known: [],
@@ -105,12 +60,12 @@ export class Sds implements SdsConfig {
    * for empty content or a reused id (caller bugs, not peer input).
    */
   send(state: SdsState, content: Uint8Array, messageId: string, now: number): SdsStep {
-    return sendStep(this, state, content, messageId, now);
+    return sendStep(this.config, state, content, messageId, now);
   }
 
   /** Receives one encoded SDS message at `now`. Total: never throws on peer input. */
   receive(state: SdsState, bytes: Uint8Array, now: number, options: SdsReceiveOptions = {}): SdsReceiveResult {
-    return receiveStep(this, state, bytes, now, options);
+    return receiveStep(this.config, state, bytes, now, options);
   }
 
   /**
@@ -122,7 +77,7 @@ export class Sds implements SdsConfig {
     now: number,
     options: SdsSweepOptions = {},
   ): SdsStep & { readonly missing: readonly MissingMessage[] } {
-    return sweepStep(this, state, now, options);
+    return sweepStep(this.config, state, now, options);
   }
 
   /**
@@ -131,7 +86,7 @@ export class Sds implements SdsConfig {
    */
   sync(state: SdsState, now: number, options: { force?: boolean } = {}): SdsStep {
     const d = openDraft(state);
-    writeSync(this, d, now, options.force ?? false);
+    writeSync(this.config, d, now, options.force ?? false);
     return finishDraft(d);
   }
 
@@ -149,6 +104,6 @@ export class Sds implements SdsConfig {
    * not a delivered message of the peer.
    */
   reack(state: SdsState, messageId: string, senderId: string, now: number): SdsState {
-    return reackStep(this, state, messageId, senderId, now);
+    return reackStep(this.config, state, messageId, senderId, now);
   }
 }

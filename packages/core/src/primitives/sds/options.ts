@@ -2,7 +2,7 @@
  * What an SDS channel is configured with: the options a caller passes (`SdsOptions`, all optional) and the
  * resolved values every protocol step reads (`SdsConfig`, which `Sds` implements).
  */
-import type { BloomGeometry, BloomParams } from "./bloom.js";
+import { type BloomGeometry, type BloomParams, bloomGeometry, PRIVATE_V1_BLOOM } from "./bloom.js";
 
 export interface SdsOptions {
   /** Ids cited per message (the spec recommends 2; js-waku uses 200). Default 3. */
@@ -106,4 +106,34 @@ export interface SdsConfig {
   readonly maxAckOwed: number;
   readonly historySenderIds: boolean;
   readonly transitiveAcks: boolean;
+}
+
+/** `options` with the defaults applied; the one place the defaults live. */
+export function resolveSdsConfig(options: SdsOptions = {}): SdsConfig {
+  return {
+    causalHistorySize: options.causalHistorySize ?? 3,
+    geometry: bloomGeometry(options.bloom ?? PRIVATE_V1_BLOOM),
+    bloomIn: options.bloomIn ?? "sync",
+    possibleAcksThreshold: options.possibleAcksThreshold ?? 2,
+    resendIntervalMs: options.resendIntervalMs ?? 30_000,
+    possiblyAckedResendIntervalMs: options.possiblyAckedResendIntervalMs ?? 60_000,
+    maxResendIntervalMs: options.maxResendIntervalMs ?? 30 * 60_000,
+    giveUpAfterMs: options.giveUpAfterMs ?? 7 * 24 * 3_600_000,
+    maxResends: options.maxResends ?? Number.POSITIVE_INFINITY,
+    retainOutgoingBytes: options.retainOutgoingBytes ?? true,
+    maxAckRefsPerSync: Math.max(1, options.maxAckRefsPerSync ?? 256),
+    abandonedWindow: options.abandonedWindow ?? 1000,
+    incomingLostAfterMs: options.incomingLostAfterMs ?? 600_000,
+    ackDelayMs: options.ackDelayMs ?? 1000,
+    syncIntervalMs: options.syncIntervalMs,
+    historyWindow: options.historyWindow ?? 1000,
+    maxIncoming: options.maxIncoming ?? 1000,
+    maxIncomingBytes: options.maxIncomingBytes ?? 32 * 1024 * 1024,
+    maxTracked: options.maxTracked ?? 1000,
+    maxDependencies: Math.max(1, options.maxDependencies ?? DEFAULT_MAX_DEPENDENCIES),
+    maxLost: options.maxLost ?? 256,
+    maxAckOwed: options.maxAckOwed ?? 4096,
+    historySenderIds: options.historySenderIds ?? false,
+    transitiveAcks: options.transitiveAcks ?? false,
+  };
 }

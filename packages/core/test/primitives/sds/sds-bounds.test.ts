@@ -85,12 +85,12 @@ describe("SDS bounds: the missing-dependency bomb", () => {
   it("tracks at most maxDependencies ids per message and maxTracked in all; refuses beyond, reported", () => {
     const { bob, now } = warmed(10);
     const a = attack(bob, now, 100, 1000);
-    for (const b of a.bob.incoming) expect(b.dependencies.length).toBeLessThanOrEqual(sds.maxDependencies);
+    for (const b of a.bob.incoming) expect(b.dependencies.length).toBeLessThanOrEqual(sds.config.maxDependencies);
     const awaited = a.bob.incoming.reduce((n, b) => n + b.dependencies.length, 0);
-    expect(awaited).toBeLessThanOrEqual(sds.maxTracked);
-    expect(a.bob.missing.length).toBeLessThanOrEqual(sds.maxTracked);
+    expect(awaited).toBeLessThanOrEqual(sds.config.maxTracked);
+    expect(a.bob.missing.length).toBeLessThanOrEqual(sds.config.maxTracked);
     // 100 messages citing 1,000 ids each: 100,000 ids on the wire, at most 1,000 tracked and reported.
-    expect(missingIds(a.events)).toBeLessThanOrEqual(sds.maxTracked);
+    expect(missingIds(a.events)).toBeLessThanOrEqual(sds.config.maxTracked);
     expect(a.refused).toBeGreaterThan(0);
     expect(a.buffered + a.refused).toBe(100);
     // The state holds the tracked ids and the (small) buffered contents: far below the 3.3 MB sent.
@@ -106,7 +106,7 @@ describe("SDS bounds: the missing-dependency bomb", () => {
     expect(swept.state.incoming).toEqual([]);
     expect(swept.state.missing).toEqual([]);
     const lostIds = swept.events.reduce((n, e) => n + (e.type === "incoming-lost" ? e.messageIds.length : 0), 0);
-    expect(lostIds).toBeLessThanOrEqual(2 * sds.maxTracked);
+    expect(lostIds).toBeLessThanOrEqual(2 * sds.config.maxTracked);
     // Nothing is left to do: the next sweeps report nothing and leave the buffer and tracked ids alone.
     for (let i = 1; i <= 3; i++) {
       const again = sds.sweep(swept.state, now + LOST_AFTER + i * 60_000);
@@ -124,7 +124,7 @@ describe("SDS bounds: the missing-dependency bomb", () => {
     const r = sds.receive(swept.state, bomb(refusedAt, 1000, BigInt(now + refusedAt)), now + LOST_AFTER + 1);
     if (!r.ok) throw r.error;
     expect(r.status).toBe("buffered");
-    expect(r.state.incoming.at(-1)!.dependencies.length).toBeLessThanOrEqual(sds.maxDependencies);
+    expect(r.state.incoming.at(-1)!.dependencies.length).toBeLessThanOrEqual(sds.config.maxDependencies);
   });
 
   it("leaves later messages within 2x the cost of a conversation never attacked (state bytes per step)", () => {
