@@ -5,11 +5,11 @@
  * each side commits per step (a counting wrapper). Flat rows mean a step costs the same whatever came before.
  */
 import { systemClock } from "@parley/core";
-import { type GroupEffect, GroupV1Engine, Transaction } from "@parley/core/internals";
+import { GroupV1Engine, Transaction } from "@parley/core/internals";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { MemoryStore } from "@parley/core/testing";
-import * as wire from "@parley/core/wire";
 import { CountingStore } from "./counting-store.js";
+import { groupMessage } from "./group.js";
 import { median, type Row } from "./harness.js";
 
 const crypto = new NodeCryptoProvider();
@@ -30,15 +30,6 @@ async function step<T>(m: Member, fn: (tx: Transaction) => Promise<T>): Promise<
   const r = await fn(tx);
   await tx.commit();
   return r;
-}
-
-function groupMessage(effects: readonly GroupEffect[]): Uint8Array {
-  const pub = effects.find((e) => e.kind === "publish");
-  if (pub?.kind !== "publish") throw new Error("nothing published");
-  const env = wire.fromBinary(wire.EnvelopeV1Schema, pub.payload);
-  const enc = wire.fromBinary(wire.EncryptedPayloadSchema, env.payload);
-  if (enc.encryption.case !== "plaintext") throw new Error("unexpected arm");
-  return enc.encryption.value.payload;
 }
 
 interface Sample {

@@ -71,7 +71,8 @@ async function keyPackage(p: Party): Promise<Uint8Array> {
   return kp;
 }
 
-function groupMessage(effects: GroupEffect[]): Uint8Array {
+/** The GroupV1Message inside the envelope a step published (the group benches feed it to the other members). */
+export function groupMessage(effects: readonly GroupEffect[]): Uint8Array {
   const pub = effects.find((e) => e.kind === "publish");
   if (pub?.kind !== "publish") throw new Error("nothing published");
   const env = wire.fromBinary(wire.EnvelopeV1Schema, pub.payload);
