@@ -15,6 +15,8 @@ interface WebFlags {
   node?: string;
   cluster: number;
   heartbeat?: number;
+  nodePort: number;
+  nodeWsPort: number;
   root: string;
 }
 
@@ -36,13 +38,25 @@ export function webCommand(): Command {
     .summary("serve the browser chat page (IndexedDB profile, Waku over WebSocket to the node)")
     .description(
       "Serve Parley's web page on a loopback address and print its URL. The page keeps each profile in the browser's IndexedDB, encrypted under a passphrase, and talks to a `parley node` over WebSocket (relay plus Store history).\n\n" +
-        "The node is the one given with --node (a /ws multiaddr), else the one `parley node --data DATA` is running, else one started here in DATA/node (relay and Store, TCP 60000 and WebSocket 60001 as `parley node`). Stops on Ctrl-C.",
+        "The node is the one given with --node (a /ws multiaddr), else the one `parley node --data DATA` is running, else one started here in DATA/node (relay and Store, TCP --node-port 60000 and WebSocket --node-ws-port 60001, as `parley node`). Stops on Ctrl-C.",
     )
     .addOption(dataOption("data directory (a running node's address, or where the node started here lives)"))
     .option("--host <addr>", "interface the page is served on", "127.0.0.1")
     .option("--port <n>", "HTTP port of the page (0 = any free port)", (v) => parsePort("port", v), 60080)
     .option("--node <multiaddr>", "the node's WebSocket multiaddr (…/tcp/60001/ws/p2p/…)")
     .option("--cluster <n>", "Waku cluster id", (v) => parseCount("cluster", v), 42)
+    .option(
+      "--node-port <n>",
+      "TCP port of a node started here (0 = any free port)",
+      (v) => parsePort("node-port", v),
+      60000,
+    )
+    .option(
+      "--node-ws-port <n>",
+      "WebSocket port of a node started here (0 = any free port)",
+      (v) => parsePort("node-ws-port", v),
+      60001,
+    )
     .addOption(new Option("--root <dir>", "directory of the built page").default(PAGE_DIR, "packages/web/dist/page"))
     .addOption(
       new Option(
@@ -55,7 +69,8 @@ export function webCommand(): Command {
       `
 Examples:
   $ parley web                                    # http://127.0.0.1:60080/ (starts a node if none runs)
-  $ parley node --data /tmp/p & parley web --data /tmp/p --port 0`,
+  $ parley node --data /tmp/p & parley web --data /tmp/p --port 0
+  $ parley web --data /tmp/q --port 0 --node-port 0 --node-ws-port 0   # a second one beside the first`,
     )
     .action(async (flags: WebFlags) => {
       process.exitCode = await runWeb(flags);
@@ -113,6 +128,8 @@ async function findOrStartNode(flags: WebFlags): Promise<PageNode> {
   const started = await startNode({
     dataDir: nodeDir(flags.data),
     clusterId: flags.cluster,
+    tcpPort: flags.nodePort,
+    wsPort: flags.nodeWsPort,
     holder: commandLine(),
     ...(flags.heartbeat ? { heartbeatIntervalMs: flags.heartbeat } : {}),
   }).catch((err: unknown) => {

@@ -35,7 +35,16 @@ describe("parley web", () => {
   it("--help documents its options", async () => {
     const r = await runCli(["web", "--help"]);
     expect(r.code).toBe(0);
-    for (const w of ["Usage: parley web", "--port", "--node", "--data", "--root", "Examples:"])
+    for (const w of [
+      "Usage: parley web",
+      "--port",
+      "--node",
+      "--node-port",
+      "--node-ws-port",
+      "--data",
+      "--root",
+      "Examples:",
+    ])
       expect(r.stdout).toContain(w);
   });
 
@@ -58,7 +67,12 @@ describe("parley web", () => {
     writeFileSync(join(root, "index.html"), "<!doctype html><title>page</title>");
     writeFileSync(join(root, "assets", "app-1.js"), "console.log(1)");
     writeFileSync(join(dir, "secret.txt"), "outside the page");
-    const web = CliProcess.start(["web", "--data", data, "--root", root, "--port", "0", "--heartbeat", "100"]);
+    // Free ports for the node it starts: another test run on this machine may hold the defaults.
+    const web = CliProcess.start([
+      "web",
+      ...["--data", data, "--root", root, "--port", "0", "--heartbeat", "100"],
+      ...["--node-port", "0", "--node-ws-port", "0"],
+    ]);
     const url = await web.waitLine((l) => l.startsWith("http://127.0.0.1:"), 60_000);
 
     const addrs = readNodeAddresses(data);
