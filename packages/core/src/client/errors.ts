@@ -1,4 +1,5 @@
 import { ParleyError } from "../base/errors.js";
+import { LifecycleError } from "../framework/errors.js";
 
 export type ClientErrorCode =
   /** `create` on a store that already holds an identity. */
@@ -33,5 +34,22 @@ export class InboundError extends ParleyError {
     readonly contentTopic: string,
   ) {
     super(code, `inbound message rejected: ${code}`);
+  }
+}
+
+/** An error thrown from a step or a listener, as the `error` event carries it. */
+export function asParley(e: unknown): ParleyError {
+  if (e instanceof Error && "code" in e && typeof (e as { code: unknown }).code === "string") return e as ParleyError;
+  return new ClientError("publish-failed", e instanceof Error ? e.message : String(e));
+}
+
+/** Runs a type's step, reporting its refusals in the Client's words. */
+export async function lifecycleCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof LifecycleError)
+      throw new ClientError(e.code === "content-too-large" ? "content-too-large" : "unknown-conversation", e.message);
+    throw e;
   }
 }

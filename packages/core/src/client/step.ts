@@ -45,14 +45,24 @@ export class Steps {
 
   constructor(private readonly o: StepsOptions) {}
 
+  /** The store every step commits to. */
+  get store(): Store {
+    return this.o.store;
+  }
+
   /** One unit of work: `fn` stages and plans in the transaction; one commit; then the plan. */
   async unit<T>(fn: (tx: Transaction, plan: StepPlan) => Promise<T>): Promise<T> {
     const tx = new Transaction(this.o.store);
     const plan = newPlan();
     const value = await fn(tx, plan);
     await this.commit(tx);
-    await this.o.finish(plan);
+    await this.finish(plan);
     return value;
+  }
+
+  /** What a step does after its commit (routing, events, listeners, the outbox). */
+  finish(plan: StepPlan): Promise<void> {
+    return this.o.finish(plan);
   }
 
   /** Commits a step: first every staged state's records are made to match it (the type's `records.stage`). */

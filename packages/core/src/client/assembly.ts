@@ -1,0 +1,190 @@
+/**
+ * The Client's composition root: builds its parts once, each given only what it uses (the step runner,
+ * the effect applier, inbound, the network side, control between types, groups, message requests, the
+ * sweep). Parts that need each other late (effects carry control; steps finish on the network) get a
+ * function instead of the object.
+ */
+import { type Clock, systemClock } from "../base/clock.js";
+import { ContentCodecs } from "../conversations/content/index.js";
+import { conversationKey, loadState } from "../framework/conversation-store.js";
+import { Decoder } from "../framework/decoder.js";
+import { Registry } from "../framework/registry.js";
+import type { Transaction } from "../framework/store.js";
+import { type Store, Transaction as Tx } from "../framework/store.js";
+import { resolveClientConfig } from "./config.js";
+import { Control } from "./control.js";
+import { EffectApplier } from "./effects.js";
+import { EventStream } from "./event-stream.js";
+import { Groups } from "./groups.js";
+import { HistoryLog } from "./history.js";
+import { Inbound } from "./inbound.js";
+import { PerSenderWindows, RateWindow } from "./invite-gate.js";
+import { Network } from "./network.js";
+import type { HistoryRecord } from "./records.js";
+import { Requests } from "./requests.js";
+import { SerialExecutor } from "./serial.js";
+import { StateCache } from "./state-cache.js";
+import { cached, Steps } from "./step.js";
+import { Sweeper } from "./sweep.js";
+import type { ClientConfig, ClientEvent, ClientOptions, InboundOutcome } from "./types.js";
+
+export interface ClientParts {
+  /** The given store behind the state cache (every read and commit of the Client goes through it). */
+  readonly store: Store;
+  /** Committed conversation states of every type, decoded (each type's runtime is its codec). */
+  readonly states: StateCache<unknown>;
+  readonly clock: Clock;
+  readonly config: ClientConfig;
+  readonly codecs: ContentCodecs;
+  readonly registry: Registry;
+  readonly decoder: Decoder;
+  readonly effects: EffectApplier;
+  readonly steps: Steps;
+  readonly serial: SerialExecutor;
+  readonly events: EventStream<ClientEvent>;
+  readonly network: Network;
+  readonly control: Control;
+  readonly inbound: Inbound;
+  readonly groups: Groups;
+  readonly requests: Requests;
+  readonly sweeper: Sweeper;
+}
+
+/** What the parts ask of the Client itself. */
+export interface ClientHooks {
+  /** This installation's key, lower hex. */
+  self(): string;
+  closed(): boolean;
+  /** `Client.ingest`: one received message in a serial step. */
+  ingest(contentTopic: string, payload: Uint8Array): Promise<InboundOutcome>;
+  /** `Client.sweep`: one sweep in a serial step. */
+  sweep(): Promise<void>;
+}
+
+export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks): ClientParts {
+  const states = new StateCache<unknown>();
+  const store = states.wrap(options.store);
+  const crypto = options.crypto;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? ((n) => crypto.randomBytes(n));
+  const config = resolveClientConfig(options);
+  const invites = config.invites;
+  const now = () => clock.now();
+  const events = new EventStream<ClientEvent>();
+  const emit = (e: ClientEvent) => events.emit(e);
+  const serial = new SerialExecutor();
+  const codecs = new ContentCodecs(options.codecs ?? []);
+  const decodeContent = (bytes: Uint8Array) => codecs.decode(bytes);
+  const history = new HistoryLog(seq);
+  const addHistory = (tx: Transaction, cid: string, record: HistoryRecord) => history.add(tx, cid, record);
+  const registry = new Registry();
+  // An application's types claim their capabilities first (built-in types yield them at boot).
+  for (const t of options.types ?? []) registry.register(cached(t, states));
+
+  let network: Network | undefined;
+  let control: Control | undefined;
+  let requests: Requests | undefined;
+  let inbound: Inbound | undefined;
+  const effects = new EffectApplier({
+    now,
+    decodeContent,
+    addHistory,
+    carry: (tx, peer, payload) => control!.carry(tx, peer, payload),
+    control: (tx, m, plan) => control!.receive(tx, m, plan),
+    fetchHistory: (topic, since) => network!.backfill(topic, since ?? 0),
+  });
+  const decoder = new Decoder({
+    registry,
+    crypto,
+    store,
+    clock,
+    loadState: async (ref) => {
+      const known = states.bytes(conversationKey(ref));
+      if (known) return known;
+      const bytes = await loadState(store, ref);
+      const runtime = registry.runtime(ref.type);
+      if (bytes && runtime) await steps.loadRecords(new Tx(store), runtime, ref, bytes);
+      return bytes;
+    },
+  });
+  const index = decoder.index;
+  const steps = new Steps({
+    store,
+    states,
+    crypto,
+    random,
+    clock,
+    self: hooks.self,
+    isKnownConversation: (id) => index.has(id),
+    finish: (plan) => network!.finish(plan),
+  });
+  network = new Network({
+    delivery: options.delivery,
+    crypto,
+    random,
+    rawHints: config.rawHints,
+    index,
+    serial,
+    steps: () => steps,
+    closed: hooks.closed,
+    emit,
+    ingest: hooks.ingest,
+  });
+  const rate = new PerSenderWindows(invites.groupControlPerSender, invites.windowMs);
+  control = new Control({ registry, steps, rate, effects: () => effects, now, emit });
+  const groups = new Groups({ registry, steps, effects, control, self: hooks.self });
+  inbound = new Inbound({
+    decoder,
+    registry,
+    steps,
+    effects,
+    requests: () => requests!,
+    now,
+    emit,
+    refused: () => undefined,
+  });
+  requests = new Requests({
+    store,
+    steps,
+    config,
+    inviteRate: new RateWindow(invites.perWindow, invites.windowMs),
+    now,
+    emit,
+    decodeContent,
+    addHistory,
+    isPairwise: (type) => registry.starter("pairwise")?.spec.name === type,
+    knowsPeer: async (tx, peer) => (await control!.pairwiseWith(tx, peer)) !== undefined,
+    openedEffects: (ref, frame, state, started) => inbound!.openedEffects(ref, frame, state, started),
+  });
+  const sweeper = new Sweeper({
+    registry,
+    index,
+    steps,
+    effects,
+    requests,
+    clock,
+    intervalMs: config.sweepIntervalMs,
+    closed: hooks.closed,
+    emit,
+    sweep: hooks.sweep,
+  });
+  return {
+    store,
+    states,
+    clock,
+    config,
+    codecs,
+    registry,
+    decoder,
+    effects,
+    steps,
+    serial,
+    events,
+    network,
+    control,
+    inbound,
+    groups,
+    requests,
+    sweeper,
+  };
+}

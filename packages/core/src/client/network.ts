@@ -1,0 +1,162 @@
+/**
+ * The Client's side of the delivery: topic subscriptions, history fetches for topics just watched, and what
+ * a step does after its commit (route and watch new conversations, emit events, run listeners, hand the
+ * envelopes to the outbox, which seals and publishes them outside the serial step; marking them `sent` is
+ * a small step of its own). Nothing here runs before its step is committed.
+ */
+import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
+import type { Delivery } from "../framework/delivery.js";
+import { sealEnvelope } from "../framework/envelope.js";
+import type { HintIndex } from "../framework/hints.js";
+import type { Outgoing } from "../framework/lifecycle.js";
+import { Transaction } from "../framework/store.js";
+import { deliveryChange, type StepPlan } from "./effects.js";
+import { asParley, ClientError } from "./errors.js";
+import { Outbox } from "./outbox.js";
+import type { SerialExecutor } from "./serial.js";
+import type { Steps } from "./step.js";
+import type { ClientEvent, InboundOutcome } from "./types.js";
+
+export interface NetworkHost {
+  readonly delivery: Delivery;
+  readonly crypto: CryptoProvider;
+  readonly random: RandomSource;
+  readonly rawHints: boolean;
+  /** The decoder's hint index: watched conversations are routed through it. */
+  readonly index: HintIndex;
+  readonly serial: SerialExecutor;
+  steps(): Steps;
+  closed(): boolean;
+  emit(event: ClientEvent): void;
+  /** Processes one received message in a serial step. */
+  ingest(contentTopic: string, payload: Uint8Array): Promise<InboundOutcome>;
+}
+
+type Publishable = Outgoing | { readonly contentTopic: string; readonly sealed: Uint8Array };
+
+export class Network {
+  readonly #subscriptions = new Map<string, () => void>();
+  readonly outbox: Outbox;
+
+  constructor(private readonly host: NetworkHost) {
+    this.outbox = new Outbox((conversationId, e) => {
+      if (!host.closed()) host.emit({ type: "error", conversationId, error: asParley(e) });
+    });
+  }
+
+  /** Topics listened to (the inbox's and every conversation's). */
+  topics(): string[] {
+    return [...this.#subscriptions.keys()];
+  }
+
+  async subscribe(topic: string): Promise<void> {
+    const host = this.host;
+    if (this.#subscriptions.has(topic) || host.closed()) return;
+    const unsubscribe = await host.delivery.subscribe(topic, (m) => {
+      if (host.closed()) return;
+      host.ingest(m.contentTopic, m.payload).catch((e: unknown) => {
+        if (!host.closed()) host.emit({ type: "error", error: asParley(e) });
+      });
+    });
+    this.#subscriptions.set(topic, unsubscribe);
+  }
+
+  /** Stops listening on `topic` once no conversation is routed on it. */
+  unsubscribeIfUnused(topic: string): void {
+    if (this.host.index.conversationsOn(topic).length > 0) return;
+    this.#subscriptions.get(topic)?.();
+    this.#subscriptions.delete(topic);
+  }
+
+  /** Ends every subscription (the Client is closing). */
+  close(): void {
+    for (const unsubscribe of this.#subscriptions.values()) unsubscribe();
+    this.#subscriptions.clear();
+  }
+
+  /** Fetches what a history service holds for a topic we just subscribed to (messages sent before we listened). */
+  backfill(topic: string, since: number): void {
+    const host = this.host;
+    const history = host.delivery.history?.bind(host.delivery);
+    if (!history) return;
+    void (async () => {
+      try {
+        for await (const m of history({ contentTopics: [topic], startTime: since })) {
+          if (host.closed()) return;
+          await host.ingest(m.contentTopic, m.payload);
+        }
+      } catch (e) {
+        if (!host.closed()) host.emit({ type: "error", error: asParley(e) });
+      }
+    })();
+  }
+
+  /**
+   * After a commit: route and watch new conversations, emit events, notify listeners, and hand the
+   * envelopes to the outbox (published in commit order per conversation, without holding the serial step).
+   */
+  async finish(plan: StepPlan): Promise<void> {
+    const host = this.host;
+    for (const w of plan.watch) {
+      host.index.add(w.ref);
+      await this.subscribe(w.ref.contentTopic);
+      if (w.since !== undefined) this.backfill(w.ref.contentTopic, w.since);
+    }
+    for (const e of plan.events) host.emit(e);
+    for (const f of plan.after) f();
+    for (const p of plan.publish) {
+      const { conversationId, markSent } = p;
+      this.outbox.add({
+        conversationId,
+        publish: () => this.#publishAll(p.outgoing, conversationId),
+        // Marking `sent` is its own small step (run even while closing: the publication happened).
+        ...(markSent &&
+          markSent.length > 0 && { accepted: () => host.serial.run(() => this.#markSent(conversationId, markSent)) }),
+      });
+    }
+  }
+
+  /**
+   * Marks messages `sent`, in a step of its own once the outbox published them: an acknowledgement that came
+   * in between wins (the change only advances).
+   */
+  async #markSent(conversationId: string, messageIds: readonly string[]): Promise<void> {
+    const steps = this.host.steps();
+    const tx = new Transaction(steps.store);
+    const events: ClientEvent[] = [];
+    for (const messageId of messageIds) {
+      const event = await deliveryChange(tx, conversationId, messageId, "sent", "advance");
+      if (event) events.push(event);
+    }
+    await steps.commit(tx);
+    for (const e of events) this.host.emit(e);
+  }
+
+  /** Publishes in order; true when every payload was accepted by the delivery. */
+  async #publishAll(outgoing: readonly Publishable[], conversationId: string): Promise<boolean> {
+    const host = this.host;
+    let ok = true;
+    for (const o of outgoing) {
+      const bytes =
+        "sealed" in o
+          ? o.sealed
+          : sealEnvelope({
+              crypto: host.crypto,
+              random: host.random,
+              conversationId: o.hint,
+              payload: o.payload,
+              rawHint: host.rawHints,
+            });
+      const r = await host.delivery.publish(o.contentTopic, bytes);
+      if (!r.ok) {
+        ok = false;
+        host.emit({
+          type: "error",
+          conversationId,
+          error: new ClientError("publish-failed", `publish failed: ${r.error}`),
+        });
+      }
+    }
+    return ok;
+  }
+}
