@@ -116,6 +116,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     clock,
     self: hooks.self,
     isKnownConversation: (id) => index.has(id),
+    firstContact: () => registry.firstContact(),
     finish: (plan) => network!.finish(plan),
   });
   network = new Network({

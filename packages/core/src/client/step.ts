@@ -12,7 +12,7 @@ import {
   conversationWriteOps,
   stateWriteOp,
 } from "../framework/conversation-store.js";
-import type { StepContext } from "../framework/lifecycle.js";
+import type { FirstContact, StepContext } from "../framework/lifecycle.js";
 import type { AnyConversationTypeRuntime, ConversationRef } from "../framework/runtime.js";
 import { ScopedTransaction } from "../framework/scoped-transaction.js";
 import { type Store, Transaction, type WriteOp } from "../framework/store.js";
@@ -35,6 +35,8 @@ export interface StepsOptions {
   /** This installation's key, lower hex. */
   readonly self: () => string;
   isKnownConversation(id: string): boolean;
+  /** The registered inbox type's first-contact service. */
+  firstContact(): FirstContact | undefined;
   /** What a step does after its commit (routing, events, listeners, the outbox). */
   finish(plan: StepPlan): Promise<void>;
 }
@@ -103,6 +105,7 @@ export class Steps {
       return runtime.encodeState(state);
     };
     const { crypto, random, clock, states } = this.o;
+    const firstContact = this.o.firstContact();
     return {
       crypto,
       random,
@@ -129,6 +132,7 @@ export class Steps {
         },
       },
       isKnownConversation: (id) => this.o.isKnownConversation(id),
+      ...(firstContact && { firstContact }),
     };
   }
 

@@ -7,7 +7,7 @@
  * and emits events. A type never commits, publishes or emits anything itself.
  */
 import type { ParleyError } from "../base/errors.js";
-import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
+import type { CryptoProvider, RandomSource, X25519KeyPair } from "../crypto/provider.js";
 import type { EncryptedPayload } from "../wire/index.js";
 import type { ConversationRef } from "./runtime.js";
 import type { TransactionView } from "./store.js";
@@ -34,6 +34,40 @@ export interface ConversationStates<S> {
   create(ref: ConversationRef, state: S): void;
 }
 
+/** The keys a conversation started by first contact begins from (known before its invite frame is built). */
+export interface FirstContactSecrets {
+  /** The conversation's 32-byte initial secret. */
+  readonly sk: Uint8Array;
+  readonly initiatorStatic: Uint8Array;
+  readonly responderStatic: Uint8Array;
+}
+
+/** An invite sealed for its recipient's inbox. */
+export interface FirstContactInvite extends FirstContactSecrets {
+  /** The payload to publish on the recipient's inbox topic. */
+  readonly payload: EncryptedPayload;
+  /** The id the envelope's hint is salted from (only the recipient can recompute it). */
+  readonly inviteId: string;
+}
+
+/**
+ * What the type that receives invites (an inbox type) offers the types that start conversations through it:
+ * they reach a peer they have never talked to without knowing which type carries the invite.
+ */
+export interface FirstContact {
+  /** The content topic of the inbox of `installationKey`. */
+  topic(crypto: CryptoProvider, installationKey: Uint8Array): string;
+  /** Seals an invite to the owner of `bundle`; `frame` builds the invite's frame once the secrets are known. */
+  initiate(
+    crypto: CryptoProvider,
+    input: {
+      readonly installation: X25519KeyPair;
+      readonly bundle: { readonly installationKey: Uint8Array; readonly ephemeralKey: Uint8Array };
+      readonly frame: (secrets: FirstContactSecrets) => Uint8Array;
+    },
+  ): FirstContactInvite;
+}
+
 export interface StepContext<S = unknown> {
   readonly crypto: CryptoProvider;
   readonly random: RandomSource;
@@ -45,6 +79,8 @@ export interface StepContext<S = unknown> {
   readonly tx: TransactionView;
   readonly states: ConversationStates<S>;
   isKnownConversation(id: string): boolean;
+  /** The first-contact service of the registered inbox type, when one is registered. */
+  readonly firstContact?: FirstContact;
 }
 
 /** Reading only: a store, or a step's transaction. */
@@ -207,6 +243,8 @@ export interface TypeLifecycle<S = unknown, F = unknown> {
    * this state, then routed and watched like any other.
    */
   standing?(self: string): { readonly ref: ConversationRef; readonly state: S };
+  /** Offered by the type that receives invites (at most one): how other types reach a new peer. */
+  readonly firstContact?: FirstContact;
   /** The kinds of `StartRequest` it handles. */
   readonly starts?: readonly StartKind[];
   /** Whether it carries control payloads between peers (`carry`) and whether it consumes them (`control`). */

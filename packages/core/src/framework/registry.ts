@@ -4,7 +4,7 @@
  * accepted with a warning (or refused when the registry is strict).
  */
 import { SpecError } from "./errors.js";
-import type { StartKind } from "./lifecycle.js";
+import type { FirstContact, StartKind } from "./lifecycle.js";
 import type { AnyConversationTypeRuntime, ConversationTypeRuntime } from "./runtime.js";
 import type { ConversationTypeSpec } from "./type-spec.js";
 import { validateSpec } from "./validate-spec.js";
@@ -32,7 +32,7 @@ export interface RegistryOptions {
 export class Registry {
   readonly #types = new Map<string, RegisteredType>();
   readonly #inboxArms = new Map<string, string>();
-  /** Capabilities the Client needs exactly one type for: `start:pairwise`, `start:group`, `carry`, `control`. */
+  /** Capabilities the Client needs exactly one type for: `start:pairwise`, `start:group`, `carry`, `control`, `first-contact`. */
   readonly #capabilities = new Map<string, string>();
   readonly #requireShoulds: boolean;
 
@@ -95,6 +95,11 @@ export class Registry {
     return this.#capability("control");
   }
 
+  /** The first-contact service of the type that receives invites (at most one). */
+  firstContact(): FirstContact | undefined {
+    return this.#capability("first-contact")?.lifecycle?.firstContact;
+  }
+
   /** Every registered runtime, in registration order. */
   runtimes(): AnyConversationTypeRuntime[] {
     return [...this.#types.values()].flatMap((t) => (t.runtime ? [t.runtime] : []));
@@ -127,7 +132,9 @@ export class Registry {
         fail(`namespace "${String(ns)}" is not the type's to declare`, "lifecycle.namespaces");
     for (const c of capabilitiesOf(runtime)) {
       const method = NEEDS[c]!;
-      if (typeof l[method] !== "function") fail(`declares ${c} but lacks ${method}()`, `lifecycle.${method}`);
+      const present =
+        method === "firstContact" ? typeof l.firstContact?.initiate === "function" : typeof l[method] === "function";
+      if (!present) fail(`declares ${c} but lacks ${method}()`, `lifecycle.${method}`);
       const owner = this.#capabilities.get(c);
       if (owner !== undefined && !yieldTaken) fail(`capability ${c} is already provided by ${owner}`, "lifecycle");
     }
@@ -162,7 +169,8 @@ export class Registry {
   }
 }
 
-const NEEDS: Record<string, "start" | "carry" | "control"> = {
+const NEEDS: Record<string, "start" | "carry" | "control" | "firstContact"> = {
+  "first-contact": "firstContact",
   "start:pairwise": "start",
   "start:group": "start",
   carry: "carry",
@@ -177,6 +185,7 @@ function capabilitiesOf(runtime: AnyConversationTypeRuntime | undefined): string
     ...(l.starts ?? []).map((k) => `start:${k}`),
     ...(l.carriesControl ? ["carry"] : []),
     ...(l.consumesControl ? ["control"] : []),
+    ...(l.firstContact ? ["first-contact"] : []),
   ];
 }
 

@@ -41,3 +41,38 @@ describe("client/ dispatches only through the registry", () => {
     expect(found).toEqual([]);
   });
 });
+
+const CONVERSATIONS = fileURLToPath(new URL("../../src/conversations/", import.meta.url));
+
+/** The type folders a file of `type`'s folder imports, other than its own (`content/` is shared, not a type). */
+function crossTypeImports(type: string, source: string): string[] {
+  const found: string[] = [];
+  for (const m of code(source).matchAll(/from\s+["']\.\.\/([a-z0-9-]+)\//g))
+    if (m[1] !== type && m[1] !== "content") found.push(m[1]!);
+  return found;
+}
+
+describe("a conversation type does not reach into another type's folder", () => {
+  it("finds an import of another type's folder when there is one (the check can fail)", () => {
+    expect(crossTypeImports("private-v1", `import { initiateInbox } from "../inbox-v1/handshake.js";`)).toEqual([
+      "inbox-v1",
+    ]);
+    expect(crossTypeImports("private-v1", `import { x } from "../../framework/lifecycle.js";`)).toEqual([]);
+    expect(crossTypeImports("private-v1", `import { x } from "../content/index.js";`)).toEqual([]);
+  });
+
+  it("no file under conversations/<type>/ imports another type's folder (catalog.ts lists them all)", () => {
+    const types = readdirSync(CONVERSATIONS, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== "content")
+      .map((d) => d.name);
+    expect(types.length).toBeGreaterThanOrEqual(3);
+    const found = types.flatMap((t) =>
+      readdirSync(join(CONVERSATIONS, t))
+        .filter((f) => f.endsWith(".ts"))
+        .flatMap((f) =>
+          crossTypeImports(t, readFileSync(join(CONVERSATIONS, t, f), "utf8")).map((x) => `${t}/${f}: ${x}`),
+        ),
+    );
+    expect(found).toEqual([]);
+  });
+});

@@ -29,7 +29,7 @@ export interface InboxSecrets {
 
 export interface InitiateInput {
   readonly installation: X25519KeyPair;
-  readonly bundle: IntroBundle;
+  readonly bundle: Pick<IntroBundle, "installationKey" | "ephemeralKey">;
   /** Builds the encoded InboxV1Frame once the conversation secret is known. */
   readonly frame: (secrets: InboxSecrets) => Uint8Array;
 }

@@ -17,8 +17,9 @@ import {
   type NoiseInboxHandshakeV1,
   type NoiseInboxHandshakeV2,
 } from "../../wire/index.js";
+import { inboxContentTopic } from "./address.js";
 import { hintDesignates, inviteId, inviteKeyRef, inviteSecret } from "./addressing.js";
-import { respondInbox } from "./handshake.js";
+import { initiateInbox, respondInbox } from "./handshake.js";
 import { type InboxV1Reason, inboxV1Spec } from "./spec.js";
 import { decodeInboxState, encodeInboxState, type InboxV1State, pruneExpired, retire } from "./state.js";
 
@@ -189,4 +190,6 @@ export const inboxV1: ConversationTypeRuntime<InboxV1State, InboxV1Opened> = {
   secretHints: { matches },
   encodeState: encodeInboxState,
   decodeState: decodeInboxState,
+  // Other types reach a new peer through this inbox without importing it.
+  lifecycle: { firstContact: { topic: inboxContentTopic, initiate: initiateInbox } },
 };

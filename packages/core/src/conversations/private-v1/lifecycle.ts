@@ -19,8 +19,6 @@ import type { ConversationRef } from "../../framework/runtime.js";
 import { parseIntroBundle } from "../../identity/intro-bundle.js";
 import type { PrivateV1FrameBody } from "../../wire/hand/private-v1-frame.js";
 import { create, InboxV1FrameSchema, toBinary } from "../../wire/index.js";
-import { inboxContentTopic } from "../inbox-v1/address.js";
-import { initiateInbox } from "../inbox-v1/handshake.js";
 import { PRIVATE_V1_DISCRIMINATOR } from "./invite.js";
 import { effectsOf, openedEffects } from "./outcome.js";
 import { SEGMENTS_NS, segmentRecords } from "./segment-records.js";
@@ -82,7 +80,9 @@ export function privateV1Lifecycle(
     const content = request.content;
     const inline = content.length <= INVITE_INLINE_CONTENT_BYTES;
     let first: ReturnType<PrivateV1Engine["send"]> | undefined;
-    const initiated = initiateInbox(ctx.crypto, {
+    const contact = ctx.firstContact;
+    if (!contact) throw new LifecycleError("unsupported", "no inbox type to reach the peer through");
+    const initiated = contact.initiate(ctx.crypto, {
       installation: identity,
       bundle,
       frame: (secrets) => {
@@ -102,7 +102,7 @@ export function privateV1Lifecycle(
     const sent = first!;
     // The envelope is hinted by the invite's own id, which only the peer can recompute (InboxV1 version 2).
     const peerInbox = initiated.inviteId;
-    const peerTopic = inboxContentTopic(ctx.crypto, bundle.installationKey);
+    const peerTopic = contact.topic(ctx.crypto, bundle.installationKey);
     let state = engine.withInvite(sent.state, {
       payload: encodeEncryptedPayload(initiated.payload),
       conversationHint: peerInbox,
