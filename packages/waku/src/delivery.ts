@@ -19,22 +19,13 @@ import {
 import { createLibp2p } from "libp2p";
 
 import { WakuError } from "./errors.js";
-import {
-  decodeWakuMessage,
-  encodeWakuMessage,
-  MonotonicNs,
-  messageHash,
-  msToNs,
-  NS_PER_MS,
-  nsToMs,
-  type WakuMessage,
-} from "./message.js";
+import { decodeWakuMessage, encodeWakuMessage, MonotonicNs, messageHash, nsToMs, type WakuMessage } from "./message.js";
 import { handleMetadata } from "./metadata.js";
 import { type Relay, relayValidator, wakuRelay } from "./relay.js";
 import { contentTopicToPubsubTopic, DEFAULT_NETWORK, type NetworkConfig, validateNetwork } from "./sharding.js";
 import { parsePeerAddress, StaticPeers } from "./static-peers.js";
 import type { MessageArchive } from "./store/archive.js";
-import { queryStore, type StoredMessage } from "./store/client.js";
+import { storeHistory } from "./store/history.js";
 import { STORE_CODEC, serveStore } from "./store/server.js";
 import type { Transport } from "./transports.js";
 
@@ -78,8 +69,6 @@ const later: (f: () => void) => void = globalThis.setImmediate ?? ((f) => setTim
 
 /** Gives up a publish attempt that gossipsub does not finish, then waits for peers again. */
 const RETRY_WAIT_MAX_MS = 1_000;
-/** Store queries carry at most this many content topics (nwaku's bound). */
-const TOPICS_PER_QUERY = 10;
 
 /**
  * Parley's `Delivery` on Waku: Relay for publish/subscribe (our own thin layer over gossipsub), Store v3 for
@@ -278,39 +267,7 @@ export class WakuDelivery implements Delivery {
    */
   async *history(query: HistoryQuery): AsyncIterable<DeliveredMessage> {
     const node = this.requireNode();
-    const byPubsub = new Map<string, string[]>();
-    for (const ct of new Set(query.contentTopics)) {
-      const pt = this.pubsubTopicOf(ct);
-      byPubsub.set(pt, [...(byPubsub.get(pt) ?? []), ct]);
-    }
-    const peer = await this.storePeer();
-    const timeStart = query.startTime === undefined ? undefined : msToNs(query.startTime);
-    // The end is inclusive to the millisecond: every nanosecond of that millisecond counts.
-    const timeEnd = query.endTime === undefined ? undefined : msToNs(query.endTime) + NS_PER_MS - 1n;
-    const streams: AsyncIterator<StoredMessage[]>[] = [];
-    for (const [pubsubTopic, topics] of byPubsub)
-      for (let i = 0; i < topics.length; i += TOPICS_PER_QUERY)
-        streams.push(
-          queryStore(node, peer, {
-            pubsubTopic,
-            contentTopics: topics.slice(i, i + TOPICS_PER_QUERY),
-            ...(timeStart !== undefined ? { timeStart } : {}),
-            ...(timeEnd !== undefined ? { timeEnd } : {}),
-            ...(query.pageSize !== undefined ? { pageSize: query.pageSize } : {}),
-          })[Symbol.asyncIterator](),
-        );
-    const seen = new Set<string>();
-    for await (const m of mergeOldestFirst(streams)) {
-      const hash = toHex(m.hash);
-      if (seen.has(hash)) continue;
-      seen.add(hash);
-      yield {
-        contentTopic: m.message.contentTopic,
-        payload: m.message.payload,
-        timestamp: nsToMs(m.message.timestamp),
-        hash,
-      };
-    }
+    yield* storeHistory(node, await this.storePeer(), (ct) => this.pubsubTopicOf(ct), query);
   }
 
   private requireNode(): Libp2p<{ pubsub: Relay }> {
@@ -396,41 +353,6 @@ export class WakuDelivery implements Delivery {
     if (first) return multiaddr(first);
     throw new WakuError("store-unavailable", "no store peer configured or connected");
   }
-}
-
-/** k-way merge of page streams that are each oldest first: (timestamp, hash) order overall. */
-async function* mergeOldestFirst(streams: AsyncIterator<StoredMessage[]>[]): AsyncGenerator<StoredMessage> {
-  const buffers: StoredMessage[][] = streams.map(() => []);
-  const done = streams.map(() => false);
-  const fill = async (i: number) => {
-    while (!done[i] && buffers[i]!.length === 0) {
-      const r = await streams[i]!.next();
-      if (r.done) done[i] = true;
-      else buffers[i]!.push(...r.value);
-    }
-  };
-  await Promise.all(streams.map((_, i) => fill(i)));
-  for (;;) {
-    let best = -1;
-    for (let i = 0; i < buffers.length; i++) {
-      const head = buffers[i]![0];
-      if (!head) continue;
-      const cur = best >= 0 ? buffers[best]![0]! : undefined;
-      if (!cur || compareStored(head, cur) < 0) best = i;
-    }
-    if (best < 0) return;
-    yield buffers[best]!.shift()!;
-    await fill(best);
-  }
-}
-
-function compareStored(a: StoredMessage, b: StoredMessage): number {
-  const ta = a.message.timestamp ?? 0n;
-  const tb = b.message.timestamp ?? 0n;
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  const ha = toHex(a.hash);
-  const hb = toHex(b.hash);
-  return ha < hb ? -1 : ha > hb ? 1 : 0;
 }
 
 /**
