@@ -3,9 +3,11 @@
  * component so the app only routes keys and renders.
  */
 
+import { type CommandContext, say } from "./command-context.js";
 import { plainError } from "./errors.js";
 import { addFileChunk } from "./file-lines.js";
 import { type ChatCommand, HELP, KEYS, parseInput } from "./input.js";
+import { leave, membership, remove } from "./membership-commands.js";
 import {
   addConversation,
   addMessage,
@@ -19,7 +21,6 @@ import {
   type FileChunkInfo,
   notice,
   privateWith,
-  removeConversation,
   rename,
   selectConversation,
   setArchived,
@@ -27,41 +28,13 @@ import {
 } from "./model.js";
 import { conversationLabel, nameOf } from "./names.js";
 import { formatSize, time } from "./rows.js";
-import type { ChatRequest, ChatSession } from "./session.js";
+import type { ChatRequest } from "./session.js";
 import type { Panel } from "./view.js";
 
-export interface CommandContext {
-  readonly session: ChatSession;
-  model(): ChatModel;
-  update(f: (m: ChatModel) => ChatModel): void;
-  showPanel(panel: Panel | undefined): void;
-  setBusy(text: string | undefined): void;
-  /** Puts text back into the input line. */
-  setInput(text: string): void;
-  /** Back to the newest rows of the conversation. */
-  resetScroll(): void;
-  exit(): void;
-  writeRaw?(s: string): void;
-  /** Group members who said they were leaving (so their going is not called a removal). */
-  readonly leaving: Set<string>;
-  /** I renamed a group (so the change is not reported as news). */
-  renamedGroup(conversationId: string, name: string): void;
-  /** A destructive command waiting for its repetition. */
-  pending?: { readonly kind: "delete" | "leave"; readonly conversationId: string };
-}
+export type { CommandContext };
 
 /** Texts longer than this show "sending …" while they go. */
 const LONG_TEXT = 4_096;
-
-function say(ctx: CommandContext, text: string, level: "info" | "error" = "info"): void {
-  ctx.update((m) => notice(m, text, undefined, level));
-}
-
-/** A question that waits for the command to be typed again; it goes away once answered. */
-function ask(ctx: CommandContext, kind: "delete" | "leave", conversationId: string, text: string): void {
-  ctx.pending = { kind, conversationId };
-  ctx.update((m) => setNotice(m, "confirm", text));
-}
 
 function listLines(m: ChatModel): string[] {
   if (m.conversations.length === 0) return ["no conversations yet: /new <bundle> <message> starts one"];
@@ -330,78 +303,4 @@ async function search(ctx: CommandContext, text: string): Promise<void> {
     title: `search "${text}": ${hits.length === 0 ? "nothing found" : `${hits.length} message(s), newest first (/switch N)`}`,
     lines: lines.length > 0 ? lines : [`no message contains "${text}"`],
   });
-}
-
-async function membership(
-  ctx: CommandContext,
-  cmd: Extract<ChatCommand, { kind: "group" | "add" | "remove" }>,
-): Promise<void> {
-  const m = ctx.model();
-  // Members are the people of my 1:1 conversations, by their numbers in the bar.
-  const people = cmd.numbers.map((n) => byNumber(m, n));
-  const bad = cmd.numbers.filter((_, i) => people[i]?.kind !== "private");
-  if (bad.length > 0) return say(ctx, `not a 1:1 conversation: ${bad.join(", ")} (see /list)`, "error");
-  const peers = people.map((c) => c!.peer);
-  const names = peers.map((p) => nameOf(m, p)).join(", ");
-  if (cmd.kind === "group") {
-    ctx.setBusy("creating the group…");
-    const id = await ctx.session.createGroup(cmd.name, peers);
-    ctx.update((x) =>
-      notice(
-        addConversation(x, { id, peer: "", kind: "group", label: cmd.name }, true),
-        `group "${cmd.name}" created; inviting ${names} (their key packages come over your 1:1 conversations)`,
-        id,
-      ),
-    );
-    return ctx.resetScroll();
-  }
-  const c = currentConversation(m);
-  if (c?.kind !== "group") return say(ctx, `/${cmd.kind} works in a group: switch to one first`, "error");
-  if (cmd.kind === "add") await ctx.session.addMembers(c.id, peers);
-  else await ctx.session.removeMembers(c.id, peers);
-  ctx.update((x) => notice(x, `${cmd.kind === "add" ? "adding" : "removing"} ${names}`, c.id));
-}
-
-async function leave(ctx: CommandContext, c: ConversationView | undefined): Promise<void> {
-  if (!c) return say(ctx, "no current conversation", "error");
-  const label = conversationLabel(ctx.model(), c);
-  if (ctx.pending?.kind !== "leave" || ctx.pending.conversationId !== c.id) {
-    return ask(
-      ctx,
-      "leave",
-      c.id,
-      c.kind === "group"
-        ? `leave the group "${label}"? The others are told and you receive nothing more. Type /leave again to confirm.`
-        : `end the conversation with ${label}? They are told, and it is deleted here with its history and keys. Type /leave again to confirm.`,
-    );
-  }
-  ctx.pending = undefined;
-  ctx.update((m) => clearNotice(m, "confirm"));
-  // Say it first, while it can still be said.
-  await ctx.session.sendContent(c.id, { kind: "leave" }).catch(() => undefined);
-  if (c.kind === "group") {
-    await ctx.session.leave(c.id);
-    return;
-  }
-  await ctx.session.remove(c.id);
-  ctx.update((x) => notice(removeConversation(x, c.id), `conversation with ${label} ended and deleted`));
-  ctx.resetScroll();
-}
-
-async function remove(ctx: CommandContext, c: ConversationView | undefined): Promise<void> {
-  if (!c) return say(ctx, "no current conversation", "error");
-  const label = conversationLabel(ctx.model(), c);
-  if (ctx.pending?.kind !== "delete" || ctx.pending.conversationId !== c.id) {
-    return ask(
-      ctx,
-      "delete",
-      c.id,
-      `delete ${c.kind === "group" ? `the group "${label}" (you leave it)` : `the conversation with ${label}`}, its history and its keys? Nothing is sent${c.kind === "group" ? "" : " to them (/leave tells them)"}. Type /delete again to confirm.`,
-    );
-  }
-  ctx.pending = undefined;
-  ctx.update((m) => clearNotice(m, "confirm"));
-  await ctx.session.remove(c.id);
-  ctx.update((x) => notice(removeConversation(x, c.id), `${label} deleted`));
-  ctx.resetScroll();
 }
