@@ -118,6 +118,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     isKnownConversation: (id) => index.has(id),
     firstContact: () => registry.firstContact(),
     finish: (plan) => network!.finish(plan),
+    committed: (staged) => sweeper.committed(staged),
   });
   network = new Network({
     delivery: options.delivery,
@@ -142,7 +143,8 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     requests: () => requests!,
     now,
     emit,
-    refused: () => undefined,
+    refused: (id, reason) => sweeper.refused(id, reason),
+    opened: (id) => sweeper.opened(id),
   });
   requests = new Requests({
     store,
@@ -164,6 +166,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     effects,
     requests,
     clock,
+    crypto,
     intervalMs: config.sweepIntervalMs,
     closed: hooks.closed,
     emit,

@@ -25,8 +25,13 @@ export interface InboundHost {
   requests(): Requests;
   now(): number;
   emit(event: ClientEvent): void;
-  /** A payload for `conversationId` was refused: its type may owe work for it (a repeated acknowledgement). */
-  refused(conversationId: string): void;
+  /**
+   * A payload for `conversationId` was refused: its type may owe work for it that no state records (an
+   * acknowledgement repeated for a replay, the failures a session reset is decided on).
+   */
+  refused(conversationId: string, reason: string): void;
+  /** A payload of `conversationId` opened. */
+  opened(conversationId: string): void;
 }
 
 export class Inbound {
@@ -39,7 +44,7 @@ export class Inbound {
     if (c.kind === "receive") return this.#receive(c);
     if (c.kind === "badly-formed") {
       const conversationId = c.conversation?.id;
-      if (conversationId !== undefined) host.refused(conversationId);
+      if (conversationId !== undefined) host.refused(conversationId, c.reason);
       if (!QUIET_REASONS.has(c.reason)) {
         host.emit({
           type: "error",
@@ -54,6 +59,7 @@ export class Inbound {
       if (handled) return handled;
     }
     await this.#readable(c);
+    host.opened(c.conversation.id);
     return { kind: "readable", conversationId: c.conversation.id };
   }
 

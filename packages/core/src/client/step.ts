@@ -20,7 +20,7 @@ import { newPlan, type StepPlan } from "./effects.js";
 import type { StateCache } from "./state-cache.js";
 
 /** A state a step staged, with its type: what its later reads see, and whose records are written at commit. */
-interface Staged {
+export interface Staged {
   readonly ref: ConversationRef;
   readonly state: unknown;
   readonly runtime: AnyConversationTypeRuntime;
@@ -39,6 +39,8 @@ export interface StepsOptions {
   firstContact(): FirstContact | undefined;
   /** What a step does after its commit (routing, events, listeners, the outbox). */
   finish(plan: StepPlan): Promise<void>;
+  /** The states a step committed (the sweep's due times follow them). */
+  committed?(staged: readonly Staged[]): void;
 }
 
 export class Steps {
@@ -69,11 +71,13 @@ export class Steps {
 
   /** Commits a step: first every staged state's records are made to match it (the type's `records.stage`). */
   async commit(tx: Transaction): Promise<void> {
-    for (const { ref, state, runtime } of this.#staged.get(tx)?.values() ?? []) {
+    const staged = [...(this.#staged.get(tx)?.values() ?? [])];
+    for (const { ref, state, runtime } of staged) {
       const records = runtime.lifecycle?.records;
       if (records) await records.stage(scoped(tx, runtime), ref, state);
     }
     await tx.commit();
+    if (staged.length > 0) this.o.committed?.(staged);
   }
 
   /** Makes `state` the staged state of `ref` in `tx` (the decoder's next states, written by the caller). */

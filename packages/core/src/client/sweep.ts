@@ -1,17 +1,24 @@
 /**
  * Periodic work: expiry of message requests, and each conversation's `wake` (resends, acknowledgements,
- * give-up, expiry, group timers). The timer that runs it is armed again after each run.
+ * give-up, expiry, group timers), only when it is due. A type that says when (`lifecycle.due`) has its
+ * conversations' due times kept here, refreshed after every step that commits their state; at boot each is
+ * read once from its stored state on the first sweep. A conversation with nothing due is neither woken nor
+ * written. Types without `due` are woken on every sweep. The timer is armed again after each run.
  */
 import type { Clock, TimerHandle } from "../base/clock.js";
+import type { CryptoProvider } from "../crypto/provider.js";
 import type { HintIndex } from "../framework/hints.js";
 import type { Registry } from "../framework/registry.js";
-import type { ConversationRef } from "../framework/runtime.js";
+import type { AnyConversationTypeRuntime, ConversationRef } from "../framework/runtime.js";
 import { Transaction } from "../framework/store.js";
 import { type EffectApplier, newPlan } from "./effects.js";
 import { asParley } from "./errors.js";
 import type { Requests } from "./requests.js";
-import type { Steps } from "./step.js";
+import type { Staged, Steps } from "./step.js";
 import type { ClientEvent } from "./types.js";
+
+/** A refusal that only owes a repeated acknowledgement (the conversation is healthy): due once, at once. */
+const REPLAY = "replay";
 
 export interface SweepHost {
   readonly registry: Registry;
@@ -20,6 +27,7 @@ export interface SweepHost {
   readonly effects: EffectApplier;
   readonly requests: Requests;
   readonly clock: Clock;
+  readonly crypto: CryptoProvider;
   readonly intervalMs: number;
   closed(): boolean;
   emit(event: ClientEvent): void;
@@ -29,14 +37,58 @@ export interface SweepHost {
 
 export class Sweeper {
   #timer: TimerHandle | undefined;
+  /** Conversation id -> when it is next due (Infinity: not until a step changes it). Absent: not read yet. */
+  readonly #due = new Map<string, number>();
+  /**
+   * Conversations with a payload refused (not a replay) since one last opened: their type may decide on
+   * failures it keeps in memory only (a session reset), so they are woken on every sweep meanwhile.
+   */
+  readonly #suspect = new Set<string>();
+  /** How many conversations the last sweep woke (what the tests and the bench count). */
+  woken = 0;
 
   constructor(private readonly host: SweepHost) {}
 
   /** The body of one sweep (inside a serial step). */
   async run(): Promise<void> {
-    const index = this.host.index;
+    const { index, registry, clock } = this.host;
     await this.host.requests.expire();
-    for (const ref of index.topics().flatMap((t) => index.conversationsOn(t))) await this.#wake(ref);
+    const now = clock.now();
+    this.woken = 0;
+    for (const topic of index.topics())
+      for (const ref of index.conversationsOn(topic)) {
+        const runtime = registry.runtime(ref.type);
+        const l = runtime?.lifecycle;
+        if (!runtime || !l?.wake) continue;
+        if (!l.due) {
+          await this.#wake(runtime, ref);
+          continue;
+        }
+        const due = this.#due.get(ref.id) ?? (await this.#read(runtime, ref));
+        if (due > now && !this.#suspect.has(ref.id)) continue;
+        if (!(await this.#wake(runtime, ref))) await this.#read(runtime, ref);
+        // Work the wake could not do yet (an acknowledgement a new session cannot seal) waits a sweep.
+        if ((this.#due.get(ref.id) ?? 0) <= now) this.#due.set(ref.id, now + this.host.intervalMs);
+      }
+  }
+
+  /** After a commit: the due time of every state it wrote, from its type. */
+  committed(staged: readonly Staged[]): void {
+    for (const { ref, state, runtime } of staged) {
+      const due = runtime.lifecycle?.due;
+      if (due) this.#due.set(ref.id, due(state, { crypto: this.host.crypto }) ?? Number.POSITIVE_INFINITY);
+    }
+  }
+
+  /** A payload for the conversation was refused: its type may owe work its state does not show. */
+  refused(conversationId: string, reason: string): void {
+    if (reason === REPLAY) this.#due.set(conversationId, 0);
+    else this.#suspect.add(conversationId);
+  }
+
+  /** A payload of the conversation opened: whatever its type counted of refusals is cleared. */
+  opened(conversationId: string): void {
+    this.#suspect.delete(conversationId);
   }
 
   /** Arms the timer of the next automatic sweep. */
@@ -58,18 +110,29 @@ export class Sweeper {
     this.#timer?.cancel();
   }
 
-  /** Periodic work on one conversation; a conversation whose type reports nothing changed commits nothing. */
-  async #wake(ref: ConversationRef): Promise<void> {
-    const { registry, steps, effects } = this.host;
-    const runtime = registry.runtime(ref.type);
-    const wake = runtime?.lifecycle?.wake;
-    if (!runtime || !wake) return;
+  /** The due time of a conversation read from its committed state (at boot, or after a wake that wrote nothing). */
+  async #read(runtime: AnyConversationTypeRuntime, ref: ConversationRef): Promise<number> {
+    const steps = this.host.steps;
+    const state = await steps.context(new Transaction(steps.store), runtime).states.get(ref.id);
+    const t =
+      state === undefined
+        ? Number.POSITIVE_INFINITY
+        : (runtime.lifecycle?.due?.(state, { crypto: this.host.crypto }) ?? Number.POSITIVE_INFINITY);
+    this.#due.set(ref.id, t);
+    return t;
+  }
+
+  /** Periodic work on one conversation; true when it committed (a type that reports nothing changed does not). */
+  async #wake(runtime: AnyConversationTypeRuntime, ref: ConversationRef): Promise<boolean> {
+    const { steps, effects } = this.host;
+    this.woken++;
     const tx = new Transaction(steps.store);
-    const found = await wake(steps.context(tx, runtime), ref);
-    if (!found) return;
+    const found = await runtime.lifecycle!.wake!(steps.context(tx, runtime), ref);
+    if (!found) return false;
     const plan = newPlan();
     await effects.apply(tx, found, plan);
     await steps.commit(tx);
     await steps.finish(plan);
+    return true;
   }
 }

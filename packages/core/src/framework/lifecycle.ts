@@ -265,6 +265,12 @@ export interface TypeLifecycle<S = unknown, F = unknown> {
   /** Periodic work on one conversation; undefined when nothing changed (the step then commits nothing). */
   wake?(ctx: StepContext<S>, ref: ConversationRef): Promise<readonly Effect[] | undefined>;
   /**
+   * When the conversation with this (committed) state next needs `wake` (Unix ms; undefined: not until a
+   * step changes it). The Client keeps these times and wakes only what is due, so a conversation with
+   * nothing due costs nothing. PURE. A type without it is woken on every sweep.
+   */
+  due?(state: S, ctx: { readonly crypto: CryptoProvider }): number | undefined;
+  /**
    * Sends a control payload to the peer of `ref` (the carried message's id); undefined when the state is
    * unavailable. Throws a ParleyError with code `content-too-large` for a payload it cannot carry.
    */

@@ -19,6 +19,7 @@ import type { ConversationRef } from "../../framework/runtime.js";
 import { parseIntroBundle } from "../../identity/intro-bundle.js";
 import type { PrivateV1FrameBody } from "../../wire/hand/private-v1-frame.js";
 import { create, InboxV1FrameSchema, toBinary } from "../../wire/index.js";
+import { privateV1Due } from "./due.js";
 import { PRIVATE_V1_DISCRIMINATOR } from "./invite.js";
 import { effectsOf, openedEffects } from "./outcome.js";
 import { SEGMENTS_NS, segmentRecords } from "./segment-records.js";
@@ -197,6 +198,7 @@ export function privateV1Lifecycle(
     send,
     opened: (frame, state, ref, started) => openedEffects(frame, state, ref, started),
     wake,
+    due: (state, ctx) => privateV1Due(engineFor(ctx.crypto), state),
     carry,
   };
 }
