@@ -98,9 +98,12 @@ async function acknowledged(): Promise<Row[]> {
   return rows;
 }
 
-async function idleSweep(): Promise<Row[]> {
+/** Conversations held by the idle-sweep rows; PARLEY_SCALING_IDLE_MAX sets the largest (100,000 takes minutes). */
+const IDLE_MAX = Number(process.env.PARLEY_SCALING_IDLE_MAX ?? Math.max(MAX, 10_000));
+
+export async function idleSweep(): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const k of [100, 1_000, 10_000].filter((n) => n <= Math.max(MAX, 1_000))) {
+  for (const k of [100, 1_000, 10_000, 100_000].filter((n) => n <= IDLE_MAX)) {
     const clock = new ManualClock();
     const hubOut = new Capture();
     const counted = new CountingStore(new MemoryStore());
