@@ -57,11 +57,17 @@ export class Steps {
 
   /** Commits a step: first every staged state's records are made to match it (the type's `records.stage`). */
   async commit(tx: Transaction): Promise<void> {
-    for (const { ref, state, runtime } of this.#staged.get(tx)?.values() ?? []) {
+    const staged = [...(this.#staged.get(tx)?.values() ?? [])];
+    for (const { ref, state, runtime } of staged) {
       const records = runtime.lifecycle?.records;
       if (records) await records.stage(scoped(tx, runtime), ref, state);
     }
-    await tx.commit();
+    try {
+      await tx.commit();
+    } catch (e) {
+      for (const { runtime } of staged) runtime.lifecycle?.records?.abort?.();
+      throw e;
+    }
   }
 
   /** Makes `state` the staged state of `ref` in `tx` (the decoder's next states, written by the caller). */

@@ -23,7 +23,7 @@ import { inboxContentTopic } from "../inbox-v1/address.js";
 import { initiateInbox } from "../inbox-v1/handshake.js";
 import { PRIVATE_V1_DISCRIMINATOR } from "./invite.js";
 import { effectsOf, openedEffects } from "./outcome.js";
-import { SEGMENTS_NS, segmentRecords } from "./segment-records.js";
+import { PRIVATE_V1_NAMESPACES, privateV1Records } from "./records.js";
 import {
   type OutgoingPayload,
   PRIVATE_V1,
@@ -189,8 +189,8 @@ export function privateV1Lifecycle(
   }
 
   return {
-    namespaces: [SEGMENTS_NS],
-    records: segmentRecords(),
+    namespaces: PRIVATE_V1_NAMESPACES,
+    records: privateV1Records(),
     starts: ["pairwise"],
     carriesControl: true,
     start,
