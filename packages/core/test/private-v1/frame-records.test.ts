@@ -110,7 +110,9 @@ describe("PrivateV1 frame records", () => {
     // Nothing acknowledged: every frame is a record of its own, and one commit per send.
     expect(await a.frameRecords()).toBe(2_000);
     expect(a.store.commits).toBe(2_000);
-    console.log(`bytes committed per send at 100/1,000/2,000: ${[...perSend.values()]}; record ${[...record.values()]}`);
+    console.log(
+      `bytes committed per send at 100/1,000/2,000: ${[...perSend.values()]}; record ${[...record.values()]}`,
+    );
     // Version 3 rewrote every unacknowledged frame with each send (message N wrote N frames): message 2,000
     // cost twice message 1,000. Now the record holds the ratchet, the SDS scalars and its bounded windows
     // (the 1,000 known ids, 16 bytes each, full at message 1,000; the Bloom filter), plus one frame record.
