@@ -61,13 +61,14 @@ function sameEntries(a: readonly OutgoingMessage[], b: readonly OutgoingMessage[
 
 /** Frame records of PrivateV1 states: one instance per client. */
 export function frameRecords(): StateRecords<PrivateV1State> & { abort(): void } {
-  /** By local conversation id: the frames its records hold as of the last commit (null: not known as objects). */
+  /** By local conversation id, then message id: the frames its records hold as of the last commit (null: not known as objects). */
   let stored = new Map<string, Map<string, StoredFrame | null>>();
 
   async function storedOf(view: ReadView, localId: string): Promise<Map<string, StoredFrame | null>> {
     let held = stored.get(localId);
     if (!held) {
-      held = new Map((await view.scan(FRAMES_NS, { prefix: `${localId}/` })).map((e) => [e.key, null] as const));
+      const prefix = `${localId}/`;
+      held = new Map((await view.scan(FRAMES_NS, { prefix })).map((e) => [e.key.slice(prefix.length), null] as const));
       stored.set(localId, held);
     }
     return held;
@@ -81,7 +82,7 @@ export function frameRecords(): StateRecords<PrivateV1State> & { abort(): void }
       const frames: StoredFrame[] = [];
       for (const e of await view.scan(FRAMES_NS, { prefix: `${ref.id}/` })) {
         const f = decodeStoredFrame(e.value);
-        held.set(e.key, f ?? null);
+        held.set(e.key.slice(ref.id.length + 1), f ?? null);
         if (f) frames.push(f);
       }
       stored.set(ref.id, held);
@@ -89,23 +90,25 @@ export function frameRecords(): StateRecords<PrivateV1State> & { abort(): void }
     },
     async stage(view: TransactionView, ref: ConversationRef, state: PrivateV1State): Promise<void> {
       const held = await storedOf(view, ref.id);
-      const live = new Set<string>();
-      for (const f of splitFrames(state).frames) {
-        const key = keyOf(ref.id, f.frame.messageId);
-        live.add(key);
-        const before = held.get(key);
+      const frames = splitFrames(state).frames;
+      for (const f of frames) {
+        const id = f.frame.messageId;
+        const before = held.get(id);
         if (before && before.frame === f.frame && sameEntries(before.entries, f.entries)) continue;
-        view.put(FRAMES_NS, key, encodeStoredFrame(f));
-        held.set(key, f);
+        view.put(FRAMES_NS, keyOf(ref.id, id), encodeStoredFrame(f));
+        held.set(id, f);
       }
-      for (const key of held.keys())
-        if (!live.has(key)) {
-          view.delete(FRAMES_NS, key);
-          held.delete(key);
+      // Every frame is held now; as many held as frames means nothing else is (the common case: a send).
+      if (held.size === frames.length) return;
+      const live = new Set(frames.map((f) => f.frame.messageId));
+      for (const id of held.keys())
+        if (!live.has(id)) {
+          view.delete(FRAMES_NS, keyOf(ref.id, id));
+          held.delete(id);
         }
     },
     async forget(view: TransactionView, ref: ConversationRef): Promise<void> {
-      for (const key of (await storedOf(view, ref.id)).keys()) view.delete(FRAMES_NS, key);
+      for (const id of (await storedOf(view, ref.id)).keys()) view.delete(FRAMES_NS, keyOf(ref.id, id));
       stored.delete(ref.id);
     },
     abort(): void {

@@ -144,8 +144,40 @@ export function supplyFrames(bytes: Uint8Array, frames: readonly StoredFrame[]):
   loadedFrames.set(bytes, frames);
 }
 
+type Split = { readonly frames: readonly StoredFrame[]; readonly others: readonly OutgoingMessage[] };
+/** By state (immutable): encoding a state and staging its records split it once. */
+const splits = new WeakMap<PrivateV1State, Split>();
+
 /** A state's outgoing frames with their SDS entries, and the SDS entries that belong to none of them. */
-export function splitFrames(s: PrivateV1State): { frames: StoredFrame[]; others: OutgoingMessage[] } {
+export function splitFrames(s: PrivateV1State): Split {
+  let split = splits.get(s);
+  if (!split) {
+    split = alignedSplit(s) ?? lookupSplit(s);
+    splits.set(s, split);
+  }
+  return split;
+}
+
+/**
+ * The common case without a lookup table: frames and SDS entries are both in sending order, so walking them
+ * together finds each frame's entries. Undefined when an entry belongs to no frame (then `lookupSplit`).
+ */
+function alignedSplit(s: PrivateV1State): Split | undefined {
+  const all = s.sds.outgoing;
+  let j = 0;
+  const frames = s.outbound.map((frame) => {
+    const entries: OutgoingMessage[] = [];
+    for (const id of frame.segments)
+      if (all[j]?.messageId === id) {
+        entries.push(all[j]!);
+        j++;
+      }
+    return { frame, entries };
+  });
+  return j === all.length ? { frames, others: [] } : undefined;
+}
+
+function lookupSplit(s: PrivateV1State): Split {
   const bySegment = new Map(s.sds.outgoing.map((m) => [m.messageId, m] as const));
   const frames = s.outbound.map((frame) => {
     const entries: OutgoingMessage[] = [];
