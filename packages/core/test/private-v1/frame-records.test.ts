@@ -30,7 +30,12 @@ const crypto = new NodeCryptoProvider({ random: seededRandom("private-v1-frame-r
 class CountingStore extends MemoryStore {
   written = 0;
   commits = 0;
+  failNext = false;
   override async commit(ops: readonly WriteOp[]): Promise<void> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error("disk full");
+    }
     this.commits++;
     for (const op of ops) if (op.op === "put") this.written += op.value.length;
     return super.commit(ops);
@@ -51,11 +56,17 @@ class Side {
   get ref() {
     return { id: this.state.localId, type: "PrivateV1", contentTopic: "" };
   }
+  /** As the Client's step commits: on a failure the records forget what they knew of the store. */
   async commit(): Promise<void> {
     const tx = new Transaction(this.store);
     tx.put(CONVERSATION_STATE_NS, this.key, encodePrivateState(this.state));
     await this.records.stage(tx, this.ref, this.state);
-    await tx.commit();
+    try {
+      await tx.commit();
+    } catch (e) {
+      this.records.abort?.();
+      throw e;
+    }
   }
   async send(text: string, now: number): Promise<OutgoingPayload[]> {
     const r = this.engine.send(this.state, { case: "content", value: utf8(text) }, now);
@@ -148,6 +159,34 @@ describe("PrivateV1 frame records", () => {
     for (const p of await b.sweep(42_000)) await a.open(p, 42_000);
     expect(a.state.outbound).toEqual([]);
     expect(await a.frameRecords()).toBe(0);
+  });
+
+  it("after a failed commit, the next commit still deletes the record of a frame acknowledged in the failed one", async () => {
+    const engine = new PrivateV1Engine(crypto);
+    const pair = sessionPair(crypto, engine);
+    const a = new Side(engine, pair.alice);
+    const b = new Side(engine, pair.bob);
+    for (const p of await a.send("one", 2_000)) await b.open(p, 2_000);
+    await a.send("two", 2_100); // never arrives
+    expect(await a.frameRecords()).toBe(2);
+    const before = a.state;
+    const acks = await b.sweep(4_000);
+    // The step that takes the acknowledgement in fails to commit: the state stays what was committed.
+    a.store.failNext = true;
+    for (const p of acks) {
+      const r = engine.open(a.state, p.payload, 4_000);
+      if (!r.ok) throw new Error(r.reason);
+      a.state = r.state;
+    }
+    await expect(a.commit()).rejects.toThrow("disk full");
+    a.state = before;
+    expect(await a.frameRecords()).toBe(2);
+    // The acknowledgement again (its resend): this time committed, and "one"'s record goes.
+    for (const p of acks) await a.open(p, 4_100);
+    expect(a.state.outbound).toHaveLength(1);
+    expect(await a.frameRecords()).toBe(1);
+    await a.restart();
+    expect(a.state.outbound).toHaveLength(1);
   });
 
   it("a refused payload writes nothing", async () => {
