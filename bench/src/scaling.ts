@@ -28,7 +28,7 @@ import { sqliteFileCurve } from "./sqlite-file.js";
 
 const crypto = (_name: string) => new NodeCryptoProvider();
 const MAX = Number(process.env.PARLEY_SCALING_MAX ?? 3_000);
-const POINTS = [100, 1_000, 3_000, 10_000].filter((n) => n <= MAX);
+const POINTS = [1, 100, 1_000, 3_000, 10_000].filter((n) => n <= MAX);
 const WINDOW = 20;
 
 async function pair(store?: (name: "alice" | "bob") => Store | Promise<Store>): Promise<{
@@ -53,6 +53,7 @@ async function curve(label: string, counted: CountingStore, step: (i: number) =>
   const rows: Row[] = [];
   let i = 0;
   for (const n of POINTS) {
+    // Message 1: the median of the first WINDOW messages.
     while (i < n - WINDOW) await step(i++);
     const times: number[] = [];
     const before = counted.bytes;
@@ -71,7 +72,7 @@ async function curve(label: string, counted: CountingStore, step: (i: number) =>
   return rows;
 }
 
-async function peerOffline(): Promise<Row[]> {
+export async function peerOffline(): Promise<Row[]> {
   const { p, counted } = await pair();
   const rows = await curve("1:1, peer offline", counted, async (i) => {
     await p.alice.send(p.aConv, `message ${i} ${"x".repeat(200)}`);
@@ -168,7 +169,7 @@ async function contentSize(): Promise<Row[]> {
   return rows;
 }
 
-async function storeKinds(): Promise<Row[]> {
+export async function storeKinds(): Promise<Row[]> {
   const rows: Row[] = [];
   const dir = mkdtempSync(join(tmpdir(), "parley-scaling-"));
   try {

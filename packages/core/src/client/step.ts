@@ -76,7 +76,12 @@ export class Steps {
       const records = runtime.lifecycle?.records;
       if (records) await records.stage(scoped(tx, runtime), ref, state);
     }
-    await tx.commit();
+    try {
+      await tx.commit();
+    } catch (e) {
+      for (const { runtime } of staged) runtime.lifecycle?.records?.abort?.();
+      throw e;
+    }
     if (staged.length > 0) this.o.committed?.(staged);
   }
 

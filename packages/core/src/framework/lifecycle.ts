@@ -97,6 +97,8 @@ export interface StateRecords<S> {
   stage(view: TransactionView, ref: ConversationRef, state: S): Promise<void>;
   /** The conversation is deleted: deletes its records. */
   forget(view: TransactionView, ref: ConversationRef): Promise<void>;
+  /** A commit after `stage` failed: forget whatever was remembered about what the store holds. */
+  abort?(): void;
 }
 
 /** One envelope to publish: the Client seals `payload` under a fresh salted hint of `hint`. */

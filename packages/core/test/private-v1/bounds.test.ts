@@ -215,7 +215,7 @@ describe("PrivateV1 bounds: the segment bomb", () => {
     const bob = new Receiver(ctx.engine, state, base);
     await bob.commit();
     expect(await bob.parts()).toBe(3);
-    expect((await base.get(CONVERSATION_STATE_NS, ctx.bob.key))![0]).toBe(3);
+    expect((await base.get(CONVERSATION_STATE_NS, ctx.bob.key))![0]).toBe(4);
     expect((await bob.open(s.outgoing[3]!, 2_100)).frames).toBe(1);
     expect(await bob.parts()).toBe(0);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { privateV1Records } from "../../src/conversations/private-v1/records.js";
 import { privateV1 } from "../../src/conversations/private-v1/runtime.js";
 import { decodePrivateState } from "../../src/conversations/private-v1/state.js";
 import { CONVERSATION_STATE_NS } from "../../src/framework/conversation-store.js";
@@ -146,6 +147,8 @@ describe("PrivateV1: rejected messages leave no trace", () => {
 describe("PrivateV1: forward secrecy and post-compromise security at the conversation level", () => {
   async function bobState(p: Awaited<ReturnType<typeof pair>>) {
     const bytes = await p.bob.store.get(CONVERSATION_STATE_NS, `PrivateV1:${p.bConv}`);
+    // As a new process reads it: the state's own records (its unacknowledged frames) with it.
+    await privateV1Records().load(p.bob.store, { id: p.bConv, type: "PrivateV1", contentTopic: "" }, bytes!);
     return decodePrivateState(bytes!)!;
   }
 

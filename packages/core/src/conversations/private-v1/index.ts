@@ -1,5 +1,7 @@
+export * from "./frame-records.js";
 export * from "./ids.js";
 export * from "./invite.js";
+export * from "./records.js";
 export * from "./runtime.js";
 export * from "./segment-records.js";
 export * from "./session.js";

@@ -22,7 +22,7 @@ import { create, InboxV1FrameSchema, toBinary } from "../../wire/index.js";
 import { privateV1Due } from "./due.js";
 import { PRIVATE_V1_DISCRIMINATOR } from "./invite.js";
 import { effectsOf, openedEffects } from "./outcome.js";
-import { SEGMENTS_NS, segmentRecords } from "./segment-records.js";
+import { PRIVATE_V1_NAMESPACES, privateV1Records } from "./records.js";
 import {
   type OutgoingPayload,
   PRIVATE_V1,
@@ -190,8 +190,8 @@ export function privateV1Lifecycle(
   }
 
   return {
-    namespaces: [SEGMENTS_NS],
-    records: segmentRecords(),
+    namespaces: PRIVATE_V1_NAMESPACES,
+    records: privateV1Records(),
     starts: ["pairwise"],
     carriesControl: true,
     start,

@@ -1,7 +1,7 @@
 import { ByteReader, ByteWriter, TruncatedInput } from "../../base/binary.js";
 import { constantTimeEqual } from "../../base/bytes.js";
 import { deserializeRatchetState, type RatchetState, writeRatchetState } from "../../primitives/ratchet/index.js";
-import { deserializeSdsState, type SdsState, writeSdsState } from "../../primitives/sds/index.js";
+import { deserializeSdsState, type OutgoingMessage, type SdsState, writeSdsState } from "../../primitives/sds/index.js";
 import {
   deserializeReassemblyState,
   type PartLookup,
@@ -78,6 +78,13 @@ export interface PendingReset {
 }
 
 /**
+ * Version 4 keeps unacknowledged messages out of the state: each outgoing frame, with its sealed payloads and
+ * the SDS outgoing entries of its segments, is a store record of its own (frame-records.ts), written when
+ * sent and deleted when acknowledged or given up; the state holds only how many there are. So a send writes
+ * one frame record and a state whose size does not grow with the number of unacknowledged messages (in
+ * version 3, with the peer offline, message N rewrote all N-1 before it). SDS entries that belong to no
+ * outgoing frame (segments of a frame given up) stay inside the SDS state. Version 3 is still read; the first
+ * commit after moves its frames to their records.
  * Version 3 keeps the bytes of partly received multi-segment frames out of the state: it lists the parts
  * received, and each part is its own store record (segment-records.ts), so that a step writes the part it
  * received and not every part received before (one incomplete 255-segment frame made every later message
@@ -87,7 +94,7 @@ export interface PendingReset {
  * reset fields; version 1 is still read (frames without payloads: their SDS state holds the plaintext, which
  * is sealed anew on resend; generation 0, no reset).
  */
-const VERSION = 3;
+const VERSION = 4;
 
 /**
  * Encoded parts that often stay the same from one state to the next (the reassembly state of a conversation
@@ -119,12 +126,78 @@ function lookupFor(bytes: Uint8Array): PartLookup | undefined {
     own.reassembly.partial.find((p) => p.sender === sender && constantTimeEqual(p.hash, hash))?.parts[index];
 }
 
+/** An outgoing frame as its record holds it: the frame and the SDS entries of its unacknowledged segments. */
+export interface StoredFrame {
+  readonly frame: OutboundFrame;
+  readonly entries: readonly OutgoingMessage[];
+}
+
+/**
+ * The frames each encoded state (by its bytes) holds, and the frames read from a store's records for state
+ * bytes read from it (frame-records.ts): what decoding those bytes takes its outgoing frames from.
+ */
+const encodedFrames = new WeakMap<Uint8Array, readonly StoredFrame[]>();
+const loadedFrames = new WeakMap<Uint8Array, readonly StoredFrame[]>();
+
+/** Makes `decodePrivateState(bytes)` take its outgoing frames from `frames` (read from their records). */
+export function supplyFrames(bytes: Uint8Array, frames: readonly StoredFrame[]): void {
+  loadedFrames.set(bytes, frames);
+}
+
+type Split = { readonly frames: readonly StoredFrame[]; readonly others: readonly OutgoingMessage[] };
+/** By state (immutable): encoding a state and staging its records split it once. */
+const splits = new WeakMap<PrivateV1State, Split>();
+
+/** A state's outgoing frames with their SDS entries, and the SDS entries that belong to none of them. */
+export function splitFrames(s: PrivateV1State): Split {
+  let split = splits.get(s);
+  if (!split) {
+    split = alignedSplit(s) ?? lookupSplit(s);
+    splits.set(s, split);
+  }
+  return split;
+}
+
+/**
+ * The common case without a lookup table: frames and SDS entries are both in sending order, so walking them
+ * together finds each frame's entries. Undefined when an entry belongs to no frame (then `lookupSplit`).
+ */
+function alignedSplit(s: PrivateV1State): Split | undefined {
+  const all = s.sds.outgoing;
+  let j = 0;
+  const frames = s.outbound.map((frame) => {
+    const entries: OutgoingMessage[] = [];
+    for (const id of frame.segments)
+      if (all[j]?.messageId === id) {
+        entries.push(all[j]!);
+        j++;
+      }
+    return { frame, entries };
+  });
+  return j === all.length ? { frames, others: [] } : undefined;
+}
+
+function lookupSplit(s: PrivateV1State): Split {
+  const bySegment = new Map(s.sds.outgoing.map((m) => [m.messageId, m] as const));
+  const frames = s.outbound.map((frame) => {
+    const entries: OutgoingMessage[] = [];
+    for (const id of frame.segments) {
+      const m = bySegment.get(id);
+      if (!m) continue;
+      entries.push(m);
+      bySegment.delete(id);
+    }
+    return { frame, entries };
+  });
+  return { frames, others: [...bySegment.values()] };
+}
+
 /** Makes `decodePrivateState(bytes)` take the parts of incomplete frames from `parts`. */
 export function supplyParts(bytes: Uint8Array, parts: PartLookup): void {
   loadedParts.set(bytes, parts);
 }
 
-function writeFrame(w: ByteWriter, o: OutboundFrame): void {
+export function writeFrame(w: ByteWriter, o: OutboundFrame): void {
   w.string(o.messageId).uint(o.createdAt);
   strings(w, o.segments);
   strings(w, o.acked);
@@ -133,7 +206,7 @@ function writeFrame(w: ByteWriter, o: OutboundFrame): void {
   for (const p of o.payloads) w.bytes(p);
 }
 
-function readFrame(r: ByteReader, version: number): OutboundFrame {
+export function readFrame(r: ByteReader, version: number): OutboundFrame {
   const messageId = r.string();
   const createdAt = r.uint();
   const segments = readStrings(r);
@@ -156,6 +229,7 @@ function readStrings(r: ByteReader): string[] {
 }
 
 export function encodePrivateState(s: PrivateV1State): Uint8Array {
+  const split = splitFrames(s);
   const w = new ByteWriter().u8(VERSION);
   w.u8(s.role === "initiator" ? 0 : 1)
     .string(s.localId)
@@ -163,10 +237,10 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
     .string(s.contentTopic);
   w.raw(s.selfKey).raw(s.peerKey).uint(s.createdAt).uint(s.lastFrameTimestamp);
   w.sized((w) => writeRatchetState(w, s.ratchet))
-    .sized((w) => writeSdsState(w, s.sds))
+    .sized((w) => writeSdsState(w, { ...s.sds, outgoing: split.others }))
     .cached(reassemblyBytes, s.reassembly, writeReassembly);
+  // The frames themselves are records (frame-records.ts): only how many, to tell a state read without them.
   w.u32(s.outbound.length);
-  for (const o of s.outbound) w.cached(frameBytes, o, writeFrame);
   if (s.invite)
     w.u8(1)
       .bytes(s.invite.payload)
@@ -191,6 +265,7 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
   }
   const bytes = w.finish();
   encodedParts.set(bytes, { localId: s.localId, reassembly: s.reassembly });
+  encodedFrames.set(bytes, split.frames);
   return bytes;
 }
 
@@ -217,8 +292,15 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
     if (section[0] !== (version >= 3 ? 2 : 1)) return undefined;
     const reassembly = deserializeReassemblyState(section, version >= 3 ? lookupFor(bytes) : undefined);
     if (!ratchet.ok || !sds.ok || !reassembly.ok) return undefined;
-    const outbound: OutboundFrame[] = [];
-    for (let n = r.count(8); n > 0; n--) outbound.push(readFrame(r, version));
+    let outbound: OutboundFrame[] = [];
+    let sdsState = sds.state;
+    if (version >= 4) {
+      // A state read without its frame records (or with other records than it counts) is not this state.
+      const frames = loadedFrames.get(bytes) ?? encodedFrames.get(bytes) ?? [];
+      if (r.u32() !== frames.length) return undefined;
+      outbound = frames.map((f) => f.frame);
+      sdsState = { ...sdsState, outgoing: mergeOutgoing(sdsState.outgoing, frames) };
+    } else for (let n = r.count(8); n > 0; n--) outbound.push(readFrame(r, version));
     const hasInvite = r.u8();
     let invite: PendingInvite | undefined;
     if (hasInvite === 1) {
@@ -262,7 +344,7 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       createdAt,
       lastFrameTimestamp,
       ratchet: ratchet.state,
-      sds: sds.state,
+      sds: sdsState,
       reassembly: reassembly.state,
       outbound,
       invite,
@@ -277,4 +359,11 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
     if (e instanceof TruncatedInput) return undefined;
     throw e;
   }
+}
+
+/** SDS outgoing entries in sending order (Lamport order: each send ticks the clock) from the state and records. */
+function mergeOutgoing(others: readonly OutgoingMessage[], frames: readonly StoredFrame[]): OutgoingMessage[] {
+  const all = [...others];
+  for (const f of frames) all.push(...f.entries);
+  return all.sort((a, b) => (a.lamport < b.lamport ? -1 : a.lamport > b.lamport ? 1 : 0));
 }

@@ -150,6 +150,25 @@ function writeIncoming(w: ByteWriter, m: BufferedMessage): void {
   w.bytes(m.content).uint(m.receivedAt);
 }
 
+/** One outgoing message as `writeSdsState` writes it (PrivateV1 also keeps them in records of their own). */
+export function writeOutgoingMessage(w: ByteWriter, m: OutgoingMessage): void {
+  w.cached(outgoingBytes, m, writeOutgoing);
+}
+
+/** Reads what `writeOutgoingMessage` wrote; throws TruncatedInput on short input. */
+export function readOutgoingMessage(r: ByteReader): OutgoingMessage {
+  return {
+    messageId: r.string(),
+    lamport: r.u64(),
+    dependencies: readStrings(r),
+    bytes: r.bytes(),
+    firstSentAt: r.uint(),
+    lastSentAt: r.uint(),
+    resends: r.u32(),
+    possibleAcks: r.u32(),
+  };
+}
+
 function writeOutgoing(w: ByteWriter, m: OutgoingMessage): void {
   w.string(m.messageId).u64(m.lamport);
   strings(w, m.dependencies);
@@ -199,18 +218,7 @@ export function deserializeSdsState(bytes: Uint8Array): DeserializeSdsResult {
       });
     }
     const outgoing: OutgoingMessage[] = [];
-    for (let i = r.count(44); i > 0; i--) {
-      outgoing.push({
-        messageId: r.string(),
-        lamport: r.u64(),
-        dependencies: readStrings(r),
-        bytes: r.bytes(),
-        firstSentAt: r.uint(),
-        lastSentAt: r.uint(),
-        resends: r.u32(),
-        possibleAcks: r.u32(),
-      });
-    }
+    for (let i = r.count(44); i > 0; i--) outgoing.push(readOutgoingMessage(r));
     const lastOwnId = readOptString(r);
     const ackOwed: OwedAck[] = [];
     for (let i = r.count(8); i > 0; i--) ackOwed.push({ messageId: r.string(), senderId: r.string() });

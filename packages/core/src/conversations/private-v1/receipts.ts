@@ -1,0 +1,34 @@
+/**
+ * Receipts: for each recent received content message, 8 bytes naming its ciphertext (the end of its Poly1305
+ * tag, unique per message key and nonce) and its 16-byte SDS id, packed oldest first. A resend of a message
+ * we opened is a replay the ratchet refuses; its receipt names the SDS id to acknowledge again.
+ */
+import { fromHex, toHex } from "../../base/bytes.js";
+
+/** Ciphertexts of recently received messages remembered to recognise a resend of one. */
+export const MAX_RECEIPTS = 1000;
+
+const RECEIPT_TAG = 8;
+const RECEIPT_ID = 16;
+const RECEIPT = RECEIPT_TAG + RECEIPT_ID;
+
+export function rememberReceipt(receipts: Uint8Array, ciphertext: Uint8Array, sdsId: string): Uint8Array {
+  const id = fromHex(sdsId);
+  if (!id || id.length !== RECEIPT_ID || ciphertext.length < RECEIPT_TAG) return receipts;
+  const keep = Math.min(receipts.length, (MAX_RECEIPTS - 1) * RECEIPT);
+  const out = new Uint8Array(keep + RECEIPT);
+  out.set(receipts.subarray(receipts.length - keep), 0);
+  out.set(ciphertext.subarray(ciphertext.length - RECEIPT_TAG), keep);
+  out.set(id, keep + RECEIPT_TAG);
+  return out;
+}
+
+export function findReceipt(receipts: Uint8Array, ciphertext: Uint8Array): string | undefined {
+  if (ciphertext.length < RECEIPT_TAG) return undefined;
+  const tag = ciphertext.subarray(ciphertext.length - RECEIPT_TAG);
+  outer: for (let at = receipts.length - RECEIPT; at >= 0; at -= RECEIPT) {
+    for (let i = 0; i < RECEIPT_TAG; i++) if (receipts[at + i] !== tag[i]) continue outer;
+    return toHex(receipts.subarray(at + RECEIPT_TAG, at + RECEIPT));
+  }
+  return undefined;
+}

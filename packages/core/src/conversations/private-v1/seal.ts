@@ -1,0 +1,131 @@
+/**
+ * Sealing: what goes on the wire and in which ciphertext. Content is sealed once, within the send window,
+ * and its ciphertext kept; a resend is that same ciphertext (resending never advances the ratchet, and the
+ * receiver recognises it); sync messages (acknowledgements) are sealed as they are made.
+ */
+
+import { decodeEncryptedPayload, encodeEncryptedPayload } from "../../framework/envelope.js";
+import type { RatchetState } from "../../primitives/ratchet/index.js";
+import { toDoubleratchetProto } from "../../primitives/ratchet/index.js";
+import type { SdsOutgoing } from "../../primitives/sds/index.js";
+import { create, EncryptedPayloadSchema } from "../../wire/index.js";
+import type { OutgoingPayload } from "./results.js";
+import type { PrivateV1Engine } from "./session.js";
+import type { PrivateV1State } from "./state.js";
+
+/** The payload of a segment not sealed yet. */
+export const UNSEALED = new Uint8Array(0);
+
+type Sealed = { state: PrivateV1State; outgoing: OutgoingPayload[] };
+
+/** Whether a ratchet can seal now (a responder cannot before its first message arrives). */
+export function canSend(r: RatchetState): boolean {
+  return r.sendChainKey !== undefined || r.dhRemote !== undefined;
+}
+
+/** Drops every kept ciphertext (a new session): what is unacknowledged is sealed again under it. */
+export function unsealAll(state: PrivateV1State): PrivateV1State {
+  return { ...state, outbound: state.outbound.map((o) => ({ ...o, payloads: o.segments.map(() => UNSEALED) })) };
+}
+
+/**
+ * Seals unsent segments, oldest first, while fewer than `sendWindow` sealed segments are unacknowledged.
+ * Each sealed ciphertext is kept: a resend is the same ratchet message, so resending never consumes the
+ * sending chain and the receiver recognises it. The window bounds what is on the wire unacknowledged:
+ * what a receiver must recognise when it comes again (its receipts), and what one resend round costs.
+ * Segments beyond it wait, already ordered by SDS, and go out as acknowledgements come in.
+ */
+export function sealPending(engine: PrivateV1Engine, state: PrivateV1State, now: number): Sealed {
+  if (!canSend(state.ratchet)) return { state, outgoing: [] };
+  let inFlight = 0;
+  let unsealed = 0;
+  for (const o of state.outbound)
+    o.segments.forEach((id, i) => {
+      if (o.acked.includes(id)) return;
+      if ((o.payloads[i]?.length ?? 0) > 0) inFlight++;
+      else unsealed++;
+    });
+  let budget = Math.min(unsealed, engine.sendWindow - inFlight);
+  if (budget <= 0) return { state, outgoing: [] };
+  const bytes = new Map(state.sds.outgoing.map((m) => [m.messageId, m.bytes] as const));
+  const dr = engine.ratchet(state);
+  let ratchet = state.ratchet;
+  const outgoing: OutgoingPayload[] = [];
+  const sealedIds: string[] = [];
+  const outbound = state.outbound.map((o) => {
+    if (budget <= 0) return o;
+    let payloads: Uint8Array[] | undefined;
+    o.segments.forEach((id, i) => {
+      if (budget <= 0 || o.acked.includes(id) || (o.payloads[i]?.length ?? 0) > 0) return;
+      const plain = bytes.get(id);
+      if (!plain || plain.length === 0) return; // given up or acknowledged meanwhile
+      const r = dr.encrypt(ratchet, plain, now);
+      ratchet = r.state;
+      const payload = create(EncryptedPayloadSchema, {
+        encryption: { case: "doubleratchet", value: toDoubleratchetProto(r.message) },
+      });
+      payloads ??= o.segments.map((_, j) => o.payloads[j] ?? UNSEALED);
+      payloads[i] = encodeEncryptedPayload(payload);
+      outgoing.push({ conversationHint: state.remoteId, contentTopic: state.contentTopic, payload, sdsId: id });
+      sealedIds.push(id);
+      budget--;
+    });
+    return payloads ? { ...o, payloads } : o;
+  });
+  // The resend timer of a segment starts when it is first on the wire.
+  const sds = engine.sds.touch(state.sds, sealedIds, now);
+  return { state: { ...state, ratchet, outbound, sds }, outgoing };
+}
+
+/** Seals what SDS produced: resends as first sent, sync messages anew (content waits for `sealPending`). */
+export function encryptAll(
+  engine: PrivateV1Engine,
+  state: PrivateV1State,
+  messages: readonly SdsOutgoing[],
+  now: number,
+): Sealed {
+  const dr = engine.ratchet(state);
+  let ratchet = state.ratchet;
+  const outgoing: OutgoingPayload[] = [];
+  for (const m of messages) {
+    if (m.kind === "resend") {
+      // Only what is on the wire is resent, as it was first sent; the rest waits for `sealPending`.
+      const resent = resendPayload(state, m.messageId);
+      if (resent) outgoing.push({ ...resent, sdsId: m.messageId });
+      continue;
+    }
+    // Content is sealed by `sealPending`; here only sync messages (acknowledgements). A new session we
+    // answer (a reset) cannot send before its first message arrives: the acknowledgements are owed again
+    // when the peer resends.
+    if (m.kind === "content" || !canSend(ratchet)) continue;
+    const r = dr.encrypt(ratchet, m.bytes, now);
+    ratchet = r.state;
+    const payload = create(EncryptedPayloadSchema, {
+      encryption: { case: "doubleratchet", value: toDoubleratchetProto(r.message) },
+    });
+    outgoing.push({ conversationHint: state.remoteId, contentTopic: state.contentTopic, payload });
+  }
+  return { state: { ...state, ratchet }, outgoing };
+}
+
+/** The exact payload an SDS message was first sent in (the invite, or its kept ciphertext), if known. */
+function resendPayload(state: PrivateV1State, sdsId: string): Omit<OutgoingPayload, "sdsId"> | undefined {
+  if (state.invite && sdsId === state.invite.sdsId) {
+    const invite = decodeEncryptedPayload(state.invite.payload);
+    if (!invite.ok) return undefined;
+    return {
+      conversationHint: state.invite.conversationHint,
+      contentTopic: state.invite.contentTopic,
+      payload: invite.value,
+    };
+  }
+  for (const o of state.outbound) {
+    const at = o.segments.indexOf(sdsId);
+    if (at < 0) continue;
+    const bytes = o.payloads[at];
+    const payload = bytes && bytes.length > 0 ? decodeEncryptedPayload(bytes) : undefined;
+    if (!payload?.ok) return undefined;
+    return { conversationHint: state.remoteId, contentTopic: state.contentTopic, payload: payload.value };
+  }
+  return undefined;
+}
