@@ -5,7 +5,7 @@
  * 64 KiB chunks (no growth, no copy of the whole input) and pads the last block.
  *
  * Inputs are NOT validated here (the providers do it, validate.ts). After a keyed hash the key block, the
- * chaining state and the input buffer are zeroed in wasm memory.
+ * chaining state and the part of the input buffer used are zeroed in wasm memory.
  */
 import { loadKernel, type WasmKernel } from "./load.js";
 import { BLAKE2B_WASM } from "./modules.gen.js";
@@ -74,7 +74,7 @@ export function blake2bWasm(
   if (keyLength > 0) {
     // The key block and everything chained from it are secrets.
     memory.fill(0, 0, 64);
-    memory.fill(0, INPUT, INPUT + CAPACITY);
+    memory.fill(0, INPUT, INPUT + Math.min(CAPACITY, Math.max(BLOCK, n)));
   }
   return out;
 }
