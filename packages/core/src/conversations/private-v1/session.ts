@@ -19,7 +19,6 @@ import {
   toDoubleratchetProto,
 } from "../../primitives/ratchet/index.js";
 import {
-  messageIdFor,
   resolveSdsConfig,
   Sds,
   type SdsEvent,
@@ -32,6 +31,7 @@ import {
   Reassembler,
   SegmentationError,
   segmentPayload,
+  segmentSdsId,
 } from "../../primitives/segmentation/index.js";
 import { decodeFrame, encodeFrame, frameId, type PrivateV1FrameBody } from "../../wire/hand/private-v1-frame.js";
 import { create, type EncryptedPayload, EncryptedPayloadSchema, type PrivateV1SessionReset } from "../../wire/index.js";
@@ -289,7 +289,7 @@ export class PrivateV1Engine {
     const sent: SdsOutgoing[] = [];
     const sdsIds: string[] = [];
     for (const segment of segments) {
-      const id = messageIdFor(this.crypto, segment);
+      const id = segmentSdsId(this.crypto, segment);
       const step = this.sds.send(sds, segment, id, now);
       sds = step.state;
       sdsIds.push(id);
