@@ -28,6 +28,7 @@ function step(name, cmd, args) {
 
 const built = step("build", "tsc", ["-b"]);
 step("wire code fresh", "node", ["scripts/gen-proto.mjs", "--check"]);
+step("wasm kernels fresh", "node", ["scripts/gen-wasm.mjs", "--check"]);
 if (existsSync(join(root, "scripts/gen-docs.ts"))) step("docs fresh", "tsx", ["scripts/gen-docs.ts", "--check"]);
 step("lint", "biome", ["check", "."]);
 

@@ -4,6 +4,7 @@
  * "fresh keys" rows cycle through more keys than the node provider's KeyObject cache holds.
  */
 import { type CryptoProvider, NobleCryptoProvider, utf8 } from "@parley/core";
+import { blake2bFast, blake2bWasm, keccak256Fast, keccak256Wasm } from "@parley/core/internals";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { inboxInitiate, inboxRespond } from "@parley/core/primitives";
 import { seededRandom } from "@parley/core/testing";
@@ -74,12 +75,42 @@ export const cryptoSection: Section = async () => {
       baseline: "node",
     });
   }
+  rows.push(...(await hashKernels(r)));
   return {
     section: "crypto providers",
     rows,
     notes: [
       "ratio = noble ops/s ÷ node ops/s (below 1: noble is slower)",
       "node falls back to noble for keyed/short BLAKE2b, Keccak-256 and XEdDSA signing, so those rows are close to 1",
+      "hash kernels: our JavaScript kernels vs our WebAssembly ones (what both providers now run), MB/s; ratio = wasm ÷ JS",
     ],
   };
 };
+
+/** BLAKE2b-128 (frame ids, SDS ids) and Keccak-256 (entire_message_hash) on 1 KiB and 5 MiB: JS vs wasm kernels. */
+async function hashKernels(r: (n: number) => Uint8Array): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [label, size] of [
+    ["1 KiB", 1024],
+    ["5 MiB", 5 << 20],
+  ] as const) {
+    const data = r(size);
+    const kernels = {
+      "BLAKE2b-128": { js: () => blake2bFast(data, 16), wasm: () => blake2bWasm(data, 16) },
+      "Keccak-256": { js: () => keccak256Fast(data), wasm: () => keccak256Wasm(data) },
+    };
+    for (const [name, fns] of Object.entries(kernels)) {
+      const ops = await compare(fns, 3, size > 65536 ? 400 : 120);
+      const mb = (o: number) => (o * size) / 1e6;
+      rows.push({ name: `${name} ${label} [JS kernel]`, value: mb(ops.js!), unit: "MB/s" });
+      rows.push({
+        name: `${name} ${label} [wasm kernel]`,
+        value: mb(ops.wasm!),
+        unit: "MB/s",
+        ratio: ops.wasm! / ops.js!,
+        baseline: "JS kernel",
+      });
+    }
+  }
+  return rows;
+}

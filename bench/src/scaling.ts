@@ -153,7 +153,7 @@ export async function idleSweep(): Promise<Row[]> {
   return rows;
 }
 
-async function contentSize(): Promise<Row[]> {
+export async function contentSize(): Promise<Row[]> {
   const rows: Row[] = [];
   for (const mib of [1, 5]) {
     const { p } = await pair();

@@ -183,12 +183,16 @@ async function serve(req: IncomingMessage, res: ServerResponse, site: Site): Pro
   }
 }
 
-/** Only the page's own files, and WebSocket connections to its node. */
+/**
+ * Only the page's own files, and WebSocket connections to its node. 'wasm-unsafe-eval' lets the page compile
+ * core's WebAssembly hash kernels (it allows WebAssembly only, not eval of JavaScript); without it core falls
+ * back to its slower JavaScript kernels.
+ */
 function contentSecurityPolicy(nodeAddress: string): string {
   const m = /^\/(ip4|ip6|dns4|dns6|dns)\/([^/]+)\/tcp\/(\d+)\/ws/.exec(nodeAddress);
   const host = m ? (m[1] === "ip6" ? `[${m[2]}]` : m[2]) : "";
   const connect = m ? `ws://${host}:${m[3]}` : "ws:";
-  return `default-src 'self'; connect-src 'self' ${connect}; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`;
+  return `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${connect}; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`;
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer, headOnly = false): void {

@@ -9,10 +9,10 @@ import { blake2b, blake2s } from "@noble/hashes/blake2.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
-import { blake2bFast, hkdfBlake2b512, hmacBlake2b512 } from "./blake2b-fast.js";
+import { hkdfBlake2b512, hmacBlake2b512 } from "./blake2b-fast.js";
 import { ed25519VerifyStrict } from "./ed25519.js";
 import { CryptoError } from "./errors.js";
+import { blake2bKernel, keccak256Kernel } from "./hash-kernels.js";
 import type {
   Blake2bOptions,
   CryptoProvider,
@@ -185,7 +185,7 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 
   keccak256(data: Uint8Array): Uint8Array {
-    return keccak_256(requireBytes(data, "data"));
+    return keccak256Kernel(requireBytes(data, "data"));
   }
 
   hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
@@ -210,11 +210,11 @@ export class NobleCryptoProvider implements CryptoProvider {
 
 /**
  * BLAKE2b on already-validated input (shared with the node provider's fallback, to validate only once).
- * Computed by blake2bFast: noble's general-purpose BLAKE2b costs ~10x more per call on the short keyed inputs
- * of the ratchet chain KDF and message ids (see blake2b-fast.ts).
+ * Computed by our kernels (hash-kernels.ts): noble's general-purpose BLAKE2b costs ~10x more per call on the
+ * short keyed inputs of the ratchet chain KDF and message ids, and ~10x more per byte on large content.
  */
 export function blake2bNormalized(data: Uint8Array, o: NormalizedBlake2b): Uint8Array {
-  return blake2bFast(data, o.dkLen, o.key, o.salt, o.personalization);
+  return blake2bKernel(data, o.dkLen, o.key, o.salt, o.personalization);
 }
 
 function strictVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {

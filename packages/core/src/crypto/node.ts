@@ -21,7 +21,7 @@ import {
 } from "node:crypto";
 import { isAcceptableEd25519PublicKey } from "./ed25519.js";
 import { CryptoError } from "./errors.js";
-import { keccak256Fast } from "./keccak-fast.js";
+import { keccak256Kernel } from "./hash-kernels.js";
 import { blake2bNormalized, type CryptoProviderOptions, NobleCryptoProvider } from "./noble.js";
 import type {
   Blake2bOptions,
@@ -332,7 +332,7 @@ export class NodeCryptoProvider implements CryptoProvider {
 
   keccak256(data: Uint8Array): Uint8Array {
     // OpenSSL's sha3-256 uses the FIPS 202 padding; Keccak-256 (Ethereum's) differs, so ours computes it.
-    return keccak256Fast(requireBytes(data, "data"));
+    return keccak256Kernel(requireBytes(data, "data"));
   }
 
   hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {

@@ -16,12 +16,13 @@ import {
   fromDoubleratchetProto,
   type RatchetState,
 } from "../../primitives/ratchet/index.js";
-import { messageIdFor, resolveSdsConfig, Sds, type SdsOutgoing } from "../../primitives/sds/index.js";
+import { resolveSdsConfig, Sds, type SdsOutgoing } from "../../primitives/sds/index.js";
 import {
   EMPTY_REASSEMBLY,
   Reassembler,
   SegmentationError,
   segmentPayload,
+  segmentSdsId,
 } from "../../primitives/segmentation/index.js";
 import { encodeFrame, frameId, type PrivateV1FrameBody } from "../../wire/hand/private-v1-frame.js";
 import type { EncryptedPayload } from "../../wire/index.js";
@@ -188,7 +189,7 @@ export class PrivateV1Engine {
     const sent: SdsOutgoing[] = [];
     const sdsIds: string[] = [];
     for (const segment of segments) {
-      const id = messageIdFor(this.crypto, segment);
+      const id = segmentSdsId(this.crypto, segment);
       const step = this.sds.send(sds, segment, id, now);
       sds = step.state;
       sdsIds.push(id);

@@ -3,6 +3,7 @@
  * data segments, no parity. The hash is original Keccak-256 of the whole payload. The wire codec of
  * `SegmentMessage` is wire/hand/segment.ts.
  */
+import { toHex } from "../../base/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
 import { decodeSegmentMessage, encodeSegmentMessage } from "../../wire/hand/segment.js";
 import type { SegmentMessage } from "../../wire/index.js";
@@ -43,6 +44,29 @@ export function segmentPayload(
     out.push(encodeSegmentMessage(hash, index, count, payload.subarray(index * size, (index + 1) * size)));
   }
   return out;
+}
+
+/** BLAKE2b personalization of the SDS ids of multi-segment frames: separates them from every other id. */
+const SEGMENT_ID_DOMAIN = new TextEncoder().encode("parley/sds-seg/1");
+
+/**
+ * The SDS message id a sender gives one encoded segment (lowercase hex of 16 bytes). A single-segment payload
+ * keeps `hex(BLAKE2b-128(segment))`. A segment of a larger payload is named without hashing its bytes again:
+ * `hex(BLAKE2b-128(entire_message_hash || index || count))` under a personalization of its own, unique because
+ * the payload is (PRIVATE1 frames carry strictly increasing timestamps) and the index is within it. Receivers
+ * never recompute SDS ids, so this is the sender's choice and changes no wire rule.
+ */
+export function segmentSdsId(crypto: CryptoProvider, segment: Uint8Array): string {
+  const m = decodeSegmentMessage(segment);
+  if (m === undefined || m.segmentCount <= 1 || m.entireMessageHash.length !== 32) {
+    return toHex(crypto.blake2b(segment, { dkLen: 16 }));
+  }
+  const input = new Uint8Array(32 + 8);
+  input.set(m.entireMessageHash);
+  const view = new DataView(input.buffer);
+  view.setUint32(32, m.index);
+  view.setUint32(36, m.segmentCount);
+  return toHex(crypto.blake2b(input, { dkLen: 16, personalization: SEGMENT_ID_DOMAIN }));
 }
 
 export interface DecodeSegmentOptions {
