@@ -148,16 +148,19 @@ async function commitIntents(s: Session, state: ClientState, ros: RosterEntry[])
       }
     } else if (i.kind === "metadata") metadata = { name: i.name, description: i.description };
   }
-  if (proposals.length === 0 && plainAdds.length === 0 && !metadata) return false;
   let extensions = state.groupContext.extensions;
   if (metadata) {
     extensions = extensions.filter((e) => e.extensionType !== METADATA_EXTENSION_TYPE);
     extensions.push({ extensionType: METADATA_EXTENSION_TYPE, extensionData: encodeMetadata(metadata) });
   }
-  // A roster guard's extensions (AccountDirectV1's device lists) travel with every commit that changes them.
-  extensions = await guardExtensions(s, state, extensions, plainAdds);
+  // A roster guard's extensions (AccountDirectV1's device lists) travel with the commit when they changed, or
+  // alone in the next one when this one removes a member: ts-mls 1.6.4 builds an update path its receivers
+  // cannot open when a commit both removes and changes the group context extensions.
+  if (!proposals.some((p) => p.proposalType === "remove"))
+    extensions = await guardExtensions(s, state, extensions, plainAdds);
   if (extensions !== state.groupContext.extensions)
     proposals.push({ proposalType: "group_context_extensions", groupContextExtensions: { extensions } });
+  if (proposals.length === 0 && plainAdds.length === 0) return false;
   const parent = s.headNode();
   let r: Awaited<ReturnType<typeof createCommit>>;
   let commitBytes: Uint8Array;
