@@ -83,6 +83,7 @@ export function rosterGaps(
       const m = { installation: toHex(d.installationKey), account };
       if (!present.has(key(m))) missing.push(m);
     }
-  const revoked = members.filter((m) => !isListed(roster, m));
+  // Only a list held can revoke: a member of an account whose list we lack is left to the rule's refusals.
+  const revoked = members.filter((m) => roster.listOf(m.account) !== undefined && !isListed(roster, m));
   return { missing, revoked };
 }
