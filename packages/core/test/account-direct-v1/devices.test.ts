@@ -14,11 +14,12 @@ async function converge(net: Net, devices: DeviceMember[], cid: string) {
     await tickDevices(net, 6_000, 1);
     const views = await Promise.all(devices.map((d) => view(d, cid)));
     const want = devices.map((d) => d.identity).sort();
-    if (views.every((v) => v.status === "active" && v.epochId === views[0]!.epochId && equal(v.members, want)))
-      return;
+    if (views.every((v) => v.status === "active" && v.epochId === views[0]!.epochId && equal(v.members, want))) return;
   }
   const views = await Promise.all(devices.map(async (d) => ({ n: d.name, ...(await view(d, cid)) })));
-  throw new Error(`devices did not converge ${JSON.stringify(views.map((v) => [v.n, v.status, String(v.epoch), v.epochId.slice(0, 6), v.members.length]))} ${JSON.stringify(net.rejected)}`);
+  throw new Error(
+    `devices did not converge ${JSON.stringify(views.map((v) => [v.n, v.status, String(v.epoch), v.epochId.slice(0, 6), v.members.length]))} ${JSON.stringify(net.rejected)}`,
+  );
 }
 
 const equal = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -98,8 +98,7 @@ export async function account(net: Net, name: string, n: number): Promise<TestAc
 export async function tickDevices(net: Net, ms: number, rounds = 3): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     net.clock.t += ms;
-    for (const m of net.members)
-      if (m.online && m instanceof DeviceMember) await m.run((tx) => m.ad.tick(tx));
+    for (const m of net.members) if (m.online && m instanceof DeviceMember) await m.run((tx) => m.ad.tick(tx));
     await net.settle();
   }
 }

@@ -157,4 +157,3 @@ describe("roster rule on the wire", () => {
     expect(a3).toBeDefined();
   });
 });
-

@@ -12,8 +12,8 @@ import { concatBytes, toHex, utf8 } from "../../base/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
 import { isUsableX25519Key } from "../../identity/account/keys.js";
 import type { GroupIdentity } from "../group-v1/credential.js";
-import type { DeviceMember } from "../group-v1/roster-rule.js";
 import type { MemberCredential } from "../group-v1/profile.js";
+import type { DeviceMember } from "../group-v1/roster-rule.js";
 
 const CONTEXT = utf8("parley-account-direct-v1-credential");
 export const ACCOUNT_CREDENTIAL_BYTES = 128;
@@ -57,5 +57,8 @@ export function verifyAccountCredential(
 /** The member a (verified) credential names; undefined for a credential of another shape. */
 export function memberOfCredential(credentialIdentity: Uint8Array): DeviceMember | undefined {
   if (credentialIdentity.length !== ACCOUNT_CREDENTIAL_BYTES) return undefined;
-  return { installation: toHex(credentialIdentity.subarray(0, 32)), account: toHex(credentialIdentity.subarray(32, 64)) };
+  return {
+    installation: toHex(credentialIdentity.subarray(0, 32)),
+    account: toHex(credentialIdentity.subarray(32, 64)),
+  };
 }

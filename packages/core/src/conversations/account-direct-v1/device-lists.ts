@@ -4,15 +4,16 @@
  * commit (fork-free, like the roster), and a joiner receives them in its Welcome. Its bytes: u8 format version
  * 1, u32 count, then each list's `SignedDeviceList` protobuf (u32 length prefix), in account key order.
  */
+
+import type { Extension } from "ts-mls";
 import { ByteReader, ByteWriter } from "../../base/binary.js";
 import { toHex } from "../../base/bytes.js";
-import type { Extension } from "ts-mls";
+import type { CryptoProvider } from "../../crypto/provider.js";
 import {
   decodeSignedDeviceList,
   encodeSignedDeviceList,
   type SignedDeviceList,
 } from "../../identity/account/device-list.js";
-import type { CryptoProvider } from "../../crypto/provider.js";
 
 export const DEVICE_LISTS_EXTENSION_TYPE = 0xff02;
 const FORMAT = 1;

@@ -6,8 +6,8 @@
 import { toHex } from "../../base/bytes.js";
 import type { TransactionView } from "../../framework/store.js";
 import type { AccountAddress } from "../../identity/account/address.js";
-import type { BookUpdate } from "../../identity/account/device-list-book.js";
 import type { SignedDeviceList } from "../../identity/account/device-list.js";
+import type { BookUpdate } from "../../identity/account/device-list-book.js";
 import type { Parsed } from "../../identity/account/errors.js";
 import type { GroupEffect } from "../group-v1/effects.js";
 import { GroupV1Engine, type GroupV1Options } from "../group-v1/engine.js";
@@ -78,7 +78,10 @@ export class AccountDirectV1Engine {
    * Starts the conversation with the account of `address` (docs/ACCOUNTS.md §3): the first invite goes to the
    * device it names, and to our own listed siblings; the addressed device then adds its siblings (`sync`).
    */
-  async start(tx: TransactionView, address: AccountAddress): Promise<{ conversationId: string; effects: GroupEffect[] }> {
+  async start(
+    tx: TransactionView,
+    address: AccountAddress,
+  ): Promise<{ conversationId: string; effects: GroupEffect[] }> {
     const own = await this.deviceList(tx, this.account);
     if (!own) throw new GroupError("invalid-argument", "this device's own account list is not held");
     const offered = await this.offerDeviceList(tx, address.deviceList);
@@ -124,4 +127,3 @@ export class AccountDirectV1Engine {
     return effects;
   }
 }
-

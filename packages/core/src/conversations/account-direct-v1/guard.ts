@@ -8,8 +8,8 @@
 import type { ClientState, Extension } from "ts-mls";
 import { fromHex } from "../../base/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
-import { DeviceListBook } from "../../identity/account/device-list-book.js";
 import type { SignedDeviceList } from "../../identity/account/device-list.js";
+import { DeviceListBook } from "../../identity/account/device-list-book.js";
 import { GroupError } from "../group-v1/errors.js";
 import type { GuardStore, RosterGuard } from "../group-v1/profile.js";
 import { bookRoster, checkRosterChange, type DeviceMember } from "../group-v1/roster-rule.js";

@@ -29,7 +29,14 @@ export async function createKeyPackage(ctx: EngineContext, tx: TransactionView):
   };
   // No expiry: ts-mls checks lifetimes against the wall clock (not our injected one), and freshness comes
   // from the protocol instead: a key package is made on request and travels over an authenticated channel.
-  const kp = await generateKeyPackageWithKey(credential, capabilities(ctx.profile.guard?.extensionTypes), defaultLifetime, [], sig, ctx.suite);
+  const kp = await generateKeyPackageWithKey(
+    credential,
+    capabilities(ctx.profile.guard?.extensionTypes),
+    defaultLifetime,
+    [],
+    sig,
+    ctx.suite,
+  );
   const ref = toHex(await makeKeyPackageRef(kp.publicPackage, ctx.suite.hash));
   const record = {
     kp: toHex(encodeKeyPackage(kp.publicPackage)),

@@ -2,7 +2,7 @@
  * The member's own commands: create a group, invite or add members, remove them, rename, leave, send. Each
  * records an intent (intents.ts) or an outbox entry and lets reconcile commit it on the head.
  */
-import { type Extension, createGroup as createMlsGroup } from "ts-mls";
+import { createGroup as createMlsGroup, type Extension } from "ts-mls";
 import { encodeKeyPackage } from "ts-mls/keyPackage.js";
 import { concatBytes, toHex } from "../../base/bytes.js";
 import type { TransactionView } from "../../framework/store.js";

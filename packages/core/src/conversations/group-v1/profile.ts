@@ -23,7 +23,11 @@ export const GROUP_V1_NAMESPACES: GroupNamespaces = { meta: NS, kp: KP_NS, outbo
 export interface MemberCredential {
   bind(crypto: CryptoProvider, identity: GroupIdentity, signaturePublicKey: Uint8Array): Uint8Array;
   /** The installation key the credential names, or undefined when it does not verify. Never throws. */
-  verify(crypto: CryptoProvider, credentialIdentity: Uint8Array, signaturePublicKey: Uint8Array): Uint8Array | undefined;
+  verify(
+    crypto: CryptoProvider,
+    credentialIdentity: Uint8Array,
+    signaturePublicKey: Uint8Array,
+  ): Uint8Array | undefined;
 }
 
 export const GROUP_V1_CREDENTIAL: MemberCredential = { bind: bindCredential, verify: verifyCredential };

@@ -11,8 +11,8 @@
  *   account's newest list no longer holds may be removed by anyone (the list's signature authorises it).
  */
 import { fromHex, toHex } from "../../base/bytes.js";
-import type { DeviceListBook } from "../../identity/account/device-list-book.js";
 import type { SignedDeviceList } from "../../identity/account/device-list.js";
+import type { DeviceListBook } from "../../identity/account/device-list-book.js";
 
 /** The newest verified device list of each account, by account key (lower hex). */
 export interface DeviceRoster {
