@@ -3,8 +3,9 @@
  * spec here (one import, one entry); `scripts/gen-docs.ts` registers this list and renders the document.
  */
 import type { ConversationTypeSpec } from "../framework/type-spec.js";
+import { accountDirectV1Spec } from "./account-direct-v1/spec.js";
 import { groupV1Spec } from "./group-v1/spec.js";
 import { inboxV1Spec } from "./inbox-v1/spec.js";
 import { privateV1Spec } from "./private-v1/spec.js";
 
-export const conversationTypes: ConversationTypeSpec[] = [inboxV1Spec, privateV1Spec, groupV1Spec];
+export const conversationTypes: ConversationTypeSpec[] = [inboxV1Spec, privateV1Spec, groupV1Spec, accountDirectV1Spec];

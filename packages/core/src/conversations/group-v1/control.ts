@@ -10,14 +10,14 @@ import { toHex } from "../../base/bytes.js";
 import type { TransactionView } from "../../framework/store.js";
 import { type GroupControlFrame, GroupControlFrameSchema } from "../../wire/gen/logoschat/group/group_v1_pb.js";
 import type { GroupEffect } from "./effects.js";
-import { GroupError } from "./errors.js";
+import { GroupError, RosterRefusedError, refusalCode } from "./errors.js";
 import { adoptOrphans } from "./inbound.js";
 import { joinFromWelcome } from "./join.js";
 import { checkKeyPackage, createKeyPackage, decodeOwnKeyPackage } from "./key-packages.js";
 import { epochId, roster, suiteId } from "./mls.js";
 import { controlEffect, sendFrame } from "./outbound.js";
 import { reconcile } from "./reconcile.js";
-import { type Intent, KP_NS } from "./records.js";
+import type { Intent } from "./records.js";
 import { maybeRecover } from "./recovery.js";
 import { activeSession, type EngineContext, loadMeta, newMeta, Session } from "./session.js";
 
@@ -51,7 +51,7 @@ export async function receiveControl(
         return [];
     }
   } catch (e) {
-    return [{ kind: "rejected", conversationId: "", reason: e instanceof GroupError ? e.code : "bad-message" }];
+    return [{ kind: "rejected", conversationId: "", reason: refusalCode(e) }];
   }
 }
 
@@ -102,7 +102,7 @@ async function onWelcome(
   }
   if (!welcome) throw new GroupError("bad-message", "not an MLS welcome");
   const refs = new Set(welcome.secrets.map((x) => toHex(x.newMember)));
-  const mine = (await tx.scan(KP_NS)).find((e) => refs.has(e.key));
+  const mine = (await tx.scan(ctx.ns.kp)).find((e) => refs.has(e.key));
   if (!mine) throw new GroupError("bad-message", "welcome is not for any of our key packages");
   const own = decodeOwnKeyPackage(mine.value);
   let state: ClientState;
@@ -114,13 +114,15 @@ async function onWelcome(
   const cid = toHex(state.groupContext.groupId);
   if (cid !== claimedCid) throw new GroupError("bad-message", "welcome names another group");
   if (!roster(state).some((r) => r.identity === from)) throw new GroupError("bad-message", "welcome from a non-member");
-  const stored = await loadMeta(tx, cid);
+  const stored = await loadMeta(tx, ctx.ns, cid);
   const fresh = !stored || stored.status === "left";
   const meta = fresh ? newMeta(ctx, cid) : stored;
   const s = new Session(ctx, tx, meta);
   const id = epochId(ctx.crypto, state);
   const known = s.node(id);
   if (known && !known.removed) return [];
+  const refusal = await ctx.profile.guard?.check(s.guardStore(), undefined, state, undefined);
+  if (refusal) throw new RosterRefusedError(refusal);
   // Members already in the group when we joined are taken as members; later additions are pending.
   for (const r of roster(state)) if (!meta.confirmed.includes(r.identity)) meta.confirmed.push(r.identity);
   // An epoch we knew without state (the commit that re-added us also removed our old leaf, or we followed

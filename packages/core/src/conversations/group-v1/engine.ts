@@ -26,7 +26,7 @@ import * as membership from "./membership.js";
 import type { GroupMetadata } from "./metadata.js";
 import { DEFAULT_SUITE, loadSuite } from "./mls.js";
 import type { OrphanBuffer } from "./orphans.js";
-import { type GroupMember, type GroupSummary, members, summary } from "./queries.js";
+import { credentials, type GroupMember, type GroupSummary, members, summary } from "./queries.js";
 import { recover, tick } from "./recovery.js";
 import { EngineContext, type GroupV1Options, listGroups, type StateCache } from "./session.js";
 
@@ -58,6 +58,10 @@ export class GroupV1Engine {
   get config(): ClientConfig {
     return this.#ctx.config;
   }
+  /** The registered type these groups belong to (profile.ts). */
+  get typeName(): string {
+    return this.#ctx.profile.typeName;
+  }
   /** Our identity key, lower hex. */
   get self(): string {
     return this.#ctx.self;
@@ -85,11 +89,16 @@ export class GroupV1Engine {
   }
 
   listGroups(tx: TransactionView): Promise<string[]> {
-    return listGroups(tx);
+    return listGroups(tx, this.#ctx.ns);
   }
 
   members(tx: TransactionView, cid: string): Promise<GroupMember[]> {
     return members(this.#ctx, tx, cid);
+  }
+
+  /** The credential identities of the head roster's leaves (a type built on the engine reads its own fields). */
+  credentials(tx: TransactionView, cid: string): Promise<Uint8Array[]> {
+    return credentials(this.#ctx, tx, cid);
   }
 
   summary(tx: TransactionView, cid: string): Promise<GroupSummary> {

@@ -16,7 +16,7 @@ import {
 } from "../../wire/gen/logoschat/group/group_v1_pb.js";
 import { SdsMessageSchema } from "../../wire/gen/logoschat/sds/sds_pb.js";
 import type { GroupEffect, HeldReason } from "./effects.js";
-import { GroupError } from "./errors.js";
+import { GroupError, RosterRefusedError } from "./errors.js";
 import { epochId, type RosterEntry, roster } from "./mls.js";
 import type { Orphan } from "./orphans.js";
 import { reconcile } from "./reconcile.js";
@@ -42,7 +42,7 @@ export async function receive(
   cid: string,
   groupMessage: Uint8Array,
 ): Promise<GroupEffect[]> {
-  const meta = await loadMeta(tx, cid);
+  const meta = await loadMeta(tx, ctx.ns, cid);
   if (!meta || meta.status === "left") return [];
   const s = new Session(ctx, tx, meta);
   try {
@@ -168,6 +168,11 @@ async function ingestCommit(s: Session, parent: NodeInfo, pm: PrivateMessage, co
   const next = result.newState;
   const removed = next.groupActiveState.kind === "removedFromGroup";
   const id = removed ? await removedEpochId(ctx, parentState, pm) : epochId(ctx.crypto, next);
+  // The roster rule of a type built on the engine (profile.ts); a member the commit removes cannot read the
+  // new roster, and needs none.
+  const guard = ctx.profile.guard;
+  const refusal = guard && !removed ? await guard.check(s.guardStore(), parentState, next, committerLeaf) : undefined;
+  if (refusal) throw new RosterRefusedError(refusal);
   await s.processed.add(commitHash);
   const known = s.node(id);
   // A known epoch is only updated when we can now read one we knew without state (after a re-add).
@@ -318,6 +323,7 @@ function confirm(s: Session, identity: string): void {
  * How a rejected topic message is reported (`Client.ingest`): "bad-message", the one refusal of GroupV1's
  * decoding tree, for anything about the message; the framework's "internal-error" when our own state failed.
  */
-function receiveReason(e: unknown): GroupV1Reason | "internal-error" {
+function receiveReason(e: unknown): GroupV1Reason | "internal-error" | string {
+  if (e instanceof RosterRefusedError) return e.refusal;
   return e instanceof GroupError && e.code !== "bad-message" ? "internal-error" : "bad-message";
 }

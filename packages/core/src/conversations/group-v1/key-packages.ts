@@ -12,10 +12,9 @@ import {
 import { decodeKeyPackage, encodeKeyPackage, makeKeyPackageRef, verifyKeyPackage } from "ts-mls/keyPackage.js";
 import { fromHex, toHex } from "../../base/bytes.js";
 import type { TransactionView } from "../../framework/store.js";
-import { bindCredential, verifyCredential } from "./credential.js";
 import { GroupError } from "./errors.js";
 import { capabilities } from "./mls.js";
-import { type KeyPackageJoin, KP_NS } from "./records.js";
+import type { KeyPackageJoin } from "./records.js";
 import { type EngineContext, MLS_VERSION } from "./session.js";
 
 /**
@@ -26,11 +25,18 @@ export async function createKeyPackage(ctx: EngineContext, tx: TransactionView):
   const sig = await ctx.suite.signature.keygen();
   const credential = {
     credentialType: "basic" as const,
-    identity: bindCredential(ctx.crypto, ctx.options.identity, sig.publicKey),
+    identity: ctx.profile.credential.bind(ctx.crypto, ctx.options.identity, sig.publicKey),
   };
   // No expiry: ts-mls checks lifetimes against the wall clock (not our injected one), and freshness comes
   // from the protocol instead: a key package is made on request and travels over an authenticated channel.
-  const kp = await generateKeyPackageWithKey(credential, capabilities(), defaultLifetime, [], sig, ctx.suite);
+  const kp = await generateKeyPackageWithKey(
+    credential,
+    capabilities(ctx.profile.guard?.extensionTypes),
+    defaultLifetime,
+    [],
+    sig,
+    ctx.suite,
+  );
   const ref = toHex(await makeKeyPackageRef(kp.publicPackage, ctx.suite.hash));
   const record = {
     kp: toHex(encodeKeyPackage(kp.publicPackage)),
@@ -38,7 +44,7 @@ export async function createKeyPackage(ctx: EngineContext, tx: TransactionView):
     hpke: toHex(kp.privatePackage.hpkePrivateKey),
     sig: toHex(kp.privatePackage.signaturePrivateKey),
   };
-  tx.put(KP_NS, ref, new TextEncoder().encode(JSON.stringify(record)));
+  tx.put(ctx.ns.kp, ref, new TextEncoder().encode(JSON.stringify(record)));
   return encodeMlsMessage({ version: MLS_VERSION, wireformat: "mls_key_package", keyPackage: kp.publicPackage });
 }
 
@@ -62,7 +68,7 @@ export async function checkKeyPackage(
   const cred = kp.leafNode.credential;
   const identity =
     cred.credentialType === "basic"
-      ? verifyCredential(ctx.crypto, cred.identity, kp.leafNode.signaturePublicKey)
+      ? ctx.profile.credential.verify(ctx.crypto, cred.identity, kp.leafNode.signaturePublicKey)
       : undefined;
   if (!identity) throw new GroupError("bad-credential", "key package credential does not verify");
   if (expectedIdentity !== undefined && toHex(identity) !== expectedIdentity)
@@ -94,8 +100,8 @@ export async function takeOwnKeyPackage(ctx: EngineContext, tx: TransactionView,
   const m = decodeMlsMessage(mlsBytes, 0);
   if (m?.[0].wireformat !== "mls_key_package") throw new GroupError("bad-state", "own key package");
   const ref = toHex(await makeKeyPackageRef(m[0].keyPackage, ctx.suite.hash));
-  const value = await tx.get(KP_NS, ref);
-  tx.delete(KP_NS, ref);
+  const value = await tx.get(ctx.ns.kp, ref);
+  tx.delete(ctx.ns.kp, ref);
   return decodeOwnKeyPackage(value!);
 }
 

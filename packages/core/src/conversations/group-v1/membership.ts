@@ -2,9 +2,9 @@
  * The member's own commands: create a group, invite or add members, remove them, rename, leave, send. Each
  * records an intent (intents.ts) or an outbox entry and lets reconcile commit it on the head.
  */
-import { createGroup as createMlsGroup } from "ts-mls";
+import { createGroup as createMlsGroup, type Extension } from "ts-mls";
 import { encodeKeyPackage } from "ts-mls/keyPackage.js";
-import { toHex } from "../../base/bytes.js";
+import { concatBytes, toHex } from "../../base/bytes.js";
 import type { TransactionView } from "../../framework/store.js";
 import { conversationIdFromGroupId, GROUP_ID_BYTES } from "./address.js";
 import type { GroupEffect } from "./effects.js";
@@ -37,17 +37,23 @@ export async function createGroup(
   const kps = await Promise.all((input.keyPackages ?? []).map((b) => checkKeyPackage(ctx, b)));
   const inviteCount = new Set([...(input.invite ?? []), ...kps.map((k) => identityOfKeyPackage(k))]).size;
   if (inviteCount + 1 > ctx.maxMembers) throw new GroupError("too-many-members", "group would exceed maxMembers");
-  const groupId = ctx.random(GROUP_ID_BYTES);
+  const groupId = concatBytes(ctx.profile.groupIdTag, ctx.random(GROUP_ID_BYTES));
   const cid = conversationIdFromGroupId(groupId);
   const ownKp = await createKeyPackage(ctx, tx);
   const own = await takeOwnKeyPackage(ctx, tx, ownKp);
-  const metaExt = {
-    extensionType: METADATA_EXTENSION_TYPE,
-    extensionData: encodeMetadata({ name: input.name ?? "", description: input.description ?? "" }),
-  };
-  const state = await createMlsGroup(groupId, own.publicPackage, own.privatePackage, [metaExt], ctx.suite, ctx.config);
   const meta = newMeta(ctx, cid);
   const s = new Session(ctx, tx, meta);
+  const extensions: Extension[] = [
+    {
+      extensionType: METADATA_EXTENSION_TYPE,
+      extensionData: encodeMetadata({ name: input.name ?? "", description: input.description ?? "" }),
+    },
+  ];
+  const guard = ctx.profile.guard;
+  const ownCredential = own.publicPackage.leafNode.credential;
+  if (guard && ownCredential.credentialType === "basic")
+    extensions.push(...(await guard.extensions(s.guardStore(), [ownCredential.identity])));
+  const state = await createMlsGroup(groupId, own.publicPackage, own.privatePackage, extensions, ctx.suite, ctx.config);
   const id = epochId(ctx.crypto, state);
   s.addNode({ id, parent: "", epoch: state.groupContext.epoch, removed: false, committer: ctx.self }, state);
   meta.head = id;

@@ -22,8 +22,8 @@ import { decodeGroupStateWithoutTree, encodeGroupStateWithoutTree } from "ts-mls
 import { decodeRatchetTree, encodeRatchetTree } from "ts-mls/ratchetTree.js";
 import { concatBytes, toHex, u64be } from "../../base/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
-import { verifyCredential } from "./credential.js";
 import { METADATA_EXTENSION_TYPE } from "./metadata.js";
+import type { MemberCredential } from "./profile.js";
 
 export const DEFAULT_SUITE: CiphersuiteName = "MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519";
 export const EPOCH_ID_BYTES = 16;
@@ -46,15 +46,16 @@ export function suiteName(id: number): CiphersuiteName | undefined {
 }
 
 /** Capabilities of our key packages: every member must understand the metadata extension. */
-export function capabilities() {
+export function capabilities(extra: readonly number[] = []) {
   const caps = defaultCapabilities();
-  caps.extensions.push(METADATA_EXTENSION_TYPE);
+  caps.extensions.push(METADATA_EXTENSION_TYPE, ...extra);
   return caps;
 }
 
-export function clientConfig(crypto: CryptoProvider, retainEpochs: number): ClientConfig {
+export function clientConfig(crypto: CryptoProvider, retainEpochs: number, credential: MemberCredential): ClientConfig {
   // The same credentials are checked again at every join and commit; a verified binding never changes.
   const verified = new Map<string, boolean>();
+  const scheme = credential;
   return {
     // Our own epoch snapshots serve late messages; ts-mls's per-state history only needs to cover one hop.
     keyRetentionConfig: {
@@ -71,7 +72,7 @@ export function clientConfig(crypto: CryptoProvider, retainEpochs: number): Clie
         const key = toHex(credential.identity) + toHex(signaturePublicKey);
         let ok = verified.get(key);
         if (ok === undefined) {
-          ok = verifyCredential(crypto, credential.identity, signaturePublicKey) !== undefined;
+          ok = scheme.verify(crypto, credential.identity, signaturePublicKey) !== undefined;
           if (verified.size >= 4096) verified.delete(verified.keys().next().value!);
           verified.set(key, ok);
         }

@@ -6,7 +6,7 @@
  * re-send (a lost fork) or prune (an epoch became final) read the entries of the epochs concerned.
  */
 import type { RecordBuffer } from "./record-buffer.js";
-import { decodeOutboxEntry, encodeJson, type GroupMeta, OUTBOX_NS, type OutboxEntry } from "./records.js";
+import { decodeOutboxEntry, encodeJson, type GroupMeta, type OutboxEntry } from "./records.js";
 
 /** Selects epochs of the outbox by id, number and how many of their entries wait. */
 export type EpochFilter = (epochId: string, epoch: bigint, waiting: number) => boolean;
@@ -18,6 +18,8 @@ export class Outbox {
   constructor(
     private readonly records: RecordBuffer,
     private readonly meta: GroupMeta,
+    /** OUTBOX_NS, or the namespace of a type built on the engine (profile.ts). */
+    private readonly ns: string,
   ) {}
 
   /** True when some entry is stored with an epoch `which` selects. */
@@ -30,7 +32,7 @@ export class Outbox {
     const out: OutboxEntry[] = [];
     for (const e of this.meta.outboxEpochs) {
       if (e.count === 0 || !which(e.epochId, e.epoch, e.waiting)) continue;
-      for (const r of await this.records.scan(OUTBOX_NS, `${this.meta.conversationId}/${e.epochId}/`)) {
+      for (const r of await this.records.scan(this.ns, `${this.meta.conversationId}/${e.epochId}/`)) {
         const entry = decodeOutboxEntry(r.value);
         if (entry) out.push(entry);
       }
@@ -79,13 +81,13 @@ export class Outbox {
   }
 
   private write(o: OutboxEntry): void {
-    this.records.put(OUTBOX_NS, this.key(o), encodeJson(o));
+    this.records.put(this.ns, this.key(o), encodeJson(o));
     this.count(o, +1);
     this.changed.set(o.messageId, o);
   }
 
   private remove(o: OutboxEntry): void {
-    this.records.delete(OUTBOX_NS, this.key(o));
+    this.records.delete(this.ns, this.key(o));
     this.count(o, -1);
     this.changed.set(o.messageId, null);
   }

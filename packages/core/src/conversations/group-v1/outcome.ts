@@ -39,7 +39,7 @@ export const BY_ME: GroupOrigin = { initiatedBy: "me", from: "" };
 export const BY_PEER: GroupOrigin = { initiatedBy: "peer", from: "" };
 
 export function groupRef(engine: GroupV1Engine, conversationId: string): ConversationRef {
-  return { id: conversationId, type: GROUP_V1, contentTopic: engine.contentTopic(conversationId) };
+  return { id: conversationId, type: engine.typeName, contentTopic: engine.contentTopic(conversationId) };
 }
 
 /**
@@ -148,7 +148,7 @@ export async function groupEffects(
     const readable = s.status === "active";
     records.push({
       kind: "conversation",
-      ref: { id: cid, type: GROUP_V1, contentTopic: s.contentTopic },
+      ref: { id: cid, type: engine.typeName, contentTopic: s.contentTopic },
       peer: origin.from,
       initiatedBy: origin.initiatedBy,
       status: s.status,

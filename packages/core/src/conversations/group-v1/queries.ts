@@ -39,6 +39,18 @@ export async function members(ctx: EngineContext, tx: TransactionView, cid: stri
   return out;
 }
 
+/** The credential identities of the head roster's leaves; none when we are not an active member. */
+export async function credentials(ctx: EngineContext, tx: TransactionView, cid: string): Promise<Uint8Array[]> {
+  const s = await openSession(ctx, tx, cid);
+  const head = s.node(s.meta.head);
+  if (!head || head.removed || s.meta.status !== "active") return [];
+  const out: Uint8Array[] = [];
+  for (const node of (await s.state(head.id)).ratchetTree)
+    if (node?.nodeType === "leaf" && node.leaf.credential.credentialType === "basic")
+      out.push(node.leaf.credential.identity);
+  return out;
+}
+
 export async function summary(ctx: EngineContext, tx: TransactionView, cid: string): Promise<GroupSummary> {
   const s = await openSession(ctx, tx, cid);
   const head = s.node(s.meta.head) ?? { id: "", epoch: -1n, removed: true };

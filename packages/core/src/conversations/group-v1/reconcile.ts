@@ -3,9 +3,9 @@
  * status, leave requests, re-sending application messages of losing branches (resend.ts), committing (or
  * re-committing) pending intents, and pruning what became final (docs/GROUPS.md §2).
  */
-import { type ClientState, createCommit, encodeMlsMessage, type Proposal } from "ts-mls";
+import { type ClientState, createCommit, type Extension, encodeMlsMessage, type Proposal } from "ts-mls";
 import { decodeKeyPackage } from "ts-mls/keyPackage.js";
-import { fromHex } from "../../base/bytes.js";
+import { fromHex, toHex } from "../../base/bytes.js";
 import { canonicalChain, chooseHead } from "./fork-choice.js";
 import { adoptLeaves, trackIntents } from "./intents.js";
 import { releaseFinalJoins } from "./key-packages.js";
@@ -148,11 +148,18 @@ async function commitIntents(s: Session, state: ClientState, ros: RosterEntry[])
       }
     } else if (i.kind === "metadata") metadata = { name: i.name, description: i.description };
   }
+  let extensions = state.groupContext.extensions;
   if (metadata) {
-    const extensions = state.groupContext.extensions.filter((e) => e.extensionType !== METADATA_EXTENSION_TYPE);
+    extensions = extensions.filter((e) => e.extensionType !== METADATA_EXTENSION_TYPE);
     extensions.push({ extensionType: METADATA_EXTENSION_TYPE, extensionData: encodeMetadata(metadata) });
-    proposals.push({ proposalType: "group_context_extensions", groupContextExtensions: { extensions } });
   }
+  // A roster guard's extensions (AccountDirectV1's device lists) travel with the commit when they changed, or
+  // alone in the next one when this one removes a member: ts-mls 1.6.4 builds an update path its receivers
+  // cannot open when a commit both removes and changes the group context extensions.
+  if (!proposals.some((p) => p.proposalType === "remove"))
+    extensions = await guardExtensions(s, state, extensions, plainAdds);
+  if (extensions !== state.groupContext.extensions)
+    proposals.push({ proposalType: "group_context_extensions", groupContextExtensions: { extensions } });
   if (proposals.length === 0 && plainAdds.length === 0) return false;
   const parent = s.headNode();
   let r: Awaited<ReturnType<typeof createCommit>>;
@@ -178,6 +185,13 @@ async function commitIntents(s: Session, state: ClientState, ros: RosterEntry[])
     if (commitBytes.length <= ctx.maxCommitBytes || take <= 1) break;
     take = Math.ceil(take / 2);
   }
+  // Our own commit obeys the roster rule its receivers apply: a change it refuses is dropped, not published.
+  const refusal = await ctx.profile.guard?.check(s.guardStore(), state, r.newState, ownLeaf);
+  if (refusal) {
+    s.meta.intents = s.meta.intents.filter((i) => i.kind === "remove" || i.satisfiedAt !== undefined);
+    s.emit({ kind: "rejected", conversationId: s.cid, reason: refusal });
+    return false;
+  }
   added.push(...plainAdds.slice(0, take).map((a) => a.identity));
   const next = r.newState;
   const id = epochId(ctx.crypto, next);
@@ -195,6 +209,37 @@ async function commitIntents(s: Session, state: ClientState, ros: RosterEntry[])
   }
   s.emit({ kind: "members-changed", conversationId: s.cid });
   return true;
+}
+
+/**
+ * `extensions` with the guard's own replaced by what the guard wants for the members after the commit (the
+ * head's and those added); the same array when nothing changes or the profile has no guard.
+ */
+async function guardExtensions(
+  s: Session,
+  state: ClientState,
+  extensions: Extension[],
+  adds: readonly { proposal: Proposal }[],
+): Promise<Extension[]> {
+  const guard = s.ctx.profile.guard;
+  if (!guard) return extensions;
+  const credentials: Uint8Array[] = [];
+  for (const node of state.ratchetTree)
+    if (node?.nodeType === "leaf" && node.leaf.credential.credentialType === "basic")
+      credentials.push(node.leaf.credential.identity);
+  for (const a of adds) {
+    const cred = a.proposal.proposalType === "add" ? a.proposal.add.keyPackage.leafNode.credential : undefined;
+    if (cred?.credentialType === "basic") credentials.push(cred.identity);
+  }
+  const own = await guard.extensions(s.guardStore(), credentials);
+  const types = new Set(own.map((e) => e.extensionType));
+  const next = [...extensions.filter((e) => !types.has(e.extensionType)), ...own];
+  const same =
+    next.length === extensions.length &&
+    next.every((e) =>
+      extensions.some((o) => o.extensionType === e.extensionType && toHex(o.extensionData) === toHex(e.extensionData)),
+    );
+  return same ? extensions : next;
 }
 
 /** Drops what is final: epoch states (forward secrecy), orphans, outbox entries and used key packages. */

@@ -16,8 +16,8 @@ import { type EngineContext, listGroups, loadMeta, openSession, Session } from "
  */
 export async function tick(ctx: EngineContext, tx: TransactionView, cid?: string): Promise<GroupEffect[]> {
   const effects: GroupEffect[] = [];
-  for (const id of cid ? [cid] : await listGroups(tx)) {
-    const meta = await loadMeta(tx, id);
+  for (const id of cid ? [cid] : await listGroups(tx, ctx.ns)) {
+    const meta = await loadMeta(tx, ctx.ns, id);
     // A member whose head removed it still polls for a while: a branch keeping it may yet win.
     if (meta?.status !== "active" && meta?.status !== "removed") continue;
     const s = new Session(ctx, tx, meta);

@@ -16,16 +16,15 @@ import { GroupError } from "./errors.js";
 import { clientConfig, decodeState, encodeState, encodeTree, type RosterEntry, roster, suiteId } from "./mls.js";
 import { DEFAULT_ORPHAN_LIMITS, type Evictions, OrphanBuffer, type OrphanLimits } from "./orphans.js";
 import { Outbox } from "./outbox.js";
+import { GROUP_V1_PROFILE, type GroupNamespaces, type GroupProfile, type GuardStore } from "./profile.js";
 import { RecordBuffer } from "./record-buffer.js";
 import {
   decodeMeta,
   encodeMeta,
   type GroupMeta,
-  KP_NS,
   META_VERSION,
   metaKey,
   type NodeInfo,
-  NS,
   nodeKey,
   treeKey,
 } from "./records.js";
@@ -57,6 +56,8 @@ export interface GroupV1Options {
   readonly maxCommitBytes?: number;
   /** Bounds of the in-memory orphan buffer (orphans.ts; defaults DEFAULT_ORPHAN_LIMITS). */
   readonly orphans?: Partial<OrphanLimits>;
+  /** A type built on this engine (profile.ts); GroupV1's own by default. */
+  readonly profile?: GroupProfile;
 }
 
 /** Caps of the bounded id sets (stored-set.ts) and of the meta record's bounded lists. */
@@ -99,6 +100,7 @@ export class EngineContext {
   readonly rewelcomeAfter: number;
   readonly tailWindow: number;
   readonly maxCommitBytes: number;
+  readonly profile: GroupProfile;
   private revCounter = 0;
   private readonly revPrefix: string;
 
@@ -117,10 +119,15 @@ export class EngineContext {
     this.tailWindow = options.tailRecoveryMs ?? 30_000;
     // 150 KiB Waku message minus room for the envelope, the hint and the GroupV1Message wrapper.
     this.maxCommitBytes = options.maxCommitBytes ?? 150 * 1024 - 1024;
-    this.config = clientConfig(options.crypto, 2);
+    this.profile = options.profile ?? GROUP_V1_PROFILE;
+    this.config = clientConfig(options.crypto, 2, this.profile.credential);
     this.self = toHex(options.identity.publicKey);
     this.revPrefix = toHex(this.random(6));
     this.orphans = new OrphanBuffer({ ...DEFAULT_ORPHAN_LIMITS, ...options.orphans });
+  }
+
+  get ns(): GroupNamespaces {
+    return this.profile.namespaces;
   }
 
   nextRev(): string {
@@ -168,9 +175,9 @@ export class Session {
     readonly meta: GroupMeta,
   ) {
     this.records = new RecordBuffer(tx);
-    this.outbox = new Outbox(this.records, meta);
+    this.outbox = new Outbox(this.records, meta, ctx.ns.outbox);
     const set = (name: "seen" | "processed" | "echoes", cap: number) =>
-      new StoredSet(this.records, meta.sets, name, meta.conversationId, cap);
+      new StoredSet(this.records, meta.sets, name, meta.conversationId, cap, ctx.ns.ids);
     this.seen = set("seen", CAPS.seen);
     this.processed = set("processed", CAPS.processed);
     this.echoes = set("echoes", CAPS.echoes);
@@ -207,8 +214,9 @@ export class Session {
     const cacheKey = `${this.cid}/${id}/${info.rev}`;
     const cached = this.ctx.cache.get(cacheKey);
     if (cached) return cached;
-    const bytes = await this.tx.get(NS, nodeKey(this.cid, id));
-    const tree = await this.tx.get(NS, treeKey(this.cid, id));
+    const ns = this.ctx.ns.meta;
+    const bytes = await this.tx.get(ns, nodeKey(this.cid, id));
+    const tree = await this.tx.get(ns, treeKey(this.cid, id));
     const state = bytes && tree && decodeState(bytes, tree, this.ctx.config);
     if (!state) throw new GroupError("bad-state", "stored epoch state is missing or undecodable");
     this.ctx.cache.set(cacheKey, state);
@@ -259,8 +267,15 @@ export class Session {
       for (const [reason, count] of counts) this.emit({ kind: "orphans-evicted", conversationId, reason, count });
   }
 
+  /** The roster guard's records, through this step's buffer. */
+  guardStore(): GuardStore {
+    const ns = this.ctx.profile.guard?.namespace ?? "";
+    return { get: (key) => this.records.get(ns, key), put: (key, value) => this.records.put(ns, key, value) };
+  }
+
   /** Writes everything into the transaction. Only called once the step has fully succeeded. */
   flush(): GroupEffect[] {
+    const NS = this.ctx.ns.meta;
     for (const id of this.dirty) {
       const state = this.states.get(id)!;
       const rev = this.ctx.nextRev();
@@ -273,7 +288,7 @@ export class Session {
       this.tx.delete(NS, nodeKey(this.cid, id));
       this.tx.delete(NS, treeKey(this.cid, id));
     }
-    for (const ref of this.usedKeyPackages) this.tx.delete(KP_NS, ref);
+    for (const ref of this.usedKeyPackages) this.tx.delete(this.ctx.ns.kp, ref);
     this.records.flush();
     this.tx.put(NS, metaKey(this.cid), encodeMeta(this.meta));
     return this.effects;
@@ -281,17 +296,17 @@ export class Session {
 }
 
 /** Conversation ids of every stored group (whatever its status). */
-export async function listGroups(tx: TransactionView): Promise<string[]> {
-  return (await tx.scan(NS, { prefix: "meta/" })).map((e) => e.key.slice(5));
+export async function listGroups(tx: TransactionView, ns: GroupNamespaces): Promise<string[]> {
+  return (await tx.scan(ns.meta, { prefix: "meta/" })).map((e) => e.key.slice(5));
 }
 
-export async function loadMeta(tx: TransactionView, cid: string): Promise<GroupMeta | undefined> {
-  const bytes = await tx.get(NS, metaKey(cid));
+export async function loadMeta(tx: TransactionView, ns: GroupNamespaces, cid: string): Promise<GroupMeta | undefined> {
+  const bytes = await tx.get(ns.meta, metaKey(cid));
   return bytes ? decodeMeta(bytes) : undefined;
 }
 
 export async function openSession(ctx: EngineContext, tx: TransactionView, cid: string): Promise<Session> {
-  const meta = await loadMeta(tx, cid);
+  const meta = await loadMeta(tx, ctx.ns, cid);
   if (!meta) throw new GroupError("unknown-group", "no such group");
   return new Session(ctx, tx, meta);
 }

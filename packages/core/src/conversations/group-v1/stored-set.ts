@@ -17,21 +17,23 @@ export class StoredSet {
     private readonly name: keyof SetCounters,
     private readonly cid: string,
     private readonly cap: number,
+    /** IDS_NS, or the namespace of a type built on the engine (profile.ts). */
+    private readonly ns: string = IDS_NS,
   ) {}
 
   async has(id: string): Promise<boolean> {
-    return (await this.records.get(IDS_NS, this.idKey(id))) !== undefined;
+    return (await this.records.get(this.ns, this.idKey(id))) !== undefined;
   }
 
   /** Adds `id`, forgetting the oldest id once `cap` are held (adding one again makes it the newest). */
   async add(id: string): Promise<void> {
     const slot = this.counters[this.name] % this.cap;
-    const old = await this.records.get(IDS_NS, this.slotKey(slot));
+    const old = await this.records.get(this.ns, this.slotKey(slot));
     const oldId = old && fromUtf8(old);
     if (oldId !== undefined) {
       // Only if the old id still lives in this slot: one added again since lives in a newer one.
-      const at = await this.records.get(IDS_NS, this.idKey(oldId));
-      if (at && fromUtf8(at) === String(slot)) this.records.delete(IDS_NS, this.idKey(oldId));
+      const at = await this.records.get(this.ns, this.idKey(oldId));
+      if (at && fromUtf8(at) === String(slot)) this.records.delete(this.ns, this.idKey(oldId));
     }
     this.place(slot, id);
   }
@@ -42,8 +44,8 @@ export class StoredSet {
   }
 
   private place(slot: number, id: string): void {
-    this.records.put(IDS_NS, this.slotKey(slot), utf8(id));
-    this.records.put(IDS_NS, this.idKey(id), utf8(String(slot)));
+    this.records.put(this.ns, this.slotKey(slot), utf8(id));
+    this.records.put(this.ns, this.idKey(id), utf8(String(slot)));
     this.counters[this.name] += 1;
   }
 

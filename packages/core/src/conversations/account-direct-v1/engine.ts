@@ -1,0 +1,129 @@
+/**
+ * AccountDirectV1 = the GroupV1 engine under this type's profile (its namespaces, the account credential, the
+ * 0xAD group id tag, the roster guard), plus what only accounts need: a device list book, starting from an
+ * account address, and keeping the roster equal to the two accounts' lists (`sync`).
+ */
+import { toHex } from "../../base/bytes.js";
+import type { TransactionView } from "../../framework/store.js";
+import type { AccountAddress } from "../../identity/account/address.js";
+import type { SignedDeviceList } from "../../identity/account/device-list.js";
+import type { BookUpdate } from "../../identity/account/device-list-book.js";
+import type { Parsed } from "../../identity/account/errors.js";
+import type { GroupEffect } from "../group-v1/effects.js";
+import { GroupV1Engine, type GroupV1Options } from "../group-v1/engine.js";
+import { GroupError } from "../group-v1/errors.js";
+import type { GroupProfile, GuardStore, RosterGuard } from "../group-v1/profile.js";
+import { bookRoster, type DeviceMember, rosterGaps } from "../group-v1/roster-rule.js";
+import { accountCredential, memberOfCredential } from "./credential.js";
+import { ACCOUNT_DIRECT_NS, AccountRosterGuard, loadBook, saveBook } from "./guard.js";
+
+export const ACCOUNT_DIRECT_V1 = "AccountDirectV1";
+export const GROUP_ID_TAG = 0xad;
+export const ACCOUNT_DIRECT_NAMESPACES = {
+  meta: `${ACCOUNT_DIRECT_NS}-g`,
+  kp: `${ACCOUNT_DIRECT_NS}-kp`,
+  outbox: `${ACCOUNT_DIRECT_NS}-out`,
+  ids: `${ACCOUNT_DIRECT_NS}-ids`,
+};
+
+export interface AccountDirectV1Options extends Omit<GroupV1Options, "profile"> {
+  /** This device's account key (Ed25519 public key). */
+  readonly accountKey: Uint8Array;
+  /** The roster guard; AccountRosterGuard by default. */
+  readonly guard?: RosterGuard;
+}
+
+export class AccountDirectV1Engine {
+  private constructor(
+    readonly group: GroupV1Engine,
+    readonly account: string,
+  ) {}
+
+  static async create(o: AccountDirectV1Options): Promise<AccountDirectV1Engine> {
+    const profile: GroupProfile = {
+      typeName: ACCOUNT_DIRECT_V1,
+      namespaces: ACCOUNT_DIRECT_NAMESPACES,
+      credential: accountCredential(o.accountKey),
+      groupIdTag: new Uint8Array([GROUP_ID_TAG]),
+      guard: o.guard ?? new AccountRosterGuard(o.crypto),
+    };
+    return new AccountDirectV1Engine(await GroupV1Engine.create({ ...o, profile }), toHex(o.accountKey));
+  }
+
+  get self(): string {
+    return this.group.self;
+  }
+
+  private store(tx: TransactionView): GuardStore {
+    return { get: (k) => tx.get(ACCOUNT_DIRECT_NS, k), put: (k, v) => tx.put(ACCOUNT_DIRECT_NS, k, v) };
+  }
+
+  /** The newest list held for an account (lower hex). */
+  async deviceList(tx: TransactionView, account: string): Promise<SignedDeviceList | undefined> {
+    return bookRoster(await loadBook(this.group.options.crypto, this.store(tx))).listOf(account);
+  }
+
+  /** Offers a list to the book: the newest wins; a rollback, fork or forgery is refused and changes nothing. */
+  async offerDeviceList(
+    tx: TransactionView,
+    signed: Pick<SignedDeviceList, "bytes" | "signature">,
+  ): Promise<Parsed<BookUpdate>> {
+    const store = this.store(tx);
+    const r = (await loadBook(this.group.options.crypto, store)).offer(this.group.options.crypto, signed);
+    if (r.ok && r.value.outcome !== "unchanged") saveBook(store, r.value.book);
+    return r;
+  }
+
+  /**
+   * Starts the conversation with the account of `address` (docs/ACCOUNTS.md §3): the first invite goes to the
+   * device it names, and to our own listed siblings; the addressed device then adds its siblings (`sync`).
+   */
+  async start(
+    tx: TransactionView,
+    address: AccountAddress,
+  ): Promise<{ conversationId: string; effects: GroupEffect[] }> {
+    const own = await this.deviceList(tx, this.account);
+    if (!own) throw new GroupError("invalid-argument", "this device's own account list is not held");
+    const offered = await this.offerDeviceList(tx, address.deviceList);
+    if (!offered.ok) throw offered.error;
+    const siblings = own.list.devices.map((d) => toHex(d.installationKey)).filter((d) => d !== this.self);
+    return this.group.createGroup(tx, { invite: [toHex(address.installationKey), ...siblings] });
+  }
+
+  /** The members of the head roster, as their credentials name them. */
+  async members(tx: TransactionView, cid: string): Promise<DeviceMember[]> {
+    const out: DeviceMember[] = [];
+    for (const c of await this.group.credentials(tx, cid)) {
+      const m = memberOfCredential(c);
+      if (m) out.push(m);
+    }
+    return out;
+  }
+
+  /**
+   * Moves a group toward exactly the listed devices of its two accounts: removes every member no longer on
+   * its account's newest list (any member may: the list authorises it) and adds our own account's listed
+   * devices that are missing (only a device of an account adds its devices).
+   */
+  async sync(tx: TransactionView, cid: string): Promise<GroupEffect[]> {
+    const members = await this.members(tx, cid);
+    if (members.length === 0) return [];
+    const roster = bookRoster(await loadBook(this.group.options.crypto, this.store(tx)));
+    const accounts = [...new Set([this.account, ...members.map((m) => m.account)])];
+    const gaps = rosterGaps(roster, members, accounts);
+    const effects: GroupEffect[] = [];
+    const revoked = gaps.revoked.map((m) => m.installation).filter((i) => i !== this.self);
+    if (revoked.length > 0) effects.push(...(await this.group.removeMembers(tx, cid, revoked)));
+    const mine = gaps.missing.filter((m) => m.account === this.account).map((m) => m.installation);
+    if (mine.length > 0) effects.push(...(await this.group.invite(tx, cid, mine)));
+    return effects;
+  }
+
+  /** The engine's timers, then `sync` of every active group. */
+  async tick(tx: TransactionView): Promise<GroupEffect[]> {
+    const effects = await this.group.tick(tx);
+    for (const cid of await this.group.listGroups(tx))
+      if ((await this.group.summary(tx, cid)).status === "active") effects.push(...(await this.sync(tx, cid)));
+    return effects;
+  }
+}
