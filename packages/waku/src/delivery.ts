@@ -21,6 +21,7 @@ import { createLibp2p } from "libp2p";
 import { WakuError } from "./errors.js";
 import { decodeWakuMessage, encodeWakuMessage, MonotonicNs, messageHash, nsToMs, type WakuMessage } from "./message.js";
 import { handleMetadata } from "./metadata.js";
+import { type MissedMessageOptions, MissedMessages } from "./missed.js";
 import { type Relay, relayValidator, wakuRelay } from "./relay.js";
 import { contentTopicToPubsubTopic, DEFAULT_NETWORK, type NetworkConfig, validateNetwork } from "./sharding.js";
 import { parsePeerAddress, StaticPeers } from "./static-peers.js";
@@ -55,6 +56,11 @@ export interface WakuDeliveryOptions {
   readonly deliverToSelf?: boolean;
   readonly clock?: Clock;
   /**
+   * When set, ask the Store peer at this pace for what was published lately on the subscribed topics and
+   * deliver what relay missed (missed.ts). Each message still reaches the handlers once. Default: off.
+   */
+  readonly missedMessages?: MissedMessageOptions;
+  /**
    * The libp2p transports. Default: TCP, WebSocket and in-process memory (Node). A page passes
    * `webSocketTransports()` from `@parley/waku/browser`: browsers have no TCP.
    */
@@ -87,6 +93,7 @@ export class WakuDelivery implements Delivery {
   private readonly wakers = new Set<() => void>();
   private readonly decoded = new WeakMap<Message, WakuMessage>();
   private state: "new" | "started" | "stopped" = "new";
+  private missed?: MissedMessages;
   private readonly onMessage = (evt: CustomEvent<Message>) => void this.receive(evt.detail);
   private readonly wake = () => {
     for (const w of [...this.wakers]) w();
@@ -123,6 +130,28 @@ export class WakuDelivery implements Delivery {
     for (const ct of this.handlers.keys()) this.join(this.pubsubTopicOf(ct));
     this.staticPeers = new StaticPeers(this.node, this.options.bootstrap ?? []);
     this.staticPeers.start();
+    if (this.options.missedMessages) {
+      this.missed = new MissedMessages(this.options.missedMessages, {
+        clock: this.clock,
+        topics: () => [...this.handlers.keys()],
+        history: (q) => this.history(q),
+        deliver: (m) => this.handOut(m),
+      });
+      this.missed.start();
+    }
+  }
+
+  /**
+   * Asks the Store peer now for what relay missed lately on the subscribed topics (see `missedMessages`);
+   * resolves with how many messages it delivered. 0 when the check is off.
+   */
+  checkMissed(): Promise<number> {
+    return this.missed?.check() ?? Promise.resolve(0);
+  }
+
+  /** How many messages the missed-message checks delivered so far (relay had not). */
+  get recoveredMessages(): number {
+    return this.missed?.recovered ?? 0;
   }
 
   private async createNode() {
@@ -149,6 +178,7 @@ export class WakuDelivery implements Delivery {
     }
     this.state = "stopped";
     this.wake();
+    this.missed?.stop();
     this.staticPeers?.stop();
     const node = this.node!;
     node.services.pubsub.removeEventListener("message", this.onMessage);
@@ -318,15 +348,22 @@ export class WakuDelivery implements Delivery {
   }
 
   private dispatch(message: WakuMessage, hash: Uint8Array): void {
-    if (this.state !== "started") return;
-    const set = this.handlers.get(message.contentTopic);
-    if (!set) return;
-    const delivered: DeliveredMessage = {
+    if (this.state !== "started" || !this.handlers.has(message.contentTopic)) return;
+    const hex = toHex(hash);
+    // Once per message, whether relay or a missed-message check brings it first.
+    if (this.missed && !this.missed.first(hex)) return;
+    this.handOut({
       contentTopic: message.contentTopic,
       payload: message.payload,
       timestamp: nsToMs(message.timestamp),
-      hash: toHex(hash),
-    };
+      hash: hex,
+    });
+  }
+
+  private handOut(delivered: DeliveredMessage): void {
+    if (this.state !== "started") return;
+    const set = this.handlers.get(delivered.contentTopic);
+    if (!set) return;
     for (const h of [...set]) {
       try {
         h(delivered);

@@ -17,6 +17,7 @@ export {
   type WakuMessage,
 } from "./message.js";
 export { METADATA_CODEC } from "./metadata.js";
+export type { MissedMessageOptions } from "./missed.js";
 export { loadOrCreatePeerKey, PEER_KEY_FILE, peerKeyFromSeed } from "./peer-key.js";
 export { MAX_RELAY_MESSAGE_BYTES, RELAY_CODEC } from "./relay.js";
 export {

@@ -90,3 +90,16 @@ export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 /** Resolves after `ms`: only for proving that something does NOT arrive within a window. */
 export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Starts one WakuDelivery with the test network's settings and adds it to `running` (stopped after each test). */
+export async function startDelivery(running: WakuDelivery[], options: WakuDeliveryOptions): Promise<WakuDelivery> {
+  const node = new WakuDelivery({
+    network: TEST_NETWORK,
+    heartbeatIntervalMs: 100,
+    publishTimeoutMs: 5_000,
+    ...options,
+  });
+  await node.start();
+  running.push(node);
+  return node;
+}

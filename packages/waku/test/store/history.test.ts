@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { MemoryStore } from "@parley/core/testing";
 import { eventually, HUNG_AFTER_MS } from "@parley/test-support/patience";
 import { afterEach, describe, expect, it } from "vitest";
-import { MessageArchive, WakuDelivery, WakuError } from "../../src/index.js";
-import { Inbox, TEST_NETWORK, text } from "../helpers/memory-nodes.js";
+import { MessageArchive, type WakuDelivery, type WakuDeliveryOptions, WakuError } from "../../src/index.js";
+import { Inbox, startDelivery, text } from "../helpers/memory-nodes.js";
 
 const ALICE = "/logos-chat/1/alice/proto";
 const BOB = "/logos-chat/1/bob/proto";
@@ -14,17 +14,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((n) => n.stop()));
 });
 
-async function start(options: ConstructorParameters<typeof WakuDelivery>[0]): Promise<WakuDelivery> {
-  const node = new WakuDelivery({
-    network: TEST_NETWORK,
-    heartbeatIntervalMs: 100,
-    publishTimeoutMs: 5_000,
-    ...options,
-  });
-  await node.start();
-  running.push(node);
-  return node;
-}
+const start = (options: WakuDeliveryOptions): Promise<WakuDelivery> => startDelivery(running, options);
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
