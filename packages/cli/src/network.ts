@@ -7,7 +7,12 @@ export interface ClientNetworkOptions {
   readonly node: string;
   readonly cluster?: number;
   readonly heartbeatIntervalMs?: number;
+  /** How often to ask the node's Store for what relay missed on my topics. Default 30 s. */
+  readonly missedCheckMs?: number;
 }
+
+/** Relay can lose a message on a link that looks healthy; the node's Store fills the hole within this. */
+const MISSED_CHECK_MS = 30_000;
 
 /** The node's address: the one given, else the TCP address a local `parley node --data DIR` wrote. */
 export async function resolveNodeAddress(dataDir: string, given?: string): Promise<string> {
@@ -33,6 +38,7 @@ export async function connectClient(options: ClientNetworkOptions): Promise<Waku
     network: { clusterId: options.cluster ?? 42, numShardsInCluster: 8 },
     bootstrap: [options.node],
     storePeers: [options.node],
+    missedMessages: { intervalMs: options.missedCheckMs ?? MISSED_CHECK_MS },
     ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
   });
   await delivery.start();

@@ -67,7 +67,7 @@ export class Actor {
 
   /** Opens the profile (creating the identity the first time) and connects to the node. */
   async connect(): Promise<void> {
-    this.delivery = await connectClient({ node: this.node, heartbeatIntervalMs: 100 });
+    this.delivery = await connectClient({ node: this.node, heartbeatIntervalMs: 100, missedCheckMs: 1_000 });
     this.profile = await Profile.open({
       dataDir: this.dataDir,
       name: this.name,
