@@ -44,21 +44,30 @@ describe("client/ dispatches only through the registry", () => {
 
 const CONVERSATIONS = fileURLToPath(new URL("../../src/conversations/", import.meta.url));
 
-/** The type folders a file of `type`'s folder imports, other than its own (`content/` is shared, not a type). */
+/**
+ * The type folders a file of `type`'s folder reaches into, other than its own (`content/` is shared, not a
+ * type). A type built on another imports only that type's declared surface for extensions, `extension.ts`.
+ */
 function crossTypeImports(type: string, source: string): string[] {
   const found: string[] = [];
-  for (const m of code(source).matchAll(/from\s+["']\.\.\/([a-z0-9-]+)\//g))
-    if (m[1] !== type && m[1] !== "content") found.push(m[1]!);
+  for (const m of code(source).matchAll(/from\s+["']\.\.\/([a-z0-9-]+)\/([^"']+)["']/g))
+    if (m[1] !== type && m[1] !== "content" && m[2] !== "extension.js") found.push(m[1]!);
   return found;
 }
 
-describe("a conversation type does not reach into another type's folder", () => {
+describe("a conversation type does not reach into another type's folder (only its extension.ts)", () => {
   it("finds an import of another type's folder when there is one (the check can fail)", () => {
     expect(crossTypeImports("private-v1", `import { initiateInbox } from "../inbox-v1/handshake.js";`)).toEqual([
       "inbox-v1",
     ]);
     expect(crossTypeImports("private-v1", `import { x } from "../../framework/lifecycle.js";`)).toEqual([]);
     expect(crossTypeImports("private-v1", `import { x } from "../content/index.js";`)).toEqual([]);
+    expect(crossTypeImports("account-direct-v1", `import { GroupV1Engine } from "../group-v1/engine.js";`)).toEqual([
+      "group-v1",
+    ]);
+    expect(crossTypeImports("account-direct-v1", `import { GroupV1Engine } from "../group-v1/extension.js";`)).toEqual(
+      [],
+    );
   });
 
   it("no file under conversations/<type>/ imports another type's folder (catalog.ts lists them all)", () => {

@@ -11,9 +11,7 @@
 import { concatBytes, toHex, utf8 } from "../../base/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
 import { isUsableX25519Key } from "../../identity/account/keys.js";
-import type { GroupIdentity } from "../group-v1/credential.js";
-import type { MemberCredential } from "../group-v1/profile.js";
-import type { DeviceMember } from "../group-v1/roster-rule.js";
+import type { DeviceMember, GroupIdentity, MemberCredential } from "../group-v1/extension.js";
 
 const CONTEXT = utf8("parley-account-direct-v1-credential");
 export const ACCOUNT_CREDENTIAL_BYTES = 128;

@@ -9,11 +9,15 @@ import type { AccountAddress } from "../../identity/account/address.js";
 import type { SignedDeviceList } from "../../identity/account/device-list.js";
 import type { BookUpdate } from "../../identity/account/device-list-book.js";
 import type { Parsed } from "../../identity/account/errors.js";
-import type { GroupEffect } from "../group-v1/effects.js";
-import { GroupV1Engine, type GroupV1Options } from "../group-v1/engine.js";
-import { GroupError } from "../group-v1/errors.js";
-import type { GroupProfile, GuardStore, RosterGuard } from "../group-v1/profile.js";
-import { bookRoster, type DeviceMember, rosterGaps } from "../group-v1/roster-rule.js";
+import type { GroupEffect, GroupProfile, GuardStore, RosterGuard } from "../group-v1/extension.js";
+import {
+  bookRoster,
+  type DeviceMember,
+  GroupError,
+  GroupV1Engine,
+  type GroupV1Options,
+  rosterGaps,
+} from "../group-v1/extension.js";
 import { accountCredential, memberOfCredential } from "./credential.js";
 import { ACCOUNT_DIRECT_NS, AccountRosterGuard, loadBook, saveBook } from "./guard.js";
 

@@ -1,5 +1,5 @@
 import type { ConversationTypeSpec, DecodingTree, ReasonsOf } from "../../framework/type-spec.js";
-import { groupV1DecodingTree, groupV1Spec } from "../group-v1/spec.js";
+import { groupV1DecodingTree, groupV1Spec } from "../group-v1/extension.js";
 
 const TYPE_IDENTITY = "packages/core/test/framework/type-identity.test.ts";
 const D = "packages/core/test/account-direct-v1/devices.test.ts";
