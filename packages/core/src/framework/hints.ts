@@ -59,6 +59,12 @@ export class HintIndex {
   /** id -> number of refs with that id (over every topic and type). */
   readonly #ids = new Map<string, number>();
   #hashes = 0;
+  #version = 0;
+
+  /** Grows with every add and remove: a reader that saw this value has seen every conversation present now. */
+  get version(): number {
+    return this.#version;
+  }
 
   /** Salted-hint hashes computed so far (shows the per-topic cost in tests). */
   get hashCount(): number {
@@ -83,6 +89,7 @@ export class HintIndex {
     if (ofType) ofType.push(entry.ref);
     else t.byType.set(ref.type, [entry.ref]);
     this.#ids.set(ref.id, (this.#ids.get(ref.id) ?? 0) + 1);
+    this.#version++;
   }
 
   /** Removes a conversation from its topic. Returns whether it was present. */
@@ -101,6 +108,7 @@ export class HintIndex {
     const n = (this.#ids.get(ref.id) ?? 1) - 1;
     if (n === 0) this.#ids.delete(ref.id);
     else this.#ids.set(ref.id, n);
+    this.#version++;
     return true;
   }
 
