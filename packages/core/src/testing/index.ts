@@ -17,3 +17,4 @@ export {
 } from "../framework/memory-delivery.js";
 export { MemoryStore } from "../framework/memory-store.js";
 export { SeededPrng } from "../framework/prng.js";
+export { filler } from "./store-model.js";

@@ -11,6 +11,7 @@
  *   delete data/<id-5>/0
  */
 import type { WriteOp } from "@parley/core";
+import { filler } from "@parley/core/testing";
 
 export const pad = (id: number): string => String(id).padStart(8, "0");
 
@@ -30,16 +31,7 @@ export function sizeOf(id: number, j: number): number {
 }
 
 export function entryValue(id: number, j: number): Uint8Array {
-  const n = sizeOf(id, j);
-  const out = new Uint8Array(n);
-  let x = mix(id * 1000 + j) || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return filler(sizeOf(id, j), mix(id * 1000 + j));
 }
 
 const text = (s: string | number) => new TextEncoder().encode(String(s));
