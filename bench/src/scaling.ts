@@ -171,6 +171,7 @@ export async function contentSize(): Promise<Row[]> {
 
 export async function storeKinds(): Promise<Row[]> {
   const rows: Row[] = [];
+  const perMessage: Record<string, number> = {};
   const dir = mkdtempSync(join(tmpdir(), "parley-scaling-"));
   try {
     for (const [kind, make] of [
@@ -197,11 +198,24 @@ export async function storeKinds(): Promise<Row[]> {
         unit: "B",
       });
       rows.push({ name: `${kind}: ms per message (send + receive)`, value: ms, unit: "ms" });
+      perMessage[kind] = ms;
       await p.alice.close();
       await p.bob.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+  const memory = perMessage.MemoryStore;
+  const file = perMessage["SqliteStore file"];
+  if (memory !== undefined && file !== undefined) {
+    const ratio = memory / file;
+    rows.push({
+      name: "Client on SqliteStore file vs MemoryStore",
+      value: ratio,
+      unit: "x",
+      ratio,
+      baseline: "MemoryStore",
+    });
   }
   return rows;
 }

@@ -7,6 +7,7 @@ import { memorySection } from "./memory.js";
 import { primitivesSection } from "./primitives.js";
 import { privateV1Section } from "./private-v1.js";
 import { scalingSection } from "./scaling.js";
+import { sqliteFileSection } from "./sqlite-section.js";
 import { store } from "./store.js";
 import { waku } from "./waku.js";
 
@@ -21,6 +22,7 @@ export const sections: Record<string, Section> = {
   waku,
   memory: memorySection,
   scaling: scalingSection,
+  "sqlite-file": sqliteFileSection,
   hostile: hostileSection,
   // Loaded only when it runs: it brings vite and playwright-core.
   browser: async () => (await import("./browser.js")).browserSection(),

@@ -13,6 +13,7 @@ import type { Transaction } from "../framework/store.js";
 import { type Store, Transaction as Tx } from "../framework/store.js";
 import { resolveClientConfig } from "./config.js";
 import { Control } from "./control.js";
+import { DeferredWrites } from "./deferred-writes.js";
 import { EffectApplier } from "./effects.js";
 import { EventStream } from "./event-stream.js";
 import { Groups } from "./groups.js";
@@ -29,8 +30,13 @@ import { Sweeper } from "./sweep.js";
 import type { ClientConfig, ClientEvent, ClientOptions, InboundOutcome } from "./types.js";
 
 export interface ClientParts {
-  /** The given store behind the state cache (every read and commit of the Client goes through it). */
+  /**
+   * The given store behind the state cache and the deferred writes (every read and commit of the Client goes
+   * through it).
+   */
   readonly store: Store;
+  /** The same store: writes waiting for the next commit (`sent` marks), committed by `flush`. */
+  readonly deferred: DeferredWrites;
   /** Committed conversation states of every type, decoded (each type's runtime is its codec). */
   readonly states: StateCache<unknown>;
   readonly clock: Clock;
@@ -63,7 +69,8 @@ export interface ClientHooks {
 
 export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks): ClientParts {
   const states = new StateCache<unknown>();
-  const store = states.wrap(options.store);
+  const deferred = new DeferredWrites(states.wrap(options.store));
+  const store: Store = deferred;
   const crypto = options.crypto;
   const clock = options.clock ?? systemClock;
   const random = options.random ?? ((n) => crypto.randomBytes(n));
@@ -127,7 +134,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     rawHints: config.rawHints,
     index,
     serial,
-    steps: () => steps,
+    deferred,
     closed: hooks.closed,
     emit,
     ingest: hooks.ingest,
@@ -174,6 +181,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
   });
   return {
     store,
+    deferred,
     states,
     clock,
     config,

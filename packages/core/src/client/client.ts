@@ -317,6 +317,8 @@ export class Client {
     this.#p.sweeper.stop();
     this.#p.network.close();
     await this.idle();
+    // `sent` marks not yet carried by a commit: written now, so a clean shutdown leaves the store exact.
+    await this.#p.deferred.flush();
     this.#p.events.end();
   }
 

@@ -8,7 +8,7 @@ import { fromUtf8 } from "../base/bytes.js";
 import type { Content } from "../conversations/content/index.js";
 import type { Effect } from "../framework/lifecycle.js";
 import type { ConversationRef } from "../framework/runtime.js";
-import type { Transaction } from "../framework/store.js";
+import type { Transaction, TransactionView } from "../framework/store.js";
 import {
   advance,
   CONVERSATION_INFO_NS,
@@ -178,7 +178,7 @@ export class EffectApplier {
  * only, both ways between queued and sent, `lost` final (a group message whose epoch lost the fork choice).
  */
 export async function deliveryChange(
-  tx: Transaction,
+  tx: TransactionView,
   conversationId: string,
   messageId: string,
   state: DeliveryState,

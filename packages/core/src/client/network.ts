@@ -2,19 +2,19 @@
  * The Client's side of the delivery: topic subscriptions, history fetches for topics just watched, and what
  * a step does after its commit (route and watch new conversations, emit events, run listeners, hand the
  * envelopes to the outbox, which seals and publishes them outside the serial step; marking them `sent` is
- * a small step of its own). Nothing here runs before its step is committed.
+ * a small serial step that commits nothing: the mark rides on the next commit, see deferred-writes.ts).
+ * Nothing here runs before its step is committed.
  */
 import type { CryptoProvider, RandomSource } from "../crypto/provider.js";
 import type { Delivery } from "../framework/delivery.js";
 import { sealEnvelope } from "../framework/envelope.js";
 import type { HintIndex } from "../framework/hints.js";
 import type { Outgoing } from "../framework/lifecycle.js";
-import { Transaction } from "../framework/store.js";
+import type { DeferredWrites } from "./deferred-writes.js";
 import { deliveryChange, type StepPlan } from "./effects.js";
 import { asParley, ClientError } from "./errors.js";
 import { Outbox } from "./outbox.js";
 import type { SerialExecutor } from "./serial.js";
-import type { Steps } from "./step.js";
 import type { ClientEvent, InboundOutcome } from "./types.js";
 
 export interface NetworkHost {
@@ -25,7 +25,8 @@ export interface NetworkHost {
   /** The decoder's hint index: watched conversations are routed through it. */
   readonly index: HintIndex;
   readonly serial: SerialExecutor;
-  steps(): Steps;
+  /** The Client's store, where `sent` marks wait for the next commit. */
+  readonly deferred: DeferredWrites;
   closed(): boolean;
   emit(event: ClientEvent): void;
   /** Processes one received message in a serial step. */
@@ -117,18 +118,17 @@ export class Network {
   }
 
   /**
-   * Marks messages `sent`, in a step of its own once the outbox published them: an acknowledgement that came
-   * in between wins (the change only advances).
+   * Marks messages `sent`, in a serial step once the outbox published them: an acknowledgement that came in
+   * between wins (the change only advances). The application sees the change now; the store gets it with the
+   * next commit (not durability-critical: after a crash the message is `queued`, and its resend marks it again).
    */
   async #markSent(conversationId: string, messageIds: readonly string[]): Promise<void> {
-    const steps = this.host.steps();
-    const tx = new Transaction(steps.store);
+    const view = this.host.deferred.view();
     const events: ClientEvent[] = [];
     for (const messageId of messageIds) {
-      const event = await deliveryChange(tx, conversationId, messageId, "sent", "advance");
+      const event = await deliveryChange(view, conversationId, messageId, "sent", "advance");
       if (event) events.push(event);
     }
-    await steps.commit(tx);
     for (const e of events) this.host.emit(e);
   }
 

@@ -2,7 +2,8 @@
  * Publishing outside the serial step. A step commits, then hands its envelopes here and ends: with the node
  * down, a send no longer holds the next step for the publish timeout. Envelopes of one conversation are
  * published in the order their steps committed (one chain per conversation); marking messages `sent` is a
- * small step of its own once their envelopes were accepted. Nothing reaches the outbox before its commit.
+ * small serial step once their envelopes were accepted, which commits nothing (the mark rides on the next
+ * commit: deferred-writes.ts). Nothing reaches the outbox before its commit.
  */
 export interface Publication {
   readonly conversationId: string;

@@ -76,16 +76,7 @@ export class Transaction implements TransactionView {
   async scan(ns: string, options: ScanOptions = {}): Promise<StoreEntry[]> {
     // Merge pending writes of this namespace into the store's view, then re-apply bounds and limit.
     const base = await this.store.scan(ns, { ...options, limit: undefined });
-    const merged = new Map(base.map((e) => [e.key, e.value] as const));
-    for (const op of this.pending.values()) {
-      if (op.ns !== ns || !inRange(op.key, options)) continue;
-      if (op.op === "put") merged.set(op.key, op.value);
-      else merged.delete(op.key);
-    }
-    const keys = [...merged.keys()].sort(compareKeys);
-    if (options.reverse) keys.reverse();
-    const limited = options.limit === undefined ? keys : keys.slice(0, options.limit);
-    return limited.map((key) => ({ key, value: merged.get(key)! }));
+    return overlay(base, ns, this.pending.values(), options);
   }
 
   put(ns: string, key: string, value: Uint8Array): void {
@@ -120,6 +111,28 @@ export class Transaction implements TransactionView {
 
 export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A scan's result with writes not in the store yet laid over it (`base`: the store's scan of `ns` under the
+ * same bounds, and enough entries beyond `limit` to cover what the writes remove), bounds and limit re-applied.
+ */
+export function overlay(
+  base: readonly StoreEntry[],
+  ns: string,
+  ops: Iterable<WriteOp>,
+  options: ScanOptions,
+): StoreEntry[] {
+  const merged = new Map(base.map((e) => [e.key, e.value] as const));
+  for (const op of ops) {
+    if (op.ns !== ns || !inRange(op.key, options)) continue;
+    if (op.op === "put") merged.set(op.key, op.value);
+    else merged.delete(op.key);
+  }
+  const keys = [...merged.keys()].sort(compareKeys);
+  if (options.reverse) keys.reverse();
+  const limited = options.limit === undefined ? keys : keys.slice(0, options.limit);
+  return limited.map((key) => ({ key, value: merged.get(key)! }));
 }
 
 export function inRange(key: string, options: ScanOptions): boolean {
