@@ -18,7 +18,7 @@ import { bootConversations, createIdentity, hasIdentity, type Identity, openIden
 import { builtinTypesOptions } from "./config.js";
 import type { GroupControlMessage } from "./control.js";
 import { ARCHIVED_NS, deleteConversationRecords, setArchived } from "./conversation-admin.js";
-import { ClientError, lifecycleCall } from "./errors.js";
+import { asParley, ClientError, lifecycleCall } from "./errors.js";
 import { historyPage, listConversations, storedDeliveryState } from "./history.js";
 import { CONVERSATION_INFO_NS, decodeInfo } from "./records.js";
 import { cached } from "./step.js";
@@ -317,8 +317,13 @@ export class Client {
     this.#p.sweeper.stop();
     this.#p.network.close();
     await this.idle();
-    // `sent` marks not yet carried by a commit: written now, so a clean shutdown leaves the store exact.
-    await this.#p.deferred.flush();
+    // `sent` marks not yet carried by a commit: written now, so a clean shutdown leaves the store exact. If that
+    // fails (the store was closed first), they are lost as in a crash: the messages stay `queued` until resent.
+    try {
+      await this.#p.deferred.flush();
+    } catch (e) {
+      this.#p.events.emit({ type: "error", error: asParley(e) });
+    }
     this.#p.events.end();
   }
 

@@ -110,6 +110,16 @@ describe("one commit per send", () => {
     for (const id of ids) expect(await stored(alice, conversationId, id)).toBe("sent");
   });
 
+  it("closing after the application closed the store: the deferred mark is lost as in a crash, with an error event", async () => {
+    const { alice, conversationId } = await pair("send-commits-closed-store");
+    const { messageId } = await alice.client.send(conversationId, "x");
+    await alice.client.idle();
+    expect(deliveryStates(alice, messageId)).toEqual(["queued", "sent"]);
+    await alice.store.close();
+    await alice.client.close();
+    expect(alice.events.at(-1)).toMatchObject({ type: "error", error: { code: "store-closed" } });
+  });
+
   it("an acknowledgement before the mark is stored wins; the store ends `acked`", async () => {
     const { w, alice, bob, conversationId } = await pair("send-commits-ack");
     const { store } = await reopen(w, alice);
