@@ -252,6 +252,12 @@ export interface TypeLifecycle<S = unknown, F = unknown> {
   /** Whether it carries control payloads between peers (`carry`) and whether it consumes them (`control`). */
   readonly carriesControl?: boolean;
   readonly consumesControl?: boolean;
+  /**
+   * For a consumer beside the default one: whether a control payload is this type's (the payloads of several
+   * types travel over the same carrier; each names its conversation). A consumer without it is the default:
+   * it takes every payload no other consumer claims, so at most one type may leave it out. PURE, total.
+   */
+  claimsControl?(payload: Uint8Array): boolean;
   /** `messageId`: the first message's, when the request carried one. */
   start?(
     ctx: StepContext<S>,
