@@ -8,13 +8,15 @@ import { toHex } from "../base/bytes.js";
 import { accountTypes, type BuiltinTypesOptions } from "../conversations/catalog.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import type { Registry } from "../framework/registry.js";
-import { createAccountKey } from "../identity/account/account-key.js";
+import { type AccountKey, createAccountKey } from "../identity/account/account-key.js";
 import { encodeAccountAddress, makeAccountAddress, parseAccountAddress } from "../identity/account/address.js";
 import {
   addDevice,
   decodeSignedDeviceList,
   encodeSignedDeviceList,
   isDeviceName,
+  removeDevice,
+  type SignedDeviceList,
   signDeviceList,
 } from "../identity/account/device-list.js";
 import { AccountError } from "../identity/account/errors.js";
@@ -147,14 +149,27 @@ export class ClientAccount {
    * next sweep; the returned `SignedDeviceList` bytes are what the new device adopts (`adoptList`).
    */
   addDevice(installationKey: Uint8Array, name: string): Promise<Uint8Array> {
+    const device = { installationKey, name, addedAt: this.host.now() };
+    return this.#sign((s, signer) => addDevice(this.host.crypto, signer, s.list.list, device));
+  }
+
+  /**
+   * On the primary: signs the next list without a device (a lost one, §5). Every conversation of the account
+   * removes it at its next sweep, then carries the newer list; it reads nothing sent after its removal. Returns
+   * the new list's `SignedDeviceList` bytes. The primary cannot revoke itself (it holds the account key).
+   */
+  removeDevice(installationKey: Uint8Array): Promise<Uint8Array> {
+    if (sameBytes(installationKey, this.host.installation().publicKey))
+      return Promise.reject(new ClientError("not-on-account-list", "the primary stays on its own list"));
+    return this.#sign((s, signer) => removeDevice(this.host.crypto, signer, s.list.list, installationKey));
+  }
+
+  /** One step: the next list signed by the account key, committed as the account's newest. */
+  #sign(next: (s: AccountState, signer: AccountKey) => SignedDeviceList): Promise<Uint8Array> {
     return this.host.step(async () => {
       const s = this.#require();
       if (!s.signer) throw new ClientError("not-account-primary", "only the device holding the account key signs");
-      const list = addDevice(this.host.crypto, s.signer, s.list.list, {
-        installationKey,
-        name,
-        addedAt: this.host.now(),
-      });
+      const list = next(s, s.signer);
       await this.#save({ ...s, list });
       return encodeSignedDeviceList(list);
     });

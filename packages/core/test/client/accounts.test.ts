@@ -102,6 +102,32 @@ describe("Client accounts: AccountDirectV1 through the Client", () => {
       );
   });
 
+  it("a device revoked on the primary is removed from the conversation and reads nothing sent after", async () => {
+    const w = setup("accounts-5");
+    const [a1, a2, b1] = [await w.peer("a1"), await w.peer("a2"), await w.peer("b1")];
+    await a1.client.account.create();
+    await b1.client.account.create();
+    await link(w, a1, a2);
+    await w.connect(a1, b1);
+    const { conversationId: cid } = await a1.client.account.startConversation(await b1.client.account.address());
+    const all = [a1, a2, b1];
+    await w.until("every device joins", async () => (await Promise.all(all.map((p) => active(p, cid)))).every(Boolean));
+    await exchange(w, all, cid, "before");
+
+    await expect(a2.client.account.removeDevice(hexBytes(a1.client.installationKey))).rejects.toMatchObject({
+      code: "not-account-primary",
+    });
+    await a1.client.account.removeDevice(hexBytes(a2.client.installationKey));
+    expect((await a1.client.account.info())?.devices.map((d) => d.name)).toEqual(["primary"]);
+    await w.until("a2 is removed", async () =>
+      (await a2.client.conversations()).some((c) => c.id === cid && c.status === "removed"),
+    );
+    await exchange(w, [a1, b1], cid, "after");
+    expectExactly(a2, cid, ["before a1", "before b1"]);
+    expectExactly(b1, cid, ["before a1", "before a2", "after a1"]);
+    expectExactly(a1, cid, ["before a2", "before b1", "after b1"]);
+  });
+
   it("a crash while creating the account leaves none; the primary keeps its account key across a restart", async () => {
     const w = setup("accounts-4");
     const store = new MemoryStore();
