@@ -112,6 +112,7 @@ export class ClientAccount {
 
   /** This device's account address (text): the newest list it holds and its current intro bundle key. */
   async address(): Promise<string> {
+    this.#require();
     const bundle = parseIntroBundle(this.host.crypto, await this.host.introBundle());
     const s = this.#require();
     if (!bundle.ok) throw bundle.error;

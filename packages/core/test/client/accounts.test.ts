@@ -11,7 +11,7 @@ import { MemoryStore } from "../../src/framework/memory-store.js";
 import type { Store } from "../../src/framework/store.js";
 import { encodeAccountAddress, parseAccountAddress } from "../../src/identity/account/address.js";
 import { AccountError } from "../../src/identity/account/errors.js";
-import { expectExactly, groupMessages, type Peer, setup } from "./group-world.js";
+import { expectExactly, groupMessages, groupOf, type Peer, setup } from "./group-world.js";
 
 type World = ReturnType<typeof setup>;
 const crypto = new NobleCryptoProvider();
@@ -64,6 +64,12 @@ describe("Client accounts: AccountDirectV1 through the Client", () => {
     await exchange(w, [a, b], cid, "hello");
     await exchange(w, [a, b], cid, "again");
     expectExactly(a, cid, ["hello b", "again b"]);
+    expectExactly(b, cid, ["hello a", "again a"]);
+
+    // A GroupV1 group between the same two runs beside it: its control frames still reach GroupV1.
+    const group = await groupOf(w, a, [b]);
+    await exchange(w, [a, b], group, "group");
+    expectExactly(b, group, ["group a"]);
     expectExactly(b, cid, ["hello a", "again a"]);
   });
 
