@@ -56,7 +56,9 @@ export function claimsAccountDirectControl(payload: Uint8Array): boolean {
 
 export async function createAccountDirectV1Runtime(o: AccountDirectV1RuntimeOptions): Promise<AccountDirectV1Runtime> {
   const ad = await AccountDirectV1Engine.create(o);
-  const base = engineLifecycle(ad.group);
+  // Without `due`: woken on every sweep, since `sync` must see list changes no step of the conversation made
+  // (a device added or revoked in the Client's account state).
+  const { due: _due, ...base } = engineLifecycle(ad.group);
 
   /** Our own newest list into the book (a newer one learned from a sibling's commit stays: a rollback). */
   async function holdOwnList(tx: TransactionView): Promise<void> {
