@@ -11,10 +11,12 @@ import { Decoder } from "../framework/decoder.js";
 import { Registry } from "../framework/registry.js";
 import type { Transaction } from "../framework/store.js";
 import { type Store, Transaction as Tx } from "../framework/store.js";
+import { ClientAccount } from "./account.js";
 import { resolveClientConfig } from "./config.js";
 import { Control } from "./control.js";
 import { DeferredWrites } from "./deferred-writes.js";
 import { EffectApplier } from "./effects.js";
+import { ClientError } from "./errors.js";
 import { EventStream } from "./event-stream.js";
 import { Groups } from "./groups.js";
 import { HistoryLog } from "./history.js";
@@ -54,6 +56,7 @@ export interface ClientParts {
   readonly groups: Groups;
   readonly requests: Requests;
   readonly sweeper: Sweeper;
+  readonly account: ClientAccount;
 }
 
 /** What the parts ask of the Client itself. */
@@ -65,6 +68,10 @@ export interface ClientHooks {
   ingest(contentTopic: string, payload: Uint8Array): Promise<InboundOutcome>;
   /** `Client.sweep`: one sweep in a serial step. */
   sweep(): Promise<void>;
+  /** This installation's keys. */
+  installation(): { readonly publicKey: Uint8Array; readonly secretKey: Uint8Array };
+  /** `Client.introBundle()`. */
+  introBundle(): Promise<string>;
 }
 
 export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks): ClientParts {
@@ -179,7 +186,20 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     emit,
     sweep: hooks.sweep,
   });
+  const account = new ClientAccount({
+    crypto,
+    registry,
+    states,
+    steps,
+    effects,
+    control,
+    now,
+    installation: hooks.installation,
+    step: (fn) => (hooks.closed() ? Promise.reject(new ClientError("closed", "client is closed")) : serial.run(fn)),
+    introBundle: hooks.introBundle,
+  });
   return {
+    account,
     store,
     deferred,
     states,

@@ -5,7 +5,7 @@
  */
 import { fromUtf8 } from "../base/bytes.js";
 import { systemClock } from "../base/clock.js";
-import { identityInbox } from "../conversations/catalog.js";
+import { builtinTypes, identityInbox } from "../conversations/catalog.js";
 import { conversationWriteOps, loadConversationRefs, loadState } from "../framework/conversation-store.js";
 import type { HintIndex } from "../framework/hints.js";
 import type { Registry } from "../framework/registry.js";
@@ -13,11 +13,13 @@ import type { AnyConversationTypeRuntime, ConversationRef } from "../framework/r
 import type { Store, WriteOp } from "../framework/store.js";
 import { DEFAULT_BUNDLE_POLICY } from "../identity/bundle-keys.js";
 import { createInstallation, type Installation } from "../identity/installation.js";
+import type { ClientParts } from "./assembly.js";
+import { builtinTypesOptions } from "./config.js";
 import type { EffectApplier } from "./effects.js";
 import { ClientError } from "./errors.js";
 import type { Network } from "./network.js";
 import { decodeJson, encodeJson, META_NS } from "./records.js";
-import type { Steps } from "./step.js";
+import { cached, type Steps } from "./step.js";
 import type { ClientOptions, ConversationInfo } from "./types.js";
 
 export interface Identity {
@@ -61,6 +63,21 @@ export async function openIdentity(options: ClientOptions): Promise<StoredIdenti
   const seqBytes = await options.store.get(META_NS, "seq");
   const seq = seqBytes ? Number(fromUtf8(seqBytes) ?? "0") : 0;
   return { identity: { installation, inbox }, seq };
+}
+
+/**
+ * The built-in types (yielding capabilities to an application's own), then the account's types when the store
+ * holds an account (account.ts), before any conversation is resumed.
+ */
+export async function registerTypes(
+  p: Pick<ClientParts, "config" | "clock" | "registry" | "states" | "account">,
+  options: ClientOptions,
+  installation: Installation,
+): Promise<void> {
+  const identity = { publicKey: installation.publicKey, secretKey: installation.secretKey };
+  const types = builtinTypesOptions(p.config, options, { crypto: options.crypto, clock: p.clock, identity });
+  for (const t of await builtinTypes(types)) p.registry.register(cached(t, p.states), { yieldCapabilities: true });
+  await p.account.load(types);
 }
 
 export interface BootHost {

@@ -6,22 +6,21 @@
  * (boot.ts, step.ts, inbound.ts, network.ts, control.ts, groups.ts, sweep.ts, requests.ts, history.ts).
  */
 import { constantTimeEqual, toHex } from "../base/bytes.js";
-import { builtinTypes, identityInbox } from "../conversations/catalog.js";
+import { identityInbox } from "../conversations/catalog.js";
 import type { Content, TextContent } from "../conversations/content/index.js";
 import { CONVERSATIONS_NS, conversationKey, loadState, stateWriteOp } from "../framework/conversation-store.js";
 import type { ConversationRef } from "../framework/runtime.js";
 import { ScopedTransaction } from "../framework/scoped-transaction.js";
 import { Transaction } from "../framework/store.js";
 import { parseIntroBundle } from "../identity/intro-bundle.js";
+import type { ClientAccount } from "./account.js";
 import { assemble, type ClientParts } from "./assembly.js";
-import { bootConversations, createIdentity, hasIdentity, type Identity, openIdentity } from "./boot.js";
-import { builtinTypesOptions } from "./config.js";
+import { bootConversations, createIdentity, hasIdentity, type Identity, openIdentity, registerTypes } from "./boot.js";
 import type { GroupControlMessage } from "./control.js";
 import { ARCHIVED_NS, deleteConversationRecords, setArchived } from "./conversation-admin.js";
 import { asParley, ClientError, lifecycleCall } from "./errors.js";
 import { historyPage, listConversations, storedDeliveryState } from "./history.js";
 import { CONVERSATION_INFO_NS, decodeInfo } from "./records.js";
-import { cached } from "./step.js";
 import type {
   ClientConfig,
   ClientEvent,
@@ -53,6 +52,8 @@ export class Client {
       closed: () => this.#closed,
       ingest: (topic, payload) => this.ingest(topic, payload),
       sweep: () => this.sweep(),
+      installation: () => this.#identity.installation,
+      introBundle: () => this.introBundle(),
     });
   }
 
@@ -74,11 +75,7 @@ export class Client {
   }
 
   async #boot(): Promise<Client> {
-    const installation = this.#identity.installation;
-    const identity = { publicKey: installation.publicKey, secretKey: installation.secretKey };
-    const base = { crypto: this.#options.crypto, clock: this.#p.clock, identity };
-    const types = await builtinTypes(builtinTypesOptions(this.#p.config, this.#options, base));
-    for (const t of types) this.#p.registry.register(cached(t, this.#p.states), { yieldCapabilities: true });
+    await registerTypes(this.#p, this.#options, this.#identity.installation);
     await this.#p.requests.load();
     await bootConversations({
       store: this.#options.store,
@@ -103,6 +100,11 @@ export class Client {
   /** The content topic of this client's inbox. */
   get inboxTopic(): string {
     return this.#identity.inbox.contentTopic;
+  }
+
+  /** This installation's account: create, address, devices, conversations between accounts (account.ts). */
+  get account(): ClientAccount {
+    return this.#p.account;
   }
 
   get config(): ClientConfig {

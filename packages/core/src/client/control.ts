@@ -1,7 +1,8 @@
 /**
  * Control payloads between types (a group's key packages and welcomes): carried to a peer by the type that
  * declares it carries control, over the pairwise conversation with that peer, and consumed on arrival by the
- * type that declares it consumes control, in the same transaction as the frame that carried them.
+ * type it belongs to (the consumer that claims it, else the default consumer), in the same transaction as the
+ * frame that carried them.
  */
 
 import { LifecycleError } from "../framework/errors.js";
@@ -105,7 +106,8 @@ export class Control {
   async receive(tx: Transaction, m: ControlIn, plan: StepPlan): Promise<void> {
     const host = this.host;
     const { peer, conversationId } = m;
-    const consumer = host.registry.controlConsumer();
+    // Each payload goes to the type it belongs to (the one that claims it, else the default consumer).
+    const consumer = host.registry.controlConsumer(m.payload);
     const creates = consumer?.lifecycle?.controlCreatesState?.(m.payload) ?? false;
     if (creates && !host.rate.admit(peer, host.now())) {
       // Consumed without effect: the group engine's timeouts and re-welcome paths take over.

@@ -18,7 +18,19 @@ export type ClientErrorCode =
   | "not-a-group"
   | "publish-failed"
   /** `acceptRequest` / `refuseRequest` on an id that is not a pending message request. */
-  | "unknown-request";
+  | "unknown-request"
+  /** An account address of this installation's own account. */
+  | "own-account"
+  /** `account.create` on an installation that already belongs to an account. */
+  | "account-exists"
+  /** An account call on an installation that belongs to no account. */
+  | "no-account"
+  /** Signing a device list on a device that does not hold the account key (a linked device). */
+  | "not-account-primary"
+  /** A device list offered to this installation that does not name it. */
+  | "not-on-account-list"
+  | "account-state-malformed"
+  | "account-state-unknown-version";
 
 export class ClientError extends ParleyError {
   declare readonly code: ClientErrorCode;

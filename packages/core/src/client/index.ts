@@ -1,3 +1,4 @@
+export type { AccountDevice, AccountInfo, ClientAccount } from "./account.js";
 export * from "./client.js";
 export * from "./conversation-admin.js";
 export * from "./errors.js";

@@ -1,11 +1,13 @@
 /**
- * The conversation types built into every Client, one line each: adding a type is its folder plus a line
- * here (or, for an application's own type, `ClientOptions.types`). The Client reaches the types only through
+ * The conversation types built into every Client, one line each (and those of a device with an account:
+ * `accountTypes`): adding a type is its folder plus a line here (or, for an application's own type, `ClientOptions.types`). The Client reaches the types only through
  * this file and the registry; it never names one.
  */
 import type { Clock } from "../base/clock.js";
 import type { CryptoProvider, X25519KeyPair } from "../crypto/provider.js";
 import type { AnyConversationTypeRuntime } from "../framework/runtime.js";
+import type { SignedDeviceList } from "../identity/account/device-list.js";
+import { createAccountDirectV1Runtime } from "./account-direct-v1/runtime.js";
 import type { GroupV1Options } from "./group-v1/engine.js";
 import { createGroupV1Runtime } from "./group-v1/runtime.js";
 import { inboxV1 } from "./inbox-v1/runtime.js";
@@ -34,4 +36,21 @@ export async function builtinTypes(o: BuiltinTypesOptions): Promise<AnyConversat
     createPrivateV1Runtime({ ...o.pairwise, identity: o.identity }),
     await createGroupV1Runtime(group),
   ] as AnyConversationTypeRuntime[];
+}
+
+/** What a device of an account adds to the built-in options: its account (the Client's account state). */
+export interface AccountTypesOptions {
+  /** The account's Ed25519 public key. */
+  readonly accountKey: Uint8Array;
+  /** The newest list of the account this device holds. */
+  ownList(): SignedDeviceList;
+}
+
+/** The types a device runs once it belongs to an account (registered at boot, or when the account is made). */
+export async function accountTypes(
+  o: BuiltinTypesOptions,
+  account: AccountTypesOptions,
+): Promise<AnyConversationTypeRuntime[]> {
+  const group = { ...o.groups, crypto: o.crypto, identity: o.identity, clock: o.clock };
+  return [await createAccountDirectV1Runtime({ ...group, ...account })] as AnyConversationTypeRuntime[];
 }

@@ -191,6 +191,8 @@ export type Effect =
 export type StartRequest =
   /** `bundle`: the peer's intro bundle as shared (the Client has checked it); `content`: the first message. */
   | { readonly kind: "pairwise"; readonly bundle: string; readonly content: Uint8Array }
+  /** `address`: the peer account's address as shared (text); the type parses and checks it. */
+  | { readonly kind: "account"; readonly address: string }
   | {
       readonly kind: "group";
       readonly name: string;
@@ -252,6 +254,12 @@ export interface TypeLifecycle<S = unknown, F = unknown> {
   /** Whether it carries control payloads between peers (`carry`) and whether it consumes them (`control`). */
   readonly carriesControl?: boolean;
   readonly consumesControl?: boolean;
+  /**
+   * For a consumer beside the default one: whether a control payload is this type's (the payloads of several
+   * types travel over the same carrier; each names its conversation). A consumer without it is the default:
+   * it takes every payload no other consumer claims, so at most one type may leave it out. PURE, total.
+   */
+  claimsControl?(payload: Uint8Array): boolean;
   /** `messageId`: the first message's, when the request carried one. */
   start?(
     ctx: StepContext<S>,

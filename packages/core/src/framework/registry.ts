@@ -32,8 +32,13 @@ export interface RegistryOptions {
 export class Registry {
   readonly #types = new Map<string, RegisteredType>();
   readonly #inboxArms = new Map<string, string>();
-  /** Capabilities the Client needs exactly one type for: `start:pairwise`, `start:group`, `carry`, `control`, `first-contact`. */
+  /**
+   * Capabilities the Client needs exactly one type for: `start:pairwise`, `start:group`, `start:account`,
+   * `carry`, `control` (the default consumer of control payloads), `first-contact`.
+   */
   readonly #capabilities = new Map<string, string>();
+  /** Consumers of control payloads that claim theirs (`claimsControl`), in registration order. */
+  readonly #controlClaimants: string[] = [];
   readonly #requireShoulds: boolean;
 
   constructor(options: RegistryOptions = {}) {
@@ -62,7 +67,9 @@ export class Registry {
     const registered: RegisteredType = Object.freeze({ spec, runtime, warnings: Object.freeze([...warnings]) });
     this.#types.set(spec.name, registered);
     for (const arm of runtime?.inbox?.arms ?? []) this.#inboxArms.set(arm, spec.name);
-    for (const c of capabilitiesOf(runtime)) if (!this.#capabilities.has(c)) this.#capabilities.set(c, spec.name);
+    for (const c of capabilitiesOf(runtime))
+      if (c === "control:claimed") this.#controlClaimants.push(spec.name);
+      else if (!this.#capabilities.has(c)) this.#capabilities.set(c, spec.name);
     return registered;
   }
 
@@ -90,8 +97,16 @@ export class Registry {
     return this.#capability("carry");
   }
 
-  /** The runtime that consumes control payloads (at most one). */
-  controlConsumer(): AnyConversationTypeRuntime | undefined {
+  /**
+   * The runtime that consumes a control payload: the first type that claims it, else the default consumer (the
+   * one without `claimsControl`, at most one). Without a payload: the default consumer.
+   */
+  controlConsumer(payload?: Uint8Array): AnyConversationTypeRuntime | undefined {
+    if (payload !== undefined)
+      for (const name of this.#controlClaimants) {
+        const runtime = this.runtime(name);
+        if (claims(runtime, payload)) return runtime;
+      }
     return this.#capability("control");
   }
 
@@ -135,6 +150,7 @@ export class Registry {
       const present =
         method === "firstContact" ? typeof l.firstContact?.initiate === "function" : typeof l[method] === "function";
       if (!present) fail(`declares ${c} but lacks ${method}()`, `lifecycle.${method}`);
+      if (c === "control:claimed") continue; // any number of consumers that claim their payloads
       const owner = this.#capabilities.get(c);
       if (owner !== undefined && !yieldTaken) fail(`capability ${c} is already provided by ${owner}`, "lifecycle");
     }
@@ -173,18 +189,33 @@ const NEEDS: Record<string, "start" | "carry" | "control" | "firstContact"> = {
   "first-contact": "firstContact",
   "start:pairwise": "start",
   "start:group": "start",
+  "start:account": "start",
   carry: "carry",
   control: "control",
+  "control:claimed": "control",
 };
 
-/** The single-owner capabilities a runtime declares. */
+/** A claimant's answer; a claim that throws is no claim (the default consumer refuses what it cannot read). */
+function claims(runtime: AnyConversationTypeRuntime | undefined, payload: Uint8Array): boolean {
+  try {
+    return runtime?.lifecycle?.claimsControl?.(payload) === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The capabilities a runtime declares; all are single-owner but `control:claimed` (a consumer that claims its
+ * payloads, beside the default consumer `control`).
+ */
 function capabilitiesOf(runtime: AnyConversationTypeRuntime | undefined): string[] {
   const l = runtime?.lifecycle;
   if (!l) return [];
+  const consumer = l.consumesControl ? [typeof l.claimsControl === "function" ? "control:claimed" : "control"] : [];
   return [
     ...(l.starts ?? []).map((k) => `start:${k}`),
     ...(l.carriesControl ? ["carry"] : []),
-    ...(l.consumesControl ? ["control"] : []),
+    ...consumer,
     ...(l.firstContact ? ["first-contact"] : []),
   ];
 }

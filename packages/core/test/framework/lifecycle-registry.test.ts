@@ -1,7 +1,7 @@
 /**
  * The registry's checks of lifecycle capabilities: the Client needs at most one pairwise starter, one group
- * starter, one control carrier and one control consumer, each with its method; a type declares only
- * namespaces of its own.
+ * starter, one control carrier and one default control consumer, each with its method (more consumers may
+ * each claim their own payloads); a type declares only namespaces of its own.
  */
 import { type AnyConversationTypeRuntime, Registry, SpecError } from "@parley/core";
 import { describe, expect, it } from "vitest";
@@ -46,6 +46,34 @@ describe("Registry: lifecycle capabilities", () => {
     r.register(typed("C1", { carriesControl: true, carry: noop }));
     expect(refusal(() => r.register(typed("C2", { carriesControl: true, carry: noop }))).code).toBe("invalid-spec");
     expect(r.carrier()?.spec.name).toBe("C1");
+  });
+
+  it("routes each control payload to the consumer that claims it, every other one to the default consumer", () => {
+    const r = new Registry();
+    r.register(typed("GroupTestV1", { consumesControl: true, control: noop }));
+    const mine = (p: Uint8Array) => p[0] === 0xad;
+    r.register(typed("AccountTestV1", { consumesControl: true, control: noop, claimsControl: mine }));
+    const throws = () => {
+      throw new Error("unreadable");
+    };
+    r.register(typed("ThrowingV1", { consumesControl: true, control: noop, claimsControl: throws }));
+    expect(r.controlConsumer(new Uint8Array([0xad, 1]))?.spec.name).toBe("AccountTestV1");
+    expect(r.controlConsumer(new Uint8Array([0x0a, 1]))?.spec.name).toBe("GroupTestV1");
+    expect(r.controlConsumer(new Uint8Array(0))?.spec.name).toBe("GroupTestV1");
+    expect(r.controlConsumer()?.spec.name).toBe("GroupTestV1");
+    // A second default consumer would leave unclaimed payloads two owners: refused.
+    const e = refusal(() => r.register(typed("OtherGroupV1", { consumesControl: true, control: noop })));
+    expect(e.message).toContain("control is already provided by GroupTestV1");
+    // A claimant still needs the method that consumes.
+    expect(refusal(() => r.register(typed("NoMethodV1", { consumesControl: true, claimsControl: mine }))).path).toBe(
+      "lifecycle.control",
+    );
+  });
+
+  it("without a default consumer, an unclaimed payload has no consumer", () => {
+    const r = new Registry();
+    r.register(typed("AccountTestV1", { consumesControl: true, control: noop, claimsControl: () => false }));
+    expect(r.controlConsumer(new Uint8Array([1]))).toBeUndefined();
   });
 
   it("refuses a capability without its method, and namespaces that are not the type's", () => {

@@ -127,7 +127,9 @@ export const accountDirectV1Spec: ConversationTypeSpec = {
       "(34 hex characters starting 'ad', a length no other type's id has) on the group's topic.",
     start:
       "No invite arm: devices join by MLS Welcome in a group_control frame of a PrivateV1 conversation with the adder, " +
-      "as GroupV1; the credential and the 0xFF02 extension set its groups apart from GroupV1's.",
+      "as GroupV1; the credential and the 0xFF02 extension set its groups apart from GroupV1's. Every control frame " +
+      "names its group (a key-package response through its request id), and an 'ad' id of 34 characters routes it " +
+      "to this type (claimsControl); every other frame goes to GroupV1.",
     libchat: "None: libchat has no accounts. Its payloads fail the GroupV1Message decode or MLS, as for GroupV1.",
     provenBy: TYPE_IDENTITY,
   },

@@ -55,6 +55,22 @@ class WriteCount implements TransactionView {
 
 export async function createGroupV1Runtime(options: GroupV1Options): Promise<GroupV1Runtime> {
   const engine = await GroupV1Engine.create(options);
+  return {
+    spec: groupV1Spec,
+    engine,
+    // Never called: the decoder hands GroupV1 payloads to `receive`.
+    open: () => ({ ok: false, reason: "bad-message" }),
+    encodeState: () => new Uint8Array(0),
+    decodeState: () => undefined,
+    lifecycle: engineLifecycle(engine),
+  };
+}
+
+/**
+ * GroupV1's lifecycle over an engine; a type built on the engine (extension.ts) takes it and sets its own
+ * namespaces, starts and control claim.
+ */
+export function engineLifecycle(engine: GroupV1Engine): TypeLifecycle<undefined, never> {
   type Ctx = StepContext<undefined>;
   const translate = (ctx: Ctx, effects: readonly GroupEffect[], origin: GroupOrigin) =>
     groupEffects(engine, ctx.tx, effects, origin);
@@ -151,14 +167,5 @@ export async function createGroupV1Runtime(options: GroupV1Options): Promise<Gro
       return engine.summary(ctx.tx, ref.id);
     },
   };
-
-  return {
-    spec: groupV1Spec,
-    engine,
-    // Never called: the decoder hands GroupV1 payloads to `receive`.
-    open: () => ({ ok: false, reason: "bad-message" }),
-    encodeState: () => new Uint8Array(0),
-    decodeState: () => undefined,
-    lifecycle,
-  };
+  return lifecycle;
 }
