@@ -75,6 +75,14 @@ export class GroupV1Engine {
     return this.#ctx.orphans;
   }
 
+  /**
+   * When each group a step in `tx` wrote (or ticked) is next due, Unix ms (undefined: not until a step changes
+   * it); read once, after the step (due.ts).
+   */
+  dueTimes(tx: TransactionView): ReadonlyMap<string, number | undefined> {
+    return this.#ctx.due.take(tx);
+  }
+
   nextRev(): string {
     return this.#ctx.nextRev();
   }
