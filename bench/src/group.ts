@@ -12,10 +12,13 @@
  * Both sides use suite 3 (X25519, ChaCha20-Poly1305, SHA-256, Ed25519) on ts-mls's noble provider; Parley's
  * own hashing and XEdDSA run on node:crypto. Create and add run in transactions that are dropped afterwards,
  * so every repetition starts from the same stored state (the engine never mutates stored state by itself).
+ * GroupV1 runs hash, KDF and signatures on its CryptoProvider (suite.ts, `mlsCrypto: "provider"`); the rows also
+ * give it on ts-mls's own crypto (`mlsCrypto: "noble"`, what it used before) and raw ts-mls on GroupV1's suite,
+ * which isolates what GroupV1 adds around the same MLS operations.
  * Ratios are Parley ÷ raw in operations per second (below 1: Parley is slower).
  */
 import { systemClock } from "@parley/core";
-import { type GroupEffect, GroupV1Engine, Transaction } from "@parley/core/internals";
+import { type GroupEffect, GroupV1Engine, providerSuite, Transaction } from "@parley/core/internals";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { MemoryStore } from "@parley/core/testing";
 import * as wire from "@parley/core/wire";
@@ -59,8 +62,11 @@ interface Party {
   store: MemoryStore;
 }
 
-async function party(): Promise<Party> {
-  const engine = await GroupV1Engine.create({ crypto, identity: crypto.x25519GenerateKeyPair(), clock: systemClock });
+type Backend = "provider" | "noble";
+
+async function party(mlsCrypto: Backend = "provider"): Promise<Party> {
+  const identity = crypto.x25519GenerateKeyPair();
+  const engine = await GroupV1Engine.create({ crypto, identity, clock: systemClock, mlsCrypto });
   return { engine, store: new MemoryStore() };
 }
 
@@ -81,10 +87,10 @@ export function groupMessage(effects: readonly GroupEffect[]): Uint8Array {
   return enc.encryption.value.payload;
 }
 
-async function parley(n: number, reps: number) {
-  const creator = await party();
+async function parley(n: number, reps: number, backend: Backend = "provider") {
+  const creator = await party(backend);
   const others: Party[] = [];
-  for (let i = 1; i < n; i++) others.push(await party());
+  for (let i = 1; i < n; i++) others.push(await party(backend));
   const kps = await Promise.all(others.map(keyPackage));
   const create = await time(async () => {
     await creator.engine.createGroup(new Transaction(creator.store), { keyPackages: kps });
@@ -99,7 +105,7 @@ async function parley(n: number, reps: number) {
   const rtx = new Transaction(receiver.store);
   await receiver.engine.receiveControl(rtx, creator.engine.self, welcome.frame);
   await rtx.commit();
-  const joiner = await party();
+  const joiner = await party(backend);
   const joinerKp = await keyPackage(joiner);
   const add = await time(async () => {
     await creator.engine.addMembers(new Transaction(creator.store), cid, [joinerKp]);
@@ -133,11 +139,13 @@ async function rawKp(cs: CiphersuiteImpl, name: string) {
   return generateKeyPackage(cred, defaultCapabilities(), defaultLifetime, [], cs);
 }
 
-async function raw(n: number, reps: number) {
-  const cs = await getCiphersuiteImpl(
+/** `ours`: ts-mls on GroupV1's suite (hash, KDF and signatures on the CryptoProvider), the fair peer of its default. */
+async function raw(n: number, reps: number, ours = false) {
+  const stock = await getCiphersuiteImpl(
     getCiphersuiteFromName("MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519"),
     nobleCryptoProvider,
   );
+  const cs = ours ? providerSuite(stock, crypto) : stock;
   const creatorKp = await rawKp(cs, "creator");
   const kps: { publicPackage: KeyPackage; privatePackage: PrivateKeyPackage }[] = [];
   for (let i = 1; i < n; i++) kps.push(await rawKp(cs, `m${i}`));
@@ -200,6 +208,8 @@ export const groupSection: Section = async () => {
     // Interleave so both sides see the same machine conditions.
     const r1 = await raw(n, reps);
     const p = await parley(n, reps);
+    const stockParley = await parley(n, reps, "noble");
+    const same = await raw(n, reps, true);
     const r2 = await raw(n, reps);
     const r = {
       create: Math.min(r1.create, r2.create),
@@ -220,6 +230,22 @@ export const groupSection: Section = async () => {
     rows.push({
       ...row("send + receive, per member, vs raw encoding its states", p.sendReceive, r.sendReceiveEncoded),
       baseline: `raw ts-mls + encodeGroupState ${r.sendReceiveEncoded.toFixed(2)} ms`,
+    });
+    rows.push({
+      ...row(
+        "send + receive, per member, on ts-mls's own crypto (mlsCrypto noble)",
+        stockParley.sendReceive,
+        r.sendReceive,
+      ),
+      baseline: `raw ts-mls ${r.sendReceive.toFixed(2)} ms`,
+    });
+    rows.push({
+      ...row(
+        "send + receive, per member, vs raw on the same suite encoding its states",
+        p.sendReceive,
+        same.sendReceiveEncoded,
+      ),
+      baseline: `raw ts-mls on GroupV1's suite + encodeGroupState ${same.sendReceiveEncoded.toFixed(2)} ms`,
     });
     rows.push({ name: `  of which send, ${n} members`, value: p.send, unit: "ms" });
     rows.push({

@@ -38,8 +38,11 @@ export interface GroupV1Options {
   /** Ids, salts and group ids. Defaults to the provider's randomness. */
   readonly random?: RandomSource;
   readonly suite?: CiphersuiteName;
-  /** ts-mls crypto backend (default "noble": synchronous, measured faster than its WebCrypto provider). */
-  readonly mlsCrypto?: "noble" | "webcrypto";
+  /**
+   * ts-mls crypto backend. Default "provider": hash, KDF and signatures on `crypto` (suite.ts), the rest on
+   * ts-mls's noble provider; "noble" and "webcrypto" are ts-mls's own providers as they are.
+   */
+  readonly mlsCrypto?: "provider" | "noble" | "webcrypto";
   /** Epochs below head - finalityDepth are final: their states are deleted and competitors ignored. */
   readonly finalityDepth?: number;
   readonly maxMembers?: number;
