@@ -215,9 +215,14 @@ function bigsIn(value: unknown): unknown {
   return typeof o.$big === "string" && /^\d+$/.test(o.$big) ? BigInt(o.$big) : o;
 }
 
-/** Sets an own property, whatever its name (a key "__proto__" stays a plain key, as JSON.parse made it). */
+/**
+ * Sets an own property, whatever its name: a key "__proto__" stays a plain key, as JSON.parse made it (defined,
+ * not assigned; only then, since defining a property makes V8 keep the object in its slower dictionary form).
+ */
 function own(o: Record<string, unknown>, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  if (k === "__proto__")
+    Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
 }
 
 export function encodeMeta(meta: GroupMeta): Uint8Array {
