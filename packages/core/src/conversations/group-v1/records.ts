@@ -187,7 +187,9 @@ function bigsOut(value: unknown): unknown {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const v = bigsOut(value[i]);
-      if (v !== value[i]) (out ??= value.slice())[i] = v;
+      if (v === value[i]) continue;
+      out ??= value.slice();
+      out[i] = v;
     }
     return out ?? value;
   }
@@ -195,7 +197,9 @@ function bigsOut(value: unknown): unknown {
   let out: Record<string, unknown> | undefined;
   for (const [k, x] of Object.entries(value)) {
     const v = bigsOut(x);
-    if (v !== x) own((out ??= { ...value }), k, v);
+    if (v === x) continue;
+    out ??= { ...value };
+    own(out, k, v);
   }
   return out ?? value;
 }
