@@ -44,6 +44,8 @@ import {
 import { median, type Row, type Section } from "./harness.js";
 
 const crypto = new NodeCryptoProvider();
+/** Messages exchanged before the timed ones, on both sides. */
+const WARM_UP = 4;
 
 async function time(fn: () => Promise<unknown>, reps: number): Promise<number> {
   const samples: number[] = [];
@@ -112,7 +114,7 @@ async function parley(n: number, reps: number, backend: Backend = "provider") {
   }, reps);
   const content = new Uint8Array(256);
   const sends: number[] = [];
-  const receive = await time(async () => {
+  const exchange = async () => {
     const t = performance.now();
     const stx = new Transaction(creator.store);
     const sent = await creator.engine.send(stx, cid, content);
@@ -122,8 +124,19 @@ async function parley(n: number, reps: number, backend: Backend = "provider") {
     const out = await receiver.engine.receive(rtx, cid, groupMessage(sent.effects));
     await rtx.commit();
     if (!out.some((e) => e.kind === "message")) throw new Error("not delivered");
-  }, reps * 4);
-  return { create, add, sendReceive: receive, send: median(sends), senderBytes: storedBytes(creator.store) };
+  };
+  // A warm-up as raw's below, so neither side is timed while its code is still being compiled.
+  for (let i = 0; i < WARM_UP; i++) await exchange();
+  sends.length = 0;
+  const cpu0 = process.cpuUsage();
+  const receive = await time(exchange, reps * 4);
+  const cpu = cpuMs(process.cpuUsage(cpu0)) / (reps * 4);
+  return { create, add, sendReceive: receive, cpu, send: median(sends), senderBytes: storedBytes(creator.store) };
+}
+
+/** Process CPU time (user + system, every thread) in ms: what a loaded machine does not inflate, unlike wall time. */
+function cpuMs(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1000;
 }
 
 function storedBytes(store: MemoryStore): number {
@@ -189,16 +202,19 @@ async function raw(n: number, reps: number, ours = false) {
     if (persist) encodeGroupState(recv);
   };
   // Alternate the two forms, after a warm-up, so both see the same JIT state and machine load.
-  for (let i = 0; i < 4; i++) await exchange(true)();
+  for (let i = 0; i < WARM_UP; i++) await exchange(true)();
   const plain: number[] = [];
   const persisted: number[] = [];
+  let cpu = 0;
   for (let i = 0; i < reps * 4; i++) {
     plain.push(await time(exchange(false), 1));
+    const c = process.cpuUsage();
     persisted.push(await time(exchange(true), 1));
+    cpu += cpuMs(process.cpuUsage(c));
   }
   const sendReceive = median(plain);
   const sendReceiveEncoded = median(persisted);
-  return { create, add, sendReceive, sendReceiveEncoded, encoded };
+  return { create, add, sendReceive, sendReceiveEncoded, cpuEncoded: cpu / (reps * 4), encoded };
 }
 
 export const groupSection: Section = async () => {
@@ -247,9 +263,23 @@ export const groupSection: Section = async () => {
       ),
       baseline: `raw ts-mls on GroupV1's suite + encodeGroupState ${same.sendReceiveEncoded.toFixed(2)} ms`,
     });
+    // CPU time per send + receive (raw: encoding both states), each row against raw ts-mls on its stock suite.
+    const rawCpu = Math.min(r1.cpuEncoded, r2.cpuEncoded);
+    for (const [label, ms, base, baseName] of [
+      ["GroupV1", p.cpu, rawCpu, "raw ts-mls + encodeGroupState"],
+      ["GroupV1 on ts-mls's own crypto", stockParley.cpu, rawCpu, "raw ts-mls + encodeGroupState"],
+      ["GroupV1 vs raw on the same suite", p.cpu, same.cpuEncoded, "raw ts-mls on GroupV1's suite + encodeGroupState"],
+    ] as const)
+      rows.push({
+        name: `send + receive CPU ms, ${label}, ${n} members`,
+        value: ms,
+        unit: "ms CPU",
+        ratio: base / ms,
+        baseline: `${baseName} ${base.toFixed(2)} ms CPU`,
+      });
     rows.push({ name: `  of which send, ${n} members`, value: p.send, unit: "ms" });
     rows.push({
-      name: `  sender's stored bytes after ${reps * 4} messages, ${n} members`,
+      name: `  sender's stored bytes after ${reps * 4 + WARM_UP} messages, ${n} members`,
       value: p.senderBytes,
       unit: "B",
       ratio: p.senderBytes / r1.encoded,
