@@ -78,6 +78,13 @@ export interface PendingReset {
 }
 
 /**
+ * Version 5 keeps the SDS history out of the state: the `known` window (1,000 ids, 16 KB, rewritten with every
+ * step in version 4) is one record per id and the Bloom filter (3,752 bytes) a record per non-zero 64-byte
+ * chunk, and so are the ids declared lost (up to 256, as many as a peer makes us declare) (history-records.ts),
+ * written as deltas; the state holds how many of each there are. A send now
+ * writes one frame record, one id record, and a state whose size does not depend on the history. While the
+ * window holds at most `INLINE_HISTORY` ids, both stay inline (a flag says which). Version 4 is still read;
+ * the first commit after writes its window and filter as records.
  * Version 4 keeps unacknowledged messages out of the state: each outgoing frame, with its sealed payloads and
  * the SDS outgoing entries of its segments, is a store record of its own (frame-records.ts), written when
  * sent and deleted when acknowledged or given up; the state holds only how many there are. So a send writes
@@ -94,7 +101,7 @@ export interface PendingReset {
  * reset fields; version 1 is still read (frames without payloads: their SDS state holds the plaintext, which
  * is sealed anew on resend; generation 0, no reset).
  */
-const VERSION = 4;
+const VERSION = 5;
 
 /**
  * Encoded parts that often stay the same from one state to the next (the reassembly state of a conversation
@@ -144,9 +151,36 @@ export function supplyFrames(bytes: Uint8Array, frames: readonly StoredFrame[]):
   loadedFrames.set(bytes, frames);
 }
 
-type Split = { readonly frames: readonly StoredFrame[]; readonly others: readonly OutgoingMessage[] };
+export interface Split {
+  readonly frames: readonly StoredFrame[];
+  readonly others: readonly OutgoingMessage[];
+  /**
+   * When a send made this split by adding one frame to another state's: that state's split (only while it
+   * is the last in line: the link is dropped when a further send follows) and the frame, so that staging
+   * the records writes that frame and looks at no other (frame-records.ts).
+   */
+  parent?: Split;
+  readonly added?: StoredFrame;
+}
 /** By state (immutable): encoding a state and staging its records split it once. */
 const splits = new WeakMap<PrivateV1State, Split>();
+
+/**
+ * Records that `after` is `before` with one more frame, `frame`, and the SDS entries of its segments appended
+ * to its SDS list (what a send makes): its split is `before`'s with that frame, when `before`'s is known.
+ */
+export function appendedSplit(before: PrivateV1State, after: PrivateV1State, frame: OutboundFrame): void {
+  const prev = splits.get(before);
+  const all = after.sds.outgoing;
+  const n = frame.segments.length;
+  if (!prev || after.outbound[after.outbound.length - 1] !== frame) return;
+  if (after.outbound.length !== before.outbound.length + 1 || all.length !== before.sds.outgoing.length + n) return;
+  const entries = all.slice(all.length - n);
+  if (entries.some((m, i) => m.messageId !== frame.segments[i])) return;
+  const added = { frame, entries };
+  prev.parent = undefined;
+  splits.set(after, { frames: [...prev.frames, added], others: prev.others, parent: prev, added });
+}
 
 /** A state's outgoing frames with their SDS entries, and the SDS entries that belong to none of them. */
 export function splitFrames(s: PrivateV1State): Split {
@@ -174,7 +208,7 @@ function alignedSplit(s: PrivateV1State): Split | undefined {
       }
     return { frame, entries };
   });
-  return j === all.length ? { frames, others: [] } : undefined;
+  return j === all.length ? { frames, others: NO_OTHERS } : undefined;
 }
 
 function lookupSplit(s: PrivateV1State): Split {
@@ -190,6 +224,36 @@ function lookupSplit(s: PrivateV1State): Split {
     return { frame, entries };
   });
   return { frames, others: [...bySegment.values()] };
+}
+
+/** The SDS history read from a store's records (history-records.ts): the window, and the filter's chunks. */
+export interface StoredHistory {
+  readonly known: readonly string[];
+  readonly chunks: ReadonlyMap<number, Uint8Array>;
+  readonly lost: readonly string[];
+}
+
+type History = Pick<SdsState, "known" | "bloom" | "lost">;
+
+/** The history each encoded state (by its bytes) holds, and what was read from records for bytes read. */
+const encodedHistory = new WeakMap<Uint8Array, History>();
+const loadedHistory = new WeakMap<Uint8Array, StoredHistory>();
+
+/** Makes `decodePrivateState(bytes)` take its `known` window and Bloom filter from `history`. */
+export function supplyHistory(bytes: Uint8Array, history: StoredHistory): void {
+  loadedHistory.set(bytes, history);
+}
+
+/** The window and filter of a version-5 state: what was encoded, or read from records (undefined: neither). */
+function historyFor(bytes: Uint8Array, count: number, bloomLength: number, lost: number): History | undefined {
+  const own = encodedHistory.get(bytes);
+  if (own) return own;
+  const loaded = loadedHistory.get(bytes);
+  if (!loaded) return count + lost === 0 ? { known: [], bloom: new Uint8Array(bloomLength), lost: [] } : undefined;
+  // Records that hold another window than the state counts (a state record restored from an older copy):
+  // what the store holds is taken. Ids delivered since are then known, so they are not delivered twice.
+  const bloom = bloomFromChunks(loaded.chunks, bloomLength);
+  return bloom && { known: loaded.known, bloom, lost: loaded.lost };
 }
 
 /** Makes `decodePrivateState(bytes)` take the parts of incomplete frames from `parts`. */
@@ -230,6 +294,7 @@ function readStrings(r: ByteReader): string[] {
 
 export function encodePrivateState(s: PrivateV1State): Uint8Array {
   const split = splitFrames(s);
+  const inline = historyInline(s);
   const w = new ByteWriter().u8(VERSION);
   w.u8(s.role === "initiator" ? 0 : 1)
     .string(s.localId)
@@ -237,10 +302,18 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
     .string(s.contentTopic);
   w.raw(s.selfKey).raw(s.peerKey).uint(s.createdAt).uint(s.lastFrameTimestamp);
   w.sized((w) => writeRatchetState(w, s.ratchet))
-    .sized((w) => writeSdsState(w, { ...s.sds, outgoing: split.others }))
+    .sized((w) =>
+      writeSdsState(
+        w,
+        inline ? { ...s.sds, outgoing: split.others } : { ...s.sds, ...NO_HISTORY, outgoing: split.others },
+      ),
+    )
     .cached(reassemblyBytes, s.reassembly, writeReassembly);
   // The frames themselves are records (frame-records.ts): only how many, to tell a state read without them.
   w.u32(s.outbound.length);
+  // The window and filter are records (history-records.ts): their sizes, to tell a state read without them.
+  if (inline) w.u8(1);
+  else w.u8(0).u32(s.sds.known.length).u32(s.sds.bloom.length).u32(s.sds.lost.length);
   if (s.invite)
     w.u8(1)
       .bytes(s.invite.payload)
@@ -266,6 +339,7 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
   const bytes = w.finish();
   encodedParts.set(bytes, { localId: s.localId, reassembly: s.reassembly });
   encodedFrames.set(bytes, split.frames);
+  encodedHistory.set(bytes, { known: s.sds.known, bloom: s.sds.bloom, lost: s.sds.lost });
   return bytes;
 }
 
@@ -301,6 +375,13 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       outbound = frames.map((f) => f.frame);
       sdsState = { ...sdsState, outgoing: mergeOutgoing(sdsState.outgoing, frames) };
     } else for (let n = r.count(8); n > 0; n--) outbound.push(readFrame(r, version));
+    const form = version >= 5 ? r.u8() : 1;
+    if (form > 1) return undefined;
+    if (form === 0) {
+      const history = historyFor(bytes, r.u32(), r.u32(), r.u32());
+      if (!history) return undefined;
+      sdsState = { ...sdsState, ...history };
+    }
     const hasInvite = r.u8();
     let invite: PendingInvite | undefined;
     if (hasInvite === 1) {
@@ -359,6 +440,37 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
     if (e instanceof TruncatedInput) return undefined;
     throw e;
   }
+}
+
+const NO_OTHERS: readonly OutgoingMessage[] = [];
+
+/** Written in place of the window and filter in a version-5 state's SDS section when they are records. */
+const NO_HISTORY: History = { known: [], bloom: new Uint8Array(0), lost: [] };
+
+/** Windows (and lost ids) of up to this many ids stay inside the state, with the filter (`historyInline`). */
+export const INLINE_HISTORY = 8;
+
+/**
+ * Whether a state keeps its window and filter inside itself rather than in records: while the window is
+ * small (a conversation's first few messages), which keeps a state read from elsewhere than the store whole
+ * (a message request keeps the first state of its conversation as bytes, and no records go with them).
+ */
+export function historyInline(s: PrivateV1State): boolean {
+  return s.sds.known.length + s.sds.lost.length <= INLINE_HISTORY;
+}
+
+/** Bytes of the Bloom filter per record (history-records.ts). */
+export const BLOOM_CHUNK = 64;
+
+/** The filter of `length` bytes its chunks make (history-records.ts); undefined when one does not fit in it. */
+export function bloomFromChunks(chunks: ReadonlyMap<number, Uint8Array>, length: number): Uint8Array | undefined {
+  const bloom = new Uint8Array(length);
+  for (const [i, chunk] of chunks) {
+    if (!Number.isSafeInteger(i) || i < 0 || chunk.length > BLOOM_CHUNK) return undefined;
+    if (i * BLOOM_CHUNK + chunk.length > length) return undefined;
+    bloom.set(chunk, i * BLOOM_CHUNK);
+  }
+  return bloom;
 }
 
 /** SDS outgoing entries in sending order (Lamport order: each send ticks the clock) from the state and records. */
