@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ByteWriter } from "../../src/base/binary.js";
-import { BLOOM_NS, KNOWN_NS, LOST_NS } from "../../src/conversations/private-v1/history-records.js";
+import { ABANDONED_NS, BLOOM_NS, KNOWN_NS, LOST_NS } from "../../src/conversations/private-v1/history-records.js";
 import { privateV1Records } from "../../src/conversations/private-v1/records.js";
 import { SEGMENTS_NS } from "../../src/conversations/private-v1/segment-records.js";
 import { MAX_SEG_SIZE, type OutgoingPayload, PrivateV1Engine } from "../../src/conversations/private-v1/session.js";
@@ -171,7 +171,7 @@ describe("PrivateV1 bounds: the segment bomb", () => {
     expect(restored.reassembly.partial[0]!.received).toBe(4);
     // A copy of the store without the part records (its other records kept).
     const other = new MemoryStore();
-    for (const ns of [CONVERSATION_STATE_NS, KNOWN_NS, BLOOM_NS, LOST_NS])
+    for (const ns of [CONVERSATION_STATE_NS, KNOWN_NS, BLOOM_NS, LOST_NS, ABANDONED_NS])
       for (const e of await ctx.bob.base.scan(ns)) await other.commit([{ op: "put", ns, key: e.key, value: e.value }]);
     const again = new Receiver(ctx.engine, restored, ctx.bob.base);
     expect((await again.open(s.outgoing[4]!, 2_100)).frames).toBe(1);
@@ -270,7 +270,7 @@ function asVersion2(current: Uint8Array, state: PrivateV1State): Uint8Array {
   // No outgoing frames here: version 2 lists them inline (none), and has no window or filter sizes.
   expect(state.outbound).toEqual([]);
   at += 4;
-  at += view.getUint8(at) === 0 ? 1 + 4 + 4 + 4 : 1;
+  at += view.getUint8(at) === 0 ? 1 + 4 * 4 : 1;
   const w = new ByteWriter().raw(current.subarray(0, sdsStart));
   w.bytes(serializeSdsState(state.sds)).bytes(serializeReassemblyState(state.reassembly)).u32(0);
   w.raw(current.subarray(at));

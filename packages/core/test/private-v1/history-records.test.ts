@@ -10,9 +10,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../src/base/bytes.js";
-import { BLOOM_NS, KNOWN_NS } from "../../src/conversations/private-v1/history-records.js";
+import { ABANDONED_NS, BLOOM_NS, KNOWN_NS } from "../../src/conversations/private-v1/history-records.js";
 import { PrivateV1Engine } from "../../src/conversations/private-v1/session.js";
-import { INLINE_HISTORY } from "../../src/conversations/private-v1/state.js";
+import { encodePrivateState, INLINE_HISTORY } from "../../src/conversations/private-v1/state.js";
 import { seededRandom } from "../../src/crypto/index.js";
 import { NodeCryptoProvider } from "../../src/crypto/node.js";
 import { CONVERSATION_STATE_NS } from "../../src/framework/conversation-store.js";
@@ -27,10 +27,12 @@ async function count(side: Side, ns: string): Promise<number> {
 
 /** After a restart, the window and filter read from the records are the ones the side had in memory. */
 async function restartsTheSame(side: Side): Promise<void> {
-  const { known, bloom } = side.state.sds;
+  const { known, bloom, lost, abandoned } = side.state.sds;
   await side.restart();
   expect(side.state.sds.known).toEqual(known);
   expect(toHex(side.state.sds.bloom)).toBe(toHex(bloom));
+  expect(side.state.sds.lost).toEqual(lost);
+  expect(side.state.sds.abandoned).toEqual(abandoned);
 }
 
 describe("PrivateV1 history records", () => {
@@ -86,6 +88,25 @@ describe("PrivateV1 history records", () => {
     await restartsTheSame(b);
     for (const p of await a.send("after the restart", 3_000))
       expect(await b.open(p, 3_000)).toEqual(["after the restart"]);
+  });
+
+  it("our ids given up (a week with the peer offline) are records: the state stays small, and survive a restart", async () => {
+    const engine = new PrivateV1Engine(crypto, { sds: { giveUpAfterMs: 60_000 } });
+    const pair = sessionPair(crypto, engine);
+    const a = new Side(engine, pair.alice);
+    for (let i = 0; i < 300; i++) await a.send(`message ${i}`, 2_000 + i);
+    const before = await a.recordBytes();
+    // Past the give-up bound every message is given up; the ids are remembered for a late acknowledgement.
+    await a.sweep(2_000 + 120_000);
+    expect(a.state.outbound).toEqual([]);
+    expect(a.state.sds.abandoned).toHaveLength(300);
+    expect(await count(a, ABANDONED_NS)).toBe(300);
+    // Inline, 300 ids would have added about 10 KB to every later state. (The frames given up, at most 256
+    // without their ciphertexts, are still inside the state: PrivateV1's `lostFrames`, not the SDS history.)
+    expect(encodePrivateState({ ...a.state, lostFrames: [] }).length).toBeLessThan(before + 64);
+    await a.send("later", 200_000);
+    await restartsTheSame(a);
+    expect(a.state.sds.abandoned).toHaveLength(300);
   });
 
   it("a step whose commit fails leaves the next step working from the committed state", async () => {

@@ -85,14 +85,16 @@ function refPrivate(s: PrivateV1State): Uint8Array {
   // Version 4: the SDS entries of outgoing frames are in the frames' records, and so are the frames.
   const inFrames = new Set(s.outbound.flatMap((o) => o.segments));
   // Version 5: the window and the Bloom filter are records too (the state holds their sizes), unless the
-  // window and the lost ids are at most 8 ids (then they are inline, as before).
+  // window, the lost and the given-up ids are at most 8 ids (then they are inline, as before).
   const outgoing = s.sds.outgoing.filter((m) => !inFrames.has(m.messageId));
-  const inline = s.sds.known.length + s.sds.lost.length <= 8;
-  const sds = inline ? { ...s.sds, outgoing } : { ...s.sds, outgoing, known: [], bloom: new Uint8Array(0), lost: [] };
+  const { known, lost, abandoned, bloom } = s.sds;
+  const inline = known.length + lost.length + abandoned.length <= 8;
+  const history = { known: [], bloom: new Uint8Array(0), lost: [], abandoned: [] };
+  const sds = inline ? { ...s.sds, outgoing } : { ...s.sds, outgoing, ...history };
   w.bytes(refRatchet(s.ratchet)).bytes(serializeSdsState(sds)).bytes(refReassemblyIndex(s.reassembly));
   w.u32(s.outbound.length);
   if (inline) w.u8(1);
-  else w.u8(0).u32(s.sds.known.length).u32(s.sds.bloom.length).u32(s.sds.lost.length);
+  else w.u8(0).u32(bloom.length).u32(known.length).u32(lost.length).u32(abandoned.length);
   const list = (l: readonly string[]) => {
     w.u32(l.length);
     for (const x of l) w.string(x);
@@ -314,6 +316,7 @@ describe("PrivateV1 state of a real conversation", () => {
         known: [...state.sds.known],
         chunks: bloomChunks(state.sds.bloom),
         lost: [...state.sds.lost],
+        abandoned: [...state.sds.abandoned],
       });
       expect(toHex(encodePrivateState(decodePrivateState(read)!))).toBe(bytes);
       checked++;

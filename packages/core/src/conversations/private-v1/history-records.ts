@@ -8,8 +8,10 @@
  * - the Bloom filter of delivered ids (3,752 bytes), in 64-byte chunks (namespace `private-v1.bloom`, key
  *   `<local id>/<chunk>`), only the chunks that are not zero: a delivery sets at most `hashes` bits, so it
  *   rewrites at most that many chunks, and a send (which leaves the filter as it is) none;
- * - the ids declared lost (up to `maxLost`, 256: a peer decides how many), one record per id (namespace
- *   `private-v1.lost`, key `<local id>/<id>`, value its number in the order they were declared lost).
+ * - the ids declared lost (up to `maxLost`, 256: a peer decides how many) and our ids given up (up to
+ *   `abandonedWindow`, 1,000: a week with the peer offline gives up every message), one record per id
+ *   (namespaces `private-v1.lost` and `private-v1.abandoned`, key `<local id>/<id>`, value its number in the
+ *   order the ids joined the list).
  *
  * While the window holds at most `INLINE_HISTORY` ids, both stay inside the state and there are no records.
  *
@@ -25,6 +27,12 @@ import { BLOOM_CHUNK, bloomFromChunks, historyInline, type PrivateV1State, suppl
 export const KNOWN_NS = "private-v1.known";
 export const BLOOM_NS = "private-v1.bloom";
 export const LOST_NS = "private-v1.lost";
+export const ABANDONED_NS = "private-v1.abandoned";
+
+/** The SDS id lists kept one record per id, by their namespace. */
+const ID_LISTS = { lost: LOST_NS, abandoned: ABANDONED_NS } as const;
+type ListName = keyof typeof ID_LISTS;
+const LIST_NAMES = Object.keys(ID_LISTS) as ListName[];
 
 const NONE: readonly string[] = [];
 
@@ -39,11 +47,17 @@ interface Held {
   /** The filter as committed, or (read from records, before the state's length is known) its chunks. */
   bloom: Uint8Array | undefined;
   chunks: Map<number, Uint8Array>;
-  /** The lost ids, each with its number, and the number the next one gets. */
-  lost: readonly string[];
-  lostAt: Map<string, number>;
-  nextLost: number;
+  lists: Record<ListName, IdList>;
 }
+
+/** An id list as stored: its ids, each with its number, and the number the next one gets. */
+interface IdList {
+  ids: readonly string[];
+  at: Map<string, number>;
+  next: number;
+}
+
+const emptyList = (): IdList => ({ ids: [], at: new Map(), next: 0 });
 
 function u32(n: number): Uint8Array {
   const out = new Uint8Array(4);
@@ -51,18 +65,15 @@ function u32(n: number): Uint8Array {
   return out;
 }
 
-/** The lost ids read from their records, in the order they were declared lost. Undefined if malformed. */
-function readLost(
-  entries: readonly StoreEntry[],
-  prefix: string,
-): Pick<Held, "lost" | "lostAt" | "nextLost"> | undefined {
-  const lostAt = new Map<string, number>();
+/** An id list read from its records, in the order the ids joined it. Undefined if malformed. */
+function readList(entries: readonly StoreEntry[], prefix: string): IdList | undefined {
+  const at = new Map<string, number>();
   for (const e of entries) {
     if (e.value.length !== 4) return undefined;
-    lostAt.set(e.key.slice(prefix.length), new DataView(e.value.buffer, e.value.byteOffset, 4).getUint32(0));
+    at.set(e.key.slice(prefix.length), new DataView(e.value.buffer, e.value.byteOffset, 4).getUint32(0));
   }
-  const lost = [...lostAt.keys()].sort((a, b) => lostAt.get(a)! - lostAt.get(b)!);
-  return { lost, lostAt, nextLost: lost.length > 0 ? lostAt.get(lost[lost.length - 1]!)! + 1 : 0 };
+  const ids = [...at.keys()].sort((a, b) => at.get(a)! - at.get(b)!);
+  return { ids, at, next: ids.length > 0 ? at.get(ids[ids.length - 1]!)! + 1 : 0 };
 }
 
 /** The window read from its records: ids in key order, and the position of the first. Undefined if malformed. */
@@ -111,7 +122,7 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return true;
 }
 
-/** Known-window, Bloom-filter and lost-id records of PrivateV1 states: one instance per client. */
+/** Known-window, Bloom-filter, lost-id and given-up-id records of PrivateV1 states: one instance per client. */
 export function historyRecords(): StateRecords<PrivateV1State> & { abort(): void } {
   let held = new Map<string, Held>();
 
@@ -119,8 +130,13 @@ export function historyRecords(): StateRecords<PrivateV1State> & { abort(): void
     const prefix = `${localId}/`;
     const known = readKnown(await view.scan(KNOWN_NS, { prefix }), prefix);
     const chunks = readChunks(await view.scan(BLOOM_NS, { prefix }), prefix);
-    const lost = readLost(await view.scan(LOST_NS, { prefix }), prefix);
-    return known && lost && { known: known.ids, first: known.first, bloom: undefined, chunks, ...lost };
+    const lists = {} as Record<ListName, IdList>;
+    for (const name of LIST_NAMES) {
+      const list = readList(await view.scan(ID_LISTS[name], { prefix }), prefix);
+      if (!list) return undefined;
+      lists[name] = list;
+    }
+    return known && { known: known.ids, first: known.first, bloom: undefined, chunks, lists };
   }
 
   async function heldOf(view: TransactionView, localId: string): Promise<Held> {
@@ -134,9 +150,10 @@ export function historyRecords(): StateRecords<PrivateV1State> & { abort(): void
   }
 
   async function clear(view: TransactionView, localId: string): Promise<Held> {
-    for (const ns of [KNOWN_NS, BLOOM_NS, LOST_NS])
+    for (const ns of [KNOWN_NS, BLOOM_NS, ...Object.values(ID_LISTS)])
       for (const e of await view.scan(ns, { prefix: `${localId}/` })) view.delete(ns, e.key);
-    return { known: [], first: 0, bloom: undefined, chunks: new Map(), lost: [], lostAt: new Map(), nextLost: 0 };
+    const lists = { lost: emptyList(), abandoned: emptyList() };
+    return { known: [], first: 0, bloom: undefined, chunks: new Map(), lists };
   }
 
   function stageKnown(view: TransactionView, localId: string, h: Held, known: readonly string[]): void {
@@ -169,34 +186,35 @@ export function historyRecords(): StateRecords<PrivateV1State> & { abort(): void
   }
 
   /**
-   * Ids leave the list anywhere (one that arrives after all is no longer lost) and join it at its end: the
-   * ids kept keep their numbers, new ones are numbered after them. A list in another order is renumbered.
+   * Ids leave a list anywhere (a lost one that arrives after all, a given-up one acknowledged late) and join
+   * it at its end: the ids kept keep their numbers, new ones are numbered after them. A list in another
+   * order is renumbered.
    */
-  function stageLost(view: TransactionView, localId: string, h: Held, lost: readonly string[]): void {
-    if (lost === h.lost) return;
-    const want = new Set(lost);
-    for (const id of h.lostAt.keys())
+  function stageList(view: TransactionView, localId: string, ns: string, l: IdList, ids: readonly string[]): void {
+    if (ids === l.ids) return;
+    const want = new Set(ids);
+    for (const id of l.at.keys())
       if (!want.has(id)) {
-        view.delete(LOST_NS, `${localId}/${id}`);
-        h.lostAt.delete(id);
+        view.delete(ns, `${localId}/${id}`);
+        l.at.delete(id);
       }
     let last = -1;
     let fresh = false;
     let ordered = true;
-    for (const id of lost) {
-      const n = h.lostAt.get(id);
+    for (const id of ids) {
+      const n = l.at.get(id);
       if (n === undefined) fresh = true;
       else if (fresh || n < last) ordered = false;
       else last = n;
     }
-    if (!ordered) h.lostAt.clear();
-    for (const id of lost)
-      if (!h.lostAt.has(id)) {
-        const n = h.nextLost++;
-        view.put(LOST_NS, `${localId}/${id}`, u32(n));
-        h.lostAt.set(id, n);
+    if (!ordered) l.at.clear();
+    for (const id of ids)
+      if (!l.at.has(id)) {
+        const n = l.next++;
+        view.put(ns, `${localId}/${id}`, u32(n));
+        l.at.set(id, n);
       }
-    h.lost = lost;
+    l.ids = ids;
   }
 
   function clearBloom(view: TransactionView, localId: string, h: Held): void {
@@ -216,14 +234,20 @@ export function historyRecords(): StateRecords<PrivateV1State> & { abort(): void
       const h = await read(view, ref.id);
       if (!h) return; // the state then does not decode: its records are not a window
       held.set(ref.id, h);
-      supplyHistory(bytes, { known: h.known, chunks: h.chunks, lost: h.lost });
+      supplyHistory(bytes, {
+        known: h.known,
+        chunks: h.chunks,
+        lost: h.lists.lost.ids,
+        abandoned: h.lists.abandoned.ids,
+      });
     },
     async stage(view: TransactionView, ref: ConversationRef, state: PrivateV1State): Promise<void> {
       const h = await heldOf(view, ref.id);
       // A small window and its filter travel inside the state (state.ts `historyInline`): no records then.
       const inline = historyInline(state);
       stageKnown(view, ref.id, h, inline ? NONE : state.sds.known);
-      stageLost(view, ref.id, h, inline ? NONE : state.sds.lost);
+      for (const name of LIST_NAMES)
+        stageList(view, ref.id, ID_LISTS[name], h.lists[name], inline ? NONE : state.sds[name]);
       if (inline) clearBloom(view, ref.id, h);
       else stageBloom(view, ref.id, h, state.sds.bloom);
     },

@@ -80,8 +80,9 @@ export interface PendingReset {
 /**
  * Version 5 keeps the SDS history out of the state: the `known` window (1,000 ids, 16 KB, rewritten with every
  * step in version 4) is one record per id and the Bloom filter (3,752 bytes) a record per non-zero 64-byte
- * chunk, and so are the ids declared lost (up to 256, as many as a peer makes us declare) (history-records.ts),
- * written as deltas; the state holds how many of each there are. A send now
+ * chunk, and so are the ids declared lost (up to 256, as many as a peer makes us declare) and our ids given up
+ * (up to 1,000, after a week offline) (history-records.ts), written as deltas; the state holds how many of
+ * each there are. A send now
  * writes one frame record, one id record, and a state whose size does not depend on the history. While the
  * window holds at most `INLINE_HISTORY` ids, both stay inline (a flag says which). Version 4 is still read;
  * the first commit after writes its window and filter as records.
@@ -231,9 +232,10 @@ export interface StoredHistory {
   readonly known: readonly string[];
   readonly chunks: ReadonlyMap<number, Uint8Array>;
   readonly lost: readonly string[];
+  readonly abandoned: readonly string[];
 }
 
-type History = Pick<SdsState, "known" | "bloom" | "lost">;
+type History = Pick<SdsState, "known" | "bloom" | "lost" | "abandoned">;
 
 /** The history each encoded state (by its bytes) holds, and what was read from records for bytes read. */
 const encodedHistory = new WeakMap<Uint8Array, History>();
@@ -245,15 +247,15 @@ export function supplyHistory(bytes: Uint8Array, history: StoredHistory): void {
 }
 
 /** The window and filter of a version-5 state: what was encoded, or read from records (undefined: neither). */
-function historyFor(bytes: Uint8Array, count: number, bloomLength: number, lost: number): History | undefined {
+function historyFor(bytes: Uint8Array, bloomLength: number, ids: number): History | undefined {
   const own = encodedHistory.get(bytes);
   if (own) return own;
   const loaded = loadedHistory.get(bytes);
-  if (!loaded) return count + lost === 0 ? { known: [], bloom: new Uint8Array(bloomLength), lost: [] } : undefined;
+  if (!loaded) return ids === 0 ? { ...NO_HISTORY, bloom: new Uint8Array(bloomLength) } : undefined;
   // Records that hold another window than the state counts (a state record restored from an older copy):
   // what the store holds is taken. Ids delivered since are then known, so they are not delivered twice.
   const bloom = bloomFromChunks(loaded.chunks, bloomLength);
-  return bloom && { known: loaded.known, bloom, lost: loaded.lost };
+  return bloom && { known: loaded.known, bloom, lost: loaded.lost, abandoned: loaded.abandoned };
 }
 
 /** Makes `decodePrivateState(bytes)` take the parts of incomplete frames from `parts`. */
@@ -313,7 +315,7 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
   w.u32(s.outbound.length);
   // The window and filter are records (history-records.ts): their sizes, to tell a state read without them.
   if (inline) w.u8(1);
-  else w.u8(0).u32(s.sds.known.length).u32(s.sds.bloom.length).u32(s.sds.lost.length);
+  else w.u8(0).u32(s.sds.bloom.length).u32(s.sds.known.length).u32(s.sds.lost.length).u32(s.sds.abandoned.length);
   if (s.invite)
     w.u8(1)
       .bytes(s.invite.payload)
@@ -339,7 +341,8 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
   const bytes = w.finish();
   encodedParts.set(bytes, { localId: s.localId, reassembly: s.reassembly });
   encodedFrames.set(bytes, split.frames);
-  encodedHistory.set(bytes, { known: s.sds.known, bloom: s.sds.bloom, lost: s.sds.lost });
+  const { known, bloom, lost, abandoned } = s.sds;
+  encodedHistory.set(bytes, { known, bloom, lost, abandoned });
   return bytes;
 }
 
@@ -378,7 +381,7 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
     const form = version >= 5 ? r.u8() : 1;
     if (form > 1) return undefined;
     if (form === 0) {
-      const history = historyFor(bytes, r.u32(), r.u32(), r.u32());
+      const history = historyFor(bytes, r.u32(), r.u32() + r.u32() + r.u32());
       if (!history) return undefined;
       sdsState = { ...sdsState, ...history };
     }
@@ -445,9 +448,9 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
 const NO_OTHERS: readonly OutgoingMessage[] = [];
 
 /** Written in place of the window and filter in a version-5 state's SDS section when they are records. */
-const NO_HISTORY: History = { known: [], bloom: new Uint8Array(0), lost: [] };
+const NO_HISTORY: History = { known: [], bloom: new Uint8Array(0), lost: [], abandoned: [] };
 
-/** Windows (and lost ids) of up to this many ids stay inside the state, with the filter (`historyInline`). */
+/** Windows (with the lost and given-up ids) of up to this many ids stay inside the state (`historyInline`). */
 export const INLINE_HISTORY = 8;
 
 /**
@@ -456,7 +459,7 @@ export const INLINE_HISTORY = 8;
  * (a message request keeps the first state of its conversation as bytes, and no records go with them).
  */
 export function historyInline(s: PrivateV1State): boolean {
-  return s.sds.known.length + s.sds.lost.length <= INLINE_HISTORY;
+  return s.sds.known.length + s.sds.lost.length + s.sds.abandoned.length <= INLINE_HISTORY;
 }
 
 /** Bytes of the Bloom filter per record (history-records.ts). */
