@@ -15,10 +15,10 @@ import {
   decodePrivateState,
   encodePrivateState,
   type PrivateV1State,
-  splitFrames,
   supplyFrames,
-  supplyHistory,
 } from "../../src/conversations/private-v1/state.js";
+import { supplyHistory } from "../../src/conversations/private-v1/state-history.js";
+import { splitFrames } from "../../src/conversations/private-v1/state-split.js";
 import { seededRandom } from "../../src/crypto/index.js";
 import { NodeCryptoProvider } from "../../src/crypto/node.js";
 import {

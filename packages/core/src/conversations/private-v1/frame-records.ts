@@ -15,15 +15,8 @@ import type { ReadView, StateRecords } from "../../framework/lifecycle.js";
 import type { ConversationRef } from "../../framework/runtime.js";
 import type { TransactionView } from "../../framework/store.js";
 import { type OutgoingMessage, readOutgoingMessage, writeOutgoingMessage } from "../../primitives/sds/index.js";
-import {
-  type PrivateV1State,
-  readFrame,
-  type Split,
-  type StoredFrame,
-  splitFrames,
-  supplyFrames,
-  writeFrame,
-} from "./state.js";
+import { type PrivateV1State, readFrame, type StoredFrame, supplyFrames, writeFrame } from "./state.js";
+import { type Split, splitFrames } from "./state-split.js";
 
 export const FRAMES_NS = "private-v1.frames";
 

@@ -22,7 +22,8 @@ import { fromUtf8, utf8 } from "../../base/bytes.js";
 import type { ReadView, StateRecords } from "../../framework/lifecycle.js";
 import type { ConversationRef } from "../../framework/runtime.js";
 import type { StoreEntry, TransactionView } from "../../framework/store.js";
-import { BLOOM_CHUNK, bloomFromChunks, historyInline, type PrivateV1State, supplyHistory } from "./state.js";
+import type { PrivateV1State } from "./state.js";
+import { BLOOM_CHUNK, bloomFromChunks, historyInline, supplyHistory } from "./state-history.js";
 
 export const KNOWN_NS = "private-v1.known";
 export const BLOOM_NS = "private-v1.bloom";

@@ -43,7 +43,8 @@ import type { OutgoingPayload, PrivateV1Effects, PrivateV1Opened } from "./resul
 import { encryptAll, sealPending, UNSEALED } from "./seal.js";
 import { acceptReset, maybeReset } from "./session-reset.js";
 import type { PrivateV1Reason } from "./spec.js";
-import { appendedSplit, type OutboundFrame, type PendingInvite, type PrivateV1State } from "./state.js";
+import type { OutboundFrame, PendingInvite, PrivateV1State } from "./state.js";
+import { appendedSplit } from "./state-split.js";
 
 export * from "./options.js";
 export { MAX_RECEIPTS } from "./receipts.js";

@@ -9,6 +9,8 @@ import {
   writeReassemblyIndex,
 } from "../../primitives/segmentation/index.js";
 import type { Role } from "./ids.js";
+import { historyFor, historyInline, NO_HISTORY, rememberHistory } from "./state-history.js";
+import { splitFrames } from "./state-split.js";
 
 /** Delivery progress of one outgoing frame, aggregated over its segments' SDS states. */
 export interface OutboundFrame {
@@ -152,112 +154,6 @@ export function supplyFrames(bytes: Uint8Array, frames: readonly StoredFrame[]):
   loadedFrames.set(bytes, frames);
 }
 
-export interface Split {
-  readonly frames: readonly StoredFrame[];
-  readonly others: readonly OutgoingMessage[];
-  /**
-   * When a send made this split by adding one frame to another state's: that state's split (only while it
-   * is the last in line: the link is dropped when a further send follows) and the frame, so that staging
-   * the records writes that frame and looks at no other (frame-records.ts).
-   */
-  parent?: Split;
-  readonly added?: StoredFrame;
-}
-/** By state (immutable): encoding a state and staging its records split it once. */
-const splits = new WeakMap<PrivateV1State, Split>();
-
-/**
- * Records that `after` is `before` with one more frame, `frame`, and the SDS entries of its segments appended
- * to its SDS list (what a send makes): its split is `before`'s with that frame, when `before`'s is known.
- */
-export function appendedSplit(before: PrivateV1State, after: PrivateV1State, frame: OutboundFrame): void {
-  const prev = splits.get(before);
-  const all = after.sds.outgoing;
-  const n = frame.segments.length;
-  if (!prev || after.outbound[after.outbound.length - 1] !== frame) return;
-  if (after.outbound.length !== before.outbound.length + 1 || all.length !== before.sds.outgoing.length + n) return;
-  const entries = all.slice(all.length - n);
-  if (entries.some((m, i) => m.messageId !== frame.segments[i])) return;
-  const added = { frame, entries };
-  prev.parent = undefined;
-  splits.set(after, { frames: [...prev.frames, added], others: prev.others, parent: prev, added });
-}
-
-/** A state's outgoing frames with their SDS entries, and the SDS entries that belong to none of them. */
-export function splitFrames(s: PrivateV1State): Split {
-  let split = splits.get(s);
-  if (!split) {
-    split = alignedSplit(s) ?? lookupSplit(s);
-    splits.set(s, split);
-  }
-  return split;
-}
-
-/**
- * The common case without a lookup table: frames and SDS entries are both in sending order, so walking them
- * together finds each frame's entries. Undefined when an entry belongs to no frame (then `lookupSplit`).
- */
-function alignedSplit(s: PrivateV1State): Split | undefined {
-  const all = s.sds.outgoing;
-  let j = 0;
-  const frames = s.outbound.map((frame) => {
-    const entries: OutgoingMessage[] = [];
-    for (const id of frame.segments)
-      if (all[j]?.messageId === id) {
-        entries.push(all[j]!);
-        j++;
-      }
-    return { frame, entries };
-  });
-  return j === all.length ? { frames, others: NO_OTHERS } : undefined;
-}
-
-function lookupSplit(s: PrivateV1State): Split {
-  const bySegment = new Map(s.sds.outgoing.map((m) => [m.messageId, m] as const));
-  const frames = s.outbound.map((frame) => {
-    const entries: OutgoingMessage[] = [];
-    for (const id of frame.segments) {
-      const m = bySegment.get(id);
-      if (!m) continue;
-      entries.push(m);
-      bySegment.delete(id);
-    }
-    return { frame, entries };
-  });
-  return { frames, others: [...bySegment.values()] };
-}
-
-/** The SDS history read from a store's records (history-records.ts): the window, and the filter's chunks. */
-export interface StoredHistory {
-  readonly known: readonly string[];
-  readonly chunks: ReadonlyMap<number, Uint8Array>;
-  readonly lost: readonly string[];
-  readonly abandoned: readonly string[];
-}
-
-type History = Pick<SdsState, "known" | "bloom" | "lost" | "abandoned">;
-
-/** The history each encoded state (by its bytes) holds, and what was read from records for bytes read. */
-const encodedHistory = new WeakMap<Uint8Array, History>();
-const loadedHistory = new WeakMap<Uint8Array, StoredHistory>();
-
-/** Makes `decodePrivateState(bytes)` take its `known` window and Bloom filter from `history`. */
-export function supplyHistory(bytes: Uint8Array, history: StoredHistory): void {
-  loadedHistory.set(bytes, history);
-}
-
-/** The window and filter of a version-5 state: what was encoded, or read from records (undefined: neither). */
-function historyFor(bytes: Uint8Array, bloomLength: number, ids: number): History | undefined {
-  const own = encodedHistory.get(bytes);
-  if (own) return own;
-  const loaded = loadedHistory.get(bytes);
-  if (!loaded) return ids === 0 ? { ...NO_HISTORY, bloom: new Uint8Array(bloomLength) } : undefined;
-  // Records that hold another window than the state counts (a state record restored from an older copy):
-  // what the store holds is taken. Ids delivered since are then known, so they are not delivered twice.
-  const bloom = bloomFromChunks(loaded.chunks, bloomLength);
-  return bloom && { known: loaded.known, bloom, lost: loaded.lost, abandoned: loaded.abandoned };
-}
-
 /** Makes `decodePrivateState(bytes)` take the parts of incomplete frames from `parts`. */
 export function supplyParts(bytes: Uint8Array, parts: PartLookup): void {
   loadedParts.set(bytes, parts);
@@ -341,8 +237,7 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
   const bytes = w.finish();
   encodedParts.set(bytes, { localId: s.localId, reassembly: s.reassembly });
   encodedFrames.set(bytes, split.frames);
-  const { known, bloom, lost, abandoned } = s.sds;
-  encodedHistory.set(bytes, { known, bloom, lost, abandoned });
+  rememberHistory(bytes, s);
   return bytes;
 }
 
@@ -443,37 +338,6 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
     if (e instanceof TruncatedInput) return undefined;
     throw e;
   }
-}
-
-const NO_OTHERS: readonly OutgoingMessage[] = [];
-
-/** Written in place of the window and filter in a version-5 state's SDS section when they are records. */
-const NO_HISTORY: History = { known: [], bloom: new Uint8Array(0), lost: [], abandoned: [] };
-
-/** Windows (with the lost and given-up ids) of up to this many ids stay inside the state (`historyInline`). */
-export const INLINE_HISTORY = 8;
-
-/**
- * Whether a state keeps its window and filter inside itself rather than in records: while the window is
- * small (a conversation's first few messages), which keeps a state read from elsewhere than the store whole
- * (a message request keeps the first state of its conversation as bytes, and no records go with them).
- */
-export function historyInline(s: PrivateV1State): boolean {
-  return s.sds.known.length + s.sds.lost.length + s.sds.abandoned.length <= INLINE_HISTORY;
-}
-
-/** Bytes of the Bloom filter per record (history-records.ts). */
-export const BLOOM_CHUNK = 64;
-
-/** The filter of `length` bytes its chunks make (history-records.ts); undefined when one does not fit in it. */
-export function bloomFromChunks(chunks: ReadonlyMap<number, Uint8Array>, length: number): Uint8Array | undefined {
-  const bloom = new Uint8Array(length);
-  for (const [i, chunk] of chunks) {
-    if (!Number.isSafeInteger(i) || i < 0 || chunk.length > BLOOM_CHUNK) return undefined;
-    if (i * BLOOM_CHUNK + chunk.length > length) return undefined;
-    bloom.set(chunk, i * BLOOM_CHUNK);
-  }
-  return bloom;
 }
 
 /** SDS outgoing entries in sending order (Lamport order: each send ticks the clock) from the state and records. */
