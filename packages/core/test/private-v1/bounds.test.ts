@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { ByteWriter } from "../../src/base/binary.js";
-import { SEGMENTS_NS, segmentRecords } from "../../src/conversations/private-v1/segment-records.js";
+import { ABANDONED_NS, BLOOM_NS, KNOWN_NS, LOST_NS } from "../../src/conversations/private-v1/history-records.js";
+import { privateV1Records } from "../../src/conversations/private-v1/records.js";
+import { SEGMENTS_NS } from "../../src/conversations/private-v1/segment-records.js";
 import { MAX_SEG_SIZE, type OutgoingPayload, PrivateV1Engine } from "../../src/conversations/private-v1/session.js";
 import {
   decodePrivateState,
@@ -18,6 +20,7 @@ import { NodeCryptoProvider } from "../../src/crypto/node.js";
 import { CONVERSATION_STATE_NS } from "../../src/framework/conversation-store.js";
 import { MemoryStore } from "../../src/framework/memory-store.js";
 import { Transaction, type WriteOp } from "../../src/framework/store.js";
+import { serializeSdsState } from "../../src/primitives/sds/index.js";
 import { serializeReassemblyState } from "../../src/primitives/segmentation/index.js";
 import type { EncryptedPayload } from "../../src/wire/index.js";
 import { dependencyBomb, partialFrame } from "../support/hostile-peer.js";
@@ -35,9 +38,9 @@ class CountingStore extends MemoryStore {
   }
 }
 
-/** Bob's side as a client keeps it: every step's state committed with its segment records, in one commit. */
+/** Bob's side as a client keeps it: every step's state committed with its records, in one commit. */
 class Receiver {
-  readonly records = segmentRecords();
+  readonly records = privateV1Records();
   constructor(
     readonly engine: PrivateV1Engine,
     public state: PrivateV1State,
@@ -73,11 +76,11 @@ class Receiver {
   }
 }
 
-/** A state read from the store as a client reads it: its bytes, then its part records. */
+/** A state read from the store as a client reads it: its bytes, then its records. */
 async function readState(store: MemoryStore, key: string): Promise<Uint8Array | undefined> {
   const bytes = await store.get(CONVERSATION_STATE_NS, key);
   const id = key.slice("PrivateV1:".length);
-  if (bytes) await segmentRecords().load(store, { id, type: "PrivateV1", contentTopic: "" }, bytes);
+  if (bytes) await privateV1Records().load(store, { id, type: "PrivateV1", contentTopic: "" }, bytes);
   return bytes;
 }
 
@@ -166,12 +169,16 @@ describe("PrivateV1 bounds: the segment bomb", () => {
     const bytes = await readState(ctx.bob.base, ctx.bob.key);
     const restored = decodePrivateState(bytes!)!;
     expect(restored.reassembly.partial[0]!.received).toBe(4);
+    // A copy of the store without the part records (its other records kept).
+    const other = new MemoryStore();
+    for (const ns of [CONVERSATION_STATE_NS, KNOWN_NS, BLOOM_NS, LOST_NS, ABANDONED_NS])
+      for (const e of await ctx.bob.base.scan(ns)) await other.commit([{ op: "put", ns, key: e.key, value: e.value }]);
     const again = new Receiver(ctx.engine, restored, ctx.bob.base);
     expect((await again.open(s.outgoing[4]!, 2_100)).frames).toBe(1);
     expect(await again.parts()).toBe(0);
-    // Bytes from a store without the records: the incomplete frame is dropped, the rest of the state read.
-    const other = new MemoryStore();
-    const lone = decodePrivateState(Uint8Array.from(bytes!));
+    // Read from the copy: the incomplete frame is dropped, the rest of the state read.
+    const lone = decodePrivateState((await readState(other, ctx.bob.key))!);
+    expect(lone?.sds.known).toEqual(restored.sds.known);
     expect(lone?.reassembly.partial).toEqual([]);
     await other.close();
   });
@@ -215,7 +222,7 @@ describe("PrivateV1 bounds: the segment bomb", () => {
     const bob = new Receiver(ctx.engine, state, base);
     await bob.commit();
     expect(await bob.parts()).toBe(3);
-    expect((await base.get(CONVERSATION_STATE_NS, ctx.bob.key))![0]).toBe(4);
+    expect((await base.get(CONVERSATION_STATE_NS, ctx.bob.key))![0]).toBe(5);
     expect((await bob.open(s.outgoing[3]!, 2_100)).frames).toBe(1);
     expect(await bob.parts()).toBe(0);
   });
@@ -246,9 +253,9 @@ describe("PrivateV1 bounds: the missing-dependency bomb", () => {
   });
 });
 
-/** The version-2 bytes of a state: its version-3 encoding with the reassembly section inline again. */
-function asVersion2(v3: Uint8Array, state: PrivateV1State): Uint8Array {
-  const view = new DataView(v3.buffer, v3.byteOffset, v3.byteLength);
+/** The version-2 bytes of a state: its current encoding with the SDS window and reassembly parts inline again. */
+function asVersion2(current: Uint8Array, state: PrivateV1State): Uint8Array {
+  const view = new DataView(current.buffer, current.byteOffset, current.byteLength);
   let at = 2;
   const skipSized = () => {
     const n = view.getUint32(at);
@@ -257,11 +264,16 @@ function asVersion2(v3: Uint8Array, state: PrivateV1State): Uint8Array {
   for (let i = 0; i < 3; i++) skipSized(); // localId, remoteId, contentTopic
   at += 32 + 32 + 8 + 8; // keys, createdAt, lastFrameTimestamp
   skipSized(); // ratchet
-  skipSized(); // sds
-  const sectionStart = at;
+  const sdsStart = at;
+  skipSized(); // sds (without its window and filter since version 5)
   skipSized(); // reassembly (index form)
-  const w = new ByteWriter().raw(v3.subarray(0, sectionStart));
-  w.bytes(serializeReassemblyState(state.reassembly)).raw(v3.subarray(at));
+  // No outgoing frames here: version 2 lists them inline (none), and has no window or filter sizes.
+  expect(state.outbound).toEqual([]);
+  at += 4;
+  at += view.getUint8(at) === 0 ? 1 + 4 * 4 : 1;
+  const w = new ByteWriter().raw(current.subarray(0, sdsStart));
+  w.bytes(serializeSdsState(state.sds)).bytes(serializeReassemblyState(state.reassembly)).u32(0);
+  w.raw(current.subarray(at));
   const out = w.finish();
   out[0] = 2;
   return out;

@@ -15,9 +15,10 @@ import {
   decodePrivateState,
   encodePrivateState,
   type PrivateV1State,
-  splitFrames,
   supplyFrames,
 } from "../../src/conversations/private-v1/state.js";
+import { supplyHistory } from "../../src/conversations/private-v1/state-history.js";
+import { splitFrames } from "../../src/conversations/private-v1/state-split.js";
 import { seededRandom } from "../../src/crypto/index.js";
 import { NodeCryptoProvider } from "../../src/crypto/node.js";
 import {
@@ -78,14 +79,22 @@ function refReassemblyIndex(s: ReassemblyState): Uint8Array {
 }
 
 function refPrivate(s: PrivateV1State): Uint8Array {
-  const w = new ByteWriter().u8(4).u8(s.role === "initiator" ? 0 : 1);
+  const w = new ByteWriter().u8(5).u8(s.role === "initiator" ? 0 : 1);
   w.string(s.localId).string(s.remoteId).string(s.contentTopic);
   w.raw(s.selfKey).raw(s.peerKey).uint(s.createdAt).uint(s.lastFrameTimestamp);
   // Version 4: the SDS entries of outgoing frames are in the frames' records, and so are the frames.
   const inFrames = new Set(s.outbound.flatMap((o) => o.segments));
-  const sds = { ...s.sds, outgoing: s.sds.outgoing.filter((m) => !inFrames.has(m.messageId)) };
+  // Version 5: the window and the Bloom filter are records too (the state holds their sizes), unless the
+  // window, the lost and the given-up ids are at most 8 ids (then they are inline, as before).
+  const outgoing = s.sds.outgoing.filter((m) => !inFrames.has(m.messageId));
+  const { known, lost, abandoned, bloom } = s.sds;
+  const inline = known.length + lost.length + abandoned.length <= 8;
+  const history = { known: [], bloom: new Uint8Array(0), lost: [], abandoned: [] };
+  const sds = inline ? { ...s.sds, outgoing } : { ...s.sds, outgoing, ...history };
   w.bytes(refRatchet(s.ratchet)).bytes(serializeSdsState(sds)).bytes(refReassemblyIndex(s.reassembly));
   w.u32(s.outbound.length);
+  if (inline) w.u8(1);
+  else w.u8(0).u32(bloom.length).u32(known.length).u32(lost.length).u32(abandoned.length);
   const list = (l: readonly string[]) => {
     w.u32(l.length);
     for (const x of l) w.string(x);
@@ -117,6 +126,16 @@ function refPrivate(s: PrivateV1State): Uint8Array {
     w.uint(p.sentAt);
   }
   return w.finish();
+}
+
+/** A Bloom filter as history-records.ts keeps it: its non-zero 64-byte chunks. */
+function bloomChunks(bloom: Uint8Array): Map<number, Uint8Array> {
+  const chunks = new Map<number, Uint8Array>();
+  for (let i = 0; i * 64 < bloom.length; i++) {
+    const chunk = bloom.slice(i * 64, (i + 1) * 64);
+    if (chunk.some((b) => b !== 0)) chunks.set(i, chunk);
+  }
+  return chunks;
 }
 
 /** The bytes `write` puts between a leading and a trailing byte of a parent writer, as `sized` nests them. */
@@ -293,6 +312,12 @@ describe("PrivateV1 state of a real conversation", () => {
       // Bytes read back without this process's memory: the frames come from their records.
       const read = fromHex(bytes)!;
       supplyFrames(read, splitFrames(state).frames);
+      supplyHistory(read, {
+        known: [...state.sds.known],
+        chunks: bloomChunks(state.sds.bloom),
+        lost: [...state.sds.lost],
+        abandoned: [...state.sds.abandoned],
+      });
       expect(toHex(encodePrivateState(decodePrivateState(read)!))).toBe(bytes);
       checked++;
     };

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../src/base/virtual-clock.js";
 import { Client, type ClientEvent } from "../../src/client/index.js";
+import { privateV1Records } from "../../src/conversations/private-v1/records.js";
 import { SEGMENTS_NS } from "../../src/conversations/private-v1/segment-records.js";
 import { MAX_SEG_SIZE, PrivateV1Engine } from "../../src/conversations/private-v1/session.js";
 import {
@@ -21,7 +22,7 @@ import { CONVERSATION_STATE_NS } from "../../src/framework/conversation-store.js
 import { sealEnvelope } from "../../src/framework/envelope.js";
 import { MemoryDelivery } from "../../src/framework/memory-delivery.js";
 import { MemoryStore } from "../../src/framework/memory-store.js";
-import type { WriteOp } from "../../src/framework/store.js";
+import { Transaction, type WriteOp } from "../../src/framework/store.js";
 import type { EncryptedPayload } from "../../src/wire/index.js";
 import { dependencyBomb, partialFrame, type Sealed } from "../support/hostile-peer.js";
 
@@ -124,8 +125,13 @@ async function exchange(w: World, a: Peer, aConv: string, b: Peer, bConv: string
 
 const stateKey = (conv: string) => `PrivateV1:${conv}`;
 
+const refOf = (id: string) => ({ id, type: "PrivateV1", contentTopic: "" });
+
+/** The state as the client reads it: its record, then what it keeps in records of its own. */
 async function stateOf(p: Peer, conv: string): Promise<PrivateV1State> {
-  return decodePrivateState((await p.store.get(CONVERSATION_STATE_NS, stateKey(conv)))!)!;
+  const bytes = (await p.store.get(CONVERSATION_STATE_NS, stateKey(conv)))!;
+  await privateV1Records().load(p.store, refOf(conv), bytes);
+  return decodePrivateState(bytes)!;
 }
 
 /** Mallory's payloads go in as any delivered envelope; her client then continues from the state they left. */
@@ -144,9 +150,11 @@ async function inject(
     const r = await victim.client.ingest(state.contentTopic, bytes);
     outcomes.push(r.kind === "badly-formed" ? r.reason : r.kind);
   }
-  await mallory.store.commit([
-    { op: "put", ns: CONVERSATION_STATE_NS, key: stateKey(mConv), value: encodePrivateState(sealed.state) },
-  ]);
+  // Committed as the client commits a state: with its records.
+  const tx = new Transaction(mallory.store);
+  tx.put(CONVERSATION_STATE_NS, stateKey(mConv), encodePrivateState(sealed.state));
+  await privateV1Records().stage(tx, refOf(mConv), sealed.state);
+  await tx.commit();
   await w.restart(mallory);
   return outcomes;
 }

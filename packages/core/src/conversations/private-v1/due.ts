@@ -8,6 +8,8 @@
  * changes the state. Earlier is safe (a wake with nothing to do); later would delay work.
  */
 import type { RatchetState } from "../../primitives/ratchet/index.js";
+import { nextResend, outgoingTimers } from "../../primitives/sds/index.js";
+import { outboxCounts } from "./outbox.js";
 import type { PrivateV1Engine } from "./session.js";
 import type { PrivateV1State } from "./state.js";
 
@@ -29,15 +31,11 @@ export function privateV1Due(engine: PrivateV1Engine, state: PrivateV1State): nu
   for (const m of s.missing) lost(m.since);
   for (const b of s.incoming) lost(b.receivedAt);
   // Resend or give up (sds/resend.ts): the base interval while the peer is heard from, else the backoff.
-  for (const m of s.outgoing) {
-    if (m.resends >= c.maxResends) at(0);
-    at(m.firstSentAt + c.giveUpAfterMs);
-    const base = m.possibleAcks > 0 ? c.possiblyAckedResendIntervalMs : c.resendIntervalMs;
-    const cap = Math.max(base, c.maxResendIntervalMs);
-    const soon = m.lastSentAt + base;
-    if (s.peerHeardAt !== undefined && soon < s.peerHeardAt + cap) at(soon);
-    else at(m.lastSentAt + Math.min(base * 2 ** Math.min(m.resends, 30), cap));
-  }
+  // The earliest of each is kept with the list (sds/outgoing-index.ts): a send folds in its one message.
+  const timers = outgoingTimers(c, s.outgoing);
+  if (timers.exhausted) at(0);
+  at(timers.giveUp);
+  at(nextResend(timers, s.peerHeardAt));
   // Partly received frames and recently completed ones are dropped once past the reassembly timeout.
   const timeout = engine.reassembler.timeoutMs;
   for (const p of state.reassembly.partial) at(p.firstSeenAt + timeout + 1);
@@ -47,9 +45,12 @@ export function privateV1Due(engine: PrivateV1Engine, state: PrivateV1State): nu
   return Number.isFinite(due) ? due : undefined;
 }
 
-/** Whether segments wait to be sealed and the send window has room for one (session.ts `#sealPending`). */
+/** Whether segments wait to be sealed and the send window has room for one (seal.ts `sealPending`). */
 function sealable(engine: PrivateV1Engine, state: PrivateV1State): boolean {
   if (!canSend(state.ratchet)) return false;
+  // The counts kept with the frames answer the common cases (nothing waits, or the window is full) at once.
+  const counts = outboxCounts(state.outbound);
+  if (counts.unsealed === 0 || counts.inFlight >= engine.sendWindow) return false;
   const plain = new Set(state.sds.outgoing.filter((m) => m.bytes.length > 0).map((m) => m.messageId));
   let inFlight = 0;
   let ready = 0;

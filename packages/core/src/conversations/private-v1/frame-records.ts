@@ -15,7 +15,8 @@ import type { ReadView, StateRecords } from "../../framework/lifecycle.js";
 import type { ConversationRef } from "../../framework/runtime.js";
 import type { TransactionView } from "../../framework/store.js";
 import { type OutgoingMessage, readOutgoingMessage, writeOutgoingMessage } from "../../primitives/sds/index.js";
-import { type PrivateV1State, readFrame, type StoredFrame, splitFrames, supplyFrames, writeFrame } from "./state.js";
+import { type PrivateV1State, readFrame, type StoredFrame, supplyFrames, writeFrame } from "./state.js";
+import { type Split, splitFrames } from "./state-split.js";
 
 export const FRAMES_NS = "private-v1.frames";
 
@@ -63,6 +64,8 @@ function sameEntries(a: readonly OutgoingMessage[], b: readonly OutgoingMessage[
 export function frameRecords(): StateRecords<PrivateV1State> & { abort(): void } {
   /** By local conversation id, then message id: the frames its records hold as of the last commit (null: not known as objects). */
   let stored = new Map<string, Map<string, StoredFrame | null>>();
+  /** By local conversation id: the split of the state last staged (what `stored` matches once committed). */
+  let staged = new Map<string, Split>();
 
   async function storedOf(view: ReadView, localId: string): Promise<Map<string, StoredFrame | null>> {
     let held = stored.get(localId);
@@ -86,11 +89,22 @@ export function frameRecords(): StateRecords<PrivateV1State> & { abort(): void }
         if (f) frames.push(f);
       }
       stored.set(ref.id, held);
+      staged.delete(ref.id);
       supplyFrames(bytes, frames.sort(sendingOrder));
     },
     async stage(view: TransactionView, ref: ConversationRef, state: PrivateV1State): Promise<void> {
       const held = await storedOf(view, ref.id);
-      const frames = splitFrames(state).frames;
+      const split = splitFrames(state);
+      const last = staged.get(ref.id);
+      staged.set(ref.id, split);
+      if (last !== undefined && split.parent === last && split.added) {
+        // A send after the state staged last: its one frame is all that changed.
+        const f = split.added;
+        view.put(FRAMES_NS, keyOf(ref.id, f.frame.messageId), encodeStoredFrame(f));
+        held.set(f.frame.messageId, f);
+        return;
+      }
+      const frames = split.frames;
       for (const f of frames) {
         const id = f.frame.messageId;
         const before = held.get(id);
@@ -110,9 +124,11 @@ export function frameRecords(): StateRecords<PrivateV1State> & { abort(): void }
     async forget(view: TransactionView, ref: ConversationRef): Promise<void> {
       for (const id of (await storedOf(view, ref.id)).keys()) view.delete(FRAMES_NS, keyOf(ref.id, id));
       stored.delete(ref.id);
+      staged.delete(ref.id);
     },
     abort(): void {
       stored = new Map();
+      staged = new Map();
     },
   };
 }

@@ -1,17 +1,19 @@
 /**
  * Everything a PrivateV1 state keeps in records of its own: the parts of partly received frames
- * (segment-records.ts) and the unacknowledged outgoing frames (frame-records.ts).
+ * (segment-records.ts), the unacknowledged outgoing frames (frame-records.ts), and the SDS `known` window,
+ * Bloom filter, lost ids and given-up ids (history-records.ts).
  */
 import type { StateRecords } from "../../framework/lifecycle.js";
 import { FRAMES_NS, frameRecords } from "./frame-records.js";
+import { ABANDONED_NS, BLOOM_NS, historyRecords, KNOWN_NS, LOST_NS } from "./history-records.js";
 import { SEGMENTS_NS, segmentRecords } from "./segment-records.js";
 import type { PrivateV1State } from "./state.js";
 
-export const PRIVATE_V1_NAMESPACES = [SEGMENTS_NS, FRAMES_NS] as const;
+export const PRIVATE_V1_NAMESPACES = [SEGMENTS_NS, FRAMES_NS, KNOWN_NS, BLOOM_NS, LOST_NS, ABANDONED_NS] as const;
 
 /** The records of PrivateV1 states: one instance per client. */
 export function privateV1Records(): StateRecords<PrivateV1State> {
-  const all = [segmentRecords(), frameRecords()];
+  const all = [segmentRecords(), frameRecords(), historyRecords()];
   return {
     async load(view, ref, bytes) {
       for (const r of all) await r.load(view, ref, bytes);

@@ -9,6 +9,7 @@ import type { RatchetState } from "../../primitives/ratchet/index.js";
 import { toDoubleratchetProto } from "../../primitives/ratchet/index.js";
 import type { SdsOutgoing } from "../../primitives/sds/index.js";
 import { create, EncryptedPayloadSchema } from "../../wire/index.js";
+import { outboxCounts } from "./outbox.js";
 import type { OutgoingPayload } from "./results.js";
 import type { PrivateV1Engine } from "./session.js";
 import type { PrivateV1State } from "./state.js";
@@ -37,14 +38,8 @@ export function unsealAll(state: PrivateV1State): PrivateV1State {
  */
 export function sealPending(engine: PrivateV1Engine, state: PrivateV1State, now: number): Sealed {
   if (!canSend(state.ratchet)) return { state, outgoing: [] };
-  let inFlight = 0;
-  let unsealed = 0;
-  for (const o of state.outbound)
-    o.segments.forEach((id, i) => {
-      if (o.acked.includes(id)) return;
-      if ((o.payloads[i]?.length ?? 0) > 0) inFlight++;
-      else unsealed++;
-    });
+  // Counted with the frames (outbox.ts): with the window full, a send does not walk what waits.
+  const { inFlight, unsealed } = outboxCounts(state.outbound);
   let budget = Math.min(unsealed, engine.sendWindow - inFlight);
   if (budget <= 0) return { state, outgoing: [] };
   const bytes = new Map(state.sds.outgoing.map((m) => [m.messageId, m.bytes] as const));

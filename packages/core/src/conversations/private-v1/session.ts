@@ -37,12 +37,14 @@ import {
   PrivateV1Error,
   type PrivateV1Options,
 } from "./options.js";
+import { appendedFrame } from "./outbox.js";
 import { findReceipt, rememberReceipt } from "./receipts.js";
 import type { OutgoingPayload, PrivateV1Effects, PrivateV1Opened } from "./results.js";
 import { encryptAll, sealPending, UNSEALED } from "./seal.js";
 import { acceptReset, maybeReset } from "./session-reset.js";
 import type { PrivateV1Reason } from "./spec.js";
 import type { OutboundFrame, PendingInvite, PrivateV1State } from "./state.js";
+import { appendedSplit } from "./state-split.js";
 
 export * from "./options.js";
 export { MAX_RECEIPTS } from "./receipts.js";
@@ -203,11 +205,16 @@ export class PrivateV1Engine {
       possiblyAcked: [],
       createdAt: now,
     };
-    const sealed = sealPending(
-      this,
-      { ...state, sds, lastFrameTimestamp: timestamp, outbound: [...state.outbound, outbound] },
-      now,
-    );
+    const next: PrivateV1State = {
+      ...state,
+      sds,
+      lastFrameTimestamp: timestamp,
+      outbound: [...state.outbound, outbound],
+    };
+    // What is kept with the frames follows them by this one frame (outbox.ts, state.ts `splitFrames`).
+    appendedFrame(state.outbound, next.outbound, outbound);
+    appendedSplit(state, next, outbound);
+    const sealed = sealPending(this, next, now);
     return { state: sealed.state, messageId, timestamp, outgoing: sealed.outgoing };
   }
 

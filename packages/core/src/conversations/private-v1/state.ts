@@ -9,6 +9,8 @@ import {
   writeReassemblyIndex,
 } from "../../primitives/segmentation/index.js";
 import type { Role } from "./ids.js";
+import { historyFor, historyInline, NO_HISTORY, rememberHistory } from "./state-history.js";
+import { splitFrames } from "./state-split.js";
 
 /** Delivery progress of one outgoing frame, aggregated over its segments' SDS states. */
 export interface OutboundFrame {
@@ -78,6 +80,14 @@ export interface PendingReset {
 }
 
 /**
+ * Version 5 keeps the SDS history out of the state: the `known` window (1,000 ids, 16 KB, rewritten with every
+ * step in version 4) is one record per id and the Bloom filter (3,752 bytes) a record per non-zero 64-byte
+ * chunk, and so are the ids declared lost (up to 256, as many as a peer makes us declare) and our ids given up
+ * (up to 1,000, after a week offline) (history-records.ts), written as deltas; the state holds how many of
+ * each there are. A send now
+ * writes one frame record, one id record, and a state whose size does not depend on the history. While the
+ * window holds at most `INLINE_HISTORY` ids, both stay inline (a flag says which). Version 4 is still read;
+ * the first commit after writes its window and filter as records.
  * Version 4 keeps unacknowledged messages out of the state: each outgoing frame, with its sealed payloads and
  * the SDS outgoing entries of its segments, is a store record of its own (frame-records.ts), written when
  * sent and deleted when acknowledged or given up; the state holds only how many there are. So a send writes
@@ -94,7 +104,7 @@ export interface PendingReset {
  * reset fields; version 1 is still read (frames without payloads: their SDS state holds the plaintext, which
  * is sealed anew on resend; generation 0, no reset).
  */
-const VERSION = 4;
+const VERSION = 5;
 
 /**
  * Encoded parts that often stay the same from one state to the next (the reassembly state of a conversation
@@ -144,54 +154,6 @@ export function supplyFrames(bytes: Uint8Array, frames: readonly StoredFrame[]):
   loadedFrames.set(bytes, frames);
 }
 
-type Split = { readonly frames: readonly StoredFrame[]; readonly others: readonly OutgoingMessage[] };
-/** By state (immutable): encoding a state and staging its records split it once. */
-const splits = new WeakMap<PrivateV1State, Split>();
-
-/** A state's outgoing frames with their SDS entries, and the SDS entries that belong to none of them. */
-export function splitFrames(s: PrivateV1State): Split {
-  let split = splits.get(s);
-  if (!split) {
-    split = alignedSplit(s) ?? lookupSplit(s);
-    splits.set(s, split);
-  }
-  return split;
-}
-
-/**
- * The common case without a lookup table: frames and SDS entries are both in sending order, so walking them
- * together finds each frame's entries. Undefined when an entry belongs to no frame (then `lookupSplit`).
- */
-function alignedSplit(s: PrivateV1State): Split | undefined {
-  const all = s.sds.outgoing;
-  let j = 0;
-  const frames = s.outbound.map((frame) => {
-    const entries: OutgoingMessage[] = [];
-    for (const id of frame.segments)
-      if (all[j]?.messageId === id) {
-        entries.push(all[j]!);
-        j++;
-      }
-    return { frame, entries };
-  });
-  return j === all.length ? { frames, others: [] } : undefined;
-}
-
-function lookupSplit(s: PrivateV1State): Split {
-  const bySegment = new Map(s.sds.outgoing.map((m) => [m.messageId, m] as const));
-  const frames = s.outbound.map((frame) => {
-    const entries: OutgoingMessage[] = [];
-    for (const id of frame.segments) {
-      const m = bySegment.get(id);
-      if (!m) continue;
-      entries.push(m);
-      bySegment.delete(id);
-    }
-    return { frame, entries };
-  });
-  return { frames, others: [...bySegment.values()] };
-}
-
 /** Makes `decodePrivateState(bytes)` take the parts of incomplete frames from `parts`. */
 export function supplyParts(bytes: Uint8Array, parts: PartLookup): void {
   loadedParts.set(bytes, parts);
@@ -230,6 +192,7 @@ function readStrings(r: ByteReader): string[] {
 
 export function encodePrivateState(s: PrivateV1State): Uint8Array {
   const split = splitFrames(s);
+  const inline = historyInline(s);
   const w = new ByteWriter().u8(VERSION);
   w.u8(s.role === "initiator" ? 0 : 1)
     .string(s.localId)
@@ -237,10 +200,18 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
     .string(s.contentTopic);
   w.raw(s.selfKey).raw(s.peerKey).uint(s.createdAt).uint(s.lastFrameTimestamp);
   w.sized((w) => writeRatchetState(w, s.ratchet))
-    .sized((w) => writeSdsState(w, { ...s.sds, outgoing: split.others }))
+    .sized((w) =>
+      writeSdsState(
+        w,
+        inline ? { ...s.sds, outgoing: split.others } : { ...s.sds, ...NO_HISTORY, outgoing: split.others },
+      ),
+    )
     .cached(reassemblyBytes, s.reassembly, writeReassembly);
   // The frames themselves are records (frame-records.ts): only how many, to tell a state read without them.
   w.u32(s.outbound.length);
+  // The window and filter are records (history-records.ts): their sizes, to tell a state read without them.
+  if (inline) w.u8(1);
+  else w.u8(0).u32(s.sds.bloom.length).u32(s.sds.known.length).u32(s.sds.lost.length).u32(s.sds.abandoned.length);
   if (s.invite)
     w.u8(1)
       .bytes(s.invite.payload)
@@ -266,6 +237,7 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
   const bytes = w.finish();
   encodedParts.set(bytes, { localId: s.localId, reassembly: s.reassembly });
   encodedFrames.set(bytes, split.frames);
+  rememberHistory(bytes, s);
   return bytes;
 }
 
@@ -301,6 +273,13 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       outbound = frames.map((f) => f.frame);
       sdsState = { ...sdsState, outgoing: mergeOutgoing(sdsState.outgoing, frames) };
     } else for (let n = r.count(8); n > 0; n--) outbound.push(readFrame(r, version));
+    const form = version >= 5 ? r.u8() : 1;
+    if (form > 1) return undefined;
+    if (form === 0) {
+      const history = historyFor(bytes, r.u32(), r.u32() + r.u32() + r.u32());
+      if (!history) return undefined;
+      sdsState = { ...sdsState, ...history };
+    }
     const hasInvite = r.u8();
     let invite: PendingInvite | undefined;
     if (hasInvite === 1) {

@@ -9,6 +9,7 @@ import type { SdsStep } from "./events.js";
 import { contentHistory, insertRecent, tick } from "./log.js";
 import { encodeSdsMessage } from "./message.js";
 import type { SdsConfig } from "./options.js";
+import { appendedTimers, giveOutgoingIds, takeOutgoingIds } from "./outgoing-index.js";
 import type { SdsState } from "./state.js";
 
 const EMPTY = new Uint8Array(0);
@@ -18,7 +19,10 @@ export function sendStep(c: SdsConfig, state: SdsState, content: Uint8Array, mes
   if (content.length === 0) throw new SdsError("empty-content", "content messages need content");
   if (messageId.length === 0) throw new SdsError("malformed", "message id must not be empty");
   const d = openDraft(state);
-  if (isKnown(d, messageId) || d.outgoing.some((m) => m.messageId === messageId)) {
+  // The ids of the unacknowledged messages, handed on to the next state's list (outgoing-index.ts).
+  const ids = takeOutgoingIds(state.outgoing);
+  if (isKnown(d, messageId) || ids.has(messageId)) {
+    giveOutgoingIds(state.outgoing, ids);
     throw new SdsError("duplicate-id", "message id already used in this channel");
   }
   d.lamport = tick(d.lamport, now);
@@ -32,7 +36,7 @@ export function sendStep(c: SdsConfig, state: SdsState, content: Uint8Array, mes
     bloomFilter: c.bloomIn === "all" ? d.bloom : undefined,
     content,
   });
-  d.outgoing.push({
+  const sent = {
     messageId,
     lamport: d.lamport,
     dependencies: history.map((h) => h.messageId),
@@ -41,12 +45,17 @@ export function sendStep(c: SdsConfig, state: SdsState, content: Uint8Array, mes
     lastSentAt: now,
     resends: 0,
     possibleAcks: 0,
-  });
+  };
+  d.outgoing.push(sent);
   addKnown(d, messageId, c.historyWindow);
   insertRecent(c, d, { messageId, lamport: d.lamport, senderId: d.senderId });
   d.lastOwnId = messageId;
   d.lastSentAt = now;
   cited(c, d, history);
   d.out.push({ messageId, bytes, kind: "content" });
-  return finishDraft(d);
+  const step = finishDraft(d);
+  ids.add(messageId);
+  giveOutgoingIds(step.state.outgoing, ids);
+  appendedTimers(c, state.outgoing, step.state.outgoing, sent);
+  return step;
 }
