@@ -144,6 +144,7 @@ export async function active(d: Device, cid: string): Promise<boolean> {
   return (await d.client.conversations()).some((c) => c.id === cid && c.status === "active");
 }
 
-function fromHex(hex: string): Uint8Array {
+/** An installation key as the Client gives it (lower hex) back to bytes. */
+export function fromHex(hex: string): Uint8Array {
   return Uint8Array.from(hex.match(/../g)!.map((b) => Number.parseInt(b, 16)));
 }

@@ -11,7 +11,7 @@
  */
 import { toHex } from "@parley/core";
 import * as wire from "@parley/core/wire";
-import { AccountWorld, active, type Device, type AccountWorld as World } from "./account-world.js";
+import { AccountWorld, active, type Device, fromHex, type AccountWorld as World } from "./account-world.js";
 import { groupWithDevicesRows } from "./accounts-group.js";
 import { envelopeGroupMessage } from "./group.js";
 import { median, type Row, type Section } from "./harness.js";
@@ -154,10 +154,7 @@ async function deviceChange(): Promise<Row[]> {
     const [commits, published] = [primary.store.commits, primary.wire.bytes];
     for (const d of w.devices) d.wire.log = [];
     const [t, virtual] = [performance.now(), w.clock.now()];
-    const list = await primary.client.account.addDevice(
-      Uint8Array.from(added.client.installationKey.match(/../g)!.map((x) => Number.parseInt(x, 16))),
-      added.name,
-    );
+    const list = await primary.client.account.addDevice(fromHex(added.client.installationKey), added.name);
     await added.client.account.adoptList(list);
     await w.until(`the new device joins ${k} conversations`, async () => {
       for (const cid of cids) if (!(await active(added, cid))) return false;
