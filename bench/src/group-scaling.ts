@@ -32,15 +32,20 @@ async function step<T>(m: Member, fn: (tx: Transaction) => Promise<T>): Promise<
   return r;
 }
 
-interface Sample {
+export interface Sample {
   send: number;
   receive: number;
   sendBytes: number;
   receiveBytes: number;
+  /** Bytes of the envelope the sender published. */
+  wireBytes: number;
 }
 
-/** Rows for a `size`-member group at each message number in `points` (the first point may be 1). */
-export async function groupCurve(points: readonly number[], size = 10): Promise<Row[]> {
+/**
+ * A `size`-member group whose creator sends and whose first invitee (the one that processed its Welcome)
+ * receives: each call of the returned function is one message, both steps committed.
+ */
+export async function groupExchange(size: number): Promise<() => Promise<Sample>> {
   const sender = await member();
   const others: Member[] = [];
   for (let i = 1; i < size; i++) others.push(await member());
@@ -52,8 +57,7 @@ export async function groupCurve(points: readonly number[], size = 10): Promise<
   if (welcome?.kind !== "control") throw new Error("no welcome");
   await step(receiver, (tx) => receiver.engine.receiveControl(tx, sender.engine.self, welcome.frame));
   const content = new Uint8Array(256);
-  let sent = 0;
-  const exchange = async (): Promise<Sample> => {
+  return async () => {
     const sBytes = sender.store.bytes;
     let t = performance.now();
     const out = await step(sender, (tx) => sender.engine.send(tx, cid, content));
@@ -64,8 +68,19 @@ export async function groupCurve(points: readonly number[], size = 10): Promise<
     const got = await step(receiver, (tx) => receiver.engine.receive(tx, cid, groupMessage(out.effects)));
     const receive = performance.now() - t;
     if (!got.some((e) => e.kind === "message")) throw new Error("not delivered");
+    const pub = out.effects.find((e) => e.kind === "publish");
+    const wireBytes = pub?.kind === "publish" ? pub.payload.length : 0;
+    return { send, receive, sendBytes, receiveBytes: receiver.store.bytes - rBytes, wireBytes };
+  };
+}
+
+/** Rows for a `size`-member group at each message number in `points` (the first point may be 1). */
+export async function groupCurve(points: readonly number[], size = 10): Promise<Row[]> {
+  const next = await groupExchange(size);
+  let sent = 0;
+  const exchange = async () => {
     sent++;
-    return { send, receive, sendBytes, receiveBytes: receiver.store.bytes - rBytes };
+    return next();
   };
   const rows: Row[] = [];
   for (const n of points) {

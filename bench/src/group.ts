@@ -83,7 +83,12 @@ async function keyPackage(p: Party): Promise<Uint8Array> {
 export function groupMessage(effects: readonly GroupEffect[]): Uint8Array {
   const pub = effects.find((e) => e.kind === "publish");
   if (pub?.kind !== "publish") throw new Error("nothing published");
-  const env = wire.fromBinary(wire.EnvelopeV1Schema, pub.payload);
+  return envelopeGroupMessage(pub.payload);
+}
+
+/** The GroupV1Message inside a published envelope. */
+export function envelopeGroupMessage(envelope: Uint8Array): Uint8Array {
+  const env = wire.fromBinary(wire.EnvelopeV1Schema, envelope);
   const enc = wire.fromBinary(wire.EncryptedPayloadSchema, env.payload);
   if (enc.encryption.case !== "plaintext") throw new Error("unexpected arm");
   return enc.encryption.value.payload;

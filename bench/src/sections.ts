@@ -1,3 +1,4 @@
+import { accountsSection } from "./accounts.js";
 import { classifySection } from "./classify.js";
 import { cryptoSection } from "./crypto.js";
 import { groupSection } from "./group.js";
@@ -24,6 +25,7 @@ export const sections: Record<string, Section> = {
   scaling: scalingSection,
   "sqlite-file": sqliteFileSection,
   hostile: hostileSection,
+  accounts: accountsSection,
   // Loaded only when it runs: it brings vite and playwright-core.
   browser: async () => (await import("./browser.js")).browserSection(),
 };
