@@ -5,7 +5,7 @@
  * the new device and send it over that conversation as a link payload, which the new device adopts in the same
  * commit as the frame that carried it. A refused payload changes nothing.
  */
-import { concatBytes, constantTimeEqual, fromHex, toHex, utf8 } from "../base/bytes.js";
+import { concatBytes, constantTimeEqual, toHex, utf8 } from "../base/bytes.js";
 import type { PrivateV1State } from "../conversations/private-v1/state.js";
 import type { Transaction } from "../framework/store.js";
 import { addDevice, decodeSignedDeviceList, encodeSignedDeviceList } from "../identity/account/device-list.js";
