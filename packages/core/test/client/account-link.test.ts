@@ -181,4 +181,16 @@ describe("Client accounts: linking a device with confirmation words", () => {
     expect(await b2.store.get(ACCOUNT_NS, ACCOUNT_KEY)).toBeUndefined();
     expect(await b2.store.get(ACCOUNT_NS, LINK_PENDING_KEY)).toBeDefined();
   });
+
+  it("a valid offer to a device that shows no link code is refused and writes nothing", async () => {
+    const w = setup("link-7");
+    const [a1, d] = [await w.peer("a1"), await w.peer("d")];
+    await a1.client.account.create();
+    await w.connect(a1, d);
+    const list = await a1.client.account.addDevice(hexBytes(d.client.installationKey), "d");
+    await a1.client.sendGroupControl(a1.pairwise.get("d")!, concatBytes(LINK_PAYLOAD_PREFIX, list));
+    await w.until("refused: no link code shown", () => errors(d).includes("link-not-expected"));
+    expect(await d.client.account.info()).toBeUndefined();
+    expect(await d.store.get(ACCOUNT_NS, ACCOUNT_KEY)).toBeUndefined();
+  });
 });
