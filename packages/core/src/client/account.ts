@@ -6,6 +6,7 @@
  */
 import { toHex } from "../base/bytes.js";
 import { accountTypes, type BuiltinTypesOptions } from "../conversations/catalog.js";
+import type { Content } from "../conversations/content/types.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import type { Registry } from "../framework/registry.js";
 import { type AccountKey, createAccountKey } from "../identity/account/account-key.js";
@@ -27,6 +28,7 @@ import { ACCOUNT_KEY, ACCOUNT_NS, type AccountState, decodeAccountState, encodeA
 import type { Control } from "./control.js";
 import type { EffectApplier } from "./effects.js";
 import { ClientError, lifecycleCall } from "./errors.js";
+import { ClientLink, type PendingLink } from "./link.js";
 import type { StateCache } from "./state-cache.js";
 import { cached, type Steps } from "./step.js";
 
@@ -44,6 +46,8 @@ export interface AccountHost {
   step<T>(fn: () => Promise<T>): Promise<T>;
   /** `Client.introBundle()`: its bundle key is the one an address carries. */
   introBundle(): Promise<string>;
+  /** Content in the application's codecs (the link conversation's first message). */
+  encodeContent(content: Content): Uint8Array;
 }
 
 export interface AccountDevice {
@@ -68,7 +72,34 @@ export class ClientAccount {
   #state: AccountState | undefined;
   #types: BuiltinTypesOptions | undefined;
 
-  constructor(private readonly host: AccountHost) {}
+  /** Linking over the network (link.ts): `linkCode`, `linkWords` on the new device, `beginLink` on the primary. */
+  readonly link: ClientLink;
+
+  constructor(private readonly host: AccountHost) {
+    this.link = new ClientLink(host, {
+      ns: ACCOUNT_NS,
+      current: () => this.#state,
+      stage: (tx, plan, next) => {
+        tx.put(ACCOUNT_NS, ACCOUNT_KEY, encodeAccountState(next));
+        plan.after.push(() => void this.#adopted(next));
+      },
+    });
+  }
+
+  /** New device: the link code to show the primary (docs/ACCOUNTS.md §4). */
+  linkCode(): Promise<string> {
+    return this.link.linkCode();
+  }
+
+  /** Primary: starts linking the device of `code`; the words to compare, then `confirm()` or `cancel()`. */
+  beginLink(code: string): Promise<PendingLink> {
+    return this.link.beginLink(code);
+  }
+
+  /** New device: the six words of the link conversation the primary started. */
+  linkWords(conversationId: string): Promise<readonly string[]> {
+    return this.link.linkWords(conversationId);
+  }
 
   /** At boot, before conversations resume: the stored account, and its types registered. */
   async load(types: BuiltinTypesOptions): Promise<void> {
@@ -209,6 +240,11 @@ export class ClientAccount {
     await this.host.steps.store.commit([
       { op: "put", ns: ACCOUNT_NS, key: ACCOUNT_KEY, value: encodeAccountState(next) },
     ]);
+    await this.#adopted(next);
+  }
+
+  /** After a commit of `next`: the state in memory, and the account's types on the first one. */
+  async #adopted(next: AccountState): Promise<void> {
     const first = this.#state === undefined;
     this.#state = next;
     if (first) await this.#register();

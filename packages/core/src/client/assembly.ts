@@ -104,7 +104,9 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     decodeContent,
     addHistory,
     carry: (tx, peer, payload) => control!.carry(tx, peer, payload),
-    control: (tx, m, plan) => control!.receive(tx, m, plan),
+    control: async (tx, m, plan) => {
+      if (!(await account.link.receive(tx, m, plan))) await control!.receive(tx, m, plan);
+    },
     fetchHistory: (topic, since) => network!.backfill(topic, since ?? 0),
   });
   const decoder = new Decoder({
@@ -197,6 +199,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     installation: hooks.installation,
     step: (fn) => (hooks.closed() ? Promise.reject(new ClientError("closed", "client is closed")) : serial.run(fn)),
     introBundle: hooks.introBundle,
+    encodeContent: (c) => codecs.encode(c),
   });
   return {
     account,

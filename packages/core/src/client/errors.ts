@@ -29,6 +29,14 @@ export type ClientErrorCode =
   | "not-account-primary"
   /** A device list offered to this installation that does not name it. */
   | "not-on-account-list"
+  /** `beginLink` while another link waits for its confirmation. */
+  | "link-in-progress"
+  /** `confirm` on a link that was cancelled. */
+  | "link-cancelled"
+  /** A linked list that does not name the device that sent it (not the account whose words were compared). */
+  | "link-wrong-account"
+  /** A link offer to a device of no account that shows no link code. */
+  | "link-not-expected"
   | "account-state-malformed"
   | "account-state-unknown-version";
 
