@@ -6,8 +6,7 @@
  * commit as the frame that carried it. A refused payload changes nothing.
  */
 import { concatBytes, constantTimeEqual, toHex, utf8 } from "../base/bytes.js";
-import type { PrivateV1State } from "../conversations/private-v1/state.js";
-import type { Transaction } from "../framework/store.js";
+import { Transaction } from "../framework/store.js";
 import { addDevice, decodeSignedDeviceList, encodeSignedDeviceList } from "../identity/account/device-list.js";
 import { AccountError } from "../identity/account/errors.js";
 import { sameBytes } from "../identity/account/keys.js";
@@ -73,7 +72,7 @@ export class ClientLink {
 
   /** New device: the words of the link conversation `conversationId` (started by the primary). */
   linkWords(conversationId: string): Promise<readonly string[]> {
-    return this.host.step(() => this.#words(conversationId, (s) => s.localId));
+    return this.host.step(() => this.#words(conversationId));
   }
 
   /** Primary: starts the link conversation to the device of `code` and returns the words to compare. */
@@ -99,7 +98,7 @@ export class ClientLink {
         await effects.apply(tx, r.effects, plan);
         return r.value.conversationId;
       });
-      const words = await this.#words(conversationId, (st) => st.remoteId);
+      const words = await this.#words(conversationId);
       const device = toHex(bundle.installationKey);
       this.#begun = conversationId;
       const done = () => {
@@ -115,17 +114,17 @@ export class ClientLink {
     });
   }
 
-  /** Both sides hash the responder's PrivateV1 id: BLAKE2b keyed by the handshake's split key `sk`. */
-  async #words(conversationId: string, id: (s: PrivateV1State) => string): Promise<readonly string[]> {
+  /** Both sides hash the pairwise type's binding of the link conversation (PrivateV1: the responder's id). */
+  async #words(conversationId: string): Promise<readonly string[]> {
     const runtime = this.host.registry.starter("pairwise");
-    if (!runtime) throw new ClientError("unknown-conversation", "no pairwise type");
-    const state = await this.host.steps.unit(async (tx) =>
-      runtime.spec.name === "PrivateV1"
-        ? ((await this.host.steps.context(tx, runtime).states.get(conversationId)) as PrivateV1State | undefined)
-        : undefined,
-    );
-    if (!state) throw new ClientError("unknown-conversation", "no such link conversation");
-    return linkSas(this.host.crypto, utf8(`parley-link ${id(state)}`)).words;
+    const binding = runtime?.lifecycle?.binding;
+    if (!runtime || !binding) throw new ClientError("unknown-conversation", "no pairwise type with a binding");
+    // A read: the transaction is never committed.
+    const tx = new Transaction(this.host.steps.store);
+    const state = await this.host.steps.context(tx, runtime).states.get(conversationId);
+    const bytes = state === undefined ? undefined : binding(state);
+    if (!bytes) throw new ClientError("unknown-conversation", "no such link conversation");
+    return linkSas(this.host.crypto, concatBytes(utf8("parley-link "), bytes)).words;
   }
 
   #confirm(conversationId: string, device: Uint8Array, name: string): Promise<void> {

@@ -272,6 +272,11 @@ export interface TypeLifecycle<S = unknown, F = unknown> {
    * conversation starts with this frame (an invite), with the step's time. PURE.
    */
   opened?(frame: F, state: S, ref: ConversationRef, started: { readonly now: number } | undefined): Effect[];
+  /**
+   * Bytes both ends of a pairwise conversation derive identically and only from its handshake's secret (what
+   * confirmation words shown on both devices bind to); undefined when the state has none. PURE.
+   */
+  binding?(state: S): Uint8Array | undefined;
   /** Periodic work on one conversation; undefined when nothing changed (the step then commits nothing). */
   wake?(ctx: StepContext<S>, ref: ConversationRef): Promise<readonly Effect[] | undefined>;
   /**

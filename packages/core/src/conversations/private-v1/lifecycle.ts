@@ -3,7 +3,7 @@
  * periodic work (resends, acknowledgements, give-up, reset) and carrying control payloads for other types.
  * Each step stages the conversation's next state through the step context and returns neutral effects.
  */
-import { toHex } from "../../base/bytes.js";
+import { toHex, utf8 } from "../../base/bytes.js";
 import type { CryptoProvider, X25519KeyPair } from "../../crypto/provider.js";
 import { encodeEncryptedPayload } from "../../framework/envelope.js";
 import { LifecycleError } from "../../framework/errors.js";
@@ -199,6 +199,8 @@ export function privateV1Lifecycle(
     opened: (frame, state, ref, started) => openedEffects(frame, state, ref, started),
     wake,
     due: (state, ctx) => privateV1Due(engineFor(ctx.crypto), state),
+    // The responder's id: both ends derive it from the handshake's secret, and name it alike.
+    binding: (state) => utf8(state.role === "initiator" ? state.remoteId : state.localId),
     carry,
   };
 }
