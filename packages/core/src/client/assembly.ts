@@ -23,9 +23,9 @@ import { HistoryLog } from "./history.js";
 import { Inbound } from "./inbound.js";
 import { PerSenderWindows, RateWindow } from "./invite-gate.js";
 import { Network } from "./network.js";
+import { PendingStore, StepPipeline } from "./pipeline.js";
 import type { HistoryRecord } from "./records.js";
 import { Requests } from "./requests.js";
-import { SerialExecutor } from "./serial.js";
 import { StateCache } from "./state-cache.js";
 import { cached, Steps } from "./step.js";
 import { Sweeper } from "./sweep.js";
@@ -48,7 +48,10 @@ export interface ClientParts {
   readonly decoder: Decoder;
   readonly effects: EffectApplier;
   readonly steps: Steps;
-  readonly serial: SerialExecutor;
+  /** Runs the steps, one logical writer; batched steps share one commit (pipeline.ts). */
+  readonly serial: StepPipeline;
+  /** The given store under the state cache: where a batch's commits wait for its end. */
+  readonly pending: PendingStore;
   readonly events: EventStream<ClientEvent>;
   readonly network: Network;
   readonly control: Control;
@@ -76,7 +79,9 @@ export interface ClientHooks {
 
 export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks): ClientParts {
   const states = new StateCache<unknown>();
-  const deferred = new DeferredWrites(states.wrap(options.store));
+  // A failed shared commit leaves no cached state behind (the cache's own wrap only sees commits it issued).
+  const pending = new PendingStore(options.store, () => states.clear());
+  const deferred = new DeferredWrites(states.wrap(pending));
   const store: Store = deferred;
   const crypto = options.crypto;
   const clock = options.clock ?? systemClock;
@@ -86,7 +91,9 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
   const now = () => clock.now();
   const events = new EventStream<ClientEvent>();
   const emit = (e: ClientEvent) => events.emit(e);
-  const serial = new SerialExecutor();
+  // What a step emits itself waits, like its plan's events, for the commit of its batch.
+  const stepEmit = (e: ClientEvent) => void pending.after(() => events.emit(e));
+  const serial = new StepPipeline(pending);
   const codecs = new ContentCodecs(options.codecs ?? []);
   const decodeContent = (bytes: Uint8Array) => codecs.decode(bytes);
   const history = new HistoryLog(seq);
@@ -135,6 +142,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     firstContact: () => registry.firstContact(),
     finish: (plan) => network!.finish(plan),
     committed: (staged) => sweeper.committed(staged),
+    pipeline: pending,
   });
   network = new Network({
     delivery: options.delivery,
@@ -149,7 +157,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     ingest: hooks.ingest,
   });
   const rate = new PerSenderWindows(invites.groupControlPerSender, invites.windowMs);
-  control = new Control({ registry, steps, rate, effects: () => effects, now, emit });
+  control = new Control({ registry, steps, rate, effects: () => effects, now, emit: stepEmit });
   const groups = new Groups({ registry, steps, effects, control, self: hooks.self });
   inbound = new Inbound({
     decoder,
@@ -158,7 +166,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     effects,
     requests: () => requests!,
     now,
-    emit,
+    emit: stepEmit,
     refused: (id, reason) => sweeper.refused(id, reason),
     opened: (id) => sweeper.opened(id),
   });
@@ -168,7 +176,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     config,
     inviteRate: new RateWindow(invites.perWindow, invites.windowMs),
     now,
-    emit,
+    emit: stepEmit,
     decodeContent,
     addHistory,
     isPairwise: (type) => registry.starter("pairwise")?.spec.name === type,
@@ -214,6 +222,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     effects,
     steps,
     serial,
+    pending,
     events,
     network,
     control,

@@ -1,8 +1,8 @@
 /**
  * `Client`: one installation's view of the Conversations protocol. It owns nothing it is given (store,
  * delivery, clock) and drives one store from one logical writer: every inbound message, send and sweep runs
- * in a `SerialExecutor`, computes its effects purely, commits them in ONE store transaction and only then
- * publishes and emits events. This file is the facade: each public call delegates to the part that owns it
+ * in a `StepPipeline`, computes its effects purely, commits them in ONE store transaction (shared with the
+ * steps queued with it, pipeline.ts) and only then publishes and emits events. This file is the facade: each public call delegates to the part that owns it
  * (boot.ts, step.ts, inbound.ts, network.ts, control.ts, groups.ts, sweep.ts, requests.ts, history.ts).
  */
 import { constantTimeEqual, toHex } from "../base/bytes.js";
@@ -20,6 +20,7 @@ import type { GroupControlMessage } from "./control.js";
 import { ARCHIVED_NS, deleteConversationRecords, setArchived } from "./conversation-admin.js";
 import { asParley, ClientError, lifecycleCall } from "./errors.js";
 import { historyPage, listConversations, storedDeliveryState } from "./history.js";
+import { MAX_BATCH_STEPS } from "./pipeline.js";
 import { CONVERSATION_INFO_NS, decodeInfo } from "./records.js";
 import type {
   ClientConfig,
@@ -159,7 +160,7 @@ export class Client {
     const starter = this.#p.registry.starter("pairwise");
     if (!starter?.lifecycle?.start) return Promise.reject(new ClientError("unknown-conversation", "no pairwise type"));
     const start = starter.lifecycle.start;
-    return this.#step(async () => {
+    return this.#batched(async () => {
       const value = await this.#p.steps.unit(async (tx, plan) => {
         const r = await lifecycleCall(() =>
           start(this.#p.steps.context(tx, starter), { kind: "pairwise", bundle, content: contentBytes }),
@@ -174,7 +175,7 @@ export class Client {
   /** Sends content in a conversation. Resolves once it is committed (and published, when the network allows). */
   send(conversationId: string, content: Content | string): Promise<{ messageId: string }> {
     const contentBytes = this.#encodeContent(content);
-    return this.#step(async () => {
+    return this.#batched(async () => {
       const info = decodeInfo(await this.#p.store.get(CONVERSATION_INFO_NS, conversationId));
       const runtime = info && this.#p.registry.runtime(info.type);
       const send = runtime?.lifecycle?.send;
@@ -274,7 +275,7 @@ export class Client {
    * history backfill or a test). Resolves with the decoder's outcome once its effects are committed.
    */
   ingest(contentTopic: string, payload: Uint8Array): Promise<InboundOutcome> {
-    return this.#step(() => this.#p.inbound.ingest(contentTopic, payload));
+    return this.#batched(() => this.#p.inbound.ingest(contentTopic, payload));
   }
 
   /**
@@ -287,10 +288,19 @@ export class Client {
     const history = delivery.history?.bind(delivery);
     if (!history || this.#closed) return 0;
     let readable = 0;
+    // A page of messages is queued at once, so its steps share commits (pipeline.ts).
+    let page: { contentTopic: string; payload: Uint8Array }[] = [];
+    const ingestPage = async () => {
+      const outcomes = await Promise.all(page.map((m) => this.ingest(m.contentTopic, m.payload)));
+      readable += outcomes.filter((o) => o.kind === "readable").length;
+      page = [];
+    };
     for await (const m of history({ contentTopics: this.#p.network.topics(), startTime: since })) {
       if (this.#closed) break;
-      if ((await this.ingest(m.contentTopic, m.payload)).kind === "readable") readable++;
+      page.push(m);
+      if (page.length >= MAX_BATCH_STEPS) await ingestPage();
     }
+    if (!this.#closed) await ingestPage();
     return readable;
   }
 
@@ -414,6 +424,12 @@ export class Client {
   #step<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new ClientError("closed", "client is closed"));
     return this.#p.serial.run(fn);
+  }
+
+  /** A step that may share its commit with the steps queued with it (pipeline.ts). */
+  #batched<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new ClientError("closed", "client is closed"));
+    return this.#p.serial.batched(fn);
   }
 
   #encodeContent(content: Content | string): Uint8Array {

@@ -14,7 +14,7 @@ import type { DeferredWrites } from "./deferred-writes.js";
 import { deliveryChange, type StepPlan } from "./effects.js";
 import { asParley, ClientError } from "./errors.js";
 import { Outbox } from "./outbox.js";
-import type { SerialExecutor } from "./serial.js";
+import type { StepPipeline } from "./pipeline.js";
 import type { ClientEvent, InboundOutcome } from "./types.js";
 
 export interface NetworkHost {
@@ -24,7 +24,7 @@ export interface NetworkHost {
   readonly rawHints: boolean;
   /** The decoder's hint index: watched conversations are routed through it. */
   readonly index: HintIndex;
-  readonly serial: SerialExecutor;
+  readonly serial: StepPipeline;
   /** The Client's store, where `sent` marks wait for the next commit. */
   readonly deferred: DeferredWrites;
   closed(): boolean;

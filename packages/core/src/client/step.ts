@@ -17,6 +17,7 @@ import type { AnyConversationTypeRuntime, ConversationRef } from "../framework/r
 import { ScopedTransaction } from "../framework/scoped-transaction.js";
 import { type Store, Transaction, type WriteOp } from "../framework/store.js";
 import { newPlan, type StepPlan } from "./effects.js";
+import type { PendingStore } from "./pipeline.js";
 import type { StateCache } from "./state-cache.js";
 
 /** A state a step staged, with its type: what its later reads see, and whose records are written at commit. */
@@ -41,6 +42,8 @@ export interface StepsOptions {
   finish(plan: StepPlan): Promise<void>;
   /** The states a step committed (the sweep's due times follow them). */
   committed?(staged: readonly Staged[]): void;
+  /** Where a unit's commit waits for the end of its batch (pipeline.ts); absent: every unit commits alone. */
+  readonly pipeline?: PendingStore;
 }
 
 export class Steps {
@@ -54,13 +57,23 @@ export class Steps {
     return this.o.store;
   }
 
-  /** One unit of work: `fn` stages and plans in the transaction; one commit; then the plan. */
+  /**
+   * One unit of work: `fn` stages and plans in the transaction; one commit; then the plan. In a batch
+   * (pipeline.ts) the commit and the plan wait for the batch's shared commit, unless the plan changes what
+   * later steps read in memory (routing a conversation, listeners, history fetches): then the batch commits now.
+   */
   async unit<T>(fn: (tx: Transaction, plan: StepPlan) => Promise<T>): Promise<T> {
     const tx = new Transaction(this.o.store);
     const plan = newPlan();
     const value = await fn(tx, plan);
-    await this.commit(tx);
-    await this.finish(plan);
+    await this.commit(tx, true);
+    const pipeline = this.o.pipeline;
+    if (!pipeline) {
+      await this.finish(plan);
+      return value;
+    }
+    await pipeline.after(() => this.finish(plan));
+    if (pipeline.batching && (plan.watch.length > 0 || plan.after.length > 0)) await pipeline.flush();
     return value;
   }
 
@@ -69,20 +82,30 @@ export class Steps {
     return this.o.finish(plan);
   }
 
-  /** Commits a step: first every staged state's records are made to match it (the type's `records.stage`). */
-  async commit(tx: Transaction): Promise<void> {
+  /**
+   * Commits a step: first every staged state's records are made to match it (the type's `records.stage`).
+   * `pipelined` (a unit's commit): in a batch, the commit joins the batch's shared one; what follows it (due
+   * times) waits for that, and a failure of that commit aborts the records staged here.
+   */
+  async commit(tx: Transaction, pipelined = false): Promise<void> {
     const staged = [...(this.#staged.get(tx)?.values() ?? [])];
     for (const { ref, state, runtime } of staged) {
       const records = runtime.lifecycle?.records;
       if (records) await records.stage(scoped(tx, runtime), ref, state);
     }
-    try {
-      await tx.commit();
-    } catch (e) {
+    const abort = () => {
       for (const { runtime } of staged) runtime.lifecycle?.records?.abort?.();
+    };
+    const pipeline = pipelined ? this.o.pipeline : undefined;
+    try {
+      await (pipeline ? pipeline.defer(() => tx.commit()) : tx.commit());
+    } catch (e) {
+      abort();
       throw e;
     }
-    if (staged.length > 0) this.o.committed?.(staged);
+    if (staged.length === 0) return;
+    if (pipeline) await pipeline.after(() => this.o.committed?.(staged), abort);
+    else this.o.committed?.(staged);
   }
 
   /** Makes `state` the staged state of `ref` in `tx` (the decoder's next states, written by the caller). */
