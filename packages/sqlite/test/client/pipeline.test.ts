@@ -33,7 +33,9 @@ function capture() {
 }
 
 const texts = (events: ClientEvent[]) =>
-  events.flatMap((e) => (e.type === "message" && e.content.kind === "text" ? [(e.content as { text: string }).text] : []));
+  events.flatMap((e) =>
+    e.type === "message" && e.content.kind === "text" ? [(e.content as { text: string }).text] : [],
+  );
 
 describe("Client on a SqliteStore file: steps queued together share a transaction", () => {
   it("a burst of N envelopes is fewer than N transactions, all durable; a lone ingest is one", async () => {
