@@ -1,8 +1,9 @@
 /**
  * Section `sqlite-file`: the SqliteStore-file rows of `scaling` alone (Client on a file vs MemoryStore, the
- * curve to message 1,000, the burst) plus a catch-up of 500 messages and replayed steps sharing transactions
+ * curve to message 1,000, the burst) plus bursts of sends and receives (burst.ts), a catch-up of 500 messages and replayed steps sharing transactions
  * (shared-commits.ts), for work on SqliteStore's write path without the whole `scaling` run.
  */
+import { burstRows } from "./burst.js";
 import { catchUpRows } from "./catch-up.js";
 import type { SectionResult } from "./harness.js";
 import { storeKinds } from "./scaling.js";
@@ -15,6 +16,7 @@ export async function sqliteFileSection(): Promise<SectionResult> {
     rows: [
       ...(await storeKinds()),
       ...(await sqliteFileCurve([100, 1_000], 64)),
+      ...(await burstRows()),
       ...(await catchUpRows(500)),
       ...(await sharedCommitRows()),
     ],

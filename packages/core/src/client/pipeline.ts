@@ -69,7 +69,7 @@ export class PendingStore implements Store {
     return this.current !== undefined;
   }
 
-  /** Bytes of values waiting for the batch's commit. */
+  /** Bytes of the values waiting for the batch's commit (a key written again counts once). */
   get pendingBytes(): number {
     return this.#bytes;
   }
@@ -115,6 +115,8 @@ export class PendingStore implements Store {
       this.#deferNext = false;
       for (const op of ops) {
         const k = id(op.ns, op.key);
+        const old = this.#ops.get(k);
+        if (old?.op === "put") this.#bytes -= old.value.length;
         // Only the last write of a key reaches the store: the same result, fewer rows written.
         this.#ops.delete(k);
         this.#ops.set(k, op);
