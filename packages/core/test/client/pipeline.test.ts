@@ -182,4 +182,22 @@ describe("steps queued together share one commit", () => {
     expect(messages(bob)).toEqual(TEXTS(n));
     expect(await storedTexts(bob)).toEqual(["hello", ...TEXTS(n)].sort());
   });
+  it("an invite and the messages after it, in one burst: the new conversation is routed before the next step", async () => {
+    const w = world("pipe-invite");
+    const alice = await w.peer("alice");
+    const bob = await w.peer("bob");
+    const bundle = await bob.client.introBundle();
+    w.bus.partition(["alice"], ["bob"]);
+    const { conversationId } = await alice.client.startConversation(bundle, "hello");
+    for (const t of TEXTS(3)) await alice.client.send(conversationId, t);
+    await alice.client.idle();
+    const envelopes: { topic: string; payload: Uint8Array }[] = [];
+    const info = (await alice.client.conversations()).find((c) => c.id === conversationId)!;
+    for await (const m of w.bus.history({ contentTopics: [bob.client.inboxTopic, info.contentTopic] }))
+      envelopes.push({ topic: m.contentTopic, payload: m.payload });
+    expect(envelopes.length).toBe(4);
+    const outcomes = await Promise.all(envelopes.map((e) => bob.client.ingest(e.topic, e.payload)));
+    expect(outcomes.filter((o) => o.kind === "readable").length).toBe(4);
+    expect(messages(bob)).toEqual(["hello", ...TEXTS(3)]);
+  });
 });
