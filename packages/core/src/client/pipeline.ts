@@ -17,8 +17,14 @@
  *   have read another's writes), the pending ops are dropped, and the failure hooks drop what memory kept of
  *   them (the state cache; a type's records bookkeeping). The next step reads durable state only.
  * - A step whose effects change what later steps read in memory (a conversation routed and watched, listeners
- *   and history fetches) ends the batch at once: it and everything before it commit before the step goes on.
+ *   and history fetches) commits the batch at once: it and everything before it are durable, and their actions
+ *   have run, before the step goes on (the steps after it may still share the next commit).
+ * - What a step emits itself (an inbound refusal, a message request) is queued like its plan's events.
  * - A lone step is a batch of one: the same single commit as before, no timer, no added wait.
+ *
+ * Not undone by a failure, as before this file: counters a step moved while it computed (history sequence,
+ * rate windows). `sent` marks a failed batch carried (deferred-writes.ts) are lost as in a crash: the message
+ * stays `queued` in the store and its resend and acknowledgement move it on.
  */
 import { inRange, overlay, type ScanOptions, type Store, type StoreEntry, type WriteOp } from "../framework/store.js";
 
