@@ -20,7 +20,7 @@ import type { GroupControlMessage } from "./control.js";
 import { ARCHIVED_NS, deleteConversationRecords, setArchived } from "./conversation-admin.js";
 import { asParley, ClientError, lifecycleCall } from "./errors.js";
 import { historyPage, listConversations, storedDeliveryState } from "./history.js";
-import { MAX_BATCH_STEPS } from "./pipeline.js";
+import { ingestPaged } from "./network.js";
 import { CONVERSATION_INFO_NS, decodeInfo } from "./records.js";
 import type {
   ClientConfig,
@@ -287,21 +287,12 @@ export class Client {
     const delivery = this.#options.delivery;
     const history = delivery.history?.bind(delivery);
     if (!history || this.#closed) return 0;
-    let readable = 0;
     // A page of messages is queued at once, so its steps share commits (pipeline.ts).
-    let page: { contentTopic: string; payload: Uint8Array }[] = [];
-    const ingestPage = async () => {
-      const outcomes = await Promise.all(page.map((m) => this.ingest(m.contentTopic, m.payload)));
-      readable += outcomes.filter((o) => o.kind === "readable").length;
-      page = [];
-    };
-    for await (const m of history({ contentTopics: this.#p.network.topics(), startTime: since })) {
-      if (this.#closed) break;
-      page.push(m);
-      if (page.length >= MAX_BATCH_STEPS) await ingestPage();
-    }
-    if (!this.#closed) await ingestPage();
-    return readable;
+    return ingestPaged(
+      history({ contentTopics: this.#p.network.topics(), startTime: since }),
+      (topic, payload) => this.ingest(topic, payload),
+      () => this.#closed,
+    );
   }
 
   /**

@@ -14,7 +14,7 @@ import type { DeferredWrites } from "./deferred-writes.js";
 import { deliveryChange, type StepPlan } from "./effects.js";
 import { asParley, ClientError } from "./errors.js";
 import { Outbox } from "./outbox.js";
-import type { StepPipeline } from "./pipeline.js";
+import { MAX_BATCH_STEPS, type StepPipeline } from "./pipeline.js";
 import type { ClientEvent, InboundOutcome } from "./types.js";
 
 export interface NetworkHost {
@@ -31,6 +31,31 @@ export interface NetworkHost {
   emit(event: ClientEvent): void;
   /** Processes one received message in a serial step. */
   ingest(contentTopic: string, payload: Uint8Array): Promise<InboundOutcome>;
+}
+
+/**
+ * Ingests what a history service returns, a page at a time: a page is queued at once, so its steps share
+ * commits (pipeline.ts). Stops when `closed`; returns how many were readable.
+ */
+export async function ingestPaged(
+  messages: AsyncIterable<{ readonly contentTopic: string; readonly payload: Uint8Array }>,
+  ingest: (contentTopic: string, payload: Uint8Array) => Promise<InboundOutcome>,
+  closed: () => boolean,
+): Promise<number> {
+  let readable = 0;
+  let page: { readonly contentTopic: string; readonly payload: Uint8Array }[] = [];
+  const flush = async () => {
+    const outcomes = await Promise.all(page.map((m) => ingest(m.contentTopic, m.payload)));
+    readable += outcomes.filter((o) => o.kind === "readable").length;
+    page = [];
+  };
+  for await (const m of messages) {
+    if (closed()) return readable;
+    page.push(m);
+    if (page.length >= MAX_BATCH_STEPS) await flush();
+  }
+  if (!closed()) await flush();
+  return readable;
 }
 
 type Publishable = Outgoing | { readonly contentTopic: string; readonly sealed: Uint8Array };
@@ -82,10 +107,7 @@ export class Network {
     if (!history) return;
     void (async () => {
       try {
-        for await (const m of history({ contentTopics: [topic], startTime: since })) {
-          if (host.closed()) return;
-          await host.ingest(m.contentTopic, m.payload);
-        }
+        await ingestPaged(history({ contentTopics: [topic], startTime: since }), host.ingest, host.closed);
       } catch (e) {
         if (!host.closed()) host.emit({ type: "error", error: asParley(e) });
       }
