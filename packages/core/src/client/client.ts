@@ -2,8 +2,9 @@
  * `Client`: one installation's view of the Conversations protocol. It owns nothing it is given (store,
  * delivery, clock) and drives one store from one logical writer: every inbound message, send and sweep runs
  * in a `StepPipeline`, computes its effects purely, commits them in ONE store transaction (shared with the
- * steps queued with it, pipeline.ts) and only then publishes and emits events. This file is the facade: each public call delegates to the part that owns it
- * (boot.ts, step.ts, inbound.ts, network.ts, control.ts, groups.ts, sweep.ts, requests.ts, history.ts).
+ * steps queued with it, pipeline.ts) and only then publishes and emits events. This file is the facade: each
+ * public call delegates to the part that owns it (boot.ts, step.ts, inbound.ts, network.ts, control.ts,
+ * groups.ts, sweep.ts, requests.ts, history.ts).
  */
 import { constantTimeEqual, toHex } from "../base/bytes.js";
 import { identityInbox } from "../conversations/catalog.js";
