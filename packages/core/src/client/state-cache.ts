@@ -2,9 +2,11 @@
  * A write-through cache of decoded conversation states for the Client, which is the only writer of its
  * store: it saves decoding (and reading) the whole state on every step.
  *
- * The store stays the source of truth. A cache entry changes only after a commit succeeds, to exactly the
+ * The store stays the source of truth. A cache entry changes only once a commit returned, to exactly the
  * state that was committed, and the whole cache is dropped when a commit fails; a step that does not commit
- * (a failed decrypt, a rejected message) leaves it untouched. States are immutable values (transitions
+ * (a failed decrypt, a rejected message) leaves it untouched. In a batch (pipeline.ts) a commit returns when it
+ * joined the batch, so the next step of the batch reads its states here; if the batch's shared commit fails,
+ * the pipeline drops the whole cache. States are immutable values (transitions
  * return new states), so handing the same object to several steps is safe.
  */
 import { CONVERSATION_STATE_NS } from "../framework/conversation-store.js";
