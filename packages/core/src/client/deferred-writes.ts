@@ -8,7 +8,8 @@
  * The Client's store is seen through this view: reads see deferred writes (a `sent` mark reads back as
  * `sent` at once, and a later step's delivery change starts from it), and every commit carries the deferred
  * writes before its own ops, so the step's own writes of the same keys win. A commit that fails keeps them
- * for the next one. What is deferred when the Client closes is committed then.
+ * for the next one; a batch's shared commit that fails (pipeline.ts) loses the ones it carried, as a crash
+ * would. What is deferred when the Client closes is committed then.
  */
 import {
   inRange,
