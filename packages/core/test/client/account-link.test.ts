@@ -102,6 +102,13 @@ describe("Client accounts: linking a device with a commitment exchange and confi
     ]);
     expect(wordEvents(b2)).toEqual([{ type: "link-words", conversationId: cid, words: onDevice, role: "device" }]);
 
+    // A second nonce (here from the device itself) is refused by the primary and changes nothing.
+    const held = await b1.store.get(ACCOUNT_NS, LINK_PRIMARY_KEY);
+    await b2.client.sendGroupControl(cid, encodeLinkPayload({ kind: "nonce", nonce: crypto.randomBytes(32) }));
+    await w.until("refused: second nonce", () => errors(b1).includes("link-out-of-order"));
+    expect(await b1.store.get(ACCOUNT_NS, LINK_PRIMARY_KEY)).toEqual(held);
+    expect(wordEvents(b1)).toHaveLength(1);
+
     // Nothing is sent before the confirmation.
     await w.run(20_000);
     expect(await b2.client.account.info()).toBeUndefined();
@@ -120,7 +127,7 @@ describe("Client accounts: linking a device with a commitment exchange and confi
     expect([pending, device]).toEqual([undefined, undefined]);
     expect(await b1.store.get(ACCOUNT_NS, LINK_PRIMARY_KEY)).toBeUndefined();
     expect(errors(b2)).toEqual([]);
-    expect(errors(b1)).toEqual([]);
+    expect(errors(b1)).toEqual(["link-out-of-order"]);
 
     // A peer account reaches both devices; each message exactly once on every other device.
     await a1.client.account.create();
@@ -230,6 +237,7 @@ describe("Client accounts: linking a device with a commitment exchange and confi
   it("a reveal that does not open the commitment is refused and writes nothing; the right one then gives the words", async () => {
     const w = setup("link-8");
     const [b2, m] = [await w.peer("b2"), await w.peer("m")];
+    await m.client.account.create();
     const code = await b2.client.account.linkCode();
     const { conversationId: mcid } = await m.client.startConversation(bundleOf(code), "hello");
     const nonce = crypto.randomBytes(32);
@@ -248,6 +256,11 @@ describe("Client accounts: linking a device with a commitment exchange and confi
     await w.until("refused: mismatch", () => errors(b2).includes("link-commit-mismatch"));
     expect(await linkRecords(b2)).toEqual(before);
     expect(wordEvents(b2)).toEqual([]);
+    // An offer before the words were shown: refused, nothing written.
+    const list = await m.client.account.addDevice(hexBytes(b2.client.installationKey), "b2");
+    await m.client.sendGroupControl(mcid, encodeLinkPayload({ kind: "offer", list }));
+    await w.until("refused: offer too early", () => errors(b2).includes("link-out-of-order"));
+    expect(await linkRecords(b2)).toEqual(before);
     await m.client.sendGroupControl(mcid, encodeLinkPayload({ kind: "reveal", nonce }));
     await w.until("b2 shows words", () => wordEvents(b2).length === 1);
     expect(decodeDeviceLink(await b2.store.get(ACCOUNT_NS, LINK_DEVICE_KEY))?.sas).toBeDefined();
