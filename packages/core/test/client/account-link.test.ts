@@ -7,6 +7,7 @@
  * and write nothing; restarts of either side between any two messages; forged offers refused.
  */
 import { describe, expect, it } from "vitest";
+import { utf8 } from "../../src/base/bytes.js";
 import { ACCOUNT_KEY, ACCOUNT_NS } from "../../src/client/account-state.js";
 import {
   decodeDeviceLink,
@@ -220,7 +221,7 @@ describe("Client accounts: linking a device with a commitment exchange and confi
       code: "not-a-link",
     });
     // Offline, the attacker's best: a fresh binding and nonce per try, committed before the device's nonce.
-    const binding = new TextEncoder().encode(cid);
+    const binding = utf8(cid);
     let matches = 0;
     for (let i = 0; i < 200; i++) {
       const attempt = crypto.randomBytes(binding.length);
