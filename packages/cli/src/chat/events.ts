@@ -151,6 +151,10 @@ export function fromClientEvent(e: ClientEvent): ChatEvent {
       return { type: "notice", ...droppedNotice(e) };
     case "orphans-evicted":
       return { type: "notice", text: orphansEvictedText(e.count, e.reason), conversationId: e.conversationId };
+    case "link-words":
+      return { type: "notice", text: `link words: ${e.words.join(" ")}`, conversationId: e.conversationId };
+    case "account-linked":
+      return { type: "notice", text: `this device is now linked to account ${e.accountKey.slice(0, 16)}…` };
     default:
       return e;
   }

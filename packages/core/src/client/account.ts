@@ -44,8 +44,8 @@ export interface AccountHost {
   installation(): { readonly publicKey: Uint8Array; readonly secretKey: Uint8Array };
   /** Runs `fn` as one serial step of the Client. */
   step<T>(fn: () => Promise<T>): Promise<T>;
-  /** `Client.introBundle()`: its bundle key is the one an address carries. */
-  introBundle(): Promise<string>;
+  /** `Client.introBundle()`: its bundle key is the one an address carries; `fresh` for a link code's own. */
+  introBundle(options?: { fresh?: boolean }): Promise<string>;
   /** Content in the application's codecs (the link conversation's first message). */
   encodeContent(content: Content): Uint8Array;
 }

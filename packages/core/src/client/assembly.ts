@@ -74,7 +74,7 @@ export interface ClientHooks {
   /** This installation's keys. */
   installation(): { readonly publicKey: Uint8Array; readonly secretKey: Uint8Array };
   /** `Client.introBundle()`. */
-  introBundle(): Promise<string>;
+  introBundle(options?: { fresh?: boolean }): Promise<string>;
 }
 
 export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks): ClientParts {

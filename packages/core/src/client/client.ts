@@ -55,7 +55,7 @@ export class Client {
       ingest: (topic, payload) => this.ingest(topic, payload),
       sweep: () => this.sweep(),
       installation: () => this.#identity.installation,
-      introBundle: () => this.introBundle(),
+      introBundle: (options) => this.introBundle(options),
     });
   }
 

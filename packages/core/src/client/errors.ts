@@ -37,6 +37,20 @@ export type ClientErrorCode =
   | "link-wrong-account"
   /** A link offer to a device of no account that shows no link code. */
   | "link-not-expected"
+  /** `confirm` before both nonces were exchanged (the words do not exist yet). */
+  | "link-words-pending"
+  /** A payload with the link prefix of no known kind or size. */
+  | "link-payload-malformed"
+  /** A second commitment to a link code that already took one (a man in the middle gets one try). */
+  | "link-commit-repeated"
+  /** A revealed nonce that does not open the commitment taken. */
+  | "link-commit-mismatch"
+  /** A link payload over another conversation than the link's (not started to the code shown, or not begun). */
+  | "link-wrong-conversation"
+  /** A link payload out of the exchange's order (a reveal before a commitment, an offer before the words). */
+  | "link-out-of-order"
+  /** `linkWords` on a conversation that is not this device's link. */
+  | "not-a-link"
   | "account-state-malformed"
   | "account-state-unknown-version";
 

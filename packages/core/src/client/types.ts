@@ -275,6 +275,20 @@ export type ClientEvent =
       readonly conversationId?: string;
     }
   | {
+      /** Linking a device (docs/ACCOUNTS.md §4): the six words to compare are known on this side. */
+      readonly type: "link-words";
+      readonly conversationId: string;
+      readonly words: readonly string[];
+      readonly role: "primary" | "device";
+    }
+  | {
+      /** This new device adopted its account's list over the link conversation: it is a linked device now. */
+      readonly type: "account-linked";
+      readonly conversationId: string;
+      /** The account's key, lower hex. */
+      readonly accountKey: string;
+    }
+  | {
       readonly type: "error";
       readonly error: ParleyError;
       readonly conversationId?: string;

@@ -277,6 +277,12 @@ export interface TypeLifecycle<S = unknown, F = unknown> {
    * confirmation words shown on both devices bind to); undefined when the state has none. PURE.
    */
   binding?(state: S): Uint8Array | undefined;
+  /**
+   * The intro bundle key (the bundle's ephemeral public key) of the first-contact handshake that started a
+   * pairwise conversation, on both ends; undefined when the state does not know it. What lets a device accept
+   * something only over a conversation started to a bundle it showed for that purpose (a link code). PURE.
+   */
+  introKey?(state: S): Uint8Array | undefined;
   /** Periodic work on one conversation; undefined when nothing changed (the step then commits nothing). */
   wake?(ctx: StepContext<S>, ref: ConversationRef): Promise<readonly Effect[] | undefined>;
   /**

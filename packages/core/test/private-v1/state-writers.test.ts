@@ -125,6 +125,8 @@ function refPrivate(s: PrivateV1State): Uint8Array {
     for (const f of p.first) w.bytes(f);
     w.uint(p.sentAt);
   }
+  // A trailing addition: the bundle key the conversation's handshake was made to, when known.
+  if (s.bundleKey) w.u8(1).raw(s.bundleKey);
   return w.finish();
 }
 

@@ -201,6 +201,7 @@ export function privateV1Lifecycle(
     due: (state, ctx) => privateV1Due(engineFor(ctx.crypto), state),
     // The responder's id: both ends derive it from the handshake's secret, and name it alike.
     binding: (state) => utf8(state.role === "initiator" ? state.remoteId : state.localId),
+    introKey: (state) => state.bundleKey,
     carry,
   };
 }

@@ -151,7 +151,7 @@ export class PrivateV1Engine {
   ): PrivateV1State {
     const keys = { selfKey, peerKey };
     const ratchet = this.ratchet({ role: "initiator", ...keys }).initSender(sk, bundleKey);
-    return this.#newState("initiator", sk, keys, ratchet, now);
+    return { ...this.#newState("initiator", sk, keys, ratchet, now), bundleKey: bundleKey.slice() };
   }
 
   /** Responder: ratchet seeded with the bundle key pair the initiator used. */
@@ -164,7 +164,7 @@ export class PrivateV1Engine {
   ): PrivateV1State {
     const keys = { selfKey, peerKey };
     const ratchet = this.ratchet({ role: "responder", ...keys }).initReceiver(sk, bundleKey);
-    return this.#newState("responder", sk, keys, ratchet, now);
+    return { ...this.#newState("responder", sk, keys, ratchet, now), bundleKey: bundleKey.publicKey.slice() };
   }
 
   withInvite(state: PrivateV1State, invite: PendingInvite): PrivateV1State {

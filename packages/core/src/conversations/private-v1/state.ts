@@ -68,6 +68,12 @@ export interface PrivateV1State {
   readonly resetAt: number | undefined;
   /** A reset we sent that the peer has not answered yet: resent until something opens under it. */
   readonly pendingReset: PendingReset | undefined;
+  /**
+   * The intro bundle key (the bundle's ephemeral public key) the InboxV1 handshake that started this
+   * conversation was made to: ours as responder, the peer's as initiator. Lets a Client tell a conversation
+   * started to one code it showed (linking) from any other. Undefined in states written before it was kept.
+   */
+  readonly bundleKey?: Uint8Array;
 }
 
 export interface PendingReset {
@@ -234,6 +240,8 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
     for (const f of p.first) w.bytes(f);
     w.uint(p.sentAt);
   }
+  // A trailing addition (a state without it keeps its version's layout): flag 1, then the 32-byte key.
+  if (s.bundleKey) w.u8(1).raw(s.bundleKey);
   const bytes = w.finish();
   encodedParts.set(bytes, { localId: s.localId, reassembly: s.reassembly });
   encodedFrames.set(bytes, split.frames);
@@ -312,6 +320,11 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
         pendingReset = { generation, payload, first, sentAt: r.uint() };
       }
     }
+    let bundleKey: Uint8Array | undefined;
+    if (!r.done) {
+      if (r.u8() !== 1) return undefined;
+      bundleKey = r.raw(32);
+    }
     if (!r.done) return undefined;
     return {
       role,
@@ -333,6 +346,7 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       sessionSince,
       resetAt,
       pendingReset,
+      ...(bundleKey && { bundleKey }),
     };
   } catch (e) {
     if (e instanceof TruncatedInput) return undefined;
