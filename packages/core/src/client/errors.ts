@@ -37,6 +37,10 @@ export type ClientErrorCode =
   | "link-wrong-account"
   /** A link offer to a device of no account that shows no link code. */
   | "link-not-expected"
+  /** Adding a person to a group of accounts they are already in. */
+  | "account-in-group"
+  /** Removing a person from a group of accounts they are not in. */
+  | "account-not-in-group"
   | "account-state-malformed"
   | "account-state-unknown-version";
 

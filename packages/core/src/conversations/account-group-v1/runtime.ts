@@ -4,7 +4,6 @@
  * account, a wake that keeps the roster equal to the member accounts' lists (`sync`), and a claim on the
  * control payloads of its groups ('a6' ids).
  */
-import { toHex } from "../../base/bytes.js";
 import { LifecycleError } from "../../framework/errors.js";
 import type { Command, StepContext, TypeLifecycle } from "../../framework/lifecycle.js";
 import type { ConversationRef, ConversationTypeRuntime } from "../../framework/runtime.js";

@@ -1,0 +1,138 @@
+/**
+ * Groups of accounts through the Client (`client.account.groups`, docs/ACCOUNTS.md §3): three accounts (2, 1
+ * and 1 devices) in one group over the memory network's faults (drops, duplicates, reordering, delays) and a
+ * partition healed later, each message exactly once on every other device, the sender's sibling included; a
+ * device linked on the primary joins, one revoked is removed and reads nothing after; removing a person removes
+ * their device; members listed by account; typed errors that write nothing.
+ */
+import { describe, expect, it } from "vitest";
+import type { MemoryStore } from "../../src/framework/memory-store.js";
+import { AccountError } from "../../src/identity/account/errors.js";
+import { groupMessages, type Peer, setup } from "./group-world.js";
+
+type World = ReturnType<typeof setup>;
+
+const hexBytes = (hex: string) => Uint8Array.from(hex.match(/../g)!.map((b) => Number.parseInt(b, 16)));
+
+async function link(w: World, primary: Peer, device: Peer): Promise<void> {
+  await w.connect(primary, device);
+  const list = await primary.client.account.addDevice(hexBytes(device.client.installationKey), device.name);
+  await device.client.account.adoptList(list);
+}
+
+async function status(p: Peer, cid: string): Promise<string | undefined> {
+  return (await p.client.conversations()).find((c) => c.id === cid && c.type === "AccountGroupV1")?.status;
+}
+
+const texts = (p: Peer, cid: string) => groupMessages(p, cid).map((m) => (m.content as { text: string }).text);
+
+/** Each device sends one text; each reaches every other device, then exactly once after a while. */
+async function exchange(w: World, devices: Peer[], cid: string, round: string): Promise<void> {
+  for (const d of devices) await d.client.send(cid, `${round} ${d.name}`);
+  const want = (d: Peer) => devices.filter((o) => o !== d).map((o) => `${round} ${o.name}`);
+  await w.until(`${round}: every device reads every other`, () =>
+    devices.every((d) => want(d).every((t) => texts(d, cid).includes(t))),
+  );
+  await w.run(10_000);
+  for (const d of devices) for (const t of want(d)) expect(texts(d, cid).filter((x) => x === t)).toHaveLength(1);
+}
+
+describe("Client: groups of accounts", () => {
+  it("three accounts: exactly once under faults and a partition; link, revoke and remove a person", async () => {
+    const w = setup("account-groups-1");
+    const [a1, a2, b1, c1] = [await w.peer("a1"), await w.peer("a2"), await w.peer("b1"), await w.peer("c1")];
+    for (const p of [a1, b1, c1]) await p.client.account.create();
+    await link(w, a1, a2);
+    await w.connect(a1, b1);
+    await w.connect(a1, c1);
+    const addresses = [await b1.client.account.address(), await c1.client.account.address()];
+    const cid = await a1.client.account.groups.create({ name: "friends", addresses });
+    expect(cid).toMatch(/^a6[0-9a-f]{32}$/);
+    let all = [a1, a2, b1, c1];
+    await w.until("every device joins", async () =>
+      (await Promise.all(all.map((p) => status(p, cid)))).every((s) => s === "active"),
+    );
+    const members = await b1.client.account.groups.members(cid);
+    const accountOf = async (p: Peer) => (await p.client.account.info())!.accountKey;
+    expect(members.map((m) => [m.account, m.devices.length])).toEqual(
+      (await Promise.all([a1, b1, c1].map(async (p) => [await accountOf(p), p === a1 ? 2 : 1] as const))).sort(
+        ([x], [y]) => (x < y ? -1 : 1),
+      ),
+    );
+    expect(members.filter((m) => m.self).map((m) => m.account)).toEqual([await accountOf(b1)]);
+    await exchange(w, all, cid, "one");
+
+    // A partition cuts a2 and c1 off while the others talk; healed, everything arrives once.
+    const cut = w.bus.partition(["a2", "c1"], ["a1", "b1"]);
+    for (const d of [a1, b1]) await d.client.send(cid, `cut ${d.name}`);
+    await w.run(5_000);
+    cut.heal();
+    await exchange(w, all, cid, "healed");
+    for (const d of [a2, c1])
+      for (const s of [a1, b1]) expect(texts(d, cid).filter((t) => t === `cut ${s.name}`)).toHaveLength(1);
+
+    // A third device of a's, linked on the primary, joins; a2, revoked, is removed and reads nothing after.
+    const a3 = await w.peer("a3");
+    await link(w, a1, a3);
+    all = [a1, a2, a3, b1, c1];
+    await w.until("a3 joins", async () => (await status(a3, cid)) === "active");
+    await a1.client.account.removeDevice(hexBytes(a2.client.installationKey));
+    await w.until("a2 is removed", async () => (await status(a2, cid)) === "removed");
+    all = [a1, a3, b1, c1];
+    await exchange(w, all, cid, "after revoke");
+    expect(texts(a2, cid).some((t) => t.startsWith("after revoke"))).toBe(false);
+
+    // b removes the person c: c's device is out, reads nothing after; the members are a's two devices and b's.
+    await b1.client.account.groups.removePeople(cid, [await accountOf(c1)]);
+    await w.until("c1 is removed", async () => (await status(c1, cid)) === "removed");
+    await exchange(w, [a1, a3, b1], cid, "without c");
+    expect(texts(c1, cid).some((t) => t.startsWith("without c"))).toBe(false);
+    const left = await a3.client.account.groups.members(cid);
+    expect(left.map((m) => m.devices.length).sort()).toEqual([1, 2]);
+  });
+
+  it("typed errors: no account, own account, no pairwise conversation, a forged address, a person not in the group", async () => {
+    const w = setup("account-groups-2");
+    const [a, b, c, none] = [await w.peer("a"), await w.peer("b"), await w.peer("c"), await w.peer("none")];
+    for (const p of [a, b, c]) await p.client.account.create();
+    await w.connect(a, b);
+    const addressB = await b.client.account.address();
+    const addressC = await c.client.account.address();
+    await expect(none.client.account.groups.create({ name: "g", addresses: [addressB] })).rejects.toMatchObject({
+      code: "no-account",
+    });
+    const own = await a.client.account.address();
+    const revision = (a.store as MemoryStore).revision;
+    await expect(a.client.account.groups.create({ name: "g", addresses: [own] })).rejects.toMatchObject({
+      code: "own-account",
+    });
+    await expect(a.client.account.groups.create({ name: "g", addresses: [addressC] })).rejects.toMatchObject({
+      code: "no-pairwise-conversation",
+    });
+    const forged = `${addressB.slice(0, 40)}${addressB[40] === "A" ? "B" : "A"}${addressB.slice(41)}`;
+    await expect(a.client.account.groups.create({ name: "g", addresses: [forged] })).rejects.toBeInstanceOf(
+      AccountError,
+    );
+    expect((a.store as MemoryStore).revision).toBe(revision);
+    expect((await a.client.conversations()).filter((x) => x.type === "AccountGroupV1")).toEqual([]);
+
+    const cid = await a.client.account.groups.create({ name: "g", addresses: [addressB] });
+    await w.until("b joins", async () => (await status(b, cid)) === "active");
+    const accountC = (await c.client.account.info())!.accountKey;
+    await w.run(5_000);
+    const joined = (a.store as MemoryStore).revision;
+    await expect(a.client.account.groups.removePeople(cid, [accountC])).rejects.toMatchObject({
+      code: "account-not-in-group",
+    });
+    await expect(a.client.account.groups.addPeople(cid, [addressB])).rejects.toMatchObject({
+      code: "account-in-group",
+    });
+    await expect(
+      a.client.account.groups.removePeople(cid, [(await a.client.account.info())!.accountKey]),
+    ).rejects.toMatchObject({ code: "own-account" });
+    await expect(a.client.addGroupMembers(cid, [c.client.installationKey])).rejects.toMatchObject({
+      code: "not-a-group",
+    });
+    expect((a.store as MemoryStore).revision).toBe(joined);
+  });
+});
