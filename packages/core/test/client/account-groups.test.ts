@@ -1,9 +1,9 @@
 /**
- * Groups of accounts through the Client (`client.account.groups`, docs/ACCOUNTS.md §3): three accounts (2, 1
- * and 1 devices) in one group over the memory network's faults (drops, duplicates, reordering, delays) and a
+ * Groups of accounts through the Client (`client.account.groups`, docs/ACCOUNTS.md §3): four accounts (1, 2,
+ * 3 and 1 devices) in one group over the memory network's faults (drops, duplicates, reordering, delays) and a
  * partition healed later, each message exactly once on every other device, the sender's sibling included; a
  * device linked on the primary joins, one revoked is removed and reads nothing after; removing a person removes
- * their device; members listed by account; typed errors that write nothing.
+ * all their devices; members listed by account; typed errors that write nothing.
  */
 import { describe, expect, it } from "vitest";
 import type { MemoryStore } from "../../src/framework/memory-store.js";
@@ -24,6 +24,15 @@ async function status(p: Peer, cid: string): Promise<string | undefined> {
   return (await p.client.conversations()).find((c) => c.id === cid && c.type === "AccountGroupV1")?.status;
 }
 
+/** Every device of `ps` has a head roster without `gone`. */
+async function rosterWithout(ps: readonly Peer[], cid: string, gone: readonly Peer[]): Promise<boolean> {
+  const keys = new Set(gone.map((g) => g.client.installationKey));
+  for (const p of ps)
+    for (const m of await p.client.account.groups.members(cid))
+      if (m.devices.some((d) => keys.has(d.peer))) return false;
+  return true;
+}
+
 const texts = (p: Peer, cid: string) => groupMessages(p, cid).map((m) => (m.content as { text: string }).text);
 
 /** Each device sends one text; each reaches every other device, then exactly once after a while. */
@@ -38,57 +47,69 @@ async function exchange(w: World, devices: Peer[], cid: string, round: string): 
 }
 
 describe("Client: groups of accounts", () => {
-  it("three accounts: exactly once under faults and a partition; link, revoke and remove a person", async () => {
+  it("4 accounts (1, 2, 3, 1 devices): exactly once under faults and a partition; link, revoke, remove a person", async () => {
     const w = setup("account-groups-1");
-    const [a1, a2, b1, c1] = [await w.peer("a1"), await w.peer("a2"), await w.peer("b1"), await w.peer("c1")];
-    for (const p of [a1, b1, c1]) await p.client.account.create();
-    await link(w, a1, a2);
-    await w.connect(a1, b1);
-    await w.connect(a1, c1);
-    const addresses = [await b1.client.account.address(), await c1.client.account.address()];
-    const cid = await a1.client.account.groups.create({ name: "friends", addresses });
+    const peers = async (...names: string[]) => Promise.all(names.map((n) => w.peer(n)));
+    const [a1, b1, b2, c1, c2, c3, d1] = await peers("a1", "b1", "b2", "c1", "c2", "c3", "d1");
+    for (const p of [a1!, b1!, c1!, d1!]) await p.client.account.create();
+    await link(w, b1!, b2!);
+    await link(w, c1!, c2!);
+    await link(w, c1!, c3!);
+    // Started by b's linked device: control goes over its pairwise conversations with each addressed device.
+    for (const p of [a1!, c1!, d1!]) await w.connect(b2!, p);
+    const addresses = [await a1!.client.account.address(), await c1!.client.account.address()];
+    addresses.push(await d1!.client.account.address());
+    const cid = await b2!.client.account.groups.create({ name: "friends", addresses });
     expect(cid).toMatch(/^a6[0-9a-f]{32}$/);
-    let all = [a1, a2, b1, c1];
+    let all = [a1!, b1!, b2!, c1!, c2!, c3!, d1!];
     await w.until("every device joins", async () =>
       (await Promise.all(all.map((p) => status(p, cid)))).every((s) => s === "active"),
     );
-    const members = await b1.client.account.groups.members(cid);
     const accountOf = async (p: Peer) => (await p.client.account.info())!.accountKey;
-    expect(members.map((m) => [m.account, m.devices.length])).toEqual(
-      (await Promise.all([a1, b1, c1].map(async (p) => [await accountOf(p), p === a1 ? 2 : 1] as const))).sort(
-        ([x], [y]) => (x < y ? -1 : 1),
-      ),
+    const members = await c3!.client.account.groups.members(cid);
+    const want = await Promise.all(
+      [
+        [a1!, 1],
+        [b1!, 2],
+        [c1!, 3],
+        [d1!, 1],
+      ].map(async ([p, n]) => [await accountOf(p as Peer), n]),
     );
-    expect(members.filter((m) => m.self).map((m) => m.account)).toEqual([await accountOf(b1)]);
+    expect(members.map((m) => [m.account, m.devices.length])).toEqual(want.sort(([x], [y]) => (x! < y! ? -1 : 1)));
+    expect(members.filter((m) => m.self).map((m) => m.account)).toEqual([await accountOf(c1!)]);
     await exchange(w, all, cid, "one");
 
-    // A partition cuts a2 and c1 off while the others talk; healed, everything arrives once.
-    const cut = w.bus.partition(["a2", "c1"], ["a1", "b1"]);
-    for (const d of [a1, b1]) await d.client.send(cid, `cut ${d.name}`);
+    // A partition cuts c2 and d1 off while the others talk; healed, everything arrives once.
+    const cut = w.bus.partition(["c2", "d1"], ["a1", "b1", "b2", "c1", "c3"]);
+    for (const d of [a1!, b1!, c3!]) await d.client.send(cid, `cut ${d.name}`);
     await w.run(5_000);
     cut.heal();
     await exchange(w, all, cid, "healed");
-    for (const d of [a2, c1])
-      for (const s of [a1, b1]) expect(texts(d, cid).filter((t) => t === `cut ${s.name}`)).toHaveLength(1);
+    for (const d of all)
+      for (const s of [a1!, b1!, c3!])
+        if (d !== s) expect(texts(d, cid).filter((t) => t === `cut ${s.name}`)).toHaveLength(1);
 
-    // A third device of a's, linked on the primary, joins; a2, revoked, is removed and reads nothing after.
-    const a3 = await w.peer("a3");
-    await link(w, a1, a3);
-    all = [a1, a2, a3, b1, c1];
-    await w.until("a3 joins", async () => (await status(a3, cid)) === "active");
-    await a1.client.account.removeDevice(hexBytes(a2.client.installationKey));
-    await w.until("a2 is removed", async () => (await status(a2, cid)) === "removed");
-    all = [a1, a3, b1, c1];
+    // A fourth device of c's, linked on the primary, joins; c2, revoked, is removed and reads nothing after.
+    const [c4] = await peers("c4");
+    await link(w, c1!, c4!);
+    await w.until("c4 joins", async () => (await status(c4!, cid)) === "active");
+    await c1!.client.account.removeDevice(hexBytes(c2!.client.installationKey));
+    await w.until("c2 is removed", async () => (await status(c2!, cid)) === "removed");
+    all = [a1!, b1!, b2!, c1!, c3!, c4!, d1!];
+    // What is sent once the removal is everyone's head reaches no removed device (PCS).
+    await w.until("every device holds c2's removal", () => rosterWithout(all, cid, [c2!]));
     await exchange(w, all, cid, "after revoke");
-    expect(texts(a2, cid).some((t) => t.startsWith("after revoke"))).toBe(false);
+    expect(texts(c2!, cid).some((t) => t.startsWith("after revoke"))).toBe(false);
 
-    // b removes the person c: c's device is out, reads nothing after; the members are a's two devices and b's.
-    await b1.client.account.groups.removePeople(cid, [await accountOf(c1)]);
-    await w.until("c1 is removed", async () => (await status(c1, cid)) === "removed");
-    await exchange(w, [a1, a3, b1], cid, "without c");
-    expect(texts(c1, cid).some((t) => t.startsWith("without c"))).toBe(false);
-    const left = await a3.client.account.groups.members(cid);
-    expect(left.map((m) => m.devices.length).sort()).toEqual([1, 2]);
+    // a removes the person c: all three of c's devices are out and read nothing after.
+    await a1!.client.account.groups.removePeople(cid, [await accountOf(c1!)]);
+    for (const p of [c1!, c3!, c4!])
+      await w.until(`${p.name} is removed`, async () => (await status(p, cid)) === "removed");
+    await w.until("every device holds c's removal", () => rosterWithout([a1!, b1!, b2!, d1!], cid, [c1!, c3!, c4!]));
+    await exchange(w, [a1!, b1!, b2!, d1!], cid, "without c");
+    for (const p of [c1!, c3!, c4!]) expect(texts(p, cid).some((t) => t.startsWith("without c"))).toBe(false);
+    const left = await d1!.client.account.groups.members(cid);
+    expect(left.map((m) => m.devices.length).sort()).toEqual([1, 1, 2]);
   });
 
   it("typed errors: no account, own account, no pairwise conversation, a forged address, a person not in the group", async () => {
