@@ -9,6 +9,7 @@ import {
   AccountDirectV1Engine,
   type AccountDirectV1Options,
 } from "../../src/conversations/account-direct-v1/engine.js";
+import type { GroupEffect } from "../../src/conversations/group-v1/effects.js";
 import type { RosterGuard } from "../../src/conversations/group-v1/profile.js";
 import { type AccountKey, createAccountKey } from "../../src/identity/account/account-key.js";
 import { makeAccountAddress } from "../../src/identity/account/address.js";
@@ -36,6 +37,11 @@ export class DeviceMember extends Member {
       ...this.net.engineOptions,
     });
     this.engine = this.ad.group;
+  }
+
+  /** Its timers and roster sync of every group. */
+  tick(tx: Transaction): Promise<GroupEffect[]> {
+    return this.ad.tick(tx);
   }
 
   /** The engine this device runs (a type's harness may run another on the same parts). */
@@ -110,7 +116,7 @@ export async function account(net: Net, name: string, n: number, a = new TestAcc
 export async function tickDevices(net: Net, ms: number, rounds = 3): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     net.clock.t += ms;
-    for (const m of net.members) if (m.online && m instanceof DeviceMember) await m.run((tx) => m.ad.tick(tx));
+    for (const m of net.members) if (m.online && m instanceof DeviceMember) await m.run((tx) => m.tick(tx));
     await net.settle();
   }
 }

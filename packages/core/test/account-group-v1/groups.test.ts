@@ -74,11 +74,16 @@ describe("AccountGroupV1: every device of every member account", () => {
     await converge(net, [...b.all, ...d.all], cid2);
 
     // Linking: b's primary signs a list with a third device and passes it to it.
+    const epochs = [(await view(a.all[0]!, cid)).epoch, (await view(d.all[0]!, cid2)).epoch];
     const b3 = (await b.device("b3")) as GroupDevice;
     b.sign(b.all);
     for (const x of [b.all[0]!, b3]) await x.offer(b.list);
     await converge(net, all(), cid);
     await converge(net, [...b.all, ...d.all], cid2);
+    // One commit per group: the add carries the newer list (sync invites before the timers reconcile).
+    expect([(await view(a.all[0]!, cid)).epoch, (await view(d.all[0]!, cid2)).epoch]).toEqual(
+      epochs.map((e) => e + 1n),
+    );
     await sendText(c.all[2]!, cid, "hello b3");
     await sendText(d.all[0]!, cid2, "hello again b3");
     await net.settle();

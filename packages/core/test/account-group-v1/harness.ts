@@ -3,16 +3,22 @@
  * ticks that sync every group) with each device running an AccountGroupV1 engine.
  */
 import { toHex } from "@parley/core";
+import type { Transaction } from "@parley/core/internals";
 import type {
   AccountDirectV1Engine,
   AccountDirectV1Options,
 } from "../../src/conversations/account-direct-v1/engine.js";
 import { AccountGroupV1Engine } from "../../src/conversations/account-group-v1/engine.js";
+import type { GroupEffect } from "../../src/conversations/group-v1/effects.js";
 import { DeviceMember, account as makeAccount, TestAccount, tickDevices } from "../account-direct-v1/harness.js";
 import { crypto, type MapStore, type Net, view } from "../group-v1/harness.js";
 
 export class GroupDevice extends DeviceMember {
   ag!: AccountGroupV1Engine;
+
+  override tick(tx: Transaction): Promise<GroupEffect[]> {
+    return this.ag.tick(tx);
+  }
 
   protected override async createEngine(o: AccountDirectV1Options): Promise<AccountDirectV1Engine> {
     this.ag = await AccountGroupV1Engine.create(o);

@@ -146,7 +146,20 @@ export class AccountGroupV1Engine {
     return this.devices.sync(tx, cid);
   }
 
-  tick(tx: TransactionView): Promise<GroupEffect[]> {
-    return this.devices.tick(tx);
+  /** `wake` of every group: its `sync`, then its timers (`wake` says why in this order). */
+  async tick(tx: TransactionView): Promise<GroupEffect[]> {
+    const effects: GroupEffect[] = [];
+    for (const cid of await this.group.listGroups(tx)) effects.push(...(await this.wake(tx, cid)));
+    return effects;
+  }
+
+  /**
+   * One group's `sync` before its timers: a device our newer list added is invited first, so the commit that
+   * reconciles waits for its key package and carries the newer list with the add, one commit per device linked
+   * (the timers first would commit the list alone, then the add: two).
+   */
+  async wake(tx: TransactionView, cid: string): Promise<GroupEffect[]> {
+    const effects = (await this.group.summary(tx, cid)).status === "active" ? await this.sync(tx, cid) : [];
+    return [...effects, ...(await this.group.tick(tx, cid))];
   }
 }

@@ -99,10 +99,7 @@ export async function createAccountGroupV1Runtime(o: AccountGroupV1RuntimeOption
     },
     async wake(ctx, ref) {
       await holdOwnList(ctx.tx);
-      const effects = await ag.group.tick(ctx.tx, ref.id);
-      if ((await ag.group.summary(ctx.tx, ref.id)).status === "active")
-        effects.push(...(await ag.sync(ctx.tx, ref.id)));
-      return groupEffects(ag.group, ctx.tx, effects, BY_PEER);
+      return groupEffects(ag.group, ctx.tx, await ag.wake(ctx.tx, ref.id), BY_PEER);
     },
   };
 
