@@ -20,7 +20,7 @@ import { checkRosterChange, type DeviceRoster } from "../../src/conversations/gr
 import { createAccountKey } from "../../src/identity/account/account-key.js";
 import { type SignedDeviceList, signDeviceList } from "../../src/identity/account/device-list.js";
 import { tickDevices } from "../account-direct-v1/harness.js";
-import { crypto, Net, view } from "../group-v1/harness.js";
+import { crypto, Net, sendText, view } from "../group-v1/harness.js";
 import { type GroupDevice, groupAccount, snapshot, startGroup } from "./harness.js";
 
 describe("roster rule for N accounts (pure)", () => {
@@ -147,5 +147,20 @@ describe("roster rule for N accounts on the wire", () => {
     expect(w.net.rejected.map((r) => (r.kind === "rejected" ? r.reason : ""))).toEqual(["roster-device-revoked"]);
     expect(snapshot(a1)).toEqual(before);
     expect(c2).toBeDefined();
+  });
+
+  it("a message from a device its account's newest list held revokes is refused, nothing written", async () => {
+    const w = await world(45);
+    const [c1, c2] = w.c.all as [GroupDevice, GroupDevice];
+    const a1 = w.a.all[0]!;
+    expect(await a1.offer(w.c.sign([c1]))).toBeUndefined(); // only a1 holds the list revoking c2
+    const before = snapshot(a1);
+    await sendText(c2, w.cid, "from a revoked device");
+    await w.net.settle();
+    expect(w.net.rejected.map((r) => (r.kind === "rejected" ? r.reason : ""))).toEqual(["roster-device-revoked"]);
+    expect(snapshot(a1)).toEqual(before);
+    expect(a1.text(w.cid)).toEqual([]);
+    // Devices that have not heard of the revocation read it: c2 is a member in their view until removed.
+    expect(w.b.all[0]!.text(w.cid)).toEqual(["from a revoked device"]);
   });
 });

@@ -16,6 +16,7 @@ import {
   checkRosterChange,
   type DeviceMember,
   GroupError,
+  isListed,
   type RosterRuleOptions,
 } from "../group-v1/extension.js";
 import { memberOfCredential } from "./credential.js";
@@ -79,6 +80,8 @@ export interface AccountRosterRule {
   readonly maxAccounts: number;
   readonly tooManyAccounts: string;
   readonly options: RosterRuleOptions;
+  /** Refuse application messages from a member its account's newest list held does not name (revoked). */
+  readonly refuseUnlistedSenders?: boolean;
 }
 
 const ACCOUNT_DIRECT_RULE: AccountRosterRule = {
@@ -118,6 +121,15 @@ export class AccountRosterGuard implements RosterGuard {
     if (refusal) return refusal;
     if (taken.book !== held) saveBook(store, taken.book);
     return undefined;
+  }
+
+  async checkSender(store: GuardStore, state: ClientState, senderLeaf: number): Promise<string | undefined> {
+    if (!this.rule.refuseUnlistedSenders) return undefined;
+    const sender = deviceMembers(state).find((m) => m.leafIndex === senderLeaf);
+    const roster = bookRoster(await loadBook(this.crypto, store));
+    // A sender of an account whose list we lack is left to the commits that carry it (the rule refuses those).
+    if (!sender || roster.listOf(sender.account) === undefined || isListed(roster, sender)) return undefined;
+    return "roster-device-revoked";
   }
 
   async extensions(store: GuardStore, credentials: readonly Uint8Array[]): Promise<Extension[]> {

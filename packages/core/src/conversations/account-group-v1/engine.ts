@@ -36,6 +36,7 @@ export function accountGroupGuard(crypto: CryptoProvider): AccountRosterGuard {
     maxAccounts: MAX_GROUP_ACCOUNTS,
     tooManyAccounts: "roster-too-many-accounts",
     options: { accountRemoval: true },
+    refuseUnlistedSenders: true,
   });
 }
 

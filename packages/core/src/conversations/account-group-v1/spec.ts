@@ -25,10 +25,28 @@ const commitBranches = adCommit.branches.map((b) => {
   return b;
 });
 
+/** GroupV1's application checks, then the sender against its account's newest list held. */
+const [decrypts, matches, readable] = application.branches;
+const applicationBranches = [
+  decrypts,
+  matches,
+  {
+    when: "the MLS sender's device is not on its account's newest list held (revoked, not yet removed)",
+    next: { outcome: "badly-formed", reason: "roster-device-revoked" },
+  } as const,
+  readable,
+];
+
 /** AccountDirectV1's tree (GroupV1's with the device roster rule at the commit), generalised to N accounts. */
 export const accountGroupV1DecodingTree = {
   root: "arm",
-  nodes: [arm, message, content, { ...adCommit, branches: commitBranches }, application],
+  nodes: [
+    arm,
+    message,
+    content,
+    { ...adCommit, branches: commitBranches },
+    { ...application, branches: applicationBranches },
+  ],
 } as const satisfies DecodingTree;
 
 export type AccountGroupV1Reason = ReasonsOf<typeof accountGroupV1DecodingTree> | "roster-too-many-accounts";

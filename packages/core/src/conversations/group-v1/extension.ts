@@ -13,6 +13,7 @@ export {
   bookRoster,
   checkRosterChange,
   type DeviceMember,
+  isListed,
   type RosterRefusal,
   type RosterRuleOptions,
   rosterGaps,
