@@ -112,7 +112,7 @@ describe("Client: groups of accounts", () => {
     expect(left.map((m) => m.devices.length).sort()).toEqual([1, 1, 2]);
   });
 
-  it("typed errors: no account, own account, no pairwise conversation, a forged address, a person not in the group", async () => {
+  it("typed errors: no account, own account, no pairwise conversation, a forged address, a person not in the group; a restart", async () => {
     const w = setup("account-groups-2");
     const [a, b, c, none] = [await w.peer("a"), await w.peer("b"), await w.peer("c"), await w.peer("none")];
     for (const p of [a, b, c]) await p.client.account.create();
@@ -155,5 +155,11 @@ describe("Client: groups of accounts", () => {
       code: "not-a-group",
     });
     expect((a.store as MemoryStore).revision).toBe(joined);
+
+    // b restarts on its store: the group type is registered again at boot and the group goes on.
+    await w.stop(b);
+    await w.reopen(b);
+    await exchange(w, [a, b], cid, "after restart");
+    expect((await b.client.account.groups.members(cid)).map((m) => m.devices.length)).toEqual([1, 1]);
   });
 });
