@@ -24,12 +24,13 @@ async function status(p: Peer, cid: string): Promise<string | undefined> {
   return (await p.client.conversations()).find((c) => c.id === cid && c.type === "AccountGroupV1")?.status;
 }
 
-/** Every device of `ps` has a head roster without `gone`. */
-async function rosterWithout(ps: readonly Peer[], cid: string, gone: readonly Peer[]): Promise<boolean> {
-  const keys = new Set(gone.map((g) => g.client.installationKey));
-  for (const p of ps)
-    for (const m of await p.client.account.groups.members(cid))
-      if (m.devices.some((d) => keys.has(d.peer))) return false;
+/** Every device of `ps` has exactly `ps` as its head roster (a message reaches the members of its epoch). */
+async function rosterIs(ps: readonly Peer[], cid: string): Promise<boolean> {
+  const want = ps.map((p) => p.client.installationKey).sort();
+  for (const p of ps) {
+    const has = (await p.client.account.groups.members(cid)).flatMap((m) => m.devices.map((d) => d.peer)).sort();
+    if (has.join() !== want.join()) return false;
+  }
   return true;
 }
 
@@ -65,6 +66,7 @@ describe("Client: groups of accounts", () => {
     await w.until("every device joins", async () =>
       (await Promise.all(all.map((p) => status(p, cid)))).every((s) => s === "active"),
     );
+    await w.until("every device holds every other", () => rosterIs(all, cid));
     const accountOf = async (p: Peer) => (await p.client.account.info())!.accountKey;
     const members = await c3!.client.account.groups.members(cid);
     const want = await Promise.all(
@@ -93,11 +95,12 @@ describe("Client: groups of accounts", () => {
     const [c4] = await peers("c4");
     await link(w, c1!, c4!);
     await w.until("c4 joins", async () => (await status(c4!, cid)) === "active");
+    await w.until("every device holds c4", () => rosterIs([...all, c4!], cid));
     await c1!.client.account.removeDevice(hexBytes(c2!.client.installationKey));
     await w.until("c2 is removed", async () => (await status(c2!, cid)) === "removed");
     all = [a1!, b1!, b2!, c1!, c3!, c4!, d1!];
     // What is sent once the removal is everyone's head reaches no removed device (PCS).
-    await w.until("every device holds c2's removal", () => rosterWithout(all, cid, [c2!]));
+    await w.until("every device holds c2's removal", () => rosterIs(all, cid));
     await exchange(w, all, cid, "after revoke");
     expect(texts(c2!, cid).some((t) => t.startsWith("after revoke"))).toBe(false);
 
@@ -105,7 +108,7 @@ describe("Client: groups of accounts", () => {
     await a1!.client.account.groups.removePeople(cid, [await accountOf(c1!)]);
     for (const p of [c1!, c3!, c4!])
       await w.until(`${p.name} is removed`, async () => (await status(p, cid)) === "removed");
-    await w.until("every device holds c's removal", () => rosterWithout([a1!, b1!, b2!, d1!], cid, [c1!, c3!, c4!]));
+    await w.until("every device holds c's removal", () => rosterIs([a1!, b1!, b2!, d1!], cid));
     await exchange(w, [a1!, b1!, b2!, d1!], cid, "without c");
     for (const p of [c1!, c3!, c4!]) expect(texts(p, cid).some((t) => t.startsWith("without c"))).toBe(false);
     const left = await d1!.client.account.groups.members(cid);
