@@ -24,6 +24,7 @@ import { AccountError } from "../identity/account/errors.js";
 import { sameBytes } from "../identity/account/keys.js";
 import { encodeRecoveryCode } from "../identity/account/recovery-code.js";
 import { parseIntroBundle } from "../identity/intro-bundle.js";
+import { AccountGroups } from "./account-groups.js";
 import { ACCOUNT_KEY, ACCOUNT_NS, type AccountState, decodeAccountState, encodeAccountState } from "./account-state.js";
 import type { Control } from "./control.js";
 import type { EffectApplier } from "./effects.js";
@@ -74,8 +75,11 @@ export class ClientAccount {
 
   /** Linking over the network (link.ts): `linkCode`, `linkWords` on the new device, `beginLink` on the primary. */
   readonly link: ClientLink;
+  /** Groups of people with their devices (account-groups.ts). */
+  readonly groups: AccountGroups;
 
   constructor(private readonly host: AccountHost) {
+    this.groups = new AccountGroups({ ...host, accountKey: () => this.#state?.accountKey });
     this.link = new ClientLink(host, {
       ns: ACCOUNT_NS,
       current: () => this.#state,

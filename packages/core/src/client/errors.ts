@@ -51,6 +51,10 @@ export type ClientErrorCode =
   | "link-out-of-order"
   /** `linkWords` on a conversation that is not this device's link. */
   | "not-a-link"
+  /** Adding a person to a group of accounts they are already in. */
+  | "account-in-group"
+  /** Removing a person from a group of accounts they are not in. */
+  | "account-not-in-group"
   | "account-state-malformed"
   | "account-state-unknown-version";
 

@@ -2,7 +2,7 @@
  * Group calls, through the type that starts groups: creating one (its members' control travels over the
  * pairwise conversations with them), typed commands on it (add, remove, leave, rename) and its queries.
  */
-import type { Command } from "../framework/lifecycle.js";
+import type { Command, StartKind } from "../framework/lifecycle.js";
 import type { Registry } from "../framework/registry.js";
 import type { AnyConversationTypeRuntime, ConversationRef } from "../framework/runtime.js";
 import { Transaction } from "../framework/store.js";
@@ -29,7 +29,11 @@ interface GroupConversation {
 }
 
 export class Groups {
-  constructor(private readonly host: GroupsHost) {}
+  /** `kind`: the start kind of the type whose conversations these are (groups of accounts: `account-group`). */
+  constructor(
+    private readonly host: GroupsHost,
+    private readonly kind: StartKind = "group",
+  ) {}
 
   /** The body of `Client.createGroup` (one step); `members` as `peerList` gives them. */
   async create(input: { name: string; description?: string; members: readonly string[] }): Promise<string> {
@@ -61,7 +65,12 @@ export class Groups {
     const steps = this.host.steps;
     const { runtime, ref } = await this.#group(conversationId);
     const members = await runtime.lifecycle!.members!(steps.context(new Transaction(steps.store), runtime), ref);
-    return members.map((m) => ({ peer: m.peer, state: m.state as GroupMemberInfo["state"], self: m.self }));
+    return members.map((m) => ({
+      peer: m.peer,
+      state: m.state as GroupMemberInfo["state"],
+      self: m.self,
+      ...(m.account !== undefined && { account: m.account }),
+    }));
   }
 
   async info(conversationId: string): Promise<GroupInfo> {
@@ -93,7 +102,7 @@ export class Groups {
   async #group(conversationId: string): Promise<GroupConversation> {
     const info = decodeInfo(await this.host.steps.store.get(CONVERSATION_INFO_NS, conversationId));
     if (!info) throw new ClientError("unknown-conversation", "no such conversation");
-    const runtime = this.host.registry.starter("group");
+    const runtime = this.host.registry.starter(this.kind);
     if (!runtime || info.type !== runtime.spec.name)
       throw new ClientError("not-a-group", "this conversation is not a group");
     return { runtime, ref: { id: info.id, type: info.type, contentTopic: info.contentTopic }, info };

@@ -1,4 +1,5 @@
 export type { AccountDevice, AccountInfo, ClientAccount } from "./account.js";
+export type { AccountGroupMember, AccountGroups } from "./account-groups.js";
 export * from "./client.js";
 export * from "./conversation-admin.js";
 export * from "./errors.js";

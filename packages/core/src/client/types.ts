@@ -118,6 +118,8 @@ export interface GroupMemberInfo {
   /** "member": in the group and heard from; "pending": added, not yet heard from; "invited": key package requested. */
   readonly state: MemberState;
   readonly self: boolean;
+  /** The member's account key, lower hex, in a group of accounts. */
+  readonly account?: string;
 }
 
 export interface GroupInfo {

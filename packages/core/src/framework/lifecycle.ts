@@ -193,6 +193,13 @@ export type StartRequest =
   | { readonly kind: "pairwise"; readonly bundle: string; readonly content: Uint8Array }
   /** `address`: the peer account's address as shared (text); the type parses and checks it. */
   | { readonly kind: "account"; readonly address: string }
+  /** A group of the accounts of `addresses` (each as shared, text) and this device's own. */
+  | {
+      readonly kind: "account-group";
+      readonly name: string;
+      readonly description: string;
+      readonly addresses: readonly string[];
+    }
   | {
       readonly kind: "group";
       readonly name: string;
@@ -215,12 +222,17 @@ export type Command =
   | { readonly kind: "add-members"; readonly members: readonly string[] }
   | { readonly kind: "remove-members"; readonly members: readonly string[] }
   | { readonly kind: "leave" }
+  /** Groups of accounts: add the people of these account addresses (text); remove these accounts (lower hex). */
+  | { readonly kind: "add-accounts"; readonly addresses: readonly string[] }
+  | { readonly kind: "remove-accounts"; readonly accounts: readonly string[] }
   | { readonly kind: "set-metadata"; readonly name: string; readonly description?: string };
 
 export interface MemberSummary {
   readonly peer: string;
   readonly state: string;
   readonly self: boolean;
+  /** The member's account key (lower hex), for types whose members are devices of accounts. */
+  readonly account?: string;
 }
 
 export interface ConversationSummary {

@@ -5,7 +5,11 @@
  */
 import { toHex } from "@parley/core";
 import { Transaction } from "@parley/core/internals";
-import { AccountDirectV1Engine } from "../../src/conversations/account-direct-v1/engine.js";
+import {
+  AccountDirectV1Engine,
+  type AccountDirectV1Options,
+} from "../../src/conversations/account-direct-v1/engine.js";
+import type { GroupEffect } from "../../src/conversations/group-v1/effects.js";
 import type { RosterGuard } from "../../src/conversations/group-v1/profile.js";
 import { type AccountKey, createAccountKey } from "../../src/identity/account/account-key.js";
 import { makeAccountAddress } from "../../src/identity/account/address.js";
@@ -24,7 +28,7 @@ export class DeviceMember extends Member {
   }
 
   async startDevice(guard?: RosterGuard): Promise<void> {
-    this.ad = await AccountDirectV1Engine.create({
+    this.ad = await this.createEngine({
       crypto,
       identity: this.keys,
       clock: this.net.clock,
@@ -33,6 +37,16 @@ export class DeviceMember extends Member {
       ...this.net.engineOptions,
     });
     this.engine = this.ad.group;
+  }
+
+  /** Its timers and roster sync of every group. */
+  tick(tx: Transaction): Promise<GroupEffect[]> {
+    return this.ad.tick(tx);
+  }
+
+  /** The engine this device runs (a type's harness may run another on the same parts). */
+  protected createEngine(o: AccountDirectV1Options): Promise<AccountDirectV1Engine> {
+    return AccountDirectV1Engine.create(o);
   }
 
   /** Offers a list to this device's book (as a sibling or a peer would pass it on). */
@@ -70,9 +84,14 @@ export class TestAccount {
     return this.list;
   }
 
+  /** The device object a new device of this account is (a type's harness may run another engine). */
+  protected make(name: string): DeviceMember {
+    return new DeviceMember(this.net, name, crypto.x25519GenerateKeyPair(), this);
+  }
+
   /** A new device of this account (not yet listed), online on the network. */
   async device(name: string, guard?: RosterGuard): Promise<DeviceMember> {
-    const d = new DeviceMember(this.net, name, crypto.x25519GenerateKeyPair(), this);
+    const d = this.make(name);
     await d.startDevice(guard);
     this.net.members.push(d);
     this.devices.push(d);
@@ -86,8 +105,7 @@ export class TestAccount {
 }
 
 /** An account with `n` listed devices, each holding its account's list. */
-export async function account(net: Net, name: string, n: number): Promise<TestAccount> {
-  const a = new TestAccount(net, name);
+export async function account(net: Net, name: string, n: number, a = new TestAccount(net, name)): Promise<TestAccount> {
   for (let i = 1; i <= n; i++) await a.device(`${name}${i}`);
   a.sign(a.devices);
   for (const d of a.devices) await d.offer(a.list);
@@ -98,7 +116,7 @@ export async function account(net: Net, name: string, n: number): Promise<TestAc
 export async function tickDevices(net: Net, ms: number, rounds = 3): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     net.clock.t += ms;
-    for (const m of net.members) if (m.online && m instanceof DeviceMember) await m.run((tx) => m.ad.tick(tx));
+    for (const m of net.members) if (m.online && m instanceof DeviceMember) await m.run((tx) => m.tick(tx));
     await net.settle();
   }
 }

@@ -32,12 +32,16 @@ export function deviceListsExtension(lists: readonly SignedDeviceList[]): Extens
 }
 
 /** Total: each carried list verified or refused with its own code, or undefined for bytes of another format. */
-export function decodeDeviceLists(crypto: CryptoProvider, data: Uint8Array): SignedOrRefused[] | undefined {
+export function decodeDeviceLists(
+  crypto: CryptoProvider,
+  data: Uint8Array,
+  maxLists = MAX_LISTS,
+): SignedOrRefused[] | undefined {
   try {
     const r = new ByteReader(data);
     if (r.u8() !== FORMAT) return undefined;
     const count = r.count(4);
-    if (count > MAX_LISTS) return undefined;
+    if (count > maxLists) return undefined;
     const out: SignedOrRefused[] = [];
     for (let i = 0; i < count; i++) out.push(decodeSignedDeviceList(crypto, r.bytes()));
     return r.done ? out : undefined;

@@ -30,6 +30,26 @@ export const ACCOUNT_DIRECT_NAMESPACES = {
   ids: `${ACCOUNT_DIRECT_NS}-ids`,
 };
 
+/**
+ * What sets a type of accounts' devices apart on this engine (AccountGroupV1 runs it with its own): its name,
+ * namespaces (the engine's and its book's), group id tag and roster guard.
+ */
+export interface AccountGroupKind {
+  readonly typeName: string;
+  readonly namespaces: GroupProfile["namespaces"];
+  readonly bookNamespace: string;
+  readonly groupIdTag: number;
+  guard(crypto: GroupV1Options["crypto"]): RosterGuard;
+}
+
+const ACCOUNT_DIRECT_KIND: AccountGroupKind = {
+  typeName: ACCOUNT_DIRECT_V1,
+  namespaces: ACCOUNT_DIRECT_NAMESPACES,
+  bookNamespace: ACCOUNT_DIRECT_NS,
+  groupIdTag: GROUP_ID_TAG,
+  guard: (crypto) => new AccountRosterGuard(crypto),
+};
+
 export interface AccountDirectV1Options extends Omit<GroupV1Options, "profile"> {
   /** This device's account key (Ed25519 public key). */
   readonly accountKey: Uint8Array;
@@ -41,17 +61,22 @@ export class AccountDirectV1Engine {
   private constructor(
     readonly group: GroupV1Engine,
     readonly account: string,
+    private readonly bookNamespace: string,
   ) {}
 
-  static async create(o: AccountDirectV1Options): Promise<AccountDirectV1Engine> {
+  static async create(
+    o: AccountDirectV1Options,
+    kind: AccountGroupKind = ACCOUNT_DIRECT_KIND,
+  ): Promise<AccountDirectV1Engine> {
     const profile: GroupProfile = {
-      typeName: ACCOUNT_DIRECT_V1,
-      namespaces: ACCOUNT_DIRECT_NAMESPACES,
+      typeName: kind.typeName,
+      namespaces: kind.namespaces,
       credential: accountCredential(o.accountKey),
-      groupIdTag: new Uint8Array([GROUP_ID_TAG]),
-      guard: o.guard ?? new AccountRosterGuard(o.crypto),
+      groupIdTag: new Uint8Array([kind.groupIdTag]),
+      guard: o.guard ?? kind.guard(o.crypto),
     };
-    return new AccountDirectV1Engine(await GroupV1Engine.create({ ...o, profile }), toHex(o.accountKey));
+    const group = await GroupV1Engine.create({ ...o, profile });
+    return new AccountDirectV1Engine(group, toHex(o.accountKey), kind.bookNamespace);
   }
 
   get self(): string {
@@ -59,7 +84,8 @@ export class AccountDirectV1Engine {
   }
 
   private store(tx: TransactionView): GuardStore {
-    return { get: (k) => tx.get(ACCOUNT_DIRECT_NS, k), put: (k, v) => tx.put(ACCOUNT_DIRECT_NS, k, v) };
+    const ns = this.bookNamespace;
+    return { get: (k) => tx.get(ns, k), put: (k, v) => tx.put(ns, k, v) };
   }
 
   /** The newest list held for an account (lower hex). */
@@ -105,7 +131,7 @@ export class AccountDirectV1Engine {
   }
 
   /**
-   * Moves a group toward exactly the listed devices of its two accounts: removes every member no longer on
+   * Moves a group toward exactly the listed devices of its accounts (two here, N in AccountGroupV1): removes every member no longer on
    * its account's newest list (any member may: the list authorises it) and adds our own account's listed
    * devices that are missing (only a device of an account adds its devices).
    */

@@ -11,7 +11,14 @@ import type { CryptoProvider } from "../../crypto/provider.js";
 import type { SignedDeviceList } from "../../identity/account/device-list.js";
 import { DeviceListBook } from "../../identity/account/device-list-book.js";
 import type { GuardStore, RosterGuard } from "../group-v1/extension.js";
-import { bookRoster, checkRosterChange, type DeviceMember, GroupError } from "../group-v1/extension.js";
+import {
+  bookRoster,
+  checkRosterChange,
+  type DeviceMember,
+  GroupError,
+  isListed,
+  type RosterRuleOptions,
+} from "../group-v1/extension.js";
 import { memberOfCredential } from "./credential.js";
 import { DEVICE_LISTS_EXTENSION_TYPE, decodeDeviceLists, deviceListsExtension } from "./device-lists.js";
 import type { AccountDirectV1Reason } from "./spec.js";
@@ -49,9 +56,10 @@ export function takeCarriedLists(
   crypto: CryptoProvider,
   book: DeviceListBook,
   state: ClientState,
+  maxLists?: number,
 ): { book: DeviceListBook } | { refusal: AccountDirectV1Reason } {
   const ext = state.groupContext.extensions.find((e) => e.extensionType === DEVICE_LISTS_EXTENSION_TYPE);
-  const lists = ext && decodeDeviceLists(crypto, ext.extensionData);
+  const lists = ext && decodeDeviceLists(crypto, ext.extensionData, maxLists);
   if (!lists) return { refusal: "roster-lists-malformed" };
   for (const l of lists) {
     if (!l.ok) return { refusal: "roster-list-forged" };
@@ -64,30 +72,64 @@ export function takeCarriedLists(
   return { book };
 }
 
+/** What a type built on this guard sets (AccountGroupV1: its namespace, N accounts, removing a person). */
+export interface AccountRosterRule {
+  /** The namespace of its device list book. */
+  readonly namespace: string;
+  /** The most accounts a roster may hold; more is refused with `tooManyAccounts`. */
+  readonly maxAccounts: number;
+  readonly tooManyAccounts: string;
+  readonly options: RosterRuleOptions;
+  /** Refuse application messages from a member its account's newest list held does not name (revoked). */
+  readonly refuseUnlistedSenders?: boolean;
+}
+
+const ACCOUNT_DIRECT_RULE: AccountRosterRule = {
+  namespace: ACCOUNT_DIRECT_NS,
+  maxAccounts: MAX_ACCOUNTS,
+  tooManyAccounts: "roster-third-account",
+  options: {},
+};
+
 export class AccountRosterGuard implements RosterGuard {
-  readonly namespace = ACCOUNT_DIRECT_NS;
+  readonly namespace: string;
   readonly extensionTypes = [DEVICE_LISTS_EXTENSION_TYPE];
 
-  constructor(protected readonly crypto: CryptoProvider) {}
+  constructor(
+    protected readonly crypto: CryptoProvider,
+    private readonly rule: AccountRosterRule = ACCOUNT_DIRECT_RULE,
+  ) {
+    this.namespace = rule.namespace;
+  }
 
   async check(
     store: GuardStore,
     parent: ClientState | undefined,
     next: ClientState,
     committerLeaf: number | undefined,
-  ): Promise<AccountDirectV1Reason | undefined> {
+  ): Promise<string | undefined> {
     const held = await loadBook(this.crypto, store);
-    const taken = takeCarriedLists(this.crypto, held, next);
+    // A few lists more than accounts still decode, so a refusal names the rule, not the format.
+    const taken = takeCarriedLists(this.crypto, held, next, this.rule.maxAccounts + 6);
     if ("refusal" in taken) return taken.refusal;
     const after = deviceMembers(next);
-    if (new Set(after.map((m) => m.account)).size > MAX_ACCOUNTS) return "roster-third-account";
+    if (new Set(after.map((m) => m.account)).size > this.rule.maxAccounts) return this.rule.tooManyAccounts;
     const before = parent ? deviceMembers(parent) : [];
     const committer = parent ? before.find((m) => m.leafIndex === committerLeaf) : undefined;
     if (parent && !committer) return "roster-foreign-change";
-    const refusal = checkRosterChange(bookRoster(taken.book), before, after, committer);
+    const refusal = checkRosterChange(bookRoster(taken.book), before, after, committer, this.rule.options);
     if (refusal) return refusal;
     if (taken.book !== held) saveBook(store, taken.book);
     return undefined;
+  }
+
+  async checkSender(store: GuardStore, state: ClientState, senderLeaf: number): Promise<string | undefined> {
+    if (!this.rule.refuseUnlistedSenders) return undefined;
+    const sender = deviceMembers(state).find((m) => m.leafIndex === senderLeaf);
+    const roster = bookRoster(await loadBook(this.crypto, store));
+    // A sender of an account whose list we lack is left to the commits that carry it (the rule refuses those).
+    if (!sender || roster.listOf(sender.account) === undefined || isListed(roster, sender)) return undefined;
+    return "roster-device-revoked";
   }
 
   async extensions(store: GuardStore, credentials: readonly Uint8Array[]): Promise<Extension[]> {

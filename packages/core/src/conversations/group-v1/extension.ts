@@ -9,7 +9,15 @@ export { GroupV1Engine } from "./engine.js";
 export { GroupError } from "./errors.js";
 export { BY_PEER, groupEffects } from "./outcome.js";
 export type { GroupProfile, GuardStore, MemberCredential, RosterGuard } from "./profile.js";
-export { bookRoster, checkRosterChange, type DeviceMember, rosterGaps } from "./roster-rule.js";
+export {
+  bookRoster,
+  checkRosterChange,
+  type DeviceMember,
+  isListed,
+  type RosterRefusal,
+  type RosterRuleOptions,
+  rosterGaps,
+} from "./roster-rule.js";
 export { engineLifecycle } from "./runtime.js";
 export type { GroupV1Options } from "./session.js";
 export { groupV1DecodingTree, groupV1Spec } from "./spec.js";

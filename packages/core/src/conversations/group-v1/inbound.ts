@@ -263,6 +263,8 @@ async function ingestApplication(s: Session, node: NodeInfo, pm: PrivateMessage)
     throw new GroupError("bad-message", "application message does not decrypt");
   }
   if (!sender) throw new GroupError("bad-message", "unknown sender");
+  const refused = await ctx.profile.guard?.checkSender?.(s.guardStore(), state, sender.leafIndex);
+  if (refused) throw new RosterRefusedError(refused);
   let sds: ReturnType<typeof fromBinary<typeof SdsMessageSchema>>;
   let frame: GroupAppFrame;
   try {

@@ -58,6 +58,11 @@ export interface RosterGuard {
     committerLeaf: number | undefined,
   ): Promise<string | undefined>;
   /**
+   * An application message from the member at `senderLeaf` of `state` (optional): a refusal code, e.g. for a
+   * device its account's newest list no longer holds (a revoked device not yet removed). Undefined when allowed.
+   */
+  checkSender?(store: GuardStore, state: ClientState, senderLeaf: number): Promise<string | undefined>;
+  /**
    * The extensions of its types a commit must carry, given the credential identities of every member after
    * it (the current roster and the members being added).
    */

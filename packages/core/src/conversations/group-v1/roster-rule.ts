@@ -44,6 +44,15 @@ export function isListed(roster: DeviceRoster, member: DeviceMember): boolean {
 
 const key = (m: DeviceMember) => `${m.account}/${m.installation}`;
 
+/** Options of the rule for a type with more than two accounts (AccountGroupV1). */
+export interface RosterRuleOptions {
+  /**
+   * Any member may remove a whole account (every device it has in the group, in one commit): removing a
+   * person from a group of accounts, as any GroupV1 member may remove any member.
+   */
+  readonly accountRemoval?: boolean;
+}
+
 /**
  * The rule for a change from `before` to `after` committed by `committer`; without a committer (a roster
  * seen whole: a group joined or created) only the first rule applies. Undefined when allowed.
@@ -53,6 +62,7 @@ export function checkRosterChange(
   before: readonly DeviceMember[],
   after: readonly DeviceMember[],
   committer: DeviceMember | undefined,
+  options: RosterRuleOptions = {},
 ): RosterRefusal | undefined {
   const had = new Set(before.map(key));
   const has = new Set(after.map(key));
@@ -65,8 +75,11 @@ export function checkRosterChange(
   for (const m of after)
     if (!had.has(key(m)) && m.account !== committer.account && accountsBefore.has(m.account))
       return "roster-foreign-change";
-  for (const m of before)
-    if (!has.has(key(m)) && m.account !== committer.account && isListed(roster, m)) return "roster-foreign-change";
+  const accountsAfter = new Set(after.map((m) => m.account));
+  for (const m of before) {
+    if (has.has(key(m)) || m.account === committer.account || !isListed(roster, m)) continue;
+    if (!(options.accountRemoval && !accountsAfter.has(m.account))) return "roster-foreign-change";
+  }
   return undefined;
 }
 

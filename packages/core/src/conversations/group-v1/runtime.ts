@@ -94,6 +94,9 @@ export function engineLifecycle(engine: GroupV1Engine): TypeLifecycle<undefined,
         effects = await engine.setMetadata(tx, cid, { name: c.name, description });
         break;
       }
+      default:
+        // Commands of groups of accounts (add-accounts, remove-accounts): the type that has them handles them.
+        throw new LifecycleError("unsupported", `${engine.typeName} has no command ${c.kind}`);
     }
     return translate(ctx, effects, BY_ME);
   }
