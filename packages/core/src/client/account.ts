@@ -9,6 +9,7 @@ import { accountTypes, type BuiltinTypesOptions } from "../conversations/catalog
 import type { Content } from "../conversations/content/types.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import type { Registry } from "../framework/registry.js";
+import type { Transaction } from "../framework/store.js";
 import { type AccountKey, createAccountKey } from "../identity/account/account-key.js";
 import { encodeAccountAddress, makeAccountAddress, parseAccountAddress } from "../identity/account/address.js";
 import {
@@ -24,11 +25,13 @@ import { AccountError } from "../identity/account/errors.js";
 import { sameBytes } from "../identity/account/keys.js";
 import { encodeRecoveryCode } from "../identity/account/recovery-code.js";
 import { parseIntroBundle } from "../identity/intro-bundle.js";
+import { ClientSelf } from "./account-self.js";
 import { ACCOUNT_KEY, ACCOUNT_NS, type AccountState, decodeAccountState, encodeAccountState } from "./account-state.js";
 import type { Control } from "./control.js";
 import type { EffectApplier } from "./effects.js";
 import { ClientError, lifecycleCall } from "./errors.js";
 import { ClientLink, type PendingLink } from "./link.js";
+import type { HistoryRecord } from "./records.js";
 import type { StateCache } from "./state-cache.js";
 import { cached, type Steps } from "./step.js";
 
@@ -48,6 +51,10 @@ export interface AccountHost {
   introBundle(): Promise<string>;
   /** Content in the application's codecs (the link conversation's first message). */
   encodeContent(content: Content): Uint8Array;
+  /** Appends to a conversation's history in `tx` (a linked device's history slice). */
+  addHistory(tx: Transaction, conversationId: string, record: HistoryRecord): string;
+  /** Messages per conversation in a linked device's history slice. */
+  readonly linkHistoryMessages: number;
 }
 
 export interface AccountDevice {
@@ -74,8 +81,16 @@ export class ClientAccount {
 
   /** Linking over the network (link.ts): `linkCode`, `linkWords` on the new device, `beginLink` on the primary. */
   readonly link: ClientLink;
+  /** What the account's devices share over their own group (account-self.ts): markers, conversations, names. */
+  readonly self: ClientSelf;
 
   constructor(private readonly host: AccountHost) {
+    this.self = new ClientSelf({
+      ...host,
+      ns: ACCOUNT_NS,
+      account: () => this.#state,
+      sliceMessages: host.linkHistoryMessages,
+    });
     this.link = new ClientLink(host, {
       ns: ACCOUNT_NS,
       current: () => this.#state,

@@ -38,7 +38,11 @@ export type ClientErrorCode =
   /** A link offer to a device of no account that shows no link code. */
   | "link-not-expected"
   | "account-state-malformed"
-  | "account-state-unknown-version";
+  | "account-state-unknown-version"
+  /** `markRead` of a message this device does not hold. */
+  | "unknown-message"
+  /** A display name of no characters or more than 256. */
+  | "bad-display-name";
 
 export class ClientError extends ParleyError {
   declare readonly code: ClientErrorCode;

@@ -8,6 +8,7 @@ import type { CryptoProvider, X25519KeyPair } from "../crypto/provider.js";
 import type { AnyConversationTypeRuntime } from "../framework/runtime.js";
 import type { SignedDeviceList } from "../identity/account/device-list.js";
 import { createAccountDirectV1Runtime } from "./account-direct-v1/runtime.js";
+import { createAccountSelfV1Runtime } from "./account-self-v1/runtime.js";
 import type { GroupV1Options } from "./group-v1/engine.js";
 import { createGroupV1Runtime } from "./group-v1/runtime.js";
 import { inboxV1 } from "./inbox-v1/runtime.js";
@@ -52,5 +53,8 @@ export async function accountTypes(
   account: AccountTypesOptions,
 ): Promise<AnyConversationTypeRuntime[]> {
   const group = { ...o.groups, crypto: o.crypto, identity: o.identity, clock: o.clock };
-  return [await createAccountDirectV1Runtime({ ...group, ...account })] as AnyConversationTypeRuntime[];
+  return [
+    await createAccountDirectV1Runtime({ ...group, ...account }),
+    await createAccountSelfV1Runtime({ ...group, ...account }),
+  ] as AnyConversationTypeRuntime[];
 }

@@ -190,6 +190,7 @@ const NEEDS: Record<string, "start" | "carry" | "control" | "firstContact"> = {
   "start:pairwise": "start",
   "start:group": "start",
   "start:account": "start",
+  "start:self": "start",
   carry: "carry",
   control: "control",
   "control:claimed": "control",
