@@ -86,4 +86,90 @@ describe("AccountSelfV1: what one account's devices share", () => {
     }
     await expect(a1.client.markRead(g, "no-such-message")).rejects.toMatchObject({ code: "unknown-message" });
   });
+
+  it("a newly linked device receives the conversation list and the history slice (bounded) exactly once", async () => {
+    const w = setup("self-2");
+    const a1 = await w.peer("a1", new MemoryStore(), { linkHistoryMessages: 4 });
+    const [a2, p] = [await w.peer("a2"), await w.peer("p")];
+    await a1.client.account.create();
+    await w.connect(a1, p);
+    const cid = a1.pairwise.get("p")!;
+    for (const t of ["one", "two", "three"]) await p.client.send(p.pairwise.get("a1")!, t);
+    for (const t of ["four", "five"]) await a1.client.send(cid, t);
+    await w.until("a1 holds p's messages", async () => (await allHistory(a1, cid)).length >= 6);
+    await w.run(5_000);
+
+    await link(w, a1, a2);
+    await w.until("a2 holds the slice", async () => (await allHistory(a2, cid)).length >= 4);
+    await w.run(20_000);
+    const items = await allHistory(a2, cid);
+    // The last four of a1's history (in the order a1 stored it), each once, marked synced.
+    const last = (await allHistory(a1, cid)).slice(-4);
+    expect(items.map((i) => i.messageId)).toEqual(last.map((i) => i.messageId));
+    expect(items.every((i) => i.synced === true && i.direction === "in")).toBe(true);
+    for (const i of items)
+      expect(i.sender).toBe(last.find((l) => l.messageId === i.messageId)?.sender ?? a1.client.installationKey);
+    expect((await a2.client.account.self.siblingConversations()).map((c) => c.id)).toContain(cid);
+
+    // Sent again (a1 forgets it sent it, as after a lost commit): still each message once on a2.
+    await a1.store.commit([{ op: "delete", ns: "client.account", key: `slice/${a2.client.installationKey}` }]);
+    await w.stop(a1);
+    await w.reopen(a1);
+    await w.run(20_000);
+    expect(await a1.store.get("client.account", `slice/${a2.client.installationKey}`)).toBeDefined();
+    expect((await allHistory(a2, cid)).map((i) => i.messageId)).toEqual(items.map((i) => i.messageId));
+  });
+
+  it("a revoked device is removed from the account's group and gets nothing shared after", async () => {
+    const w = setup("self-3");
+    const [a1, a2, a3, p] = [await w.peer("a1"), await w.peer("a2"), await w.peer("a3"), await w.peer("p")];
+    await a1.client.account.create();
+    await link(w, a1, a2);
+    await link(w, a1, a3);
+    await w.until("the three devices share one group", () => inSelfGroup([a1, a2, a3]));
+    await a1.client.account.removeDevice(hexBytes(a3.client.installationKey));
+    await w.until("a3 is removed", async () => (await selfGroup(a3))?.status === "removed");
+
+    await w.connect(a2, p);
+    const pairwise = a2.pairwise.get("p")!;
+    await w.until("a1 lists a2's new conversation", async () =>
+      (await a1.client.account.self.siblingConversations()).some((c) => c.id === pairwise),
+    );
+    await w.run(10_000);
+    expect((await a3.client.account.self.siblingConversations()).map((c) => c.id)).not.toContain(pairwise);
+  });
+
+  it("a crash while sharing (the slice's commit fails) shares it after the restart, once", async () => {
+    const w = setup("self-4");
+    const store = new MemoryStore();
+    let crashes = 1;
+    const crashing: Store = {
+      get: (ns, key) => store.get(ns, key),
+      scan: (ns, o) => store.scan(ns, o),
+      close: () => store.close(),
+      commit: async (ops) => {
+        if (crashes > 0 && ops.some((op) => op.ns === "client.account" && op.key.startsWith("slice/"))) {
+          crashes--;
+          throw new Error("power cut");
+        }
+        await store.commit(ops);
+      },
+    };
+    const a1 = await w.peer("a1", crashing);
+    const [a2, p] = [await w.peer("a2"), await w.peer("p")];
+    await a1.client.account.create();
+    await w.connect(a1, p);
+    const cid = a1.pairwise.get("p")!;
+    await p.client.send(p.pairwise.get("a1")!, "before the link");
+    await w.until("a1 holds it", async () => (await allHistory(a1, cid)).length >= 2);
+    await link(w, a1, a2);
+    await w.until("the slice's commit failed", () => crashes === 0);
+    expect(await allHistory(a2, cid)).toEqual([]);
+    await w.stop(a1);
+    await w.reopen(a1);
+    await w.until("a2 holds the slice", async () => (await allHistory(a2, cid)).length >= 2);
+    await w.run(20_000);
+    const texts = (await allHistory(a2, cid)).map((i) => (i.content as { text: string }).text);
+    expect(texts.sort()).toEqual(["before the link", "hi p"]);
+  });
 });

@@ -8,7 +8,7 @@ import { fromUtf8, toHex, utf8 } from "../../base/bytes.js";
 import type { TransactionView } from "../../framework/store.js";
 import type { SignedDeviceList } from "../../identity/account/device-list.js";
 import { accountCredential, loadBook, memberOfCredential, saveBook } from "../account-direct-v1/extension.js";
-import type { GroupEffect, GuardStore } from "../group-v1/extension.js";
+import type { GroupEffect, GuardStore, RosterGuard } from "../group-v1/extension.js";
 import {
   bookRoster,
   type DeviceMember,
@@ -32,6 +32,8 @@ const GROUP_KEY = "group";
 export interface AccountSelfV1Options extends Omit<GroupV1Options, "profile"> {
   /** This device's account key (Ed25519 public key). */
   readonly accountKey: Uint8Array;
+  /** The roster guard; SelfRosterGuard by default. */
+  readonly guard?: RosterGuard;
 }
 
 export class AccountSelfV1Engine {
@@ -46,7 +48,7 @@ export class AccountSelfV1Engine {
       namespaces: ACCOUNT_SELF_NAMESPACES,
       credential: accountCredential(o.accountKey),
       groupIdTag: new Uint8Array([SELF_GROUP_ID_TAG]),
-      guard: new SelfRosterGuard(o.crypto, o.accountKey),
+      guard: o.guard ?? new SelfRosterGuard(o.crypto, o.accountKey),
     };
     return new AccountSelfV1Engine(await GroupV1Engine.create({ ...o, profile }), toHex(o.accountKey));
   }
