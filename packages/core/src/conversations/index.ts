@@ -4,8 +4,15 @@
  */
 import type { ConversationTypeSpec } from "../framework/type-spec.js";
 import { accountDirectV1Spec } from "./account-direct-v1/spec.js";
+import { accountSelfV1Spec } from "./account-self-v1/spec.js";
 import { groupV1Spec } from "./group-v1/spec.js";
 import { inboxV1Spec } from "./inbox-v1/spec.js";
 import { privateV1Spec } from "./private-v1/spec.js";
 
-export const conversationTypes: ConversationTypeSpec[] = [inboxV1Spec, privateV1Spec, groupV1Spec, accountDirectV1Spec];
+export const conversationTypes: ConversationTypeSpec[] = [
+  inboxV1Spec,
+  privateV1Spec,
+  groupV1Spec,
+  accountDirectV1Spec,
+  accountSelfV1Spec,
+];

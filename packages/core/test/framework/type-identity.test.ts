@@ -86,7 +86,13 @@ async function world(seed: string) {
 
 describe("type identity on the wire", () => {
   it("every registered type says how it is identified on the wire, with a test that exists", () => {
-    expect(conversationTypes.map((s) => s.name).sort()).toEqual(["AccountDirectV1", "GroupV1", "InboxV1", "PrivateV1"]);
+    expect(conversationTypes.map((s) => s.name).sort()).toEqual([
+      "AccountDirectV1",
+      "AccountSelfV1",
+      "GroupV1",
+      "InboxV1",
+      "PrivateV1",
+    ]);
     for (const spec of conversationTypes) {
       const w = spec.wireIdentity;
       expect(w, spec.name).toBeDefined();
