@@ -5,5 +5,6 @@
  */
 export { accountCredential, memberOfCredential } from "./credential.js";
 export { DEVICE_LISTS_EXTENSION_TYPE, deviceListsExtension } from "./device-lists.js";
-export { deviceMembers, loadBook, saveBook, takeCarriedLists } from "./guard.js";
+export { checkDeviceRoster, loadBook, saveBook } from "./guard.js";
 export { controlClaim } from "./runtime.js";
+export { carriedListBranches } from "./spec.js";

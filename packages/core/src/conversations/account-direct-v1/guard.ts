@@ -64,6 +64,34 @@ export function takeCarriedLists(
   return { book };
 }
 
+/**
+ * The device roster rule of a commit from `parent` to `next` (or a Welcome or creation, without `parent`): the
+ * carried lists taken into the book, `accounts` on the roster's accounts, then the rule; the book saved only when
+ * the roster is allowed.
+ */
+export async function checkDeviceRoster<R extends string>(
+  crypto: CryptoProvider,
+  store: GuardStore,
+  parent: ClientState | undefined,
+  next: ClientState,
+  committerLeaf: number | undefined,
+  accounts: (after: readonly DeviceMember[]) => R | undefined,
+): Promise<R | AccountDirectV1Reason | undefined> {
+  const held = await loadBook(crypto, store);
+  const taken = takeCarriedLists(crypto, held, next);
+  if ("refusal" in taken) return taken.refusal;
+  const after = deviceMembers(next);
+  const foreign = accounts(after);
+  if (foreign) return foreign;
+  const before = parent ? deviceMembers(parent) : [];
+  const committer = parent ? before.find((m) => m.leafIndex === committerLeaf) : undefined;
+  if (parent && !committer) return "roster-foreign-change";
+  const refusal = checkRosterChange(bookRoster(taken.book), before, after, committer);
+  if (refusal) return refusal;
+  if (taken.book !== held) saveBook(store, taken.book);
+  return undefined;
+}
+
 export class AccountRosterGuard implements RosterGuard {
   readonly namespace = ACCOUNT_DIRECT_NS;
   readonly extensionTypes = [DEVICE_LISTS_EXTENSION_TYPE];
@@ -76,18 +104,9 @@ export class AccountRosterGuard implements RosterGuard {
     next: ClientState,
     committerLeaf: number | undefined,
   ): Promise<AccountDirectV1Reason | undefined> {
-    const held = await loadBook(this.crypto, store);
-    const taken = takeCarriedLists(this.crypto, held, next);
-    if ("refusal" in taken) return taken.refusal;
-    const after = deviceMembers(next);
-    if (new Set(after.map((m) => m.account)).size > MAX_ACCOUNTS) return "roster-third-account";
-    const before = parent ? deviceMembers(parent) : [];
-    const committer = parent ? before.find((m) => m.leafIndex === committerLeaf) : undefined;
-    if (parent && !committer) return "roster-foreign-change";
-    const refusal = checkRosterChange(bookRoster(taken.book), before, after, committer);
-    if (refusal) return refusal;
-    if (taken.book !== held) saveBook(store, taken.book);
-    return undefined;
+    return checkDeviceRoster(this.crypto, store, parent, next, committerLeaf, (after) =>
+      new Set(after.map((m) => m.account)).size > MAX_ACCOUNTS ? "roster-third-account" : undefined,
+    );
   }
 
   async extensions(store: GuardStore, credentials: readonly Uint8Array[]): Promise<Extension[]> {

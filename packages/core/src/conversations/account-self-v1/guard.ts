@@ -8,15 +8,13 @@ import type { ClientState, Extension } from "ts-mls";
 import { toHex } from "../../base/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
 import {
+  checkDeviceRoster,
   DEVICE_LISTS_EXTENSION_TYPE,
   deviceListsExtension,
-  deviceMembers,
   loadBook,
-  saveBook,
-  takeCarriedLists,
 } from "../account-direct-v1/extension.js";
 import type { GuardStore, RosterGuard } from "../group-v1/extension.js";
-import { bookRoster, checkRosterChange } from "../group-v1/extension.js";
+import { bookRoster } from "../group-v1/extension.js";
 import type { AccountSelfV1Reason } from "./spec.js";
 
 /** This type's namespace: `book` (the device list book), `group` (the id of the account's own group). */
@@ -41,18 +39,10 @@ export class SelfRosterGuard implements RosterGuard {
     next: ClientState,
     committerLeaf: number | undefined,
   ): Promise<AccountSelfV1Reason | undefined> {
-    const held = await loadBook(this.crypto, store);
-    const taken = takeCarriedLists(this.crypto, held, next);
-    if ("refusal" in taken) return taken.refusal as AccountSelfV1Reason;
-    const after = deviceMembers(next);
-    if (after.some((m) => m.account !== this.#account)) return "roster-foreign-account";
-    const before = parent ? deviceMembers(parent) : [];
-    const committer = parent ? before.find((m) => m.leafIndex === committerLeaf) : undefined;
-    if (parent && !committer) return "roster-foreign-change";
-    const refusal = checkRosterChange(bookRoster(taken.book), before, after, committer);
-    if (refusal) return refusal as AccountSelfV1Reason;
-    if (taken.book !== held) saveBook(store, taken.book);
-    return undefined;
+    // AccountDirectV1's rule with one account, this device's: its third-account code cannot arise here.
+    return (await checkDeviceRoster(this.crypto, store, parent, next, committerLeaf, (after) =>
+      after.some((m) => m.account !== this.#account) ? "roster-foreign-account" : undefined,
+    )) as AccountSelfV1Reason | undefined;
   }
 
   /** Every commit carries the account's newest list held (one account: the credentials need not be read). */

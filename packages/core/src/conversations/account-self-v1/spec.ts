@@ -1,4 +1,5 @@
 import type { ConversationTypeSpec, DecodingTree, ReasonsOf } from "../../framework/type-spec.js";
+import { carriedListBranches } from "../account-direct-v1/extension.js";
 import { groupV1DecodingTree, groupV1Spec } from "../group-v1/extension.js";
 
 const TYPE_IDENTITY = "packages/core/test/framework/type-identity.test.ts";
@@ -18,23 +19,7 @@ export const accountSelfV1DecodingTree = {
       id: "commit",
       test: "MLS commit processing from the parent epoch, then the own-account roster rule",
       branches: [
-        {
-          when: "same commit already processed under other clear fields (nothing is written)",
-          next: { outcome: "badly-formed", reason: "replay" },
-        },
-        { when: "MLS rejects it", next: { outcome: "badly-formed", reason: "bad-message" } },
-        {
-          when: "the device-lists extension is missing or not of format 1",
-          next: { outcome: "badly-formed", reason: "roster-lists-malformed" },
-        },
-        {
-          when: "the carried device list does not verify (any device-list-* refusal but a rollback)",
-          next: { outcome: "badly-formed", reason: "roster-list-forged" },
-        },
-        {
-          when: "the carried list has the version of the one held with other contents",
-          next: { outcome: "badly-formed", reason: "roster-list-fork" },
-        },
+        ...carriedListBranches,
         {
           when: "a member is a device of another account than this device's",
           next: { outcome: "badly-formed", reason: "roster-foreign-account" },
