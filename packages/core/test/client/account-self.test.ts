@@ -85,6 +85,16 @@ describe("AccountSelfV1: what one account's devices share", () => {
       expect(markers(d, g)).toHaveLength(1);
     }
     await expect(a1.client.markRead(g, "no-such-message")).rejects.toMatchObject({ code: "unknown-message" });
+
+    // The account's display name: set on one device, the newest on all.
+    await a3.client.account.self.setDisplayName("Ada");
+    await w.run(2_000);
+    await a1.client.account.self.setDisplayName("Ada L.");
+    await w.until("the newest name everywhere", async () =>
+      (await Promise.all([a1, a2, a3].map((d) => d.client.account.self.displayName()))).every((n) => n === "Ada L."),
+    );
+    await w.run(10_000);
+    for (const d of [a1, a2, a3]) expect(await d.client.account.self.displayName()).toBe("Ada L.");
   });
 
   it("a newly linked device receives the conversation list and the history slice (bounded) exactly once", async () => {
