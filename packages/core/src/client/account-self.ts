@@ -12,7 +12,7 @@
  */
 import { fromUtf8, toHex, utf8 } from "../base/bytes.js";
 import type { CryptoProvider } from "../crypto/provider.js";
-import type { Effect } from "../framework/lifecycle.js";
+import type { Effect, TypeLifecycle } from "../framework/lifecycle.js";
 import type { Registry } from "../framework/registry.js";
 import type { ConversationRef } from "../framework/runtime.js";
 import type { Transaction } from "../framework/store.js";
@@ -40,9 +40,12 @@ import {
   MESSAGE_INDEX_NS,
 } from "./records.js";
 import type { Steps } from "./step.js";
+import type { ConversationInfo } from "./types.js";
 
 /** Bytes of history content per payload: far below a group message's bound; a larger message is left out. */
 const SLICE_BYTES = 32 * 1024;
+/** Conversations in a history slice: the most recently started ones (a slice stays one bounded step). */
+const SLICE_CONVERSATIONS = 100;
 
 export interface SelfHost {
   readonly ns: string;
@@ -138,8 +141,22 @@ export class ClientSelf {
     const start = runtime?.lifecycle?.start;
     const members = runtime?.lifecycle?.members;
     if (!runtime || !start || !members) return;
+    const { steps } = this.host;
+    // A failed commit shares nothing: the next sweep tries again.
+    await steps.unit(this.#share(s, runtime, start, members)).catch((e: unknown) => {
+      this.#dirty = true;
+      throw e;
+    });
+  }
+
+  #share(
+    s: AccountState,
+    runtime: NonNullable<ReturnType<Registry["starter"]>>,
+    start: NonNullable<TypeLifecycle["start"]>,
+    members: NonNullable<TypeLifecycle["members"]>,
+  ): (tx: Transaction, plan: StepPlan) => Promise<void> {
     const { steps, effects } = this.host;
-    await steps.unit(async (tx, plan) => {
+    return async (tx, plan) => {
       const ctx = steps.context(tx, runtime);
       const r = await lifecycleCall(() => start(ctx, { kind: "self", create: s.signer !== undefined }));
       await effects.apply(tx, r.effects, plan);
@@ -147,13 +164,14 @@ export class ClientSelf {
       if (!info) return;
       const ref: ConversationRef = { id: info.id, type: info.type, contentTopic: info.contentTopic };
       const self = toHex(this.host.installation().publicKey);
-      const siblings = (await members(ctx, ref)).filter((m) => !m.self && m.state === "member").map((m) => m.peer);
+      const others = (await members(ctx, ref)).filter((m) => !m.self);
+      const siblings = others.filter((m) => m.state === "member").map((m) => m.peer);
       // Siblings still invited: swept again until they are members.
-      if ((await members(ctx, ref)).some((m) => !m.self && m.state !== "member")) this.#dirty = true;
+      if (others.length > siblings.length) this.#dirty = true;
       const send = (p: SelfPayload) => this.#send(tx, plan, ref, p);
       await this.#shareState(tx, ref.id, siblings, send);
       if (s.signer) for (const d of siblings) await this.#slice(tx, d, ref.id, self, send);
-    });
+    };
   }
 
   /** Applies one payload a sibling shared, in the step that received it. A malformed one is an error event. */
@@ -273,9 +291,13 @@ export class ClientSelf {
     const ns = this.host.ns;
     if (await tx.get(ns, `slice/${device}`)) return;
     tx.put(ns, `slice/${device}`, utf8("1"));
-    for (const { value } of await tx.scan(CONVERSATION_INFO_NS)) {
-      const c = decodeInfo(value);
-      if (!c || c.id === groupId || this.host.sliceMessages <= 0) continue;
+    if (this.host.sliceMessages <= 0) return;
+    const conversations = (await tx.scan(CONVERSATION_INFO_NS))
+      .map((e) => decodeInfo(e.value))
+      .filter((c): c is ConversationInfo => c !== undefined && c.id !== groupId)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, SLICE_CONVERSATIONS);
+    for (const c of conversations) {
       const entries = await tx.scan(HISTORY_NS, { prefix: `${c.id}/`, reverse: true, limit: this.host.sliceMessages });
       let part: SyncedMessage[] = [];
       let bytes = 0;
