@@ -130,13 +130,22 @@ describe("AccountSelfV1: what one account's devices share", () => {
     expect((await allHistory(a2, cid)).map((i) => i.messageId)).toEqual(items.map((i) => i.messageId));
   });
 
-  it("a revoked device is removed from the account's group and gets nothing shared after", async () => {
+  it("bytes that are not a payload are refused and write nothing; a revoked device is removed and gets nothing shared after", async () => {
     const w = setup("self-3");
     const [a1, a2, a3, p] = [await w.peer("a1"), await w.peer("a2"), await w.peer("a3"), await w.peer("p")];
     await a1.client.account.create();
     await link(w, a1, a2);
     await link(w, a1, a3);
     await w.until("the three devices share one group", () => inSelfGroup([a1, a2, a3]));
+    // Bytes that are not a SelfPayload (a text through the generic send): an error event, nothing written.
+    await w.run(5_000);
+    const before = await a1.store.scan("client.account");
+    await a2.client.send((await selfGroup(a2))!.id, "not a payload");
+    const refused = (d: Peer) => d.events.some((e) => e.type === "error" && e.error.code.startsWith("self-payload-"));
+    await w.until("a1 and a3 refuse it", () => refused(a1) && refused(a3));
+    expect(await a1.store.scan("client.account")).toEqual(before);
+    expect((await a2.client.history((await selfGroup(a2))!.id)).items).toEqual([]);
+
     await a1.client.account.removeDevice(hexBytes(a3.client.installationKey));
     await w.until("a3 is removed", async () => (await selfGroup(a3))?.status === "removed");
 
