@@ -11,6 +11,7 @@ import {
   clearNotice,
   type DeliveryState,
   type FileChunkInfo,
+  mapConversation,
   markEnded,
   type Notice,
   notice,
@@ -58,6 +59,13 @@ export type ChatEvent =
   /** Groups: the roster or the name changed; another member removed me; I left. */
   | { readonly type: "members-changed"; readonly conversationId: string; readonly label?: string }
   | { readonly type: "removed" | "left"; readonly conversationId: string }
+  /** Read up to a message, here or on another device of the account: nothing before it is unread. */
+  | {
+      readonly type: "read-marker";
+      readonly conversationId: string;
+      readonly messageId: string;
+      readonly timestamp: number;
+    }
   /** From the chat program itself (connection, catch-up): keyed notices replace each other. */
   | {
       readonly type: "notice";
@@ -243,6 +251,8 @@ export function applyEvent(m: ChatModel, e: ChatEvent): ChatModel {
       );
     case "error":
       return e.key ? setNotice(m, e.key, e.message, "error") : notice(m, `error: ${e.message}`, undefined, "error");
+    case "read-marker":
+      return mapConversation(m, e.conversationId, (c) => ({ ...c, unread: 0 }));
     case "members-changed":
       return e.label ? renameGroup(m, e.conversationId, e.label) : m;
     case "removed":

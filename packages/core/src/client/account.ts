@@ -9,6 +9,7 @@ import { accountTypes, type BuiltinTypesOptions } from "../conversations/catalog
 import type { Content } from "../conversations/content/types.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import type { Registry } from "../framework/registry.js";
+import type { Transaction } from "../framework/store.js";
 import { type AccountKey, createAccountKey } from "../identity/account/account-key.js";
 import { encodeAccountAddress, makeAccountAddress, parseAccountAddress } from "../identity/account/address.js";
 import {
@@ -25,11 +26,13 @@ import { sameBytes } from "../identity/account/keys.js";
 import { encodeRecoveryCode } from "../identity/account/recovery-code.js";
 import { parseIntroBundle } from "../identity/intro-bundle.js";
 import { AccountGroups } from "./account-groups.js";
+import { ClientSelf } from "./account-self.js";
 import { ACCOUNT_KEY, ACCOUNT_NS, type AccountState, decodeAccountState, encodeAccountState } from "./account-state.js";
 import type { Control } from "./control.js";
 import type { EffectApplier } from "./effects.js";
 import { ClientError, lifecycleCall } from "./errors.js";
 import { ClientLink, type PendingLink } from "./link.js";
+import type { HistoryRecord } from "./records.js";
 import type { StateCache } from "./state-cache.js";
 import { cached, type Steps } from "./step.js";
 
@@ -49,6 +52,10 @@ export interface AccountHost {
   introBundle(options?: { fresh?: boolean }): Promise<string>;
   /** Content in the application's codecs (the link conversation's first message). */
   encodeContent(content: Content): Uint8Array;
+  /** Appends to a conversation's history in `tx` (a linked device's history slice). */
+  addHistory(tx: Transaction, conversationId: string, record: HistoryRecord): string;
+  /** Messages per conversation in a linked device's history slice. */
+  readonly linkHistoryMessages: number;
 }
 
 export interface AccountDevice {
@@ -77,9 +84,17 @@ export class ClientAccount {
   readonly link: ClientLink;
   /** Groups of people with their devices (account-groups.ts). */
   readonly groups: AccountGroups;
+  /** What the account's devices share over their own group (account-self.ts): markers, conversations, names. */
+  readonly self: ClientSelf;
 
   constructor(private readonly host: AccountHost) {
     this.groups = new AccountGroups({ ...host, accountKey: () => this.#state?.accountKey });
+    this.self = new ClientSelf({
+      ...host,
+      ns: ACCOUNT_NS,
+      account: () => this.#state,
+      sliceMessages: host.linkHistoryMessages,
+    });
     this.link = new ClientLink(host, {
       ns: ACCOUNT_NS,
       current: () => this.#state,

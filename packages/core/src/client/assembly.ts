@@ -115,6 +115,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
       if (!(await account.link.receive(tx, m, plan))) await control!.receive(tx, m, plan);
     },
     fetchHistory: (topic, since) => network!.backfill(topic, since ?? 0),
+    accountSync: (tx, e, plan): Promise<void> => account.self.receive(tx, e, plan),
   });
   const decoder = new Decoder({
     registry,
@@ -196,7 +197,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     emit,
     sweep: hooks.sweep,
   });
-  const account = new ClientAccount({
+  const account: ClientAccount = new ClientAccount({
     crypto,
     registry,
     states,
@@ -208,6 +209,12 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     step: (fn) => (hooks.closed() ? Promise.reject(new ClientError("closed", "client is closed")) : serial.run(fn)),
     introBundle: hooks.introBundle,
     encodeContent: (c) => codecs.encode(c),
+    addHistory,
+    linkHistoryMessages: config.linkHistoryMessages,
+  });
+  // What the account's devices share is looked at again when a conversation starts or a roster changes.
+  events.listen((e) => {
+    if (e.type === "conversation-started" || e.type === "members-changed" || e.type === "left") account.self.touch();
   });
   return {
     account,

@@ -206,6 +206,20 @@ export class Client {
     return this.#p.control.listen(handler);
   }
 
+  /**
+   * Marks a conversation read up to `messageId` (a message this device holds; ClientError `unknown-message`
+   * otherwise). Markers only move forward, by (timestamp, message id); a `read-marker` event reports each move,
+   * and a device of an account shares them with its other devices (account-self.ts).
+   */
+  markRead(conversationId: string, messageId: string): Promise<void> {
+    return this.#p.account.self.markRead(conversationId, messageId);
+  }
+
+  /** The read marker of a conversation (set on this device or a sibling), if any. */
+  readMarker(conversationId: string): Promise<{ messageId: string; timestamp: number } | undefined> {
+    return this.#p.account.self.readMarker(conversationId);
+  }
+
   // ---- GroupV1 (groups.ts) ----
 
   /**
@@ -301,7 +315,10 @@ export class Client {
    * engine's timers (key-package timeouts, leave failover, history polling, re-welcome).
    */
   sweep(): Promise<void> {
-    return this.#step(() => this.#p.sweeper.run());
+    return this.#step(async () => {
+      await this.#p.sweeper.run();
+      await this.#p.account.self.sweep();
+    });
   }
 
   /** Resolves when every step queued so far has finished. */

@@ -32,6 +32,7 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   skippedKeyMaxAgeMs: 7 * 24 * 3600 * 1000,
   rawHints: false,
   invites: DEFAULT_INVITE_POLICY,
+  linkHistoryMessages: 50,
 };
 
 /** The defaults with what `options` gives (invites may be given in part). */

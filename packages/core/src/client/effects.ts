@@ -56,6 +56,8 @@ export interface EffectHost {
   /** A received control payload for the consumer type, in `tx`. */
   control(tx: Transaction, message: ControlIn, plan: StepPlan): Promise<void>;
   fetchHistory(contentTopic: string, since: number | undefined): void;
+  /** A payload a sibling device of this account shared, in `tx`. */
+  accountSync(tx: Transaction, effect: Extract<Effect, { kind: "account-sync" }>, plan: StepPlan): Promise<void>;
 }
 
 export class EffectApplier {
@@ -137,6 +139,8 @@ export class EffectApplier {
         if (carried) await this.apply(tx, carried, plan);
         return;
       }
+      case "account-sync":
+        return host.accountSync(tx, e, plan);
       case "control-in":
         return host.control(tx, e, plan);
       case "fetch-history":

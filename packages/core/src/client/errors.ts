@@ -56,7 +56,11 @@ export type ClientErrorCode =
   /** Removing a person from a group of accounts they are not in. */
   | "account-not-in-group"
   | "account-state-malformed"
-  | "account-state-unknown-version";
+  | "account-state-unknown-version"
+  /** `markRead` of a message this device does not hold. */
+  | "unknown-message"
+  /** A display name of no characters or more than 256. */
+  | "bad-display-name";
 
 export class ClientError extends ParleyError {
   declare readonly code: ClientErrorCode;

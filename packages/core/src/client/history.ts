@@ -57,6 +57,7 @@ export async function historyPage(
       timestamp: r.timestamp,
       storedAt: r.storedAt,
       ...(r.state !== undefined && { state: r.state }),
+      ...(r.synced && { synced: true }),
       cursor: e.key,
     });
   }

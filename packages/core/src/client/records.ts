@@ -23,21 +23,24 @@ export interface HistoryRecord {
   readonly content: Uint8Array;
   /** Inbound: the sender's installation key hex (absent in records written before version 2). */
   readonly sender?: string;
+  /** Copied from a sibling device's history (an account's history slice, docs/ACCOUNTS.md §4), not received. */
+  readonly synced?: boolean;
 }
 
 const STATES: readonly (DeliveryState | undefined)[] = [undefined, "queued", "sent", "possibly-acked", "acked", "lost"];
 
-/** Version 1 records end after the content; version 2 appends the sender. */
+/** Version 1 records end after the content; version 2 appends the sender; version 3 then a u8 1 (synced). */
 export function encodeHistory(r: HistoryRecord): Uint8Array {
   const w = new ByteWriter()
-    .u8(r.sender === undefined ? 1 : 2)
+    .u8(r.synced ? 3 : r.sender === undefined ? 1 : 2)
     .u8(r.direction === "in" ? 0 : 1)
     .string(r.messageId)
     .uint(Math.max(0, r.timestamp))
     .uint(r.storedAt)
     .u8(STATES.indexOf(r.state))
     .bytes(r.content);
-  if (r.sender !== undefined) w.string(r.sender);
+  if (r.sender !== undefined || r.synced) w.string(r.sender ?? "");
+  if (r.synced) w.u8(1);
   return w.finish();
 }
 
@@ -45,7 +48,7 @@ export function decodeHistory(bytes: Uint8Array): HistoryRecord | undefined {
   try {
     const r = new ByteReader(bytes);
     const version = r.u8();
-    if (version !== 1 && version !== 2) return undefined;
+    if (version < 1 || version > 3) return undefined;
     const direction = r.u8() === 0 ? "in" : "out";
     const messageId = r.string();
     const timestamp = r.uint();
@@ -56,7 +59,8 @@ export function decodeHistory(bytes: Uint8Array): HistoryRecord | undefined {
     const record = { messageId, direction, timestamp, storedAt, state: STATES[s], content } as const;
     if (version === 1) return r.done ? record : undefined;
     const sender = r.string();
-    return r.done ? { ...record, sender } : undefined;
+    if (version === 2) return r.done ? { ...record, sender } : undefined;
+    return r.u8() === 1 && r.done ? { ...record, sender, synced: true } : undefined;
   } catch (e) {
     if (e instanceof TruncatedInput) return undefined;
     throw e;

@@ -45,6 +45,8 @@ export interface ClientConfig {
   readonly rawHints: boolean;
   /** How invites from peers are admitted (bounds that hold in both modes; see docs/PROTOCOL.md, "Invite bounds"). */
   readonly invites: InvitePolicy;
+  /** Messages per conversation the primary sends a newly linked device as its history slice (ACCOUNTS §4). */
+  readonly linkHistoryMessages: number;
 }
 
 /**
@@ -165,6 +167,8 @@ export interface HistoryItem {
   readonly storedAt: number;
   /** Outgoing messages only. */
   readonly state?: DeliveryState;
+  /** Copied from a sibling device of this account when this device was linked (its history slice). */
+  readonly synced?: boolean;
   /** Position in this client's history; pass as `before` to page back. */
   readonly cursor: string;
 }
@@ -184,6 +188,13 @@ export interface HistoryPageQuery {
 }
 
 export type ClientEvent =
+  | {
+      /** The conversation is read up to this message, on this device or a sibling of its account. */
+      readonly type: "read-marker";
+      readonly conversationId: string;
+      readonly messageId: string;
+      readonly timestamp: number;
+    }
   | {
       readonly type: "conversation-started";
       readonly conversationId: string;

@@ -9,6 +9,7 @@ import type { AnyConversationTypeRuntime } from "../framework/runtime.js";
 import type { SignedDeviceList } from "../identity/account/device-list.js";
 import { createAccountDirectV1Runtime } from "./account-direct-v1/runtime.js";
 import { createAccountGroupV1Runtime } from "./account-group-v1/runtime.js";
+import { createAccountSelfV1Runtime } from "./account-self-v1/runtime.js";
 import type { GroupV1Options } from "./group-v1/engine.js";
 import { createGroupV1Runtime } from "./group-v1/runtime.js";
 import { inboxV1 } from "./inbox-v1/runtime.js";
@@ -56,5 +57,6 @@ export async function accountTypes(
   return [
     await createAccountDirectV1Runtime({ ...group, ...account }),
     await createAccountGroupV1Runtime({ ...group, ...account }),
+    await createAccountSelfV1Runtime({ ...group, ...account }),
   ] as AnyConversationTypeRuntime[];
 }

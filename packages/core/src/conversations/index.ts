@@ -5,6 +5,7 @@
 import type { ConversationTypeSpec } from "../framework/type-spec.js";
 import { accountDirectV1Spec } from "./account-direct-v1/spec.js";
 import { accountGroupV1Spec } from "./account-group-v1/spec.js";
+import { accountSelfV1Spec } from "./account-self-v1/spec.js";
 import { groupV1Spec } from "./group-v1/spec.js";
 import { inboxV1Spec } from "./inbox-v1/spec.js";
 import { privateV1Spec } from "./private-v1/spec.js";
@@ -15,4 +16,5 @@ export const conversationTypes: ConversationTypeSpec[] = [
   groupV1Spec,
   accountDirectV1Spec,
   accountGroupV1Spec,
+  accountSelfV1Spec,
 ];

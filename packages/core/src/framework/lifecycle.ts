@@ -186,7 +186,18 @@ export type Effect =
   /** Route envelopes of `ref` to its type (hint index) and subscribe to its topic; fetch history `since`. */
   | { readonly kind: "watch"; readonly ref: ConversationRef; readonly since?: number }
   /** Fetch a topic's history (a gap is suspected) and ingest what comes back. */
-  | { readonly kind: "fetch-history"; readonly contentTopic: string; readonly since?: number };
+  | { readonly kind: "fetch-history"; readonly contentTopic: string; readonly since?: number }
+  /**
+   * A payload one device of this account shared with its siblings (the account's own group): the Client's
+   * account applies it in the step's transaction. `sender`: the device, verified by the type.
+   */
+  | {
+      readonly kind: "account-sync";
+      readonly conversationId: string;
+      readonly messageId: string;
+      readonly sender: string;
+      readonly payload: Uint8Array;
+    };
 
 export type StartRequest =
   /** `bundle`: the peer's intro bundle as shared (the Client has checked it); `content`: the first message. */
@@ -200,6 +211,8 @@ export type StartRequest =
       readonly description: string;
       readonly addresses: readonly string[];
     }
+  /** The group of this account's own devices: the one held, else a new one when `create`, else id "". */
+  | { readonly kind: "self"; readonly create: boolean }
   | {
       readonly kind: "group";
       readonly name: string;

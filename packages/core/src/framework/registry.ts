@@ -191,6 +191,7 @@ const NEEDS: Record<string, "start" | "carry" | "control" | "firstContact"> = {
   "start:group": "start",
   "start:account": "start",
   "start:account-group": "start",
+  "start:self": "start",
   carry: "carry",
   control: "control",
   "control:claimed": "control",

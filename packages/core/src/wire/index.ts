@@ -1,6 +1,7 @@
 /** Wire schemas of the protocol family, generated from proto/ by buf + protoc-gen-es. */
 export { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 export * from "./gen/logoschat/account/account_pb.js";
+export * from "./gen/logoschat/account/self_pb.js";
 export * from "./gen/logoschat/content/content_pb.js";
 export * from "./gen/logoschat/convos/private_v1/private_v1_pb.js";
 export * from "./gen/logoschat/encryption/encryption_pb.js";

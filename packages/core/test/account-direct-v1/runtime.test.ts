@@ -42,6 +42,10 @@ describe("AccountDirectV1 runtime: control routing beside GroupV1", () => {
     for (const t of await accountTypes(base, { accountKey: key.publicKey, ownList: () => list })) registry.register(t);
     for (const f of frames(AD)) expect(registry.controlConsumer(f)?.spec.name).toBe("AccountDirectV1");
     for (const f of frames(G)) expect(registry.controlConsumer(f)?.spec.name).toBe("GroupV1");
+    // AccountSelfV1's groups (tag 0xA5) beside them: its frames reach it, and only its own.
+    for (const f of frames(`a5${"1".repeat(32)}`)) expect(registry.controlConsumer(f)?.spec.name).toBe("AccountSelfV1");
+    for (const f of frames(`a5${"1".repeat(30)}`)) expect(registry.controlConsumer(f)?.spec.name).toBe("GroupV1");
+    expect(registry.starter("self")?.spec.name).toBe("AccountSelfV1");
     // An 'ad' prefix alone is not this type's id (a GroupV1 id may start with "ad"); nor are other lengths.
     for (const f of [...frames(`ad${"1".repeat(30)}`), ...frames(`${AD}0`), ...frames(AD.toUpperCase())])
       expect(registry.controlConsumer(f)?.spec.name).toBe("GroupV1");

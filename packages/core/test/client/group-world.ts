@@ -79,14 +79,15 @@ export function setup(seed: string, faults: Faults = FAULTS) {
     peers,
     run,
     until,
-    async peer(name: string, store: Store = new MemoryStore()): Promise<Peer> {
+    /** `config`: over CONFIG. */
+    async peer(name: string, store: Store = new MemoryStore(), config: ClientOptions["config"] = {}): Promise<Peer> {
       const options: ClientOptions = {
         store,
         delivery: bus.endpoint(name),
         crypto: new NobleCryptoProvider({ random: seededRandom(`${seed}/${name}`) }),
         clock,
         random: seededRandom(`${seed}/${name}/salt`),
-        config: CONFIG,
+        config: { ...CONFIG, ...config },
         groups: GROUPS,
       };
       const p: Peer = {

@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const CLIENT = fileURLToPath(new URL("../../src/client/", import.meta.url));
-const TYPE_NAME = /PrivateV1|GroupV1|InboxV1|AccountDirectV1|PRIVATE_V1|GROUP_V1|INBOX_V1|ACCOUNT_DIRECT/;
+const TYPE_NAME =
+  /PrivateV1|GroupV1|InboxV1|AccountDirectV1|AccountSelfV1|PRIVATE_V1|GROUP_V1|INBOX_V1|ACCOUNT_DIRECT|ACCOUNT_SELF/;
 const TYPE_IMPORT = /from\s+["'][^"']*conversations\/(private-v1|group-v1|inbox-v1)\//;
 
 /** The source without its comments (strings and code stay). */

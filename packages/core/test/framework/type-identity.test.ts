@@ -89,6 +89,7 @@ describe("type identity on the wire", () => {
     expect(conversationTypes.map((s) => s.name).sort()).toEqual([
       "AccountDirectV1",
       "AccountGroupV1",
+      "AccountSelfV1",
       "GroupV1",
       "InboxV1",
       "PrivateV1",

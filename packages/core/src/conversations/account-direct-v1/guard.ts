@@ -91,6 +91,36 @@ const ACCOUNT_DIRECT_RULE: AccountRosterRule = {
   options: {},
 };
 
+/**
+ * The device roster rule of a commit from `parent` to `next` (or a Welcome or creation, without `parent`): the
+ * carried lists taken into the book, `accounts` on the roster's accounts, then the rule; the book saved only when
+ * the roster is allowed.
+ */
+export async function checkDeviceRoster<R extends string>(
+  crypto: CryptoProvider,
+  store: GuardStore,
+  parent: ClientState | undefined,
+  next: ClientState,
+  committerLeaf: number | undefined,
+  accounts: (after: readonly DeviceMember[]) => R | undefined,
+  options: RosterRuleOptions = {},
+  maxLists?: number,
+): Promise<R | AccountDirectV1Reason | undefined> {
+  const held = await loadBook(crypto, store);
+  const taken = takeCarriedLists(crypto, held, next, maxLists);
+  if ("refusal" in taken) return taken.refusal;
+  const after = deviceMembers(next);
+  const foreign = accounts(after);
+  if (foreign) return foreign;
+  const before = parent ? deviceMembers(parent) : [];
+  const committer = parent ? before.find((m) => m.leafIndex === committerLeaf) : undefined;
+  if (parent && !committer) return "roster-foreign-change";
+  const refusal = checkRosterChange(bookRoster(taken.book), before, after, committer, options);
+  if (refusal) return refusal;
+  if (taken.book !== held) saveBook(store, taken.book);
+  return undefined;
+}
+
 export class AccountRosterGuard implements RosterGuard {
   readonly namespace: string;
   readonly extensionTypes = [DEVICE_LISTS_EXTENSION_TYPE];
@@ -108,19 +138,18 @@ export class AccountRosterGuard implements RosterGuard {
     next: ClientState,
     committerLeaf: number | undefined,
   ): Promise<string | undefined> {
-    const held = await loadBook(this.crypto, store);
+    const { maxAccounts, tooManyAccounts, options } = this.rule;
     // A few lists more than accounts still decode, so a refusal names the rule, not the format.
-    const taken = takeCarriedLists(this.crypto, held, next, this.rule.maxAccounts + 6);
-    if ("refusal" in taken) return taken.refusal;
-    const after = deviceMembers(next);
-    if (new Set(after.map((m) => m.account)).size > this.rule.maxAccounts) return this.rule.tooManyAccounts;
-    const before = parent ? deviceMembers(parent) : [];
-    const committer = parent ? before.find((m) => m.leafIndex === committerLeaf) : undefined;
-    if (parent && !committer) return "roster-foreign-change";
-    const refusal = checkRosterChange(bookRoster(taken.book), before, after, committer, this.rule.options);
-    if (refusal) return refusal;
-    if (taken.book !== held) saveBook(store, taken.book);
-    return undefined;
+    return checkDeviceRoster(
+      this.crypto,
+      store,
+      parent,
+      next,
+      committerLeaf,
+      (after) => (new Set(after.map((m) => m.account)).size > maxAccounts ? tooManyAccounts : undefined),
+      options,
+      maxAccounts + 6,
+    );
   }
 
   async checkSender(store: GuardStore, state: ClientState, senderLeaf: number): Promise<string | undefined> {

@@ -31,28 +31,33 @@ export interface AccountDirectV1RuntimeOptions extends AccountDirectV1Options {
 const CONVERSATION_ID = /^ad[0-9a-f]{32}$/;
 
 /**
- * Whether a GroupControlFrame belongs to one of this type's groups: each frame names its group (a key-package
- * response through its request id, `<conversation id>:<random>`), and only this type's ids have 34 characters
- * starting "ad". Undecodable frames are not claimed (GroupV1, the default consumer, refuses them).
+ * Whether a GroupControlFrame belongs to one of the groups whose ids `ids` matches: each frame names its group
+ * (a key-package response through its request id, `<conversation id>:<random>`), and each engine type's ids have
+ * their own tag and length. Undecodable frames are not claimed (GroupV1, the default consumer, refuses them).
  */
-export function claimsAccountDirectControl(payload: Uint8Array): boolean {
-  let control: ReturnType<typeof fromBinary<typeof GroupControlFrameSchema>>["control"];
-  try {
-    control = fromBinary(GroupControlFrameSchema, payload).control;
-  } catch {
-    return false;
-  }
-  switch (control.case) {
-    case "keyPackageRequest":
-    case "welcome":
-    case "rewelcomeRequest":
-      return CONVERSATION_ID.test(control.value.conversationId);
-    case "keyPackageResponse":
-      return CONVERSATION_ID.test(control.value.requestId.split(":")[0] ?? "");
-    default:
+export function controlClaim(ids: RegExp): (payload: Uint8Array) => boolean {
+  return (payload) => {
+    let control: ReturnType<typeof fromBinary<typeof GroupControlFrameSchema>>["control"];
+    try {
+      control = fromBinary(GroupControlFrameSchema, payload).control;
+    } catch {
       return false;
-  }
+    }
+    switch (control.case) {
+      case "keyPackageRequest":
+      case "welcome":
+      case "rewelcomeRequest":
+        return ids.test(control.value.conversationId);
+      case "keyPackageResponse":
+        return ids.test(control.value.requestId.split(":")[0] ?? "");
+      default:
+        return false;
+    }
+  };
 }
+
+/** AccountDirectV1's frames: only this type's ids have 34 characters starting "ad". */
+export const claimsAccountDirectControl = controlClaim(CONVERSATION_ID);
 
 export async function createAccountDirectV1Runtime(o: AccountDirectV1RuntimeOptions): Promise<AccountDirectV1Runtime> {
   const ad = await AccountDirectV1Engine.create(o);

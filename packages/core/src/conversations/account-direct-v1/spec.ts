@@ -7,6 +7,27 @@ const R = "packages/core/test/account-direct-v1/roster.test.ts";
 
 const [arm, message, content, , application] = groupV1DecodingTree.nodes;
 
+/** The commit's first checks: MLS, then the device lists it carries (AccountSelfV1 shares them). */
+export const carriedListBranches = [
+  {
+    when: "same commit already processed under other clear fields (nothing is written)",
+    next: { outcome: "badly-formed", reason: "replay" },
+  },
+  { when: "MLS rejects it", next: { outcome: "badly-formed", reason: "bad-message" } },
+  {
+    when: "the device-lists extension is missing or not of format 1",
+    next: { outcome: "badly-formed", reason: "roster-lists-malformed" },
+  },
+  {
+    when: "a carried device list does not verify (any device-list-* refusal but a rollback)",
+    next: { outcome: "badly-formed", reason: "roster-list-forged" },
+  },
+  {
+    when: "a carried list has the version of the one held with other contents",
+    next: { outcome: "badly-formed", reason: "roster-list-fork" },
+  },
+] as const;
+
 /**
  * GroupV1's tree, with the roster rule at the commit (docs/ACCOUNTS.md §3). The same codes refuse a Welcome
  * (a group joined whose roster breaks the rule), through the pairwise control channel.
@@ -21,23 +42,7 @@ export const accountDirectV1DecodingTree = {
       id: "commit",
       test: "MLS commit processing from the parent epoch, then the device roster rule",
       branches: [
-        {
-          when: "same commit already processed under other clear fields (nothing is written)",
-          next: { outcome: "badly-formed", reason: "replay" },
-        },
-        { when: "MLS rejects it", next: { outcome: "badly-formed", reason: "bad-message" } },
-        {
-          when: "the device-lists extension is missing or not of format 1",
-          next: { outcome: "badly-formed", reason: "roster-lists-malformed" },
-        },
-        {
-          when: "a carried device list does not verify (any device-list-* refusal but a rollback)",
-          next: { outcome: "badly-formed", reason: "roster-list-forged" },
-        },
-        {
-          when: "a carried list has the version of the one held with other contents",
-          next: { outcome: "badly-formed", reason: "roster-list-fork" },
-        },
+        ...carriedListBranches,
         {
           when: "the roster holds devices of more than two accounts",
           next: { outcome: "badly-formed", reason: "roster-third-account" },

@@ -37,7 +37,10 @@ export type AccountErrorCode =
   | "link-bad-length"
   | "link-bad-checksum"
   | "link-bad-key"
-  | "link-bad-signature";
+  | "link-bad-signature"
+  // AccountSelfV1 payloads (self-payload.ts).
+  | "self-payload-malformed"
+  | "self-payload-unknown-version";
 
 export class AccountError extends ParleyError {
   declare readonly code: AccountErrorCode;
