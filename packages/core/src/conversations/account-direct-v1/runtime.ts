@@ -13,12 +13,20 @@ import { parseAccountAddress } from "../../identity/account/address.js";
 import type { SignedDeviceList } from "../../identity/account/device-list.js";
 import { GroupControlFrameSchema } from "../../wire/gen/logoschat/group/group_v1_pb.js";
 import { fromBinary } from "../../wire/index.js";
-import { BY_PEER, engineLifecycle, GroupError, groupEffects } from "../group-v1/extension.js";
+import {
+  BY_PEER,
+  decodeDueState,
+  encodeGroupDueState,
+  engineLifecycle,
+  type GroupDueState,
+  GroupError,
+  groupEffects,
+} from "../group-v1/extension.js";
 import { ACCOUNT_DIRECT_NAMESPACES, AccountDirectV1Engine, type AccountDirectV1Options } from "./engine.js";
 import { ACCOUNT_DIRECT_NS } from "./guard.js";
 import { accountDirectV1Spec } from "./spec.js";
 
-export type AccountDirectV1Runtime = ConversationTypeRuntime<undefined, never> & {
+export type AccountDirectV1Runtime = ConversationTypeRuntime<GroupDueState | undefined, never> & {
   readonly engine: AccountDirectV1Engine;
 };
 
@@ -66,7 +74,7 @@ export async function createAccountDirectV1Runtime(o: AccountDirectV1RuntimeOpti
     if (!r.ok && r.error.code !== "device-list-rollback") throw r.error;
   }
 
-  const lifecycle: TypeLifecycle<undefined, never> = {
+  const lifecycle: TypeLifecycle<GroupDueState | undefined, never> = {
     ...base,
     namespaces: [...Object.values(ACCOUNT_DIRECT_NAMESPACES), ACCOUNT_DIRECT_NS],
     starts: ["account"],
@@ -99,8 +107,9 @@ export async function createAccountDirectV1Runtime(o: AccountDirectV1RuntimeOpti
     engine: ad,
     // Never called: the decoder hands this type's payloads to `receive`, as GroupV1's.
     open: () => ({ ok: false, reason: "bad-message" }),
-    encodeState: () => new Uint8Array(0),
-    decodeState: () => undefined,
+    // GroupV1's framework state (when a group is next due); this type ignores it and is woken every sweep.
+    encodeState: encodeGroupDueState,
+    decodeState: decodeDueState,
     lifecycle,
   };
 }

@@ -1,0 +1,67 @@
+/**
+ * When a group next needs `tick` (recovery.ts), so the Client's sweep wakes it only then (issue 17): the
+ * earliest of the times at which tick's work would do something, read from the group's record and the
+ * engine's memory (orphans, paced history fetches). Every step that writes a group notes it here
+ * (`Session.flush`), and tick notes it whether it wrote or not; the runtime keeps it in the group's
+ * framework state, which is what `lifecycle.due` reads.
+ */
+import type { TransactionView } from "../../framework/store.js";
+import type { Session } from "./session.js";
+
+/**
+ * Each condition below mirrors one part of `tick`: tail polling and gaps (`checkGaps`), orphan expiry and
+ * re-welcome, key-package timeouts (`commitIntents`) and leave failover (`adoptLeaves`). After a tick, a time
+ * already past is work tick could not do at that time (an add whose key package never came, a re-welcome with
+ * nobody to ask): only a later step can change it, so it is not due again. After any other step it is due at
+ * once (that step may not have run tick's part of the work).
+ */
+export function groupDue(s: Session, ticked: boolean): number | undefined {
+  const { ctx, meta } = s;
+  if (meta.status !== "active" && meta.status !== "removed") return undefined;
+  const now = ctx.now();
+  let due = Number.POSITIVE_INFINITY;
+  const at = (t: number) => {
+    if (!ticked || t > now) due = Math.min(due, t);
+  };
+  const head = s.node(meta.head);
+  // The next history fetch `maybeRecover` would allow (it paces every request by the same two times).
+  const poll = Math.max(meta.lastRecovery, ctx.heldRecovery.get(s.cid) ?? 0) + ctx.recoveryInterval;
+  const oldest = ctx.orphans.oldest(s.cid);
+  if (oldest) at(oldest.arrived + ctx.orphans.limits.ttlMs);
+  if (head) {
+    if (poll < (meta.lastActivity ?? 0) + ctx.tailWindow) at(poll);
+    if (!head.removed) {
+      if (meta.missing.length > 0)
+        at(Math.max(poll, Math.min(...meta.missing.map((m) => m.since)) + ctx.recoveryInterval));
+      const ahead = ctx.orphans.ahead(s.cid, head.epoch);
+      if (ahead.length > 0) {
+        at(poll);
+        at(Math.min(...ahead.map((o) => o.stuckSince)) + ctx.rewelcomeAfter);
+      }
+    }
+  }
+  if (meta.status === "active") {
+    for (const i of meta.intents)
+      if (i.kind === "add" && i.satisfiedAt === undefined && !i.keyPackage) at(i.since + ctx.kpTimeout);
+    for (const l of meta.leaving) at(l.since + ctx.leaveFailover);
+  }
+  return due === Number.POSITIVE_INFINITY ? undefined : due;
+}
+
+/** The due times of the groups a step noted, by the transaction view it ran in (each step has its own). */
+export class DueNotes {
+  readonly #byStep = new WeakMap<TransactionView, Map<string, number | undefined>>();
+
+  note(tx: TransactionView, cid: string, due: number | undefined): void {
+    const m = this.#byStep.get(tx) ?? new Map<string, number | undefined>();
+    m.set(cid, due);
+    this.#byStep.set(tx, m);
+  }
+
+  /** The step's notes, forgotten once read. */
+  take(tx: TransactionView): ReadonlyMap<string, number | undefined> {
+    const m = this.#byStep.get(tx);
+    this.#byStep.delete(tx);
+    return m ?? new Map();
+  }
+}
