@@ -105,8 +105,13 @@ export class Inbound {
       await effects.apply(tx, r.effects, plan);
       return r.outcome;
     });
-    return outcome.ok
-      ? { kind: "readable", conversationId: ref.id }
-      : { kind: "badly-formed", reason: outcome.reason, conversationId: ref.id };
+    // As for a payload the decoder refused: a type may keep what a refused payload owes in memory only (GroupV1's
+    // orphans, held for an epoch it cannot read yet, which its due time does not show: held input writes nothing).
+    if (!outcome.ok) {
+      this.host.refused(ref.id, outcome.reason);
+      return { kind: "badly-formed", reason: outcome.reason, conversationId: ref.id };
+    }
+    this.host.opened(ref.id);
+    return { kind: "readable", conversationId: ref.id };
   }
 }

@@ -1,7 +1,8 @@
 /**
  * GroupV1 by due time (issue 17): an idle group is neither woken nor written by the sweep; a group with work
  * due (a key-package timeout) is woken exactly then; a member cut off by a long partition, idle meanwhile,
- * still recovers once the group's next message reaches it; a group stored before due times were kept gets one
+ * still recovers once the group's next message reaches it, and keeps asking history while a message waits for an
+ * epoch it lacks (held input writes nothing, so the Client wakes the group until a payload opens); a group stored before due times were kept gets one
  * at start-up. Wakes are counted on the engine's `tick`, writes on the stores' commits; time is a VirtualClock.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -119,6 +120,32 @@ describe("GroupV1 woken only when due", () => {
     });
     await w.until("carol has every message", () => groupMessages(carol, cid).length === 4);
     expectExactly(carol, cid, ["before", "during 1", "during 2", "after"]);
+    for (const p of [alice, bob, carol]) await w.stop(p);
+  }, 300_000);
+
+  it("a message held for an epoch it cannot read wakes an idle group until history fills the gap", async () => {
+    const { w, peers } = await star("group-due/held", ["bob", "carol"]);
+    const [alice, bob, carol] = peers as [Peer, Peer, Peer];
+    const cid = await groupOf(w, alice, [bob, carol]);
+    await alice.client.send(cid, "before");
+    await w.run(150_000); // tail polling and orphan expiry run out: nothing is due
+    // Carol's history answers nothing for now, and Alice's rename (a commit) does not reach her.
+    const endpoint = w.bus.endpoint("carol");
+    const history = endpoint.history.bind(endpoint);
+    let blocked = true;
+    vi.spyOn(endpoint, "history").mockImplementation((q) => (blocked ? (async function* () {})() : history(q)));
+    w.bus.setLinkFaults("alice", "carol", { drop: 1 });
+    await alice.client.setGroupMetadata(cid, { name: "renamed" });
+    await w.run(1_000);
+    w.bus.setLinkFaults("alice", "carol", undefined);
+    // The next message is for an epoch Carol does not know: held in memory (nothing written), and the history
+    // fetch it asks for at once finds nothing. Only her sweeps can ask again.
+    await alice.client.send(cid, "after the rename");
+    await w.run(1_000);
+    expectExactly(carol, cid, ["before"]);
+    blocked = false;
+    await w.until("carol reads it", () => groupMessages(carol, cid).length === 2, 20_000);
+    expect((await carol.client.groupInfo(cid)).name).toBe("renamed");
     for (const p of [alice, bob, carol]) await w.stop(p);
   }, 300_000);
 

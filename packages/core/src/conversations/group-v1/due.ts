@@ -9,11 +9,23 @@ import type { TransactionView } from "../../framework/store.js";
 import type { Session } from "./session.js";
 
 /**
- * Each condition below mirrors one part of `tick`: tail polling and gaps (`checkGaps`), orphan expiry and
- * re-welcome, key-package timeouts (`commitIntents`) and leave failover (`adoptLeaves`). After a tick, a time
- * already past is work tick could not do at that time (an add whose key package never came, a re-welcome with
- * nobody to ask): only a later step can change it, so it is not due again. After any other step it is due at
- * once (that step may not have run tick's part of the work).
+ * The rule: due is the earliest time at which `tick` could do anything. What tick acts on, and where it is
+ * counted here:
+ * - orphan expiry (`orphans.sweep` by `ttlMs`): the oldest orphan's arrival + ttl;
+ * - `reconcile`: a head change, a removal, leave requests, re-sends of losing branches and pending intents are
+ *   all settled by the step that brought them (every writing step reconciles), so only its timers remain: an
+ *   add waiting for its key package (`since + kpTimeout`) and leave failover (`since + leaveFailover`);
+ *   finality pruning moves only with the head;
+ * - `checkGaps`: tail polling (the next paced poll while `lastActivity + tailWindow` lasts), missing SDS ids
+ *   (`since + recoveryInterval`, paced), orphans ahead of the head (the next paced poll, and a re-welcome at
+ *   `stuckSince + rewelcomeAfter`).
+ * Who keeps it current: every step that writes the group notes it (`Session.flush`), tick notes it whether it
+ * wrote or not. A step that changes only memory writes nothing and notes nothing: held input (an orphan, its
+ * paced history fetch) is refused to the Client, which wakes a group with a refused payload on every sweep
+ * until one opens (client/sweep.ts); orphans dropped by another group's bound only make the group due early.
+ * After a tick, a time already past is work tick could not do at that time (an add whose key package never
+ * came, a re-welcome with nobody to ask): only a later step can change it, so it is not due again. After any
+ * other step it is due at once (that step may not have run tick's part of the work).
  */
 export function groupDue(s: Session, ticked: boolean): number | undefined {
   const { ctx, meta } = s;
