@@ -200,6 +200,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     step: (fn) => (hooks.closed() ? Promise.reject(new ClientError("closed", "client is closed")) : serial.run(fn)),
     introBundle: hooks.introBundle,
     encodeContent: (c) => codecs.encode(c),
+    listChanged: (types) => sweeper.dueNow(types),
   });
   return {
     account,

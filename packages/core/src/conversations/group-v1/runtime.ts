@@ -73,11 +73,24 @@ export async function createGroupV1Runtime(options: GroupV1Options): Promise<Gro
 /** The framework state of a group: when it is next due (a type built on the engine encodes it the same way). */
 export const encodeGroupDueState = (state: GroupDueState | undefined): Uint8Array => encodeDueState(state ?? { at: 0 });
 
+/** What a type built on the engine adds to GroupV1's lifecycle (extension.ts). */
+export interface EngineHooks {
+  /**
+   * A wake's work on one group in place of `tick` alone, in the wake's transaction (AccountDirectV1 also keeps
+   * the roster equal to its device lists); the due times its steps note are kept as tick's are.
+   */
+  readonly wake?: (tx: TransactionView, conversationId: string) => Promise<GroupEffect[]>;
+}
+
 /**
  * GroupV1's lifecycle over an engine; a type built on the engine (extension.ts) takes it and sets its own
  * namespaces, starts and control claim.
  */
-export function engineLifecycle(engine: GroupV1Engine): TypeLifecycle<GroupDueState | undefined, never> {
+export function engineLifecycle(
+  engine: GroupV1Engine,
+  hooks: EngineHooks = {},
+): TypeLifecycle<GroupDueState | undefined, never> {
+  const work = hooks.wake ?? ((tx: TransactionView, cid: string) => engine.tick(tx, cid));
   type Ctx = StepContext<GroupDueState | undefined>;
   /** Keeps, with the step, when each group it wrote is next due; true when one changed. */
   async function stageDue(ctx: Ctx, tx: TransactionView): Promise<boolean> {
@@ -167,7 +180,7 @@ export function engineLifecycle(engine: GroupV1Engine): TypeLifecycle<GroupDueSt
     },
     async wake(ctx, ref) {
       const view = new WriteCount(ctx.tx);
-      const effects = await engine.tick(view, ref.id);
+      const effects = await work(view, ref.id);
       const moved = await stageDue(ctx, view);
       // Nothing was due: no commit at all.
       if (effects.length === 0 && view.writes === 0 && !moved) return undefined;
