@@ -160,6 +160,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     now,
     emit,
     refused: (id, reason) => sweeper.refused(id, reason),
+    refusedInStep: (id) => sweeper.refusedInStep(id),
     opened: (id) => sweeper.opened(id),
   });
   requests = new Requests({

@@ -30,6 +30,11 @@ export interface InboundHost {
    * acknowledgement repeated for a replay, the failures a session reset is decided on).
    */
   refused(conversationId: string, reason: string): void;
+  /**
+   * A payload for `conversationId` was refused by a type that receives in the step's transaction: it is woken
+   * once, at once (its wake reads what the refusal left in its memory and says when it is due next).
+   */
+  refusedInStep(conversationId: string): void;
   /** A payload of `conversationId` opened. */
   opened(conversationId: string): void;
 }
@@ -105,10 +110,10 @@ export class Inbound {
       await effects.apply(tx, r.effects, plan);
       return r.outcome;
     });
-    // As for a payload the decoder refused: a type may keep what a refused payload owes in memory only (GroupV1's
-    // orphans, held for an epoch it cannot read yet, which its due time does not show: held input writes nothing).
+    // A refused payload wrote nothing, but the type may keep what it owes in memory (GroupV1's orphans, held for
+    // an epoch it cannot read yet), which its stored due time does not show: its next wake schedules from it.
     if (!outcome.ok) {
-      this.host.refused(ref.id, outcome.reason);
+      this.host.refusedInStep(ref.id);
       return { kind: "badly-formed", reason: outcome.reason, conversationId: ref.id };
     }
     this.host.opened(ref.id);

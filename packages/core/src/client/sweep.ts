@@ -156,6 +156,11 @@ export class Sweeper {
     else this.#suspect.add(conversationId);
   }
 
+  /** A payload refused by a type that receives in its step (`Inbound`): woken once, at once. */
+  refusedInStep(conversationId: string): void {
+    this.#setDue(conversationId, 0);
+  }
+
   /** A payload of the conversation opened: whatever its type counted of refusals is cleared. */
   opened(conversationId: string): void {
     this.#suspect.delete(conversationId);

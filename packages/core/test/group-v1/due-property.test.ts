@@ -1,12 +1,11 @@
 /**
  * GroupV1's due time (due.ts, issue 17) against `tick` itself: for random runs of steps (sends, adds, removes,
  * renames, leaves, deliveries under drops, duplicates and reordering, history fetches and history out of reach
- * for a while, time passing and the
- * ticks of due groups), `tick` on a group before its due time does nothing: no effect, no write. The due time is
- * what the Client keeps: the last one a step noted (`dueTimes`), except that a receive that noted none (held,
- * rejected or a replay: nothing written) makes the group due on every sweep until a receive writes again, as the
- * Client's sweep does for refused payloads. The probe's transaction is never committed, and a tick that does
- * nothing changes no memory either.
+ * for a while, time passing and the ticks of due groups), `tick` on a group before its due time does nothing: no
+ * effect, no write. The due time is what the Client keeps: the last one a step noted (`dueTimes`), except that a
+ * receive that noted none (held, rejected or a replay: nothing written) makes the group due once, at once, as
+ * the Client's sweep does (`refusedInStep`): the tick that follows notes what memory then asks for. The probe's
+ * transaction is never committed, and a tick that does nothing changes no memory either.
  */
 import { Transaction } from "@parley/core/internals";
 import { describe, expect, it } from "vitest";
@@ -27,8 +26,6 @@ const ACTIONS = 120;
 
 interface Due {
   at: number;
-  /** A receive refused since the last one that wrote: woken on every sweep. */
-  suspect: boolean;
 }
 
 /** A view of a transaction that counts writes and never commits. */
@@ -52,7 +49,7 @@ class Probe implements TransactionView {
 /** Keeps each member's due times the way the Client does, by wrapping the engine's steps. */
 function track(m: Member, now: () => number): Map<string, Due> {
   const dues = new Map<string, Due>();
-  const due = (cid: string) => dues.get(cid) ?? dues.set(cid, { at: 0, suspect: false }).get(cid)!;
+  const due = (cid: string) => dues.get(cid) ?? dues.set(cid, { at: 0 }).get(cid)!;
   const e = m.engine as unknown as Record<string, (tx: TransactionView, ...rest: unknown[]) => Promise<unknown>>;
   const steps = ["createGroup", "invite", "addMembers", "removeMembers", "setMetadata", "leave", "send"];
   for (const name of [...steps, "receiveControl", "tick", "recover", "receive"]) {
@@ -60,16 +57,10 @@ function track(m: Member, now: () => number): Map<string, Due> {
     e[name] = async (tx, ...rest) => {
       const r = await step(tx, ...rest);
       const notes = m.engine.dueTimes(tx);
-      for (const [cid, at] of notes) {
-        due(cid).at = at ?? Number.POSITIVE_INFINITY;
-        if (name === "receive") due(cid).suspect = false;
-      }
+      for (const [cid, at] of notes) due(cid).at = at ?? Number.POSITIVE_INFINITY;
+      // Refused (held, rejected, a replay): nothing written, due once at once.
       const cid = rest[0] as string;
-      if (name === "receive" && !notes.has(cid)) {
-        // Held or rejected: woken every sweep until a receive writes; a replay: due once, at once.
-        if ((r as GroupEffect[]).length > 0) due(cid).suspect = true;
-        else due(cid).at = now();
-      }
+      if (name === "receive" && !notes.has(cid)) due(cid).at = now();
       return r;
     };
   }
@@ -93,7 +84,7 @@ async function run(seed: number): Promise<number> {
   const probe = async () => {
     for (const m of members) {
       for (const [id, d] of dues.get(m)!) {
-        if (d.suspect || d.at <= net.clock.t) continue;
+        if (d.at <= net.clock.t) continue;
         const view = new Probe(new Transaction(m.store));
         const effects = await m.engine.tick(view, id);
         probes++;
@@ -104,11 +95,10 @@ async function run(seed: number): Promise<number> {
       }
     }
   };
-  /** One sweep of each member: the groups that are due (or suspect) are ticked. */
+  /** One sweep of each member: the groups that are due are ticked. */
   const sweep = async () => {
     for (const m of members)
-      for (const [id, d] of dues.get(m)!)
-        if (d.suspect || d.at <= net.clock.t) await m.run((tx) => m.engine.tick(tx, id));
+      for (const [id, d] of dues.get(m)!) if (d.at <= net.clock.t) await m.run((tx) => m.engine.tick(tx, id));
   };
   const active = async (m: Member) => {
     const s = await m.engine.summary(new Transaction(m.store), cid).catch(() => undefined);

@@ -21,8 +21,9 @@ import type { Session } from "./session.js";
  *   `stuckSince + rewelcomeAfter`).
  * Who keeps it current: every step that writes the group notes it (`Session.flush`), tick notes it whether it
  * wrote or not. A step that changes only memory writes nothing and notes nothing: held input (an orphan, its
- * paced history fetch) is refused to the Client, which wakes a group with a refused payload on every sweep
- * until one opens (client/sweep.ts); orphans dropped by another group's bound only make the group due early.
+ * paced history fetch) is refused to the Client, which wakes the group once at once (`Sweeper.refusedInStep`),
+ * and that tick notes the due time memory now gives; orphans dropped by another group's bound only make the
+ * group due early.
  * After a tick, a time already past is work tick could not do at that time (an add whose key package never
  * came, a re-welcome with nobody to ask): only a later step can change it, so it is not due again. After any
  * other step it is due at once (that step may not have run tick's part of the work).
