@@ -12,10 +12,13 @@
  * Both sides use suite 3 (X25519, ChaCha20-Poly1305, SHA-256, Ed25519) on ts-mls's noble provider; Parley's
  * own hashing and XEdDSA run on node:crypto. Create and add run in transactions that are dropped afterwards,
  * so every repetition starts from the same stored state (the engine never mutates stored state by itself).
+ * GroupV1 runs hash, KDF and signatures on its CryptoProvider (suite.ts, `mlsCrypto: "provider"`); the rows also
+ * give it on ts-mls's own crypto (`mlsCrypto: "noble"`, what it used before) and raw ts-mls on GroupV1's suite,
+ * which isolates what GroupV1 adds around the same MLS operations.
  * Ratios are Parley ÷ raw in operations per second (below 1: Parley is slower).
  */
 import { systemClock } from "@parley/core";
-import { type GroupEffect, GroupV1Engine, Transaction } from "@parley/core/internals";
+import { type GroupEffect, GroupV1Engine, providerSuite, Transaction } from "@parley/core/internals";
 import { NodeCryptoProvider } from "@parley/core/node";
 import { MemoryStore } from "@parley/core/testing";
 import * as wire from "@parley/core/wire";
@@ -41,6 +44,8 @@ import {
 import { median, type Row, type Section } from "./harness.js";
 
 const crypto = new NodeCryptoProvider();
+/** Messages exchanged before the timed ones, on both sides. */
+const WARM_UP = 4;
 
 async function time(fn: () => Promise<unknown>, reps: number): Promise<number> {
   const samples: number[] = [];
@@ -59,8 +64,11 @@ interface Party {
   store: MemoryStore;
 }
 
-async function party(): Promise<Party> {
-  const engine = await GroupV1Engine.create({ crypto, identity: crypto.x25519GenerateKeyPair(), clock: systemClock });
+type Backend = "provider" | "noble";
+
+async function party(mlsCrypto: Backend = "provider"): Promise<Party> {
+  const identity = crypto.x25519GenerateKeyPair();
+  const engine = await GroupV1Engine.create({ crypto, identity, clock: systemClock, mlsCrypto });
   return { engine, store: new MemoryStore() };
 }
 
@@ -86,10 +94,10 @@ export function envelopeGroupMessage(envelope: Uint8Array): Uint8Array {
   return enc.encryption.value.payload;
 }
 
-async function parley(n: number, reps: number) {
-  const creator = await party();
+async function parley(n: number, reps: number, backend: Backend = "provider") {
+  const creator = await party(backend);
   const others: Party[] = [];
-  for (let i = 1; i < n; i++) others.push(await party());
+  for (let i = 1; i < n; i++) others.push(await party(backend));
   const kps = await Promise.all(others.map(keyPackage));
   const create = await time(async () => {
     await creator.engine.createGroup(new Transaction(creator.store), { keyPackages: kps });
@@ -104,14 +112,14 @@ async function parley(n: number, reps: number) {
   const rtx = new Transaction(receiver.store);
   await receiver.engine.receiveControl(rtx, creator.engine.self, welcome.frame);
   await rtx.commit();
-  const joiner = await party();
+  const joiner = await party(backend);
   const joinerKp = await keyPackage(joiner);
   const add = await time(async () => {
     await creator.engine.addMembers(new Transaction(creator.store), cid, [joinerKp]);
   }, reps);
   const content = new Uint8Array(256);
   const sends: number[] = [];
-  const receive = await time(async () => {
+  const exchange = async () => {
     const t = performance.now();
     const stx = new Transaction(creator.store);
     const sent = await creator.engine.send(stx, cid, content);
@@ -121,8 +129,19 @@ async function parley(n: number, reps: number) {
     const out = await receiver.engine.receive(rtx, cid, groupMessage(sent.effects));
     await rtx.commit();
     if (!out.some((e) => e.kind === "message")) throw new Error("not delivered");
-  }, reps * 4);
-  return { create, add, sendReceive: receive, send: median(sends), senderBytes: storedBytes(creator.store) };
+  };
+  // A warm-up as raw's below, so neither side is timed while its code is still being compiled.
+  for (let i = 0; i < WARM_UP; i++) await exchange();
+  sends.length = 0;
+  const cpu0 = process.cpuUsage();
+  const receive = await time(exchange, reps * 4);
+  const cpu = cpuMs(process.cpuUsage(cpu0)) / (reps * 4);
+  return { create, add, sendReceive: receive, cpu, send: median(sends), senderBytes: storedBytes(creator.store) };
+}
+
+/** Process CPU time (user + system, every thread) in ms: what a loaded machine does not inflate, unlike wall time. */
+function cpuMs(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1000;
 }
 
 function storedBytes(store: MemoryStore): number {
@@ -138,11 +157,13 @@ async function rawKp(cs: CiphersuiteImpl, name: string) {
   return generateKeyPackage(cred, defaultCapabilities(), defaultLifetime, [], cs);
 }
 
-async function raw(n: number, reps: number) {
-  const cs = await getCiphersuiteImpl(
+/** `ours`: ts-mls on GroupV1's suite (hash, KDF and signatures on the CryptoProvider), the fair peer of its default. */
+async function raw(n: number, reps: number, ours = false) {
+  const stock = await getCiphersuiteImpl(
     getCiphersuiteFromName("MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519"),
     nobleCryptoProvider,
   );
+  const cs = ours ? providerSuite(stock, crypto) : stock;
   const creatorKp = await rawKp(cs, "creator");
   const kps: { publicPackage: KeyPackage; privatePackage: PrivateKeyPackage }[] = [];
   for (let i = 1; i < n; i++) kps.push(await rawKp(cs, `m${i}`));
@@ -186,16 +207,19 @@ async function raw(n: number, reps: number) {
     if (persist) encodeGroupState(recv);
   };
   // Alternate the two forms, after a warm-up, so both see the same JIT state and machine load.
-  for (let i = 0; i < 4; i++) await exchange(true)();
+  for (let i = 0; i < WARM_UP; i++) await exchange(true)();
   const plain: number[] = [];
   const persisted: number[] = [];
+  let cpu = 0;
   for (let i = 0; i < reps * 4; i++) {
     plain.push(await time(exchange(false), 1));
+    const c = process.cpuUsage();
     persisted.push(await time(exchange(true), 1));
+    cpu += cpuMs(process.cpuUsage(c));
   }
   const sendReceive = median(plain);
   const sendReceiveEncoded = median(persisted);
-  return { create, add, sendReceive, sendReceiveEncoded, encoded };
+  return { create, add, sendReceive, sendReceiveEncoded, cpuEncoded: cpu / (reps * 4), encoded };
 }
 
 export const groupSection: Section = async () => {
@@ -205,6 +229,8 @@ export const groupSection: Section = async () => {
     // Interleave so both sides see the same machine conditions.
     const r1 = await raw(n, reps);
     const p = await parley(n, reps);
+    const stockParley = await parley(n, reps, "noble");
+    const same = await raw(n, reps, true);
     const r2 = await raw(n, reps);
     const r = {
       create: Math.min(r1.create, r2.create),
@@ -226,9 +252,39 @@ export const groupSection: Section = async () => {
       ...row("send + receive, per member, vs raw encoding its states", p.sendReceive, r.sendReceiveEncoded),
       baseline: `raw ts-mls + encodeGroupState ${r.sendReceiveEncoded.toFixed(2)} ms`,
     });
+    rows.push({
+      ...row(
+        "send + receive, per member, on ts-mls's own crypto (mlsCrypto noble)",
+        stockParley.sendReceive,
+        r.sendReceive,
+      ),
+      baseline: `raw ts-mls ${r.sendReceive.toFixed(2)} ms`,
+    });
+    rows.push({
+      ...row(
+        "send + receive, per member, vs raw on the same suite encoding its states",
+        p.sendReceive,
+        same.sendReceiveEncoded,
+      ),
+      baseline: `raw ts-mls on GroupV1's suite + encodeGroupState ${same.sendReceiveEncoded.toFixed(2)} ms`,
+    });
+    // CPU time per send + receive (raw: encoding both states), each row against raw ts-mls on its stock suite.
+    const rawCpu = Math.min(r1.cpuEncoded, r2.cpuEncoded);
+    for (const [label, ms, base, baseName] of [
+      ["GroupV1", p.cpu, rawCpu, "raw ts-mls + encodeGroupState"],
+      ["GroupV1 on ts-mls's own crypto", stockParley.cpu, rawCpu, "raw ts-mls + encodeGroupState"],
+      ["GroupV1 vs raw on the same suite", p.cpu, same.cpuEncoded, "raw ts-mls on GroupV1's suite + encodeGroupState"],
+    ] as const)
+      rows.push({
+        name: `send + receive CPU ms, ${label}, ${n} members`,
+        value: ms,
+        unit: "ms CPU",
+        ratio: base / ms,
+        baseline: `${baseName} ${base.toFixed(2)} ms CPU`,
+      });
     rows.push({ name: `  of which send, ${n} members`, value: p.send, unit: "ms" });
     rows.push({
-      name: `  sender's stored bytes after ${reps * 4} messages, ${n} members`,
+      name: `  sender's stored bytes after ${reps * 4 + WARM_UP} messages, ${n} members`,
       value: p.senderBytes,
       unit: "B",
       ratio: p.senderBytes / r1.encoded,

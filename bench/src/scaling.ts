@@ -2,7 +2,8 @@
  * Section `scaling`: curves, not points. How the cost of one step grows with what came before it:
  *   - 1:1 with the peer offline (nothing acknowledged): time and bytes written per send at message N;
  *   - 1:1 with acknowledgements (one-way, the receiver acks every 32): time and bytes per message at N;
- *   - idle conversations held: one sweep with K conversations, and the commits it makes;
+ *   - idle conversations held: one sweep with K conversations, and the commits it makes; and the CPU share of
+ *     a core a minute of sweeps takes with K conversations and some groups held (idle-held.ts);
  *   - GroupV1, 10 members: time and bytes written per send and per receive at message N (group-scaling.ts);
  *   - content size: MiB/s send + receive for 1 and 5 MiB;
  *   - store kind: bytes written per 256 B message on a MemoryStore and on a SqliteStore file;
@@ -24,6 +25,7 @@ import { ManualClock, type ParleyPair, parleyPair } from "./client-pair.js";
 import { CountingStore } from "./counting-store.js";
 import { groupCurve } from "./group-scaling.js";
 import { median, type Row, type SectionResult } from "./harness.js";
+import { idleHeld } from "./idle-held.js";
 import { sqliteFileCurve } from "./sqlite-file.js";
 
 const crypto = (_name: string) => new NodeCryptoProvider();
@@ -226,6 +228,7 @@ export async function scalingSection(): Promise<SectionResult> {
     ...(await acknowledged()),
     ...(await groupCurve([1, 100, 1_000, 2_000])),
     ...(await idleSweep()),
+    ...(await idleHeld()),
     ...(await contentSize()),
     ...(await storeKinds()),
     ...(await sqliteFileCurve(POINTS, 64)),

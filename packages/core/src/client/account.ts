@@ -48,6 +48,11 @@ export interface AccountHost {
   installation(): { readonly publicKey: Uint8Array; readonly secretKey: Uint8Array };
   /** Runs `fn` as one serial step of the Client. */
   step<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * The account's list changed: every conversation of these types is due at once (their wake holds the newest
+   * list and moves the roster to it).
+   */
+  listChanged(types: readonly string[]): void;
   /** `Client.introBundle()`: its bundle key is the one an address carries; `fresh` for a link code's own. */
   introBundle(options?: { fresh?: boolean }): Promise<string>;
   /** Content in the application's codecs (the link conversation's first message). */
@@ -79,6 +84,8 @@ export interface AccountInfo {
 export class ClientAccount {
   #state: AccountState | undefined;
   #types: BuiltinTypesOptions | undefined;
+  /** The account's registered types (their conversations follow the list). */
+  readonly #typeNames: string[] = [];
 
   /** Linking over the network (link.ts): `linkCode`, `linkWords` on the new device, `beginLink` on the primary. */
   readonly link: ClientLink;
@@ -267,13 +274,16 @@ export class ClientAccount {
     const first = this.#state === undefined;
     this.#state = next;
     if (first) await this.#register();
+    else this.host.listChanged(this.#typeNames);
   }
 
   async #register(): Promise<void> {
     const s = this.#state;
     if (!s || !this.#types) return;
     const account = { accountKey: s.accountKey, ownList: () => this.#state?.list ?? s.list };
-    for (const t of await accountTypes(this.#types, account))
+    for (const t of await accountTypes(this.#types, account)) {
       this.host.registry.register(cached(t, this.host.states), { yieldCapabilities: true });
+      this.#typeNames.push(t.spec.name);
+    }
   }
 }

@@ -169,6 +169,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     now,
     emit: stepEmit,
     refused: (id, reason) => sweeper.refused(id, reason),
+    refusedInStep: (id) => sweeper.refusedInStep(id),
     opened: (id) => sweeper.opened(id),
   });
   requests = new Requests({
@@ -210,6 +211,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
     introBundle: hooks.introBundle,
     encodeContent: (c) => codecs.encode(c),
     addHistory,
+    listChanged: (types) => sweeper.dueNow(types),
     linkHistoryMessages: config.linkHistoryMessages,
   });
   // What the account's devices share is looked at again when a conversation starts or a roster changes.

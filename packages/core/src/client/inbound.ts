@@ -30,6 +30,11 @@ export interface InboundHost {
    * acknowledgement repeated for a replay, the failures a session reset is decided on).
    */
   refused(conversationId: string, reason: string): void;
+  /**
+   * A payload for `conversationId` was refused by a type that receives in the step's transaction: it is woken
+   * once, at once (its wake reads what the refusal left in its memory and says when it is due next).
+   */
+  refusedInStep(conversationId: string): void;
   /** A payload of `conversationId` opened. */
   opened(conversationId: string): void;
 }
@@ -105,8 +110,13 @@ export class Inbound {
       await effects.apply(tx, r.effects, plan);
       return r.outcome;
     });
-    return outcome.ok
-      ? { kind: "readable", conversationId: ref.id }
-      : { kind: "badly-formed", reason: outcome.reason, conversationId: ref.id };
+    // A refused payload wrote nothing, but the type may keep what it owes in memory (GroupV1's orphans, held for
+    // an epoch it cannot read yet), which its stored due time does not show: its next wake schedules from it.
+    if (!outcome.ok) {
+      this.host.refusedInStep(ref.id);
+      return { kind: "badly-formed", reason: outcome.reason, conversationId: ref.id };
+    }
+    this.host.opened(ref.id);
+    return { kind: "readable", conversationId: ref.id };
   }
 }

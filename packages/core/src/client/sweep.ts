@@ -139,10 +139,26 @@ export class Sweeper {
     }
   }
 
+  /**
+   * Every conversation of these types is due at once: what their wake reads changed outside their own steps
+   * (an account's device list). Walks the hint index, so conversations not yet read are included.
+   */
+  dueNow(types: readonly string[]): void {
+    const now = this.host.clock.now();
+    const index = this.host.index;
+    for (const topic of index.topics())
+      for (const ref of index.conversationsOn(topic)) if (types.includes(ref.type)) this.#setDue(ref.id, now);
+  }
+
   /** A payload for the conversation was refused: its type may owe work its state does not show. */
   refused(conversationId: string, reason: string): void {
     if (reason === REPLAY) this.#setDue(conversationId, 0);
     else this.#suspect.add(conversationId);
+  }
+
+  /** A payload refused by a type that receives in its step (`Inbound`): woken once, at once. */
+  refusedInStep(conversationId: string): void {
+    this.#setDue(conversationId, 0);
   }
 
   /** A payload of the conversation opened: whatever its type counted of refusals is cleared. */

@@ -144,7 +144,14 @@ export class AccountDirectV1Engine {
     const effects: GroupEffect[] = [];
     const revoked = gaps.revoked.map((m) => m.installation).filter((i) => i !== this.self);
     if (revoked.length > 0) effects.push(...(await this.group.removeMembers(tx, cid, revoked)));
-    const mine = gaps.missing.filter((m) => m.account === this.account).map((m) => m.installation);
+    // A device already invited waits for its key package (or its timeout): inviting it again would only rewrite
+    // the group and make it due at once, on every wake.
+    const invited = new Set(
+      (await this.group.members(tx, cid)).filter((m) => m.state === "invited").map((m) => m.identity),
+    );
+    const mine = gaps.missing
+      .filter((m) => m.account === this.account && !invited.has(m.installation))
+      .map((m) => m.installation);
     if (mine.length > 0) effects.push(...(await this.group.invite(tx, cid, mine)));
     return effects;
   }

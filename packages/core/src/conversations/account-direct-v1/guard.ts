@@ -25,7 +25,8 @@ import type { AccountDirectV1Reason } from "./spec.js";
 
 /** This type's namespace: `book` = the device list book (DeviceListBook state, its own version). */
 export const ACCOUNT_DIRECT_NS = "account-direct-v1";
-const BOOK_KEY = "book";
+/** The device list book's record in ACCOUNT_DIRECT_NS (every group of the type reads it). */
+export const BOOK_KEY = "book";
 export const MAX_ACCOUNTS = 2;
 
 export async function loadBook(crypto: CryptoProvider, store: Pick<GuardStore, "get">): Promise<DeviceListBook> {

@@ -4,21 +4,29 @@
  * the roster equal to the two accounts' lists (`sync`), and a claim on the control payloads of its groups, so
  * they reach this type while GroupV1's go on reaching GroupV1.
  */
-import { toHex } from "../../base/bytes.js";
+import { constantTimeEqual, toHex } from "../../base/bytes.js";
 import { LifecycleError } from "../../framework/errors.js";
-import type { TypeLifecycle } from "../../framework/lifecycle.js";
+import type { StepContext, TypeLifecycle } from "../../framework/lifecycle.js";
 import type { ConversationTypeRuntime } from "../../framework/runtime.js";
 import type { TransactionView } from "../../framework/store.js";
 import { parseAccountAddress } from "../../identity/account/address.js";
 import type { SignedDeviceList } from "../../identity/account/device-list.js";
 import { GroupControlFrameSchema } from "../../wire/gen/logoschat/group/group_v1_pb.js";
 import { fromBinary } from "../../wire/index.js";
-import { BY_PEER, engineLifecycle, GroupError, groupEffects } from "../group-v1/extension.js";
+import {
+  decodeDueState,
+  encodeGroupDueState,
+  engineLifecycle,
+  type GroupDueState,
+  GroupError,
+  groupEffects,
+  groupRef,
+} from "../group-v1/extension.js";
 import { ACCOUNT_DIRECT_NAMESPACES, AccountDirectV1Engine, type AccountDirectV1Options } from "./engine.js";
-import { ACCOUNT_DIRECT_NS } from "./guard.js";
+import { ACCOUNT_DIRECT_NS, BOOK_KEY } from "./guard.js";
 import { accountDirectV1Spec } from "./spec.js";
 
-export type AccountDirectV1Runtime = ConversationTypeRuntime<undefined, never> & {
+export type AccountDirectV1Runtime = ConversationTypeRuntime<GroupDueState | undefined, never> & {
   readonly engine: AccountDirectV1Engine;
 };
 
@@ -61,23 +69,55 @@ export const claimsAccountDirectControl = controlClaim(CONVERSATION_ID);
 
 export async function createAccountDirectV1Runtime(o: AccountDirectV1RuntimeOptions): Promise<AccountDirectV1Runtime> {
   const ad = await AccountDirectV1Engine.create(o);
-  // Without `due`: woken on every sweep, since `sync` must see list changes no step of the conversation made
-  // (a device added or revoked in the Client's account state).
-  const { due: _due, ...base } = engineLifecycle(ad.group);
-
   /** Our own newest list into the book (a newer one learned from a sibling's commit stays: a rollback). */
   async function holdOwnList(tx: TransactionView): Promise<void> {
     const r = await ad.offerDeviceList(tx, o.ownList());
     if (!r.ok && r.error.code !== "device-list-rollback") throw r.error;
   }
+  // Woken when due, as GroupV1: the engine's timers, and `sync`, which acts only when the book changed (below)
+  // or our own list did (the Client makes every conversation of the type due then, client/account.ts).
+  const base = engineLifecycle(ad.group, {
+    async wake(tx, cid) {
+      await holdOwnList(tx);
+      const effects = await ad.group.tick(tx, cid);
+      if ((await ad.group.summary(tx, cid)).status === "active") effects.push(...(await ad.sync(tx, cid)));
+      return effects;
+    },
+  });
+  type Ctx = StepContext<GroupDueState | undefined>;
+  /** Every group of the type due at once: `sync` reads the device list book, which every group shares. */
+  async function allDue(ctx: Ctx): Promise<void> {
+    for (const cid of await ad.group.listGroups(ctx.tx)) ctx.states.put(groupRef(ad.group, cid), { at: ctx.now });
+  }
+  /** A step that changes the book (a list learned from a commit, a Welcome or an address) makes all due. */
+  function watchBook<A extends unknown[], R>(step: (ctx: Ctx, ...a: A) => Promise<R>) {
+    return async (ctx: Ctx, ...a: A): Promise<R> => {
+      const before = await ctx.tx.get(ACCOUNT_DIRECT_NS, BOOK_KEY);
+      const r = await step(ctx, ...a);
+      const after = await ctx.tx.get(ACCOUNT_DIRECT_NS, BOOK_KEY);
+      if (before === undefined ? after !== undefined : after === undefined || !constantTimeEqual(before, after))
+        await allDue(ctx);
+      return r;
+    };
+  }
 
-  const lifecycle: TypeLifecycle<undefined, never> = {
+  const lifecycle: TypeLifecycle<GroupDueState | undefined, never> = {
     ...base,
     namespaces: [...Object.values(ACCOUNT_DIRECT_NAMESPACES), ACCOUNT_DIRECT_NS],
     starts: ["account"],
     consumesControl: true,
     claimsControl: claimsAccountDirectControl,
-    async start(ctx, request) {
+    receive: watchBook(base.receive!),
+    control: watchBook(base.control!),
+    command: watchBook(base.command!),
+    // After a restart: the own list may have changed after the last wake (a crash between its commit and the
+    // wakes it asks for), so every group syncs once.
+    async resume(ctx, ref) {
+      const effects = await base.resume!(ctx, ref);
+      ctx.states.put(groupRef(ad.group, ref.id), { at: ctx.now });
+      return effects;
+    },
+    start: watchBook(async (ctx, request) => {
       if (request.kind !== "account") throw new LifecycleError("unsupported", "AccountDirectV1 starts from addresses");
       const address = parseAccountAddress(ctx.crypto, request.address);
       if (!address.ok) throw address.error;
@@ -89,14 +129,8 @@ export async function createAccountDirectV1Runtime(o: AccountDirectV1RuntimeOpti
         value: { conversationId: r.conversationId },
         effects: await groupEffects(ad.group, ctx.tx, r.effects, { initiatedBy: "me", from: "" }),
       };
-    },
-    async wake(ctx, ref) {
-      await holdOwnList(ctx.tx);
-      const effects = await ad.group.tick(ctx.tx, ref.id);
-      if ((await ad.group.summary(ctx.tx, ref.id)).status === "active")
-        effects.push(...(await ad.sync(ctx.tx, ref.id)));
-      return groupEffects(ad.group, ctx.tx, effects, BY_PEER);
-    },
+    }),
+    wake: watchBook(base.wake!),
   };
 
   return {
@@ -104,8 +138,9 @@ export async function createAccountDirectV1Runtime(o: AccountDirectV1RuntimeOpti
     engine: ad,
     // Never called: the decoder hands this type's payloads to `receive`, as GroupV1's.
     open: () => ({ ok: false, reason: "bad-message" }),
-    encodeState: () => new Uint8Array(0),
-    decodeState: () => undefined,
+    // GroupV1's framework state: when the group is next due.
+    encodeState: encodeGroupDueState,
+    decodeState: decodeDueState,
     lifecycle,
   };
 }

@@ -13,11 +13,11 @@ import type { SignedDeviceList } from "../../identity/account/device-list.js";
 import { GroupControlFrameSchema } from "../../wire/gen/logoschat/group/group_v1_pb.js";
 import { fromBinary } from "../../wire/index.js";
 import type { AccountEngineOptions } from "../account-direct-v1/extension.js";
-import { BY_PEER, engineLifecycle, type GroupEffect, groupEffects } from "../group-v1/extension.js";
+import { BY_PEER, engineLifecycle, type GroupDueState, type GroupEffect, groupEffects } from "../group-v1/extension.js";
 import { ACCOUNT_GROUP_NAMESPACES, ACCOUNT_GROUP_NS, AccountGroupV1Engine } from "./engine.js";
 import { accountGroupV1Spec } from "./spec.js";
 
-export type AccountGroupV1Runtime = ConversationTypeRuntime<undefined, never> & {
+export type AccountGroupV1Runtime = ConversationTypeRuntime<GroupDueState | undefined, never> & {
   readonly engine: AccountGroupV1Engine;
 };
 
@@ -41,7 +41,7 @@ export function claimsAccountGroupControl(payload: Uint8Array): boolean {
   }
 }
 
-function parseAll(ctx: StepContext<undefined>, addresses: readonly string[]): AccountAddress[] {
+function parseAll(ctx: StepContext<GroupDueState | undefined>, addresses: readonly string[]): AccountAddress[] {
   return addresses.map((text) => {
     const a = parseAccountAddress(ctx.crypto, text);
     if (!a.ok) throw a.error;
@@ -60,7 +60,7 @@ export async function createAccountGroupV1Runtime(o: AccountGroupV1RuntimeOption
     if (!r.ok && r.error.code !== "device-list-rollback") throw r.error;
   }
 
-  async function command(ctx: StepContext<undefined>, ref: ConversationRef, c: Command) {
+  async function command(ctx: StepContext<GroupDueState | undefined>, ref: ConversationRef, c: Command) {
     let effects: GroupEffect[];
     if (c.kind === "add-accounts") effects = await ag.addAccounts(ctx.tx, ref.id, parseAll(ctx, c.addresses));
     else if (c.kind === "remove-accounts") effects = await ag.removeAccounts(ctx.tx, ref.id, c.accounts);
@@ -71,7 +71,7 @@ export async function createAccountGroupV1Runtime(o: AccountGroupV1RuntimeOption
     return groupEffects(ag.group, ctx.tx, effects, BY_ME);
   }
 
-  const lifecycle: TypeLifecycle<undefined, never> = {
+  const lifecycle: TypeLifecycle<GroupDueState | undefined, never> = {
     ...base,
     namespaces: [...Object.values(ACCOUNT_GROUP_NAMESPACES), ACCOUNT_GROUP_NS],
     starts: ["account-group"],

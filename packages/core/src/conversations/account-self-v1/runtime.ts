@@ -9,12 +9,12 @@ import type { Effect, TypeLifecycle } from "../../framework/lifecycle.js";
 import type { ConversationTypeRuntime } from "../../framework/runtime.js";
 import type { SignedDeviceList } from "../../identity/account/device-list.js";
 import { controlClaim } from "../account-direct-v1/extension.js";
-import { BY_PEER, engineLifecycle, groupEffects } from "../group-v1/extension.js";
+import { BY_PEER, engineLifecycle, type GroupDueState, groupEffects } from "../group-v1/extension.js";
 import { ACCOUNT_SELF_NAMESPACES, AccountSelfV1Engine, type AccountSelfV1Options } from "./engine.js";
 import { ACCOUNT_SELF_NS } from "./guard.js";
 import { accountSelfV1Spec } from "./spec.js";
 
-export type AccountSelfV1Runtime = ConversationTypeRuntime<undefined, never> & {
+export type AccountSelfV1Runtime = ConversationTypeRuntime<GroupDueState | undefined, never> & {
   readonly engine: AccountSelfV1Engine;
 };
 
@@ -49,7 +49,7 @@ export async function createAccountSelfV1Runtime(o: AccountSelfV1RuntimeOptions)
   const baseReceive = base.receive!;
   const baseResume = base.resume!;
 
-  const lifecycle: TypeLifecycle<undefined, never> = {
+  const lifecycle: TypeLifecycle<GroupDueState | undefined, never> = {
     ...base,
     namespaces: [...Object.values(ACCOUNT_SELF_NAMESPACES), ACCOUNT_SELF_NS],
     starts: ["self"],

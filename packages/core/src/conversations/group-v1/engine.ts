@@ -29,6 +29,7 @@ import type { OrphanBuffer } from "./orphans.js";
 import { credentials, type GroupMember, type GroupSummary, members, summary } from "./queries.js";
 import { recover, tick } from "./recovery.js";
 import { EngineContext, type GroupV1Options, listGroups, type StateCache } from "./session.js";
+import { providerSuite } from "./suite.js";
 
 export type { CreateGroupInput } from "./membership.js";
 export type { GroupMember, GroupSummary, MemberState } from "./queries.js";
@@ -43,7 +44,10 @@ export class GroupV1Engine {
 
   static async create(options: GroupV1Options): Promise<GroupV1Engine> {
     const name = options.suite ?? DEFAULT_SUITE;
-    return new GroupV1Engine(new EngineContext(options, await loadSuite(name, options.mlsCrypto), name));
+    const backend = options.mlsCrypto ?? "provider";
+    const base = await loadSuite(name, backend === "webcrypto" ? "webcrypto" : "noble");
+    const suite = backend === "provider" ? providerSuite(base, options.crypto) : base;
+    return new GroupV1Engine(new EngineContext(options, suite, name));
   }
 
   get options(): GroupV1Options {
@@ -73,6 +77,14 @@ export class GroupV1Engine {
   /** Messages waiting for an epoch we cannot read yet: memory only (orphans.ts). */
   get orphans(): OrphanBuffer {
     return this.#ctx.orphans;
+  }
+
+  /**
+   * When each group a step in `tx` wrote (or ticked) is next due, Unix ms (undefined: not until a step changes
+   * it); read once, after the step (due.ts).
+   */
+  dueTimes(tx: TransactionView): ReadonlyMap<string, number | undefined> {
+    return this.#ctx.due.take(tx);
   }
 
   nextRev(): string {

@@ -4,10 +4,11 @@
  * declared surface, never into another type's files (test/client/registry-only.test.ts checks it).
  */
 export type { GroupIdentity } from "./credential.js";
+export { decodeDueState, type GroupDueState } from "./due-state.js";
 export type { GroupEffect } from "./effects.js";
 export { GroupV1Engine } from "./engine.js";
 export { GroupError } from "./errors.js";
-export { BY_PEER, groupEffects } from "./outcome.js";
+export { BY_PEER, groupEffects, groupRef } from "./outcome.js";
 export type { GroupProfile, GuardStore, MemberCredential, RosterGuard } from "./profile.js";
 export {
   bookRoster,
@@ -18,6 +19,6 @@ export {
   type RosterRuleOptions,
   rosterGaps,
 } from "./roster-rule.js";
-export { engineLifecycle } from "./runtime.js";
+export { type EngineHooks, encodeGroupDueState, engineLifecycle } from "./runtime.js";
 export type { GroupV1Options } from "./session.js";
 export { groupV1DecodingTree, groupV1Spec } from "./spec.js";

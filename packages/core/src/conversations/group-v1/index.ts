@@ -9,3 +9,4 @@ export { DEFAULT_SUITE } from "./mls.js";
 export { DEFAULT_ORPHAN_LIMITS, type OrphanEviction, type OrphanLimits } from "./orphans.js";
 export * from "./service.js";
 export { groupV1Spec } from "./spec.js";
+export { providerSuite } from "./suite.js";

@@ -120,6 +120,11 @@ export class OrphanBuffer {
     if (b) this.#remove(cid, b, hash);
   }
 
+  /** The conversation's orphan that arrived first (the next to expire). */
+  oldest(cid: string): Orphan | undefined {
+    return this.#buckets.get(cid)?.byHash.values().next().value;
+  }
+
   /** Orphans of epochs above `epoch` (evidence of a gap). */
   ahead(cid: string, epoch: bigint): Orphan[] {
     return [...(this.#buckets.get(cid)?.byHash.values() ?? [])].filter((o) => o.epoch > epoch);

@@ -33,6 +33,11 @@ export class RecordBuffer {
     this.space(ns).set(key, null);
   }
 
+  /** Whether nothing was written (a step that only looked). */
+  get empty(): boolean {
+    return this.writes.size === 0;
+  }
+
   /** Stages every buffered write in the transaction. */
   flush(): void {
     for (const [ns, space] of this.writes)

@@ -160,9 +160,13 @@ export interface GroupMeta {
   createdAt: number;
 }
 
-/** JSON with bigints as {"$big": "<decimal>"}, so no user string can be mistaken for one. */
+/**
+ * JSON with bigints as {"$big": "<decimal>"}, so no user string can be mistaken for one. The bigints are
+ * swapped in and out by a walk rather than a replacer and reviver: those call back for every value of the
+ * 10 KB record every step reads and writes, which was most of what GroupV1 adds to a message (issue 17).
+ */
 export function encodeJson(value: unknown): Uint8Array {
-  return utf8(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? { $big: v.toString() } : v)));
+  return utf8(JSON.stringify(bigsOut(value)));
 }
 
 /** Total: the value of `encodeJson` bytes, undefined for anything else. */
@@ -170,12 +174,59 @@ export function decodeJson(bytes: Uint8Array): unknown {
   const text = fromUtf8(bytes);
   if (text === undefined) return undefined;
   try {
-    return JSON.parse(text, (_k, v) =>
-      v !== null && typeof v === "object" && typeof v.$big === "string" && /^\d+$/.test(v.$big) ? BigInt(v.$big) : v,
-    );
+    return bigsIn(JSON.parse(text));
   } catch {
     return undefined;
   }
+}
+
+/** `value` with every bigint as {"$big": …}; what holds none is returned as it is (no copy). */
+function bigsOut(value: unknown): unknown {
+  if (typeof value === "bigint") return { $big: value.toString() };
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = bigsOut(value[i]);
+      if (v === value[i]) continue;
+      out ??= value.slice();
+      out[i] = v;
+    }
+    return out ?? value;
+  }
+  if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  let out: Record<string, unknown> | undefined;
+  for (const [k, x] of Object.entries(value)) {
+    const v = bigsOut(x);
+    if (v === x) continue;
+    out ??= { ...value };
+    own(out, k, v);
+  }
+  return out ?? value;
+}
+
+/** Parsed JSON with every {"$big": "<decimal>"} object as its bigint (in place). */
+function bigsIn(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = bigsIn(value[i]);
+    return value;
+  }
+  if (value === null || typeof value !== "object") return value;
+  const o = value as Record<string, unknown>;
+  for (const [k, x] of Object.entries(o)) {
+    const v = bigsIn(x);
+    if (v !== x) own(o, k, v);
+  }
+  return typeof o.$big === "string" && /^\d+$/.test(o.$big) ? BigInt(o.$big) : o;
+}
+
+/**
+ * Sets an own property, whatever its name: a key "__proto__" stays a plain key, as JSON.parse made it (defined,
+ * not assigned; only then, since defining a property makes V8 keep the object in its slower dictionary form).
+ */
+function own(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === "__proto__")
+    Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
 }
 
 export function encodeMeta(meta: GroupMeta): Uint8Array {

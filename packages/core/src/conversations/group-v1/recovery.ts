@@ -8,7 +8,8 @@ import type { GroupEffect } from "./effects.js";
 import { createKeyPackage } from "./key-packages.js";
 import { control } from "./outbound.js";
 import { reconcile } from "./reconcile.js";
-import { type EngineContext, listGroups, loadMeta, openSession, Session } from "./session.js";
+import { decodeMeta, metaKey } from "./records.js";
+import { type EngineContext, listGroups, openSession, Session } from "./session.js";
 
 /**
  * Time-driven work for every group (or one): key-package timeouts, leave failover, gap recovery (history
@@ -17,14 +18,18 @@ import { type EngineContext, listGroups, loadMeta, openSession, Session } from "
 export async function tick(ctx: EngineContext, tx: TransactionView, cid?: string): Promise<GroupEffect[]> {
   const effects: GroupEffect[] = [];
   for (const id of cid ? [cid] : await listGroups(tx, ctx.ns)) {
-    const meta = await loadMeta(tx, ctx.ns, id);
+    const stored = await tx.get(ctx.ns.meta, metaKey(id));
+    const meta = stored && decodeMeta(stored);
     // A member whose head removed it still polls for a while: a branch keeping it may yet win.
-    if (meta?.status !== "active" && meta?.status !== "removed") continue;
+    if (!stored || !meta || (meta.status !== "active" && meta.status !== "removed")) continue;
     const s = new Session(ctx, tx, meta);
+    s.ticked = true;
     s.reportEvictions(ctx.orphans.sweep(id, ctx.now()));
     await reconcile(s);
     await checkGaps(s);
-    effects.push(...s.flush());
+    // Nothing was due: the group's record is not rewritten (an idle group writes nothing).
+    if (s.unchanged(stored)) s.noteDue();
+    else effects.push(...s.flush());
   }
   return effects;
 }

@@ -1,8 +1,9 @@
 /**
  * GroupV1 as a registered conversation type: its runtime wraps the `GroupV1Engine` (MLS, fork choice,
  * recovery) and speaks the framework's lifecycle. Its state spans many records of its own namespaces (epochs,
- * key packages), so it receives transactionally (`receive`) rather than through the pure `open`, and its
- * framework state record holds nothing.
+ * key packages), so it receives transactionally (`receive`) rather than through the pure `open`. Its
+ * framework state record holds only when the group is next due (due.ts): the sweep wakes it then, not on
+ * every sweep.
  */
 import { LifecycleError } from "../../framework/errors.js";
 import type { Command, Effect, StepContext, TypeLifecycle } from "../../framework/lifecycle.js";
@@ -10,13 +11,16 @@ import type { ConversationRef, ConversationTypeRuntime } from "../../framework/r
 import type { TransactionView } from "../../framework/store.js";
 import { GroupControlFrameSchema } from "../../wire/gen/logoschat/group/group_v1_pb.js";
 import { fromBinary } from "../../wire/index.js";
+import { decodeDueState, encodeDueState, type GroupDueState } from "./due-state.js";
 import type { GroupEffect } from "./effects.js";
 import { GroupV1Engine, type GroupV1Options } from "./engine.js";
 import { BY_ME, BY_PEER, type GroupOrigin, groupEffects, groupRef } from "./outcome.js";
 import { IDS_NS, KP_NS, NS, OUTBOX_NS } from "./records.js";
 import { groupV1Spec } from "./spec.js";
 
-export type GroupV1Runtime = ConversationTypeRuntime<undefined, never> & { readonly engine: GroupV1Engine };
+export type GroupV1Runtime = ConversationTypeRuntime<GroupDueState | undefined, never> & {
+  readonly engine: GroupV1Engine;
+};
 
 /**
  * Whether a GroupControlFrame makes the receiver create state: a key-package request (a new key package
@@ -60,20 +64,49 @@ export async function createGroupV1Runtime(options: GroupV1Options): Promise<Gro
     engine,
     // Never called: the decoder hands GroupV1 payloads to `receive`.
     open: () => ({ ok: false, reason: "bad-message" }),
-    encodeState: () => new Uint8Array(0),
-    decodeState: () => undefined,
+    encodeState: encodeGroupDueState,
+    decodeState: decodeDueState,
     lifecycle: engineLifecycle(engine),
   };
+}
+
+/** The framework state of a group: when it is next due (a type built on the engine encodes it the same way). */
+export const encodeGroupDueState = (state: GroupDueState | undefined): Uint8Array => encodeDueState(state ?? { at: 0 });
+
+/** What a type built on the engine adds to GroupV1's lifecycle (extension.ts). */
+export interface EngineHooks {
+  /**
+   * A wake's work on one group in place of `tick` alone, in the wake's transaction (AccountDirectV1 also keeps
+   * the roster equal to its device lists); the due times its steps note are kept as tick's are.
+   */
+  readonly wake?: (tx: TransactionView, conversationId: string) => Promise<GroupEffect[]>;
 }
 
 /**
  * GroupV1's lifecycle over an engine; a type built on the engine (extension.ts) takes it and sets its own
  * namespaces, starts and control claim.
  */
-export function engineLifecycle(engine: GroupV1Engine): TypeLifecycle<undefined, never> {
-  type Ctx = StepContext<undefined>;
-  const translate = (ctx: Ctx, effects: readonly GroupEffect[], origin: GroupOrigin) =>
-    groupEffects(engine, ctx.tx, effects, origin);
+export function engineLifecycle(
+  engine: GroupV1Engine,
+  hooks: EngineHooks = {},
+): TypeLifecycle<GroupDueState | undefined, never> {
+  const work = hooks.wake ?? ((tx: TransactionView, cid: string) => engine.tick(tx, cid));
+  type Ctx = StepContext<GroupDueState | undefined>;
+  /** Keeps, with the step, when each group it wrote is next due; true when one changed. */
+  async function stageDue(ctx: Ctx, tx: TransactionView): Promise<boolean> {
+    let changed = false;
+    for (const [cid, due] of engine.dueTimes(tx)) {
+      const at = due ?? Number.POSITIVE_INFINITY;
+      if ((await ctx.states.get(cid))?.at === at) continue;
+      ctx.states.put(groupRef(engine, cid), { at });
+      changed = true;
+    }
+    return changed;
+  }
+  const translate = async (ctx: Ctx, effects: readonly GroupEffect[], origin: GroupOrigin, tx = ctx.tx) => {
+    await stageDue(ctx, tx);
+    return groupEffects(engine, ctx.tx, effects, origin);
+  };
 
   async function command(ctx: Ctx, ref: ConversationRef, c: Command): Promise<readonly Effect[]> {
     const tx = ctx.tx;
@@ -101,7 +134,7 @@ export function engineLifecycle(engine: GroupV1Engine): TypeLifecycle<undefined,
     return translate(ctx, effects, BY_ME);
   }
 
-  const lifecycle: TypeLifecycle<undefined, never> = {
+  const lifecycle: TypeLifecycle<GroupDueState | undefined, never> = {
     namespaces: [NS, KP_NS, OUTBOX_NS, IDS_NS],
     starts: ["group"],
     consumesControl: true,
@@ -143,14 +176,20 @@ export function engineLifecycle(engine: GroupV1Engine): TypeLifecycle<undefined,
       const held = effects.find((e) => e.kind === "held");
       // Nothing written: a replay, our own echo, or a group we left. Quiet, like PrivateV1 replays.
       if (!rejected && !held && view.writes === 0) return { outcome: { ok: false, reason: "replay" }, effects: [] };
-      const out = await translate(ctx, effects, BY_PEER);
+      const out = await translate(ctx, effects, BY_PEER, view);
       if (rejected) return { outcome: { ok: false, reason: rejected.reason }, effects: out };
       if (held?.kind === "held") return { outcome: { ok: false, reason: held.reason }, effects: out };
       return { outcome: { ok: true }, effects: out };
     },
     async wake(ctx, ref) {
-      return translate(ctx, await engine.tick(ctx.tx, ref.id), BY_PEER);
+      const view = new WriteCount(ctx.tx);
+      const effects = await work(view, ref.id);
+      const moved = await stageDue(ctx, view);
+      // Nothing was due: no commit at all.
+      if (effects.length === 0 && view.writes === 0 && !moved) return undefined;
+      return groupEffects(engine, ctx.tx, effects, BY_PEER);
     },
+    due: (state) => (state === undefined || state.at === Number.POSITIVE_INFINITY ? undefined : state.at),
     async resume(ctx, ref) {
       // Listen on its topic, then ask its history for what was published while we were away.
       const effects = await translate(ctx, await engine.recover(ctx.tx, ref.id), BY_PEER);
@@ -170,5 +209,6 @@ export function engineLifecycle(engine: GroupV1Engine): TypeLifecycle<undefined,
       return engine.summary(ctx.tx, ref.id);
     },
   };
+
   return lifecycle;
 }

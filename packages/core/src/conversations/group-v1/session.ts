@@ -11,6 +11,7 @@ import type { CryptoProvider, RandomSource } from "../../crypto/provider.js";
 import type { TransactionView } from "../../framework/store.js";
 import { groupContentTopic } from "./address.js";
 import type { GroupIdentity } from "./credential.js";
+import { DueNotes, groupDue } from "./due.js";
 import type { GroupEffect } from "./effects.js";
 import { GroupError } from "./errors.js";
 import { clientConfig, decodeState, encodeState, encodeTree, type RosterEntry, roster, suiteId } from "./mls.js";
@@ -37,8 +38,11 @@ export interface GroupV1Options {
   /** Ids, salts and group ids. Defaults to the provider's randomness. */
   readonly random?: RandomSource;
   readonly suite?: CiphersuiteName;
-  /** ts-mls crypto backend (default "noble": synchronous, measured faster than its WebCrypto provider). */
-  readonly mlsCrypto?: "noble" | "webcrypto";
+  /**
+   * ts-mls crypto backend. Default "provider": hash, KDF and signatures on `crypto` (suite.ts), the rest on
+   * ts-mls's noble provider; "noble" and "webcrypto" are ts-mls's own providers as they are.
+   */
+  readonly mlsCrypto?: "provider" | "noble" | "webcrypto";
   /** Epochs below head - finalityDepth are final: their states are deleted and competitors ignored. */
   readonly finalityDepth?: number;
   readonly maxMembers?: number;
@@ -89,6 +93,8 @@ export class EngineContext {
   readonly orphans: OrphanBuffer;
   /** Last history fetch per group asked for by a held message (not stored: held input writes nothing). */
   readonly heldRecovery = new Map<string, number>();
+  /** When each group a step wrote is next due (due.ts), for the runtime to keep with the step's commit. */
+  readonly due = new DueNotes();
   readonly config: ClientConfig;
   readonly self: string;
   readonly random: RandomSource;
@@ -169,6 +175,8 @@ export class Session {
   private readonly newTrees = new Set<string>();
   /** Own key packages to delete once the step succeeds. */
   readonly usedKeyPackages = new Set<string>();
+  /** Set by `tick`: its time-driven work has just run (due.ts). */
+  ticked = false;
   constructor(
     readonly ctx: EngineContext,
     readonly tx: TransactionView,
@@ -273,6 +281,19 @@ export class Session {
     return { get: (key) => this.records.get(ns, key), put: (key, value) => this.records.put(ns, key, value) };
   }
 
+  /** Whether the step changed nothing: no effect, no pending write, and the record still encodes as `stored`. */
+  unchanged(stored: Uint8Array): boolean {
+    if (this.effects.length > 0 || this.dirty.size > 0 || this.deleted.size > 0) return false;
+    if (this.usedKeyPackages.size > 0 || !this.records.empty) return false;
+    const now = encodeMeta(this.meta);
+    return now.length === stored.length && now.every((b, i) => b === stored[i]);
+  }
+
+  /** Notes when the group is next due (due.ts) for the step's commit. */
+  noteDue(): void {
+    this.ctx.due.note(this.tx, this.cid, groupDue(this, this.ticked));
+  }
+
   /** Writes everything into the transaction. Only called once the step has fully succeeded. */
   flush(): GroupEffect[] {
     const NS = this.ctx.ns.meta;
@@ -291,6 +312,7 @@ export class Session {
     for (const ref of this.usedKeyPackages) this.tx.delete(this.ctx.ns.kp, ref);
     this.records.flush();
     this.tx.put(NS, metaKey(this.cid), encodeMeta(this.meta));
+    this.noteDue();
     return this.effects;
   }
 }
