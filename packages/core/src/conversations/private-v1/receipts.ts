@@ -10,7 +10,14 @@ export const MAX_RECEIPTS = 1000;
 
 const RECEIPT_TAG = 8;
 const RECEIPT_ID = 16;
-const RECEIPT = RECEIPT_TAG + RECEIPT_ID;
+/** Bytes of one receipt. */
+export const RECEIPT = RECEIPT_TAG + RECEIPT_ID;
+
+/**
+ * Receipts made by `rememberReceipt`, with the receipts they extend and how many of the oldest they dropped:
+ * what lets work-records.ts write one receipt record (and delete the dropped ones) instead of them all.
+ */
+export const receiptLinks = new WeakMap<Uint8Array, { readonly from: Uint8Array; readonly dropped: number }>();
 
 export function rememberReceipt(receipts: Uint8Array, ciphertext: Uint8Array, sdsId: string): Uint8Array {
   const id = fromHex(sdsId);
@@ -20,6 +27,7 @@ export function rememberReceipt(receipts: Uint8Array, ciphertext: Uint8Array, sd
   out.set(receipts.subarray(receipts.length - keep), 0);
   out.set(ciphertext.subarray(ciphertext.length - RECEIPT_TAG), keep);
   out.set(id, keep + RECEIPT_TAG);
+  receiptLinks.set(out, { from: receipts, dropped: (receipts.length - keep) / RECEIPT });
   return out;
 }
 
