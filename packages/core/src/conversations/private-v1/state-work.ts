@@ -1,11 +1,13 @@
 /**
  * The work in progress of a version-6 PrivateV1 state that grows with traffic: the receipts, the frames given
- * up, and the SDS owed acknowledgements, missing ids and buffered (out-of-order) messages. Inside the state
+ * up, the SDS owed acknowledgements, missing ids and buffered (out-of-order) messages, and the frames recently
+ * reassembled (remembered to drop a late duplicate segment: up to 64, one more with every received message). Inside the state
  * while small (`workInline`), otherwise in records of their own (work-records.ts), which `decodePrivateState`
  * takes from what was read with the state's bytes (`supplyWork`) or, for bytes encoded in this process, from
  * the state they were encoded from (`rememberWork`). Like state-history.ts for the SDS history.
  */
 import type { BufferedMessage, MissingMessage, OwedAck, SdsState } from "../../primitives/sds/index.js";
+import type { CompletedMessage } from "../../primitives/segmentation/index.js";
 import { RECEIPT } from "./receipts.js";
 import type { OutboundFrame, PrivateV1State } from "./state.js";
 
@@ -15,6 +17,7 @@ export interface Work {
   readonly ackOwed: readonly OwedAck[];
   readonly missing: readonly MissingMessage[];
   readonly incoming: readonly BufferedMessage[];
+  readonly completed: readonly CompletedMessage[];
 }
 
 /** How many of each a state counts when its work is in records: written in the state, checked on read. */
@@ -24,6 +27,7 @@ export interface WorkCounts {
   readonly ackOwed: number;
   readonly missing: number;
   readonly incoming: number;
+  readonly completed: number;
 }
 
 /** Written in place of the SDS lists in a version-6 state's SDS section when they are records. */
@@ -43,6 +47,7 @@ export function workCounts(s: PrivateV1State): WorkCounts {
     ackOwed: s.sds.ackOwed.length,
     missing: s.sds.missing.length,
     incoming: s.sds.incoming.length,
+    completed: s.reassembly.completed.length,
   };
 }
 
@@ -53,7 +58,7 @@ export function workCounts(s: PrivateV1State): WorkCounts {
  */
 export function workInline(s: PrivateV1State): boolean {
   const c = workCounts(s);
-  return c.receipts + c.lostFrames + c.ackOwed + c.missing + c.incoming <= INLINE_WORK;
+  return c.receipts + c.lostFrames + c.ackOwed + c.missing + c.incoming + c.completed <= INLINE_WORK;
 }
 
 const encodedWork = new WeakMap<Uint8Array, Work>();
@@ -67,7 +72,8 @@ export function supplyWork(bytes: Uint8Array, work: Work): void {
 /** Makes decoding `bytes` (just encoded from `s`) take the work from `s`. */
 export function rememberWork(bytes: Uint8Array, s: PrivateV1State): void {
   const { ackOwed, missing, incoming } = s.sds;
-  encodedWork.set(bytes, { receipts: s.receipts, lostFrames: s.lostFrames, ackOwed, missing, incoming });
+  const { receipts, lostFrames } = s;
+  encodedWork.set(bytes, { receipts, lostFrames, ackOwed, missing, incoming, completed: s.reassembly.completed });
 }
 
 /**
@@ -80,5 +86,5 @@ export function workFor(bytes: Uint8Array, counts: WorkCounts): Work | undefined
   const known = encodedWork.get(bytes) ?? loadedWork.get(bytes);
   if (known) return known;
   const none = Object.values(counts).every((n) => n === 0);
-  return none ? { receipts: new Uint8Array(0), lostFrames: [], ...NO_SDS_WORK } : undefined;
+  return none ? { receipts: new Uint8Array(0), lostFrames: [], ...NO_SDS_WORK, completed: [] } : undefined;
 }

@@ -83,7 +83,8 @@ export interface PendingReset {
 /**
  * Version 6 keeps the rest of what grows with traffic out of the state: the receipts (up to 24 KB, one more
  * with every received message), the frames given up (up to 256), and the SDS owed acknowledgements, missing
- * ids and buffered out-of-order messages (with their content) are records, one per item, written as deltas
+ * ids and buffered out-of-order messages (with their content), and the reassembly's memory of frames
+ * completed (up to 64, rewritten by every receive) are records, one per item, written as deltas
  * (work-records.ts); the state holds how many of each there are. While there are at most `INLINE_WORK` of them
  * together they stay inline (a flag says which). Version 5 is still read; the first commit after writes them
  * as records.
@@ -213,7 +214,7 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
     .sized((w) =>
       writeSdsState(w, inline ? { ...sds, outgoing: split.others } : { ...sds, ...NO_HISTORY, outgoing: split.others }),
     )
-    .cached(reassemblyBytes, s.reassembly, writeReassembly);
+    .cached(reassemblyBytes, work ? s.reassembly : { partial: s.reassembly.partial, completed: [] }, writeReassembly);
   // The frames themselves are records (frame-records.ts): only how many, to tell a state read without them.
   w.u32(s.outbound.length);
   // The window and filter are records (history-records.ts): their sizes, to tell a state read without them.
@@ -223,7 +224,7 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
   if (work) w.u8(1);
   else {
     const c = workCounts(s);
-    w.u8(0).u32(c.receipts).u32(c.lostFrames).u32(c.ackOwed).u32(c.missing).u32(c.incoming);
+    w.u8(0).u32(c.receipts).u32(c.lostFrames).u32(c.ackOwed).u32(c.missing).u32(c.incoming).u32(c.completed);
   }
   if (s.invite)
     w.u8(1)
@@ -279,6 +280,7 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
     if (section[0] !== (version >= 3 ? 2 : 1)) return undefined;
     const reassembly = deserializeReassemblyState(section, version >= 3 ? lookupFor(bytes) : undefined);
     if (!ratchet.ok || !sds.ok || !reassembly.ok) return undefined;
+    let reassemblyState = reassembly.state;
     let outbound: OutboundFrame[] = [];
     let sdsState = sds.state;
     if (version >= 4) {
@@ -305,6 +307,7 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
             ackOwed: r.u32(),
             missing: r.u32(),
             incoming: r.u32(),
+            completed: r.u32(),
           })
         : undefined;
     if (workForm === 0 && !work) return undefined;
@@ -346,6 +349,7 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       sdsState = { ...sdsState, ackOwed, missing, incoming };
       receipts = work.receipts;
       lostFrames = [...work.lostFrames];
+      reassemblyState = { partial: reassemblyState.partial, completed: work.completed };
     }
     return {
       role,
@@ -358,7 +362,7 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       lastFrameTimestamp,
       ratchet: ratchet.state,
       sds: sdsState,
-      reassembly: reassembly.state,
+      reassembly: reassemblyState,
       outbound,
       invite,
       receipts,
