@@ -24,8 +24,7 @@ import { seededRandom } from "../../src/crypto/index.js";
 import { NodeCryptoProvider } from "../../src/crypto/node.js";
 import { CONVERSATION_STATE_NS } from "../../src/framework/conversation-store.js";
 import { serializeRatchetState } from "../../src/primitives/ratchet/index.js";
-import { sessionPair } from "../support/private-v1-session.js";
-import { type FixtureEntries, fixtureSides, Side } from "../support/private-v1-side.js";
+import { type FixtureEntries, fixtureSides, type Side, sides } from "../support/private-v1-side.js";
 
 const crypto = new NodeCryptoProvider({ random: seededRandom("private-v1-work-records") });
 
@@ -122,7 +121,7 @@ describe("PrivateV1 work records", () => {
 
   it("frames given up are records: a send and its sweep write as much at message 1,500 as at 3,000", async () => {
     const engine = new PrivateV1Engine(crypto, { sds: { giveUpAfterMs: 60_000 } });
-    const a = new Side(engine, sessionPair(crypto, engine).alice);
+    const { a } = sides(engine);
     const at = new Map<number, Cost>();
     for (let i = 1; i <= 3_000; i++) {
       const now = 2_000 + i * 1_000;
