@@ -38,6 +38,7 @@ const work = (side: Side) => ({
   ackOwed: side.state.sds.ackOwed,
   missing: side.state.sds.missing,
   incoming: side.state.sds.incoming.map((m) => [m.messageId, toHex(m.content), m.dependencies]),
+  completed: side.state.reassembly.completed.map((c) => [c.sender, toHex(c.hash), c.completedAt]),
 });
 
 /** After a restart, the work read from the records is the work the side had in memory. */
@@ -167,6 +168,25 @@ describe("PrivateV1 work records", () => {
     expect(await count(b, RECEIPTS_NS)).toBe(14);
     expect(await count(b, OWED_NS)).toBe(b.state.sds.ackOwed.length);
     await restartsTheSame(b);
+  });
+
+  it("items that change places (an owed ack owed again moves to the end) are read back in their new order", async () => {
+    const engine = new PrivateV1Engine(crypto);
+    const { a, b } = sides(engine);
+    for (let i = 0; i < 12; i++) for (const p of await a.send(`one ${i}`, 2_000 + i)) await b.open(p, 2_000 + i);
+    const owed = b.state.sds.ackOwed;
+    expect(owed.length).toBeGreaterThan(4);
+    // The same objects, one cited (dropped) and the first owed again (moved to the end): what SDS's `cited`
+    // and `owe` make.
+    const moved = [owed[1]!, ...owed.slice(3), owed[0]!];
+    b.state = { ...b.state, sds: { ...b.state.sds, ackOwed: moved } };
+    const ops = b.store.byNs.get(OWED_NS)!.ops;
+    await b.commit();
+    // The moved one is written under a number after the rest (its old record deleted), the dropped one
+    // deleted: 3 operations; the others keep their records.
+    expect(b.store.byNs.get(OWED_NS)!.ops - ops).toBe(3);
+    await restartsTheSame(b);
+    expect(b.state.sds.ackOwed.map((x) => x.messageId)).toEqual(moved.map((x) => x.messageId));
   });
 
   it("a version-5 store opens, moves its work to records on its first commit, and keeps working", async () => {
