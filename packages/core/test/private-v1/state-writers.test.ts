@@ -92,17 +92,27 @@ function refPrivate(s: PrivateV1State): Uint8Array {
   const inline = known.length + lost.length + abandoned.length <= 8;
   const history = { known: [], bloom: new Uint8Array(0), lost: [], abandoned: [] };
   // Version 6: the receipts, frames given up, owed acks, missing ids, buffered messages and the reassembly's
-  // completed frames are records too
+  // completed frames and the ratchet's skipped keys are records too
   // (the state holds how many), unless there are at most 8 of them together.
   const receipts = Math.ceil(s.receipts.length / 24);
   const { ackOwed, missing, incoming } = s.sds;
   const completed = s.reassembly.completed.length;
-  const counts = [receipts, s.lostFrames.length, ackOwed.length, missing.length, incoming.length, completed];
+  const counts = [
+    receipts,
+    s.lostFrames.length,
+    ackOwed.length,
+    missing.length,
+    incoming.length,
+    completed,
+    s.ratchet.skipped.length,
+  ];
   const work = counts.reduce((a, b) => a + b) <= 8;
   const workless = work ? s.sds : { ...s.sds, ackOwed: [], missing: [], incoming: [] };
   const sds = inline ? { ...workless, outgoing } : { ...workless, outgoing, ...history };
   const reassembly = work ? s.reassembly : { ...s.reassembly, completed: [] };
-  w.bytes(refRatchet(s.ratchet)).bytes(serializeSdsState(sds)).bytes(refReassemblyIndex(reassembly));
+  w.bytes(refRatchet(work ? s.ratchet : { ...s.ratchet, skipped: [] }))
+    .bytes(serializeSdsState(sds))
+    .bytes(refReassemblyIndex(reassembly));
   w.u32(s.outbound.length);
   if (inline) w.u8(1);
   else w.u8(0).u32(bloom.length).u32(known.length).u32(lost.length).u32(abandoned.length);
@@ -342,6 +352,7 @@ describe("PrivateV1 state of a real conversation", () => {
         missing,
         incoming,
         completed: [...state.reassembly.completed],
+        skipped: [...state.ratchet.skipped],
       });
       expect(toHex(encodePrivateState(decodePrivateState(read)!))).toBe(bytes);
       checked++;

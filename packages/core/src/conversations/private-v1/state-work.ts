@@ -1,11 +1,14 @@
 /**
  * The work in progress of a version-6 PrivateV1 state that grows with traffic: the receipts, the frames given
  * up, the SDS owed acknowledgements, missing ids and buffered (out-of-order) messages, and the frames recently
- * reassembled (remembered to drop a late duplicate segment: up to 64, one more with every received message). Inside the state
+ * reassembled (remembered to drop a late duplicate segment: up to 64, one more with every received message),
+ * and the ratchet's skipped message keys (one per message that has not arrived in order: up to 2 × max_skip). Inside the state
  * while small (`workInline`), otherwise in records of their own (work-records.ts), which `decodePrivateState`
  * takes from what was read with the state's bytes (`supplyWork`) or, for bytes encoded in this process, from
  * the state they were encoded from (`rememberWork`). Like state-history.ts for the SDS history.
  */
+
+import type { SkippedKey } from "../../primitives/ratchet/index.js";
 import type { BufferedMessage, MissingMessage, OwedAck, SdsState } from "../../primitives/sds/index.js";
 import type { CompletedMessage } from "../../primitives/segmentation/index.js";
 import { RECEIPT } from "./receipts.js";
@@ -18,6 +21,7 @@ export interface Work {
   readonly missing: readonly MissingMessage[];
   readonly incoming: readonly BufferedMessage[];
   readonly completed: readonly CompletedMessage[];
+  readonly skipped: readonly SkippedKey[];
 }
 
 /** How many of each a state counts when its work is in records: written in the state, checked on read. */
@@ -28,6 +32,7 @@ export interface WorkCounts {
   readonly missing: number;
   readonly incoming: number;
   readonly completed: number;
+  readonly skipped: number;
 }
 
 /** Written in place of the SDS lists in a version-6 state's SDS section when they are records. */
@@ -48,6 +53,7 @@ export function workCounts(s: PrivateV1State): WorkCounts {
     missing: s.sds.missing.length,
     incoming: s.sds.incoming.length,
     completed: s.reassembly.completed.length,
+    skipped: s.ratchet.skipped.length,
   };
 }
 
@@ -58,7 +64,7 @@ export function workCounts(s: PrivateV1State): WorkCounts {
  */
 export function workInline(s: PrivateV1State): boolean {
   const c = workCounts(s);
-  return c.receipts + c.lostFrames + c.ackOwed + c.missing + c.incoming + c.completed <= INLINE_WORK;
+  return Object.values(c).reduce((a, b) => a + b) <= INLINE_WORK;
 }
 
 const encodedWork = new WeakMap<Uint8Array, Work>();
@@ -73,7 +79,8 @@ export function supplyWork(bytes: Uint8Array, work: Work): void {
 export function rememberWork(bytes: Uint8Array, s: PrivateV1State): void {
   const { ackOwed, missing, incoming } = s.sds;
   const { receipts, lostFrames } = s;
-  encodedWork.set(bytes, { receipts, lostFrames, ackOwed, missing, incoming, completed: s.reassembly.completed });
+  const { completed } = s.reassembly;
+  encodedWork.set(bytes, { receipts, lostFrames, ackOwed, missing, incoming, completed, skipped: s.ratchet.skipped });
 }
 
 /**
@@ -86,5 +93,5 @@ export function workFor(bytes: Uint8Array, counts: WorkCounts): Work | undefined
   const known = encodedWork.get(bytes) ?? loadedWork.get(bytes);
   if (known) return known;
   const none = Object.values(counts).every((n) => n === 0);
-  return none ? { receipts: new Uint8Array(0), lostFrames: [], ...NO_SDS_WORK, completed: [] } : undefined;
+  return none ? { receipts: new Uint8Array(0), lostFrames: [], ...NO_SDS_WORK, completed: [], skipped: [] } : undefined;
 }

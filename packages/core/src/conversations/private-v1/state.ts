@@ -84,7 +84,8 @@ export interface PendingReset {
  * Version 6 keeps the rest of what grows with traffic out of the state: the receipts (up to 24 KB, one more
  * with every received message), the frames given up (up to 256), and the SDS owed acknowledgements, missing
  * ids and buffered out-of-order messages (with their content), and the reassembly's memory of frames
- * completed (up to 64, rewritten by every receive) are records, one per item, written as deltas
+ * completed (up to 64, rewritten by every receive), and the ratchet's skipped message keys (up to 2 × max_skip,
+ * one per message not received in order) are records, one per item, written as deltas
  * (work-records.ts); the state holds how many of each there are. While there are at most `INLINE_WORK` of them
  * together they stay inline (a flag says which). Version 5 is still read; the first commit after writes them
  * as records.
@@ -210,7 +211,7 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
     .string(s.remoteId)
     .string(s.contentTopic);
   w.raw(s.selfKey).raw(s.peerKey).uint(s.createdAt).uint(s.lastFrameTimestamp);
-  w.sized((w) => writeRatchetState(w, s.ratchet))
+  w.sized((w) => writeRatchetState(w, work ? s.ratchet : { ...s.ratchet, skipped: [] }))
     .sized((w) =>
       writeSdsState(w, inline ? { ...sds, outgoing: split.others } : { ...sds, ...NO_HISTORY, outgoing: split.others }),
     )
@@ -225,6 +226,7 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
   else {
     const c = workCounts(s);
     w.u8(0).u32(c.receipts).u32(c.lostFrames).u32(c.ackOwed).u32(c.missing).u32(c.incoming).u32(c.completed);
+    w.u32(c.skipped);
   }
   if (s.invite)
     w.u8(1)
@@ -281,6 +283,7 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
     const reassembly = deserializeReassemblyState(section, version >= 3 ? lookupFor(bytes) : undefined);
     if (!ratchet.ok || !sds.ok || !reassembly.ok) return undefined;
     let reassemblyState = reassembly.state;
+    let ratchetState = ratchet.state;
     let outbound: OutboundFrame[] = [];
     let sdsState = sds.state;
     if (version >= 4) {
@@ -308,6 +311,7 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
             missing: r.u32(),
             incoming: r.u32(),
             completed: r.u32(),
+            skipped: r.u32(),
           })
         : undefined;
     if (workForm === 0 && !work) return undefined;
@@ -350,6 +354,7 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       receipts = work.receipts;
       lostFrames = [...work.lostFrames];
       reassemblyState = { partial: reassemblyState.partial, completed: work.completed };
+      ratchetState = { ...ratchetState, skipped: work.skipped };
     }
     return {
       role,
@@ -360,7 +365,7 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       peerKey,
       createdAt,
       lastFrameTimestamp,
-      ratchet: ratchet.state,
+      ratchet: ratchetState,
       sds: sdsState,
       reassembly: reassemblyState,
       outbound,

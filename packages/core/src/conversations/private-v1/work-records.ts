@@ -9,7 +9,9 @@
  *   messages with their content (up to `maxIncoming` and 32 MiB), `private-v1.owed`, `private-v1.missing`,
  *   `private-v1.incoming`;
  * - the frames the reassembly completed recently (up to 64, remembered to drop a late duplicate segment; one
- *   more with every received message, ~5 KB rewritten by every receive in version 5), `private-v1.completed`.
+ *   more with every received message, ~5 KB rewritten by every receive in version 5), `private-v1.completed`;
+ * - the ratchet's skipped message keys (up to 2 × max_skip, 76 bytes each, one per message not received in
+ *   order, kept until used or expired), `private-v1.skipped`.
  *
  * Keys are `<local id>/<number>`, the number (12 hex digits) increasing in list order, so a scan reads a list
  * in order. An item kept from one state to the next (the same object: states are immutable) keeps its record;
@@ -22,6 +24,7 @@ import { concatBytes } from "../../base/bytes.js";
 import type { ReadView, StateRecords } from "../../framework/lifecycle.js";
 import type { ConversationRef } from "../../framework/runtime.js";
 import type { StoreEntry, TransactionView } from "../../framework/store.js";
+import type { SkippedKey } from "../../primitives/ratchet/index.js";
 import { readBufferedMessage, writeBufferedMessage } from "../../primitives/sds/index.js";
 import type { CompletedMessage } from "../../primitives/segmentation/index.js";
 import { RECEIPT, receiptLinks } from "./receipts.js";
@@ -34,6 +37,7 @@ export const OWED_NS = "private-v1.owed";
 export const MISSING_NS = "private-v1.missing";
 export const INCOMING_NS = "private-v1.incoming";
 export const COMPLETED_NS = "private-v1.completed";
+export const SKIPPED_NS = "private-v1.skipped";
 
 const RECORD_VERSION = 1;
 
@@ -61,6 +65,12 @@ const LISTS = {
     ns: COMPLETED_NS,
     write: (w: ByteWriter, c: CompletedMessage) => void w.string(c.sender).bytes(c.hash).uint(c.completedAt),
     read: (r: ByteReader): CompletedMessage => ({ sender: r.string(), hash: r.bytes(), completedAt: r.uint() }),
+  },
+  // As the ratchet state writes them.
+  skipped: {
+    ns: SKIPPED_NS,
+    write: (w: ByteWriter, k: SkippedKey) => void w.raw(k.dh).u32(k.n).uint(k.createdAt).raw(k.messageKey),
+    read: (r: ByteReader): SkippedKey => ({ dh: r.raw(32), n: r.u32(), createdAt: r.uint(), messageKey: r.raw(32) }),
   },
 } as const;
 type ListName = keyof typeof LISTS;
@@ -229,6 +239,7 @@ export function workRecords(): StateRecords<PrivateV1State> & { abort(): void } 
         missing: items("missing"),
         incoming: items("incoming"),
         completed: items("completed"),
+        skipped: items("skipped"),
       });
     },
     async stage(view: TransactionView, ref: ConversationRef, state: PrivateV1State): Promise<void> {
@@ -243,6 +254,7 @@ export function workRecords(): StateRecords<PrivateV1State> & { abort(): void } 
         missing,
         incoming,
         completed: reassembly.completed,
+        skipped: state.ratchet.skipped,
       };
       for (const name of LIST_NAMES) stageSeq(view, ref.id, name, h.lists[name], inline ? NONE : want[name]);
     },
