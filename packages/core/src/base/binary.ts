@@ -52,6 +52,15 @@ export class ByteWriter {
     return this;
   }
 
+  /**
+   * Makes room for `n` more bytes at once: a caller about to write large byte strings (a frame record with
+   * megabytes of sealed segments) saves the copies of growing the buffer step by step.
+   */
+  reserve(n: number): this {
+    this.#reserve(n);
+    return this;
+  }
+
   /** Exactly `bytes.length` raw bytes: the reader must know the length. */
   raw(bytes: Uint8Array): this {
     this.#reserve(bytes.length);
@@ -210,8 +219,11 @@ export class ByteWriter {
 
   finish(): Uint8Array {
     const buf = this.#buf;
-    const out = buf.slice(0, this.#length);
-    if (pool.length < POOL_SIZE && buf.length <= POOLED_MAX_BYTES) {
+    // A large buffer that is not pooled and at least half full is handed out as it is: copying it again would
+    // cost another pass over every byte (a frame record of megabytes), for at most twice its size in memory.
+    const keep = buf.length > POOLED_MAX_BYTES && this.#length >= buf.length / 2;
+    const out = keep ? buf.subarray(0, this.#length) : buf.slice(0, this.#length);
+    if (!keep && pool.length < POOL_SIZE && buf.length <= POOLED_MAX_BYTES) {
       buf.fill(0, 0, Math.max(this.#high, this.#length));
       pool.push(buf);
     }

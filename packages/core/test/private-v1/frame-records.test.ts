@@ -145,7 +145,7 @@ describe("PrivateV1 frame records", () => {
     expect(await a.frameRecords()).toBe(0);
     // First commit: the current version, one record per unacknowledged frame, and a record without them.
     await a.commit();
-    expect((await a.store.get(CONVERSATION_STATE_NS, a.key))![0]).toBe(5);
+    expect((await a.store.get(CONVERSATION_STATE_NS, a.key))![0]).toBe(6);
     expect(await a.frameRecords()).toBe(3);
     expect(await a.recordBytes()).toBeLessThan(aliceV3.length);
     await a.restart();

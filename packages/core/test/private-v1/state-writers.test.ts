@@ -19,6 +19,7 @@ import {
 } from "../../src/conversations/private-v1/state.js";
 import { supplyHistory } from "../../src/conversations/private-v1/state-history.js";
 import { splitFrames } from "../../src/conversations/private-v1/state-split.js";
+import { supplyWork } from "../../src/conversations/private-v1/state-work.js";
 import { seededRandom } from "../../src/crypto/index.js";
 import { NodeCryptoProvider } from "../../src/crypto/node.js";
 import {
@@ -79,7 +80,7 @@ function refReassemblyIndex(s: ReassemblyState): Uint8Array {
 }
 
 function refPrivate(s: PrivateV1State): Uint8Array {
-  const w = new ByteWriter().u8(5).u8(s.role === "initiator" ? 0 : 1);
+  const w = new ByteWriter().u8(6).u8(s.role === "initiator" ? 0 : 1);
   w.string(s.localId).string(s.remoteId).string(s.contentTopic);
   w.raw(s.selfKey).raw(s.peerKey).uint(s.createdAt).uint(s.lastFrameTimestamp);
   // Version 4: the SDS entries of outgoing frames are in the frames' records, and so are the frames.
@@ -90,11 +91,36 @@ function refPrivate(s: PrivateV1State): Uint8Array {
   const { known, lost, abandoned, bloom } = s.sds;
   const inline = known.length + lost.length + abandoned.length <= 8;
   const history = { known: [], bloom: new Uint8Array(0), lost: [], abandoned: [] };
-  const sds = inline ? { ...s.sds, outgoing } : { ...s.sds, outgoing, ...history };
-  w.bytes(refRatchet(s.ratchet)).bytes(serializeSdsState(sds)).bytes(refReassemblyIndex(s.reassembly));
+  // Version 6: the receipts, frames given up, owed acks, missing ids, buffered messages and the reassembly's
+  // completed frames and the ratchet's skipped keys are records too
+  // (the state holds how many), unless there are at most 8 of them together.
+  const receipts = Math.ceil(s.receipts.length / 24);
+  const { ackOwed, missing, incoming } = s.sds;
+  const completed = s.reassembly.completed.length;
+  const counts = [
+    receipts,
+    s.lostFrames.length,
+    ackOwed.length,
+    missing.length,
+    incoming.length,
+    completed,
+    s.ratchet.skipped.length,
+  ];
+  const work = counts.reduce((a, b) => a + b) <= 8;
+  const workless = work ? s.sds : { ...s.sds, ackOwed: [], missing: [], incoming: [] };
+  const sds = inline ? { ...workless, outgoing } : { ...workless, outgoing, ...history };
+  const reassembly = work ? s.reassembly : { ...s.reassembly, completed: [] };
+  w.bytes(refRatchet(work ? s.ratchet : { ...s.ratchet, skipped: [] }))
+    .bytes(serializeSdsState(sds))
+    .bytes(refReassemblyIndex(reassembly));
   w.u32(s.outbound.length);
   if (inline) w.u8(1);
   else w.u8(0).u32(bloom.length).u32(known.length).u32(lost.length).u32(abandoned.length);
+  if (work) w.u8(1);
+  else {
+    w.u8(0);
+    for (const n of counts) w.u32(n);
+  }
   const list = (l: readonly string[]) => {
     w.u32(l.length);
     for (const x of l) w.string(x);
@@ -111,8 +137,8 @@ function refPrivate(s: PrivateV1State): Uint8Array {
     const i = s.invite;
     w.u8(1).bytes(i.payload).string(i.conversationHint).string(i.contentTopic).string(i.sdsId);
   } else w.u8(0);
-  w.bytes(s.receipts).u32(s.lostFrames.length);
-  for (const o of s.lostFrames) frame(o);
+  w.bytes(work ? s.receipts : new Uint8Array(0)).u32(work ? s.lostFrames.length : 0);
+  for (const o of work ? s.lostFrames : []) frame(o);
   w.u32(s.generation);
   for (const t of [s.sessionSince, s.resetAt]) {
     if (t === undefined) w.u8(0);
@@ -319,6 +345,16 @@ describe("PrivateV1 state of a real conversation", () => {
         chunks: bloomChunks(state.sds.bloom),
         lost: [...state.sds.lost],
         abandoned: [...state.sds.abandoned],
+      });
+      const { ackOwed, missing, incoming } = state.sds;
+      supplyWork(read, {
+        receipts: state.receipts.slice(),
+        lostFrames: [...state.lostFrames],
+        ackOwed,
+        missing,
+        incoming,
+        completed: [...state.reassembly.completed],
+        skipped: [...state.ratchet.skipped],
       });
       expect(toHex(encodePrivateState(decodePrivateState(read)!))).toBe(bytes);
       checked++;

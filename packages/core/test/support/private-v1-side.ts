@@ -4,7 +4,7 @@
  * commit), and a restart that reads everything back from that store.
  */
 import { expect } from "vitest";
-import { utf8 } from "../../src/base/bytes.js";
+import { fromHex, utf8 } from "../../src/base/bytes.js";
 import { FRAMES_NS } from "../../src/conversations/private-v1/frame-records.js";
 import { privateV1Records } from "../../src/conversations/private-v1/records.js";
 import type { OutgoingPayload, PrivateV1Engine } from "../../src/conversations/private-v1/session.js";
@@ -16,12 +16,17 @@ import {
 import { CONVERSATION_STATE_NS } from "../../src/framework/conversation-store.js";
 import { MemoryStore } from "../../src/framework/memory-store.js";
 import { Transaction, type WriteOp } from "../../src/framework/store.js";
+import { sessionPair } from "./private-v1-session.js";
 
-/** A MemoryStore that counts commits, the bytes they write (values of puts) and their operations. */
+/**
+ * A MemoryStore that counts commits, the bytes they write (values of puts) and their operations, in all and
+ * by namespace.
+ */
 export class CountingStore extends MemoryStore {
   written = 0;
   commits = 0;
   ops = 0;
+  readonly byNs = new Map<string, { written: number; ops: number }>();
   failNext = false;
   override async commit(ops: readonly WriteOp[]): Promise<void> {
     if (this.failNext) {
@@ -30,7 +35,15 @@ export class CountingStore extends MemoryStore {
     }
     this.commits++;
     this.ops += ops.length;
-    for (const op of ops) if (op.op === "put") this.written += op.value.length;
+    for (const op of ops) {
+      const n = this.byNs.get(op.ns) ?? { written: 0, ops: 0 };
+      this.byNs.set(op.ns, n);
+      n.ops++;
+      if (op.op === "put") {
+        this.written += op.value.length;
+        n.written += op.value.length;
+      }
+    }
     return super.commit(ops);
   }
 }
@@ -94,4 +107,34 @@ export class Side {
   async recordBytes(): Promise<number> {
     return (await this.store.get(CONVERSATION_STATE_NS, this.key))!.length;
   }
+}
+
+/** Store entries of a fixture written by an older state version's code (hex values). */
+export type FixtureEntries = readonly { ns: string; key: string; value: string }[];
+
+/**
+ * Both sides of a fixture's conversation, their stores holding its entries and their states read from them
+ * (sides named by the fixture's conversation ids, so the restart finds their states).
+ */
+export async function fixtureSides(
+  engine: PrivateV1Engine,
+  fixture: { aliceId: string; bobId: string; alice: FixtureEntries; bob: FixtureEntries },
+): Promise<{ a: Side; b: Side }> {
+  const { alice, bob } = sessionPair(engine.crypto, engine);
+  const a = new Side(engine, { ...alice, localId: fixture.aliceId });
+  const b = new Side(engine, { ...bob, localId: fixture.bobId });
+  for (const [side, entries] of [
+    [a, fixture.alice],
+    [b, fixture.bob],
+  ] as const) {
+    for (const e of entries) await side.store.commit([{ op: "put", ns: e.ns, key: e.key, value: fromHex(e.value)! }]);
+    await side.restart();
+  }
+  return { a, b };
+}
+
+/** Both sides of a fresh session, each with its own counting store. */
+export function sides(engine: PrivateV1Engine): { a: Side; b: Side } {
+  const pair = sessionPair(engine.crypto, engine);
+  return { a: new Side(engine, pair.alice), b: new Side(engine, pair.bob) };
 }

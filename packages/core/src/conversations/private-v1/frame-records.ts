@@ -26,7 +26,12 @@ const RECORD_VERSION = 1;
 const keyOf = (localId: string, messageId: string) => `${localId}/${messageId}`;
 
 export function encodeStoredFrame(f: StoredFrame): Uint8Array {
-  const w = new ByteWriter().u8(RECORD_VERSION);
+  // Room for the sealed segments and the SDS messages at once (with ids and counters beside them).
+  let large = 0;
+  for (const p of f.frame.payloads) large += p.length;
+  for (const m of f.entries) large += m.bytes.length;
+  const w = new ByteWriter().reserve(large + 128 * (f.frame.payloads.length + f.entries.length) + 256);
+  w.u8(RECORD_VERSION);
   writeFrame(w, f.frame);
   w.u32(f.entries.length);
   for (const m of f.entries) writeOutgoingMessage(w, m);

@@ -10,16 +10,42 @@ export const MAX_RECEIPTS = 1000;
 
 const RECEIPT_TAG = 8;
 const RECEIPT_ID = 16;
-const RECEIPT = RECEIPT_TAG + RECEIPT_ID;
+/** Bytes of one receipt. */
+export const RECEIPT = RECEIPT_TAG + RECEIPT_ID;
+
+/**
+ * Receipts made by `rememberReceipt`, with the receipts they extend and how many of the oldest they dropped:
+ * what lets work-records.ts write one receipt record (and delete the dropped ones) instead of them all.
+ */
+export const receiptLinks = new WeakMap<Uint8Array, { readonly from: Uint8Array; readonly dropped: number }>();
+
+/**
+ * How far each receipts buffer this module allocated is written. Receipts are views into such a buffer; a view
+ * that ends where the buffer is written so far is extended in place (the bytes past its end belong to no
+ * other view, and the view itself never changes), so a receive appends 24 bytes instead of copying up to
+ * 24 KB. A view that is not the last one of its buffer (an older state) is copied, as are receipts read from
+ * elsewhere.
+ */
+const written = new WeakMap<ArrayBufferLike, number>();
 
 export function rememberReceipt(receipts: Uint8Array, ciphertext: Uint8Array, sdsId: string): Uint8Array {
   const id = fromHex(sdsId);
   if (!id || id.length !== RECEIPT_ID || ciphertext.length < RECEIPT_TAG) return receipts;
   const keep = Math.min(receipts.length, (MAX_RECEIPTS - 1) * RECEIPT);
-  const out = new Uint8Array(keep + RECEIPT);
-  out.set(receipts.subarray(receipts.length - keep), 0);
+  const end = receipts.byteOffset + receipts.length;
+  let out: Uint8Array;
+  if (written.get(receipts.buffer) === end && end + RECEIPT <= receipts.buffer.byteLength)
+    out = new Uint8Array(receipts.buffer, end - keep, keep + RECEIPT);
+  else {
+    // Room for as many again (up to twice the bound), so copies are rare: amortised, a receive copies 24 bytes.
+    const room = Math.min(2 * MAX_RECEIPTS, Math.max(4, 2 * (keep / RECEIPT + 1))) * RECEIPT;
+    out = new Uint8Array(Math.max(room, keep + RECEIPT)).subarray(0, keep + RECEIPT);
+    out.set(receipts.subarray(receipts.length - keep), 0);
+  }
   out.set(ciphertext.subarray(ciphertext.length - RECEIPT_TAG), keep);
   out.set(id, keep + RECEIPT_TAG);
+  written.set(out.buffer, out.byteOffset + out.length);
+  receiptLinks.set(out, { from: receipts, dropped: (receipts.length - keep) / RECEIPT });
   return out;
 }
 

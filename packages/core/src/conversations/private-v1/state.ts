@@ -11,6 +11,7 @@ import {
 import type { Role } from "./ids.js";
 import { historyFor, historyInline, NO_HISTORY, rememberHistory } from "./state-history.js";
 import { splitFrames } from "./state-split.js";
+import { NO_SDS_WORK, rememberWork, workCounts, workFor, workInline } from "./state-work.js";
 
 /** Delivery progress of one outgoing frame, aggregated over its segments' SDS states. */
 export interface OutboundFrame {
@@ -86,6 +87,14 @@ export interface PendingReset {
 }
 
 /**
+ * Version 6 keeps the rest of what grows with traffic out of the state: the receipts (up to 24 KB, one more
+ * with every received message), the frames given up (up to 256), and the SDS owed acknowledgements, missing
+ * ids and buffered out-of-order messages (with their content), and the reassembly's memory of frames
+ * completed (up to 64, rewritten by every receive), and the ratchet's skipped message keys (up to 2 × max_skip,
+ * one per message not received in order) are records, one per item, written as deltas
+ * (work-records.ts); the state holds how many of each there are. While there are at most `INLINE_WORK` of them
+ * together they stay inline (a flag says which). Version 5 is still read; the first commit after writes them
+ * as records.
  * Version 5 keeps the SDS history out of the state: the `known` window (1,000 ids, 16 KB, rewritten with every
  * step in version 4) is one record per id and the Bloom filter (3,752 bytes) a record per non-zero 64-byte
  * chunk, and so are the ids declared lost (up to 256, as many as a peer makes us declare) and our ids given up
@@ -110,7 +119,7 @@ export interface PendingReset {
  * reset fields; version 1 is still read (frames without payloads: their SDS state holds the plaintext, which
  * is sealed anew on resend; generation 0, no reset).
  */
-const VERSION = 5;
+const VERSION = 6;
 
 /**
  * Encoded parts that often stay the same from one state to the next (the reassembly state of a conversation
@@ -118,6 +127,7 @@ const VERSION = 5;
  */
 const reassemblyBytes = new WeakMap<ReassemblyState, Uint8Array | null>();
 const frameBytes = new WeakMap<OutboundFrame, Uint8Array | null>();
+const NO_BYTES = new Uint8Array(0);
 
 function writeReassembly(w: ByteWriter, r: ReassemblyState): void {
   w.sized((w) => writeReassemblyIndex(w, r));
@@ -199,25 +209,31 @@ function readStrings(r: ByteReader): string[] {
 export function encodePrivateState(s: PrivateV1State): Uint8Array {
   const split = splitFrames(s);
   const inline = historyInline(s);
+  const work = workInline(s);
+  const sds = work ? s.sds : { ...s.sds, ...NO_SDS_WORK };
   const w = new ByteWriter().u8(VERSION);
   w.u8(s.role === "initiator" ? 0 : 1)
     .string(s.localId)
     .string(s.remoteId)
     .string(s.contentTopic);
   w.raw(s.selfKey).raw(s.peerKey).uint(s.createdAt).uint(s.lastFrameTimestamp);
-  w.sized((w) => writeRatchetState(w, s.ratchet))
+  w.sized((w) => writeRatchetState(w, work ? s.ratchet : { ...s.ratchet, skipped: [] }))
     .sized((w) =>
-      writeSdsState(
-        w,
-        inline ? { ...s.sds, outgoing: split.others } : { ...s.sds, ...NO_HISTORY, outgoing: split.others },
-      ),
+      writeSdsState(w, inline ? { ...sds, outgoing: split.others } : { ...sds, ...NO_HISTORY, outgoing: split.others }),
     )
-    .cached(reassemblyBytes, s.reassembly, writeReassembly);
+    .cached(reassemblyBytes, work ? s.reassembly : { partial: s.reassembly.partial, completed: [] }, writeReassembly);
   // The frames themselves are records (frame-records.ts): only how many, to tell a state read without them.
   w.u32(s.outbound.length);
   // The window and filter are records (history-records.ts): their sizes, to tell a state read without them.
   if (inline) w.u8(1);
   else w.u8(0).u32(s.sds.bloom.length).u32(s.sds.known.length).u32(s.sds.lost.length).u32(s.sds.abandoned.length);
+  // So are the receipts, frames given up, owed acks, missing ids and buffered messages (work-records.ts).
+  if (work) w.u8(1);
+  else {
+    const c = workCounts(s);
+    w.u8(0).u32(c.receipts).u32(c.lostFrames).u32(c.ackOwed).u32(c.missing).u32(c.incoming).u32(c.completed);
+    w.u32(c.skipped);
+  }
   if (s.invite)
     w.u8(1)
       .bytes(s.invite.payload)
@@ -225,9 +241,10 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
       .string(s.invite.contentTopic)
       .string(s.invite.sdsId);
   else w.u8(0);
-  w.bytes(s.receipts);
-  w.u32(s.lostFrames.length);
-  for (const o of s.lostFrames) w.cached(frameBytes, o, writeFrame);
+  w.bytes(work ? s.receipts : NO_BYTES);
+  const lostFrames = work ? s.lostFrames : [];
+  w.u32(lostFrames.length);
+  for (const o of lostFrames) w.cached(frameBytes, o, writeFrame);
   w.u32(s.generation);
   for (const t of [s.sessionSince, s.resetAt]) {
     if (t === undefined) w.u8(0);
@@ -246,6 +263,7 @@ export function encodePrivateState(s: PrivateV1State): Uint8Array {
   encodedParts.set(bytes, { localId: s.localId, reassembly: s.reassembly });
   encodedFrames.set(bytes, split.frames);
   rememberHistory(bytes, s);
+  rememberWork(bytes, s);
   return bytes;
 }
 
@@ -272,6 +290,8 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
     if (section[0] !== (version >= 3 ? 2 : 1)) return undefined;
     const reassembly = deserializeReassemblyState(section, version >= 3 ? lookupFor(bytes) : undefined);
     if (!ratchet.ok || !sds.ok || !reassembly.ok) return undefined;
+    let reassemblyState = reassembly.state;
+    let ratchetState = ratchet.state;
     let outbound: OutboundFrame[] = [];
     let sdsState = sds.state;
     if (version >= 4) {
@@ -288,13 +308,28 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       if (!history) return undefined;
       sdsState = { ...sdsState, ...history };
     }
+    const workForm = version >= 6 ? r.u8() : 1;
+    if (workForm > 1) return undefined;
+    const work =
+      workForm === 0
+        ? workFor(bytes, {
+            receipts: r.u32(),
+            lostFrames: r.u32(),
+            ackOwed: r.u32(),
+            missing: r.u32(),
+            incoming: r.u32(),
+            completed: r.u32(),
+            skipped: r.u32(),
+          })
+        : undefined;
+    if (workForm === 0 && !work) return undefined;
     const hasInvite = r.u8();
     let invite: PendingInvite | undefined;
     if (hasInvite === 1) {
       invite = { payload: r.bytes(), conversationHint: r.string(), contentTopic: r.string(), sdsId: r.string() };
     } else if (hasInvite !== 0) return undefined;
     let receipts: Uint8Array = new Uint8Array(0);
-    const lostFrames: OutboundFrame[] = [];
+    let lostFrames: OutboundFrame[] = [];
     let generation = 0;
     let sessionSince: number | undefined;
     let resetAt: number | undefined;
@@ -326,6 +361,14 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       bundleKey = r.raw(32);
     }
     if (!r.done) return undefined;
+    if (work) {
+      const { ackOwed, missing, incoming } = work;
+      sdsState = { ...sdsState, ackOwed, missing, incoming };
+      receipts = work.receipts;
+      lostFrames = [...work.lostFrames];
+      reassemblyState = { partial: reassemblyState.partial, completed: work.completed };
+      ratchetState = { ...ratchetState, skipped: work.skipped };
+    }
     return {
       role,
       localId,
@@ -335,9 +378,9 @@ export function decodePrivateState(bytes: Uint8Array): PrivateV1State | undefine
       peerKey,
       createdAt,
       lastFrameTimestamp,
-      ratchet: ratchet.state,
+      ratchet: ratchetState,
       sds: sdsState,
-      reassembly: reassembly.state,
+      reassembly: reassemblyState,
       outbound,
       invite,
       receipts,

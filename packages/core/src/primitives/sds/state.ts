@@ -150,6 +150,23 @@ function writeIncoming(w: ByteWriter, m: BufferedMessage): void {
   w.bytes(m.content).uint(m.receivedAt);
 }
 
+/** One buffered message as `writeSdsState` writes it (PrivateV1 also keeps them in records of their own). */
+export function writeBufferedMessage(w: ByteWriter, m: BufferedMessage): void {
+  w.cached(incomingBytes, m, writeIncoming);
+}
+
+/** Reads what `writeBufferedMessage` wrote; throws TruncatedInput on short input. */
+export function readBufferedMessage(r: ByteReader): BufferedMessage {
+  return {
+    messageId: r.string(),
+    senderId: r.string(),
+    lamport: r.u64(),
+    dependencies: readStrings(r),
+    content: r.bytes(),
+    receivedAt: r.uint(),
+  };
+}
+
 /** One outgoing message as `writeSdsState` writes it (PrivateV1 also keeps them in records of their own). */
 export function writeOutgoingMessage(w: ByteWriter, m: OutgoingMessage): void {
   w.cached(outgoingBytes, m, writeOutgoing);
@@ -207,16 +224,7 @@ export function deserializeSdsState(bytes: Uint8Array): DeserializeSdsResult {
       missing.push(retrievalHint ? { messageId, retrievalHint, since } : { messageId, since });
     }
     const incoming: BufferedMessage[] = [];
-    for (let i = r.count(32); i > 0; i--) {
-      incoming.push({
-        messageId: r.string(),
-        senderId: r.string(),
-        lamport: r.u64(),
-        dependencies: readStrings(r),
-        content: r.bytes(),
-        receivedAt: r.uint(),
-      });
-    }
+    for (let i = r.count(32); i > 0; i--) incoming.push(readBufferedMessage(r));
     const outgoing: OutgoingMessage[] = [];
     for (let i = r.count(44); i > 0; i--) outgoing.push(readOutgoingMessage(r));
     const lastOwnId = readOptString(r);
