@@ -40,6 +40,8 @@ export function accountSession(client: Client, push: (e: ChatEvent) => void): Ac
         if (!info || !waiting) return;
         waiting = false;
         stopWatching();
+        // The words shown for each conversation that could have been the link are answered now.
+        push({ type: "clear-notice", key: LINK_NOTICE });
         push({
           type: "notice",
           key: LINK_NOTICE,
@@ -49,13 +51,15 @@ export function accountSession(client: Client, push: (e: ChatEvent) => void): Ac
     }, LINKED_POLL_MS);
     timer.unref?.();
   };
-  const showWords = (words: readonly string[] | Promise<readonly string[]>) =>
+  // Keyed by conversation: a stranger's conversation arriving meanwhile shows its own words beside the primary's
+  // (they will not match), never in their place.
+  const showWords = (conversationId: string, peer: string, words: readonly string[] | Promise<readonly string[]>) =>
     Promise.resolve(words).then(
       (w) =>
         push({
           type: "notice",
-          key: LINK_NOTICE,
-          text: `link: your primary device shows six words. Are they these?  ${wordsText(w)}  If they are the same, type /confirm there; if not, /cancel there.`,
+          key: `${LINK_NOTICE}:${conversationId}`,
+          text: `link: your primary device (key ${peer.slice(0, 16)}…) shows six words. Are they these?  ${wordsText(w)}  If they are the same, type /confirm there; if not, /cancel there.`,
         }),
       (err: unknown) =>
         push({
@@ -84,10 +88,15 @@ export function accountSession(client: Client, push: (e: ChatEvent) => void): Ac
     observe(e) {
       if (!waiting) return;
       // A newer library says it with an event of its own; this one learns it from the conversation the primary starts.
-      const ev = e as { type: string; conversationId?: string; words?: readonly string[] | Promise<readonly string[]> };
-      if (ev.type === "link-words" && ev.words) void showWords(ev.words);
+      const ev = e as {
+        type: string;
+        conversationId?: string;
+        peer?: string;
+        words?: readonly string[] | Promise<readonly string[]>;
+      };
+      if (ev.type === "link-words" && ev.words) void showWords(ev.conversationId ?? "", ev.peer ?? "", ev.words);
       else if (e.type === "conversation-started" && e.initiatedBy === "peer")
-        void showWords(account.linkWords(e.conversationId));
+        void showWords(e.conversationId, e.peer, account.linkWords(e.conversationId));
     },
     close: stopWatching,
   };

@@ -149,19 +149,28 @@ describe("parley chat: account commands", () => {
     expect(code).toMatch(/^parley_link_1_/);
     await runLine(a.ctx, "/confirm");
     expect(a.notices().at(-1)).toMatch(/no link waits/);
+    const stranger = await w.screen("stranger");
+    await stranger.profile.start(await b.profile.bundle(), "hello laptop");
+    await b.until((m) => m.notices.some((n) => n.key?.startsWith("link:")));
     await runLine(a.ctx, `/link ${code.slice(0, 40)}\n${code.slice(40)}`);
     const primaryWords = wordsIn(a.notices().at(-1)!);
     expect(primaryWords).toHaveLength(6);
     await runLine(a.ctx, `/link ${code}`);
     expect(a.notices().at(-1)).toMatch(/another link waits/);
-    await b.until((m) => m.notices.some((n) => n.key === "link"));
-    expect(wordsIn(b.notices().find((t) => t.startsWith("link:"))!)).toEqual(primaryWords);
+    const linkNotices = () => b.model.notices.filter((n) => n.key?.startsWith("link:")).map((n) => n.text);
+    await b.until(() => linkNotices().length === 2);
+    // A stranger's conversation that came first shows its own words, beside the primary's, never in their place.
+    const fromPrimary = linkNotices().find((t) => t.includes(`key ${a.profile.client.installationKey.slice(0, 16)}`));
+    expect(wordsIn(fromPrimary!)).toEqual(primaryWords);
+    expect(linkNotices().map(wordsIn)).not.toContainEqual(undefined);
     expect(await b.profile.client.account.info()).toBeUndefined();
 
     await runLine(a.ctx, "/confirm laptop");
     expect(a.notices().at(-1)).toMatch(/"laptop" linked/);
     await b.until((m) => m.notices.some((n) => /^linked to account/.test(n.text)));
     expect(b.notices().join("\n")).toContain(`linked to account ${info!.accountKey.slice(0, 16)}`);
+    // The words are answered: their notice is gone.
+    expect(b.notices().join("\n")).not.toMatch(/Are they these/);
 
     // Both list the two devices in the list's order (by key), numbered alike, each marking itself.
     await runLine(a.ctx, "/devices");
