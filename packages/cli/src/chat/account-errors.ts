@@ -27,6 +27,16 @@ const ACCOUNT_TEXTS: readonly (readonly [RegExp, string])[] = [
     /^link-bad-signature:|^link-bad-key:/,
     "that link code is forged or damaged (its signature does not check): show it again",
   ],
+  [/^link-words-pending:/, "the six words are not known yet: /confirm once both devices show them"],
+  [
+    /^link-commit-repeated:|^link-commit-mismatch:/,
+    "a second or altered attempt to link with that code was refused (someone may be in between): show a new link code",
+  ],
+  [
+    /^link-wrong-conversation:|^link-out-of-order:|^link-payload-malformed:/,
+    "a link message came out of place and was refused: nothing changed",
+  ],
+  [/^not-a-link:/, "that conversation is not a link"],
   [/^link-/, "that is not a complete link code (part of it may be missing): copy it again"],
   [
     /^address-bad-signature:|^address-device-not-listed:|^address-bad-key:/,

@@ -1,6 +1,8 @@
 /**
  * The account half of a profile's ChatSession: `client.account` as the screen calls it, and, on a device that
  * showed a link code, the words of the link the primary starts and then the account it joined, as notices.
+ * Written for both shapes of the library: with `link-words` and `account-linked` events, and without them (the
+ * words asked for each conversation a peer starts, the account looked for until it is there).
  */
 import { type Client, type ClientEvent, fromHex } from "@parley/core";
 import { plainError } from "./errors.js";
@@ -9,7 +11,7 @@ import type { ChatAccount } from "./session.js";
 
 /** How often a device waiting to be linked looks whether the primary's list has arrived. */
 const LINKED_POLL_MS = 500;
-/** The notice key of the link's progress on the new device: each step replaces the last. */
+/** The notice key of the link's progress; the words of conversation C are under `link:C`. */
 export const LINK_NOTICE = "link";
 
 export interface AccountSession extends ChatAccount {
@@ -23,49 +25,61 @@ export function wordsText(words: readonly string[]): string {
   return words.join("  ");
 }
 
+/** The link events of a newer library, read without depending on its types. */
+type LinkEvent = {
+  readonly type: string;
+  readonly conversationId?: string;
+  readonly words?: readonly string[];
+  readonly role?: string;
+};
+
 export function accountSession(client: Client, push: (e: ChatEvent) => void): AccountSession {
   const account = client.account;
   let waiting = false;
   let timer: ReturnType<typeof setInterval> | undefined;
+  /** Who started each conversation while this device waits (the words' notice names the sender). */
+  const starters = new Map<string, string>();
 
   const stopWatching = () => {
     if (timer) clearInterval(timer);
     timer = undefined;
   };
-  // No Client event says a list was adopted: look until it is there.
+  const linked = async () => {
+    const info = await account.info();
+    if (!info || !waiting) return;
+    waiting = false;
+    stopWatching();
+    // The words shown for each conversation that could have been the link are answered now.
+    push({ type: "clear-notice", key: LINK_NOTICE });
+    push({
+      type: "notice",
+      key: LINK_NOTICE,
+      text: `linked to account ${info.accountKey.slice(0, 16)}… as one of its ${info.devices.length} devices (/devices lists them)`,
+    });
+  };
   const watchForList = () => {
     if (timer) return;
-    timer = setInterval(() => {
-      void account.info().then((info) => {
-        if (!info || !waiting) return;
-        waiting = false;
-        stopWatching();
-        // The words shown for each conversation that could have been the link are answered now.
-        push({ type: "clear-notice", key: LINK_NOTICE });
-        push({
-          type: "notice",
-          key: LINK_NOTICE,
-          text: `linked to account ${info.accountKey.slice(0, 16)}… as one of its ${info.devices.length} devices (/devices lists them)`,
-        });
-      });
-    }, LINKED_POLL_MS);
+    timer = setInterval(() => void linked(), LINKED_POLL_MS);
     timer.unref?.();
   };
   // Keyed by conversation: a stranger's conversation arriving meanwhile shows its own words beside the primary's
   // (they will not match), never in their place.
-  const showWords = (conversationId: string, peer: string, words: readonly string[] | Promise<readonly string[]>) =>
+  const showWords = (conversationId: string, words: readonly string[] | Promise<readonly string[]>) =>
     Promise.resolve(words).then(
-      (w) =>
+      (w) => {
+        const peer = starters.get(conversationId);
         push({
           type: "notice",
           key: `${LINK_NOTICE}:${conversationId}`,
-          text: `link: your primary device (key ${peer.slice(0, 16)}…) shows six words. Are they these?  ${wordsText(w)}  If they are the same, type /confirm there; if not, /cancel there.`,
-        }),
-      (err: unknown) =>
-        push({
-          type: "error",
-          message: plainError(`${(err as { code?: string }).code ?? "error"}: ${(err as Error).message}`).text,
-        }),
+          text: `link: your primary device${peer ? ` (key ${peer.slice(0, 16)}…)` : ""} shows six words. Are they these?  ${wordsText(w)}  If they are the same, type /confirm there; if not, /cancel there.`,
+        });
+      },
+      (err: unknown) => {
+        const code = (err as { code?: string }).code ?? "error";
+        // A conversation that is no link (a newer library says so) has no words: nothing to show.
+        if (code === "not-a-link") return;
+        push({ type: "error", message: plainError(`${code}: ${(err as Error).message}`).text });
+      },
     );
 
   return {
@@ -87,16 +101,14 @@ export function accountSession(client: Client, push: (e: ChatEvent) => void): Ac
     },
     observe(e) {
       if (!waiting) return;
-      // A newer library says it with an event of its own; this one learns it from the conversation the primary starts.
-      const ev = e as {
-        type: string;
-        conversationId?: string;
-        peer?: string;
-        words?: readonly string[] | Promise<readonly string[]>;
-      };
-      if (ev.type === "link-words" && ev.words) void showWords(ev.conversationId ?? "", ev.peer ?? "", ev.words);
-      else if (e.type === "conversation-started" && e.initiatedBy === "peer")
-        void showWords(e.conversationId, e.peer, account.linkWords(e.conversationId));
+      const ev = e as LinkEvent;
+      if (ev.type === "account-linked") void linked();
+      else if (ev.type === "link-words" && ev.role !== "primary" && ev.words && ev.conversationId)
+        void showWords(ev.conversationId, ev.words);
+      else if (e.type === "conversation-started" && e.initiatedBy === "peer") {
+        starters.set(e.conversationId, e.peer);
+        void showWords(e.conversationId, account.linkWords(e.conversationId));
+      }
     },
     close: stopWatching,
   };

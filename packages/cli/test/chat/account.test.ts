@@ -12,6 +12,7 @@ import type { WakuDelivery } from "@parley/waku";
 import { afterEach, describe, expect, it } from "vitest";
 import { Channel } from "../../src/chat/channel.js";
 import { type CommandContext, runLine } from "../../src/chat/commands.js";
+import { plainError } from "../../src/chat/errors.js";
 import { applyEvent, type ChatEvent } from "../../src/chat/events.js";
 import { parseInput } from "../../src/chat/input.js";
 import { type ChatModel, emptyModel } from "../../src/chat/model.js";
@@ -117,6 +118,27 @@ describe("parley chat: account commands", () => {
       address: "parley_account_1_ABcdef",
     });
     for (const k of ["address", "linkcode", "cancel", "devices"]) expect(parseInput(`/${k}`).kind).toBe(k);
+  });
+
+  it("says every account error code of the library in plain words, never as the bare code", () => {
+    const codes = [
+      ...["account-exists", "no-account", "not-account-primary", "not-on-account-list", "own-account"],
+      ...["link-in-progress", "link-cancelled", "link-wrong-account", "link-not-expected", "link-words-pending"],
+      ...["link-commit-repeated", "link-commit-mismatch", "link-wrong-conversation", "link-out-of-order"],
+      ...["link-payload-malformed", "not-a-link", "link-missing-prefix", "link-bad-base64", "link-bad-length"],
+      ...["link-bad-checksum", "link-bad-key", "link-bad-signature", "address-missing-prefix", "address-too-long"],
+      ...["address-bad-base64", "address-bad-proto", "address-bad-key", "address-device-not-listed"],
+      ...["address-bad-signature", "device-list-malformed", "device-list-bad-signature", "device-list-rollback"],
+      ...["device-list-fork", "device-list-wrong-account", "account-state-malformed"],
+    ];
+    for (const code of codes) {
+      const text = plainError(`${code}: what the library said`).text;
+      expect(text, code).not.toContain(code);
+      expect(text, code).not.toContain("what the library said");
+    }
+    expect(plainError("own-bundle: this link code is this device's own").text).toMatch(/own link code/);
+    expect(plainError("own-bundle: that is your own bundle").text).toMatch(/your own bundle/);
+    expect(plainError("link-bad-checksum: x").text).toMatch(/damaged/);
   });
 
   it("creates an account, links a second device with the same six words on both, lists and revokes it", async () => {
