@@ -21,6 +21,8 @@ import { profilePath } from "./paths.js";
 
 /** `ConversationInfo.type` of a GroupV1 (MLS) group. */
 const GROUP_TYPE = "GroupV1";
+/** `ConversationInfo.type` of a conversation between two accounts (docs/ACCOUNTS.md §3). */
+export const ACCOUNT_TYPE = "AccountDirectV1";
 
 /** The CLI's own records in the profile's store (labels, last time online). Namespaced apart from the Client's. */
 const CLI_NS = "cli.profile";
@@ -113,6 +115,8 @@ export class Profile {
     const out: ConversationSeed[] = [];
     for (const c of await this.client.conversations()) {
       if (c.type === GROUP_TYPE) out.push({ id: c.id, peer: c.peer, kind: "group", label: c.name || "group" });
+      // A conversation between accounts is a group of both accounts' devices.
+      else if (c.type === ACCOUNT_TYPE) out.push({ id: c.id, peer: c.peer, kind: "group", label: c.name || "account" });
       else {
         const label = await this.label(c.id);
         out.push({ id: c.id, peer: c.peer, kind: "private", ...(label ? { label } : {}) });

@@ -3,7 +3,7 @@
  * notice, or a question that waits for the command to be typed again.
  */
 import { type ChatModel, notice, setNotice } from "./model.js";
-import type { ChatSession } from "./session.js";
+import type { ChatPendingLink, ChatSession } from "./session.js";
 import type { Panel } from "./view.js";
 
 export interface CommandContext {
@@ -22,16 +22,21 @@ export interface CommandContext {
   readonly leaving: Set<string>;
   /** I renamed a group (so the change is not reported as news). */
   renamedGroup(conversationId: string, name: string): void;
-  /** A destructive command waiting for its repetition. */
-  pending?: { readonly kind: "delete" | "leave"; readonly conversationId: string };
+  /** A destructive command waiting for its repetition, with what it acts on (a conversation, a device key). */
+  pending?: { readonly kind: Confirmable; readonly target: string };
+  /** On the primary: the link `/link` began, until `/confirm` or `/cancel`. */
+  link?: ChatPendingLink;
 }
 
 export function say(ctx: CommandContext, text: string, level: "info" | "error" = "info"): void {
   ctx.update((m) => notice(m, text, undefined, level));
 }
 
+/** The commands that ask first. */
+export type Confirmable = "delete" | "leave" | "account" | "revoke";
+
 /** A question that waits for the command to be typed again; it goes away once answered. */
-export function ask(ctx: CommandContext, kind: "delete" | "leave", conversationId: string, text: string): void {
-  ctx.pending = { kind, conversationId };
+export function ask(ctx: CommandContext, kind: Confirmable, target: string, text: string): void {
+  ctx.pending = { kind, target };
   ctx.update((m) => setNotice(m, "confirm", text));
 }

@@ -3,6 +3,7 @@
  * component so the app only routes keys and renders.
  */
 
+import { accountCommand } from "./account-commands.js";
 import { type CommandContext, say } from "./command-context.js";
 import { plainError } from "./errors.js";
 import { addFileChunk } from "./file-lines.js";
@@ -160,6 +161,16 @@ async function run(ctx: CommandContext, cmd: ChatCommand): Promise<void> {
       return start(ctx, cmd);
     case "send":
       return send(ctx, current, cmd.text);
+    case "account":
+    case "address":
+    case "new-account":
+    case "linkcode":
+    case "link":
+    case "confirm":
+    case "cancel":
+    case "devices":
+    case "revoke":
+      return accountCommand(ctx, cmd);
   }
 }
 

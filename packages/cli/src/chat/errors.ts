@@ -2,6 +2,8 @@
  * Errors in plain words, said once: each kind of trouble has a key, so a second report replaces the first
  * and the notice goes away when the trouble does (the node is back, a message went out).
  */
+import { accountErrorText } from "./account-errors.js";
+
 export interface PlainError {
   readonly text: string;
   /** "network": the node connection; "publish": sending to the network. */
@@ -17,6 +19,8 @@ function where(message: string): string {
 }
 
 export function plainError(message: string): PlainError {
+  const account = accountErrorText(message);
+  if (account) return { text: account };
   if (/publish[- ]failed/.test(message) || /no-peers|publish failed: (stopped|timeout)/.test(message))
     return {
       key: "publish",

@@ -1,7 +1,10 @@
 /**
  * What a line typed in `parley chat` means. Pure, so every command's syntax is tested without a terminal.
  */
+import { ACCOUNT_HELP, type AccountCommand, addressCommand, parseAccountInput } from "./account-input.js";
+
 export type ChatCommand =
+  | AccountCommand
   | { readonly kind: "send"; readonly text: string }
   /** Possible splits of what followed /new into a bundle and a first message, the longest bundle first. */
   | { readonly kind: "new"; readonly force: boolean; readonly candidates: readonly BundleSplit[] }
@@ -40,6 +43,7 @@ export const HELP: readonly (readonly [string, string])[] = [
     "/new <bundle> <message>",
     "start a conversation from someone's intro bundle, with a first message. The bundle may hold spaces or line breaks (as copied from a screen). If you already talk with them, you are taken there; /new -f starts a second conversation anyway",
   ],
+  ["/new <address>", "start a conversation with every device of the account of that address (see /account)"],
   ["/list", "list conversations: number, name, key, unread count, archived"],
   ["/switch N", "switch to conversation N (or Tab / Shift-Tab)"],
   ["/me", "show my intro bundle on its own, to copy with the mouse (or Ctrl-B)"],
@@ -62,6 +66,7 @@ export const HELP: readonly (readonly [string, string])[] = [
   ["/archive [N]", "hide a conversation from the bar until a new message comes (/list still shows it)"],
   ["/unarchive N", "put it back in the bar"],
   ["/delete", "delete the current conversation, its history and its keys; nothing is sent (asks first)"],
+  ...ACCOUNT_HELP,
   ["/clear", "clear the notices (or Esc)"],
   ["/help", "this help"],
   ["/quit", "leave (or Ctrl-C); everything is kept in the profile"],
@@ -147,6 +152,8 @@ export function parseInput(raw: string): ChatCommand {
       const force = rest[0] === "-f";
       const after = force ? arg.slice(2).trim() : arg;
       if (!after) return { kind: "invalid", message: "usage: /new <bundle> <first message>" };
+      const account = addressCommand(after);
+      if (account) return account;
       if (!after.replace(BOX, " ").trim().startsWith(BUNDLE_PREFIX))
         return { kind: "invalid", message: `that is not an intro bundle (they start with ${BUNDLE_PREFIX})` };
       const candidates = bundleSplits(after);
@@ -236,6 +243,11 @@ export function parseInput(raw: string): ChatCommand {
     case "q":
       return { kind: "quit" };
     default:
-      return { kind: "invalid", message: `unknown command /${cmd}; /help lists them (start with // to send a slash)` };
+      return (
+        parseAccountInput(cmd.toLowerCase(), arg) ?? {
+          kind: "invalid",
+          message: `unknown command /${cmd}; /help lists them (start with // to send a slash)`,
+        }
+      );
   }
 }

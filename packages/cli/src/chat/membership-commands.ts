@@ -49,7 +49,7 @@ export async function membership(
 export async function leave(ctx: CommandContext, c: ConversationView | undefined): Promise<void> {
   if (!c) return say(ctx, "no current conversation", "error");
   const label = conversationLabel(ctx.model(), c);
-  if (ctx.pending?.kind !== "leave" || ctx.pending.conversationId !== c.id) {
+  if (ctx.pending?.kind !== "leave" || ctx.pending.target !== c.id) {
     return ask(
       ctx,
       "leave",
@@ -75,7 +75,7 @@ export async function leave(ctx: CommandContext, c: ConversationView | undefined
 export async function remove(ctx: CommandContext, c: ConversationView | undefined): Promise<void> {
   if (!c) return say(ctx, "no current conversation", "error");
   const label = conversationLabel(ctx.model(), c);
-  if (ctx.pending?.kind !== "delete" || ctx.pending.conversationId !== c.id) {
+  if (ctx.pending?.kind !== "delete" || ctx.pending.target !== c.id) {
     return ask(
       ctx,
       "delete",

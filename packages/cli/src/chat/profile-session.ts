@@ -18,7 +18,8 @@ import {
 } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
 import type { WakuDelivery } from "@parley/waku";
-import type { Profile } from "../profile.js";
+import { ACCOUNT_TYPE, type Profile } from "../profile.js";
+import { accountSession } from "./account-session.js";
 import type { Channel } from "./channel.js";
 import { plainError } from "./errors.js";
 import { type ChatEvent, describeContent, fromClientEvent } from "./events.js";
@@ -29,6 +30,8 @@ import type { ChatHistoryItem, ChatSession, SentMessage } from "./session.js";
 const GROUP_TYPE = "GroupV1";
 /** The chat's own records in the profile's store. */
 const CHAT_NS = "cli.chat";
+
+const groupLabel = (type: string) => (type === ACCOUNT_TYPE ? "account" : "group");
 
 export interface ProfileSessionOptions {
   readonly profile: Profile;
@@ -50,6 +53,7 @@ export function profileSession(o: ProfileSessionOptions): ProfileSession {
   const crypto = new NodeCryptoProvider();
   const names = new PeerNames(profile.store);
   const downloads = new Downloads(join(o.dataDir, "downloads", profile.name));
+  const account = accountSession(client, (e) => channel.push(e));
 
   const displayName = async () => {
     const v = await profile.store.get(CHAT_NS, "display-name");
@@ -76,12 +80,12 @@ export function profileSession(o: ProfileSessionOptions): ProfileSession {
       case "conversation-started":
       case "members-changed": {
         const info = (await client.conversations()).find((x) => x.id === c.conversationId);
-        const group = info?.type === GROUP_TYPE;
+        const group = info?.type === GROUP_TYPE || info?.type === ACCOUNT_TYPE;
         if (c.type === "conversation-started" && c.initiatedBy === "peer") void introduce(c.conversationId);
         if (!group) return [c];
         return c.type === "conversation-started"
-          ? [{ ...c, kind: "group", label: info.name || "group" }]
-          : [{ ...c, label: info.name || "group" }];
+          ? [{ ...c, kind: "group", label: info.name || groupLabel(info.type) }]
+          : [{ ...c, label: info.name || groupLabel(info.type) }];
       }
       case "message": {
         if (e.type !== "message") return [c];
@@ -103,13 +107,17 @@ export function profileSession(o: ProfileSessionOptions): ProfileSession {
   };
 
   const pump = (async () => {
-    for await (const e of client.events()) for (const c of await toChat(e)) channel.push(c);
+    for await (const e of client.events()) {
+      account.observe(e);
+      for (const c of await toChat(e)) channel.push(c);
+    }
   })();
 
   return {
     name: profile.name,
     pump,
     bundle: () => profile.bundle(),
+    account,
     bundleOwner(bundle) {
       const r = parseIntroBundle(crypto, bundle);
       return r.ok ? toHex(r.bundle.installationKey) : undefined;
@@ -184,6 +192,6 @@ export function profileSession(o: ProfileSessionOptions): ProfileSession {
       const peers = delivery.libp2p.getPeers().length;
       return { peers, state: peers > 0 ? "online" : "connecting" };
     },
-    close: async () => undefined,
+    close: async () => account.close(),
   };
 }

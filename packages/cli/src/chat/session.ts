@@ -54,6 +54,47 @@ export interface FileStatus {
   readonly problem?: string;
 }
 
+/** A device of my account, as `/devices` lists it. */
+export interface ChatDevice {
+  /** Installation key, lower hex. */
+  readonly installationKey: string;
+  readonly name: string;
+  readonly addedAt: number;
+  readonly self: boolean;
+}
+
+export interface ChatAccountInfo {
+  /** Lower hex. */
+  readonly accountKey: string;
+  /** This device holds the account key (links and revokes devices). */
+  readonly primary: boolean;
+  readonly version: bigint;
+  readonly devices: readonly ChatDevice[];
+}
+
+/** A link begun on the primary (`/link`), waiting for `/confirm` or `/cancel`. */
+export interface ChatPendingLink {
+  /** The six words; a Promise or not, depending on the library's version: always awaited. */
+  readonly words: readonly string[] | Promise<readonly string[]>;
+  /** The new device's installation key, lower hex. */
+  readonly device: string;
+  confirm(name?: string): Promise<void>;
+  cancel(): void;
+}
+
+/** The account calls of the screen (docs/ACCOUNTS.md §1): `client.account`, nothing added. */
+export interface ChatAccount {
+  info(): Promise<ChatAccountInfo | undefined>;
+  /** This device becomes the primary of a new account; the recovery code is returned once. */
+  create(deviceName: string): Promise<{ readonly accountKey: string; readonly recoveryCode: string }>;
+  address(): Promise<string>;
+  startConversation(address: string): Promise<{ readonly conversationId: string }>;
+  /** New device: the code to show; the words and the account then come as notices. */
+  linkCode(): Promise<string>;
+  beginLink(code: string): Promise<ChatPendingLink>;
+  removeDevice(installationKey: string): Promise<void>;
+}
+
 /**
  * What the chat screen needs from a profile: a narrow view of the Client plus the network status and the
  * profile's local records. `profile-session.ts` builds it from a real Client over WakuDelivery.
@@ -62,6 +103,7 @@ export interface ChatSession {
   readonly name: string;
   /** My current intro bundle. */
   bundle(): Promise<string>;
+  readonly account: ChatAccount;
   /** The installation key (hex) a bundle belongs to, or undefined when it is not a valid bundle. */
   bundleOwner(bundle: string): string | undefined;
   conversations(): Promise<readonly ConversationSeed[]>;

@@ -103,6 +103,14 @@ describe("chat input", () => {
       "refuse",
       "help",
       "quit",
+      "account",
+      "address",
+      "linkcode",
+      "link",
+      "confirm",
+      "cancel",
+      "devices",
+      "revoke",
     ]) {
       expect(listed, cmd).toContain(`/${cmd}`);
       expect(parseInput(`/${cmd}`).message ?? "", cmd).not.toMatch(/unknown command/);

@@ -10,12 +10,12 @@ import { MemoryDelivery, VirtualClock } from "@parley/core/testing";
 import type { WakuDelivery } from "@parley/waku";
 import { afterEach, expect, it } from "vitest";
 import { Channel } from "../../src/chat/channel.js";
-import { type CommandContext, runLine } from "../../src/chat/commands.js";
+import { runLine } from "../../src/chat/commands.js";
 import { applyEvent, type ChatEvent } from "../../src/chat/events.js";
-import { type ChatModel, emptyModel } from "../../src/chat/model.js";
+import { emptyModel } from "../../src/chat/model.js";
 import { profileSession } from "../../src/chat/profile-session.js";
-import type { Panel } from "../../src/chat/view.js";
 import { Profile } from "../../src/profile.js";
+import { type ScreenState, testContext } from "../helpers/command-context.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -41,24 +41,8 @@ it("a profile asking for requests lists them, accepts one into a conversation an
     channel,
     stopped: () => false,
   });
-  let model: ChatModel = emptyModel();
-  let panel: Panel | undefined;
-  const ctx: CommandContext = {
-    session,
-    model: () => model,
-    update: (f) => {
-      model = f(model);
-    },
-    showPanel: (p) => {
-      panel = p;
-    },
-    setBusy: () => {},
-    setInput: () => {},
-    resetScroll: () => {},
-    exit: () => {},
-    leaving: new Set(),
-    renamedGroup: () => {},
-  };
+  const screen: ScreenState = { model: emptyModel(), panel: undefined };
+  const ctx = testContext(session, screen);
   const settle = async () => {
     await clock.runUntilIdleAsync();
     await bob.client.idle();
@@ -73,12 +57,12 @@ it("a profile asking for requests lists them, accepts one into a conversation an
   const events = channel[Symbol.asyncIterator]();
   for (let requests = 0; requests < 2; ) {
     const { value: e } = await events.next();
-    model = applyEvent(model, e);
+    screen.model = applyEvent(screen.model, e);
     if (e.type === "message-request") requests++;
   }
-  expect(model.notices.filter((n) => n.text.startsWith("message request from"))).toHaveLength(2);
+  expect(screen.model.notices.filter((n) => n.text.startsWith("message request from"))).toHaveLength(2);
   await runLine(ctx, "/requests");
-  const lines = (panel?.lines ?? []).map(String);
+  const lines = (screen.panel?.lines ?? []).map(String);
   expect(lines).toHaveLength(2);
   expect(lines[0]).toMatch(/^1\. .*"hello from alice"$/);
   expect(lines[1]).toMatch(/^2\. .*"hello from carol"$/);
@@ -88,7 +72,7 @@ it("a profile asking for requests lists them, accepts one into a conversation an
   await runLine(ctx, "/accept 1");
   await runLine(ctx, "/accept 5");
   // Answered requests take their notices with them.
-  expect(model.notices.map((n) => n.text)).toEqual([
+  expect(screen.model.notices.map((n) => n.text)).toEqual([
     expect.stringContaining("refused the message request from"),
     "no message request 5; /requests shows them",
   ]);
@@ -96,13 +80,13 @@ it("a profile asking for requests lists them, accepts one into a conversation an
   // The Client's events reach the screen through the session's channel, up to the accepted first message.
   for (;;) {
     const { value: e } = await events.next();
-    model = applyEvent(model, e);
+    screen.model = applyEvent(screen.model, e);
     if (e.type === "message" && e.text === "hello from alice") break;
   }
   const conversations = await bob.client.conversations();
   expect(conversations.map((c) => c.peer)).toEqual([alice.client.installationKey]);
-  expect(model.current).toBe(conversations[0]!.id);
-  expect(model.conversations[0]!.lines.map((l) => l.text)).toContain("hello from alice");
+  expect(screen.model.current).toBe(conversations[0]!.id);
+  expect(screen.model.conversations[0]!.lines.map((l) => l.text)).toContain("hello from alice");
   expect(await session.messageRequests()).toEqual([]);
   await Promise.all([bob.close(), alice.close(), carol.close()]);
 });
