@@ -136,6 +136,17 @@ describe("Client accounts: linking a device with a commitment exchange and confi
     const { conversationId: ad } = await a1.client.account.startConversation(await b1.client.account.address());
     const all = [a1, b1, b2];
     await w.until("every device joins", async () => (await Promise.all(all.map((p) => active(p, ad)))).every(Boolean));
+    // A message is readable only by the roster its sender saw (docs/GROUPS.md §2): before sending, every device
+    // must have seen the commit that added b2, or b2 can never read what a1 sends on the epoch before it.
+    const keys = all.map((p) => p.client.installationKey).sort();
+    const roster = async (p: Peer) =>
+      (await p.client.account.members(ad))
+        .filter((m) => m.state !== "invited")
+        .map((m) => m.peer)
+        .sort();
+    await w.until("every device sees every device", async () =>
+      (await Promise.all(all.map(roster))).every((r) => r.join() === keys.join()),
+    );
     for (const d of all) await d.client.send(ad, `hi ${d.name}`);
     const want = (d: Peer) => all.filter((o) => o !== d).map((o) => `hi ${o.name}`);
     await w.until("every device reads every other", () =>

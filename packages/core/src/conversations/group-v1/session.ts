@@ -89,6 +89,8 @@ export class EngineContext {
   readonly orphans: OrphanBuffer;
   /** Last history fetch per group asked for by a held message (not stored: held input writes nothing). */
   readonly heldRecovery = new Map<string, number>();
+  /** Re-welcome requests sent per group since start (recovery.ts: each asks the next member). */
+  readonly rewelcomeAsked = new Map<string, number>();
   readonly config: ClientConfig;
   readonly self: string;
   readonly random: RandomSource;
