@@ -36,7 +36,7 @@ import { ClientLink, type PendingLink } from "./link.js";
 import type { HistoryRecord } from "./records.js";
 import type { StateCache } from "./state-cache.js";
 import { cached, type Steps } from "./step.js";
-import type { GroupMemberInfo } from "./types.js";
+import type { GroupInfo, GroupMemberInfo } from "./types.js";
 
 export interface AccountHost {
   readonly crypto: CryptoProvider;
@@ -207,6 +207,11 @@ export class ClientAccount {
    */
   members(conversationId: string): Promise<GroupMemberInfo[]> {
     return this.#direct.members(conversationId);
+  }
+
+  /** Status and head epoch of a conversation with another account (its `epochId` is equal where devices agree). */
+  conversationInfo(conversationId: string): Promise<GroupInfo> {
+    return this.#direct.info(conversationId);
   }
 
   /**

@@ -239,3 +239,10 @@ export function deliveries(p: Peer, messageId: string): { state: string; at: num
     e.type === "delivery-state" && e.messageId === messageId ? [{ state: e.state, at: p.times[i]! }] : [],
   );
 }
+
+/** Links `device` to the account of `primary` (the list handed over as linking does, after its words). */
+export async function linkDevice(w: ReturnType<typeof setup>, primary: Peer, device: Peer): Promise<void> {
+  await w.connect(primary, device);
+  const key = Uint8Array.from(device.client.installationKey.match(/../g)!.map((b) => Number.parseInt(b, 16)));
+  await device.client.account.adoptList(await primary.client.account.addDevice(key, device.name));
+}
