@@ -5,25 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { HistoryQuery } from "../../src/framework/delivery.js";
-import { groupMessages, linkDevice, type Peer, setup } from "./group-world.js";
-
-/** Every device of `ps` has exactly `want` in its head roster of `cid` (what it sends reaches them all). */
-async function everySees(ps: Peer[], cid: string, want = ps): Promise<boolean> {
-  const keys = want.map((p) => p.client.installationKey).sort();
-  for (const p of ps) {
-    const roster = await p.client.account.members(cid).catch(() => []);
-    const have = roster.filter((m) => m.state !== "invited").map((m) => m.peer);
-    if (have.sort().join() !== keys.join()) return false;
-  }
-  return true;
-}
-
-/** Every device of `ps` has `ps` as its roster and the same head epoch: the conversation did not fork. */
-async function converged(ps: Peer[], cid: string): Promise<boolean> {
-  if (!(await everySees(ps, cid))) return false;
-  const ids = await Promise.all(ps.map(async (p) => (await p.client.account.conversationInfo(cid)).epochId));
-  return ids.every((id) => id === ids[0]);
-}
+import { accountConverged, groupMessages, linkDevice, type Peer, seesAccountRoster, setup } from "./group-world.js";
 
 describe("Client accounts: re-welcome when history cannot fill a gap", () => {
   it("a device behind asks the next member when the lowest-index one cannot be reached, then reads on", async () => {
@@ -34,7 +16,7 @@ describe("Client accounts: re-welcome when history cannot fill a gap", () => {
     await linkDevice(w, b1, b2);
     await w.connect(a1, b1);
     const { conversationId: ad } = await a1.client.account.startConversation(await b1.client.account.address());
-    await w.until("every device sees every device", () => everySees([a1, b1, b2], ad));
+    await w.until("every device sees every device", () => seesAccountRoster([a1, b1, b2], ad));
 
     // The Store is down and b2 hears nothing: a2 joins account a, and the conversation adds it without b2.
     const history = w.bus.history.bind(w.bus);
@@ -42,7 +24,7 @@ describe("Client accounts: re-welcome when history cannot fill a gap", () => {
     w.bus.history = (q: HistoryQuery) => (storeUp ? history(q) : (async function* () {})());
     for (const from of ["a1", "b1", "a2"]) w.bus.setLinkFaults(from, "b2", { drop: 1 });
     await linkDevice(w, a1, a2);
-    await w.until("a2 joins without b2", () => everySees([a1, b1, a2], ad, [a1, b1, b2, a2]));
+    await w.until("a2 joins without b2", () => seesAccountRoster([a1, b1, a2], ad, [a1, b1, b2, a2]));
     for (const from of ["a1", "b1", "a2"]) w.bus.setLinkFaults(from, "b2", undefined);
 
     // b2 sees messages of an epoch above its head; history has nothing. It asks a1 (leaf 0), with which it has
@@ -52,14 +34,14 @@ describe("Client accounts: re-welcome when history cannot fill a gap", () => {
       "b2 is re-welcomed",
       async () => {
         if (w.clock.now() % 30_000 < 500) await a1.client.send(ad, `during ${n++}`);
-        return everySees([b2], ad, [a1, b1, b2, a2]);
+        return seesAccountRoster([b2], ad, [a1, b1, b2, a2]);
       },
       400_000,
     );
     // Only a Welcome can have told b2 of a2: it heard neither the commit nor the Store. The Store comes back,
     // so the drops of the rest of the test heal as usual.
     storeUp = true;
-    await w.until("the conversation converges", () => converged([a1, b1, b2, a2], ad));
+    await w.until("the conversation converges", () => accountConverged([a1, b1, b2, a2], ad));
     expect(b2.events.filter((e) => e.type === "error")).toEqual([]);
 
     const all = [a1, b1, b2, a2];
