@@ -31,10 +31,12 @@ import { ACCOUNT_KEY, ACCOUNT_NS, type AccountState, decodeAccountState, encodeA
 import type { Control } from "./control.js";
 import type { EffectApplier } from "./effects.js";
 import { ClientError, lifecycleCall } from "./errors.js";
+import { Groups } from "./groups.js";
 import { ClientLink, type PendingLink } from "./link.js";
 import type { HistoryRecord } from "./records.js";
 import type { StateCache } from "./state-cache.js";
 import { cached, type Steps } from "./step.js";
+import type { GroupInfo, GroupMemberInfo } from "./types.js";
 
 export interface AccountHost {
   readonly crypto: CryptoProvider;
@@ -93,8 +95,11 @@ export class ClientAccount {
   readonly groups: AccountGroups;
   /** What the account's devices share over their own group (account-self.ts): markers, conversations, names. */
   readonly self: ClientSelf;
+  /** Queries on conversations with another account (AccountDirectV1). */
+  readonly #direct: Groups;
 
   constructor(private readonly host: AccountHost) {
+    this.#direct = new Groups({ ...host, self: () => toHex(host.installation().publicKey) }, "account");
     this.groups = new AccountGroups({ ...host, accountKey: () => this.#state?.accountKey });
     this.self = new ClientSelf({
       ...host,
@@ -200,6 +205,20 @@ export class ClientAccount {
       });
       return { conversationId };
     });
+  }
+
+  /**
+   * The devices in a conversation with another account at this device's head epoch: exactly who can read what
+   * it sends now (a device added by a commit this one has not seen yet cannot). ClientError `not-a-group` for a
+   * conversation of another type.
+   */
+  members(conversationId: string): Promise<GroupMemberInfo[]> {
+    return this.#direct.members(conversationId);
+  }
+
+  /** Status and head epoch of a conversation with another account (its `epochId` is equal where devices agree). */
+  conversationInfo(conversationId: string): Promise<GroupInfo> {
+    return this.#direct.info(conversationId);
   }
 
   /**

@@ -20,7 +20,7 @@ import { NobleCryptoProvider, seededRandom } from "../../src/crypto/index.js";
 import { parseLinkCode } from "../../src/identity/account/link-code.js";
 import { linkCommitment, linkWords } from "../../src/identity/account/sas.js";
 import { encodeIntroBundle } from "../../src/identity/intro-bundle.js";
-import { expectExactly, groupMessages, type Peer, setup } from "./group-world.js";
+import { expectExactly, groupMessages, type Peer, seesAccountRoster, setup } from "./group-world.js";
 
 type World = ReturnType<typeof setup>;
 const crypto = new NobleCryptoProvider({ random: seededRandom("account-link") });
@@ -136,6 +136,9 @@ describe("Client accounts: linking a device with a commitment exchange and confi
     const { conversationId: ad } = await a1.client.account.startConversation(await b1.client.account.address());
     const all = [a1, b1, b2];
     await w.until("every device joins", async () => (await Promise.all(all.map((p) => active(p, ad)))).every(Boolean));
+    // A message is readable only by the roster its sender saw (docs/GROUPS.md §2): before sending, every device
+    // must have seen the commit that added b2, or b2 can never read what a1 sends on the epoch before it.
+    await w.until("every device sees every device", () => seesAccountRoster(all, ad));
     for (const d of all) await d.client.send(ad, `hi ${d.name}`);
     const want = (d: Peer) => all.filter((o) => o !== d).map((o) => `hi ${o.name}`);
     await w.until("every device reads every other", () =>

@@ -11,7 +11,7 @@ import { MemoryStore } from "../../src/framework/memory-store.js";
 import type { Store } from "../../src/framework/store.js";
 import { encodeAccountAddress, parseAccountAddress } from "../../src/identity/account/address.js";
 import { AccountError } from "../../src/identity/account/errors.js";
-import { expectExactly, groupMessages, groupOf, type Peer, setup } from "./group-world.js";
+import { expectExactly, groupMessages, groupOf, type Peer, seesAccountRoster, setup } from "./group-world.js";
 
 type World = ReturnType<typeof setup>;
 const crypto = new NobleCryptoProvider();
@@ -87,6 +87,7 @@ describe("Client accounts: AccountDirectV1 through the Client", () => {
     const { conversationId: cid } = await a1.client.account.startConversation(await b1.client.account.address());
     const all = [a1, a2, b1, b2];
     await w.until("every device joins", async () => (await Promise.all(all.map((p) => active(p, cid)))).every(Boolean));
+    await w.until("every device sees every device", () => seesAccountRoster(all, cid));
     await exchange(w, all, cid, "one");
     for (const d of all)
       expectExactly(
@@ -118,6 +119,7 @@ describe("Client accounts: AccountDirectV1 through the Client", () => {
     const { conversationId: cid } = await a1.client.account.startConversation(await b1.client.account.address());
     const all = [a1, a2, b1];
     await w.until("every device joins", async () => (await Promise.all(all.map((p) => active(p, cid)))).every(Boolean));
+    await w.until("every device sees every device", () => seesAccountRoster(all, cid));
     await exchange(w, all, cid, "before");
 
     await expect(a2.client.account.removeDevice(hexBytes(a1.client.installationKey))).rejects.toMatchObject({

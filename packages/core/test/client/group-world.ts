@@ -239,3 +239,31 @@ export function deliveries(p: Peer, messageId: string): { state: string; at: num
     e.type === "delivery-state" && e.messageId === messageId ? [{ state: e.state, at: p.times[i]! }] : [],
   );
 }
+
+/** Links `device` to the account of `primary` (the list handed over as linking does, after its words). */
+export async function linkDevice(w: ReturnType<typeof setup>, primary: Peer, device: Peer): Promise<void> {
+  await w.connect(primary, device);
+  const key = Uint8Array.from(device.client.installationKey.match(/../g)!.map((b) => Number.parseInt(b, 16)));
+  await device.client.account.adoptList(await primary.client.account.addDevice(key, device.name));
+}
+
+/**
+ * Every device of `ps` has exactly `want` in its head roster of the AccountDirectV1 conversation `cid`: what it
+ * sends now reaches them all (docs/GROUPS.md §3, "Not a gap").
+ */
+export async function seesAccountRoster(ps: Peer[], cid: string, want = ps): Promise<boolean> {
+  const keys = want.map((p) => p.client.installationKey).sort();
+  for (const p of ps) {
+    const roster = await p.client.account.members(cid).catch(() => []);
+    const have = roster.filter((m) => m.state !== "invited").map((m) => m.peer);
+    if (have.sort().join() !== keys.join()) return false;
+  }
+  return true;
+}
+
+/** Every device of `ps` has `ps` as its roster and the same head epoch: the conversation did not fork. */
+export async function accountConverged(ps: Peer[], cid: string): Promise<boolean> {
+  if (!(await seesAccountRoster(ps, cid))) return false;
+  const ids = await Promise.all(ps.map(async (p) => (await p.client.account.conversationInfo(cid)).epochId));
+  return ids.every((id) => id === ids[0]);
+}

@@ -141,6 +141,8 @@ export class Net {
   drop = 0;
   duplicate = 0;
   historyEnabled = true;
+  /** Pairs ("a|b", identities, either order) without a pairwise conversation: control between them is lost. */
+  readonly unpaired = new Set<string>();
   rejected: GroupEffect[] = [];
 
   constructor(
@@ -176,6 +178,7 @@ export class Net {
         }
         case "control": {
           const to = this.byIdentity(e.to);
+          if (this.unpaired.has(`${from.identity}|${e.to}`) || this.unpaired.has(`${e.to}|${from.identity}`)) break;
           if (to) this.queue.push({ kind: "control", to, from: from.identity, frame: e.frame });
           break;
         }

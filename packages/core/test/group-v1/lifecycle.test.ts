@@ -165,6 +165,31 @@ describe("GroupV1 lifecycle", () => {
     expect(v.members).toHaveLength(4);
     await allToAll(net, [a!, b!, c!, ms[3]!], cid, "rejoined");
   });
+
+  it("without history, a member with no pairwise conversation with the lowest-index member is re-welcomed by the next", async () => {
+    const net = new Net(48, { rewelcomeAfterMs: 30_000, recoveryIntervalMs: 1_000 });
+    net.historyEnabled = false;
+    const ms = await Promise.all(["a", "b", "c", "d"].map((n) => net.addMember(n)));
+    const [a, b, c, d] = ms as [Member, Member, Member, Member];
+    const cid = await createGroup(a, [b, c]);
+    await net.settle();
+    // Like a device of another account, which has a pairwise conversation with its siblings only.
+    net.unpaired.add(`${a.identity}|${c.identity}`);
+    c.online = false;
+    await a.run(async (tx) => a.engine.addMembers(tx, cid, [await keyPackage(d)]));
+    await net.settle();
+    c.online = true;
+    await sendText(a, cid, "can c read this?");
+    await net.settle();
+    expect(c.text(cid)).toEqual([]);
+    await net.tickAll(31_000, 4);
+    // The first request goes to a (lowest index) and is lost; the next one asks b, which re-welcomes c.
+    const asked = c.events.flatMap((e) => (e.kind === "control" ? [e.to] : []));
+    expect(asked.slice(0, 2)).toEqual([a.identity, b.identity]);
+    const v = await converged([a, b, c, d], cid);
+    expect(v.members).toHaveLength(4);
+    await allToAll(net, [a, b, c, d], cid, "rejoined");
+  });
 });
 
 describe("GroupV1 large changes", () => {

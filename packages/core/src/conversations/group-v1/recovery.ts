@@ -74,10 +74,15 @@ async function checkGaps(s: Session): Promise<void> {
   maybeRecover(s);
   const stuckSince = Math.min(...ahead.map((o) => o.stuckSince));
   if (ahead.length === 0 || now - stuckSince < ctx.rewelcomeAfter) return;
-  // History did not fill the gap: ask the lowest-index other member to remove and re-add us.
+  // History did not fill the gap: ask another member to remove and re-add us. The first request goes to the
+  // lowest-index one; we may have no pairwise conversation with it (a device of another account knows only
+  // its siblings), and a request that cannot travel is dropped unseen, so each further request asks the next
+  // member in leaf order: a reachable one is asked within one period per member.
   const others = (await s.headRoster()).filter((r) => r.identity !== ctx.self);
-  const target = others.sort((a, b) => a.leafIndex - b.leafIndex)[0];
-  if (!target) return;
+  if (others.length === 0) return;
+  const asked = ctx.rewelcomeAsked.get(s.cid) ?? 0;
+  ctx.rewelcomeAsked.set(s.cid, asked + 1);
+  const target = others.sort((a, b) => a.leafIndex - b.leafIndex)[asked % others.length]!;
   const keyPackage = await createKeyPackage(ctx, s.tx);
   control(s, target.identity, { case: "rewelcomeRequest", value: { conversationId: s.cid, keyPackage } });
   for (const o of ahead) o.stuckSince = now; // wait a full period before asking again

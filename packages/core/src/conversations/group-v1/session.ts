@@ -95,6 +95,8 @@ export class EngineContext {
   readonly heldRecovery = new Map<string, number>();
   /** When each group a step wrote is next due (due.ts), for the runtime to keep with the step's commit. */
   readonly due = new DueNotes();
+  /** Re-welcome requests sent per group since start (recovery.ts: each asks the next member). */
+  readonly rewelcomeAsked = new Map<string, number>();
   readonly config: ClientConfig;
   readonly self: string;
   readonly random: RandomSource;
