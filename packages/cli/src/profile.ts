@@ -23,6 +23,8 @@ import { profilePath } from "./paths.js";
 const GROUP_TYPE = "GroupV1";
 /** `ConversationInfo.type` of a conversation between two accounts (docs/ACCOUNTS.md §3). */
 export const ACCOUNT_TYPE = "AccountDirectV1";
+/** Groups of people with their devices (made by the library; `parley chat` shows them as groups). */
+export const ACCOUNT_GROUP_TYPE = "AccountGroupV1";
 
 /** The CLI's own records in the profile's store (labels, last time online). Namespaced apart from the Client's. */
 const CLI_NS = "cli.profile";
@@ -114,7 +116,8 @@ export class Profile {
   async conversations(): Promise<ConversationSeed[]> {
     const out: ConversationSeed[] = [];
     for (const c of await this.client.conversations()) {
-      if (c.type === GROUP_TYPE) out.push({ id: c.id, peer: c.peer, kind: "group", label: c.name || "group" });
+      if (c.type === GROUP_TYPE || c.type === ACCOUNT_GROUP_TYPE)
+        out.push({ id: c.id, peer: c.peer, kind: "group", label: c.name || "group" });
       // A conversation between accounts is a group of both accounts' devices.
       else if (c.type === ACCOUNT_TYPE) out.push({ id: c.id, peer: c.peer, kind: "group", label: c.name || "account" });
       else {

@@ -18,7 +18,7 @@ import {
 } from "@parley/core";
 import { NodeCryptoProvider } from "@parley/core/node";
 import type { WakuDelivery } from "@parley/waku";
-import { ACCOUNT_TYPE, type Profile } from "../profile.js";
+import { ACCOUNT_GROUP_TYPE, ACCOUNT_TYPE, type Profile } from "../profile.js";
 import { accountSession } from "./account-session.js";
 import type { Channel } from "./channel.js";
 import { plainError } from "./errors.js";
@@ -80,7 +80,7 @@ export function profileSession(o: ProfileSessionOptions): ProfileSession {
       case "conversation-started":
       case "members-changed": {
         const info = (await client.conversations()).find((x) => x.id === c.conversationId);
-        const group = info?.type === GROUP_TYPE || info?.type === ACCOUNT_TYPE;
+        const group = info?.type === GROUP_TYPE || info?.type === ACCOUNT_TYPE || info?.type === ACCOUNT_GROUP_TYPE;
         if (c.type === "conversation-started" && c.initiatedBy === "peer") void introduce(c.conversationId);
         if (!group) return [c];
         return c.type === "conversation-started"

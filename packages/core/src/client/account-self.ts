@@ -122,6 +122,17 @@ export class ClientSelf {
     return decodeJson<{ name: string }>(await this.host.steps.store.get(this.host.ns, "display-name"))?.name;
   }
 
+  /** The group of this account's devices as stored here (the Client lists it nowhere else: its type is internal). */
+  async group(): Promise<ConversationInfo | undefined> {
+    const type = this.host.registry.starter("self")?.spec.name;
+    if (type === undefined) return undefined;
+    for (const { value } of await this.host.steps.store.scan(CONVERSATION_INFO_NS)) {
+      const info = decodeInfo(value);
+      if (info?.type === type) return info;
+    }
+    return undefined;
+  }
+
   /** The conversations the account's other devices said they are in (ACCOUNTS §4 step 4). */
   async siblingConversations(): Promise<SelfConversation[]> {
     const out: SelfConversation[] = [];

@@ -115,6 +115,7 @@ export function assemble(options: ClientOptions, seq: number, hooks: ClientHooks
       if (!(await account.link.receive(tx, m, plan))) await control!.receive(tx, m, plan);
     },
     fetchHistory: (topic, since) => network!.backfill(topic, since ?? 0),
+    internal: (type) => registry.runtime(type)?.lifecycle?.internal === true,
     accountSync: (tx, e, plan): Promise<void> => account.self.receive(tx, e, plan),
   });
   const decoder = new Decoder({

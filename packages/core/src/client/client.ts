@@ -269,8 +269,10 @@ export class Client {
 
   // ---- what is stored (history.ts) ----
 
-  conversations(): Promise<ConversationInfo[]> {
-    return listConversations(this.#p.store);
+  /** The conversations a user reads: those of `internal` types (AccountSelfV1) are the Client's own. */
+  async conversations(): Promise<ConversationInfo[]> {
+    const all = await listConversations(this.#p.store);
+    return all.filter((c) => this.#p.registry.runtime(c.type)?.lifecycle?.internal !== true);
   }
 
   /** One page of a conversation's history, oldest first within the page; pages go back in time. */

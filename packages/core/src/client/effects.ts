@@ -56,6 +56,8 @@ export interface EffectHost {
   /** A received control payload for the consumer type, in `tx`. */
   control(tx: Transaction, message: ControlIn, plan: StepPlan): Promise<void>;
   fetchHistory(contentTopic: string, since: number | undefined): void;
+  /** A type whose conversations are machinery (lifecycle `internal`): none is reported started. */
+  internal(type: string): boolean;
   /** A payload a sibling device of this account shared, in `tx`. */
   accountSync(tx: Transaction, effect: Extract<Effect, { kind: "account-sync" }>, plan: StepPlan): Promise<void>;
 }
@@ -166,12 +168,13 @@ export class EffectApplier {
       ...(e.status !== undefined && { status: e.status }),
     };
     if (!old) {
-      plan.events.push({
-        type: "conversation-started",
-        conversationId: id,
-        peer: next.peer,
-        initiatedBy: next.initiatedBy,
-      });
+      if (!this.host.internal(next.type))
+        plan.events.push({
+          type: "conversation-started",
+          conversationId: id,
+          peer: next.peer,
+          initiatedBy: next.initiatedBy,
+        });
     } else if (old.name === next.name && old.description === next.description && old.status === next.status) return;
     tx.put(CONVERSATION_INFO_NS, id, encodeJson(next));
   }

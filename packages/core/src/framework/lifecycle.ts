@@ -276,6 +276,11 @@ export interface TypeLifecycle<S = unknown, F = unknown> {
   readonly firstContact?: FirstContact;
   /** The kinds of `StartRequest` it handles. */
   readonly starts?: readonly StartKind[];
+  /**
+   * Its conversations are machinery, not chats a user reads (AccountSelfV1, the group of one account's own
+   * devices): the Client keeps them but lists none (`conversations()`) and reports none started.
+   */
+  readonly internal?: boolean;
   /** Whether it carries control payloads between peers (`carry`) and whether it consumes them (`control`). */
   readonly carriesControl?: boolean;
   readonly consumesControl?: boolean;

@@ -26,7 +26,13 @@ async function link(w: World, primary: Peer, device: Peer): Promise<void> {
 
 /** The account's own group as `p` sees it. */
 async function selfGroup(p: Peer): Promise<{ id: string; status: string } | undefined> {
-  return (await p.client.conversations()).find((c) => c.type === "AccountSelfV1");
+  const group = await p.client.account.self.group();
+  // The Client's own machinery: never listed among the conversations a user reads.
+  if (group) {
+    expect((await p.client.conversations()).some((c) => c.id === group.id)).toBe(false);
+    expect(p.events.some((e) => e.type === "conversation-started" && e.conversationId === group.id)).toBe(false);
+  }
+  return group;
 }
 
 async function inSelfGroup(ps: Peer[]): Promise<boolean> {

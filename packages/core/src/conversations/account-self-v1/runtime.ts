@@ -53,6 +53,7 @@ export async function createAccountSelfV1Runtime(o: AccountSelfV1RuntimeOptions)
     ...base,
     namespaces: [...Object.values(ACCOUNT_SELF_NAMESPACES), ACCOUNT_SELF_NS],
     starts: ["self"],
+    internal: true,
     consumesControl: true,
     claimsControl: controlClaim(CONVERSATION_ID),
     async start(ctx, request) {
