@@ -162,7 +162,12 @@ export function fromClientEvent(e: ClientEvent): ChatEvent {
     case "link-words":
       return { type: "notice", text: `link words: ${e.words.join(" ")}`, conversationId: e.conversationId };
     case "account-linked":
-      return { type: "notice", text: `this device is now linked to account ${e.accountKey.slice(0, 16)}…` };
+      // A line of the link conversation: the notice area has account-session.ts's own (with the device count).
+      return {
+        type: "notice",
+        text: `this device is now linked to account ${e.accountKey.slice(0, 16)}…`,
+        conversationId: e.conversationId,
+      };
     default:
       return e;
   }
