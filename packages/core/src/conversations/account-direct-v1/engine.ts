@@ -16,6 +16,7 @@ import {
   GroupError,
   GroupV1Engine,
   type GroupV1Options,
+  groupNamespaces,
   rosterGaps,
 } from "../group-v1/extension.js";
 import { accountCredential, memberOfCredential } from "./credential.js";
@@ -23,12 +24,7 @@ import { ACCOUNT_DIRECT_NS, AccountRosterGuard, loadBook, saveBook } from "./gua
 
 export const ACCOUNT_DIRECT_V1 = "AccountDirectV1";
 export const GROUP_ID_TAG = 0xad;
-export const ACCOUNT_DIRECT_NAMESPACES = {
-  meta: `${ACCOUNT_DIRECT_NS}-g`,
-  kp: `${ACCOUNT_DIRECT_NS}-kp`,
-  outbox: `${ACCOUNT_DIRECT_NS}-out`,
-  ids: `${ACCOUNT_DIRECT_NS}-ids`,
-};
+export const ACCOUNT_DIRECT_NAMESPACES = groupNamespaces(ACCOUNT_DIRECT_NS);
 
 /**
  * What sets a type of accounts' devices apart on this engine (AccountGroupV1 runs it with its own): its name,

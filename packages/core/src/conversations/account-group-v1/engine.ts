@@ -14,7 +14,7 @@ import {
   type AccountGroupKind,
   AccountRosterGuard,
 } from "../account-direct-v1/extension.js";
-import { type GroupEffect, GroupError } from "../group-v1/extension.js";
+import { type GroupEffect, GroupError, groupNamespaces } from "../group-v1/extension.js";
 
 export const ACCOUNT_GROUP_V1 = "AccountGroupV1";
 /** The namespace of this type's device list book. */
@@ -22,12 +22,7 @@ export const ACCOUNT_GROUP_NS = "account-group-v1";
 export const ACCOUNT_GROUP_ID_TAG = 0xa6;
 /** The most accounts one group holds (each list holds at most 32 devices). */
 export const MAX_GROUP_ACCOUNTS = 32;
-export const ACCOUNT_GROUP_NAMESPACES = {
-  meta: `${ACCOUNT_GROUP_NS}-g`,
-  kp: `${ACCOUNT_GROUP_NS}-kp`,
-  outbox: `${ACCOUNT_GROUP_NS}-out`,
-  ids: `${ACCOUNT_GROUP_NS}-ids`,
-};
+export const ACCOUNT_GROUP_NAMESPACES = groupNamespaces(ACCOUNT_GROUP_NS);
 
 /** The roster guard of this type: AccountDirectV1's rule, for N accounts, where anyone may remove a person. */
 export function accountGroupGuard(crypto: CryptoProvider): AccountRosterGuard {

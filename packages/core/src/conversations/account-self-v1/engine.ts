@@ -15,18 +15,14 @@ import {
   GroupError,
   GroupV1Engine,
   type GroupV1Options,
+  groupNamespaces,
   rosterGaps,
 } from "../group-v1/extension.js";
 import { ACCOUNT_SELF_NS, SelfRosterGuard } from "./guard.js";
 
 export const ACCOUNT_SELF_V1 = "AccountSelfV1";
 export const SELF_GROUP_ID_TAG = 0xa5;
-export const ACCOUNT_SELF_NAMESPACES = {
-  meta: `${ACCOUNT_SELF_NS}-g`,
-  kp: `${ACCOUNT_SELF_NS}-kp`,
-  outbox: `${ACCOUNT_SELF_NS}-out`,
-  ids: `${ACCOUNT_SELF_NS}-ids`,
-};
+export const ACCOUNT_SELF_NAMESPACES = groupNamespaces(ACCOUNT_SELF_NS);
 const GROUP_KEY = "group";
 
 export interface AccountSelfV1Options extends Omit<GroupV1Options, "profile"> {

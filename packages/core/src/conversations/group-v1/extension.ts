@@ -10,6 +10,7 @@ export { GroupV1Engine } from "./engine.js";
 export { GroupError } from "./errors.js";
 export { BY_PEER, groupEffects, groupRef } from "./outcome.js";
 export type { GroupProfile, GuardStore, MemberCredential, RosterGuard } from "./profile.js";
+export { groupNamespaces } from "./profile.js";
 export {
   bookRoster,
   checkRosterChange,

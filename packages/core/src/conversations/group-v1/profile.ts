@@ -19,6 +19,11 @@ export interface GroupNamespaces {
 
 export const GROUP_V1_NAMESPACES: GroupNamespaces = { meta: NS, kp: KP_NS, outbox: OUTBOX_NS, ids: IDS_NS };
 
+/** The four namespaces of a type built on the engine, under its own prefix (`<prefix>-g`, `-kp`, `-out`, `-ids`). */
+export function groupNamespaces(prefix: string): GroupNamespaces {
+  return { meta: `${prefix}-g`, kp: `${prefix}-kp`, outbox: `${prefix}-out`, ids: `${prefix}-ids` };
+}
+
 /** How a leaf's BasicCredential identity binds the MLS signature key to an installation key. */
 export interface MemberCredential {
   bind(crypto: CryptoProvider, identity: GroupIdentity, signaturePublicKey: Uint8Array): Uint8Array;
