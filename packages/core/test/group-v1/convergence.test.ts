@@ -1,18 +1,11 @@
 import { Transaction } from "@parley/core/internals";
 import { describe, expect, it } from "vitest";
-import { createGroup, type Member, Net, sendText, view } from "./harness.js";
+import { createGroup, keyPackage, type Member, Net, sendText, view } from "./harness.js";
 
 async function expectConverged(members: Member[], cid: string) {
   const views = await Promise.all(members.map((m) => view(m, cid)));
   for (const v of views) expect(v).toEqual(views[0]);
   return views[0]!;
-}
-
-async function keyPackage(m: Member): Promise<Uint8Array> {
-  const tx = new Transaction(m.store);
-  const kp = await m.engine.createKeyPackage(tx);
-  await tx.commit();
-  return kp;
 }
 
 describe("GroupV1 fork-free membership", () => {

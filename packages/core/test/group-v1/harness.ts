@@ -247,6 +247,14 @@ export async function view(m: Member, cid: string) {
   return { status: s.status, epoch: s.epoch, epochId: s.epochId, members, name: s.name };
 }
 
+/** A fresh key package of `m`, committed to its store. */
+export async function keyPackage(m: Member): Promise<Uint8Array> {
+  const tx = new Transaction(m.store);
+  const kp = await m.engine.createKeyPackage(tx);
+  await tx.commit();
+  return kp;
+}
+
 export async function sendText(m: Member, cid: string, text: string): Promise<string> {
   const r = await m.step(
     (tx) => m.engine.send(tx, cid, new TextEncoder().encode(text)),

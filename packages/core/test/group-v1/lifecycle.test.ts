@@ -1,13 +1,5 @@
-import { Transaction } from "@parley/core/internals";
 import { describe, expect, it } from "vitest";
-import { createGroup, type Member, Net, sendText, view } from "./harness.js";
-
-async function keyPackage(m: Member): Promise<Uint8Array> {
-  const tx = new Transaction(m.store);
-  const kp = await m.engine.createKeyPackage(tx);
-  await tx.commit();
-  return kp;
-}
+import { createGroup, keyPackage, type Member, Net, sendText, view } from "./harness.js";
 
 async function converged(members: Member[], cid: string) {
   const views = await Promise.all(members.map((m) => view(m, cid)));

@@ -6,13 +6,13 @@
  */
 import { fromBinary } from "@bufbuild/protobuf";
 import { toHex } from "@parley/core";
-import { Transaction } from "@parley/core/internals";
+import type { Transaction } from "@parley/core/internals";
 import { describe, expect, it } from "vitest";
 import type { GroupEffect } from "../../src/conversations/group-v1/index.js";
 import { EncryptedPayloadSchema } from "../../src/wire/gen/logoschat/encryption/encryption_pb.js";
 import { EnvelopeV1Schema } from "../../src/wire/gen/logoschat/envelope/envelope_pb.js";
 import { GroupV1MessageSchema } from "../../src/wire/gen/logoschat/group/group_v1_pb.js";
-import { createGroup, type Member, Net, sendText, view } from "./harness.js";
+import { createGroup, keyPackage, type Member, Net, sendText, view } from "./harness.js";
 
 type Queued = Net["queue"][number];
 
@@ -47,13 +47,6 @@ async function deliver(items: Queued[], to: Member): Promise<void> {
     if (item.to === to && item.kind === "topic") await to.onTopic(item.topic, item.payload);
     else if (item.to === to && item.kind === "control")
       await to.run((tx) => to.engine.receiveControl(tx, item.from, item.frame));
-}
-
-async function keyPackage(m: Member): Promise<Uint8Array> {
-  const tx = new Transaction(m.store);
-  const kp = await m.engine.createKeyPackage(tx);
-  await tx.commit();
-  return kp;
 }
 
 const deliveryStates = (m: Member, messageId: string) =>

@@ -159,9 +159,16 @@ async function onRewelcomeRequest(
 ): Promise<GroupEffect[]> {
   const s = await activeSession(ctx, tx, cid);
   const kp = await checkKeyPackage(ctx, bytes, from);
-  if (!(await s.headRoster()).some((r) => r.identity === from)) return [];
+  const stale = (await s.headRoster()).find((r) => r.identity === from);
+  if (!stale) return [];
   s.meta.intents = s.meta.intents.filter((i) => !(i.kind === "readd" && i.identity === from));
-  s.meta.intents.push({ kind: "readd", identity: from, keyPackage: toHex(encodeKeyPackage(kp)), since: ctx.now() });
+  s.meta.intents.push({
+    kind: "readd",
+    identity: from,
+    keyPackage: toHex(encodeKeyPackage(kp)),
+    since: ctx.now(),
+    staleKey: toHex(stale.signaturePublicKey),
+  });
   await reconcile(s);
   return s.flush();
 }

@@ -76,6 +76,13 @@ function satisfied(i: Intent, ros: RosterEntry[], state: ClientState): boolean {
     case "remove":
       return !ros.some((r) => r.identity === i.identity);
     case "readd": {
+      // Several members may answer the same member's requests, each with another key package: whichever
+      // fresh leaf lands first ends them all. Holding out for our own would remove and re-add it again, and
+      // the others theirs, without end; and a removal meanwhile is not ours to undo.
+      if (i.staleKey !== undefined) {
+        const leaf = ros.find((r) => r.identity === i.identity);
+        return !leaf || toHex(leaf.signaturePublicKey) !== i.staleKey;
+      }
       const kp = decodeKeyPackage(fromHex(i.keyPackage)!, 0)?.[0];
       return (
         !kp ||

@@ -59,7 +59,17 @@ export type IntentBody =
       readonly since: number;
     }
   | { readonly kind: "remove"; readonly identity: string; readonly since: number }
-  | { readonly kind: "readd"; readonly identity: string; readonly keyPackage: string; readonly since: number }
+  | {
+      readonly kind: "readd";
+      readonly identity: string;
+      readonly keyPackage: string;
+      readonly since: number;
+      /**
+       * The signature key (hex) of the leaf the member asked to leave behind. Any fresh leaf for it, from
+       * whoever committed it, or its removal, ends the request (absent in records written before it).
+       */
+      readonly staleKey?: string;
+    }
   | { readonly kind: "metadata"; readonly name: string; readonly description: string; readonly since: number };
 
 export interface OutboxEntry {
