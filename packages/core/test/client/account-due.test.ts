@@ -1,8 +1,9 @@
 /**
- * AccountDirectV1 by due time (issue 17), like GroupV1: an idle conversation between accounts is not woken by
- * the sweep, and a change of the account's device list (made on the primary, outside any step of the
- * conversation) makes every conversation of the account due at once, so the revoked device is removed at the
- * next sweep. Wakes are counted on the engine's `tick` for this type's groups; time is a VirtualClock.
+ * The types of accounts by due time (issue 17), like GroupV1: an idle conversation between accounts, group of
+ * accounts or account's own group (AccountDirectV1, AccountGroupV1, AccountSelfV1) is not woken by the sweep,
+ * and a change of the account's device list (made on the primary, outside any step of the conversation) makes
+ * every conversation of the account due at once, so the revoked device is removed from each at the next sweep.
+ * Wakes are counted on the engine's `tick` per type; time is a VirtualClock.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { GroupV1Engine } from "../../src/conversations/group-v1/engine.js";
@@ -18,35 +19,50 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe("AccountDirectV1 woken only when due", () => {
-  it("idle: not woken; a device revoked on the primary is removed at the next sweep", async () => {
-    const w = setup("account-due", {});
+const TYPES = ["AccountDirectV1", "AccountGroupV1", "AccountSelfV1"] as const;
+
+describe("types of accounts woken only when due", () => {
+  it("idle: none of the three woken; a device revoked on the primary is removed from each at the next sweep", async () => {
+    const w = setup("account-due-all", {});
     const [a1, a2, b1] = [await w.peer("a1"), await w.peer("a2"), await w.peer("b1")];
     await a1.client.account.create();
     await b1.client.account.create();
     await w.connect(a1, a2);
     await a2.client.account.adoptList(await a1.client.account.addDevice(hexBytes(a2.client.installationKey), "a2"));
     await w.connect(a1, b1);
-    const { conversationId: cid } = await a1.client.account.startConversation(await b1.client.account.address());
-    await w.until("every device joins", async () =>
-      (await Promise.all([a1, a2, b1].map((p) => active(p, cid)))).every(Boolean),
-    );
-    await a1.client.send(cid, "hello");
+    await w.connect(a2, b1);
+    const direct = (await a1.client.account.startConversation(await b1.client.account.address())).conversationId;
+    const group = await b1.client.account.groups.create({ name: "g", addresses: [await a1.client.account.address()] });
+    await w.until("a2 is in the direct conversation, the group and the account's own group", async () => {
+      const [self1, self2] = [await a1.client.account.self.group(), await a2.client.account.self.group()];
+      return (
+        (await Promise.all([direct, group].map((cid) => active(a2, cid)))).every(Boolean) &&
+        self1 !== undefined &&
+        self2?.id === self1.id &&
+        self2.status === "active"
+      );
+    });
+    const self = (await a1.client.account.self.group())!.id;
+    await a1.client.send(direct, "hello");
+    await b1.client.send(group, "hello all");
     await w.run(150_000); // tail polling, Joined announcements and orphan expiry run out
 
     const ticks = vi.spyOn(GroupV1Engine.prototype, "tick");
-    const accountTicks = () =>
-      ticks.mock.contexts.filter((e) => (e as GroupV1Engine).typeName === "AccountDirectV1").length;
+    const ticksOf = (type: string) => ticks.mock.contexts.filter((e) => (e as GroupV1Engine).typeName === type).length;
     await w.run(120_000); // 120 sweeps
-    expect(accountTicks()).toBe(0);
+    for (const type of TYPES) expect(ticksOf(type), type).toBe(0);
 
     await a1.client.account.removeDevice(hexBytes(a2.client.installationKey));
     await w.run(1_000); // one sweep
-    expect(accountTicks()).toBeGreaterThan(0);
-    // Fault-free bus: a2 hears of its removal within the sweep's commit's delivery.
+    for (const type of TYPES) expect(ticksOf(type), type).toBeGreaterThan(0);
+    // Fault-free bus: a2 hears of its removal from each within the sweep's commits' delivery.
     await w.until(
-      "a2 is removed",
-      async () => (await a2.client.conversations()).some((c) => c.id === cid && c.status === "removed"),
+      "a2 is removed from all three",
+      async () => {
+        const mine = await a2.client.conversations();
+        const all = [...mine, (await a2.client.account.self.group())!];
+        return [direct, group, self].every((cid) => all.some((c) => c.id === cid && c.status === "removed"));
+      },
       2_000,
     );
     for (const p of [a1, a2, b1]) await w.stop(p);

@@ -212,4 +212,35 @@ describe("GroupV1 due time: each of tick's timers", () => {
     net.clock.t = first.due!;
     expect((await tickNoting(net, b, cid)).effects.map((e) => e.kind)).toContain("fetch-history");
   });
+
+  it("a missing id no fetch can bring (sent before our join) is asked for until ttlMs, then given up", async () => {
+    const net = new Net(43, quiet);
+    const [a, b, c] = [await net.addMember("a"), await net.addMember("b"), await net.addMember("c")];
+    const cid = await createGroup(a, [b]);
+    await net.settle();
+    await sendText(a, cid, "before c"); // of an epoch c never reads
+    await net.settle();
+    await a.run((tx) => a.engine.invite(tx, cid, [c.identity]));
+    await net.settle();
+    net.clock.t += 1_000;
+    await sendText(a, cid, "after c joined"); // its causal history names "before c"
+    await net.settle();
+    expect(c.text(cid)).toEqual(["after c joined"]);
+    const t0 = net.clock.t;
+    let fetches = 0;
+    let due: number | undefined = t0;
+    for (let i = 0; i < 100 && due !== undefined; i++) {
+      net.clock.t = Math.max(net.clock.t, due);
+      const r = await tickNoting(net, c, cid);
+      fetches += r.effects.filter((e) => e.kind === "fetch-history").length;
+      due = r.due === Number.POSITIVE_INFINITY ? undefined : r.due;
+    }
+    // Asked for every recoveryInterval while it lasts (the join's own tail window overlaps), then never again.
+    expect(fetches).toBeGreaterThan(1);
+    expect(fetches).toBeLessThanOrEqual(OPTIONS.orphans.ttlMs / OPTIONS.recoveryIntervalMs + 1);
+    expect(due).toBeUndefined();
+    expect(net.clock.t).toBeGreaterThanOrEqual(t0 + OPTIONS.orphans.ttlMs);
+    net.clock.t += 600_000;
+    expect((await tickNoting(net, c, cid)).effects).toEqual([]);
+  });
 });

@@ -25,5 +25,6 @@ export {
   loadBook,
   saveBook,
 } from "./guard.js";
+export { type AccountLifecycle, accountLifecycle } from "./lifecycle.js";
 export { controlClaim } from "./runtime.js";
 export { accountDirectV1DecodingTree, accountDirectV1Spec, carriedListBranches } from "./spec.js";

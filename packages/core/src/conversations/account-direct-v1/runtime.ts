@@ -4,9 +4,9 @@
  * the roster equal to the two accounts' lists (`sync`), and a claim on the control payloads of its groups, so
  * they reach this type while GroupV1's go on reaching GroupV1.
  */
-import { constantTimeEqual, toHex } from "../../base/bytes.js";
+import { toHex } from "../../base/bytes.js";
 import { LifecycleError } from "../../framework/errors.js";
-import type { StepContext, TypeLifecycle } from "../../framework/lifecycle.js";
+import type { TypeLifecycle } from "../../framework/lifecycle.js";
 import type { ConversationTypeRuntime } from "../../framework/runtime.js";
 import type { TransactionView } from "../../framework/store.js";
 import { parseAccountAddress } from "../../identity/account/address.js";
@@ -14,16 +14,16 @@ import type { SignedDeviceList } from "../../identity/account/device-list.js";
 import { GroupControlFrameSchema } from "../../wire/gen/logoschat/group/group_v1_pb.js";
 import { fromBinary } from "../../wire/index.js";
 import {
+  BY_ME,
   decodeDueState,
   encodeGroupDueState,
-  engineLifecycle,
   type GroupDueState,
   GroupError,
-  groupEffects,
-  groupRef,
+  stepEffects,
 } from "../group-v1/extension.js";
 import { ACCOUNT_DIRECT_NAMESPACES, AccountDirectV1Engine, type AccountDirectV1Options } from "./engine.js";
-import { ACCOUNT_DIRECT_NS, BOOK_KEY } from "./guard.js";
+import { ACCOUNT_DIRECT_NS } from "./guard.js";
+import { accountLifecycle } from "./lifecycle.js";
 import { accountDirectV1Spec } from "./spec.js";
 
 export type AccountDirectV1Runtime = ConversationTypeRuntime<GroupDueState | undefined, never> & {
@@ -74,9 +74,9 @@ export async function createAccountDirectV1Runtime(o: AccountDirectV1RuntimeOpti
     const r = await ad.offerDeviceList(tx, o.ownList());
     if (!r.ok && r.error.code !== "device-list-rollback") throw r.error;
   }
-  // Woken when due, as GroupV1: the engine's timers, and `sync`, which acts only when the book changed (below)
-  // or our own list did (the Client makes every conversation of the type due then, client/account.ts).
-  const base = engineLifecycle(ad.group, {
+  // Woken when due, as GroupV1 (lifecycle.ts says what else makes a group due).
+  const { lifecycle: base, watch } = accountLifecycle(ad.group, {
+    bookNamespace: ACCOUNT_DIRECT_NS,
     async wake(tx, cid) {
       await holdOwnList(tx);
       const effects = await ad.group.tick(tx, cid);
@@ -84,22 +84,6 @@ export async function createAccountDirectV1Runtime(o: AccountDirectV1RuntimeOpti
       return effects;
     },
   });
-  type Ctx = StepContext<GroupDueState | undefined>;
-  /** Every group of the type due at once: `sync` reads the device list book, which every group shares. */
-  async function allDue(ctx: Ctx): Promise<void> {
-    for (const cid of await ad.group.listGroups(ctx.tx)) ctx.states.put(groupRef(ad.group, cid), { at: ctx.now });
-  }
-  /** A step that changes the book (a list learned from a commit, a Welcome or an address) makes all due. */
-  function watchBook<A extends unknown[], R>(step: (ctx: Ctx, ...a: A) => Promise<R>) {
-    return async (ctx: Ctx, ...a: A): Promise<R> => {
-      const before = await ctx.tx.get(ACCOUNT_DIRECT_NS, BOOK_KEY);
-      const r = await step(ctx, ...a);
-      const after = await ctx.tx.get(ACCOUNT_DIRECT_NS, BOOK_KEY);
-      if (before === undefined ? after !== undefined : after === undefined || !constantTimeEqual(before, after))
-        await allDue(ctx);
-      return r;
-    };
-  }
 
   const lifecycle: TypeLifecycle<GroupDueState | undefined, never> = {
     ...base,
@@ -107,17 +91,7 @@ export async function createAccountDirectV1Runtime(o: AccountDirectV1RuntimeOpti
     starts: ["account"],
     consumesControl: true,
     claimsControl: claimsAccountDirectControl,
-    receive: watchBook(base.receive!),
-    control: watchBook(base.control!),
-    command: watchBook(base.command!),
-    // After a restart: the own list may have changed after the last wake (a crash between its commit and the
-    // wakes it asks for), so every group syncs once.
-    async resume(ctx, ref) {
-      const effects = await base.resume!(ctx, ref);
-      ctx.states.put(groupRef(ad.group, ref.id), { at: ctx.now });
-      return effects;
-    },
-    start: watchBook(async (ctx, request) => {
+    start: watch(async (ctx, request) => {
       if (request.kind !== "account") throw new LifecycleError("unsupported", "AccountDirectV1 starts from addresses");
       const address = parseAccountAddress(ctx.crypto, request.address);
       if (!address.ok) throw address.error;
@@ -127,10 +101,9 @@ export async function createAccountDirectV1Runtime(o: AccountDirectV1RuntimeOpti
       const r = await ad.start(ctx.tx, address.value);
       return {
         value: { conversationId: r.conversationId },
-        effects: await groupEffects(ad.group, ctx.tx, r.effects, { initiatedBy: "me", from: "" }),
+        effects: await stepEffects(ad.group, ctx, r.effects, BY_ME),
       };
     }),
-    wake: watchBook(base.wake!),
   };
 
   return {

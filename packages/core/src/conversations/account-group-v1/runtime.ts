@@ -1,8 +1,8 @@
 /**
  * AccountGroupV1 as a registered conversation type: GroupV1's lifecycle over this type's engine, with its own
  * namespaces, a start from account addresses, commands to add and remove people, members named with their
- * account, a wake that keeps the roster equal to the member accounts' lists (`sync`), and a claim on the
- * control payloads of its groups ('a6' ids).
+ * account, a wake that keeps the roster equal to the member accounts' lists (`sync`) and runs when due, and a
+ * claim on the control payloads of its groups ('a6' ids).
  */
 import { LifecycleError } from "../../framework/errors.js";
 import type { Command, StepContext, TypeLifecycle } from "../../framework/lifecycle.js";
@@ -12,8 +12,15 @@ import { type AccountAddress, parseAccountAddress } from "../../identity/account
 import type { SignedDeviceList } from "../../identity/account/device-list.js";
 import { GroupControlFrameSchema } from "../../wire/gen/logoschat/group/group_v1_pb.js";
 import { fromBinary } from "../../wire/index.js";
-import type { AccountEngineOptions } from "../account-direct-v1/extension.js";
-import { BY_PEER, engineLifecycle, type GroupDueState, type GroupEffect, groupEffects } from "../group-v1/extension.js";
+import { type AccountEngineOptions, accountLifecycle } from "../account-direct-v1/extension.js";
+import {
+  BY_ME,
+  decodeDueState,
+  encodeGroupDueState,
+  type GroupDueState,
+  type GroupEffect,
+  stepEffects,
+} from "../group-v1/extension.js";
 import { ACCOUNT_GROUP_NAMESPACES, ACCOUNT_GROUP_NS, AccountGroupV1Engine } from "./engine.js";
 import { accountGroupV1Spec } from "./spec.js";
 
@@ -28,7 +35,6 @@ export interface AccountGroupV1RuntimeOptions extends AccountEngineOptions {
 
 /** Ids of this type's groups: the tag byte 0xA6 and 16 random bytes, in lower hex. */
 const CONVERSATION_ID = /^a6[0-9a-f]{32}$/;
-const BY_ME = { initiatedBy: "me", from: "" } as const;
 
 /** Whether a GroupControlFrame names one of this type's groups (a key-package response by its request id). */
 export function claimsAccountGroupControl(payload: Uint8Array): boolean {
@@ -51,14 +57,19 @@ function parseAll(ctx: StepContext<GroupDueState | undefined>, addresses: readon
 
 export async function createAccountGroupV1Runtime(o: AccountGroupV1RuntimeOptions): Promise<AccountGroupV1Runtime> {
   const ag = await AccountGroupV1Engine.create(o);
-  // Without `due`: woken on every sweep, since `sync` must see list changes no step of the group made.
-  const { due: _due, ...base } = engineLifecycle(ag.group);
-
   /** Our own newest list into the book (a newer one learned from a sibling's commit stays: a rollback). */
   async function holdOwnList(tx: TransactionView): Promise<void> {
     const r = await ag.devices.offerDeviceList(tx, o.ownList());
     if (!r.ok && r.error.code !== "device-list-rollback") throw r.error;
   }
+  // Woken when due, as GroupV1 (account-direct-v1/lifecycle.ts says what else makes a group due).
+  const { lifecycle: base, watch } = accountLifecycle(ag.group, {
+    bookNamespace: ACCOUNT_GROUP_NS,
+    async wake(tx, cid) {
+      await holdOwnList(tx);
+      return ag.wake(tx, cid);
+    },
+  });
 
   async function command(ctx: StepContext<GroupDueState | undefined>, ref: ConversationRef, c: Command) {
     let effects: GroupEffect[];
@@ -68,7 +79,7 @@ export async function createAccountGroupV1Runtime(o: AccountGroupV1RuntimeOption
     else if (c.kind === "add-members" || c.kind === "remove-members")
       throw new LifecycleError("unsupported", "AccountGroupV1 adds and removes accounts");
     else return base.command!(ctx, ref, c);
-    return groupEffects(ag.group, ctx.tx, effects, BY_ME);
+    return stepEffects(ag.group, ctx, effects, BY_ME);
   }
 
   const lifecycle: TypeLifecycle<GroupDueState | undefined, never> = {
@@ -77,7 +88,7 @@ export async function createAccountGroupV1Runtime(o: AccountGroupV1RuntimeOption
     starts: ["account-group"],
     consumesControl: true,
     claimsControl: claimsAccountGroupControl,
-    async start(ctx, request) {
+    start: watch(async (ctx, request) => {
       if (request.kind !== "account-group")
         throw new LifecycleError("unsupported", "AccountGroupV1 starts from addresses");
       const addresses = parseAll(ctx, request.addresses);
@@ -85,10 +96,10 @@ export async function createAccountGroupV1Runtime(o: AccountGroupV1RuntimeOption
       const r = await ag.start(ctx.tx, addresses, { name: request.name, description: request.description });
       return {
         value: { conversationId: r.conversationId },
-        effects: await groupEffects(ag.group, ctx.tx, r.effects, BY_ME),
+        effects: await stepEffects(ag.group, ctx, r.effects, BY_ME),
       };
-    },
-    command,
+    }),
+    command: watch(command),
     async members(ctx, ref) {
       const accounts = new Map<string, string>();
       for (const a of await ag.membersByAccount(ctx.tx, ref.id)) for (const d of a.devices) accounts.set(d, a.account);
@@ -97,10 +108,6 @@ export async function createAccountGroupV1Runtime(o: AccountGroupV1RuntimeOption
         return account === undefined ? m : { ...m, account };
       });
     },
-    async wake(ctx, ref) {
-      await holdOwnList(ctx.tx);
-      return groupEffects(ag.group, ctx.tx, await ag.wake(ctx.tx, ref.id), BY_PEER);
-    },
   };
 
   return {
@@ -108,8 +115,9 @@ export async function createAccountGroupV1Runtime(o: AccountGroupV1RuntimeOption
     engine: ag,
     // Never called: the decoder hands this type's payloads to `receive`, as GroupV1's.
     open: () => ({ ok: false, reason: "bad-message" }),
-    encodeState: () => new Uint8Array(0),
-    decodeState: () => undefined,
+    // GroupV1's framework state: when the group is next due.
+    encodeState: encodeGroupDueState,
+    decodeState: decodeDueState,
     lifecycle,
   };
 }

@@ -8,8 +8,15 @@ import { LifecycleError } from "../../framework/errors.js";
 import type { Effect, TypeLifecycle } from "../../framework/lifecycle.js";
 import type { ConversationTypeRuntime } from "../../framework/runtime.js";
 import type { SignedDeviceList } from "../../identity/account/device-list.js";
-import { controlClaim } from "../account-direct-v1/extension.js";
-import { BY_PEER, engineLifecycle, type GroupDueState, groupEffects } from "../group-v1/extension.js";
+import { accountLifecycle, controlClaim } from "../account-direct-v1/extension.js";
+import {
+  BY_ME,
+  decodeDueState,
+  encodeGroupDueState,
+  type GroupDueState,
+  groupRef,
+  stepEffects,
+} from "../group-v1/extension.js";
 import { ACCOUNT_SELF_NAMESPACES, AccountSelfV1Engine, type AccountSelfV1Options } from "./engine.js";
 import { ACCOUNT_SELF_NS } from "./guard.js";
 import { accountSelfV1Spec } from "./spec.js";
@@ -43,11 +50,20 @@ function shared(effects: readonly Effect[]): Effect[] {
 
 export async function createAccountSelfV1Runtime(o: AccountSelfV1RuntimeOptions): Promise<AccountSelfV1Runtime> {
   const as = await AccountSelfV1Engine.create(o);
-  // Without `due`: woken on every sweep, since `sync` must see list changes no step of the group made.
-  const { due: _due, ...base } = engineLifecycle(as.group);
+  // Woken when due, as GroupV1 (account-direct-v1/lifecycle.ts says what else makes the group due).
+  const { lifecycle: base, watch } = accountLifecycle(as.group, {
+    bookNamespace: ACCOUNT_SELF_NS,
+    async wake(tx, cid) {
+      await as.holdOwnList(tx, o.ownList());
+      const effects = await as.group.tick(tx, cid);
+      if ((await as.group.summary(tx, cid)).status === "active") effects.push(...(await as.sync(tx, cid)));
+      return effects;
+    },
+  });
   const baseSend = base.send!;
   const baseReceive = base.receive!;
   const baseResume = base.resume!;
+  const baseWake = base.wake!;
 
   const lifecycle: TypeLifecycle<GroupDueState | undefined, never> = {
     ...base,
@@ -56,16 +72,16 @@ export async function createAccountSelfV1Runtime(o: AccountSelfV1RuntimeOptions)
     internal: true,
     consumesControl: true,
     claimsControl: controlClaim(CONVERSATION_ID),
-    async start(ctx, request) {
+    start: watch(async (ctx, request) => {
       if (request.kind !== "self") throw new LifecycleError("unsupported", "AccountSelfV1 starts the account's group");
       const held = await as.groupId(ctx.tx);
       if (held !== undefined && (await as.group.summary(ctx.tx, held)).status === "active")
         return { value: { conversationId: held }, effects: [] };
       if (!request.create) return { value: { conversationId: "" }, effects: [] };
       const r = await as.createGroup(ctx.tx, o.ownList());
-      const effects = await groupEffects(as.group, ctx.tx, r.effects, { initiatedBy: "me", from: "" });
+      const effects = await stepEffects(as.group, ctx, r.effects, BY_ME);
       return { value: { conversationId: r.conversationId }, effects };
-    },
+    }),
     async send(ctx, ref, payload) {
       const r = await baseSend(ctx, ref, payload);
       // Not content: no history record, no delivery state.
@@ -78,17 +94,18 @@ export async function createAccountSelfV1Runtime(o: AccountSelfV1RuntimeOptions)
       const r = await baseReceive(ctx, ref, payload);
       return { outcome: r.outcome, effects: shared(r.effects) };
     },
-    async control(ctx, peer, payload) {
+    control: watch(async (ctx, peer, payload) => {
       const effects = await as.group.receiveControl(ctx.tx, peer, payload);
       for (const e of effects) if (e.kind === "joined") as.setGroup(ctx.tx, e.conversationId);
-      return shared(await groupEffects(as.group, ctx.tx, effects, { initiatedBy: "peer", from: peer }));
-    },
+      const out = await stepEffects(as.group, ctx, effects, { initiatedBy: "peer", from: peer });
+      // The group joined syncs at once (its roster to the account's newest list).
+      for (const e of effects)
+        if (e.kind === "joined") ctx.states.put(groupRef(as.group, e.conversationId), { at: ctx.now });
+      return shared(out);
+    }),
     async wake(ctx, ref) {
-      await as.holdOwnList(ctx.tx, o.ownList());
-      const effects = await as.group.tick(ctx.tx, ref.id);
-      if ((await as.group.summary(ctx.tx, ref.id)).status === "active")
-        effects.push(...(await as.sync(ctx.tx, ref.id)));
-      return shared(await groupEffects(as.group, ctx.tx, effects, BY_PEER));
+      const effects = await baseWake(ctx, ref);
+      return effects && shared(effects);
     },
     async resume(ctx, ref) {
       return shared(await baseResume(ctx, ref));
@@ -100,8 +117,9 @@ export async function createAccountSelfV1Runtime(o: AccountSelfV1RuntimeOptions)
     engine: as,
     // Never called: the decoder hands this type's payloads to `receive`, as GroupV1's.
     open: () => ({ ok: false, reason: "bad-message" }),
-    encodeState: () => new Uint8Array(0),
-    decodeState: () => undefined,
+    // GroupV1's framework state: when the group is next due.
+    encodeState: encodeGroupDueState,
+    decodeState: decodeDueState,
     lifecycle,
   };
 }

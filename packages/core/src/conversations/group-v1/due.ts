@@ -17,7 +17,7 @@ import type { Session } from "./session.js";
  *   add waiting for its key package (`since + kpTimeout`) and leave failover (`since + leaveFailover`);
  *   finality pruning moves only with the head;
  * - `checkGaps`: tail polling (the next paced poll while `lastActivity + tailWindow` lasts), missing SDS ids
- *   (`since + recoveryInterval`, paced), orphans ahead of the head (the next paced poll, and a re-welcome at
+ *   (`since + recoveryInterval`, paced, and given up at `since + ttlMs`), orphans ahead of the head (the next paced poll, and a re-welcome at
  *   `stuckSince + rewelcomeAfter`).
  * Who keeps it current: every step that writes the group notes it (`Session.flush`), tick notes it whether it
  * wrote or not. A step that changes only memory writes nothing and notes nothing: held input (an orphan, its
@@ -44,8 +44,11 @@ export function groupDue(s: Session, ticked: boolean): number | undefined {
   if (head) {
     if (poll < (meta.lastActivity ?? 0) + ctx.tailWindow) at(poll);
     if (!head.removed) {
-      if (meta.missing.length > 0)
-        at(Math.max(poll, Math.min(...meta.missing.map((m) => m.since)) + ctx.recoveryInterval));
+      if (meta.missing.length > 0) {
+        const since = Math.min(...meta.missing.map((m) => m.since));
+        at(Math.max(poll, since + ctx.recoveryInterval));
+        at(since + ctx.orphans.limits.ttlMs); // given up then
+      }
       const ahead = ctx.orphans.ahead(s.cid, head.epoch);
       if (ahead.length > 0) {
         at(poll);

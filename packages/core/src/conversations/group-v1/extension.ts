@@ -8,7 +8,7 @@ export { decodeDueState, type GroupDueState } from "./due-state.js";
 export type { GroupEffect } from "./effects.js";
 export { GroupV1Engine } from "./engine.js";
 export { GroupError } from "./errors.js";
-export { BY_PEER, groupEffects, groupRef } from "./outcome.js";
+export { BY_ME, BY_PEER, groupEffects, groupRef } from "./outcome.js";
 export type { GroupProfile, GuardStore, MemberCredential, RosterGuard } from "./profile.js";
 export { groupNamespaces } from "./profile.js";
 export {
@@ -20,6 +20,6 @@ export {
   type RosterRuleOptions,
   rosterGaps,
 } from "./roster-rule.js";
-export { type EngineHooks, encodeGroupDueState, engineLifecycle } from "./runtime.js";
+export { type EngineHooks, encodeGroupDueState, engineLifecycle, stepEffects } from "./runtime.js";
 export type { GroupV1Options } from "./session.js";
 export { groupV1DecodingTree, groupV1Spec } from "./spec.js";

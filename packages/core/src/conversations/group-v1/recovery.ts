@@ -68,6 +68,11 @@ async function checkGaps(s: Session): Promise<void> {
   // activity the member polls the topic's history (a Waku Store query for what is newer than its last one).
   if (now - (s.meta.lastActivity ?? 0) < ctx.tailWindow) maybeRecover(s);
   if (head.removed) return;
+  // A missing id that history has not brought within the orphans' lifetime is given up: it is most often a
+  // message of an epoch before our join (named in a later message's causal history), which no fetch can bring,
+  // and asking for it would go on for ever.
+  const live = s.meta.missing.filter((m) => now - m.since < ctx.orphans.limits.ttlMs);
+  if (live.length !== s.meta.missing.length) s.meta.missing = live;
   const ahead = ctx.orphans.ahead(s.cid, head.epoch);
   const oldMissing = s.meta.missing.filter((m) => now - m.since >= ctx.recoveryInterval);
   if (ahead.length === 0 && oldMissing.length === 0) return;

@@ -82,6 +82,37 @@ export interface EngineHooks {
   readonly wake?: (tx: TransactionView, conversationId: string) => Promise<GroupEffect[]>;
 }
 
+/** Keeps, with the step, when each group it wrote is next due; true when one changed. */
+export async function stageGroupDue(
+  engine: GroupV1Engine,
+  ctx: StepContext<GroupDueState | undefined>,
+  tx: TransactionView = ctx.tx,
+): Promise<boolean> {
+  let changed = false;
+  for (const [cid, due] of engine.dueTimes(tx)) {
+    const at = due ?? Number.POSITIVE_INFINITY;
+    if ((await ctx.states.get(cid))?.at === at) continue;
+    ctx.states.put(groupRef(engine, cid), { at });
+    changed = true;
+  }
+  return changed;
+}
+
+/**
+ * One engine step's effects for the framework, with the due times of the groups it wrote: every step of a type
+ * built on the engine ends here (a step that skipped it would leave a group with no due time, never woken).
+ */
+export async function stepEffects(
+  engine: GroupV1Engine,
+  ctx: StepContext<GroupDueState | undefined>,
+  effects: readonly GroupEffect[],
+  origin: GroupOrigin,
+  tx: TransactionView = ctx.tx,
+): Promise<Effect[]> {
+  await stageGroupDue(engine, ctx, tx);
+  return groupEffects(engine, ctx.tx, effects, origin);
+}
+
 /**
  * GroupV1's lifecycle over an engine; a type built on the engine (extension.ts) takes it and sets its own
  * namespaces, starts and control claim.
@@ -92,21 +123,9 @@ export function engineLifecycle(
 ): TypeLifecycle<GroupDueState | undefined, never> {
   const work = hooks.wake ?? ((tx: TransactionView, cid: string) => engine.tick(tx, cid));
   type Ctx = StepContext<GroupDueState | undefined>;
-  /** Keeps, with the step, when each group it wrote is next due; true when one changed. */
-  async function stageDue(ctx: Ctx, tx: TransactionView): Promise<boolean> {
-    let changed = false;
-    for (const [cid, due] of engine.dueTimes(tx)) {
-      const at = due ?? Number.POSITIVE_INFINITY;
-      if ((await ctx.states.get(cid))?.at === at) continue;
-      ctx.states.put(groupRef(engine, cid), { at });
-      changed = true;
-    }
-    return changed;
-  }
-  const translate = async (ctx: Ctx, effects: readonly GroupEffect[], origin: GroupOrigin, tx = ctx.tx) => {
-    await stageDue(ctx, tx);
-    return groupEffects(engine, ctx.tx, effects, origin);
-  };
+  const stageDue = (ctx: Ctx, tx: TransactionView) => stageGroupDue(engine, ctx, tx);
+  const translate = (ctx: Ctx, effects: readonly GroupEffect[], origin: GroupOrigin, tx = ctx.tx) =>
+    stepEffects(engine, ctx, effects, origin, tx);
 
   async function command(ctx: Ctx, ref: ConversationRef, c: Command): Promise<readonly Effect[]> {
     const tx = ctx.tx;
