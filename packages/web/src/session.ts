@@ -42,12 +42,14 @@ export class WebSession {
   #listeners = new Set<SessionListener>();
   #closed = false;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #unwatch: (() => void) | undefined;
 
   private constructor(
     readonly profile: string,
     readonly client: Client,
     private readonly store: IdbStore,
     private readonly delivery: WakuDelivery,
+    private readonly node: string,
   ) {}
 
   /** Opens the profile (refused with IdbStoreError "locked" in a second tab) and starts the network. */
@@ -64,7 +66,7 @@ export class WebSession {
       });
       await delivery.start();
       const client = await Client.openOrCreate({ store, delivery, crypto: new WebCryptoProvider() });
-      const session = new WebSession(profile, client, store, delivery);
+      const session = new WebSession(profile, client, store, delivery, config.node);
       session.#watch();
       return session;
     } catch (err) {
@@ -110,6 +112,24 @@ export class WebSession {
     this.#timer = setInterval(() => {
       if (this.#network === "online") void this.#markOnline();
     }, 30_000);
+    // The browser knows at once when it loses the network; libp2p learns that a WebSocket is dead only when a
+    // ping over it fails (about 10 s here). So the page drops its connections when the browser goes offline
+    // and dials the node as soon as it is back, instead of waiting for the redial backoff.
+    const offline = () => {
+      if (this.#closed) return;
+      this.#setNetwork("offline");
+      for (const c of node.getConnections()) c.abort(new Error("the browser went offline"));
+    };
+    const online = () => {
+      if (this.#closed) return;
+      this.delivery.dial(this.node).catch(() => undefined); // the static peer's redial stays as the fallback
+    };
+    globalThis.addEventListener?.("offline", offline);
+    globalThis.addEventListener?.("online", online);
+    this.#unwatch = () => {
+      globalThis.removeEventListener?.("offline", offline);
+      globalThis.removeEventListener?.("online", online);
+    };
     check();
   }
 
@@ -123,9 +143,11 @@ export class WebSession {
     if (this.#closed || (this.#network as NetworkState) === "online") return;
     this.#setNetwork("online");
     this.#catchUp = this.#catchUp.then(() =>
-      this.#runCatchUp().catch((err: unknown) =>
-        this.#setNetwork("online", `catch-up failed: ${(err as Error).message}`),
-      ),
+      this.#runCatchUp().catch((err: unknown) => {
+        // Said only while still online: a catch-up cut off by going offline must not say online again (it
+        // did, and the next connection then skipped its catch-up, the state claiming online already).
+        if (this.#network === "online") this.#setNetwork("online", `catch-up failed: ${(err as Error).message}`);
+      }),
     );
   }
 
@@ -233,6 +255,7 @@ export class WebSession {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    this.#unwatch?.();
     await this.client.close();
     await this.delivery.stop().catch(() => undefined);
     await this.store.close();

@@ -170,6 +170,31 @@ describe("Parley in Chromium", { timeout: TEST_CAP_MS }, () => {
     await messages(alice.page, "back online").waitFor({ timeout: WAIT_MS });
   });
 
+  it("the network state follows the browser through quick cycles, never online while it is offline", async () => {
+    // Each cycle goes offline again at once, while the catch-up of the connection just made still runs: a
+    // catch-up cut off that way used to say "online" again, and the next connection then skipped its own.
+    await bob.page.evaluate(() => {
+      const w = window as unknown as { networkLog: string[] };
+      w.networkLog = [];
+      const el = document.querySelector("[data-network]")!;
+      const note = () => w.networkLog.push(`${el.getAttribute("data-network")} ${navigator.onLine}`);
+      new MutationObserver(note).observe(el, { attributes: true });
+    });
+    for (let i = 0; i < 8; i++) {
+      await bob.context.setOffline(true);
+      await bob.page.locator("[data-network=offline]").waitFor({ timeout: WAIT_MS });
+      await bob.context.setOffline(false);
+      await bob.page.locator("[data-network=online]").waitFor({ timeout: WAIT_MS });
+    }
+    const log = await bob.page.evaluate(() => (window as unknown as { networkLog: string[] }).networkLog);
+    expect(log.filter((l) => l === "online false")).toEqual([]);
+    expect(log.filter((l) => l.startsWith("online")).length).toBeGreaterThanOrEqual(8);
+    // And it still works: what Alice sends now reaches Bob.
+    await send(alice.page, "after the cycles");
+    await open(bob.page, "Alice");
+    await messages(bob.page, "after the cycles").waitFor({ timeout: WAIT_MS });
+  });
+
   it("a browser user and a Node library client share a 1:1 conversation and a group", async () => {
     carol = await NodeUser.connect(stack.tcp);
     const c = carol;
