@@ -19,30 +19,41 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+type World = ReturnType<typeof setup>;
+
+/**
+ * Account a (devices a1, a2) and account b (b1): an AccountDirectV1 conversation between them, an AccountGroupV1
+ * group of both, and a's AccountSelfV1 group; resolves once a2 is active in all three.
+ */
+async function threeTypes(w: World) {
+  const [a1, a2, b1] = [await w.peer("a1"), await w.peer("a2"), await w.peer("b1")];
+  await a1.client.account.create();
+  await b1.client.account.create();
+  await w.connect(a1, a2);
+  await a2.client.account.adoptList(await a1.client.account.addDevice(hexBytes(a2.client.installationKey), "a2"));
+  await w.connect(a1, b1);
+  await w.connect(a2, b1);
+  const direct = (await a1.client.account.startConversation(await b1.client.account.address())).conversationId;
+  const group = await b1.client.account.groups.create({ name: "g", addresses: [await a1.client.account.address()] });
+  await w.until("a2 is in the direct conversation, the group and the account's own group", async () => {
+    const [self1, self2] = [await a1.client.account.self.group(), await a2.client.account.self.group()];
+    return (
+      (await Promise.all([direct, group].map((cid) => active(a2, cid)))).every(Boolean) &&
+      self1 !== undefined &&
+      self2?.id === self1.id &&
+      self2.status === "active"
+    );
+  });
+  const self = (await a1.client.account.self.group())!.id;
+  return { a1, a2, b1, direct, group, self };
+}
+
 const TYPES = ["AccountDirectV1", "AccountGroupV1", "AccountSelfV1"] as const;
 
 describe("types of accounts woken only when due", () => {
   it("idle: none of the three woken; a device revoked on the primary is removed from each at the next sweep", async () => {
     const w = setup("account-due-all", {});
-    const [a1, a2, b1] = [await w.peer("a1"), await w.peer("a2"), await w.peer("b1")];
-    await a1.client.account.create();
-    await b1.client.account.create();
-    await w.connect(a1, a2);
-    await a2.client.account.adoptList(await a1.client.account.addDevice(hexBytes(a2.client.installationKey), "a2"));
-    await w.connect(a1, b1);
-    await w.connect(a2, b1);
-    const direct = (await a1.client.account.startConversation(await b1.client.account.address())).conversationId;
-    const group = await b1.client.account.groups.create({ name: "g", addresses: [await a1.client.account.address()] });
-    await w.until("a2 is in the direct conversation, the group and the account's own group", async () => {
-      const [self1, self2] = [await a1.client.account.self.group(), await a2.client.account.self.group()];
-      return (
-        (await Promise.all([direct, group].map((cid) => active(a2, cid)))).every(Boolean) &&
-        self1 !== undefined &&
-        self2?.id === self1.id &&
-        self2.status === "active"
-      );
-    });
-    const self = (await a1.client.account.self.group())!.id;
+    const { a1, a2, b1, direct, group, self } = await threeTypes(w);
     await a1.client.send(direct, "hello");
     await b1.client.send(group, "hello all");
     await w.run(150_000); // tail polling, Joined announcements and orphan expiry run out
@@ -65,6 +76,26 @@ describe("types of accounts woken only when due", () => {
       },
       2_000,
     );
+    for (const p of [a1, a2, b1]) await w.stop(p);
+  }, 300_000);
+
+  it("a listed device that never answers costs a few wakes, not one every sweep", async () => {
+    const w = setup("account-due-silent", {});
+    const { a1, a2, b1 } = await threeTypes(w);
+    // A third device is listed, but it is gone before it ever answers a key-package request.
+    const a3 = await w.peer("a3");
+    await w.connect(a1, a3);
+    await w.connect(a2, a3);
+    await w.stop(a3);
+    const list = await a1.client.account.addDevice(hexBytes(a3.client.installationKey), "a3");
+    await a2.client.account.adoptList(list);
+    await w.run(150_000); // key-package timeouts and tail polling run out
+
+    const ticks = vi.spyOn(GroupV1Engine.prototype, "tick");
+    const ticksOf = (type: string) => ticks.mock.contexts.filter((e) => (e as GroupV1Engine).typeName === type).length;
+    await w.run(120_000); // 120 sweeps
+    // Each type's groups on a1 and a2: the waits for a3 are timers, not a wake every sweep.
+    for (const type of TYPES) expect(ticksOf(type), type).toBeLessThan(24);
     for (const p of [a1, a2, b1]) await w.stop(p);
   }, 300_000);
 });

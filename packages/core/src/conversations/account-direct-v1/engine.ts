@@ -35,7 +35,8 @@ export interface AccountGroupKind {
   readonly namespaces: GroupProfile["namespaces"];
   readonly bookNamespace: string;
   readonly groupIdTag: number;
-  guard(crypto: GroupV1Options["crypto"]): RosterGuard;
+  /** The roster guard, for this device's account (`accountKey`). */
+  guard(crypto: GroupV1Options["crypto"], accountKey: Uint8Array): RosterGuard;
 }
 
 const ACCOUNT_DIRECT_KIND: AccountGroupKind = {
@@ -69,7 +70,7 @@ export class AccountDirectV1Engine {
       namespaces: kind.namespaces,
       credential: accountCredential(o.accountKey),
       groupIdTag: new Uint8Array([kind.groupIdTag]),
-      guard: o.guard ?? kind.guard(o.crypto),
+      guard: o.guard ?? kind.guard(o.crypto, o.accountKey),
     };
     const group = await GroupV1Engine.create({ ...o, profile });
     return new AccountDirectV1Engine(group, toHex(o.accountKey), kind.bookNamespace);
@@ -127,7 +128,8 @@ export class AccountDirectV1Engine {
   }
 
   /**
-   * Moves a group toward exactly the listed devices of its accounts (two here, N in AccountGroupV1): removes every member no longer on
+   * Moves a group toward exactly the listed devices of its accounts (two here, N in AccountGroupV1, one in
+   * AccountSelfV1): removes every member no longer on
    * its account's newest list (any member may: the list authorises it) and adds our own account's listed
    * devices that are missing (only a device of an account adds its devices).
    */
@@ -158,5 +160,22 @@ export class AccountDirectV1Engine {
     for (const cid of await this.group.listGroups(tx))
       if ((await this.group.summary(tx, cid)).status === "active") effects.push(...(await this.sync(tx, cid)));
     return effects;
+  }
+}
+
+/** A type's engine built on the devices engine (AccountGroupV1, AccountSelfV1): what it shares, named once. */
+export abstract class OnDevicesEngine {
+  protected constructor(readonly devices: AccountDirectV1Engine) {}
+
+  get group(): GroupV1Engine {
+    return this.devices.group;
+  }
+
+  get account(): string {
+    return this.devices.account;
+  }
+
+  get self(): string {
+    return this.devices.self;
   }
 }

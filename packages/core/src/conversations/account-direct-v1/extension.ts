@@ -16,6 +16,7 @@ export {
   AccountDirectV1Engine as AccountDevicesEngine,
   type AccountDirectV1Options as AccountEngineOptions,
   type AccountGroupKind,
+  OnDevicesEngine,
 } from "./engine.js";
 export {
   AccountRosterGuard,

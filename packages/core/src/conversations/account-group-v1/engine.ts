@@ -12,6 +12,7 @@ import {
   AccountDevicesEngine,
   type AccountEngineOptions,
   type AccountGroupKind,
+  OnDevicesEngine,
   AccountRosterGuard,
 } from "../account-direct-v1/extension.js";
 import { type GroupEffect, GroupError, groupNamespaces } from "../group-v1/extension.js";
@@ -49,23 +50,10 @@ export interface AccountMembers {
   readonly devices: readonly string[];
 }
 
-export class AccountGroupV1Engine {
-  private constructor(readonly devices: AccountDevicesEngine) {}
+export class AccountGroupV1Engine extends OnDevicesEngine {
 
   static async create(o: AccountEngineOptions): Promise<AccountGroupV1Engine> {
     return new AccountGroupV1Engine(await AccountDevicesEngine.create(o, KIND));
-  }
-
-  get group() {
-    return this.devices.group;
-  }
-
-  get account(): string {
-    return this.devices.account;
-  }
-
-  get self(): string {
-    return this.devices.self;
   }
 
   /** Each address's list into the book (a refusal throws and, the step failing, writes nothing). */
