@@ -6,7 +6,7 @@
  * 4-member group (one device per account) of the same run.
  */
 import { groupExchange, type Sample } from "./group-scaling.js";
-import { median, type Row } from "./harness.js";
+import { median, type Row, rowsAgainst } from "./harness.js";
 
 const WARMUP = 4;
 const MESSAGES = 60;
@@ -41,13 +41,7 @@ export async function groupWithDevicesRows(): Promise<Row[]> {
   const rows: Row[] = [];
   for (const d of [1, 2, 5]) {
     const c = costs.get(d)!;
-    const row = (name: string, unit: string, f: (c: Sample) => number, digits = 2): Row => ({
-      name: `GroupV1 4 accounts × ${d} devices (${4 * d} members): ${name}`,
-      value: f(c),
-      unit,
-      ratio: f(c) / f(base),
-      baseline: `4 members ${f(base).toFixed(digits)} ${unit}`,
-    });
+    const row = rowsAgainst(c, base, `GroupV1 4 accounts × ${d} devices (${4 * d} members)`, "4 members");
     rows.push(row("send", "ms", (x) => x.send));
     rows.push(row("receive, per member", "ms", (x) => x.receive));
     rows.push(row("bytes published", "B", (x) => x.wireBytes, 0));

@@ -14,7 +14,7 @@ import * as wire from "@parley/core/wire";
 import { AccountWorld, active, type Device, fromHex, type AccountWorld as World } from "./account-world.js";
 import { groupWithDevicesRows } from "./accounts-group.js";
 import { envelopeGroupMessage } from "./group.js";
-import { median, type Row, type Section } from "./harness.js";
+import { median, type Row, rowsAgainst, type Section } from "./harness.js";
 
 const BODY = "z".repeat(256);
 const WARMUP = 4;
@@ -105,13 +105,7 @@ async function perDevices(d: number): Promise<Row[]> {
     commits: base1.commits,
   };
   const label = `${d} × ${d} devices`;
-  const row = (name: string, unit: string, f: (c: Cost) => number, digits = 2): Row => ({
-    name: `AccountDirectV1 ${label}: ${name}`,
-    value: f(ad),
-    unit,
-    ratio: f(ad) / f(base),
-    baseline: `PrivateV1 ${f(base).toFixed(digits)} ${unit}`,
-  });
+  const row = rowsAgainst(ad, base, `AccountDirectV1 ${label}`, "PrivateV1");
   return [
     row("send", "ms", (c) => c.send),
     row("receive, per device", "ms", (c) => c.receive),

@@ -25,6 +25,20 @@ export interface Row {
   readonly baseline?: string;
 }
 
+/**
+ * Rows of one measured sample against a baseline sample of the same shape, measured in the same run: each row
+ * is named `${prefix}: ${name}`, its ratio is measured ÷ baseline (above 1: costs more than the baseline).
+ */
+export function rowsAgainst<S>(measured: S, base: S, prefix: string, baseName: string) {
+  return (name: string, unit: string, f: (s: S) => number, digits = 2): Row => ({
+    name: `${prefix}: ${name}`,
+    value: f(measured),
+    unit,
+    ratio: f(measured) / f(base),
+    baseline: `${baseName} ${f(base).toFixed(digits)} ${unit}`,
+  });
+}
+
 /** Runs `fn` repeatedly for about `ms` milliseconds; returns operations per second. */
 export async function opsPerSecond(fn: () => unknown | Promise<unknown>, ms = 200, batch = 1): Promise<number> {
   const start = performance.now();

@@ -12,8 +12,8 @@ import {
   AccountDevicesEngine,
   type AccountEngineOptions,
   type AccountGroupKind,
-  OnDevicesEngine,
   AccountRosterGuard,
+  OnDevicesEngine,
 } from "../account-direct-v1/extension.js";
 import { type GroupEffect, GroupError, groupNamespaces } from "../group-v1/extension.js";
 
@@ -51,7 +51,6 @@ export interface AccountMembers {
 }
 
 export class AccountGroupV1Engine extends OnDevicesEngine {
-
   static async create(o: AccountEngineOptions): Promise<AccountGroupV1Engine> {
     return new AccountGroupV1Engine(await AccountDevicesEngine.create(o, KIND));
   }

@@ -33,7 +33,6 @@ const KIND: AccountGroupKind = {
 };
 
 export class AccountSelfV1Engine extends OnDevicesEngine {
-
   static async create(o: AccountSelfV1Options): Promise<AccountSelfV1Engine> {
     return new AccountSelfV1Engine(await AccountDevicesEngine.create(o, KIND));
   }
