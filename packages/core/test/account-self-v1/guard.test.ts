@@ -39,7 +39,7 @@ class SelfDevice extends Member {
 
   async hold(list: SignedDeviceList): Promise<void> {
     const tx = new Transaction(this.store);
-    await this.self.holdOwnList(tx, list);
+    await this.self.devices.holdOwnList(tx, list);
     await tx.commit();
   }
 }

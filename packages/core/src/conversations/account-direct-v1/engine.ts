@@ -58,7 +58,8 @@ export class AccountDirectV1Engine {
   private constructor(
     readonly group: GroupV1Engine,
     readonly account: string,
-    private readonly bookNamespace: string,
+    /** The namespace of the type's device list book. */
+    readonly bookNamespace: string,
   ) {}
 
   static async create(
@@ -99,6 +100,12 @@ export class AccountDirectV1Engine {
     const r = (await loadBook(this.group.options.crypto, store)).offer(this.group.options.crypto, signed);
     if (r.ok && r.value.outcome !== "unchanged") saveBook(store, r.value.book);
     return r;
+  }
+
+  /** Our own newest list into the book (a newer one learned from a sibling's commit stays: a rollback). */
+  async holdOwnList(tx: TransactionView, own: SignedDeviceList): Promise<void> {
+    const r = await this.offerDeviceList(tx, own);
+    if (!r.ok && r.error.code !== "device-list-rollback") throw r.error;
   }
 
   /**
@@ -156,9 +163,15 @@ export class AccountDirectV1Engine {
 
   /** The engine's timers, then `sync` of every active group. */
   async tick(tx: TransactionView): Promise<GroupEffect[]> {
-    const effects = await this.group.tick(tx);
-    for (const cid of await this.group.listGroups(tx))
-      if ((await this.group.summary(tx, cid)).status === "active") effects.push(...(await this.sync(tx, cid)));
+    const effects: GroupEffect[] = [];
+    for (const cid of await this.group.listGroups(tx)) effects.push(...(await this.wake(tx, cid)));
+    return effects;
+  }
+
+  /** One group's timers, then its `sync` if it is active. */
+  async wake(tx: TransactionView, cid: string): Promise<GroupEffect[]> {
+    const effects = await this.group.tick(tx, cid);
+    if ((await this.group.summary(tx, cid)).status === "active") effects.push(...(await this.sync(tx, cid)));
     return effects;
   }
 }

@@ -14,13 +14,9 @@
 import { constantTimeEqual } from "../../base/bytes.js";
 import type { Effect, StepContext, TypeLifecycle } from "../../framework/lifecycle.js";
 import type { TransactionView } from "../../framework/store.js";
-import {
-  type EngineHooks,
-  engineLifecycle,
-  type GroupDueState,
-  type GroupV1Engine,
-  groupRef,
-} from "../group-v1/extension.js";
+import type { SignedDeviceList } from "../../identity/account/device-list.js";
+import { type EngineHooks, engineLifecycle, type GroupDueState, groupRef } from "../group-v1/extension.js";
+import type { AccountDirectV1Engine } from "./engine.js";
 import { BOOK_KEY } from "./guard.js";
 
 type Ctx = StepContext<GroupDueState | undefined>;
@@ -31,10 +27,13 @@ export type WatchBook = <A extends unknown[], R>(
 ) => (ctx: Ctx, ...a: A) => Promise<R>;
 
 export interface AccountLifecycleOptions {
-  /** The namespace of the type's device list book. */
-  readonly bookNamespace: string;
-  /** One group's wake: its timers and its `sync`, in the order the type needs. */
-  readonly wake: NonNullable<EngineHooks["wake"]>;
+  /** The newest list of this device's own account it holds (the Client's account state). */
+  ownList(): SignedDeviceList;
+  /**
+   * One group's wake after the own list is held: its timers and its `sync`, in the order the type needs; the
+   * devices engine's `wake` (timers, then `sync`) by default.
+   */
+  readonly wake?: NonNullable<EngineHooks["wake"]>;
 }
 
 /** Whether a step changed the book: compared before and after, so a rewrite of the same bytes is no change. */
@@ -50,15 +49,23 @@ function bookWatch(ns: string) {
 }
 
 /**
- * GroupV1's lifecycle over `engine` with the rules above. A type replaces `start`, `command` or `control` by
- * passing its own through `watch`, and ends each engine step with `stepEffects` (group-v1/extension.ts).
+ * GroupV1's lifecycle over the devices engine's group engine with the rules above. A type replaces `start`,
+ * `command` or `control` by passing its own through `watch`, and ends each engine step with `stepEffects`
+ * (group-v1/extension.ts).
  */
 export function accountLifecycle(
-  engine: GroupV1Engine,
+  devices: AccountDirectV1Engine,
   o: AccountLifecycleOptions,
 ): { lifecycle: AccountLifecycle; watch: WatchBook } {
-  const base = engineLifecycle(engine, { wake: o.wake });
-  const changedBook = bookWatch(o.bookNamespace);
+  const engine = devices.group;
+  const work = o.wake ?? ((tx: TransactionView, cid: string) => devices.wake(tx, cid));
+  const base = engineLifecycle(engine, {
+    async wake(tx, cid) {
+      await devices.holdOwnList(tx, o.ownList());
+      return work(tx, cid);
+    },
+  });
+  const changedBook = bookWatch(devices.bookNamespace);
   /** Every group of the type due at once. */
   async function allDue(ctx: Ctx): Promise<void> {
     for (const cid of await engine.listGroups(ctx.tx)) ctx.states.put(groupRef(engine, cid), { at: ctx.now });

@@ -8,7 +8,6 @@ import { toHex } from "../../base/bytes.js";
 import { LifecycleError } from "../../framework/errors.js";
 import type { TypeLifecycle } from "../../framework/lifecycle.js";
 import type { ConversationTypeRuntime } from "../../framework/runtime.js";
-import type { TransactionView } from "../../framework/store.js";
 import { parseAccountAddress } from "../../identity/account/address.js";
 import type { SignedDeviceList } from "../../identity/account/device-list.js";
 import { GroupControlFrameSchema } from "../../wire/gen/logoschat/group/group_v1_pb.js";
@@ -69,21 +68,8 @@ export const claimsAccountDirectControl = controlClaim(CONVERSATION_ID);
 
 export async function createAccountDirectV1Runtime(o: AccountDirectV1RuntimeOptions): Promise<AccountDirectV1Runtime> {
   const ad = await AccountDirectV1Engine.create(o);
-  /** Our own newest list into the book (a newer one learned from a sibling's commit stays: a rollback). */
-  async function holdOwnList(tx: TransactionView): Promise<void> {
-    const r = await ad.offerDeviceList(tx, o.ownList());
-    if (!r.ok && r.error.code !== "device-list-rollback") throw r.error;
-  }
   // Woken when due, as GroupV1 (lifecycle.ts says what else makes a group due).
-  const { lifecycle: base, watch } = accountLifecycle(ad.group, {
-    bookNamespace: ACCOUNT_DIRECT_NS,
-    async wake(tx, cid) {
-      await holdOwnList(tx);
-      const effects = await ad.group.tick(tx, cid);
-      if ((await ad.group.summary(tx, cid)).status === "active") effects.push(...(await ad.sync(tx, cid)));
-      return effects;
-    },
-  });
+  const { lifecycle: base, watch } = accountLifecycle(ad, { ownList: () => o.ownList() });
 
   const lifecycle: TypeLifecycle<GroupDueState | undefined, never> = {
     ...base,
@@ -97,7 +83,7 @@ export async function createAccountDirectV1Runtime(o: AccountDirectV1RuntimeOpti
       if (!address.ok) throw address.error;
       if (ad.account === toHex(address.value.deviceList.list.accountKey))
         throw new GroupError("invalid-argument", "this address is of this device's own account");
-      await holdOwnList(ctx.tx);
+      await ad.holdOwnList(ctx.tx, o.ownList());
       const r = await ad.start(ctx.tx, address.value);
       return {
         value: { conversationId: r.conversationId },

@@ -7,7 +7,6 @@
 import { LifecycleError } from "../../framework/errors.js";
 import type { Command, StepContext, TypeLifecycle } from "../../framework/lifecycle.js";
 import type { ConversationRef, ConversationTypeRuntime } from "../../framework/runtime.js";
-import type { TransactionView } from "../../framework/store.js";
 import { type AccountAddress, parseAccountAddress } from "../../identity/account/address.js";
 import type { SignedDeviceList } from "../../identity/account/device-list.js";
 import { GroupControlFrameSchema } from "../../wire/gen/logoschat/group/group_v1_pb.js";
@@ -57,18 +56,11 @@ function parseAll(ctx: StepContext<GroupDueState | undefined>, addresses: readon
 
 export async function createAccountGroupV1Runtime(o: AccountGroupV1RuntimeOptions): Promise<AccountGroupV1Runtime> {
   const ag = await AccountGroupV1Engine.create(o);
-  /** Our own newest list into the book (a newer one learned from a sibling's commit stays: a rollback). */
-  async function holdOwnList(tx: TransactionView): Promise<void> {
-    const r = await ag.devices.offerDeviceList(tx, o.ownList());
-    if (!r.ok && r.error.code !== "device-list-rollback") throw r.error;
-  }
-  // Woken when due, as GroupV1 (account-direct-v1/lifecycle.ts says what else makes a group due).
-  const { lifecycle: base, watch } = accountLifecycle(ag.group, {
-    bookNamespace: ACCOUNT_GROUP_NS,
-    async wake(tx, cid) {
-      await holdOwnList(tx);
-      return ag.wake(tx, cid);
-    },
+  // Woken when due, as GroupV1 (account-direct-v1/lifecycle.ts says what else makes a group due); `sync`
+  // before the timers (AccountGroupV1Engine.wake says why).
+  const { lifecycle: base, watch } = accountLifecycle(ag.devices, {
+    ownList: () => o.ownList(),
+    wake: (tx, cid) => ag.wake(tx, cid),
   });
 
   async function command(ctx: StepContext<GroupDueState | undefined>, ref: ConversationRef, c: Command) {
@@ -92,7 +84,7 @@ export async function createAccountGroupV1Runtime(o: AccountGroupV1RuntimeOption
       if (request.kind !== "account-group")
         throw new LifecycleError("unsupported", "AccountGroupV1 starts from addresses");
       const addresses = parseAll(ctx, request.addresses);
-      await holdOwnList(ctx.tx);
+      await ag.devices.holdOwnList(ctx.tx, o.ownList());
       const r = await ag.start(ctx.tx, addresses, { name: request.name, description: request.description });
       return {
         value: { conversationId: r.conversationId },

@@ -37,12 +37,6 @@ export class AccountSelfV1Engine extends OnDevicesEngine {
     return new AccountSelfV1Engine(await AccountDevicesEngine.create(o, KIND));
   }
 
-  /** Our own newest list into the book (a newer one learned from a sibling's commit stays: a rollback). */
-  async holdOwnList(tx: TransactionView, own: SignedDeviceList): Promise<void> {
-    const r = await this.devices.offerDeviceList(tx, own);
-    if (!r.ok && r.error.code !== "device-list-rollback") throw r.error;
-  }
-
   /** The account's group this device is in (the last one created or joined), if any. */
   async groupId(tx: TransactionView): Promise<string | undefined> {
     const bytes = await tx.get(ACCOUNT_SELF_NS, GROUP_KEY);
@@ -61,7 +55,7 @@ export class AccountSelfV1Engine extends OnDevicesEngine {
   ): Promise<{ conversationId: string; effects: GroupEffect[] }> {
     if (toHex(own.list.accountKey) !== this.account)
       throw new GroupError("invalid-argument", "not this account's list");
-    await this.holdOwnList(tx, own);
+    await this.devices.holdOwnList(tx, own);
     const siblings = own.list.devices.map((d) => toHex(d.installationKey)).filter((d) => d !== this.self);
     const r = await this.group.createGroup(tx, { invite: siblings });
     this.setGroup(tx, r.conversationId);

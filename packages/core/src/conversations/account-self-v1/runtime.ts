@@ -51,15 +51,7 @@ function shared(effects: readonly Effect[]): Effect[] {
 export async function createAccountSelfV1Runtime(o: AccountSelfV1RuntimeOptions): Promise<AccountSelfV1Runtime> {
   const as = await AccountSelfV1Engine.create(o);
   // Woken when due, as GroupV1 (account-direct-v1/lifecycle.ts says what else makes the group due).
-  const { lifecycle: base, watch } = accountLifecycle(as.group, {
-    bookNamespace: ACCOUNT_SELF_NS,
-    async wake(tx, cid) {
-      await as.holdOwnList(tx, o.ownList());
-      const effects = await as.group.tick(tx, cid);
-      if ((await as.group.summary(tx, cid)).status === "active") effects.push(...(await as.sync(tx, cid)));
-      return effects;
-    },
-  });
+  const { lifecycle: base, watch } = accountLifecycle(as.devices, { ownList: () => o.ownList() });
   const baseSend = base.send!;
   const baseReceive = base.receive!;
   const baseResume = base.resume!;
