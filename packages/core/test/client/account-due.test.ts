@@ -79,6 +79,28 @@ describe("types of accounts woken only when due", () => {
     for (const p of [a1, a2, b1]) await w.stop(p);
   }, 300_000);
 
+  it("a virtual day idle costs a few wakes; then each of the three still carries messages and a revocation", async () => {
+    const w = setup("account-due-day", {});
+    const { a1, a2, b1, direct, group, self } = await threeTypes(w);
+    const ticks = vi.spyOn(GroupV1Engine.prototype, "tick");
+    await w.run(24 * 3_600_000); // 86,400 sweeps on each of the three clients
+    // The tail windows, Joined announcements and orphan expiry of the first minutes only (69 in a run here).
+    expect(ticks.mock.calls.length).toBeLessThan(200);
+    await a2.client.send(direct, "after a day");
+    await b1.client.send(group, "the group after a day");
+    const got = (p: Peer, cid: string) => p.events.some((e) => e.type === "message" && e.conversationId === cid);
+    await w.until(
+      "both reach every other device",
+      () => [a1, b1].every((p) => got(p, direct)) && [a1, a2].every((p) => got(p, group)),
+    );
+    await a1.client.account.removeDevice(hexBytes(a2.client.installationKey));
+    await w.until("a2 is removed from all three", async () => {
+      const all = [...(await a2.client.conversations()), (await a2.client.account.self.group())!];
+      return [direct, group, self].every((cid) => all.some((c) => c.id === cid && c.status === "removed"));
+    });
+    for (const p of [a1, a2, b1]) await w.stop(p);
+  }, 300_000);
+
   it("a listed device that never answers costs a few wakes, not one every sweep", async () => {
     const w = setup("account-due-silent", {});
     const { a1, a2, b1 } = await threeTypes(w);
