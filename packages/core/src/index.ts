@@ -131,6 +131,8 @@ export type {
   StepResult,
   TypeLifecycle,
 } from "./framework/lifecycle.js";
+// What relay missed, asked of a history service now and then (WakuDelivery, MemoryDelivery).
+export { type MissedMessageHost, type MissedMessageOptions, MissedMessages } from "./framework/missed-messages.js";
 export {
   type RegisteredType,
   type RegisterOptions,

@@ -12,6 +12,8 @@ import {
   type HistoryQuery,
   MAX_PAYLOAD_BYTES,
   type MessageHandler,
+  type MissedMessageOptions,
+  MissedMessages,
   type PublishResult,
   systemClock,
   toHex,
@@ -21,7 +23,6 @@ import { createLibp2p } from "libp2p";
 import { WakuError } from "./errors.js";
 import { decodeWakuMessage, encodeWakuMessage, MonotonicNs, messageHash, nsToMs, type WakuMessage } from "./message.js";
 import { handleMetadata } from "./metadata.js";
-import { type MissedMessageOptions, MissedMessages } from "./missed.js";
 import { type Relay, relayValidator, wakuRelay } from "./relay.js";
 import { contentTopicToPubsubTopic, DEFAULT_NETWORK, type NetworkConfig, validateNetwork } from "./sharding.js";
 import { parsePeerAddress, StaticPeers } from "./static-peers.js";
@@ -57,7 +58,7 @@ export interface WakuDeliveryOptions {
   readonly clock?: Clock;
   /**
    * When set, ask the Store peer at this pace for what was published lately on the subscribed topics and
-   * deliver what relay missed (missed.ts). Each message still reaches the handlers once. Default: off.
+   * deliver what relay missed (core's framework/missed-messages.ts). Each message still reaches the handlers once. Default: off.
    */
   readonly missedMessages?: MissedMessageOptions;
   /**

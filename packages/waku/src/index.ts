@@ -4,6 +4,7 @@
  */
 import "./polyfill.js";
 
+export type { MissedMessageOptions } from "@parley/core";
 export { WakuDelivery, type WakuDeliveryOptions, type WakuPublishResult } from "./delivery.js";
 export { WakuError, type WakuErrorCode } from "./errors.js";
 export {
@@ -17,7 +18,6 @@ export {
   type WakuMessage,
 } from "./message.js";
 export { METADATA_CODEC } from "./metadata.js";
-export type { MissedMessageOptions } from "./missed.js";
 export { loadOrCreatePeerKey, PEER_KEY_FILE, peerKeyFromSeed } from "./peer-key.js";
 export { MAX_RELAY_MESSAGE_BYTES, RELAY_CODEC } from "./relay.js";
 export {

@@ -20,6 +20,11 @@
  *
  * `history()` returns everything published (a Store node that hears every message), regardless of faults
  * and partitions; `pageSize` is ignored (one page).
+ *
+ * With `missedMessages`, every endpoint asks that history now and then for what its links lost, as a
+ * WakuDelivery asks its Store peer (missed-messages.ts, the same code): a message a drop took is delivered by
+ * the next check after it. A check cannot reach across a partition (the Store is on the other side), and what
+ * relay delivered is not delivered again by a check; relay's own duplicates still arrive (a fault of the model).
  */
 import { concatBytes, toHex, u64be, utf8 } from "../base/bytes.js";
 import type { Clock } from "../base/clock.js";
@@ -33,6 +38,7 @@ import {
   type PublishResult,
 } from "./delivery.js";
 import { MemoryEndpoint } from "./memory-endpoint.js";
+import type { MissedMessageOptions } from "./missed-messages.js";
 import { SeededPrng } from "./prng.js";
 
 export { MemoryEndpoint };
@@ -63,6 +69,8 @@ export interface MemoryDeliveryOptions {
   readonly pubsubTopic?: string;
   /** Record a trace of every event (default true; turn off for very long runs). */
   readonly trace?: boolean;
+  /** Each endpoint checks history for what its links lost, as WakuDelivery's option of that name. Default: off. */
+  readonly missedMessages?: MissedMessageOptions;
 }
 
 export interface DeliveryStats {
@@ -87,11 +95,13 @@ export interface DeliveryStats {
   partitioned: number;
   /** Handlers that threw or rejected (the bus carries on). */
   handlerErrors: number;
+  /** Messages delivered by missed-message checks (their links had lost them). */
+  recovered: number;
 }
 
 export interface TraceEvent {
   readonly t: number;
-  readonly event: "publish" | "too-large" | "duplicate-publish" | "drop" | "partitioned" | "deliver";
+  readonly event: "publish" | "too-large" | "duplicate-publish" | "drop" | "partitioned" | "deliver" | "recover";
   readonly from: string;
   readonly to?: string;
   readonly topic: string;
@@ -120,6 +130,7 @@ export class MemoryDelivery implements Delivery {
   readonly #deliverToSelf: boolean;
   readonly #pubsubTopic: string;
   readonly #tracing: boolean;
+  readonly #missed: MissedMessageOptions | undefined;
   #faults: Faults;
   readonly #linkFaults = new Map<string, Faults>();
   readonly #endpoints = new Map<string, MemoryEndpoint>();
@@ -142,6 +153,7 @@ export class MemoryDelivery implements Delivery {
     reordered: 0,
     partitioned: 0,
     handlerErrors: 0,
+    recovered: 0,
   };
   #seq = 0;
 
@@ -154,13 +166,19 @@ export class MemoryDelivery implements Delivery {
     this.maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
     this.#pubsubTopic = options.pubsubTopic ?? DEFAULT_PUBSUB_TOPIC;
     this.#tracing = options.trace ?? true;
+    this.#missed = options.missedMessages;
   }
 
   /** The endpoint with this name (created on first use). Names identify links for faults and partitions. */
   endpoint(name: string): MemoryEndpoint {
     let e = this.#endpoints.get(name);
     if (!e || e.closed) {
-      e = new MemoryEndpoint(this, name);
+      const missed = this.#missed && {
+        options: this.#missed,
+        clock: this.#clock,
+        history: (query: HistoryQuery) => this.#reachable(name, query),
+      };
+      e = new MemoryEndpoint(this, name, missed);
       this.#endpoints.set(name, e);
     }
     return e;
@@ -175,13 +193,23 @@ export class MemoryDelivery implements Delivery {
   }
 
   history(query: HistoryQuery): AsyncIterable<DeliveredMessage> {
+    return this.#historyOf(query, () => true);
+  }
+
+  /** History as `name` can reach it: not across a partition. */
+  #reachable(name: string, query: HistoryQuery): AsyncIterable<DeliveredMessage> {
+    return this.#historyOf(query, (p) => !this.#cut(p.from, name));
+  }
+
+  #historyOf(query: HistoryQuery, keep: (p: Published) => boolean): AsyncIterable<DeliveredMessage> {
     const topics = new Set(query.contentTopics);
     const matching = this.#history
       .filter(
         (p) =>
           topics.has(p.message.contentTopic) &&
           (query.startTime === undefined || p.message.timestamp >= query.startTime) &&
-          (query.endTime === undefined || p.message.timestamp <= query.endTime),
+          (query.endTime === undefined || p.message.timestamp <= query.endTime) &&
+          keep(p),
       )
       .map((p) => p.message);
     return (async function* () {
@@ -310,11 +338,25 @@ export class MemoryDelivery implements Delivery {
     else this.#lastSeq.set(key, p.seq);
     this.#stats.delivered++;
     this.#record({ t: this.#clock.now(), event: "deliver", ...base });
-    for (const handler of to.handlersFor(p.message.contentTopic)) {
+    to.relayed(p.message.hash);
+    this.#dispatch(to, p.message);
+  }
+
+  /** @internal used by endpoints: a missed-message check found `message`, which relay never brought `to`. */
+  _recovered(to: MemoryEndpoint, message: DeliveredMessage): void {
+    if (to.closed) return;
+    this.#stats.recovered++;
+    const { contentTopic: topic, hash } = message;
+    this.#record({ t: this.#clock.now(), event: "recover", from: "history", to: to.name, topic, hash });
+    this.#dispatch(to, message);
+  }
+
+  #dispatch(to: MemoryEndpoint, message: DeliveredMessage): void {
+    for (const handler of to.handlersFor(message.contentTopic)) {
       // Each handler gets its own copy: one cannot corrupt what another sees.
-      const message: DeliveredMessage = { ...p.message, payload: p.message.payload.slice() };
+      const copy: DeliveredMessage = { ...message, payload: message.payload.slice() };
       try {
-        const r: unknown = handler(message);
+        const r: unknown = handler(copy);
         if (r instanceof Promise) r.catch(() => this.#stats.handlerErrors++);
       } catch {
         this.#stats.handlerErrors++;

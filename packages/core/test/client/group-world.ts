@@ -18,6 +18,9 @@ export const GROUPS = {
   leaveFailoverMs: 5_000,
   rewelcomeAfterMs: 60_000,
 };
+/** How often each client's delivery asks history for what its links lost (the CLI's is 30 s over Waku). */
+export const MISSED_CHECK_MS = 10_000;
+
 export const FAULTS: Faults = {
   drop: 0.1,
   duplicate: 0.1,
@@ -49,6 +52,9 @@ export function setup(seed: string, faults: Faults = FAULTS) {
     seed,
     faults,
     trace: false,
+    // As a client of a Waku node asks its Store for what relay lost: a commit dropped at the end of a burst,
+    // with nothing sent after it, arrives from there (the network's path; GroupV1 has no other).
+    missedMessages: { intervalMs: MISSED_CHECK_MS },
   });
   const peers: Peer[] = [];
   const attach = (p: Peer) => {

@@ -6,8 +6,12 @@
  * lately and delivers what relay did not bring. Each message reaches the handlers once, whichever path
  * brings it first. Checks cover only the time since this delivery started: what was published before it
  * listened is the application's catch-up (`history` from its own mark), which a check must not pre-empt.
+ *
+ * Shared by WakuDelivery (Store v3 queries to its Store peer) and MemoryDelivery (its in-process history), so
+ * the in-process world has the same recovery path as the network.
  */
-import type { Clock, DeliveredMessage, HistoryQuery, TimerHandle } from "@parley/core";
+import type { Clock, TimerHandle } from "../base/clock.js";
+import type { DeliveredMessage, HistoryQuery } from "./delivery.js";
 
 export interface MissedMessageOptions {
   /** How often to ask the Store peer. */
