@@ -81,16 +81,19 @@ export class EffectApplier {
         const { conversationId, messageId } = e;
         // The application sees a message once, whatever the layers below let through twice (a copy sealed
         // again in a new session after its SDS id left the duplicate window): the message index is permanent.
-        if (await tx.get(MESSAGE_INDEX_NS, `${conversationId}/${messageId}`)) return;
-        host.addHistory(tx, conversationId, {
-          messageId,
-          direction: "in",
-          timestamp: e.timestamp,
-          storedAt: host.now(),
-          state: undefined,
-          content: e.content,
-          sender: e.sender,
-        });
+        // A message held only from a sibling's history slice (stored, never reported) is reported now, once.
+        const indexed = await tx.get(MESSAGE_INDEX_NS, `${conversationId}/${messageId}`);
+        if (indexed && !(await arrivedAfterSlice(tx, indexed))) return;
+        if (!indexed)
+          host.addHistory(tx, conversationId, {
+            messageId,
+            direction: "in",
+            timestamp: e.timestamp,
+            storedAt: host.now(),
+            state: undefined,
+            content: e.content,
+            sender: e.sender,
+          });
         const content = host.decodeContent(e.content);
         plan.events.push({
           type: "message",
@@ -204,4 +207,19 @@ export async function deliveryChange(
   if (!next) return undefined;
   tx.put(HISTORY_NS, key, encodeHistory({ ...record, state: next }));
   return { type: "delivery-state", conversationId, messageId, state: next };
+}
+
+/**
+ * Whether the history record `indexed` names was stored from a sibling's history slice (docs/ACCOUNTS.md §4) and
+ * not yet reported: the message arrived itself after the slice. The record loses its mark in `tx`, so the
+ * application is told once, and a later copy is a duplicate again.
+ */
+async function arrivedAfterSlice(tx: Transaction, indexed: Uint8Array): Promise<boolean> {
+  const key = fromUtf8(indexed);
+  const bytes = key === undefined ? undefined : await tx.get(HISTORY_NS, key);
+  const record = bytes && decodeHistory(bytes);
+  if (key === undefined || !record?.synced) return false;
+  const { synced: _, ...live } = record;
+  tx.put(HISTORY_NS, key, encodeHistory(live));
+  return true;
 }
