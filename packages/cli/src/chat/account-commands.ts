@@ -22,16 +22,7 @@ export async function accountCommand(ctx: CommandContext, cmd: AccountCommand): 
       return ctx.showPanel(addressPanel(await account.address()));
     case "new-account": {
       ctx.setBusy("starting…");
-      const started = await account.startConversation(cmd.address).catch((err: unknown) => {
-        if ((err as { code?: string }).code !== "no-pairwise-conversation") throw err;
-      });
-      if (!started)
-        return say(
-          ctx,
-          "that account is reached through one of its devices you already talk with: start a 1:1 conversation with its owner first (/new <bundle> <message>), then /new <address> again",
-          "error",
-        );
-      const { conversationId } = started;
+      const { conversationId } = await account.startConversation(cmd.address);
       ctx.update((x) =>
         notice(
           addConversation(x, { id: conversationId, peer: "", kind: "group", label: "account" }, true),
@@ -164,7 +155,7 @@ function addressPanel(address: string): Panel {
     lines: [
       { raw: address },
       "",
-      "Give it to whoever should reach all your devices: /new <address> on their side starts a conversation with your account (they need a 1:1 conversation with this device first). Line breaks do not matter. Ctrl-B or Esc closes.",
+      "Give it to whoever should reach all your devices: /new <address> on their side starts a conversation with your account (it reaches this device first, which then adds your other devices). Line breaks do not matter. Ctrl-B or Esc closes.",
     ],
   };
 }

@@ -7,10 +7,11 @@
  */
 import { toHex } from "../base/bytes.js";
 import type { Registry } from "../framework/registry.js";
+import type { Transaction } from "../framework/store.js";
 import { parseAccountAddress } from "../identity/account/address.js";
 import { sameBytes } from "../identity/account/keys.js";
-import type { Control } from "./control.js";
-import type { EffectApplier } from "./effects.js";
+import type { Control, Reach } from "./control.js";
+import type { EffectApplier, StepPlan } from "./effects.js";
 import { ClientError, lifecycleCall } from "./errors.js";
 import { Groups } from "./groups.js";
 import type { Steps } from "./step.js";
@@ -26,6 +27,8 @@ export interface AccountGroupsHost {
   step<T>(fn: () => Promise<T>): Promise<T>;
   /** This device's account key, or undefined without an account. */
   accountKey(): Uint8Array | undefined;
+  /** The first message of a pairwise conversation started from an address alone. */
+  greeting(): Promise<Uint8Array>;
 }
 
 /** One member account of a group and its devices in the group. */
@@ -47,12 +50,12 @@ export class AccountGroups {
   }
 
   /**
-   * A group of this account and the accounts of `addresses`. Each addressed device must have a pairwise
-   * conversation with this one (`no-pairwise-conversation`): control travels there.
+   * A group of this account and the accounts of `addresses`. Control travels over a pairwise conversation with
+   * each addressed device: the one held, else one started in the same commit from the address alone.
    */
   create(input: { name: string; description?: string; addresses: readonly string[] }): Promise<string> {
     return this.host.step(async () => {
-      const installations = this.#installations(input.addresses);
+      const reaches = this.#reaches(input.addresses);
       const { registry, steps, effects, control } = this.host;
       const starter = registry.starter(KIND);
       const start = starter?.lifecycle?.start;
@@ -64,7 +67,7 @@ export class AccountGroups {
         addresses: input.addresses,
       } as const;
       return steps.unit(async (tx, plan) => {
-        await control.requirePairwise(tx, installations);
+        await control.reach(tx, plan, reaches, this.host.greeting);
         const r = await lifecycleCall(() => start(steps.context(tx, starter), request));
         await effects.apply(tx, r.effects, plan);
         return r.value.conversationId;
@@ -72,17 +75,21 @@ export class AccountGroups {
     });
   }
 
-  /** Adds the people of `addresses` (none already in the group: `account-in-group`). */
+  /**
+   * Adds the people of `addresses` (none already in the group: `account-in-group`); an addressed device with no
+   * pairwise conversation is reached from its address, as in `create`.
+   */
   addPeople(conversationId: string, addresses: readonly string[]): Promise<void> {
     return this.host.step(async () => {
-      const installations = this.#installations(addresses);
+      const reaches = this.#reaches(addresses);
       const present = new Set((await this.members(conversationId)).map((m) => m.account));
       for (const a of addresses) {
         const parsed = parseAccountAddress(this.host.crypto, a);
         if (parsed.ok && present.has(toHex(parsed.value.deviceList.list.accountKey)))
           throw new ClientError("account-in-group", "this account is already in the group");
       }
-      await this.#groups.command(conversationId, { kind: "add-accounts", addresses }, installations);
+      const reach = (tx: Transaction, plan: StepPlan) => this.host.control.reach(tx, plan, reaches, this.host.greeting);
+      await this.#groups.command(conversationId, { kind: "add-accounts", addresses }, undefined, reach);
     });
   }
 
@@ -115,8 +122,8 @@ export class AccountGroups {
     return this.#groups.info(conversationId);
   }
 
-  /** The addressed devices; throws for a bad address (AccountError), our own account, or no account. */
-  #installations(addresses: readonly string[]): string[] {
+  /** Each address's device (lower hex) and the address; throws for a bad address (AccountError), our own account, or no account. */
+  #reaches(addresses: readonly string[]): Reach[] {
     const own = this.host.accountKey();
     if (!own) throw new ClientError("no-account", "this installation belongs to no account");
     return addresses.map((text) => {
@@ -124,7 +131,7 @@ export class AccountGroups {
       if (!a.ok) throw a.error;
       if (sameBytes(a.value.deviceList.list.accountKey, own))
         throw new ClientError("own-account", "an address of this installation's own account");
-      return toHex(a.value.installationKey);
+      return { peer: toHex(a.value.installationKey), text, bundleKey: a.value.ephemeralKey };
     });
   }
 }

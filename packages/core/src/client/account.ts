@@ -100,7 +100,11 @@ export class ClientAccount {
 
   constructor(private readonly host: AccountHost) {
     this.#direct = new Groups({ ...host, self: () => toHex(host.installation().publicKey) }, "account");
-    this.groups = new AccountGroups({ ...host, accountKey: () => this.#state?.accountKey });
+    this.groups = new AccountGroups({
+      ...host,
+      accountKey: () => this.#state?.accountKey,
+      greeting: () => this.#greeting(),
+    });
     this.self = new ClientSelf({
       ...host,
       ns: ACCOUNT_NS,
@@ -184,10 +188,13 @@ export class ClientAccount {
 
   /**
    * Starts the conversation of this account with the account of `address`: one group of every device of both
-   * (the addressed device adds its siblings). Control travels over the pairwise conversation with the addressed
-   * device, which must exist (ClientError `no-pairwise-conversation`). Throws AccountError for a bad address.
+   * (the addressed device adds its siblings). Control travels over a PrivateV1 conversation with the addressed
+   * device: the one held, else one started in the same commit from the address alone (an InboxV1 handshake to
+   * the address's bundle key, which its device signed for the account), with `first` as its first message
+   * (default: this account's display name as a profile, else a short text). Throws AccountError for a bad
+   * address.
    */
-  startConversation(address: string): Promise<{ conversationId: string }> {
+  startConversation(address: string, first?: Content | string): Promise<{ conversationId: string }> {
     const parsed = parseAccountAddress(this.host.crypto, address);
     if (!parsed.ok) return Promise.reject(parsed.error);
     const { registry, steps, effects, control } = this.host;
@@ -198,13 +205,27 @@ export class ClientAccount {
       const start = starter?.lifecycle?.start;
       if (!starter || !start) throw new ClientError("no-account", "no account conversation type runs");
       const conversationId = await steps.unit(async (tx, plan) => {
-        await control.requirePairwise(tx, [toHex(parsed.value.installationKey)]);
+        const { installationKey, ephemeralKey } = parsed.value;
+        const reach = { peer: toHex(installationKey), text: address, bundleKey: ephemeralKey };
+        await control.reach(tx, plan, [reach], () => this.#greeting(first));
         const r = await lifecycleCall(() => start(steps.context(tx, starter), { kind: "account", address }));
         await effects.apply(tx, r.effects, plan);
         return r.value.conversationId;
       });
       return { conversationId };
     });
+  }
+
+  /** The first message of a pairwise conversation started from an address alone. */
+  async #greeting(first?: Content | string): Promise<Uint8Array> {
+    if (typeof first === "string") return this.host.encodeContent({ kind: "text", text: first });
+    if (first) return this.host.encodeContent(first);
+    const displayName = await this.self.displayName();
+    return this.host.encodeContent(
+      displayName !== undefined
+        ? { kind: "profile", displayName }
+        : { kind: "text", text: "Starting a conversation between our accounts" },
+    );
   }
 
   /**

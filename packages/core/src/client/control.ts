@@ -5,6 +5,7 @@
  * frame that carried them.
  */
 
+import { toHex } from "../base/bytes.js";
 import { LifecycleError } from "../framework/errors.js";
 import type { Effect } from "../framework/lifecycle.js";
 import type { Registry } from "../framework/registry.js";
@@ -35,6 +36,13 @@ export interface ControlHost {
   emit(event: ClientEvent): void;
 }
 
+/** A device to reach: its installation key (lower hex), the text naming it, and the bundle key that text carries. */
+export interface Reach {
+  readonly peer: string;
+  readonly text: string;
+  readonly bundleKey: Uint8Array;
+}
+
 export class Control {
   readonly #listeners = new Set<(m: GroupControlMessage) => void>();
 
@@ -58,6 +66,46 @@ export class Control {
     if (!r) throw new ClientError("unknown-conversation", "conversation state unreadable");
     await this.host.effects().apply(tx, r.effects, plan);
     return r.value;
+  }
+
+  /**
+   * Gives each device of `reaches` a pairwise conversation with us in `tx`: one with none that works is reached
+   * from its shared text alone (an account address carries a bundle key its device signed for its account), by
+   * an InboxV1 invite whose first message is `content`. Control to it then travels there (the newest we
+   * started), in the same commit.
+   */
+  async reach(tx: Transaction, plan: StepPlan, reaches: readonly Reach[], content: () => Promise<Uint8Array>) {
+    const { registry, steps } = this.host;
+    const done = new Set<string>();
+    for (const { peer, text, bundleKey } of reaches) {
+      if (done.has(peer) || (await this.#reaches(tx, peer, bundleKey))) continue;
+      done.add(peer);
+      const starter = registry.starter("pairwise");
+      const start = starter?.lifecycle?.start;
+      if (!starter || !start) throw new ClientError("no-pairwise-conversation", "no pairwise type runs");
+      const request = { kind: "pairwise", bundle: text, content: await content() } as const;
+      const r = await lifecycleCall(() => start(steps.context(tx, starter), request));
+      await this.host.effects().apply(tx, r.effects, plan);
+    }
+  }
+
+  /**
+   * Whether a pairwise conversation with `peer` can carry control: one it started (its invite reached us), or
+   * one we started to `bundleKey`. One we started to another key may never have reached it (a retired key).
+   */
+  async #reaches(tx: Transaction, peer: string, bundleKey: Uint8Array): Promise<boolean> {
+    const carrier = this.host.registry.carrier();
+    if (!carrier) return false;
+    const states = this.host.steps.context(tx, carrier).states;
+    for (const { value } of await tx.scan(CONVERSATION_INFO_NS)) {
+      const info = decodeInfo(value);
+      if (!info || info.type !== carrier.spec.name || info.peer !== peer) continue;
+      if (info.initiatedBy === "peer") return true;
+      const state = await states.get(info.id);
+      const key = state === undefined ? undefined : carrier.lifecycle?.introKey?.(state);
+      if (key && toHex(key) === toHex(bundleKey)) return true;
+    }
+    return false;
   }
 
   /** Throws unless every peer has a conversation of the carrier type with us (control travels there). */

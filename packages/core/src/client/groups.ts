@@ -7,7 +7,7 @@ import type { Registry } from "../framework/registry.js";
 import type { AnyConversationTypeRuntime, ConversationRef } from "../framework/runtime.js";
 import { Transaction } from "../framework/store.js";
 import type { Control } from "./control.js";
-import type { EffectApplier } from "./effects.js";
+import type { EffectApplier, StepPlan } from "./effects.js";
 import { ClientError, lifecycleCall } from "./errors.js";
 import { CONVERSATION_INFO_NS, decodeInfo } from "./records.js";
 import type { Steps } from "./step.js";
@@ -51,11 +51,20 @@ export class Groups {
     });
   }
 
-  /** The body of a typed command on a group (one step); `members` must each have a pairwise conversation. */
-  async command(conversationId: string, command: Command, members?: readonly string[]): Promise<void> {
+  /**
+   * The body of a typed command on a group (one step); `members` must each have a pairwise conversation, or
+   * `before` gives them one in the command's transaction.
+   */
+  async command(
+    conversationId: string,
+    command: Command,
+    members?: readonly string[],
+    before?: (tx: Transaction, plan: StepPlan) => Promise<void>,
+  ): Promise<void> {
     const { steps, effects, control } = this.host;
     const { runtime, ref } = await this.#group(conversationId);
     await steps.unit(async (tx, plan) => {
+      if (before) await before(tx, plan);
       if (members) await control.requirePairwise(tx, members);
       await effects.apply(tx, await runtime.lifecycle!.command!(steps.context(tx, runtime), ref, command), plan);
     });

@@ -200,7 +200,10 @@ export type Effect =
     };
 
 export type StartRequest =
-  /** `bundle`: the peer's intro bundle as shared (the Client has checked it); `content`: the first message. */
+  /**
+   * `bundle`: the peer's intro bundle, or an account address (its device and bundle key), as shared (the Client
+   * has checked it); `content`: the first message.
+   */
   | { readonly kind: "pairwise"; readonly bundle: string; readonly content: Uint8Array }
   /** `address`: the peer account's address as shared (text); the type parses and checks it. */
   | { readonly kind: "account"; readonly address: string }

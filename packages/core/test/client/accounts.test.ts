@@ -11,7 +11,7 @@ import { MemoryStore } from "../../src/framework/memory-store.js";
 import type { Store } from "../../src/framework/store.js";
 import { encodeAccountAddress, parseAccountAddress } from "../../src/identity/account/address.js";
 import { AccountError } from "../../src/identity/account/errors.js";
-import { expectExactly, groupMessages, groupOf, type Peer, seesAccountRoster, setup } from "./group-world.js";
+import { exchange, expectExactly, groupOf, type Peer, seesAccountRoster, setup } from "./group-world.js";
 
 type World = ReturnType<typeof setup>;
 const crypto = new NobleCryptoProvider();
@@ -31,18 +31,6 @@ async function link(w: World, primary: Peer, device: Peer): Promise<void> {
 
 function hexBytes(hex: string): Uint8Array {
   return Uint8Array.from(hex.match(/../g)!.map((b) => Number.parseInt(b, 16)));
-}
-
-/** Each device sends one text; each reaches every other device exactly once. */
-async function exchange(w: World, devices: Peer[], cid: string, round: string): Promise<void> {
-  for (const d of devices) await d.client.send(cid, `${round} ${d.name}`);
-  const want = (d: Peer) => devices.filter((o) => o !== d).map((o) => `${round} ${o.name}`);
-  await w.until(`${round}: every device reads every other`, () =>
-    devices.every((d) =>
-      want(d).every((t) => groupMessages(d, cid).some((m) => (m.content as { text: string }).text === t)),
-    ),
-  );
-  await w.run(10_000);
 }
 
 describe("Client accounts: AccountDirectV1 through the Client", () => {

@@ -273,3 +273,20 @@ export async function accountConverged(ps: Peer[], cid: string): Promise<boolean
   const ids = await Promise.all(ps.map(async (p) => (await p.client.account.conversationInfo(cid)).epochId));
   return ids.every((id) => id === ids[0]);
 }
+
+/** Each device sends one text; each reaches every other device, then exactly once after a while. */
+export async function exchange(
+  w: ReturnType<typeof setup>,
+  devices: Peer[],
+  cid: string,
+  round: string,
+): Promise<void> {
+  const texts = (p: Peer) => groupMessages(p, cid).map((m) => (m.content as { text: string }).text);
+  for (const d of devices) await d.client.send(cid, `${round} ${d.name}`);
+  const want = (d: Peer) => devices.filter((o) => o !== d).map((o) => `${round} ${o.name}`);
+  await w.until(`${round}: every device reads every other`, () =>
+    devices.every((d) => want(d).every((t) => texts(d).includes(t))),
+  );
+  await w.run(10_000);
+  for (const d of devices) for (const t of want(d)) expect(texts(d).filter((x) => x === t)).toHaveLength(1);
+}

@@ -102,7 +102,10 @@ export const accountDirectV1Spec: ConversationTypeSpec = {
     description:
       "The devices of two accounts (each list holds at most 32). A conversation starts from an account address: the " +
       "starting device adds its own siblings and the addressed device, which then adds its siblings; a device " +
-      "linked to an account is added by a sibling, a revoked one removed by any member, each in one commit.",
+      "linked to an account is added by a sibling, a revoked one removed by any member, each in one commit. The " +
+      "address alone is enough: without a PrivateV1 conversation with the addressed device, the starter opens one " +
+      "with an InboxV1 handshake to the bundle key the address carries, used only under that device's XEdDSA " +
+      "signature over 'parley_account_1_' || account key || bundle key (a swapped key is refused, nothing written).",
   },
   guarantees: [
     // GroupV1's, but for the two this type strengthens.
@@ -131,7 +134,8 @@ export const accountDirectV1Spec: ConversationTypeSpec = {
       "GroupV1's: EncryptedPayload arm plaintext (1) holding a GroupV1Message, under the salted hint of the group id " +
       "(34 hex characters starting 'ad', a length no other type's id has) on the group's topic.",
     start:
-      "No invite arm: devices join by MLS Welcome in a group_control frame of a PrivateV1 conversation with the adder, " +
+      "No invite arm: devices join by MLS Welcome in a group_control frame of a PrivateV1 conversation with the adder " +
+      "(started from the account address when there is none), " +
       "as GroupV1; the credential and the 0xFF02 extension set its groups apart from GroupV1's. Every control frame " +
       "names its group (a key-package response through its request id), and an 'ad' id of 34 characters routes it " +
       "to this type (claimsControl); every other frame goes to GroupV1.",

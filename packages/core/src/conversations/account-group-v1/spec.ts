@@ -82,7 +82,9 @@ export const accountGroupV1Spec: ConversationTypeSpec = {
       "The devices of up to 32 accounts (each list holds at most 32), within GroupV1's bound. A group starts from " +
       "account addresses: the starting device adds its siblings and each addressed device, which then adds its own " +
       "siblings; adding a person is adding their addressed device; a device linked to an account is added by a " +
-      "sibling, a revoked one removed by any member; removing a person removes all their devices in one commit.",
+      "sibling, a revoked one removed by any member; removing a person removes all their devices in one commit. " +
+      "An address alone reaches its device, as in AccountDirectV1 (a PrivateV1 conversation opened to the bundle " +
+      "key the device signed for its account).",
   },
   guarantees: [
     ...(accountDirectV1Spec.guarantees ?? []).filter(
@@ -112,7 +114,8 @@ export const accountGroupV1Spec: ConversationTypeSpec = {
       "GroupV1's: EncryptedPayload arm plaintext (1) holding a GroupV1Message, under the salted hint of the group id " +
       "(34 hex characters starting 'a6') on the group's topic.",
     start:
-      "No invite arm: devices join by MLS Welcome in a group_control frame of a PrivateV1 conversation with the adder, " +
+      "No invite arm: devices join by MLS Welcome in a group_control frame of a PrivateV1 conversation with the adder " +
+      "(started from the account address when there is none), " +
       "as GroupV1; every control frame names its group, and an 'a6' id of 34 characters routes it to this type " +
       "(claimsControl), an 'ad' one to AccountDirectV1, every other frame to GroupV1.",
     libchat: "None: libchat has no accounts. Its payloads fail the GroupV1Message decode or MLS, as for GroupV1.",

@@ -16,7 +16,7 @@ import type {
   TypeLifecycle,
 } from "../../framework/lifecycle.js";
 import type { ConversationRef } from "../../framework/runtime.js";
-import { parseIntroBundle } from "../../identity/intro-bundle.js";
+import { parseReach } from "../../identity/reach.js";
 import type { PrivateV1FrameBody } from "../../wire/hand/private-v1-frame.js";
 import { create, InboxV1FrameSchema, toBinary } from "../../wire/index.js";
 import { privateV1Due } from "./due.js";
@@ -73,9 +73,10 @@ export function privateV1Lifecycle(
   ): Promise<StepResult<{ conversationId: string; messageId: string }>> {
     if (request.kind !== "pairwise" || !identity)
       throw new LifecycleError("unsupported", "PrivateV1 starts pairwise only");
-    const parsed = parseIntroBundle(ctx.crypto, request.bundle);
+    // An intro bundle or an account address: either names the device and the bundle key the handshake is to.
+    const parsed = parseReach(ctx.crypto, request.bundle);
     if (!parsed.ok) throw parsed.error;
-    const bundle = parsed.bundle;
+    const bundle = parsed.reach;
     const engine = engineFor(ctx.crypto);
     const now = ctx.now;
     const content = request.content;
