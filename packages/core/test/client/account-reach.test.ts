@@ -120,4 +120,21 @@ describe("Client accounts: reached from an address alone", () => {
     expect(await pairwise(a, b)).toHaveLength(2);
     expect(await pairwise(b, a)).toHaveLength(1);
   });
+  it("a device that holds first contacts as message requests: nothing forms until it accepts, then all of it", async () => {
+    const w = setup("account-reach-4");
+    const a = await w.peer("a");
+    const b = await w.peer("b", undefined, { invites: { mode: "request", requestTtlMs: 3_600_000 } });
+    await a.client.account.create();
+    await b.client.account.create();
+    const { conversationId: cid } = await a.client.account.startConversation(await b.client.account.address());
+    await w.run(30_000);
+    const [request] = await b.client.messageRequests();
+    expect(request?.peer).toBe(a.client.installationKey);
+    expect(await b.client.conversations()).toEqual([]);
+    expect(await seesAccountRoster([a, b], cid)).toBe(false);
+
+    await b.client.acceptRequest(request!.id);
+    await w.until("b joins once it accepted", () => seesAccountRoster([a, b], cid));
+    await exchange(w, [a, b], cid, "accepted");
+  });
 });
