@@ -17,6 +17,7 @@ import { IdbStore } from "@parley/idb-store";
 import { WakuDelivery, webSocketTransports } from "@parley/waku/browser";
 import type { WebConfig } from "./config.js";
 import { contentText } from "./content.js";
+import { untilInMesh } from "./mesh-wait.js";
 import type { Conversation, Message } from "./state.js";
 
 /** The page's records in the profile, apart from the Client's. */
@@ -134,11 +135,17 @@ export class WebSession {
   }
 
   async #connect(): Promise<void> {
-    // Connected is not enough: until the node grafts us into its mesh it forwards nothing to us.
-    for (;;) {
-      if (this.#closed || this.#network === "online" || this.delivery.libp2p.getPeers().length === 0) return;
-      if (await this.delivery.waitForPeers(PARLEY_TOPIC, 1, 10_000)) break;
-    }
+    const node = this.delivery.libp2p;
+    const inMesh = await untilInMesh({
+      stopped: () => this.#closed || this.#network === "online",
+      connected: () => node.getPeers().length > 0,
+      inMesh: (ms) => this.delivery.waitForPeers(PARLEY_TOPIC, 1, ms),
+      reconnect: () => {
+        for (const c of node.getConnections()) c.abort(new Error("no relay mesh on this connection"));
+        this.delivery.dial(this.node).catch(() => undefined); // the static peer's redial stays as the fallback
+      },
+    });
+    if (!inMesh) return;
     // Another connection event may have got here first during the wait.
     if (this.#closed || (this.#network as NetworkState) === "online") return;
     this.#setNetwork("online");
