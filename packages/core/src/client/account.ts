@@ -317,10 +317,26 @@ export class ClientAccount {
     else this.host.listChanged(this.#typeNames);
   }
 
+  /**
+   * A type's book took a newer list of this account from a sibling's commit (a device linked or revoked on the
+   * primary): this record takes it too, in a step of its own after the one that learned it, so `info()`, the
+   * address and the types' own list follow the account. A list that no longer names this device (it was revoked)
+   * or a fork is refused there and changes nothing.
+   */
+  #learned(list: SignedDeviceList): void {
+    const held = this.#state?.list.list.version;
+    if (held === undefined || list.list.version <= held || this.#state?.signer) return;
+    this.adoptList(encodeSignedDeviceList(list)).catch(() => {});
+  }
+
   async #register(): Promise<void> {
     const s = this.#state;
     if (!s || !this.#types) return;
-    const account = { accountKey: s.accountKey, ownList: () => this.#state?.list ?? s.list };
+    const account = {
+      accountKey: s.accountKey,
+      ownList: () => this.#state?.list ?? s.list,
+      ownListLearned: (list: SignedDeviceList) => this.#learned(list),
+    };
     for (const t of await accountTypes(this.#types, account)) {
       this.host.registry.register(cached(t, this.host.states), { yieldCapabilities: true });
       this.#typeNames.push(t.spec.name);

@@ -46,6 +46,8 @@ export interface AccountTypesOptions {
   readonly accountKey: Uint8Array;
   /** The newest list of the account this device holds. */
   ownList(): SignedDeviceList;
+  /** A type's book holds a newer list of this device's account (carried by a sibling's commit). */
+  ownListLearned?(list: SignedDeviceList): void;
 }
 
 /** The types a device runs once it belongs to an account (registered at boot, or when the account is made). */

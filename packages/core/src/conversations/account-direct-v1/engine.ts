@@ -52,6 +52,11 @@ export interface AccountDirectV1Options extends Omit<GroupV1Options, "profile"> 
   readonly accountKey: Uint8Array;
   /** The roster guard; AccountRosterGuard by default. */
   readonly guard?: RosterGuard;
+  /**
+   * The book holds a newer list of this device's own account than the one it was given (a sibling's commit
+   * carried it): the host's own record may take it. Called inside a step; the host adopts it in a later one.
+   */
+  readonly ownListLearned?: (list: SignedDeviceList) => void;
 }
 
 export class AccountDirectV1Engine {
@@ -60,6 +65,7 @@ export class AccountDirectV1Engine {
     readonly account: string,
     /** The namespace of the type's device list book. */
     readonly bookNamespace: string,
+    private readonly ownListLearned?: (list: SignedDeviceList) => void,
   ) {}
 
   static async create(
@@ -74,7 +80,7 @@ export class AccountDirectV1Engine {
       guard: o.guard ?? kind.guard(o.crypto, o.accountKey),
     };
     const group = await GroupV1Engine.create({ ...o, profile });
-    return new AccountDirectV1Engine(group, toHex(o.accountKey), kind.bookNamespace);
+    return new AccountDirectV1Engine(group, toHex(o.accountKey), kind.bookNamespace, o.ownListLearned);
   }
 
   get self(): string {
@@ -102,10 +108,16 @@ export class AccountDirectV1Engine {
     return r;
   }
 
-  /** Our own newest list into the book (a newer one learned from a sibling's commit stays: a rollback). */
+  /**
+   * Our own newest list into the book. A newer one the book learned from a sibling's commit stays (ours is then a
+   * rollback) and is handed to the host, whose own record would otherwise keep the list it was linked with.
+   */
   async holdOwnList(tx: TransactionView, own: SignedDeviceList): Promise<void> {
     const r = await this.offerDeviceList(tx, own);
-    if (!r.ok && r.error.code !== "device-list-rollback") throw r.error;
+    if (r.ok) return;
+    if (r.error.code !== "device-list-rollback") throw r.error;
+    const newer = await this.deviceList(tx, this.account);
+    if (newer) this.ownListLearned?.(newer);
   }
 
   /**
