@@ -1,5 +1,5 @@
 import { ParleyError } from "../../base/errors.js";
-import { type ContentFrame, ContentFrameSchema, create, fromBinary, toBinary } from "../../wire/index.js";
+import { type ContentFrameFields, decodeContentFrame, encodeContentFrame } from "../../wire/hand/content.js";
 import { fileCodec } from "./file.js";
 import { leaveCodec } from "./leave.js";
 import { profileCodec } from "./profile.js";
@@ -59,18 +59,18 @@ export class ContentCodecs {
   encode(content: Content): Uint8Array {
     if (content.kind === "unsupported") {
       const u = content as UnsupportedContent;
-      return encodeFrame(u.domainId, u.tag, u.payload);
+      return encodeContentFrame(u.domainId, u.tag, u.payload);
     }
     const codec = this.byKind.get(content.kind);
     if (!codec) throw new ContentError("content-kind-unknown", `no codec for content kind "${content.kind}"`);
-    return encodeFrame(codec.domainId, codec.tag, codec.encode(content));
+    return encodeContentFrame(codec.domainId, codec.tag, codec.encode(content));
   }
 
   /** Total: any bytes give a Content; what cannot be read becomes `unsupported` with a reason. */
   decode(bytes: Uint8Array): Content {
-    let frame: ContentFrame;
+    let frame: ContentFrameFields;
     try {
-      frame = fromBinary(ContentFrameSchema, bytes);
+      frame = decodeContentFrame(bytes);
     } catch {
       return { kind: "unsupported", domainId: 0, tag: 0, payload: bytes, reason: "badly-formed" };
     }
@@ -81,10 +81,6 @@ export class ContentCodecs {
   }
 }
 
-function encodeFrame(domainId: number, tag: number, payload: Uint8Array): Uint8Array {
-  return toBinary(ContentFrameSchema, create(ContentFrameSchema, { domainId, tag, payload }));
-}
-
-function unsupported(frame: ContentFrame, reason: UnsupportedContent["reason"]): UnsupportedContent {
+function unsupported(frame: ContentFrameFields, reason: UnsupportedContent["reason"]): UnsupportedContent {
   return { kind: "unsupported", domainId: frame.domainId, tag: frame.tag, payload: frame.payload, reason };
 }

@@ -1,4 +1,4 @@
-import { create, fromBinary, TextContentSchema, toBinary } from "../../wire/index.js";
+import { decodeTextContent, encodeTextContent } from "../../wire/hand/content.js";
 import type { ContentCodec } from "./codec.js";
 import type { TextContent } from "./types.js";
 
@@ -10,11 +10,11 @@ export const textCodec: ContentCodec<TextContent> = {
   kind: "text",
   domainId: TEXT_DOMAIN_ID,
   tag: TEXT_TAG,
-  encode: (content) => toBinary(TextContentSchema, create(TextContentSchema, { text: content.text })),
+  encode: (content) => encodeTextContent(content.text),
   decode(payload) {
     try {
       // proto3 strings are UTF-8-validated by protobuf-es: invalid text throws and becomes "badly-formed".
-      return { kind: "text", text: fromBinary(TextContentSchema, payload).text };
+      return { kind: "text", text: decodeTextContent(payload) };
     } catch {
       return undefined;
     }
