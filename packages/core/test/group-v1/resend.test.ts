@@ -112,6 +112,28 @@ describe("GroupV1: a message sent again after a lost fork is read only by its se
     expect(net.rejected).toEqual([]);
   });
 
+  it("is given up as lost, and told so, when the removal it waits for never comes (the remover stays away)", async () => {
+    const { net, ms, cid } = await group(71, ["a", "b", "c", "d", "x", "y"]);
+    const [, b, c, d, x, y] = ms;
+    const { cLoses, loser, winner } = await removals(net, cid, [c!, x!], [d!, y!]);
+    const [remover, victim] = cLoses ? [c!, x!] : [d!, y!];
+    await deliver(loser, b!);
+    const { id: messageId } = await heldSend(net, b!, cid, "after the removal");
+    await deliver(winner, b!);
+    expect(deliveryStates(b!, messageId)).toEqual(["waiting"]);
+    // The remover never comes back to re-commit; the group goes quiet. Before the bound it still waits (a
+    // quiet group's epochs never become final, so finality alone would keep it `queued` for ever).
+    remover.online = false;
+    await net.tickAll(25_000, 2);
+    expect(deliveryStates(b!, messageId)).toEqual(["waiting"]);
+    await net.tickAll(15_000, 1);
+    expect(deliveryStates(b!, messageId)).toEqual(["waiting", "lost"]);
+    expect(victim.text(cid)).toEqual([]);
+    // Given up once: later ticks say nothing more.
+    await net.tickAll(60_000, 2);
+    expect(deliveryStates(b!, messageId)).toEqual(["waiting", "lost"]);
+  });
+
   it("is lost when the remover itself was removed on the winner, and the member it removed never reads it", async () => {
     const { net, ms, cid } = await group(72, ["a", "b", "c", "x"]);
     const [a, b, c, x] = ms;

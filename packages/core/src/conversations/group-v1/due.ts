@@ -14,7 +14,8 @@ import type { Session } from "./session.js";
  * - orphan expiry (`orphans.sweep` by `ttlMs`): the oldest orphan's arrival + ttl;
  * - `reconcile`: a head change, a removal, leave requests, re-sends of losing branches and pending intents are
  *   all settled by the step that brought them (every writing step reconciles), so only its timers remain: an
- *   add waiting for its key package (`since + kpTimeout`) and leave failover (`since + leaveFailover`);
+ *   add waiting for its key package (`since + kpTimeout`), leave failover (`since + leaveFailover`) and messages
+ *   waiting for a removal, given up at `lastActivity + removalWait` (a wait starting is activity);
  *   finality pruning moves only with the head;
  * - `checkGaps`: tail polling (the next paced poll while `lastActivity + tailWindow` lasts), missing SDS ids
  *   (`since + recoveryInterval`, paced, and given up at `since + ttlMs`), orphans ahead of the head (the next paced poll, and a re-welcome at
@@ -57,6 +58,8 @@ export function groupDue(s: Session, ticked: boolean): number | undefined {
     }
   }
   if (meta.status === "active") {
+    // Messages waiting for a removal are given up `removalWait` after the last activity, which a wait starts.
+    if (meta.outboxEpochs.some((e) => e.waiting > 0)) at((meta.lastActivity ?? 0) + ctx.removalWait);
     for (const i of meta.intents)
       if (i.kind === "add" && i.satisfiedAt === undefined && !i.keyPackage) at(i.since + ctx.kpTimeout);
     for (const l of meta.leaving) at(l.since + ctx.leaveFailover);

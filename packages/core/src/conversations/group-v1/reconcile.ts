@@ -28,8 +28,11 @@ export async function reconcile(s: Session): Promise<void> {
     (o) => o.waitingSince !== undefined,
   );
   await converge(s);
-  for (const c of waitingChanges(before, s.outbox.current(before)))
+  for (const c of waitingChanges(before, s.outbox.current(before))) {
     s.emit({ kind: "delivery", conversationId: s.cid, ...c });
+    // Counted from the group's last activity (due.ts): a wait that starts is activity.
+    if (c.state === "waiting") s.meta.lastActivity = s.ctx.now();
+  }
 }
 
 async function converge(s: Session): Promise<void> {
@@ -113,6 +116,22 @@ export async function dropOutbox(
   for (const o of entries)
     if (lost(o)) s.emit({ kind: "delivery", conversationId: s.cid, messageId: o.messageId, state: "lost" });
   s.outbox.drop(entries);
+}
+
+/**
+ * A message that has waited `removalWait` for its removal to be re-applied is given up (lost, and told so): in a
+ * group that goes quiet its epoch never becomes final, and it would wait, `queued`, for ever. The remover
+ * re-commits at its next step, so such a wait means it never will (it lost its intent, or left).
+ */
+async function giveUpWaits(s: Session): Promise<void> {
+  const waiting = (_id: string, _epoch: bigint, count: number) => count > 0;
+  if (!s.outbox.any(waiting)) return;
+  const now = s.ctx.now();
+  const expired = (await s.outbox.entries(waiting)).filter(
+    (o) => o.waitingSince !== undefined && now - o.waitingSince >= s.ctx.removalWait,
+  );
+  for (const o of expired) s.emit({ kind: "delivery", conversationId: s.cid, messageId: o.messageId, state: "lost" });
+  s.outbox.drop(expired);
 }
 
 /** Commits every pending intent in one commit on the head (adds split if it would not fit); false if none. */
@@ -257,6 +276,7 @@ async function prune(s: Session): Promise<void> {
     (_id, epoch) => epoch < floor,
     (o) => o.waitingSince !== undefined,
   );
+  await giveUpWaits(s);
   // Key packages used to join become useless once the join is final: every join with it.
   const joins = releaseFinalJoins(s.meta.keyPackageJoins, floor);
   s.meta.keyPackageJoins = joins.kept;

@@ -54,6 +54,11 @@ export interface GroupV1Options {
   readonly recoveryIntervalMs?: number;
   /** How long a gap may persist (history did not fill it) before asking a member for a re-welcome. */
   readonly rewelcomeAfterMs?: number;
+  /**
+   * How long a message of a losing branch waits for the removal it waits for (resend.ts) before it is given up
+   * as lost: the remover re-commits at its next step, so a wait this long means it never will.
+   */
+  readonly removalWaitMs?: number;
   /** After any activity, how long `tick` keeps polling history for tail losses (every recoveryIntervalMs). */
   readonly tailRecoveryMs?: number;
   /** Largest commit published; adds beyond it are split into further commits (default fits a Waku message). */
@@ -106,6 +111,7 @@ export class EngineContext {
   readonly leaveFailover: number;
   readonly recoveryInterval: number;
   readonly rewelcomeAfter: number;
+  readonly removalWait: number;
   readonly tailWindow: number;
   readonly maxCommitBytes: number;
   readonly profile: GroupProfile;
@@ -124,6 +130,7 @@ export class EngineContext {
     this.leaveFailover = options.leaveFailoverMs ?? 10_000;
     this.recoveryInterval = options.recoveryIntervalMs ?? 5_000;
     this.rewelcomeAfter = options.rewelcomeAfterMs ?? 60_000;
+    this.removalWait = options.removalWaitMs ?? 60_000;
     this.tailWindow = options.tailRecoveryMs ?? 30_000;
     // 150 KiB Waku message minus room for the envelope, the hint and the GroupV1Message wrapper.
     this.maxCommitBytes = options.maxCommitBytes ?? 150 * 1024 - 1024;
