@@ -197,7 +197,8 @@ export const groupV1Spec: ConversationTypeSpec = {
       description:
         "MLS PrivateMessages under the epoch's keys. A message is only ever readable by the roster its sender saw when " +
         "sending (or a subset), also when its branch loses the fork choice and it is sent again: it waits for the " +
-        "branch's removals to be re-applied, goes in an older canonical epoch, or is reported lost (docs/GROUPS.md). " +
+        "branch's removals to be re-applied (at most removalWaitMs, 60 s by default, then it is reported lost), goes in " +
+        "an older canonical epoch, or is reported lost (docs/GROUPS.md). " +
         "So a removed member receives nothing sent after its sender saw the removal.",
       caveat:
         "A message sent concurrently with a removal, before its sender saw it, may reach the removed member: it was in " +
