@@ -75,18 +75,26 @@ export class Control {
    * started), in the same commit.
    */
   async reach(tx: Transaction, plan: StepPlan, reaches: readonly Reach[], content: () => Promise<Uint8Array>) {
-    const { registry, steps } = this.host;
     const done = new Set<string>();
     for (const { peer, text, bundleKey } of reaches) {
       if (done.has(peer) || (await this.#reaches(tx, peer, bundleKey))) continue;
       done.add(peer);
-      const starter = registry.starter("pairwise");
-      const start = starter?.lifecycle?.start;
-      if (!starter || !start) throw new ClientError("no-pairwise-conversation", "no pairwise type runs");
-      const request = { kind: "pairwise", bundle: text, content: await content() } as const;
-      const r = await lifecycleCall(() => start(steps.context(tx, starter), request));
-      await this.host.effects().apply(tx, r.effects, plan);
+      await this.startPairwise(tx, plan, text, await content());
     }
+  }
+
+  /**
+   * Starts a conversation of the pairwise type to `bundle` (an intro bundle or an account address) in `tx`, with
+   * `content` as its first message; its id.
+   */
+  async startPairwise(tx: Transaction, plan: StepPlan, bundle: string, content: Uint8Array): Promise<string> {
+    const { registry, steps } = this.host;
+    const starter = registry.starter("pairwise");
+    const start = starter?.lifecycle?.start;
+    if (!starter || !start) throw new ClientError("no-pairwise-conversation", "no pairwise type runs");
+    const r = await lifecycleCall(() => start(steps.context(tx, starter), { kind: "pairwise", bundle, content }));
+    await this.host.effects().apply(tx, r.effects, plan);
+    return r.value.conversationId;
   }
 
   /**

@@ -17,7 +17,7 @@ import { encodeIntroBundle, type IntroBundle, parseIntroBundle } from "../identi
 import type { AccountHost } from "./account.js";
 import type { AccountState } from "./account-state.js";
 import type { ControlIn, StepPlan } from "./effects.js";
-import { ClientError, lifecycleCall } from "./errors.js";
+import { ClientError } from "./errors.js";
 import { LinkExchange, LinkWaiters } from "./link-receive.js";
 import {
   decodeDeviceLink,
@@ -141,16 +141,10 @@ export class ClientLink {
 
   /** One commit: the conversation to `bundle`, the primary's link record and its commitment, sent. */
   #start(bundle: IntroBundle): Promise<string> {
-    const { registry, steps, effects } = this.host;
-    const starter = registry.starter("pairwise");
-    const start = starter?.lifecycle?.start;
-    if (!starter || !start) throw new ClientError("unknown-conversation", "no pairwise type");
+    const { steps, control } = this.host;
     const content = this.host.encodeContent({ kind: "text", text: "Linking this device: compare the six words" });
     return steps.unit(async (tx, plan) => {
-      const request = { kind: "pairwise" as const, bundle: encodeIntroBundle(bundle), content };
-      const r = await lifecycleCall(() => start(steps.context(tx, starter), request));
-      await effects.apply(tx, r.effects, plan);
-      const conversationId = r.value.conversationId;
+      const conversationId = await control.startPairwise(tx, plan, encodeIntroBundle(bundle), content);
       const nonce = this.host.crypto.randomBytes(LINK_NONCE_BYTES);
       const record: PrimaryLink = {
         conversationId,
