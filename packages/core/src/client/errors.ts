@@ -74,8 +74,10 @@ export class InboundError extends ParleyError {
   constructor(
     code: string,
     readonly contentTopic: string,
+    /** What exactly failed, as the conversation's type said it. */
+    readonly detail?: string,
   ) {
-    super(code, `inbound message rejected: ${code}`);
+    super(code, detail ? `inbound message rejected: ${code} (${detail})` : `inbound message rejected: ${code}`);
   }
 }
 

@@ -53,7 +53,7 @@ export class Inbound {
       if (!QUIET_REASONS.has(c.reason)) {
         host.emit({
           type: "error",
-          error: new InboundError(c.reason, contentTopic),
+          error: new InboundError(c.reason, contentTopic, c.detail),
           ...(conversationId !== undefined && { conversationId }),
         });
       }

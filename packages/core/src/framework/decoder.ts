@@ -77,6 +77,8 @@ export interface ToReceive {
 export interface BadlyFormed {
   readonly kind: "badly-formed";
   readonly reason: string;
+  /** What exactly failed, when the type said (words for logs, never secret material). */
+  readonly detail?: string;
   /** The conversation the hint designated, when it got that far. */
   readonly conversation?: ConversationRef;
 }
@@ -101,6 +103,8 @@ export interface DecoderOptions {
 
 const NOT_FOR_ME: NotForMe = Object.freeze({ kind: "not-for-me" });
 const REASON = /^[a-z][a-z0-9-]{0,63}$/;
+/** A type's detail is cut to this many characters (it is for reading, not for parsing). */
+const MAX_DETAIL = 200;
 
 export class Decoder {
   readonly index: HintIndex;
@@ -230,8 +234,10 @@ export class Decoder {
     if (opened === FAILED || typeof opened !== "object" || opened === null) return badlyFormed("internal-error", ref);
     if (!opened.ok) {
       // The type's own code (its runtime types it from its tree); anything that is not a code is the framework's.
-      if (typeof opened.reason === "string" && REASON.test(opened.reason))
-        return { kind: "badly-formed", reason: opened.reason, conversation: ref };
+      if (typeof opened.reason === "string" && REASON.test(opened.reason)) {
+        const detail = typeof opened.detail === "string" ? opened.detail.slice(0, MAX_DETAIL) : undefined;
+        return { kind: "badly-formed", reason: opened.reason, ...(detail && { detail }), conversation: ref };
+      }
       return badlyFormed("internal-error", ref);
     }
 

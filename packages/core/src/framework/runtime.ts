@@ -82,7 +82,12 @@ export type OpenResult<S = unknown, F = unknown> =
       /** Conversations this message starts (an inbox's accepted invites); the caller commits them too. */
       readonly started?: readonly StartedConversation[];
     }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      /** What exactly failed, in words for logs and error events (never secret material). */
+      readonly detail?: string;
+    };
 
 export interface StartedConversation<S = unknown, F = unknown> {
   readonly conversation: ConversationRef;

@@ -45,11 +45,11 @@ describe("PrivateV1 SDS binding", () => {
   }
 
   it("an authenticated message whose SDS sender_id or channel_id is not this conversation's is rejected", () => {
-    expect(engine.open(bob, sealed({ senderId: "someone-else", channelId: alice.localId }), 2_000)).toEqual({
+    expect(engine.open(bob, sealed({ senderId: "someone-else", channelId: alice.localId }), 2_000)).toMatchObject({
       ok: false,
       reason: "sds-sender-mismatch",
     });
-    expect(engine.open(bob, sealed({ senderId: alice.localId, channelId: "another-channel" }), 2_000)).toEqual({
+    expect(engine.open(bob, sealed({ senderId: alice.localId, channelId: "another-channel" }), 2_000)).toMatchObject({
       ok: false,
       reason: "sds-wrong-channel",
     });
@@ -61,6 +61,7 @@ describe("PrivateV1 SDS binding", () => {
     expect(engine.open(other, sealed({ senderId: alice.localId, channelId: alice.localId }), 2_000)).toEqual({
       ok: false,
       reason: "auth-failed",
+      detail: "message authentication failed",
     });
   });
 });

@@ -62,7 +62,8 @@ export function createPrivateV1Runtime(options: PrivateV1Options = {}): PrivateV
     ctx: OpenContext,
   ): OpenResult<PrivateV1State, PrivateV1Opened> {
     const r = engine(ctx.crypto).open(state, payload, ctx.now);
-    return r.ok ? { ok: true, frame: r.opened, nextState: r.state } : { ok: false, reason: r.reason };
+    if (r.ok) return { ok: true, frame: r.opened, nextState: r.state };
+    return { ok: false, reason: r.reason, ...(r.detail !== undefined && { detail: r.detail }) };
   }
 
   function accept(arm: string, input: unknown, ctx: OpenContext): AcceptResult<PrivateV1State, PrivateV1Opened> {

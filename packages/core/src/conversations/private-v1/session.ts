@@ -226,7 +226,9 @@ export class PrivateV1Engine {
     state: PrivateV1State,
     payload: EncryptedPayload,
     now: number,
-  ): { ok: true; state: PrivateV1State; opened: PrivateV1Opened } | { ok: false; reason: PrivateV1Reason } {
+  ):
+    | { ok: true; state: PrivateV1State; opened: PrivateV1Opened }
+    | { ok: false; reason: PrivateV1Reason; detail?: string } {
     if (payload.encryption.case === "privateV1SessionReset")
       return acceptReset(this, state, payload.encryption.value, now);
     if (payload.encryption.case !== "doubleratchet") return { ok: false, reason: "unexpected-encryption" };
@@ -242,10 +244,11 @@ export class PrivateV1Engine {
     if (!decrypted.ok) {
       // A replay is a copy of what we opened (a resend whose receipt we no longer hold): no sign of divergence.
       if (decrypted.error.code !== "replay") this.hints.failed(state.localId, now);
-      return { ok: false, reason: decrypted.error.code };
+      return { ok: false, reason: decrypted.error.code, detail: decrypted.error.message };
     }
     const received = this.sds.receive(state.sds, decrypted.plaintext, now, { expectedSenderId: state.remoteId });
-    if (!received.ok) return { ok: false, reason: `sds-${received.error.code}` as const };
+    if (!received.ok)
+      return { ok: false, reason: `sds-${received.error.code}` as const, detail: received.error.message };
     this.hints.opened(state.localId);
     // Anything opening under the current session shows the peer has it: a reset we started is done.
     let next: PrivateV1State = { ...state, ratchet: decrypted.state, sds: received.state, pendingReset: undefined };
