@@ -10,7 +10,7 @@ import {
   encodeEnvelope,
 } from "../../src/framework/envelope.js";
 import type { EncryptedPayload } from "../../src/wire/index.js";
-import { messages, type Peer, published, started, type World, world } from "../client/harness.js";
+import { errors, messages, type Peer, published, started, type World, world } from "../client/harness.js";
 
 /** alice ↔ bob with one exchanged message each way; then bob is cut off so alice's next messages wait on the bus. */
 async function pair(
@@ -100,6 +100,27 @@ describe("PrivateV1: rejected messages leave no trace", () => {
     expect(messages(p.bob)).toEqual(["hello", "once only"]);
   });
 
+  it("a copy of an acknowledgement after its chain is long gone: replay, store unchanged, no error", async () => {
+    const p = await pair("old-sync");
+    const before = (await published(p.w, p.topic)).length;
+    await p.alice.client.send(p.aConv, "ack me");
+    await p.w.run(3_600_000, 60_000);
+    // Alice's message, then Bob's acknowledgement of it (a sync message: no content of his own).
+    const [, sync] = (await published(p.w, p.topic)).slice(before);
+    expect(sync).toBeDefined();
+    // Forty round trips: both ratchets step past the 32 finished chains they remember.
+    for (let i = 0; i < 40; i++) {
+      await p.alice.client.send(p.aConv, `a${i}`);
+      await p.w.run(1_000);
+      await p.bob.client.send(p.bConv, `b${i}`);
+      await p.w.run(1_000);
+    }
+    const revision = p.alice.store.revision;
+    expect(await p.alice.client.ingest(p.topic, sync!)).toMatchObject({ kind: "badly-formed", reason: "replay" });
+    expect(p.alice.store.revision).toBe(revision);
+    expect(errors(p.alice)).toEqual([]);
+  });
+
   it("a far-future message number beyond max_skip: too-far-ahead, store unchanged", async () => {
     const p = await pair("far-future");
     const [env] = await withheld(p, ["later"]);
@@ -109,6 +130,10 @@ describe("PrivateV1: rejected messages leave no trace", () => {
     });
     expect(await p.bob.client.ingest(p.topic, far)).toMatchObject({ kind: "badly-formed", reason: "too-far-ahead" });
     expect(p.bob.store.revision).toBe(revision);
+    // The error event says which check refused it, in words.
+    expect(errors(p.bob).at(-1)?.error.message).toBe(
+      "inbound message rejected: too-far-ahead (too many skipped messages)",
+    );
     // Within max_skip is fine: skipping 40 messages still delivers the 41st.
     const many = await withheld(
       p,

@@ -1,12 +1,18 @@
 /**
- * Receipts: for each recent received content message, 8 bytes naming its ciphertext (the end of its Poly1305
- * tag, unique per message key and nonce) and its 16-byte SDS id, packed oldest first. A resend of a message
- * we opened is a replay the ratchet refuses; its receipt names the SDS id to acknowledge again.
+ * Receipts: for each recent payload opened, 8 bytes naming its ciphertext (the end of its Poly1305 tag, unique
+ * per message key and nonce) and, for a content message, its 16-byte SDS id, packed oldest first. A resend of
+ * a message we opened is a replay the ratchet refuses; its receipt names the SDS id to acknowledge again.
+ * Sync messages (acknowledgements) get a receipt too, with `NO_ACK` for an id: a copy of one (a catch-up that
+ * reaches back further than the last message held) is then a replay, not a payload whose chain the ratchet
+ * no longer remembers (32 finished chains: with both sides sending, one or two messages per chain).
  */
 import { fromHex, toHex } from "../../base/bytes.js";
 
 /** Ciphertexts of recently received messages remembered to recognise a resend of one. */
 export const MAX_RECEIPTS = 1000;
+
+/** The id of a receipt for a payload that owes no acknowledgement when it comes again (a sync message). */
+export const NO_ACK = "0".repeat(32);
 
 const RECEIPT_TAG = 8;
 const RECEIPT_ID = 16;

@@ -38,7 +38,7 @@ import {
   type PrivateV1Options,
 } from "./options.js";
 import { appendedFrame } from "./outbox.js";
-import { findReceipt, rememberReceipt } from "./receipts.js";
+import { findReceipt, NO_ACK, rememberReceipt } from "./receipts.js";
 import type { OutgoingPayload, PrivateV1Effects, PrivateV1Opened } from "./results.js";
 import { encryptAll, sealPending, UNSEALED } from "./seal.js";
 import { acceptReset, maybeReset } from "./session-reset.js";
@@ -237,7 +237,7 @@ export class PrivateV1Engine {
     // acknowledgement. Its key is used, and its chain may be long gone: recognise it without decrypting.
     const resent = findReceipt(state.receipts, message.ciphertext);
     if (resent !== undefined) {
-      this.hints.owe(state.localId, resent);
+      if (resent !== NO_ACK) this.hints.owe(state.localId, resent);
       return { ok: false, reason: "replay" };
     }
     const decrypted = this.ratchet(state).decrypt(state.ratchet, message, now);
@@ -252,8 +252,9 @@ export class PrivateV1Engine {
     this.hints.opened(state.localId);
     // Anything opening under the current session shows the peer has it: a reset we started is done.
     let next: PrivateV1State = { ...state, ratchet: decrypted.state, sds: received.state, pendingReset: undefined };
-    if (received.message.kind === "content")
-      next = { ...next, receipts: rememberReceipt(state.receipts, message.ciphertext, received.message.messageId) };
+    // Every payload opened gets a receipt, so a copy of it is known for a replay long after its chain is gone.
+    const receipt = received.message.kind === "content" ? received.message.messageId : NO_ACK;
+    next = { ...next, receipts: rememberReceipt(state.receipts, message.ciphertext, receipt) };
     const effects = applyEvents(this, next, received.events, now);
     next = effects.state;
     // Acknowledgements produced by receiving (none today: SDS acks through sync messages in the sweep).

@@ -197,7 +197,9 @@ export const privateV1Spec: ConversationTypeSpec = {
       description:
         "A replayed payload is recognised (by its ciphertext, or the ratchet refuses a used key) and never delivered " +
         "twice; the application sees each message once (permanent message index); a replayed session reset is " +
-        "refused (its generation is not newer).",
+        "refused (its generation is not newer). Every payload opened (acknowledgements too) keeps a receipt of its " +
+        "ciphertext (the last 1,000), so a copy that comes again after its chain is gone (a catch-up reaching back " +
+        "over the conversation) is a replay, not an error.",
       provenBy: R,
     },
     {
