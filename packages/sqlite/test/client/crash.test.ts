@@ -102,9 +102,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Re-checks `check` every 250 ms until it returns true. It fails only when `describe()` (the progress: counts
- * and states) has not changed for STALLED_AFTER_MS, however long the whole wait takes on a loaded machine.
+ * and states) has not changed for STALLED_AFTER_MS, however long the whole wait takes on a loaded machine; the
+ * failure says `detail()` too (what is unacknowledged, the last errors).
  */
-async function untilSettled(check: () => Promise<boolean>, describe: () => string): Promise<void> {
+async function untilSettled(
+  check: () => Promise<boolean>,
+  describe: () => string,
+  detail: () => string,
+): Promise<void> {
   let last = "";
   let changedAt = Date.now();
   while (!(await check())) {
@@ -113,7 +118,7 @@ async function untilSettled(check: () => Promise<boolean>, describe: () => strin
       last = now;
       changedAt = Date.now();
     } else if (Date.now() - changedAt > STALLED_AFTER_MS) {
-      throw new Error(`no progress for ${STALLED_AFTER_MS} ms: ${now}`);
+      throw new Error(`no progress for ${STALLED_AFTER_MS} ms: ${now}; ${detail()}`);
     }
     await sleep(250);
   }
@@ -158,7 +163,7 @@ describe("Client on SqliteStore survives SIGKILL while chatting over Waku (real 
       peer.send({ cmd: "run", intervalMs: PEER_SEND_EVERY_MS });
 
       const receivedEvents = new Set<number>();
-      let previous: Ledger = { sent: [], received: [], other: [], states: {}, lastIncomingAt: 0 };
+      let previous: Ledger = { sent: [], received: [], other: [], states: {}, lastIncomingAt: 0, unacked: [] };
       const stats = {
         killedBeforeReady: 0,
         killedMidSend: 0,
@@ -253,13 +258,23 @@ describe("Client on SqliteStore survives SIGKILL while chatting over Waku (real 
         v = (await victim.call({ cmd: "report" }, "report")) as unknown as Ledger;
         p = (await peer.call({ cmd: "report" }, "report")) as unknown as Ledger;
       };
+      // On a stall: what is not acknowledged yet on each side, and the error events so far (what refused what).
+      const errorsOf = (events: PartyEvent[]) =>
+        events.filter((x) => x.e === "err").map((x) => `${x.code}: ${x.message}`);
       const describeState = () =>
         `victim received ${v?.received.length}/${peerSent} states ${JSON.stringify(v?.states)}; ` +
         `peer received ${p?.received.length}/${victimSent} states ${JSON.stringify(p?.states)}`;
-      await untilSettled(async () => {
-        await reports();
-        return v!.received.length >= peerSent && p!.received.length >= victimSent;
-      }, describeState);
+      const stalled = () =>
+        `victim unacked ${JSON.stringify(v?.unacked)} errors ${JSON.stringify(errorsOf(victim.events()).slice(-5))}; ` +
+        `peer unacked ${JSON.stringify(p?.unacked)} errors ${JSON.stringify(errorsOf(peer.events()).slice(-5))}`;
+      await untilSettled(
+        async () => {
+          await reports();
+          return v!.received.length >= peerSent && p!.received.length >= victimSent;
+        },
+        describeState,
+        stalled,
+      );
       // Every number exactly once, in order, on both sides; nothing else.
       expect(v!.received).toEqual([...Array(peerSent).keys()]);
       expect(p!.received).toEqual([...Array(victimSent).keys()]);
@@ -279,10 +294,14 @@ describe("Client on SqliteStore survives SIGKILL while chatting over Waku (real 
       await peer.call({ cmd: "send", text: "final from the peer" }, "sent-text");
       await victim.next("m", (x) => x.text === "final from the peer", HUNG_AFTER_MS);
       // Every message, before and after the kills, ends acknowledged on both sides.
-      await untilSettled(async () => {
-        await reports();
-        return Object.keys(v!.states).join() === "acked" && Object.keys(p!.states).join() === "acked";
-      }, describeState);
+      await untilSettled(
+        async () => {
+          await reports();
+          return Object.keys(v!.states).join() === "acked" && Object.keys(p!.states).join() === "acked";
+        },
+        describeState,
+        stalled,
+      );
       expect(v!.states.acked).toBe(victimSent + 1);
       expect(p!.states.acked).toBe(peerSent + 1);
       const finalOpen = victim.events().find((x) => x.e === "open")!;

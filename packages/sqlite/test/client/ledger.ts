@@ -16,6 +16,8 @@ export interface Ledger {
   readonly states: Record<string, number>;
   /** Sender timestamp of the newest incoming message (0 if none). */
   readonly lastIncomingAt: number;
+  /** Our own messages not acked yet, as "<number or text>:<state>" (the first 10: what a stalled wait shows). */
+  readonly unacked: string[];
 }
 
 /** `v:12` → 12 for tag "v". */
@@ -34,12 +36,13 @@ export async function ledger(client: Client, conversationId: string, ownTag: str
     if (r.before === undefined) break;
     before = r.before;
   }
-  const out: Ledger = { sent: [], received: [], other: [], states: {}, lastIncomingAt: 0 };
+  const out: Ledger = { sent: [], received: [], other: [], states: {}, lastIncomingAt: 0, unacked: [] };
   for (const i of items) {
     const text = i.content.kind === "text" ? (i.content as { text: string }).text : `<${i.content.kind}>`;
     if (i.direction === "out") {
       out.states[i.state ?? "none"] = (out.states[i.state ?? "none"] ?? 0) + 1;
       const n = numberOf(text, ownTag);
+      if (i.state !== "acked" && out.unacked.length < 10) out.unacked.push(`${n ?? text}:${i.state ?? "none"}`);
       if (n === undefined) out.other.push(`out ${text}`);
       else out.sent.push(n);
     } else {
