@@ -1,8 +1,10 @@
 /**
  * `MemoryStore`: the in-memory `Store`. Keys of each namespace are kept sorted so scans are a binary search
  * plus a slice; new keys are sorted in lazily, at the next scan, so a put costs O(1) even when keys arrive in
- * random order (message ids). Values are copied on the way in and on the way out, so no caller can mutate
- * stored bytes through a reference it holds.
+ * random order (message ids). A scan after a few changes places each by binary search (a step's puts and
+ * deletes, then a scan of that namespace: the common case) rather than merging every key, so its cost does not
+ * grow with what the namespace holds. Values are copied on the way in and on the way out, so no caller can
+ * mutate stored bytes through a reference it holds.
  */
 import {
   compareKeys,
@@ -20,8 +22,8 @@ interface Namespace {
   keys: string[];
   /** Keys put since the last sort. */
   added: string[];
-  /** Whether a key was deleted since the last sort. */
-  removed: boolean;
+  /** Keys deleted since the last sort. */
+  removed: string[];
 }
 
 export class MemoryStore implements Store {
@@ -100,7 +102,7 @@ export class MemoryStore implements Store {
   #put(ns: string, key: string, value: Uint8Array): void {
     let space = this.#namespaces.get(ns);
     if (!space) {
-      space = { values: new Map(), keys: [], added: [], removed: false };
+      space = { values: new Map(), keys: [], added: [], removed: [] };
       this.#namespaces.set(ns, space);
     }
     if (!space.values.has(key)) space.added.push(key);
@@ -110,7 +112,7 @@ export class MemoryStore implements Store {
   #delete(ns: string, key: string): void {
     const space = this.#namespaces.get(ns);
     if (!space?.values.delete(key)) return;
-    space.removed = true;
+    space.removed.push(key);
     if (space.values.size === 0) this.#namespaces.delete(ns);
   }
 
@@ -125,12 +127,15 @@ function invalid(message: string): StoreError {
 
 /** The namespace's live keys in order: pending additions merged in, deleted keys dropped. */
 function sortedKeys(space: Namespace): string[] {
-  if (space.added.length === 0 && !space.removed) return space.keys;
+  const changes = space.added.length + space.removed.length;
+  if (changes === 0) return space.keys;
+  if (changes * 16 <= space.keys.length) return placeChanges(space);
   const { values } = space;
+  const removed = space.removed.length > 0;
   // A key deleted and put again is in both lists: keep one copy of each live key.
-  const old = space.removed ? space.keys.filter((k) => values.has(k)) : space.keys;
+  const old = removed ? space.keys.filter((k) => values.has(k)) : space.keys;
   const fresh = [...new Set(space.added.filter((k) => values.has(k)))].sort(compareKeys);
-  const seen = space.removed ? new Set(old) : undefined;
+  const seen = removed ? new Set(old) : undefined;
   const merged: string[] = [];
   let i = 0;
   let j = 0;
@@ -143,8 +148,26 @@ function sortedKeys(space: Namespace): string[] {
   }
   space.keys = merged;
   space.added = [];
-  space.removed = false;
+  space.removed = [];
   return merged;
+}
+
+/** Few changes against many keys: each removed or added key found by binary search and spliced, in place. */
+function placeChanges(space: Namespace): string[] {
+  const { keys, values } = space;
+  for (const k of space.removed) {
+    if (values.has(k)) continue; // put again since: it stays
+    const at = lowerBound(keys, k);
+    if (keys[at] === k) keys.splice(at, 1);
+  }
+  for (const k of space.added) {
+    if (!values.has(k)) continue; // deleted again since
+    const at = lowerBound(keys, k);
+    if (keys[at] !== k) keys.splice(at, 0, k);
+  }
+  space.added = [];
+  space.removed = [];
+  return keys;
 }
 
 /** First index whose key is >= `key`. */
