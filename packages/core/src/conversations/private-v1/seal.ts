@@ -1,7 +1,9 @@
 /**
  * Sealing: what goes on the wire and in which ciphertext. Content is sealed once, within the send window,
  * and its ciphertext kept; a resend is that same ciphertext (resending never advances the ratchet, and the
- * receiver recognises it); sync messages (acknowledgements) are sealed as they are made.
+ * receiver recognises it), except the invite's message once the peer has answered (sealed once more, in the
+ * conversation: the peer refuses a copy of the invite without acknowledging it); sync messages
+ * (acknowledgements) are sealed as they are made.
  */
 
 import { decodeEncryptedPayload, encodeEncryptedPayload } from "../../framework/envelope.js";
@@ -81,11 +83,30 @@ export function encryptAll(
 ): Sealed {
   const dr = engine.ratchet(state);
   let ratchet = state.ratchet;
+  let current = state;
   const outgoing: OutgoingPayload[] = [];
   for (const m of messages) {
     if (m.kind === "resend") {
+      if (current.invite?.sdsId === m.messageId && answered(ratchet)) {
+        // The peer has the conversation: a copy of the invite would be refused there as one it already took
+        // (`conversation-exists`), never acknowledged. Sealed again in the conversation, it is a duplicate
+        // the peer acknowledges; later resends are that payload.
+        const r = dr.encrypt(ratchet, m.bytes, now);
+        ratchet = r.state;
+        const payload = create(EncryptedPayloadSchema, {
+          encryption: { case: "doubleratchet", value: toDoubleratchetProto(r.message) },
+        });
+        current = { ...withPayload(current, m.messageId, encodeEncryptedPayload(payload)), invite: undefined };
+        outgoing.push({
+          conversationHint: state.remoteId,
+          contentTopic: state.contentTopic,
+          payload,
+          sdsId: m.messageId,
+        });
+        continue;
+      }
       // Only what is on the wire is resent, as it was first sent; the rest waits for `sealPending`.
-      const resent = resendPayload(state, m.messageId);
+      const resent = resendPayload(current, m.messageId);
       if (resent) outgoing.push({ ...resent, sdsId: m.messageId });
       continue;
     }
@@ -100,7 +121,21 @@ export function encryptAll(
     });
     outgoing.push({ conversationHint: state.remoteId, contentTopic: state.contentTopic, payload });
   }
-  return { state: { ...state, ratchet }, outgoing };
+  return { state: { ...current, ratchet }, outgoing };
+}
+
+/** Whether anything of the peer's opened in this session: then it holds the conversation our invite started. */
+function answered(r: RatchetState): boolean {
+  return r.recvChainKey !== undefined || r.pastChains.length > 0;
+}
+
+/** `state` with the kept ciphertext of segment `sdsId` replaced by `payload`. */
+function withPayload(state: PrivateV1State, sdsId: string, payload: Uint8Array): PrivateV1State {
+  const outbound = state.outbound.map((o) => {
+    const at = o.segments.indexOf(sdsId);
+    return at < 0 ? o : { ...o, payloads: o.payloads.map((p, i) => (i === at ? payload : p)) };
+  });
+  return { ...state, outbound };
 }
 
 /** The exact payload an SDS message was first sent in (the invite, or its kept ciphertext), if known. */
