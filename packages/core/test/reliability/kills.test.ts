@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { type KillsReport, runKills } from "./kills.js";
 
-const SEEDS = Number(process.env.PARLEY_KILL_SEEDS ?? 3);
+const SEEDS = Number(process.env.PARLEY_KILL_SEEDS ?? 5);
 const KILLS = Number(process.env.PARLEY_KILLS ?? 40);
 const FAULTS = { drop: 0.1, duplicate: 0.05, reorder: 0.1 };
 const DAY = 86_400_000;

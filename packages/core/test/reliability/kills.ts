@@ -221,7 +221,7 @@ export async function runKills(options: KillsOptions): Promise<KillsReport> {
   }
 
   // The victim's identity; the peer starts the conversation from its intro bundle and sends every 100 ms.
-  let v = await life(true);
+  let v = await life(true, true);
   const bundle = await v.client.introBundle();
   await v.kill();
   const { conversationId: peerConv } = await peer.startConversation(bundle, "p:0");
