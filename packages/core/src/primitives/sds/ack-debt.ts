@@ -57,11 +57,12 @@ export function writeSync(c: SdsConfig, d: Draft, now: number, force = false): v
   d.lastSentAt = now;
 }
 
-/** See `Sds.reack`: the same state when `messageId` is not a delivered message of the peer. */
+/** See `Sds.reack`: the same state when `messageId` still waits in the buffer (not delivered yet). */
 export function reackStep(c: SdsConfig, state: SdsState, messageId: string, senderId: string, now: number): SdsState {
   if (senderId === state.senderId) return state;
   const d = openDraft(state);
-  if (!isKnown(d, messageId)) return state;
+  // Received and not waiting: delivered, perhaps so long ago that its id has left the `known` window.
+  if (!isKnown(d, messageId) && d.incoming.some((b) => b.messageId === messageId)) return state;
   owe(c, d, { messageId, senderId }, now);
   return finishDraft(d).state;
 }

@@ -99,9 +99,11 @@ export class Sds {
   }
 
   /**
-   * Owes an acknowledgement again for a message already delivered, when its sender shows it did not see ours
-   * (a resend that the encryption layer recognised as a replay). Returns the same state when `messageId` is
-   * not a delivered message of the peer.
+   * Owes an acknowledgement again for a message of the peer this channel received, when its sender shows it did
+   * not see ours (a resend that the encryption layer recognised as a replay of a message it opened). Returns the
+   * same state when the message still waits in the buffer (not delivered: nothing to acknowledge yet). A message
+   * delivered so long ago that its id left the `known` window is acknowledged again too: before, it never was,
+   * and its sender resent it until its give-up bound, then called it lost.
    */
   reack(state: SdsState, messageId: string, senderId: string, now: number): SdsState {
     return reackStep(this.config, state, messageId, senderId, now);
