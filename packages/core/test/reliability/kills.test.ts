@@ -32,6 +32,10 @@ describe("a client killed over and over (in-process model of the SIGKILL test)",
       check(await runKills({ seed, kills: KILLS, faults: FAULTS }));
     }, 600_000);
 
+  it(`${KILLS} kills of the side that started the conversation: every message once, all acked, no error`, async () => {
+    check(await runKills({ seed: 306, kills: KILLS, faults: FAULTS, victimStarts: true }));
+  }, 600_000);
+
   it(`${KILLS} kills, each catch-up from the start of the conversation: old copies are replays, not errors`, async () => {
     check(await runKills({ seed: 100, kills: KILLS, faults: FAULTS, catchUpOverlapMs: DAY }));
   }, 600_000);

@@ -27,6 +27,8 @@ export interface KillsOptions {
   readonly dieAtStep?: number;
   /** How far before the newest message it holds a life's catch-up starts (default 2 s, as the real party). */
   readonly catchUpOverlapMs?: number;
+  /** The victim starts the conversation (its invite and first message come from a life that may die). */
+  readonly victimStarts?: boolean;
 }
 
 export interface KillsReport {
@@ -220,12 +222,21 @@ export async function runKills(options: KillsOptions): Promise<KillsReport> {
     };
   }
 
-  // The victim's identity; the peer starts the conversation from its intro bundle and sends every 100 ms.
+  // The victim's identity; one of them starts the conversation from the other's intro bundle, then the peer
+  // sends every 100 ms.
   let v = await life(true, true);
-  const bundle = await v.client.introBundle();
-  await v.kill();
-  const { conversationId: peerConv } = await peer.startConversation(bundle, "p:0");
+  let peerConv: string;
   let peerNext = 1;
+  if (options.victimStarts) {
+    await v.client.startConversation(await peer.introBundle(), "v:0");
+    for (let t = 0; t < 600_000 && (await peer.conversations()).length === 0; t += 1_000) await run(1_000, 100);
+    peerConv = (await peer.conversations())[0]!.id;
+    peerNext = 0;
+  } else {
+    const bundle = await v.client.introBundle();
+    peerConv = (await peer.startConversation(bundle, "p:0")).conversationId;
+  }
+  await v.kill();
   let peerRunning = true;
   const peerLoop = (async () => {
     while (peerRunning) {
