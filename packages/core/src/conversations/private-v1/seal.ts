@@ -10,7 +10,7 @@ import { decodeEncryptedPayload, encodeEncryptedPayload } from "../../framework/
 import type { RatchetState } from "../../primitives/ratchet/index.js";
 import { toDoubleratchetProto } from "../../primitives/ratchet/index.js";
 import type { SdsOutgoing } from "../../primitives/sds/index.js";
-import { create, EncryptedPayloadSchema } from "../../wire/index.js";
+import { create, type EncryptedPayload, EncryptedPayloadSchema } from "../../wire/index.js";
 import { outboxCounts } from "./outbox.js";
 import type { OutgoingPayload } from "./results.js";
 import type { PrivateV1Engine } from "./session.js";
@@ -56,11 +56,9 @@ export function sealPending(engine: PrivateV1Engine, state: PrivateV1State, now:
       if (budget <= 0 || o.acked.includes(id) || (o.payloads[i]?.length ?? 0) > 0) return;
       const plain = bytes.get(id);
       if (!plain || plain.length === 0) return; // given up or acknowledged meanwhile
-      const r = dr.encrypt(ratchet, plain, now);
-      ratchet = r.state;
-      const payload = create(EncryptedPayloadSchema, {
-        encryption: { case: "doubleratchet", value: toDoubleratchetProto(r.message) },
-      });
+      const r = sealOne(dr, ratchet, plain, now);
+      ratchet = r.ratchet;
+      const payload = r.payload;
       payloads ??= o.segments.map((_, j) => o.payloads[j] ?? UNSEALED);
       payloads[i] = encodeEncryptedPayload(payload);
       outgoing.push({ conversationHint: state.remoteId, contentTopic: state.contentTopic, payload, sdsId: id });
@@ -91,11 +89,9 @@ export function encryptAll(
         // The peer has the conversation: a copy of the invite would be refused there as one it already took
         // (`conversation-exists`), never acknowledged. Sealed again in the conversation, it is a duplicate
         // the peer acknowledges; later resends are that payload.
-        const r = dr.encrypt(ratchet, m.bytes, now);
-        ratchet = r.state;
-        const payload = create(EncryptedPayloadSchema, {
-          encryption: { case: "doubleratchet", value: toDoubleratchetProto(r.message) },
-        });
+        const r = sealOne(dr, ratchet, m.bytes, now);
+        ratchet = r.ratchet;
+        const payload = r.payload;
         current = { ...withPayload(current, m.messageId, encodeEncryptedPayload(payload)), invite: undefined };
         outgoing.push({
           conversationHint: state.remoteId,
@@ -114,14 +110,25 @@ export function encryptAll(
     // answer (a reset) cannot send before its first message arrives: the acknowledgements are owed again
     // when the peer resends.
     if (m.kind === "content" || !canSend(ratchet)) continue;
-    const r = dr.encrypt(ratchet, m.bytes, now);
-    ratchet = r.state;
-    const payload = create(EncryptedPayloadSchema, {
-      encryption: { case: "doubleratchet", value: toDoubleratchetProto(r.message) },
-    });
-    outgoing.push({ conversationHint: state.remoteId, contentTopic: state.contentTopic, payload });
+    const r = sealOne(dr, ratchet, m.bytes, now);
+    ratchet = r.ratchet;
+    outgoing.push({ conversationHint: state.remoteId, contentTopic: state.contentTopic, payload: r.payload });
   }
   return { state: { ...current, ratchet }, outgoing };
+}
+
+/** One ratchet message for `plain`, as the payload that carries it. */
+function sealOne(
+  dr: ReturnType<PrivateV1Engine["ratchet"]>,
+  ratchet: RatchetState,
+  plain: Uint8Array,
+  now: number,
+): { ratchet: RatchetState; payload: EncryptedPayload } {
+  const r = dr.encrypt(ratchet, plain, now);
+  const payload = create(EncryptedPayloadSchema, {
+    encryption: { case: "doubleratchet", value: toDoubleratchetProto(r.message) },
+  });
+  return { ratchet: r.state, payload };
 }
 
 /** Whether anything of the peer's opened in this session: then it holds the conversation our invite started. */
