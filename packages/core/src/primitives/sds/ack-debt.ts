@@ -3,7 +3,7 @@
  * message of ours settles the debt for what it cites; otherwise a sync message does, `ackDelayMs` after the
  * debt began (docs/SDS.md, decision 5).
  */
-import { type Draft, finishDraft, isKnown, openDraft } from "./draft.js";
+import { type Draft, finishDraft, openDraft } from "./draft.js";
 import { historyRef, recentHistory, tick } from "./log.js";
 import { encodeSdsMessage, type HistoryRef } from "./message.js";
 import type { SdsConfig } from "./options.js";
@@ -62,7 +62,7 @@ export function reackStep(c: SdsConfig, state: SdsState, messageId: string, send
   if (senderId === state.senderId) return state;
   const d = openDraft(state);
   // Received and not waiting: delivered, perhaps so long ago that its id has left the `known` window.
-  if (!isKnown(d, messageId) && d.incoming.some((b) => b.messageId === messageId)) return state;
+  if (d.incoming.some((b) => b.messageId === messageId)) return state;
   owe(c, d, { messageId, senderId }, now);
   return finishDraft(d).state;
 }
